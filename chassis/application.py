@@ -1,0 +1,69 @@
+"""The base eventsourcing Application every service's application layer extends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import MutableOrImmutableAggregate
+from eventsourcing.persistence import JSONTranscoder, ProcessRecorder, Recording, Tracking
+
+from chassis import metrics
+from chassis.domain import CommandContext, acting
+from chassis.persistence import store_environment
+from chassis.settings import Settings
+from chassis.transcodings import DateAsISO
+
+CommitListener = Callable[[int], None]
+
+
+class ServiceApplication(Application[UUID]):
+    """Commands run inside a :class:`CommandContext`; policies record a tracking position."""
+
+    service_name: ClassVar[str]
+
+    def __init__(self, settings: Settings) -> None:
+        self._commit_listeners: list[CommitListener] = []
+        super().__init__(env=store_environment(settings, self.service_name))
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        recorder = self.recorder
+        assert isinstance(recorder, ProcessRecorder)
+        return recorder
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()  # type: ignore[no-any-return]
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    @contextmanager
+    def acting(self, context: CommandContext) -> Iterator[None]:
+        with acting(context):
+            yield
+
+    def record_processed(
+        self, tracking: Tracking, *aggregates: MutableOrImmutableAggregate[UUID] | None
+    ) -> None:
+        """Store a policy's new events and the upstream position in one transaction."""
+        processing = ProcessingEvent[UUID](tracking=tracking)
+        processing.collect_events(*aggregates)
+        self._notify(self._record(processing))
+
+    def on_commit(self, listener: CommitListener) -> None:
+        """``listener(last_notification_id)`` runs after each local commit, in the writer's thread."""
+        self._commit_listeners.append(listener)
+
+    def _notify(self, recordings: list[Recording[Any]]) -> None:
+        super()._notify(recordings)
+        if not recordings:
+            return
+        metrics.EVENTS_APPENDED.inc(len(recordings))
+        last = recordings[-1].notification.id
+        for listener in self._commit_listeners:
+            listener(last)

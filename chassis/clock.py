@@ -1,0 +1,18 @@
+"""The one clock every service reads, so tests can move time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+_now: Callable[[], datetime] = lambda: datetime.now(tz=UTC)  # noqa: E731
+
+
+def now() -> datetime:
+    return _now()
+
+
+def use(clock: Callable[[], datetime]) -> None:
+    """Replace the clock (tests); pass ``None``-free callables returning aware datetimes."""
+    global _now
+    _now = clock

@@ -1,0 +1,174 @@
+"""Inbox: apply other services' integration events exactly once (invariants 3, 5).
+
+A batch subscriber receives records, and for each one a policy runs and its new events are stored
+with a tracking position in one transaction. The position is the producer's notification id,
+kept per upstream topic and partition, so a redelivered record (same offset) and a republished one
+(new offset, same position) are both recognised and skipped. Kafka offsets are committed after the
+whole batch is processed; an infrastructure failure nacks the batch so it is fetched again.
+Undecodable records, unknown schema versions and policy errors go to ``<topic>.dlq`` with the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
+from eventsourcing.persistence import PersistenceError, RecordConflictError, Tracking
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+from pydantic import ValidationError
+
+from chassis import metrics
+from chassis.application import ServiceApplication
+from chassis.domain import CommandContext
+from chassis.settings import Settings
+from contracts import Envelope, UnknownContractError, contract_for, dlq_topic
+
+log = logging.getLogger(__name__)
+
+# The event parameter is the concrete contract the policy is registered for.
+Policy = Callable[[Any, CommandContext, Tracking], None]
+"""Runs in a worker thread; must end with ``application.record_processed(tracking, ...)``."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    topic: str
+    policies: dict[str, Policy]
+    """Event type -> policy. Event types not listed are not this service's business."""
+
+
+class _Poison(Exception):
+    def __init__(self, reason: str, error: str) -> None:
+        super().__init__(error)
+        self.reason = reason
+
+
+class Inbox:
+    def __init__(
+        self, application: ServiceApplication, producer: AIOKafkaProducer, settings: Settings
+    ) -> None:
+        self._app = application
+        self._producer = producer
+        self._settings = settings
+        self._positions: dict[str, int] = {}
+
+    def subscribe(self, broker: KafkaBroker, subscription: Subscription) -> None:
+        subscriber = broker.subscriber(
+            subscription.topic,
+            group_id=self._app.service_name,
+            batch=True,
+            max_records=self._settings.consumer_max_records,
+            batch_timeout_ms=self._settings.consumer_fetch_max_wait_ms,
+            fetch_max_wait_ms=self._settings.consumer_fetch_max_wait_ms,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+        )
+
+        async def handle(body: list[Any], message: KafkaMessage) -> None:
+            records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message  # type: ignore[assignment]
+            for record in records:
+                await self._handle(subscription, record)
+            self._observe_lag(message, records)
+
+        subscriber(handle)
+
+    async def _handle(
+        self, subscription: Subscription, record: ConsumerRecord[bytes, bytes]
+    ) -> None:
+        try:
+            envelope = Envelope.model_validate_json(record.value or b"")
+        except ValidationError as error:
+            await self._dead_letter(record, _Poison("undecodable", str(error)))
+            return
+        policy = subscription.policies.get(envelope.event_type)
+        if policy is None:
+            return
+        tracking_name = f"{record.topic}:{record.partition}"
+        if envelope.position <= await self._position(tracking_name):
+            metrics.INBOX_DEDUPES.labels(record.topic).inc()
+            return
+        tracking = Tracking(tracking_name, envelope.position)
+        try:
+            event = contract_for(envelope.event_type, envelope.schema_version).model_validate(
+                envelope.payload
+            )
+        except (UnknownContractError, ValidationError) as error:
+            await self._dead_letter(record, _Poison("unknown-contract", str(error)), tracking)
+            return
+        context = CommandContext(
+            actor=f"{self._app.service_name}:policy",
+            correlation_id=envelope.correlation_id,
+            causation_id=envelope.event_id,
+        )
+        try:
+            await asyncio.to_thread(policy, event, context, tracking)
+        except RecordConflictError:
+            if envelope.position <= await self._position(tracking_name, reload=True):
+                metrics.INBOX_DEDUPES.labels(record.topic).inc()
+                return
+            raise
+        except PersistenceError:
+            raise
+        except Exception as error:
+            log.exception("policy failed for %s at %s", envelope.event_type, tracking_name)
+            await self._dead_letter(record, _Poison("policy-error", repr(error)), tracking)
+            return
+        self._positions[tracking_name] = envelope.position
+        metrics.INBOX_PROCESSED.labels(record.topic, envelope.event_type).inc()
+
+    async def _position(self, tracking_name: str, *, reload: bool = False) -> int:
+        if reload or tracking_name not in self._positions:
+            tracked = await asyncio.to_thread(
+                self._app.process_recorder.max_tracking_id, tracking_name
+            )
+            self._positions[tracking_name] = tracked or 0
+        return self._positions[tracking_name]
+
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        poison: _Poison,
+        tracking: Tracking | None = None,
+    ) -> None:
+        await self._producer.send_and_wait(
+            dlq_topic(record.topic),
+            value=record.value,
+            key=record.key,
+            headers=[
+                ("x-error-reason", poison.reason.encode()),
+                ("x-error", str(poison).encode()[:4000]),
+                ("x-original-topic", record.topic.encode()),
+                ("x-original-partition", str(record.partition).encode()),
+                ("x-original-offset", str(record.offset).encode()),
+                ("x-consumer", self._app.service_name.encode()),
+            ],
+        )
+        metrics.DLQ_MESSAGES.labels(record.topic, poison.reason).inc()
+        log.warning(
+            "dead-lettered %s:%s@%s: %s", record.topic, record.partition, record.offset, poison
+        )
+        if tracking is not None:
+            # The dead letter is the message's one outcome: a redelivery must not run it again.
+            await asyncio.to_thread(self._app.record_processed, tracking)
+            self._positions[tracking.application_name] = tracking.notification_id
+
+    @staticmethod
+    def _observe_lag(message: Any, records: tuple[ConsumerRecord[bytes, bytes], ...]) -> None:
+        consumer = getattr(message, "consumer", None)
+        if consumer is None:
+            return
+        last: dict[TopicPartition, int] = {}
+        for record in records:
+            last[TopicPartition(record.topic, record.partition)] = record.offset
+        for partition, offset in last.items():
+            highwater = consumer.highwater(partition)
+            if highwater is not None:
+                metrics.CONSUMER_LAG.labels(partition.topic, partition.partition).set(
+                    max(highwater - offset - 1, 0)
+                )

@@ -1,0 +1,41 @@
+"""Technical metrics every service exposes on ``/metrics``.
+
+One process runs one service, so Prometheus' ``job`` label tells services apart.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+COMMANDS = Counter(
+    "countersign_commands",
+    "HTTP commands handled, by route and outcome (accepted, refused, failed).",
+    ["command", "outcome"],
+)
+EVENTS_APPENDED = Counter("countersign_events_appended", "Domain events committed to the store.")
+RELAY_PUBLISHED = Counter(
+    "countersign_relay_published", "Integration messages acknowledged by the broker."
+)
+RELAY_LAG = Gauge(
+    "countersign_relay_lag_events",
+    "Committed notifications not yet acknowledged by the broker.",
+)
+RELAY_ERRORS = Counter("countersign_relay_errors", "Relay publish attempts that failed.")
+CONSUMER_LAG = Gauge(
+    "countersign_consumer_lag_messages",
+    "Messages on a partition not yet processed by this service.",
+    ["topic", "partition"],
+)
+INBOX_PROCESSED = Counter(
+    "countersign_inbox_processed", "Messages applied by a policy.", ["topic", "event_type"]
+)
+INBOX_DEDUPES = Counter(
+    "countersign_inbox_dedupes",
+    "Redelivered or republished messages recognised and skipped.",
+    ["topic"],
+)
+DLQ_MESSAGES = Counter(
+    "countersign_dlq_messages",
+    "Poison messages sent to the dead-letter topic.",
+    ["topic", "reason"],
+)

@@ -1,0 +1,13 @@
+"""Topic names: one events topic per service, keyed by aggregate id, and its dead-letter topic."""
+
+from typing import Final
+
+SERVICES: Final = ("customers", "orders", "service-desk", "billing")
+
+
+def events_topic(service: str) -> str:
+    return f"{service}.events"
+
+
+def dlq_topic(topic: str) -> str:
+    return f"{topic}.dlq"

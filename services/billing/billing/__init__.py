@@ -1,0 +1,1 @@
+"""billing: invoices and receivables (RULES.md §3.5)."""

@@ -1,0 +1,44 @@
+"""The billing application: invoices raised by the orders service's shipments."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import Tracking
+
+from billing.domain.invoice import CustomerAccount, Invoice
+from chassis.application import ServiceApplication
+from chassis.domain import CommandContext, NotFound
+from contracts.orders import GoodsIssued
+
+
+class BillingApplication(ServiceApplication):
+    service_name = "billing"
+
+    def on_goods_issued(
+        self, event: GoodsIssued, context: CommandContext, tracking: Tracking
+    ) -> None:
+        with self.acting(context):
+            invoice = Invoice(event.order_id, event.customer_id, event.total, event.currency)
+            account = self._account(event.customer_id) or CustomerAccount(event.customer_id)
+            account.book(invoice.id, invoice.amount)
+        self.record_processed(tracking, invoice, account)
+
+    def invoice(self, invoice_id: UUID) -> Invoice:
+        try:
+            invoice: Invoice = self.repository.get(invoice_id)
+        except AggregateNotFoundError:
+            raise NotFound("invoice", invoice_id) from None
+        return invoice
+
+    def invoices_of(self, customer_id: UUID) -> list[Invoice]:
+        account = self._account(customer_id)
+        return [self.invoice(i) for i in account.invoice_ids] if account else []
+
+    def _account(self, customer_id: UUID) -> CustomerAccount | None:
+        try:
+            account: CustomerAccount = self.repository.get(customer_id)
+        except AggregateNotFoundError:
+            return None
+        return account

@@ -1,0 +1,1 @@
+"""customers: customer files, approval and credit limits (RULES.md §3.2)."""

@@ -1,0 +1,38 @@
+"""The customers application: commands and queries over customer files."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from chassis.application import ServiceApplication
+from chassis.domain import CommandContext, NotFound
+from customers.domain.customer import Customer
+
+
+class CustomersApplication(ServiceApplication):
+    service_name = "customers"
+
+    def register_customer(self, context: CommandContext, legal_name: str, owner_id: str) -> UUID:
+        with self.acting(context):
+            customer = Customer(legal_name, owner_id, registered_by=context.actor)
+        self.save(customer)
+        return customer.id
+
+    def approve_customer(
+        self, context: CommandContext, customer_id: UUID, credit_limit: Decimal, currency: str
+    ) -> Customer:
+        customer = self.customer(customer_id)
+        with self.acting(context):
+            customer.approve(context.actor, credit_limit, currency)
+        self.save(customer)
+        return customer
+
+    def customer(self, customer_id: UUID) -> Customer:
+        try:
+            customer: Customer = self.repository.get(customer_id)
+        except AggregateNotFoundError:
+            raise NotFound("customer", customer_id) from None
+        return customer

@@ -1,0 +1,13 @@
+"""Composition root: wires the customers service's domain, application and adapters."""
+
+from chassis.runtime import ServiceSpec
+from customers.adapters import http, kafka, outbound
+from customers.application.service import CustomersApplication
+
+SPEC = ServiceSpec(
+    name="customers",
+    application=CustomersApplication,
+    routers=[http.router],
+    to_contract=outbound.to_contract,
+    subscriptions=kafka.subscriptions,
+)

@@ -1,0 +1,1 @@
+"""orders: sales orders, shipping and delivery (RULES.md §3.3)."""

@@ -1,0 +1,13 @@
+"""Composition root: wires the orders service's domain, application and adapters."""
+
+from chassis.runtime import ServiceSpec
+from orders.adapters import http, kafka, outbound
+from orders.application.service import OrdersApplication
+
+SPEC = ServiceSpec(
+    name="orders",
+    application=OrdersApplication,
+    routers=[http.router],
+    to_contract=outbound.to_contract,
+    subscriptions=kafka.subscriptions,
+)

@@ -1,0 +1,56 @@
+"""The service-desk application: vouchers opened when products are delivered."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import Tracking
+
+from chassis.application import ServiceApplication
+from chassis.domain import CommandContext, NotFound
+from contracts.orders import DeliveryConfirmedByCustomer
+from service_desk.domain.voucher import CustomerServiceFile, ServiceVoucher, warranty_end
+
+
+class ServiceDeskApplication(ServiceApplication):
+    service_name = "service-desk"
+
+    def on_delivery_confirmed(
+        self, event: DeliveryConfirmedByCustomer, context: CommandContext, tracking: Tracking
+    ) -> None:
+        """SD-02: a voucher for every serialised unit delivered, warranty counted from delivery."""
+        with self.acting(context):
+            service_file = self._file(event.customer_id) or CustomerServiceFile(event.customer_id)
+            vouchers = [
+                ServiceVoucher(
+                    event.customer_id,
+                    event.order_id,
+                    line.product_code,
+                    serial,
+                    warranty_end(event.received_at.date()),
+                )
+                for line in event.lines
+                for serial in line.serial_numbers
+            ]
+            for voucher in vouchers:
+                service_file.file(voucher.id)
+        self.record_processed(tracking, service_file, *vouchers)
+
+    def voucher(self, voucher_id: UUID) -> ServiceVoucher:
+        try:
+            voucher: ServiceVoucher = self.repository.get(voucher_id)
+        except AggregateNotFoundError:
+            raise NotFound("service voucher", voucher_id) from None
+        return voucher
+
+    def vouchers_of(self, customer_id: UUID) -> list[ServiceVoucher]:
+        service_file = self._file(customer_id)
+        return [self.voucher(v) for v in service_file.voucher_ids] if service_file else []
+
+    def _file(self, customer_id: UUID) -> CustomerServiceFile | None:
+        try:
+            service_file: CustomerServiceFile = self.repository.get(customer_id)
+        except AggregateNotFoundError:
+            return None
+        return service_file
