@@ -36,7 +36,7 @@ class ServiceApplication(Application[UUID]):
         return recorder
 
     def construct_recorder(self) -> ProcessRecorder:
-        return self.factory.process_recorder()  # type: ignore[no-any-return]
+        return self.factory.process_recorder()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -56,7 +56,7 @@ class ServiceApplication(Application[UUID]):
         self._notify(self._record(processing))
 
     def on_commit(self, listener: CommitListener) -> None:
-        """``listener(last_notification_id)`` runs after each local commit, in the writer's thread."""
+        """``listener(last_notification_id)`` runs after each local commit (writer thread)."""
         self._commit_listeners.append(listener)
 
     def _notify(self, recordings: list[Recording[Any]]) -> None:

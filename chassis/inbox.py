@@ -71,7 +71,7 @@ class Inbox:
         )
 
         async def handle(body: list[Any], message: KafkaMessage) -> None:
-            records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message  # type: ignore[assignment]
+            records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
             for record in records:
                 await self._handle(subscription, record)
             self._observe_lag(message, records)

@@ -28,6 +28,7 @@ from eventsourcing.persistence import Notification, Tracking
 
 from chassis import metrics
 from chassis.application import ServiceApplication
+from chassis.domain import Aggregate
 from contracts import Envelope, IntegrationEvent
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ def envelope_for(
     event: DomainEventProtocol[UUID],
     contract: IntegrationEvent,
 ) -> Envelope:
-    meta: dict[str, Any] = dict(getattr(event, "meta", {}))
+    assert isinstance(event, Aggregate.Event)
+    meta = event.meta
     return Envelope(
         event_id=uuid5(
             _EVENT_ID_NAMESPACE, f"{producer}/{event.originator_id}/{event.originator_version}"
@@ -56,9 +58,9 @@ def envelope_for(
         position=notification.id,
         aggregate_id=event.originator_id,
         aggregate_version=event.originator_version,
-        correlation_id=UUID(meta["correlation_id"]),
-        causation_id=UUID(meta["causation_id"]) if meta.get("causation_id") else None,
-        actor=meta["actor"],
+        correlation_id=UUID(str(meta["correlation_id"])),
+        causation_id=UUID(str(meta["causation_id"])) if meta.get("causation_id") else None,
+        actor=meta["actor"] or "unknown",
         payload=contract.model_dump(mode="json"),
     )
 
@@ -131,7 +133,10 @@ class OutboxRelay:
         self._tracking_name = f"outbox-relay:{topic}"
         self._wake = asyncio.Event()
         self._loop = asyncio.get_running_loop()
-        application.on_commit(lambda _id: self._loop.call_soon_threadsafe(self._wake.set))
+        application.on_commit(self._wake_from_thread)
+
+    def _wake_from_thread(self, _notification_id: int) -> None:
+        self._loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self) -> None:
         while not await asyncio.to_thread(self._lock.try_acquire):

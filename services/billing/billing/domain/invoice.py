@@ -13,7 +13,13 @@ from chassis.domain import Aggregate
 class Invoice(Aggregate):
     """BI-01: one invoice per shipment (the skeleton issues it straight from the shipment)."""
 
-    @event("Issued")
+    class Issued(Aggregate.Created):
+        order_id: UUID
+        customer_id: UUID
+        amount: Decimal
+        currency: str
+
+    @event(Issued)
     def __init__(self, order_id: UUID, customer_id: UUID, amount: Decimal, currency: str) -> None:
         self.order_id = order_id
         self.customer_id = customer_id

@@ -16,7 +16,17 @@ class CustomerStatus(StrEnum):
 
 
 class Customer(Aggregate):
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        legal_name: str
+        owner_id: str
+        registered_by: str
+
+    class Approved(Aggregate.Event):
+        approved_by: str
+        credit_limit: Decimal
+        currency: str
+
+    @event(Registered)
     def __init__(self, legal_name: str, owner_id: str, registered_by: str) -> None:
         self.legal_name = legal_name
         self.owner_id = owner_id
@@ -38,7 +48,7 @@ class Customer(Aggregate):
             raise RuleViolation("CU-12", "the credit limit cannot be negative")
         self._approved(approved_by=approver, credit_limit=credit_limit, currency=currency)
 
-    @event("Approved")
+    @event(Approved)
     def _approved(self, approved_by: str, credit_limit: Decimal, currency: str) -> None:
         self.status = CustomerStatus.ACTIVE
         self.approved_by = approved_by

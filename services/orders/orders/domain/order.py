@@ -34,7 +34,24 @@ class OrderStatus(StrEnum):
 
 
 class Order(Aggregate):
-    @event("Placed")
+    class Placed(Aggregate.Created):
+        customer_id: UUID
+        lines: list[OrderLine]
+        currency: str
+        placed_by: str
+
+    class GoodsIssued(Aggregate.Event):
+        issued_by: str
+        customer_id: UUID
+        lines: list[OrderLine]
+        currency: str
+
+    class DeliveryConfirmed(Aggregate.Event):
+        received_at: datetime
+        customer_id: UUID
+        lines: list[OrderLine]
+
+    @event(Placed)
     def __init__(
         self, customer_id: UUID, lines: list[OrderLine], currency: str, placed_by: str
     ) -> None:
@@ -73,7 +90,7 @@ class Order(Aggregate):
             currency=self.currency,
         )
 
-    @event("GoodsIssued")
+    @event(GoodsIssued)
     def _goods_issued(
         self, issued_by: str, customer_id: UUID, lines: list[OrderLine], currency: str
     ) -> None:
@@ -90,7 +107,7 @@ class Order(Aggregate):
             received_at=received_at, customer_id=self.customer_id, lines=self.lines
         )
 
-    @event("DeliveryConfirmed")
+    @event(DeliveryConfirmed)
     def _delivery_confirmed(
         self, received_at: datetime, customer_id: UUID, lines: list[OrderLine]
     ) -> None:

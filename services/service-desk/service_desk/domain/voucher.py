@@ -25,7 +25,14 @@ def warranty_end(delivered_on: date, months: int = WARRANTY_MONTHS) -> date:
 
 
 class ServiceVoucher(Aggregate):
-    @event("Created")
+    class Created(Aggregate.Created):
+        customer_id: UUID
+        order_id: UUID
+        product_code: str
+        serial_number: str
+        warranty_until: date
+
+    @event(Created)
     def __init__(
         self,
         customer_id: UUID,
