@@ -14,9 +14,13 @@ class UnknownContractError(LookupError):
 
 
 class IntegrationEvent(BaseModel):
-    """A published event payload. Subclasses name their type, version and topic."""
+    """A published event payload. Subclasses name their type, version and topic.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Consumers are tolerant readers (unknown fields are ignored), so adding an optional field is
+    a compatible change that old consumers survive during a rolling deploy.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_type: ClassVar[str]
     schema_version: ClassVar[int]
@@ -26,7 +30,7 @@ class IntegrationEvent(BaseModel):
 class Envelope(BaseModel):
     """Metadata that lets any consumer dedupe, order, trace and audit a message."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_id: UUID
     event_type: str

@@ -13,7 +13,7 @@ from contracts.envelope import IntegrationEvent
 
 
 class OrderLine(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     product_code: str
     description: str

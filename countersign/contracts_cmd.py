@@ -1,0 +1,51 @@
+"""`countersign contracts`: regenerate the AsyncAPI documents and record compatibility snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from contracts.asyncapi import ASYNCAPI_DIR, consumed_by, write_documents
+from contracts.compatibility import SNAPSHOT_DIR, write_snapshots
+from contracts.topics import SERVICES
+
+contracts_app = typer.Typer(
+    help="The public event contracts: AsyncAPI documents and compatibility snapshots.",
+    no_args_is_help=True,
+)
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+@contracts_app.command()
+def generate(
+    directory: Annotated[Path, typer.Option(help="Where to write <service>.yaml.")] = ASYNCAPI_DIR,
+) -> None:
+    """Write every service's AsyncAPI document from the contracts and what it consumes."""
+    for path in write_documents({service: consumed_by(service) for service in SERVICES}, directory):
+        console.print(f"wrote {path}")
+
+
+@contracts_app.command()
+def snapshot(
+    directory: Annotated[
+        Path, typer.Option(help="Where the <EventType>.v<N>.json snapshots live.")
+    ] = SNAPSHOT_DIR,
+) -> None:
+    """Record new contracts and compatible changes; refuse (exit 1) if any change is breaking."""
+    report = write_snapshots(directory=directory)
+    if report.breaking:
+        for path, problems in sorted(report.breaking.items()):
+            errors.print(Text(f"breaking change against {path.name}:", style="bold red"))
+            for problem in problems:
+                errors.print(f"  - {problem}")
+        errors.print("Nothing written. Publish the change as a new schema_version instead.")
+        raise typer.Exit(code=1)
+    for path in report.written:
+        console.print(f"wrote {path}")
+    if not report.written:
+        console.print("snapshots are up to date")
