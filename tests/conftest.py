@@ -1,0 +1,52 @@
+"""Shared fixtures: store settings for SQLite and, where a server answers, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from chassis.settings import Settings
+
+
+def _postgres_admin_url() -> str | None:
+    url = os.environ.get(
+        "COUNTERSIGN_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    try:
+        with psycopg.connect(url, connect_timeout=2):
+            return url
+    except psycopg.OperationalError:
+        return None
+
+
+POSTGRES_ADMIN_URL = _postgres_admin_url()
+requires_postgres = pytest.mark.skipif(
+    POSTGRES_ADMIN_URL is None, reason="no PostgreSQL server reachable"
+)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database for one test, dropped at its end."""
+    assert POSTGRES_ADMIN_URL is not None
+    name = f"countersign_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=requires_postgres)])
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a service store: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        return Settings(data_dir=tmp_path)
+    url: str = request.getfixturevalue("postgres_url")
+    return Settings(data_dir=tmp_path, database_url=url)
