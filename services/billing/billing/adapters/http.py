@@ -40,10 +40,10 @@ class InvoiceView(BaseModel):
 
 
 @router.get("/invoices/{invoice_id}")
-def get_invoice(invoice_id: UUID, app: App, _: Reader) -> InvoiceView:
+def get_invoice(_: Reader, invoice_id: UUID, app: App) -> InvoiceView:
     return InvoiceView.of(app.invoice(invoice_id))
 
 
 @router.get("/customers/{customer_id}/invoices")
-def customer_invoices(customer_id: UUID, app: App, _: Reader) -> list[InvoiceView]:
+def customer_invoices(_: Reader, customer_id: UUID, app: App) -> list[InvoiceView]:
     return [InvoiceView.of(invoice) for invoice in app.invoices_of(customer_id)]

@@ -56,10 +56,10 @@ class CustomerView(BaseModel):
 
 @router.post("", status_code=201)
 def register_customer(
+    principal: Annotated[Principal, Depends(requires("salesperson", "sales_clerk"))],
     body: RegisterCustomer,
     request: Request,
     app: App,
-    principal: Annotated[Principal, Depends(requires("salesperson", "sales_clerk"))],
 ) -> CustomerView:
     context = command_context(request, principal)
     customer_id = app.register_customer(
@@ -70,11 +70,11 @@ def register_customer(
 
 @router.post("/{customer_id}/approve")
 def approve_customer(
+    principal: Annotated[Principal, Depends(requires("sales_manager"))],
     customer_id: UUID,
     body: ApproveCustomer,
     request: Request,
     app: App,
-    principal: Annotated[Principal, Depends(requires("sales_manager"))],
 ) -> CustomerView:
     context = command_context(request, principal)
     return CustomerView.of(
@@ -84,13 +84,13 @@ def approve_customer(
 
 @router.get("/{customer_id}")
 def get_customer(
-    customer_id: UUID,
-    app: App,
     _: Annotated[
         Principal,
         Depends(
             requires("salesperson", "sales_clerk", "sales_manager", "finance", "leadership_gm")
         ),
     ],
+    customer_id: UUID,
+    app: App,
 ) -> CustomerView:
     return CustomerView.of(app.customer(customer_id))

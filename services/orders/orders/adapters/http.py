@@ -87,10 +87,10 @@ class OrderView(BaseModel):
 
 @router.post("", status_code=201)
 def place_order(
+    principal: Annotated[Principal, Depends(requires("salesperson", "sales_clerk"))],
     body: PlaceOrder,
     request: Request,
     app: App,
-    principal: Annotated[Principal, Depends(requires("salesperson", "sales_clerk"))],
 ) -> OrderView:
     context = command_context(request, principal)
     lines = [line.to_domain() for line in body.lines]
@@ -99,21 +99,21 @@ def place_order(
 
 @router.post("/{order_id}/ship")
 def ship_order(
+    principal: Annotated[Principal, Depends(requires("warehouse_keeper"))],
     order_id: UUID,
     request: Request,
     app: App,
-    principal: Annotated[Principal, Depends(requires("warehouse_keeper"))],
 ) -> OrderView:
     return OrderView.of(app.ship_order(command_context(request, principal), order_id))
 
 
 @router.post("/{order_id}/confirm-delivery")
 def confirm_delivery(
+    principal: Annotated[Principal, Depends(requires("sales_clerk", "salesperson"))],
     order_id: UUID,
     body: ConfirmDelivery,
     request: Request,
     app: App,
-    principal: Annotated[Principal, Depends(requires("sales_clerk", "salesperson"))],
 ) -> OrderView:
     context = command_context(request, principal)
     return OrderView.of(app.confirm_delivery(context, order_id, body.received_at or clock.now()))
@@ -121,13 +121,13 @@ def confirm_delivery(
 
 @router.get("/{order_id}")
 def get_order(
-    order_id: UUID,
-    app: App,
     _: Annotated[
         Principal,
         Depends(
             requires("salesperson", "sales_clerk", "sales_manager", "warehouse_keeper", "finance")
         ),
     ],
+    order_id: UUID,
+    app: App,
 ) -> OrderView:
     return OrderView.of(app.order(order_id))

@@ -43,10 +43,10 @@ class VoucherView(BaseModel):
 
 
 @router.get("/vouchers/{voucher_id}")
-def get_voucher(voucher_id: UUID, app: App, _: Reader) -> VoucherView:
+def get_voucher(_: Reader, voucher_id: UUID, app: App) -> VoucherView:
     return VoucherView.of(app.voucher(voucher_id))
 
 
 @router.get("/customers/{customer_id}/vouchers")
-def customer_vouchers(customer_id: UUID, app: App, _: Reader) -> list[VoucherView]:
+def customer_vouchers(_: Reader, customer_id: UUID, app: App) -> list[VoucherView]:
     return [VoucherView.of(voucher) for voucher in app.vouchers_of(customer_id)]
