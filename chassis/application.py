@@ -47,6 +47,23 @@ class ServiceApplication(Application[UUID]):
         with acting(context):
             yield
 
+    def save(
+        self, *aggregates: MutableOrImmutableAggregate[UUID] | None, **kwargs: Any
+    ) -> list[Recording[UUID]]:
+        """Store the aggregates' new events in one transaction, then notify the commit listeners.
+
+        Leaner than the library's ``save`` (no runtime protocol checks, no snapshotting, which no
+        service uses): the command path is the write-path hot path.
+        """
+        if kwargs:
+            raise TypeError("commands save aggregates only; policies use record_processed()")
+        events = [
+            event for aggregate in aggregates if aggregate for event in aggregate.collect_events()
+        ]
+        recordings = self.events.put(events)
+        self._notify(recordings)
+        return recordings
+
     def record_processed(
         self, tracking: Tracking, *aggregates: MutableOrImmutableAggregate[UUID] | None
     ) -> None:
