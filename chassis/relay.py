@@ -182,14 +182,18 @@ class OutboxRelay:
         await asyncio.gather(*acks)
         metrics.RELAY_PUBLISHED.inc(len(acks))
         position = notifications[-1].id
-        await asyncio.to_thread(
-            self._app.process_recorder.insert_tracking, Tracking(self._tracking_name, position)
-        )
+        await self._save_position(position)
         latest = await asyncio.to_thread(self._app.process_recorder.max_notification_id)
         metrics.RELAY_LAG.set((latest or position) - position)
         if len(notifications) == self._batch_size:
             self._wake.set()
         return position
+
+    async def _save_position(self, position: int) -> None:
+        """Only after every message up to ``position`` was acknowledged (invariant 2)."""
+        await asyncio.to_thread(
+            self._app.process_recorder.insert_tracking, Tracking(self._tracking_name, position)
+        )
 
     async def _sleep(self) -> None:
         with contextlib.suppress(TimeoutError):

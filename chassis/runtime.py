@@ -47,7 +47,9 @@ def new_producer(settings: Settings) -> AIOKafkaProducer:
     )
 
 
-def build_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
+def build_app(
+    spec: ServiceSpec, settings: Settings, relay_class: type[OutboxRelay] = OutboxRelay
+) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         application = spec.application(settings)
@@ -59,7 +61,7 @@ def build_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
         for subscription in spec.subscriptions(application):
             inbox.subscribe(broker, subscription)
         await broker.start()
-        relay = OutboxRelay(
+        relay = relay_class(
             application,
             producer,
             events_topic(spec.name),
@@ -83,13 +85,13 @@ def build_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
     return create_http_app(spec.name, users, spec.routers, lifespan)
 
 
-def run_service(spec: ServiceSpec) -> None:
+def run_service(spec: ServiceSpec, relay_class: type[OutboxRelay] = OutboxRelay) -> None:
     settings = Settings()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     uvicorn.run(
-        build_app(spec, settings),
+        build_app(spec, settings, relay_class),
         host=settings.http_host,
         port=settings.port_for(spec.name),
         log_level=settings.log_level.lower(),

@@ -1,0 +1,122 @@
+"""A thin client for the four services' HTTP APIs, and waiting on conditions."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import httpx
+
+from countersign.stack import Stack
+
+T = TypeVar("T")
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, what: str = "a condition"
+) -> T:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+class Api:
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.http = httpx.AsyncClient(timeout=30.0)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def call(
+        self, method: str, service: str, path: str, token: str, json: Any = None
+    ) -> httpx.Response:
+        return await self.http.request(
+            method,
+            f"{self.stack.url(service)}{path}",
+            json=json,
+            headers={"Authorization": f"Bearer dev-{token}"},
+        )
+
+    async def ok(self, method: str, service: str, path: str, token: str, json: Any = None) -> Any:
+        response = await self.call(method, service, path, token, json)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    async def approved_customer(self, name: str = "ACME", limit: str = "100000") -> str:
+        customer = await self.ok(
+            "POST", "customers", "/customers", "salesperson", {"legal_name": name}
+        )
+        await self.ok(
+            "POST",
+            "customers",
+            f"/customers/{customer['customer_id']}/approve",
+            "sales-manager",
+            {"credit_limit": limit},
+        )
+        return str(customer["customer_id"])
+
+    async def place_order(
+        self, customer_id: str, serials: list[str], unit_price: str = "10.50"
+    ) -> httpx.Response:
+        line = {
+            "product_code": "PUMP-7",
+            "description": "pump",
+            "quantity": len(serials),
+            "unit_price": unit_price,
+            "serial_numbers": serials,
+        }
+        return await self.call(
+            "POST",
+            "orders",
+            "/orders",
+            "salesperson",
+            {"customer_id": customer_id, "lines": [line]},
+        )
+
+    async def order_when_customer_known(self, customer_id: str, serials: list[str]) -> str:
+        """Orders learns of the customer through Kafka: retry while it still says CU-02."""
+
+        async def placed() -> str | None:
+            response = await self.place_order(customer_id, serials)
+            if response.status_code == 422 and response.json()["rule"] == "CU-02":
+                return None
+            assert response.status_code == 201, response.text
+            return str(response.json()["order_id"])
+
+        return await eventually(placed, what=f"orders to know customer {customer_id}")
+
+    async def invoices(self, customer_id: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.ok(
+            "GET", "billing", f"/customers/{customer_id}/invoices", "finance"
+        )
+        return result
+
+    async def vouchers(self, customer_id: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.ok(
+            "GET", "service-desk", f"/customers/{customer_id}/vouchers", "service-clerk"
+        )
+        return result
+
+    async def metric(self, service: str, name: str, **labels: str) -> float:
+        """The value of one sample from a service's /metrics (0 when absent)."""
+        text = (await self.http.get(f"{self.stack.url(service)}/metrics")).text
+        wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+        sample = f"{name}{{{wanted}}}" if labels else name
+        for line in text.splitlines():
+            if line.startswith(sample + " "):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+
+def money(value: str | Decimal) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))

@@ -1,0 +1,44 @@
+"""One real stack per test module: Tansu, the topics and the four services, each its own process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from countersign.stack import FileSink, Stack, StackConfig
+from tests.e2e.api import Api
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def stack_config(root: Path, **options: object) -> StackConfig:
+    return StackConfig.on_free_ports(
+        root / "data",
+        modules={"orders": "tests.e2e.crashable_orders"},
+        extra_env={
+            "COUNTERSIGN_TEST_RELAY_CRASH_FILE": str(root / "crash-relay"),
+            "PYTHONPATH": str(REPO),  # the stand-in orders module lives in tests/
+        },
+        **options,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="module")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    root = tmp_path_factory.mktemp("stack")
+    sink = FileSink(root / "logs")
+    try:
+        async with Stack(stack_config(root), sink) as running:
+            yield running
+    finally:
+        sink.close()
+        print(f"service logs: {root / 'logs'}")
+
+
+@pytest.fixture
+async def api(stack: Stack) -> AsyncIterator[Api]:
+    client = Api(stack)
+    yield client
+    await client.close()

@@ -1,0 +1,298 @@
+"""The walking skeleton across the four running services, and the delivery guarantees under
+failure: relay crash, consumer crash, poison message, broker outage (ARCHITECTURE.md §3)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from decimal import Decimal
+from uuid import uuid4
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from countersign.stack import Stack, StackError
+from tests.e2e.api import Api, eventually, money
+
+
+async def test_skeleton_flow_customer_to_invoice_and_service_vouchers(api: Api) -> None:
+    # customers: registered, then approved with a credit limit by the sales manager
+    customer = await api.ok(
+        "POST", "customers", "/customers", "salesperson", {"legal_name": "Harbin Pumps Ltd"}
+    )
+    customer_id = customer["customer_id"]
+    assert customer["status"] == "pending_approval"
+
+    # orders refuses an unknown customer and, once it has heard of it, an unapproved one
+    unknown = await api.place_order(str(uuid4()), ["SN-X"])
+    assert unknown.status_code == 422
+    assert unknown.json()["rule"] == "CU-02"
+
+    async def refused_as_unapproved() -> bool:
+        response = await api.place_order(customer_id, ["SN-X"])
+        assert response.status_code == 422, response.text
+        return "not approved" in response.json()["reason"]
+
+    await eventually(refused_as_unapproved, what="orders to learn of the registration")
+
+    approved = await api.ok(
+        "POST",
+        "customers",
+        f"/customers/{customer_id}/approve",
+        "sales-manager",
+        {"credit_limit": "50000.00"},
+    )
+    assert approved["status"] == "active"
+
+    # orders: created for the approved customer, shipped, delivery confirmed
+    order_id = await api.order_when_customer_known(customer_id, ["SN-1", "SN-2", "SN-3"])
+    shipped = await api.ok("POST", "orders", f"/orders/{order_id}/ship", "warehouse")
+    assert shipped["status"] == "shipped"
+
+    # billing: the shipment raised an invoice for the order's total
+    invoices = await eventually(lambda: api.invoices(customer_id), what="the invoice")
+    assert [(i["order_id"], money(i["amount"])) for i in invoices] == [(order_id, Decimal("31.50"))]
+
+    delivered = await api.ok(
+        "POST",
+        "orders",
+        f"/orders/{order_id}/confirm-delivery",
+        "sales-clerk",
+        {"received_at": "2026-11-20T10:00:00+08:00"},
+    )
+    assert delivered["status"] == "delivered"
+
+    # service-desk: one voucher per delivered unit, warranty from the delivery date
+    async def three_vouchers() -> list[dict[str, str]] | None:
+        vouchers = await api.vouchers(customer_id)
+        return vouchers if len(vouchers) == 3 else None
+
+    vouchers = await eventually(three_vouchers, what="three service vouchers")
+    assert sorted(v["serial_number"] for v in vouchers) == ["SN-1", "SN-2", "SN-3"]
+    assert {v["order_id"] for v in vouchers} == {order_id}
+    assert {v["warranty_until"] for v in vouchers} == {"2027-11-20"}
+
+
+async def test_refused_command_names_the_rule_and_changes_nothing(api: Api) -> None:
+    customer = await api.ok(
+        "POST", "customers", "/customers", "salesperson", {"legal_name": "Self Approval Co"}
+    )
+    # XC-05: the sales manager who registered a customer may not approve it
+    own = await api.ok(
+        "POST",
+        "customers",
+        "/customers",
+        "sales-clerk",
+        {"legal_name": "Own Co", "owner_id": "sales-manager"},
+    )
+    refused = await api.call(
+        "POST",
+        "customers",
+        f"/customers/{own['customer_id']}/approve",
+        "sales-manager",
+        {"credit_limit": "10"},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["rule"] == "XC-05"
+    after = await api.ok("GET", "customers", f"/customers/{own['customer_id']}", "sales-manager")
+    assert after["status"] == "pending_approval"
+    assert after["version"] == 1
+
+    bad = await api.call(
+        "POST",
+        "customers",
+        f"/customers/{customer['customer_id']}/approve",
+        "sales-manager",
+        {"credit_limit": "lots"},
+    )
+    assert bad.status_code == 422
+    assert bad.json()["rule"] == "INPUT"
+
+
+async def _messages(stack: Stack, topic: str) -> list[tuple[bytes | None, bytes | None, list]]:
+    """Everything on ``topic`` right now, read from the start without a consumer group."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=stack.bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=20,
+    )
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for p in sorted(
+                consumer.partitions_for_topic(topic) or await _partitions(consumer, topic)
+            )
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        found: list[tuple[bytes | None, bytes | None, list]] = []
+        while [p for p in partitions if await consumer.position(p) < ends[p]]:
+            batch = await consumer.getmany(timeout_ms=200)
+            for records in batch.values():
+                found.extend((r.key, r.value, list(r.headers)) for r in records)
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    await consumer._client.force_metadata_update()
+    return consumer.partitions_for_topic(topic) or set()
+
+
+async def test_relay_crash_after_ack_republishes_and_the_effect_happens_once(
+    stack: Stack, api: Api
+) -> None:
+    customer_id = await api.approved_customer("Relay Crash Co")
+    order_id = await api.order_when_customer_known(customer_id, ["RC-1"])
+    dedupes_before = await api.metric(
+        "billing", "countersign_inbox_dedupes_total", topic="orders.events"
+    )
+
+    # Arm the crash: the orders relay dies after the broker acks GoodsIssued, before saving.
+    crash_file = stack.config.data_dir.parent / "crash-relay"
+    crash_file.touch()
+    await api.ok("POST", "orders", f"/orders/{order_id}/ship", "warehouse")
+
+    async def orders_died() -> bool:
+        return not stack.running("orders")
+
+    await eventually(orders_died, what="the orders relay to crash")
+    assert not crash_file.exists()
+    invoices = await eventually(lambda: api.invoices(customer_id), what="the invoice")
+    assert len(invoices) == 1
+
+    await stack.start("orders")  # the relay resumes from its saved position
+
+    async def published_twice() -> bool:
+        shipped = [
+            v
+            for _, v, _ in await _messages(stack, "orders.events")
+            if v and b'"GoodsIssued"' in v and order_id.encode() in v
+        ]
+        return len(shipped) == 2
+
+    await eventually(published_twice, what="GoodsIssued to be republished")
+
+    async def deduped() -> bool:
+        after = await api.metric(
+            "billing", "countersign_inbox_dedupes_total", topic="orders.events"
+        )
+        return after > dedupes_before
+
+    await eventually(deduped, what="billing to recognise the republished message")
+    invoices = await api.invoices(customer_id)
+    assert [(i["order_id"], money(i["amount"])) for i in invoices] == [(order_id, Decimal("10.50"))]
+
+
+async def test_consumer_killed_mid_batch_applies_every_message_exactly_once(
+    stack: Stack, api: Api
+) -> None:
+    count = 400
+    customer_id = await api.approved_customer("Mid Batch Co")
+    await api.order_when_customer_known(customer_id, ["MB-warmup"])
+    await stack.stop("billing")
+
+    semaphore = asyncio.Semaphore(16)
+
+    async def shipped_order(n: int) -> str:
+        async with semaphore:
+            response = await api.place_order(customer_id, [f"MB-{n}"], unit_price=f"{n}.00")
+            assert response.status_code == 201, response.text
+            order_id = str(response.json()["order_id"])
+            await api.ok("POST", "orders", f"/orders/{order_id}/ship", "warehouse")
+            return order_id
+
+    order_ids = await asyncio.gather(*(shipped_order(n) for n in range(1, count + 1)))
+
+    # Start billing with a backlog of shipments and kill it while it works through a batch.
+    database = stack.config.data_dir / "billing.sqlite"
+
+    def invoices_stored() -> int:
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+            try:
+                row = db.execute(
+                    "SELECT count(*) FROM stored_events WHERE topic LIKE '%Invoice.Issued'"
+                ).fetchone()
+            except sqlite3.OperationalError:  # not created yet
+                return 0
+            return int(row[0])
+
+    before = invoices_stored()
+    starting = asyncio.create_task(stack.start("billing"))
+
+    async def mid_batch() -> int | None:
+        stored = invoices_stored() - before
+        return stored if stored >= 20 else None
+
+    stored_when_killed = await eventually(mid_batch, what="billing to be part-way", timeout=60)
+    await stack.kill("billing")  # SIGKILL: a crash in the middle of a batch
+    with contextlib.suppress(StackError):
+        await starting  # it may have been killed before it answered /health
+    assert stored_when_killed < count, "billing finished before it could be killed"
+    await stack.start("billing")
+
+    async def all_invoiced() -> list[dict[str, str]] | None:
+        invoices = await api.invoices(customer_id)
+        return invoices if len(invoices) >= count else None
+
+    invoices = await eventually(all_invoiced, what=f"{count} invoices", timeout=120)
+    assert len(invoices) == count
+    assert sorted(i["order_id"] for i in invoices) == sorted(order_ids)
+    assert sum(money(i["amount"]) for i in invoices) == sum(Decimal(n) for n in range(1, count + 1))
+    assert invoices_stored() - before == count
+
+
+async def test_poison_message_goes_to_the_dlq_and_the_partition_keeps_flowing(
+    stack: Stack, api: Api
+) -> None:
+    poison = b"\x00not an envelope " + uuid4().hex.encode()
+    dead_before = await api.metric(
+        "billing", "countersign_dlq_messages_total", topic="orders.events", reason="undecodable"
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for partition in range(stack.config.partitions):
+            await producer.send_and_wait("orders.events", poison, partition=partition)
+    finally:
+        await producer.stop()
+
+    customer_id = await api.approved_customer("After Poison Co")
+    order_id = await api.order_when_customer_known(customer_id, ["AP-1"])
+    await api.ok("POST", "orders", f"/orders/{order_id}/ship", "warehouse")
+    invoices = await eventually(lambda: api.invoices(customer_id), what="the next message")
+    assert invoices[0]["order_id"] == order_id
+
+    async def counted() -> bool:
+        after = await api.metric(
+            "billing", "countersign_dlq_messages_total", topic="orders.events", reason="undecodable"
+        )
+        return after >= dead_before + stack.config.partitions
+
+    await eventually(counted, what="the DLQ metric")
+
+    async def dead_lettered() -> list | None:
+        letters = [h for _, v, h in await _messages(stack, "orders.events.dlq") if v == poison]
+        return letters or None
+
+    letters = await eventually(dead_lettered, what="the poison message in orders.events.dlq")
+    headers = dict(letters[0])
+    assert headers["x-error-reason"] == b"undecodable"
+    assert b"validation error" in headers["x-error"].lower()
+    assert headers["x-original-topic"] == b"orders.events"
+
+
+async def test_broker_outage_commands_are_stored_and_delivered_after(
+    stack: Stack, api: Api
+) -> None:
+    stack.pause_broker()
+    try:
+        customer_ids = [await api.approved_customer(f"Outage Co {n}") for n in range(3)]
+    finally:
+        stack.resume_broker()
+    for customer_id in customer_ids:
+        await api.order_when_customer_known(customer_id, ["OUT-1"])
