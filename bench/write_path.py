@@ -17,10 +17,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from customers.application.service import CustomersApplication
-
 from chassis.domain import CommandContext
 from chassis.settings import Settings
+from customers.application.service import CustomersApplication
 
 CLERK = CommandContext(actor="salesperson")
 

@@ -30,9 +30,7 @@ requires_postgres = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh database for one test, dropped at its end."""
+def _fresh_database() -> Iterator[str]:
     assert POSTGRES_ADMIN_URL is not None
     name = f"countersign_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
@@ -41,6 +39,18 @@ def postgres_url() -> Iterator[str]:
     yield f"{base}/{name}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database for one test, dropped at its end."""
+    yield from _fresh_database()
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url() -> Iterator[str]:
+    """A fresh database for one test module (a whole running stack), dropped at its end."""
+    yield from _fresh_database()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=requires_postgres)])

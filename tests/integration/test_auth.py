@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from billing.bootstrap import SPEC as BILLING
-from customers.bootstrap import SPEC as CUSTOMERS
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from orders.bootstrap import SPEC as ORDERS
-from service_desk.bootstrap import SPEC as SERVICE_DESK
 
+from billing.bootstrap import SPEC as BILLING
 from chassis.auth import UserDirectory, hash_token, requires
 from chassis.runtime import ServiceSpec, build_app
 from chassis.settings import Settings
+from customers.bootstrap import SPEC as CUSTOMERS
+from orders.bootstrap import SPEC as ORDERS
+from service_desk.bootstrap import SPEC as SERVICE_DESK
 
 SPECS = [CUSTOMERS, ORDERS, SERVICE_DESK, BILLING]
 SAMPLE_ID = "00000000-0000-0000-0000-000000000001"

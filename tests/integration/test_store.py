@@ -7,14 +7,14 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from customers.application.service import CustomersApplication
 from eventsourcing.persistence import IntegrityError, Tracking
-from orders.application.service import OrdersApplication
-from orders.domain.order import OrderLine
 
 from chassis.domain import CommandContext, RuleViolation
 from chassis.settings import Settings
 from contracts.customers import CustomerApproved, CustomerRegistered
+from customers.application.service import CustomersApplication
+from orders.application.service import OrdersApplication
+from orders.domain.order import OrderLine
 
 CLERK = CommandContext(actor="salesperson")
 MANAGER = CommandContext(actor="sales-manager")

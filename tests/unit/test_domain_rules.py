@@ -7,12 +7,12 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+
+from chassis.domain import CommandContext, RuleViolation, acting
 from customers.domain.customer import Customer, CustomerStatus
 from orders.domain.known_customer import KnownCustomer
 from orders.domain.order import Order, OrderLine, OrderStatus
 from service_desk.domain.voucher import warranty_end
-
-from chassis.domain import CommandContext, RuleViolation, acting
 
 LINE = OrderLine("P-1", "pump", 2, Decimal("10.50"), ("SN-1", "SN-2"))
 
