@@ -70,15 +70,15 @@ class Inbox:
             ack_policy=AckPolicy.NACK_ON_ERROR,
         )
 
-        async def handle(body: list[Any], message: KafkaMessage) -> None:
+        async def handle_batch(body: list[Any], message: KafkaMessage) -> None:
             records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
             for record in records:
-                await self._handle(subscription, record)
+                await self.handle(subscription, record)
             self._observe_lag(message, records)
 
-        subscriber(handle)
+        subscriber(handle_batch)
 
-    async def _handle(
+    async def handle(
         self, subscription: Subscription, record: ConsumerRecord[bytes, bytes]
     ) -> None:
         try:
