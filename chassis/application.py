@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.domain import MutableOrImmutableAggregate
+from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import JSONTranscoder, ProcessRecorder, Recording, Tracking
 
 from chassis import metrics
@@ -48,7 +48,9 @@ class ServiceApplication(Application[UUID]):
             yield
 
     def save(
-        self, *aggregates: MutableOrImmutableAggregate[UUID] | None, **kwargs: Any
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
     ) -> list[Recording[UUID]]:
         """Store the aggregates' new events in one transaction, then notify the commit listeners.
 
@@ -57,9 +59,13 @@ class ServiceApplication(Application[UUID]):
         """
         if kwargs:
             raise TypeError("commands save aggregates only; policies use record_processed()")
-        events = [
-            event for aggregate in aggregates if aggregate for event in aggregate.collect_events()
-        ]
+        events: list[DomainEventProtocol[UUID]] = []
+        for obj in objs:
+            collect = getattr(obj, "collect_events", None)
+            if collect is not None:
+                events.extend(collect())
+            elif obj is not None:
+                events.append(obj)  # type: ignore[arg-type]
         recordings = self.events.put(events)
         self._notify(recordings)
         return recordings

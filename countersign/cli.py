@@ -1,0 +1,147 @@
+"""The `countersign` command. Each sub-command is a thin shell over a library function."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit, urlunsplit
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from chassis.settings import Settings
+from contracts.topics import SERVICES
+from countersign.contracts_cmd import contracts_app
+from countersign.stack import ConsoleSink, Stack, StackConfig, StackError, create_topics
+
+app = typer.Typer(
+    help="Countersign: event-sourced sales, delivery, field service and billing.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(contracts_app, name="contracts", help="Public event contracts: AsyncAPI, snapshots.")
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+@app.callback()
+def main() -> None:
+    """Countersign: event-sourced sales, delivery, field service and billing."""
+
+
+def fail(message: str) -> typer.Exit:
+    errors.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def up(
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            envvar="COUNTERSIGN_DATA_DIR",
+            help="Folder for the SQLite event stores and the lock file.",
+        ),
+    ] = Path("data"),
+    broker_port: Annotated[int, typer.Option(help="Port of the local Kafka broker.")] = 9092,
+    database_url: Annotated[
+        str,
+        typer.Option(
+            envvar="COUNTERSIGN_DATABASE_URL",
+            help="PostgreSQL URL; empty for SQLite files in the data dir.",
+        ),
+    ] = "",
+    services: Annotated[
+        str,
+        typer.Option(help="Comma-separated services to run; empty for the broker alone."),
+    ] = ",".join(SERVICES),
+) -> None:
+    """Run everything on this machine: a local broker, the topics and the four services."""
+    names = tuple(name.strip() for name in services.split(",") if name.strip())
+    unknown = sorted(set(names) - set(SERVICES))
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICES)}",
+            param_hint="--services",
+        )
+    settings = Settings()
+    config = StackConfig(
+        data_dir=data_dir,
+        broker_port=broker_port,
+        services=names,
+        database_url=database_url,
+        partitions=settings.topic_partitions,
+        log_level=settings.log_level,
+    )
+    try:
+        asyncio.run(_run_until_signalled(Stack(config, ConsoleSink(console))))
+    except StackError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command("create-topics")
+def create_topics_command() -> None:
+    """Create every service's topics on COUNTERSIGN_KAFKA_BOOTSTRAP (existing ones are kept)."""
+    settings = Settings()
+    try:
+        asyncio.run(create_topics(settings.kafka_bootstrap, settings.topic_partitions))
+    except StackError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"topics ready on {settings.kafka_bootstrap}")
+
+
+async def _run_until_signalled(stack: Stack) -> None:
+    """Start the stack, then keep it up until SIGINT or SIGTERM; either one stops it cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    starting = asyncio.create_task(stack.up())
+    signalled = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({starting, signalled}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()
+            console.print(_where_everything_listens(stack))
+            await signalled
+        else:
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+        console.print("stopping...")
+    finally:
+        signalled.cancel()
+        await stack.close()
+
+
+def _where_everything_listens(stack: Stack) -> Table:
+    config = stack.config
+    table = Table(title="countersign is up (Ctrl-C stops everything)")
+    table.add_column("what")
+    table.add_column("where")
+    table.add_row("Kafka broker (Tansu, in memory)", stack.bootstrap)
+    for service in config.services:
+        url = stack.url(service)
+        table.add_row(f"{service} API", url)
+        table.add_row(f"{service} docs", f"{url}/docs")
+        table.add_row(f"{service} metrics", f"{url}/metrics")
+    storage = _without_password(config.database_url) or f"SQLite in {config.data_dir.resolve()}"
+    table.add_row("event stores", storage)
+    return table
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+if __name__ == "__main__":
+    app()
