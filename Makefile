@@ -26,6 +26,6 @@ test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
-	@set -e; for script in $(wildcard bench/*.py); do \
-		echo "== $$script"; $(BIN)/python "$$script"; \
+	@set -e; for script in $(filter-out bench/__init__.py,$(wildcard bench/*.py)); do \
+		echo "== $$script"; $(BIN)/python -m "bench.$$(basename $$script .py)"; \
 	done

@@ -64,7 +64,7 @@ class Inbox:
             group_id=self._app.service_name,
             batch=True,
             max_records=self._settings.consumer_max_records,
-            batch_timeout_ms=self._settings.consumer_fetch_max_wait_ms,
+            batch_timeout_ms=self._settings.consumer_batch_timeout_ms,
             fetch_max_wait_ms=self._settings.consumer_fetch_max_wait_ms,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,

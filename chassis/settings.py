@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = Field(default=0.5, gt=0)
     relay_batch_size: int = Field(default=500, gt=0)
     consumer_fetch_max_wait_ms: int = 20
+    # How long a batch subscriber waits for records before it looks again; FastStream also sleeps
+    # this long after an empty poll, so it bounds the latency an idle consumer adds.
+    consumer_batch_timeout_ms: int = 5
     consumer_max_records: int = 200
 
     def port_for(self, service: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import write_path
+from bench import propagation, write_path
 
 
 def test_write_path_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -13,3 +13,11 @@ def test_write_path_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert ratio > 0
     assert f"ratio={ratio:.2f}" in out
     assert "raw SQLite inserts" in out
+
+
+def test_propagation_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    ratio = propagation.main(["--rate", "50", "--seconds", "1"])
+    out = capsys.readouterr().out
+    assert ratio > 0
+    assert out.count("(50 measured)") == 2
+    assert f"ratio={ratio:.2f}" in out

@@ -1,0 +1,196 @@
+"""Propagation: latency from a commit in one service to the commit of its reaction in another.
+
+customers commits CustomerRegistered at a steady rate; its outbox relay publishes it; orders' inbox
+commits the KnownCustomer reaction. Latency per event = the reaction's event time in
+orders' store minus the original event's time in customers' store (one machine, one clock).
+
+Baseline, same broker and same run: raw aiokafka produce -> consume at the same rate, latency
+from just before send to receipt, acks=all, the same consumer fetch wait.
+
+    python -m bench.propagation [--rate 500] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from chassis.domain import CommandContext
+from chassis.relay import OutboxRelay, RelayLock
+from chassis.runtime import new_producer
+from chassis.settings import Settings
+from contracts import events_topic
+from countersign.stack import FileSink, Stack, StackConfig
+from customers.adapters.outbound import to_contract
+from customers.application.service import CustomersApplication
+
+FETCH_MAX_WAIT_MS = Settings().consumer_fetch_max_wait_ms
+
+
+async def paced(rate: float, seconds: float, send: Callable[[int], Awaitable[None]]) -> None:
+    """Start ``send(i)`` at a steady rate, without waiting for earlier ones to finish."""
+    total = int(rate * seconds)
+    started = time.perf_counter()
+    tasks = []
+    for i in range(total):
+        delay = started + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(i)))
+    await asyncio.gather(*tasks)
+
+
+def percentiles(latencies_ms: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(latencies_ms, n=100, method="inclusive")
+    return cuts[49], cuts[98]
+
+
+async def raw_kafka_latencies(bootstrap: str, rate: float, seconds: float) -> list[float]:
+    topic = "bench.raw"
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+        group_id=f"bench-raw-{time.time_ns()}",
+    )
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=2
+    )
+    await producer.start()
+    await producer.send_and_wait(topic, b"warm-up")
+    await consumer.start()
+    while not consumer.assignment():
+        await asyncio.sleep(0.05)
+    sent: dict[int, float] = {}
+    latencies: list[float] = []
+    expected = int(rate * seconds)
+
+    async def consume() -> None:
+        while len(latencies) < expected:
+            batch = await consumer.getmany(timeout_ms=FETCH_MAX_WAIT_MS)
+            now = time.perf_counter()
+            for records in batch.values():
+                for record in records:
+                    if record.value and record.value.isdigit():
+                        latencies.append((now - sent[int(record.value)]) * 1000)
+
+    async def send(i: int) -> None:
+        sent[i] = time.perf_counter()
+        await producer.send_and_wait(topic, str(i).encode(), key=str(i).encode())
+
+    consuming = asyncio.create_task(consume())
+    await paced(rate, seconds, send)
+    await asyncio.wait_for(consuming, timeout=60)
+    await producer.stop()
+    await consumer.stop()
+    return latencies
+
+
+def event_times(database: Path, topic_suffix: str) -> dict[str, datetime]:
+    """originator id -> event time, for the stored events whose topic ends with the suffix."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        rows = db.execute(
+            "SELECT originator_id, state FROM stored_events WHERE topic LIKE ?",
+            (f"%{topic_suffix}",),
+        ).fetchall()
+    return {
+        row[0]: datetime.fromisoformat(json.loads(row[1])["timestamp"]["_data_"]) for row in rows
+    }
+
+
+async def service_latencies(stack: Stack, rate: float, seconds: float) -> list[float]:
+    """customers' side runs here (its application, relay and producer: the chassis as a service
+    runs them), so commits are paced exactly; orders runs as its own service process."""
+    settings = Settings(data_dir=stack.config.data_dir, kafka_bootstrap=stack.bootstrap)
+    app = CustomersApplication(settings)
+    producer = new_producer(settings)
+    await producer.start()
+    relay = OutboxRelay(
+        app,
+        producer,
+        events_topic("customers"),
+        to_contract,
+        RelayLock("customers", settings.data_dir, ""),
+    )
+    relaying = asyncio.create_task(relay.run())
+    clerk = CommandContext(actor="salesperson")
+
+    async def register(i: int) -> None:
+        await asyncio.to_thread(app.register_customer, clerk, f"Bench {i}", "salesperson")
+
+    expected = int(rate * seconds)
+    database = stack.config.data_dir / "orders.sqlite"
+    try:
+        # Warm-up, not measured: wait until orders reacts at all (its group has joined).
+        warm_up = await asyncio.to_thread(app.register_customer, clerk, "Warm-up", "salesperson")
+        while not event_times(database, "KnownCustomer.Registered"):
+            await asyncio.sleep(0.05)
+        await paced(rate, seconds, register)
+        deadline = time.monotonic() + 60
+        while len(event_times(database, "KnownCustomer.Registered")) < expected + 1:
+            if time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        relaying.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relaying
+        await producer.stop()
+        app.close()
+    reactions = event_times(database, "KnownCustomer.Registered")
+    commits = event_times(stack.config.data_dir / "customers.sqlite", "Customer.Registered")
+    return [
+        (reactions[customer] - committed).total_seconds() * 1000
+        for customer, committed in commits.items()
+        if customer in reactions and customer != warm_up.hex
+    ]
+
+
+async def measure(rate: float, seconds: float) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        config = StackConfig.on_free_ports(root / "data", services=("orders",), log_level="WARNING")
+        sink = FileSink(root / "logs")
+        async with Stack(config, sink) as stack:
+            service = await service_latencies(stack, rate, seconds)
+            raw = await raw_kafka_latencies(stack.bootstrap, rate, seconds)
+        sink.close()
+    expected = int(rate * seconds)
+    s50, s99 = percentiles(service)
+    r50, r99 = percentiles(raw)
+    print(f"steady rate {rate:g} events/s for {seconds:g}s ({expected} events)")
+    print(
+        f"commit -> reaction committed (customers -> orders): p50={s50:.1f}ms p99={s99:.1f}ms "
+        f"({len(service)} measured)"
+    )
+    print(
+        f"raw aiokafka produce -> consume:                      p50={r50:.1f}ms p99={r99:.1f}ms "
+        f"({len(raw)} measured)"
+    )
+    ratio = s99 / r99
+    print(f"ratio={ratio:.2f}")
+    return ratio
+
+
+def main(argv: list[str] | None = None) -> float:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args(argv)
+    return asyncio.run(measure(args.rate, args.seconds))
+
+
+if __name__ == "__main__":
+    main()
