@@ -14,9 +14,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from chassis.settings import Settings
+from chassis.settings import DEFAULT_HTTP_PORTS, Settings
 from contracts.topics import SERVICES
 from countersign.contracts_cmd import contracts_app
+from countersign.demo import DemoError, run_demo
 from countersign.stack import ConsoleSink, Stack, StackConfig, StackError, create_topics
 
 app = typer.Typer(
@@ -82,6 +83,20 @@ def up(
         asyncio.run(_run_until_signalled(Stack(config, ConsoleSink(console))))
     except StackError as exc:
         raise fail(str(exc)) from None
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Where the services listen.")] = "127.0.0.1",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each reaction.")] = 60.0,
+) -> None:
+    """Drive the skeleton flow through the running services, printing each step."""
+    urls = {service: f"http://{host}:{port}" for service, port in DEFAULT_HTTP_PORTS.items()}
+    try:
+        run_demo(urls, console.print, timeout)
+    except DemoError as exc:
+        raise fail(str(exc)) from None
+    console.print("done: customer -> order -> shipment -> invoice -> delivery -> vouchers")
 
 
 @app.command("create-topics")

@@ -11,6 +11,7 @@ from uuid import uuid4
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from countersign.demo import run_demo
 from countersign.stack import Stack, StackError
 from tests.e2e.api import Api, eventually, money
 
@@ -296,3 +297,24 @@ async def test_broker_outage_commands_are_stored_and_delivered_after(
         stack.resume_broker()
     for customer_id in customer_ids:
         await api.order_when_customer_known(customer_id, ["OUT-1"])
+
+
+async def test_demo_drives_the_flow_and_reports_each_step(stack: Stack, api: Api) -> None:
+    steps: list[str] = []
+    urls = {service: stack.url(service) for service in stack.config.services}
+    created = await asyncio.to_thread(run_demo, urls, steps.append)
+    assert [step.split()[0] for step in steps] == [
+        "customers",
+        "orders",
+        "customers",
+        "orders",
+        "orders",
+        "billing",
+        "orders",
+        "service",
+        "service",
+    ]
+    assert "CU-02" in steps[1]
+    invoices = await api.invoices(created["customer_id"])
+    assert [i["invoice_id"] for i in invoices] == created["invoice_ids"]
+    assert len(await api.vouchers(created["customer_id"])) == 2

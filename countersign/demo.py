@@ -1,0 +1,153 @@
+"""`countersign demo`: drive the walking-skeleton flow through the four running services' HTTP
+APIs with the development tokens, reporting each step as it happens."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+Report = Callable[[str], None]
+
+
+class DemoError(RuntimeError):
+    """A step did not go as the flow expects; the message says which."""
+
+
+class _Client:
+    def __init__(self, urls: Mapping[str, str], timeout: float) -> None:
+        self._urls = urls
+        self._http = httpx.Client(timeout=10.0)
+        self._timeout = timeout
+
+    def call(
+        self, method: str, service: str, path: str, user: str, body: Any = None
+    ) -> httpx.Response:
+        try:
+            return self._http.request(
+                method,
+                f"{self._urls[service]}{path}",
+                json=body,
+                headers={"Authorization": f"Bearer dev-{user}"},
+            )
+        except httpx.TransportError as error:
+            raise DemoError(
+                f"cannot reach {service} at {self._urls[service]} ({error}); "
+                "is the stack up (`countersign up`)?"
+            ) from None
+
+    def ok(self, method: str, service: str, path: str, user: str, body: Any = None) -> Any:
+        response = self.call(method, service, path, user, body)
+        if response.status_code >= 300:
+            raise DemoError(
+                f"{method} {service}{path} answered {response.status_code}: {response.text}"
+            )
+        return response.json()
+
+    def wait_for(self, what: str, check: Callable[[], Any]) -> Any:
+        """Events travel through Kafka: poll until the other service has reacted."""
+        deadline = time.monotonic() + self._timeout
+        while not (result := check()):
+            if time.monotonic() > deadline:
+                raise DemoError(f"gave up after {self._timeout:g}s waiting for {what}")
+            time.sleep(0.1)
+        return result
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def run_demo(urls: Mapping[str, str], report: Report, timeout: float = 60.0) -> dict[str, Any]:
+    """Customer registered and approved -> order placed and shipped -> invoice raised ->
+    delivery confirmed -> service vouchers opened. Returns the ids it created."""
+    client = _Client(urls, timeout)
+    try:
+        return _flow(client, report)
+    finally:
+        client.close()
+
+
+def _flow(client: _Client, report: Report) -> dict[str, Any]:
+    customer = client.ok(
+        "POST", "customers", "/customers", "salesperson", {"legal_name": "Harbin Pumps Ltd"}
+    )
+    customer_id = customer["customer_id"]
+    report(f"customers  registered customer {customer_id} ({customer['status']}) as salesperson")
+
+    line = {
+        "product_code": "PUMP-7",
+        "description": "centrifugal pump",
+        "quantity": 2,
+        "unit_price": "1250.00",
+        "serial_numbers": ["PX7-0001", "PX7-0002"],
+    }
+    order_body = {"customer_id": customer_id, "lines": [line]}
+
+    def refused_as_unapproved() -> dict[str, Any] | None:
+        response = client.call("POST", "orders", "/orders", "salesperson", order_body)
+        refusal: dict[str, Any] = response.json()
+        return refusal if "not approved" in refusal.get("reason", "") else None
+
+    refusal = client.wait_for("orders to hear of the new customer", refused_as_unapproved)
+    report(f"orders     refused an order before approval: {refusal['rule']} {refusal['reason']}")
+
+    approved = client.ok(
+        "POST",
+        "customers",
+        f"/customers/{customer_id}/approve",
+        "sales-manager",
+        {"credit_limit": "50000.00"},
+    )
+    report(
+        f"customers  approved by sales-manager, credit limit {approved['credit_limit']} "
+        f"{approved['currency']}"
+    )
+
+    def placed() -> dict[str, Any] | None:
+        response = client.call("POST", "orders", "/orders", "salesperson", order_body)
+        return response.json() if response.status_code == 201 else None
+
+    order = client.wait_for("orders to hear of the approval", placed)
+    order_id = order["order_id"]
+    report(f"orders     placed order {order_id}: total {order['total']} {order['currency']}")
+
+    client.ok("POST", "orders", f"/orders/{order_id}/ship", "warehouse")
+    report("orders     shipped by the warehouse (GoodsIssued)")
+
+    invoices = client.wait_for(
+        "billing to raise the invoice",
+        lambda: client.ok("GET", "billing", f"/customers/{customer_id}/invoices", "finance"),
+    )
+    report(
+        f"billing    raised invoice {invoices[0]['invoice_id']} for {invoices[0]['amount']} "
+        f"{invoices[0]['currency']}"
+    )
+
+    client.ok("POST", "orders", f"/orders/{order_id}/confirm-delivery", "sales-clerk", {})
+    report("orders     delivery confirmed by the customer (DeliveryConfirmedByCustomer)")
+
+    vouchers = client.wait_for(
+        "service-desk to open the service vouchers",
+        lambda: (
+            [
+                v
+                for v in client.ok(
+                    "GET", "service-desk", f"/customers/{customer_id}/vouchers", "service-clerk"
+                )
+            ]
+            or None
+        ),
+    )
+    for voucher in vouchers:
+        report(
+            f"service    opened voucher {voucher['voucher_id']} for {voucher['serial_number']},"
+            f" warranty until {voucher['warranty_until']}"
+        )
+    return {
+        "customer_id": customer_id,
+        "order_id": order_id,
+        "invoice_ids": [i["invoice_id"] for i in invoices],
+        "voucher_ids": [v["voucher_id"] for v in vouchers],
+    }
