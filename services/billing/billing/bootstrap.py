@@ -2,12 +2,13 @@
 
 from billing.adapters import http, kafka, outbound
 from billing.application.service import BillingApplication
+from chassis.governance import http as governance
 from chassis.runtime import ServiceSpec
 
 SPEC = ServiceSpec(
     name="billing",
     application=BillingApplication,
-    routers=[http.router],
+    routers=[http.router, governance.router],
     to_contract=outbound.to_contract,
     subscriptions=kafka.subscriptions,
 )

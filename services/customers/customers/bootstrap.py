@@ -1,5 +1,6 @@
 """Composition root: wires the customers service's domain, application and adapters."""
 
+from chassis.governance import http as governance
 from chassis.runtime import ServiceSpec
 from customers.adapters import http, kafka, outbound
 from customers.application.service import CustomersApplication
@@ -7,7 +8,7 @@ from customers.application.service import CustomersApplication
 SPEC = ServiceSpec(
     name="customers",
     application=CustomersApplication,
-    routers=[http.router],
+    routers=[http.router, governance.router],
     to_contract=outbound.to_contract,
     subscriptions=kafka.subscriptions,
 )

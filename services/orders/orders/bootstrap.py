@@ -1,5 +1,6 @@
 """Composition root: wires the orders service's domain, application and adapters."""
 
+from chassis.governance import http as governance
 from chassis.runtime import ServiceSpec
 from orders.adapters import http, kafka, outbound
 from orders.application.service import OrdersApplication
@@ -7,7 +8,7 @@ from orders.application.service import OrdersApplication
 SPEC = ServiceSpec(
     name="orders",
     application=OrdersApplication,
-    routers=[http.router],
+    routers=[http.router, governance.router],
     to_contract=outbound.to_contract,
     subscriptions=kafka.subscriptions,
 )

@@ -8,12 +8,12 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Tracking
 
 from billing.domain.invoice import CustomerAccount, Invoice
-from chassis.application import ServiceApplication
 from chassis.domain import CommandContext, NotFound
+from chassis.governance.application import GovernanceCommands
 from contracts.orders import GoodsIssued
 
 
-class BillingApplication(ServiceApplication):
+class BillingApplication(GovernanceCommands):
     service_name = "billing"
 
     def on_goods_issued(

@@ -7,12 +7,12 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from chassis.application import ServiceApplication
 from chassis.domain import CommandContext, NotFound
+from chassis.governance.application import GovernanceCommands
 from customers.domain.customer import Customer
 
 
-class CustomersApplication(ServiceApplication):
+class CustomersApplication(GovernanceCommands):
     service_name = "customers"
 
     def register_customer(self, context: CommandContext, legal_name: str, owner_id: str) -> UUID:

@@ -10,8 +10,8 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import JSONTranscoder, Tracking, Transcoding
 
-from chassis.application import ServiceApplication
 from chassis.domain import CommandContext, NotFound
+from chassis.governance.application import GovernanceCommands
 from contracts.customers import CustomerApproved, CustomerRegistered
 from orders.domain.known_customer import KnownCustomer
 from orders.domain.order import Order, OrderLine
@@ -40,7 +40,7 @@ class OrderLineAsDict(Transcoding):
         )
 
 
-class OrdersApplication(ServiceApplication):
+class OrdersApplication(GovernanceCommands):
     service_name = "orders"
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

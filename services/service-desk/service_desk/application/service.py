@@ -7,13 +7,13 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Tracking
 
-from chassis.application import ServiceApplication
 from chassis.domain import CommandContext, NotFound
+from chassis.governance.application import GovernanceCommands
 from contracts.orders import DeliveryConfirmedByCustomer
 from service_desk.domain.voucher import CustomerServiceFile, ServiceVoucher, warranty_end
 
 
-class ServiceDeskApplication(ServiceApplication):
+class ServiceDeskApplication(GovernanceCommands):
     service_name = "service-desk"
 
     def on_delivery_confirmed(
