@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import propagation, write_path
+from bench import audit_verify, propagation, write_path
 
 
 def test_write_path_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -21,3 +21,11 @@ def test_propagation_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert ratio > 0
     assert out.count("(50 measured)") == 2
     assert f"ratio={ratio:.2f}" in out
+
+
+def test_audit_verify_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    ratio = audit_verify.main(["--customers", "60", "--rectifications", "20", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert ratio > 0
+    assert "raw SHA-256" in out
+    assert out.splitlines()[-1] == f"ratio={ratio:.3f}"

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from chassis.settings import Settings
+
+
+def sqlite_path(settings: Settings, service: str) -> Path:
+    return settings.data_dir / f"{service}.sqlite"
+
+
+def postgres_schema(service: str) -> str:
+    # One schema per service: each service owns its tables even on a shared server.
+    return service.replace("-", "_")
 
 
 def store_environment(settings: Settings, service: str) -> dict[str, str]:
@@ -13,7 +23,7 @@ def store_environment(settings: Settings, service: str) -> dict[str, str]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "chassis.persistence.sqlite:Factory",
-            "SQLITE_DBNAME": str(settings.data_dir / f"{service}.sqlite"),
+            "SQLITE_DBNAME": str(sqlite_path(settings, service)),
             "SQLITE_LOCK_TIMEOUT": "30",
         }
     url = urlparse(settings.database_url)
@@ -26,7 +36,6 @@ def store_environment(settings: Settings, service: str) -> dict[str, str]:
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
-        # One schema per service: each service owns its tables even on a shared server.
-        "POSTGRES_SCHEMA": service.replace("-", "_"),
+        "POSTGRES_SCHEMA": postgres_schema(service),
         "POSTGRES_POOL_SIZE": "10",
     }

@@ -1,0 +1,195 @@
+"""The hash chain every stored event carries (tamper evidence, ARCHITECTURE.md §4).
+
+An event's stored state is its JSON state with one reserved member put in front::
+
+    {"_chain_":["<previous hash>","<own hash>"],<the event's own members>}
+
+Both hashes are lowercase hex SHA-256. The previous hash is the own hash of version n-1 of the
+same stream (``GENESIS``, 32 zero bytes, for version 1). The own hash is::
+
+    SHA-256( b"countersign/chain/v1\\0"
+             | stream id (the UUID's 16 bytes) | version (8 bytes, big-endian)
+             | length of the topic (4 bytes, big-endian) | topic (UTF-8)
+             | previous hash (32 bytes) | body )
+
+where ``body`` is the event's JSON state exactly as the transcoder encoded it (what the store
+would hold without a chain). Every field before ``body`` has a fixed or a stated length, so two
+different events never encode alike; and every byte of the stored state is either fixed header
+text, a hash compared as text, or part of ``body``, so altering any byte shows. The stored state
+stays valid JSON for tools that read it raw; the mapper strips the member, so domain code never
+sees it.
+"""
+
+from __future__ import annotations
+
+import binascii
+import struct
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from hashlib import sha256
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    EventStore,
+    Mapper,
+    MapperDeserialisationError,
+    Notification,
+    Recording,
+    StoredEvent,
+)
+
+GENESIS = bytes(32)
+_TAG = b"countersign/chain/v1\x00"
+_FIELDS = struct.Struct(">16sQI")
+_PREFIX = b'{"_chain_":["'
+_MIDDLE = b'","'
+_SUFFIX = b'"],'
+_PREV = slice(len(_PREFIX), len(_PREFIX) + 64)
+_OWN = slice(_PREV.stop + len(_MIDDLE), _PREV.stop + len(_MIDDLE) + 64)
+HEADER_LEN = _OWN.stop + len(_SUFFIX)
+
+
+class ChainError(Exception):
+    """An event cannot be put in its stream's chain, or a stored state has no chain header."""
+
+
+def event_hash(stream_id: bytes, version: int, topic: bytes, prev: bytes, body: bytes) -> bytes:
+    """The own hash of an event: ``stream_id`` is the UUID's 16 bytes, ``topic`` UTF-8."""
+    return sha256(
+        b"".join((_TAG, _FIELDS.pack(stream_id, version, len(topic)), topic, prev, body))
+    ).digest()
+
+
+def header(prev: bytes, own: bytes) -> bytes:
+    """The stored state's first ``HEADER_LEN`` bytes for these two hashes."""
+    return b"".join((_PREFIX, prev.hex().encode(), _MIDDLE, own.hex().encode(), _SUFFIX))
+
+
+def seal(prev: bytes, own: bytes, body: bytes) -> bytes:
+    """The stored state: ``body`` (a JSON object) with the chain member put in front."""
+    return header(prev, own) + body[1:]
+
+
+def unseal(state: bytes) -> tuple[bytes, bytes, bytes]:
+    """``(previous hash hex, own hash hex, body)`` of a stored state; hashes not checked."""
+    if (
+        len(state) <= HEADER_LEN
+        or not state.startswith(_PREFIX)
+        or state[_PREV.stop : _OWN.start] != _MIDDLE
+        or state[_OWN.stop : HEADER_LEN] != _SUFFIX
+    ):
+        raise ChainError("the stored state has no chain header")
+    return state[_PREV], state[_OWN], b"{" + state[HEADER_LEN:]
+
+
+class ChainedMapper(Mapper[UUID]):
+    """Seals each event into its stream's chain on the way in, unseals it on the way out."""
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        # One event alone cannot know its predecessor's hash; a plain EventStore would store it
+        # outside the chain.
+        raise TypeError("chained events are stored by ChainedEventStore.put()")
+
+    def to_sealed_events(
+        self,
+        domain_events: Sequence[DomainEventProtocol[UUID]],
+        committed_hash: Callable[[UUID, int], bytes],
+    ) -> tuple[list[StoredEvent], list[bytes]]:
+        """The stored events and their own hashes. ``committed_hash(stream, version)`` gives a
+        committed event's own hash; events of one stream in this batch chain to each other."""
+        stored: list[StoredEvent] = []
+        hashes: list[bytes] = []
+        batch_heads: dict[UUID, tuple[int, bytes]] = {}
+        for domain_event in domain_events:
+            plain = super().to_stored_event(domain_event)
+            stream = domain_event.originator_id
+            version = plain.originator_version
+            if version == 1:
+                prev = GENESIS
+            elif (head := batch_heads.get(stream)) is not None and head[0] == version - 1:
+                prev = head[1]
+            else:
+                prev = committed_hash(stream, version - 1)
+            own = event_hash(stream.bytes, version, plain.topic.encode(), prev, plain.state)
+            batch_heads[stream] = (version, own)
+            stored.append(StoredEvent(stream, version, plain.topic, seal(prev, own, plain.state)))
+            hashes.append(own)
+        return stored, hashes
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        try:
+            body = unseal(stored_event.state)[2]
+        except ChainError as error:
+            raise MapperDeserialisationError(
+                f"{error}: {stored_event.topic} {stored_event.originator_id} "
+                f"version {stored_event.originator_version}"
+            ) from None
+        return super().to_domain_event(
+            StoredEvent(
+                stored_event.originator_id,
+                stored_event.originator_version,
+                stored_event.topic,
+                body,
+            )
+        )
+
+
+class ChainedEventStore(EventStore[UUID]):
+    """Puts events in their streams' chains.
+
+    A predecessor's hash comes from a bounded cache of committed stream heads or, on a miss, from
+    the stored predecessor itself. The cache learns a head only once its transaction committed:
+    two commands may seal the same version concurrently, and only one of them commits.
+    """
+
+    def __init__(
+        self, mapper: ChainedMapper, recorder: AggregateRecorder, heads_maxsize: int = 65_536
+    ) -> None:
+        super().__init__(mapper, recorder)
+        self._sealer = mapper
+        # Stream id (as an int) -> (version, own hash) of its last committed event. No lock:
+        # with int keys each operation is atomic under the GIL, and a lost race only leaves an
+        # older head, which a lookup by exact version treats as a miss.
+        self._heads: OrderedDict[int, tuple[int, bytes]] = OrderedDict()
+        self._heads_maxsize = heads_maxsize
+
+    def put(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+    ) -> list[Recording[UUID]]:
+        stored, hashes = self._sealer.to_sealed_events(domain_events, self._committed_hash)
+        notification_ids = self.recorder.insert_events(stored, **kwargs)
+        # insert_events returns only after the commit (group commit included).
+        heads = self._heads
+        for domain_event, event, own in zip(domain_events, stored, hashes, strict=True):
+            heads[domain_event.originator_id.int] = (event.originator_version, own)
+        while len(heads) > self._heads_maxsize:
+            heads.popitem(last=False)
+        if not notification_ids:
+            return []
+        return [
+            Recording(
+                domain_event,
+                Notification(
+                    id=notification_id,
+                    originator_id=event.originator_id,
+                    originator_version=event.originator_version,
+                    topic=event.topic,
+                    state=event.state,
+                ),
+            )
+            for domain_event, event, notification_id in zip(
+                domain_events, stored, notification_ids, strict=True
+            )
+        ]
+
+    def _committed_hash(self, stream: UUID, version: int) -> bytes:
+        head = self._heads.get(stream.int)
+        if head is not None and head[0] == version:
+            return head[1]
+        found = self.recorder.select_events(stream, gt=version - 1, lte=version)
+        if not found:
+            raise ChainError(f"cannot chain after version {version} of {stream}: not stored")
+        return binascii.unhexlify(unseal(found[0].state)[1])
