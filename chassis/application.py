@@ -9,12 +9,23 @@ from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
-from eventsourcing.persistence import JSONTranscoder, ProcessRecorder, Recording, Tracking
+from eventsourcing.persistence import (
+    EventStore,
+    JSONTranscoder,
+    Mapper,
+    ProcessRecorder,
+    Recording,
+    Tracking,
+)
 
 from chassis import metrics
+from chassis.approvals.matrix import AuthorityMatrix
+from chassis.approvals.service import Approvals
+from chassis.audit.chain import ChainedEventStore, ChainedMapper
 from chassis.domain import CommandContext, acting
 from chassis.persistence import store_environment
 from chassis.settings import Settings
+from chassis.signing import KeyRing
 from chassis.transcodings import DateAsISO
 
 CommitListener = Callable[[int], None]
@@ -28,6 +39,11 @@ class ServiceApplication(Application[UUID]):
     def __init__(self, settings: Settings) -> None:
         self._commit_listeners: list[CommitListener] = []
         super().__init__(env=store_environment(settings, self.service_name))
+        self.approvals = Approvals(
+            self,
+            KeyRing.load(settings.keys_path),
+            AuthorityMatrix.load(settings.authority_matrix_file),
+        )
 
     @property
     def process_recorder(self) -> ProcessRecorder:
@@ -37,6 +53,14 @@ class ServiceApplication(Application[UUID]):
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        # Every stored event carries its predecessor's hash and its own (tamper evidence).
+        return ChainedMapper(self.construct_transcoder())
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        assert isinstance(self.mapper, ChainedMapper)
+        return ChainedEventStore(self.mapper, self.recorder)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

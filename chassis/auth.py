@@ -16,6 +16,36 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+# Every employee role (RULES.md §1). Customers, outside agencies and outside experts hold none.
+EMPLOYEE_ROLES = frozenset(
+    {
+        "sales_manager",
+        "leadership_gm",
+        "service_supervisor",
+        "unit_leader",
+        "finance",
+        "salesperson",
+        "sales_clerk",
+        "branch_manager",
+        "business_supervisor",
+        "leadership_dgm",
+        "chairman",
+        "accountant",
+        "warehouse_keeper",
+        "service_clerk",
+        "technician",
+        "service_department",
+        "cs_director",
+        "cs_manager",
+        "technical_department",
+        "purchasing_department",
+        "branch_service_manager",
+        "handover_witness",
+        "dept_head",
+        "management",
+    }
+)
+
 
 @dataclass(frozen=True)
 class Principal:

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     # 0 means the service's default port from DEFAULT_HTTP_PORTS.
     http_port: int = 0
     users_file: Path = Path(__file__).resolve().parent.parent / "config" / "users.toml"
+    authority_matrix_file: Path = (
+        Path(__file__).resolve().parent.parent / "config" / "authority-matrix.toml"
+    )
+    # Employees' public keys (public-keys.toml); empty means <data_dir>/keys, where
+    # `countersign keys init` puts the development keys.
+    keys_dir: Path | None = None
     log_level: str = "INFO"
     # Relay: how often it looks at the log when nothing woke it, and its batch size.
     relay_poll_seconds: float = Field(default=0.5, gt=0)
@@ -33,6 +39,10 @@ class Settings(BaseSettings):
     # this long after an empty poll, so it bounds the latency an idle consumer adds.
     consumer_batch_timeout_ms: int = 5
     consumer_max_records: int = 200
+
+    @property
+    def keys_path(self) -> Path:
+        return self.keys_dir or self.data_dir / "keys"
 
     def port_for(self, service: str) -> int:
         return self.http_port or DEFAULT_HTTP_PORTS[service]

@@ -16,8 +16,10 @@ from rich.text import Text
 
 from chassis.settings import DEFAULT_HTTP_PORTS, Settings
 from contracts.topics import SERVICES
+from countersign.audit_cmd import audit_app
 from countersign.contracts_cmd import contracts_app
 from countersign.demo import DemoError, run_demo
+from countersign.keys_cmd import keys_app
 from countersign.stack import ConsoleSink, Stack, StackConfig, StackError, create_topics
 
 app = typer.Typer(
@@ -26,6 +28,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(contracts_app, name="contracts", help="Public event contracts: AsyncAPI, snapshots.")
+app.add_typer(keys_app, name="keys", help="Development signing keys (Ed25519).")
+app.add_typer(audit_app, name="audit", help="The audit trail: verify the stores, trace a document.")
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
 
@@ -89,11 +93,15 @@ def up(
 def demo(
     host: Annotated[str, typer.Option(help="Where the services listen.")] = "127.0.0.1",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each reaction.")] = 60.0,
+    data_dir: Annotated[
+        Path, typer.Option(envvar="COUNTERSIGN_DATA_DIR", help="The running stack's data dir.")
+    ] = Path("data"),
 ) -> None:
-    """Drive the skeleton flow through the running services, printing each step."""
+    """Drive the skeleton flow through the running services, signing as the development users
+    with the stack's development keys, and print each step."""
     urls = {service: f"http://{host}:{port}" for service, port in DEFAULT_HTTP_PORTS.items()}
     try:
-        run_demo(urls, console.print, timeout)
+        run_demo(urls, console.print, data_dir / "keys", timeout)
     except DemoError as exc:
         raise fail(str(exc)) from None
     console.print("done: customer -> order -> shipment -> invoice -> delivery -> vouchers")

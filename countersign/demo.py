@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+from countersign.approving import approve_all_steps, put_matrix_in_force
 
 Report = Callable[[str], None]
 
@@ -18,23 +21,23 @@ class DemoError(RuntimeError):
 
 class _Client:
     def __init__(self, urls: Mapping[str, str], timeout: float) -> None:
-        self._urls = urls
-        self._http = httpx.Client(timeout=10.0)
+        self.urls = urls
+        self.http = httpx.Client(timeout=10.0)
         self._timeout = timeout
 
     def call(
         self, method: str, service: str, path: str, user: str, body: Any = None
     ) -> httpx.Response:
         try:
-            return self._http.request(
+            return self.http.request(
                 method,
-                f"{self._urls[service]}{path}",
+                f"{self.urls[service]}{path}",
                 json=body,
                 headers={"Authorization": f"Bearer dev-{user}"},
             )
         except httpx.TransportError as error:
             raise DemoError(
-                f"cannot reach {service} at {self._urls[service]} ({error}); "
+                f"cannot reach {service} at {self.urls[service]} ({error}); "
                 "is the stack up (`countersign up`)?"
             ) from None
 
@@ -56,20 +59,27 @@ class _Client:
         return result
 
     def close(self) -> None:
-        self._http.close()
+        self.http.close()
 
 
-def run_demo(urls: Mapping[str, str], report: Report, timeout: float = 60.0) -> dict[str, Any]:
-    """Customer registered and approved -> order placed and shipped -> invoice raised ->
-    delivery confirmed -> service vouchers opened. Returns the ids it created."""
+def run_demo(
+    urls: Mapping[str, str], report: Report, keys_dir: Path, timeout: float = 60.0
+) -> dict[str, Any]:
+    """Authority matrix in force -> customer registered and approved through its signed chain ->
+    order placed and shipped -> invoice raised -> delivery confirmed -> service vouchers opened.
+    Returns the ids it created."""
     client = _Client(urls, timeout)
     try:
-        return _flow(client, report)
+        return _flow(client, report, keys_dir)
     finally:
         client.close()
 
 
-def _flow(client: _Client, report: Report) -> dict[str, Any]:
+def _flow(client: _Client, report: Report, keys_dir: Path) -> dict[str, Any]:
+    for service, url in client.urls.items():
+        version = put_matrix_in_force(client.http, url, keys_dir)
+        report(f"{service:<10} authority matrix v{version} in force, signed by the general manager")
+
     customer = client.ok(
         "POST", "customers", "/customers", "salesperson", {"legal_name": "Harbin Pumps Ltd"}
     )
@@ -93,16 +103,22 @@ def _flow(client: _Client, report: Report) -> dict[str, Any]:
     refusal = client.wait_for("orders to hear of the new customer", refused_as_unapproved)
     report(f"orders     refused an order before approval: {refusal['rule']} {refusal['reason']}")
 
-    approved = client.ok(
+    client.ok(
         "POST",
         "customers",
-        f"/customers/{customer_id}/approve",
-        "sales-manager",
+        f"/customers/{customer_id}/submit",
+        "salesperson",
         {"credit_limit": "50000.00"},
     )
+    report("customers  submitted for approval with a credit limit of 50000.00 CNY")
+    for step, user in approve_all_steps(
+        client.http, f"{client.urls['customers']}/customers/{customer_id}", keys_dir
+    ):
+        report(f"customers  step '{step}' granted and signed by {user}")
+    approved = client.ok("GET", "customers", f"/customers/{customer_id}", "sales-manager")
     report(
-        f"customers  approved by sales-manager, credit limit {approved['credit_limit']} "
-        f"{approved['currency']}"
+        f"customers  customer is {approved['status']}, credit limit "
+        f"{approved['credit_limit']} {approved['currency']}"
     )
 
     def placed() -> dict[str, Any] | None:

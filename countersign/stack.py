@@ -18,6 +18,7 @@ import signal
 import socket
 import sys
 import time
+import tomllib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,8 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from rich.console import Console
 from rich.text import Text
 
-from chassis.settings import DEFAULT_HTTP_PORTS
+from chassis.settings import DEFAULT_HTTP_PORTS, Settings
+from chassis.signing import init_dev_keys
 from contracts.topics import SERVICES, dlq_topic, events_topic
 
 BROKER = "broker"
@@ -447,7 +449,14 @@ class Stack:
             ensure_port_free(self.config.host, self.port(service), service)
         await self.start_broker()
         await self.create_topics()
+        self.ensure_dev_keys()
         await self.start_services()
+
+    def ensure_dev_keys(self) -> None:
+        """Development signing keys for the development users, made once per data dir; the
+        services read the public keys when they start."""
+        users = tomllib.loads(Settings().users_file.read_text())["users"]
+        init_dev_keys(self.config.data_dir / "keys", [user["id"] for user in users])
 
     # -- broker
 

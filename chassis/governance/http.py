@@ -10,35 +10,10 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from chassis.auth import Principal, requires
+from chassis.auth import EMPLOYEE_ROLES, Principal, requires
 from chassis.governance.application import SUPERVISING_ROLES, GovernanceCommands
 from chassis.governance.domain import Rectification, RectificationStatus, ViolationRecord
 from chassis.http import application_of, command_context
-
-# Every employee role (RULES.md §1): any employee may own a rectification, so any may reach the
-# routes that owners use; the application then admits only the owner or a supervisor. Customers,
-# outside agencies and outside experts hold none of these roles.
-STAFF_ROLES = SUPERVISING_ROLES | {
-    "salesperson",
-    "sales_clerk",
-    "branch_manager",
-    "business_supervisor",
-    "leadership_dgm",
-    "chairman",
-    "accountant",
-    "warehouse_keeper",
-    "service_clerk",
-    "technician",
-    "service_department",
-    "cs_director",
-    "cs_manager",
-    "technical_department",
-    "purchasing_department",
-    "branch_service_manager",
-    "handover_witness",
-    "dept_head",
-    "management",
-}
 
 router = APIRouter(tags=["governance"])
 
@@ -165,7 +140,7 @@ def order_rectification(
 
 @router.post("/rectifications/{rectification_id}/close")
 def close_rectification(
-    principal: Annotated[Principal, Depends(requires(*STAFF_ROLES))],
+    principal: Annotated[Principal, Depends(requires(*EMPLOYEE_ROLES))],
     rectification_id: UUID,
     body: CloseRectification,
     request: Request,
@@ -179,7 +154,7 @@ def close_rectification(
 
 @router.get("/rectifications/{rectification_id}")
 def get_rectification(
-    principal: Annotated[Principal, Depends(requires(*STAFF_ROLES))],
+    principal: Annotated[Principal, Depends(requires(*EMPLOYEE_ROLES))],
     rectification_id: UUID,
     app: App,
 ) -> RectificationView:

@@ -6,10 +6,12 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
+from countersign.approving import approve_all_steps, put_matrix_in_force
 from countersign.stack import Stack
 
 T = TypeVar("T")
@@ -59,11 +61,34 @@ class Api:
         await self.ok(
             "POST",
             "customers",
-            f"/customers/{customer['customer_id']}/approve",
-            "sales-manager",
+            f"/customers/{customer['customer_id']}/submit",
+            "salesperson",
             {"credit_limit": limit},
         )
+        await self.approve_all_steps("customers", f"/customers/{customer['customer_id']}")
         return str(customer["customer_id"])
+
+    @property
+    def keys(self) -> Path:
+        return self.stack.config.data_dir / "keys"
+
+    async def approve_all_steps(self, service: str, document_path: str) -> list[tuple[str, str]]:
+        """Each pending step granted by a development user of its role, signed with their key."""
+
+        def approve() -> list[tuple[str, str]]:
+            with httpx.Client(timeout=30.0) as http:
+                url = f"{self.stack.url(service)}{document_path}"
+                return approve_all_steps(http, url, self.keys)
+
+        return await asyncio.to_thread(approve)
+
+    async def put_matrix_in_force(self) -> None:
+        def put() -> None:
+            with httpx.Client(timeout=30.0) as http:
+                for service in self.stack.config.services:
+                    put_matrix_in_force(http, self.stack.url(service), self.keys)
+
+        await asyncio.to_thread(put)
 
     async def place_order(
         self, customer_id: str, serials: list[str], unit_price: str = "10.50"

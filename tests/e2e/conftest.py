@@ -31,6 +31,9 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     sink = FileSink(root / "logs")
     try:
         async with Stack(stack_config(root), sink) as running:
+            client = Api(running)
+            await client.put_matrix_in_force()
+            await client.close()
             yield running
     finally:
         sink.close()

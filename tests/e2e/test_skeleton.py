@@ -11,6 +11,7 @@ from uuid import uuid4
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from chassis.signing import load_private_key, sign
 from countersign.demo import run_demo
 from countersign.stack import Stack, StackError
 from tests.e2e.api import Api, eventually, money
@@ -36,14 +37,18 @@ async def test_skeleton_flow_customer_to_invoice_and_service_vouchers(api: Api) 
 
     await eventually(refused_as_unapproved, what="orders to learn of the registration")
 
-    approved = await api.ok(
+    await api.ok(
         "POST",
         "customers",
-        f"/customers/{customer_id}/approve",
-        "sales-manager",
+        f"/customers/{customer_id}/submit",
+        "salesperson",
         {"credit_limit": "50000.00"},
     )
+    decided = await api.approve_all_steps("customers", f"/customers/{customer_id}")
+    assert decided == [("sales_manager", "sales-manager"), ("finance", "finance")]
+    approved = await api.ok("GET", "customers", f"/customers/{customer_id}", "sales-manager")
     assert approved["status"] == "active"
+    assert approved["credit_limit"] == "50000.00"
 
     # orders: created for the approved customer, shipped, delivery confirmed
     order_id = await api.order_when_customer_known(customer_id, ["SN-1", "SN-2", "SN-3"])
@@ -78,7 +83,7 @@ async def test_refused_command_names_the_rule_and_changes_nothing(api: Api) -> N
     customer = await api.ok(
         "POST", "customers", "/customers", "salesperson", {"legal_name": "Self Approval Co"}
     )
-    # XC-05: the sales manager who registered a customer may not approve it
+    # XC-05: the sales manager who owns a customer's account may not approve it
     own = await api.ok(
         "POST",
         "customers",
@@ -86,24 +91,29 @@ async def test_refused_command_names_the_rule_and_changes_nothing(api: Api) -> N
         "sales-clerk",
         {"legal_name": "Own Co", "owner_id": "sales-manager"},
     )
+    own_path = f"/customers/{own['customer_id']}"
+    await api.ok("POST", "customers", f"{own_path}/submit", "sales-clerk", {"credit_limit": "10"})
+    view = await api.ok("GET", "customers", f"{own_path}/approval", "sales-manager")
+    signature = sign(load_private_key(api.keys, "sales-manager"), view["signing_fields"])
     refused = await api.call(
         "POST",
         "customers",
-        f"/customers/{own['customer_id']}/approve",
+        f"{own_path}/approval/grant",
         "sales-manager",
-        {"credit_limit": "10"},
+        {"step": view["next_step"], "version_hash": view["version_hash"], "signature": signature},
     )
     assert refused.status_code == 422
     assert refused.json()["rule"] == "XC-05"
-    after = await api.ok("GET", "customers", f"/customers/{own['customer_id']}", "sales-manager")
+    after = await api.ok("GET", "customers", own_path, "sales-manager")
     assert after["status"] == "pending_approval"
-    assert after["version"] == 1
+    trail = await api.ok("GET", "customers", f"{own_path}/audit-trail", "sales-manager")
+    assert not [e for e in trail if e["event"].endswith("ApprovalGranted")]
 
     bad = await api.call(
         "POST",
         "customers",
-        f"/customers/{customer['customer_id']}/approve",
-        "sales-manager",
+        f"/customers/{customer['customer_id']}/submit",
+        "salesperson",
         {"credit_limit": "lots"},
     )
     assert bad.status_code == 422
@@ -302,19 +312,19 @@ async def test_broker_outage_commands_are_stored_and_delivered_after(
 async def test_demo_drives_the_flow_and_reports_each_step(stack: Stack, api: Api) -> None:
     steps: list[str] = []
     urls = {service: stack.url(service) for service in stack.config.services}
-    created = await asyncio.to_thread(run_demo, urls, steps.append)
-    assert [step.split()[0] for step in steps] == [
-        "customers",
-        "orders",
-        "customers",
-        "orders",
-        "orders",
-        "billing",
-        "orders",
-        "service",
-        "service",
-    ]
-    assert "CU-02" in steps[1]
+    created = await asyncio.to_thread(run_demo, urls, steps.append, api.keys)
+    told = "\n".join(steps)
+    for expected in (
+        "authority matrix v1 in force",
+        "refused an order before approval: CU-02",
+        "step 'sales_manager' granted and signed by sales-manager",
+        "step 'finance' granted and signed by finance",
+        "customer is active",
+        "raised invoice",
+        "opened voucher",
+    ):
+        assert expected in told, expected
+    assert told.index("CU-02") < told.index("customer is active") < told.index("raised invoice")
     invoices = await api.invoices(created["customer_id"])
     assert [i["invoice_id"] for i in invoices] == created["invoice_ids"]
     assert len(await api.vouchers(created["customer_id"])) == 2

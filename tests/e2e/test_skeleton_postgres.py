@@ -8,6 +8,7 @@ import pytest
 
 from countersign.stack import FileSink, Stack
 from tests.conftest import requires_postgres
+from tests.e2e.api import Api
 from tests.e2e.conftest import stack_config
 from tests.e2e.test_skeleton import (
     test_refused_command_names_the_rule_and_changes_nothing,
@@ -30,6 +31,9 @@ async def stack(
     sink = FileSink(root / "logs")
     try:
         async with Stack(stack_config(root, database_url=module_postgres_url), sink) as running:
+            client = Api(running)
+            await client.put_matrix_in_force()
+            await client.close()
             yield running
     finally:
         sink.close()

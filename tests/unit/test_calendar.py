@@ -135,9 +135,7 @@ def test_instants_in_any_zone_count_in_the_calendars_zone(calendar: Calendar) ->
     start = datetime(2026, 9, 28, 0, 30, tzinfo=UTC)
     assert calendar.working_time_between(start, cst(2026, 9, 28, 10)) == timedelta(hours=1.5)
     sunday_night = datetime(2026, 9, 27, 20, tzinfo=UTC)
-    assert calendar.working_time_between(sunday_night, cst(2026, 9, 28, 9)) == timedelta(
-        minutes=30
-    )
+    assert calendar.working_time_between(sunday_night, cst(2026, 9, 28, 9)) == timedelta(minutes=30)
 
 
 def test_a_daylight_saving_change_neither_adds_nor_loses_an_hour() -> None:

@@ -8,8 +8,9 @@ from uuid import uuid4
 
 import pytest
 
+from chassis.approvals.matrix import ApprovalRule, AuthorityMatrix
 from chassis.domain import CommandContext, RuleViolation, acting
-from customers.domain.customer import Customer, CustomerStatus
+from customers.domain.customer import APPROVAL_KIND, Customer, CustomerStatus
 from orders.domain.known_customer import KnownCustomer
 from orders.domain.order import Order, OrderLine, OrderStatus
 from service_desk.domain.voucher import warranty_end
@@ -29,23 +30,45 @@ def approved_customer() -> KnownCustomer:
     return customer
 
 
-def test_cu02_customer_is_opened_by_approval_once() -> None:
-    customer = Customer("ACME", owner_id="salesperson", registered_by="salesperson")
+def customer_approval() -> ApprovalRule:
+    return AuthorityMatrix.load().rule(APPROVAL_KIND)
+
+
+def submitted(limit: str = "500") -> Customer:
+    customer = Customer("ACME", owner_id="owner", registered_by="registrar")
+    customer.submit_for_approval(Decimal(limit), "CNY", "registrar")
+    customer.request_approval(
+        uuid4(), customer_approval(), 1, "registrar", Decimal(limit), customer.approval_conditions()
+    )
+    return customer
+
+
+def test_cu02_customer_is_opened_once_the_chain_has_approved() -> None:
+    customer = submitted("500")
     assert customer.status is CustomerStatus.PENDING_APPROVAL
-    customer.approve("sales-manager", Decimal(500), "CNY")
+    customer.grant("sales_manager", "m1", frozenset({"sales_manager"}), customer.version_hash, "s")
+    assert customer.status is CustomerStatus.PENDING_APPROVAL  # CU-02: finance when credit
+    customer.grant("finance", "f1", frozenset({"finance"}), customer.version_hash, "s")
     assert customer.status is CustomerStatus.ACTIVE
     assert customer.credit_limit == Decimal(500)
-    with pytest.raises(RuleViolation) as refused:
-        customer.approve("sales-manager-2", Decimal(900), "CNY")
-    assert refused.value.rule == "CU-02"
-    assert customer.credit_limit == Decimal(500)
+    with pytest.raises(RuleViolation) as again:
+        customer.submit_for_approval(Decimal(900), "CNY", "registrar")
+    assert again.value.rule == "CU-02"
+
+
+def test_cu02_cash_only_customer_needs_no_finance_step() -> None:
+    customer = submitted("0")
+    customer.grant("sales_manager", "m1", frozenset({"sales_manager"}), customer.version_hash, "s")
+    assert customer.status is CustomerStatus.ACTIVE
 
 
 @pytest.mark.parametrize("approver", ["registrar", "owner"])
 def test_xc05_registrar_or_owner_cannot_approve(approver: str) -> None:
-    customer = Customer("ACME", owner_id="owner", registered_by="registrar")
+    customer = submitted()
     with pytest.raises(RuleViolation) as refused:
-        customer.approve(approver, Decimal(1), "CNY")
+        customer.grant(
+            "sales_manager", approver, frozenset({"sales_manager"}), customer.version_hash, "s"
+        )
     assert refused.value.rule == "XC-05"
     assert customer.status is CustomerStatus.PENDING_APPROVAL
 
@@ -53,7 +76,7 @@ def test_xc05_registrar_or_owner_cannot_approve(approver: str) -> None:
 def test_cu12_credit_limit_cannot_be_negative() -> None:
     customer = Customer("ACME", owner_id="owner", registered_by="registrar")
     with pytest.raises(RuleViolation) as refused:
-        customer.approve("sales-manager", Decimal(-1), "CNY")
+        customer.submit_for_approval(Decimal(-1), "CNY", "registrar")
     assert refused.value.rule == "CU-12"
 
 

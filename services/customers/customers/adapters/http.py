@@ -9,12 +9,14 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from chassis.approvals.http import document_routes
 from chassis.auth import Principal, requires
 from chassis.http import application_of, command_context
 from customers.application.service import CustomersApplication
 from customers.domain.customer import Customer, CustomerStatus
 
 router = APIRouter(prefix="/customers", tags=["customers"])
+approvals = document_routes("/customers", "customers")
 
 
 App = Annotated[CustomersApplication, Depends(application_of(CustomersApplication))]
@@ -25,8 +27,8 @@ class RegisterCustomer(BaseModel):
     owner_id: str | None = Field(default=None, description="Account owner; defaults to the caller")
 
 
-class ApproveCustomer(BaseModel):
-    credit_limit: Decimal = Field(max_digits=14, decimal_places=2)
+class SubmitForApproval(BaseModel):
+    credit_limit: Decimal = Field(max_digits=14, decimal_places=2, description="CU-07, CU-12")
     currency: str = Field(default="CNY", pattern="^[A-Z]{3}$")
 
 
@@ -68,17 +70,18 @@ def register_customer(
     return CustomerView.of(app.customer(customer_id))
 
 
-@router.post("/{customer_id}/approve")
-def approve_customer(
-    principal: Annotated[Principal, Depends(requires("sales_manager"))],
+@router.post("/{customer_id}/submit")
+def submit_for_approval(
+    principal: Annotated[Principal, Depends(requires("salesperson", "sales_clerk"))],
     customer_id: UUID,
-    body: ApproveCustomer,
+    body: SubmitForApproval,
     request: Request,
     app: App,
 ) -> CustomerView:
+    """Send the customer file and the requested credit limit to the approval chain (CU-02)."""
     context = command_context(request, principal)
     return CustomerView.of(
-        app.approve_customer(context, customer_id, body.credit_limit, body.currency)
+        app.submit_for_approval(context, customer_id, body.credit_limit, body.currency)
     )
 
 

@@ -9,7 +9,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from chassis.domain import CommandContext, NotFound
 from chassis.governance.application import GovernanceCommands
-from customers.domain.customer import Customer
+from customers.domain.customer import APPROVAL_KIND, Customer
 
 
 class CustomersApplication(GovernanceCommands):
@@ -21,12 +21,20 @@ class CustomersApplication(GovernanceCommands):
         self.save(customer)
         return customer.id
 
-    def approve_customer(
+    def submit_for_approval(
         self, context: CommandContext, customer_id: UUID, credit_limit: Decimal, currency: str
     ) -> Customer:
+        """CU-02: the credit rating and requested limit go to the approval chain of the matrix."""
         customer = self.customer(customer_id)
         with self.acting(context):
-            customer.approve(context.actor, credit_limit, currency)
+            customer.submit_for_approval(credit_limit, currency, context.actor)
+            self.approvals.request(
+                customer,
+                APPROVAL_KIND,
+                context.actor,
+                credit_limit,
+                customer.approval_conditions(),
+            )
         self.save(customer)
         return customer
 
@@ -35,4 +43,6 @@ class CustomersApplication(GovernanceCommands):
             customer: Customer = self.repository.get(customer_id)
         except AggregateNotFoundError:
             raise NotFound("customer", customer_id) from None
+        if not isinstance(customer, Customer):
+            raise NotFound("customer", customer_id)
         return customer

@@ -1,13 +1,18 @@
-"""The customer file: registered by sales, opened only after the sales manager's approval."""
+"""The customer file: registered by sales, opened only once the approval chain has signed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from eventsourcing.domain import event
 
-from chassis.domain import Aggregate, RuleViolation
+from chassis.approvals.domain import Approvable, ApprovalState
+from chassis.domain import RuleViolation
+
+APPROVAL_KIND = "customer_approval"
 
 
 class CustomerStatus(StrEnum):
@@ -15,13 +20,20 @@ class CustomerStatus(StrEnum):
     ACTIVE = "active"
 
 
-class Customer(Aggregate):
-    class Registered(Aggregate.Created):
+class Customer(Approvable):
+    document_type = "customer"
+
+    class Registered(Approvable.Created):
         legal_name: str
         owner_id: str
         registered_by: str
 
-    class Approved(Aggregate.Event):
+    class SubmittedForApproval(Approvable.Event):
+        credit_limit: Decimal
+        currency: str
+        submitted_by: str
+
+    class Approved(Approvable.Event):
         approved_by: str
         credit_limit: Decimal
         currency: str
@@ -36,21 +48,45 @@ class Customer(Aggregate):
         self.currency = ""
         self.approved_by: str | None = None
 
-    def approve(self, approver: str, credit_limit: Decimal, currency: str) -> None:
+    def approval_content(self) -> Mapping[str, Any]:
+        # What the approvers vouch for: who the customer is and the credit the company grants.
+        return {
+            "legal_name": self.legal_name,
+            "owner_id": self.owner_id,
+            "credit_limit": str(self.credit_limit),
+            "currency": self.currency,
+        }
+
+    def interested_parties(self) -> set[str]:
+        return {self.registered_by, self.owner_id}
+
+    def submit_for_approval(self, credit_limit: Decimal, currency: str, submitted_by: str) -> None:
         # CU-02: the file is opened once, by approval, before any trade.
         if self.status is not CustomerStatus.PENDING_APPROVAL:
-            raise RuleViolation("CU-02", "the customer is not pending approval", status=self.status)
-        # XC-05: whoever registered the customer or owns the account may not approve it.
-        if approver in (self.registered_by, self.owner_id):
-            raise RuleViolation("XC-05", "nobody approves their own request", approver=approver)
+            raise RuleViolation("CU-02", "the customer is already approved", status=self.status)
         # CU-12: a credit limit is an amount the company is prepared to lose, never negative.
         if credit_limit < 0:
             raise RuleViolation("CU-12", "the credit limit cannot be negative")
-        self._approved(approved_by=approver, credit_limit=credit_limit, currency=currency)
+        self._submitted(credit_limit=credit_limit, currency=currency, submitted_by=submitted_by)
+        self.content_changed()
+
+    @event(SubmittedForApproval)
+    def _submitted(self, credit_limit: Decimal, currency: str, submitted_by: str) -> None:
+        self.credit_limit = credit_limit
+        self.currency = currency
+
+    def approval_conditions(self) -> tuple[str, ...]:
+        # CU-02 / CU-12: finance gives its opinion whenever credit is requested.
+        return ("credit",) if self.credit_limit > 0 else ()
+
+    def on_approved(self, approval: ApprovalState) -> None:
+        self._approved(
+            approved_by=approval.steps[-1].decided_by or "",
+            credit_limit=self.credit_limit,
+            currency=self.currency,
+        )
 
     @event(Approved)
     def _approved(self, approved_by: str, credit_limit: Decimal, currency: str) -> None:
         self.status = CustomerStatus.ACTIVE
         self.approved_by = approved_by
-        self.credit_limit = credit_limit
-        self.currency = currency

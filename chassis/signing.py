@@ -1,0 +1,111 @@
+"""Employees' Ed25519 signatures over a canonical encoding of the signed fields (XC-02).
+
+Every employee has a personal key pair. Clients sign; services verify against the public keys in
+the key ring, so a signature cannot be made by the server on someone's behalf and cannot be
+repudiated later. ``countersign keys init`` makes development keys for the development users.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+PUBLIC_KEYS_FILE = "public-keys.toml"
+
+
+def canonical(fields: Mapping[str, Any]) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: the same fields always give the same bytes."""
+    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+
+
+def digest(fields: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical(fields)).hexdigest()
+
+
+def sign(private_key: Ed25519PrivateKey, fields: Mapping[str, Any]) -> str:
+    return base64.b64encode(private_key.sign(canonical(fields))).decode()
+
+
+class KeyRing:
+    """Employees' public keys, by user id."""
+
+    def __init__(self, keys: Mapping[str, Ed25519PublicKey]) -> None:
+        self._keys = dict(keys)
+
+    @classmethod
+    def load(cls, directory: Path) -> KeyRing:
+        path = directory / PUBLIC_KEYS_FILE
+        if not path.exists():
+            return cls({})
+        data = tomllib.loads(path.read_text())
+        return cls(
+            {
+                user: Ed25519PublicKey.from_public_bytes(bytes.fromhex(key))
+                for user, key in data["public_keys"].items()
+            }
+        )
+
+    def verify(self, user_id: str, fields: Mapping[str, Any], signature: str) -> bool:
+        key = self._keys.get(user_id)
+        if key is None:
+            return False
+        try:
+            key.verify(base64.b64decode(signature, validate=True), canonical(fields))
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+def private_key_path(directory: Path, user_id: str) -> Path:
+    return directory / f"{user_id}.pem"
+
+
+def load_private_key(directory: Path, user_id: str) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(
+        private_key_path(directory, user_id).read_bytes(), password=None
+    )
+    assert isinstance(key, Ed25519PrivateKey)
+    return key
+
+
+def init_dev_keys(directory: Path, user_ids: Iterable[str]) -> list[str]:
+    """Create a key pair for each user that has none; rewrite the public key file. Returns the
+    users that got a new key."""
+    directory.mkdir(parents=True, exist_ok=True)
+    created = []
+    public: dict[str, str] = {}
+    for user_id in user_ids:
+        path = private_key_path(directory, user_id)
+        if not path.exists():
+            key = Ed25519PrivateKey.generate()
+            path.write_bytes(
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
+            path.chmod(0o600)
+            created.append(user_id)
+        public[user_id] = (
+            load_private_key(directory, user_id)
+            .public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            .hex()
+        )
+    lines = ["# Employees' Ed25519 public keys (hex), by user id.", "[public_keys]"]
+    lines += [f'"{user}" = "{key}"' for user, key in sorted(public.items())]
+    (directory / PUBLIC_KEYS_FILE).write_text("\n".join(lines) + "\n")
+    return created

@@ -1,0 +1,84 @@
+"""Client-side signing for the development users: what an employee's app does when its user
+approves. Used by `countersign demo`, the end-to-end tests and anyone driving the APIs by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from chassis.signing import load_private_key, sign
+
+# Which development user acts for each role when the demo or a test walks an approval chain.
+DEV_USER_FOR_ROLE: Mapping[str, str] = {
+    "sales_manager": "sales-manager",
+    "branch_manager": "branch-manager",
+    "finance": "finance",
+    "accountant": "accountant",
+    "leadership_gm": "gm",
+    "leadership_dgm": "dgm",
+    "warehouse_keeper": "warehouse",
+    "service_supervisor": "service-supervisor",
+    "unit_leader": "unit-leader",
+    "service_department": "service-department",
+}
+
+
+def _auth(user: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer dev-{user}"}
+
+
+def _ok(response: httpx.Response) -> Any:
+    if response.status_code >= 300:
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url} answered "
+            f"{response.status_code}: {response.text}"
+        )
+    return response.json()
+
+
+def put_matrix_in_force(http: httpx.Client, base_url: str, keys_dir: Path) -> int:
+    """The general manager signs the configured authority matrix (XC-07), unless in force."""
+    policy = _ok(http.get(f"{base_url}/policies/authority-matrix", headers=_auth("gm")))
+    if policy["in_force_version"] != policy["configured_version"]:
+        signature = sign(load_private_key(keys_dir, "gm"), policy["signing_fields"])
+        policy = _ok(
+            http.post(
+                f"{base_url}/policies/authority-matrix/{policy['configured_version']}/approve",
+                json={"signature": signature},
+                headers=_auth("gm"),
+            )
+        )
+    return int(policy["in_force_version"])
+
+
+def approve_all_steps(
+    http: httpx.Client,
+    document_url: str,
+    keys_dir: Path,
+    users: Mapping[str, str] = DEV_USER_FOR_ROLE,
+) -> list[tuple[str, str]]:
+    """Grant each pending step as a development user holding its role, each signing with their
+    own key over the fields the service asks for. Returns (step, user) in order."""
+    decided: list[tuple[str, str]] = []
+    while True:
+        view = _ok(http.get(f"{document_url}/approval", headers=_auth("gm")))
+        step = next((s for s in view["steps"] if s["name"] == view["next_step"]), None)
+        if step is None:
+            return decided
+        user = next(users[role] for role in step["roles"] if role in users)
+        mine = _ok(http.get(f"{document_url}/approval", headers=_auth(user)))
+        _ok(
+            http.post(
+                f"{document_url}/approval/grant",
+                json={
+                    "step": mine["next_step"],
+                    "version_hash": mine["version_hash"],
+                    "signature": sign(load_private_key(keys_dir, user), mine["signing_fields"]),
+                },
+                headers=_auth(user),
+            )
+        )
+        decided.append((step["name"], user))

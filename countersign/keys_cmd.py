@@ -1,0 +1,41 @@
+"""`countersign keys`: development signing keys for the development users."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chassis.settings import Settings
+from chassis.signing import init_dev_keys, load_private_key, sign
+
+keys_app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+
+def _keys_dir(keys_dir: Path | None) -> Path:
+    return keys_dir or Settings().keys_path
+
+
+@keys_app.command("init")
+def init(
+    keys_dir: Annotated[Path | None, typer.Option(help="Default: <data dir>/keys")] = None,
+) -> None:
+    """Create an Ed25519 key pair for every development user that has none."""
+    settings = Settings()
+    users = [user["id"] for user in tomllib.loads(settings.users_file.read_text())["users"]]
+    directory = _keys_dir(keys_dir)
+    created = init_dev_keys(directory, users)
+    typer.echo(f"{len(created)} new key(s), {len(users)} users, public keys in {directory}")
+
+
+@keys_app.command("sign")
+def sign_fields(
+    user: Annotated[str, typer.Argument(help="The development user who signs")],
+    fields: Annotated[str, typer.Argument(help="The signing fields as JSON (from the API)")],
+    keys_dir: Annotated[Path | None, typer.Option(help="Default: <data dir>/keys")] = None,
+) -> None:
+    """Print the base64 signature of USER over FIELDS (what a client app does for its user)."""
+    typer.echo(sign(load_private_key(_keys_dir(keys_dir), user), json.loads(fields)))
