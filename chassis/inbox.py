@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,10 +43,14 @@ class Subscription:
     """Event type -> policy. Event types not listed are not this service's business."""
 
 
-class _Poison(Exception):
-    def __init__(self, reason: str, error: str) -> None:
-        super().__init__(error)
-        self.reason = reason
+@dataclass(frozen=True)
+class _Poison:
+    """A record whose one outcome is the dead-letter topic."""
+
+    record: ConsumerRecord[bytes, bytes]
+    reason: str
+    error: str
+    tracking: Tracking | None = None
 
 
 class Inbox:
@@ -72,77 +76,92 @@ class Inbox:
 
         async def handle_batch(body: list[Any], message: KafkaMessage) -> None:
             records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
-            for record in records:
-                await self.handle(subscription, record)
+            await self.handle(subscription, records)
             self._observe_lag(message, records)
 
         subscriber(handle_batch)
 
     async def handle(
-        self, subscription: Subscription, record: ConsumerRecord[bytes, bytes]
+        self, subscription: Subscription, records: Sequence[ConsumerRecord[bytes, bytes]]
     ) -> None:
+        """Apply the records in order. Healthy runs are applied in one worker thread (one hop
+        per batch, not per record); a poison record stops the run to be dead-lettered."""
+        remaining = list(records)
+        while remaining:
+            applied, poison = await asyncio.to_thread(
+                self._apply_until_poison, subscription, remaining
+            )
+            remaining = remaining[applied:]
+            if poison is not None:
+                await self._dead_letter(poison)
+                remaining = remaining[1:]
+
+    def _apply_until_poison(
+        self, subscription: Subscription, records: list[ConsumerRecord[bytes, bytes]]
+    ) -> tuple[int, _Poison | None]:
+        for index, record in enumerate(records):
+            poison = self._apply(subscription, record)
+            if poison is not None:
+                return index, poison
+        return len(records), None
+
+    def _apply(
+        self, subscription: Subscription, record: ConsumerRecord[bytes, bytes]
+    ) -> _Poison | None:
         try:
             envelope = Envelope.model_validate_json(record.value or b"")
         except ValidationError as error:
-            await self._dead_letter(record, _Poison("undecodable", str(error)))
-            return
+            return _Poison(record, "undecodable", str(error))
         policy = subscription.policies.get(envelope.event_type)
         if policy is None:
-            return
+            return None
         tracking_name = f"{record.topic}:{record.partition}"
-        if envelope.position <= await self._position(tracking_name):
+        if envelope.position <= self._position(tracking_name):
             metrics.INBOX_DEDUPES.labels(record.topic).inc()
-            return
+            return None
         tracking = Tracking(tracking_name, envelope.position)
         try:
             event = contract_for(envelope.event_type, envelope.schema_version).model_validate(
                 envelope.payload
             )
         except (UnknownContractError, ValidationError) as error:
-            await self._dead_letter(record, _Poison("unknown-contract", str(error)), tracking)
-            return
+            return _Poison(record, "unknown-contract", str(error), tracking)
         context = CommandContext(
             actor=f"{self._app.service_name}:policy",
             correlation_id=envelope.correlation_id,
             causation_id=envelope.event_id,
         )
         try:
-            await asyncio.to_thread(policy, event, context, tracking)
+            policy(event, context, tracking)
         except RecordConflictError:
-            if envelope.position <= await self._position(tracking_name, reload=True):
+            if envelope.position <= self._position(tracking_name, reload=True):
                 metrics.INBOX_DEDUPES.labels(record.topic).inc()
-                return
+                return None
             raise
         except PersistenceError:
             raise
         except Exception as error:
             log.exception("policy failed for %s at %s", envelope.event_type, tracking_name)
-            await self._dead_letter(record, _Poison("policy-error", repr(error)), tracking)
-            return
+            return _Poison(record, "policy-error", repr(error), tracking)
         self._positions[tracking_name] = envelope.position
         metrics.INBOX_PROCESSED.labels(record.topic, envelope.event_type).inc()
+        return None
 
-    async def _position(self, tracking_name: str, *, reload: bool = False) -> int:
+    def _position(self, tracking_name: str, *, reload: bool = False) -> int:
         if reload or tracking_name not in self._positions:
-            tracked = await asyncio.to_thread(
-                self._app.process_recorder.max_tracking_id, tracking_name
-            )
+            tracked = self._app.process_recorder.max_tracking_id(tracking_name)
             self._positions[tracking_name] = tracked or 0
         return self._positions[tracking_name]
 
-    async def _dead_letter(
-        self,
-        record: ConsumerRecord[bytes, bytes],
-        poison: _Poison,
-        tracking: Tracking | None = None,
-    ) -> None:
+    async def _dead_letter(self, poison: _Poison) -> None:
+        record, tracking = poison.record, poison.tracking
         await self._producer.send_and_wait(
             dlq_topic(record.topic),
             value=record.value,
             key=record.key,
             headers=[
                 ("x-error-reason", poison.reason.encode()),
-                ("x-error", str(poison).encode()[:4000]),
+                ("x-error", poison.error.encode()[:4000]),
                 ("x-original-topic", record.topic.encode()),
                 ("x-original-partition", str(record.partition).encode()),
                 ("x-original-offset", str(record.offset).encode()),
@@ -151,7 +170,11 @@ class Inbox:
         )
         metrics.DLQ_MESSAGES.labels(record.topic, poison.reason).inc()
         log.warning(
-            "dead-lettered %s:%s@%s: %s", record.topic, record.partition, record.offset, poison
+            "dead-lettered %s:%s@%s: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            poison.error,
         )
         if tracking is not None:
             # The dead letter is the message's one outcome: a redelivery must not run it again.

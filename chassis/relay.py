@@ -132,10 +132,14 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._tracking_name = f"outbox-relay:{topic}"
         self._wake = asyncio.Event()
+        # The newest local commit, for the lag metric (commits by other processes show up as the
+        # relay reads them).
+        self._latest_commit = 0
         self._loop = asyncio.get_running_loop()
         application.on_commit(self._wake_from_thread)
 
-    def _wake_from_thread(self, _notification_id: int) -> None:
+    def _wake_from_thread(self, notification_id: int) -> None:
+        self._latest_commit = max(self._latest_commit, notification_id)
         self._loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self) -> None:
@@ -182,9 +186,11 @@ class OutboxRelay:
         await asyncio.gather(*acks)
         metrics.RELAY_PUBLISHED.inc(len(acks))
         position = notifications[-1].id
-        await self._save_position(position)
-        latest = await asyncio.to_thread(self._app.process_recorder.max_notification_id)
-        metrics.RELAY_LAG.set((latest or position) - position)
+        if acks:
+            # A run of internal-only events is not worth a write: after a restart the relay just
+            # reads past them again.
+            await self._save_position(position)
+        metrics.RELAY_LAG.set(max(self._latest_commit - position, 0))
         if len(notifications) == self._batch_size:
             self._wake.set()
         return position

@@ -165,7 +165,7 @@ async def test_relay_crash_after_ack_republishes_and_the_effect_happens_once(
 
     # Arm the crash: the orders relay dies after the broker acks GoodsIssued, before saving.
     crash_file = stack.config.data_dir.parent / "crash-relay"
-    crash_file.touch()
+    crash_file.write_text(order_id)
     await api.ok("POST", "orders", f"/orders/{order_id}/ship", "warehouse")
 
     async def orders_died() -> bool:

@@ -70,12 +70,12 @@ async def test_applies_once_and_skips_redelivered_and_republished(app: OrdersApp
         CustomerRegistered(customer_id=customer_id, legal_name="A", owner_id="s"), 7
     )
 
-    await inbox.handle(subscription, record(registered, offset=0))
+    await inbox.handle(subscription, [record(registered, offset=0)])
     after_first = app.recorder.max_notification_id()
-    await inbox.handle(subscription, record(registered, offset=0))  # redelivered
-    await inbox.handle(subscription, record(registered, offset=5))  # republished by the relay
+    await inbox.handle(subscription, [record(registered, offset=0)])  # redelivered
+    await inbox.handle(subscription, [record(registered, offset=5)])  # republished by the relay
     fresh_inbox = Inbox(app, producer, Settings())  # type: ignore[arg-type]  # after a restart
-    await fresh_inbox.handle(subscription, record(registered, offset=6))
+    await fresh_inbox.handle(subscription, [record(registered, offset=6)])
 
     assert app.recorder.max_notification_id() == after_first
     assert app.process_recorder.max_tracking_id("customers.events:0") == 7
@@ -90,14 +90,14 @@ async def test_unknown_schema_version_and_undecodable_go_to_the_dlq(app: OrdersA
         CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s"), 3, schema_version=99
     )
 
-    await inbox.handle(subscription, record(b"{not json", offset=1))
-    await inbox.handle(subscription, record(future, offset=2))
+    await inbox.handle(subscription, [record(b"{not json", offset=1)])
+    await inbox.handle(subscription, [record(future, offset=2)])
 
     reasons = [dict(m["headers"])["x-error-reason"] for m in producer.sent]
     assert reasons == [b"undecodable", b"unknown-contract"]
     assert {m["topic"] for m in producer.sent} == {"customers.events.dlq"}
     # The dead letter is the one outcome of position 3: a redelivery is not dead-lettered again.
-    await inbox.handle(subscription, record(future, offset=2))
+    await inbox.handle(subscription, [record(future, offset=2)])
     assert len(producer.sent) == 2
     assert app.process_recorder.max_tracking_id("customers.events:0") == 3
 
@@ -116,26 +116,13 @@ async def test_a_policy_error_is_dead_lettered_and_the_next_message_still_applie
         {"CustomerRegistered": broken, "CustomerApproved": app.on_customer_approved},
     )
     customer_id = uuid4()
-    await inbox.handle(
-        subscription,
-        record(
-            envelope(CustomerRegistered(customer_id=customer_id, legal_name="A", owner_id="s"), 1)
-        ),
+    registered = CustomerRegistered(customer_id=customer_id, legal_name="A", owner_id="s")
+    approved = CustomerApproved(
+        customer_id=customer_id, credit_limit=Decimal(9), currency="CNY", approved_by="m"
     )
+    # One batch: the poison in the middle is dead-lettered, the record after it still applies.
     await inbox.handle(
-        subscription,
-        record(
-            envelope(
-                CustomerApproved(
-                    customer_id=customer_id,
-                    credit_limit=Decimal(9),
-                    currency="CNY",
-                    approved_by="m",
-                ),
-                2,
-            ),
-            offset=1,
-        ),
+        subscription, [record(envelope(registered, 1)), record(envelope(approved, 2), offset=1)]
     )
 
     assert [dict(m["headers"])["x-error-reason"] for m in producer.sent] == [b"policy-error"]
@@ -155,5 +142,5 @@ async def test_a_store_failure_is_raised_so_the_batch_is_fetched_again(
     subscription = Subscription("customers.events", {"CustomerRegistered": store_down})
     registered = envelope(CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s"), 1)
     with pytest.raises(OperationalError):
-        await inbox.handle(subscription, record(registered))
+        await inbox.handle(subscription, [record(registered)])
     assert app.process_recorder.max_tracking_id("customers.events:0") is None
