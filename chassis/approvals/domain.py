@@ -148,6 +148,7 @@ class Approvable(Aggregate):
 
     class ApprovalGranted(Aggregate.Event):
         approval_id: UUID
+        document_type: str
         step: str
         step_order: int
         approver_id: str
@@ -159,6 +160,7 @@ class Approvable(Aggregate):
 
     class ApprovalRejected(Aggregate.Event):
         approval_id: UUID
+        document_type: str
         step: str
         step_order: int
         approver_id: str
@@ -325,6 +327,7 @@ class Approvable(Aggregate):
         approval, pending, role = self._decidable_step(step, approver_id, approver_roles, seen_hash)
         self._approval_granted(
             approval_id=approval.approval_id,
+            document_type=self.document_type,
             step=pending.name,
             step_order=pending.order,
             approver_id=approver_id,
@@ -341,6 +344,7 @@ class Approvable(Aggregate):
     def _approval_granted(
         self,
         approval_id: UUID,
+        document_type: str,
         step: str,
         step_order: int,
         approver_id: str,
@@ -368,6 +372,7 @@ class Approvable(Aggregate):
         approval, pending, role = self._decidable_step(step, approver_id, approver_roles, seen_hash)
         self._approval_rejected(
             approval_id=approval.approval_id,
+            document_type=self.document_type,
             step=pending.name,
             step_order=pending.order,
             approver_id=approver_id,
@@ -382,6 +387,7 @@ class Approvable(Aggregate):
     def _approval_rejected(
         self,
         approval_id: UUID,
+        document_type: str,
         step: str,
         step_order: int,
         approver_id: str,
