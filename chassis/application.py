@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -22,6 +23,7 @@ from chassis import metrics
 from chassis.approvals.matrix import AuthorityMatrix
 from chassis.approvals.service import Approvals
 from chassis.audit.chain import ChainedEventStore, ChainedMapper
+from chassis.calendar import Calendar
 from chassis.domain import CommandContext, acting
 from chassis.persistence import store_environment
 from chassis.settings import Settings
@@ -44,6 +46,11 @@ class ServiceApplication(Application[UUID]):
             KeyRing.load(settings.keys_path),
             AuthorityMatrix.load(settings.authority_matrix_file),
         )
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        """The company working calendar (XC-10) every SLA clock of this service counts on."""
+        return Calendar.load()
 
     @property
     def process_recorder(self) -> ProcessRecorder:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 
 from chassis.application import ServiceApplication
+from chassis.approvals.deadlines import run_approval_timer
 from chassis.auth import UserDirectory
 from chassis.http import create_http_app
 from chassis.inbox import Inbox, Subscription
@@ -70,13 +71,21 @@ def build_app(
             batch_size=settings.relay_batch_size,
             poll_seconds=settings.relay_poll_seconds,
         )
-        relay_task = asyncio.create_task(relay.run(), name=f"{spec.name}-relay")
+        tasks = [
+            asyncio.create_task(relay.run(), name=f"{spec.name}-relay"),
+            asyncio.create_task(
+                run_approval_timer(application, settings.timer_seconds),
+                name=f"{spec.name}-approval-timer",
+            ),
+        ]
         try:
             yield
         finally:
-            relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay_task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await broker.stop()
             await producer.stop()
             application.close()

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # Relay: how often it looks at the log when nothing woke it, and its batch size.
     relay_poll_seconds: float = Field(default=0.5, gt=0)
     relay_batch_size: int = Field(default=500, gt=0)
+    # How often timers look for passed deadlines (overdue approvals).
+    timer_seconds: float = Field(default=30.0, gt=0)
     consumer_fetch_max_wait_ms: int = 20
     # How long a batch subscriber waits for records before it looks again; FastStream also sleeps
     # this long after an empty poll, so it bounds the latency an idle consumer adds.

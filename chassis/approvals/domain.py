@@ -41,9 +41,12 @@ class StepState:
     order: int
     name: str
     roles: tuple[str, ...]
+    escalate_to: tuple[str, ...] = ()
     status: StepStatus = StepStatus.PENDING
     decided_by: str | None = None
     role: str | None = None
+    due_at: datetime | None = None
+    overdue: bool = False
 
 
 @dataclass
@@ -145,6 +148,16 @@ class Approvable(Aggregate):
         steps: list[dict[str, Any]]
         amount: Decimal | None
         conditions: list[str]
+        due_at: datetime | None
+
+    class ApprovalOverdue(Aggregate.Event):
+        """XC-01 / §7 #20: a step was not decided in time and escalates to the next role."""
+
+        approval_id: UUID
+        step: str
+        step_order: int
+        due_at: datetime
+        escalated_to: list[str]
 
     class ApprovalGranted(Aggregate.Event):
         approval_id: UUID
@@ -157,6 +170,7 @@ class Approvable(Aggregate):
         policy_version: int
         comment: str
         signature: str
+        next_due_at: datetime | None
 
     class ApprovalRejected(Aggregate.Event):
         approval_id: UUID
@@ -240,7 +254,9 @@ class Approvable(Aggregate):
         requested_by: str,
         amount: Decimal | None = None,
         conditions: tuple[str, ...] = (),
+        due_at: datetime | None = None,
     ) -> None:
+        """``due_at`` is when the first step must be decided (from the working calendar)."""
         current = self.approval
         if current is not None and current.status is ApprovalStatus.IN_PROGRESS:
             raise RuleViolation("XC-01", "an approval of this document is already in progress")
@@ -251,9 +267,18 @@ class Approvable(Aggregate):
             subject_version_hash=self.version_hash,
             policy_version=policy_version,
             requested_by=requested_by,
-            steps=[{"order": s.order, "name": s.name, "roles": list(s.roles)} for s in steps],
+            steps=[
+                {
+                    "order": s.order,
+                    "name": s.name,
+                    "roles": list(s.roles),
+                    "escalate_to": list(s.escalate_to),
+                }
+                for s in steps
+            ],
             amount=amount,
             conditions=sorted(conditions),
+            due_at=due_at,
         )
 
     @event(ApprovalRequested)
@@ -267,6 +292,7 @@ class Approvable(Aggregate):
         steps: list[dict[str, Any]],
         amount: Decimal | None,
         conditions: list[str],
+        due_at: datetime | None,
     ) -> None:
         self._approval = ApprovalState(
             approval_id,
@@ -274,8 +300,12 @@ class Approvable(Aggregate):
             subject_version_hash,
             policy_version,
             requested_by,
-            [StepState(s["order"], s["name"], tuple(s["roles"])) for s in steps],
+            [
+                StepState(s["order"], s["name"], tuple(s["roles"]), tuple(s["escalate_to"]))
+                for s in steps
+            ],
         )
+        self._approval.steps[0].due_at = due_at
 
     def _decidable_step(
         self, step: str, approver_id: str, approver_roles: frozenset[str], seen_hash: str
@@ -323,7 +353,9 @@ class Approvable(Aggregate):
         seen_hash: str,
         signature: str,
         comment: str = "",
+        next_due_at: datetime | None = None,
     ) -> None:
+        """``next_due_at`` is when the following step, if any, must be decided."""
         approval, pending, role = self._decidable_step(step, approver_id, approver_roles, seen_hash)
         self._approval_granted(
             approval_id=approval.approval_id,
@@ -336,6 +368,7 @@ class Approvable(Aggregate):
             policy_version=approval.policy_version,
             comment=comment,
             signature=signature,
+            next_due_at=next_due_at,
         )
         if approval.status is ApprovalStatus.APPROVED:
             self.on_approved(approval)
@@ -353,10 +386,14 @@ class Approvable(Aggregate):
         policy_version: int,
         comment: str,
         signature: str,
+        next_due_at: datetime | None,
     ) -> None:
         approval = self._decided(step_order, StepStatus.GRANTED, approver_id, approver_role)
-        if approval.next_step() is None:
+        following = approval.next_step()
+        if following is None:
             approval.status = ApprovalStatus.APPROVED
+        else:
+            following.due_at = next_due_at
 
     def reject(
         self,
@@ -399,6 +436,39 @@ class Approvable(Aggregate):
     ) -> None:
         approval = self._decided(step_order, StepStatus.REJECTED, approver_id, approver_role)
         approval.status = ApprovalStatus.REJECTED
+
+    def escalate_if_overdue(self, now: datetime) -> bool:
+        """If the pending step is past its due time, record it once and let the step's
+        escalation roles decide it too. Returns whether it escalated."""
+        approval = self.approval
+        if approval is None or approval.status is not ApprovalStatus.IN_PROGRESS:
+            return False
+        pending = approval.next_step()
+        if pending is None or pending.due_at is None or pending.overdue or now <= pending.due_at:
+            return False
+        self._approval_overdue(
+            approval_id=approval.approval_id,
+            step=pending.name,
+            step_order=pending.order,
+            due_at=pending.due_at,
+            escalated_to=list(pending.escalate_to),
+        )
+        return True
+
+    @event(ApprovalOverdue)
+    def _approval_overdue(
+        self,
+        approval_id: UUID,
+        step: str,
+        step_order: int,
+        due_at: datetime,
+        escalated_to: list[str],
+    ) -> None:
+        approval = self.approval
+        assert approval is not None
+        pending = approval.steps[step_order - 1]
+        pending.overdue = True
+        pending.roles = (*pending.roles, *(r for r in escalated_to if r not in pending.roles))
 
     def _decided(
         self, step_order: int, status: StepStatus, approver_id: str, approver_role: str

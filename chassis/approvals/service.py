@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
+from chassis import clock
 from chassis.approvals.domain import (
     Approvable,
     Capacity,
@@ -22,7 +23,7 @@ from chassis.approvals.domain import (
     approval_signing_fields,
     signature_signing_fields,
 )
-from chassis.approvals.matrix import AuthorityMatrix
+from chassis.approvals.matrix import ApprovalRule, AuthorityMatrix
 from chassis.approvals.policy import PolicyVersion, policy_signing_fields
 from chassis.domain import CommandContext, NotFound, RuleViolation
 from chassis.signing import KeyRing
@@ -116,9 +117,25 @@ class Approvals:
     ) -> None:
         """Called by a service's own command inside its command context, before it saves."""
         matrix = self.matrix_in_force()
+        rule = matrix.rule(kind)
         document.request_approval(
-            uuid4(), matrix.rule(kind), matrix.version, requested_by, amount, conditions
+            uuid4(), rule, matrix.version, requested_by, amount, conditions, self._due(rule)
         )
+
+    def _due(self, rule: ApprovalRule) -> datetime | None:
+        """When a step that becomes current now must be decided, in working hours (XC-10)."""
+        if rule.due_working_hours is None:
+            return None
+        return self._app.calendar.add_working_hours(clock.now(), rule.due_working_hours)
+
+    def escalate_overdue(self, document_id: UUID) -> bool:
+        """Emit ApprovalOverdue and widen the step to its escalation roles, if it is late."""
+        document = self.document(document_id)
+        with self._app.acting(CommandContext(actor=f"{self._app.service_name}:timer")):
+            escalated = document.escalate_if_overdue(clock.now())
+        if escalated:
+            self._app.save(document)
+        return escalated
 
     def _verified(
         self,
@@ -166,7 +183,10 @@ class Approvals:
         self._verified(document, context, decision, step, seen_hash, signature)
         with self._app.acting(context):
             if decision == "grant":
-                document.grant(step, context.actor, roles, seen_hash, signature, note)
+                approval = document.approval
+                assert approval is not None
+                next_due = self._due(self.matrix_in_force().rule(approval.kind))
+                document.grant(step, context.actor, roles, seen_hash, signature, note, next_due)
             else:
                 document.reject(step, context.actor, roles, seen_hash, signature, note)
         self._app.save(document)

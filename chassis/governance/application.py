@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cached_property
 from typing import TypeVar
 from uuid import UUID
 
@@ -11,7 +10,6 @@ from eventsourcing.application import AggregateNotFoundError
 
 from chassis import clock
 from chassis.application import ServiceApplication
-from chassis.calendar import Calendar
 from chassis.domain import Aggregate, CommandContext, NotFound
 from chassis.governance.domain import Rectification, ViolationRecord
 
@@ -26,11 +24,6 @@ T = TypeVar("T", bound=Aggregate)
 
 class GovernanceCommands(ServiceApplication):
     """Base of every service application: adds the XC-08/XC-09 commands to its own store."""
-
-    @cached_property
-    def calendar(self) -> Calendar:
-        """The company working calendar (XC-10), from config/calendar.toml."""
-        return Calendar.load()
 
     def record_violation(
         self,

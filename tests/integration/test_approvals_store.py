@@ -5,12 +5,16 @@ keys, and the audit trail shows every step."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from chassis import clock
+from chassis.approvals.deadlines import ApprovalDeadlines
 from chassis.approvals.domain import approval_signing_fields
 from chassis.approvals.http import approval_view, audit_trail
 from chassis.approvals.policy import policy_signing_fields
@@ -190,3 +194,43 @@ def test_a_signed_rejection_with_its_reason_ends_the_request(
     rejected = [e for e in audit_trail(app, customer_id) if e.event.endswith("ApprovalRejected")]
     assert rejected[0].details["reason"] == "no credit rating form attached"
     assert app.customer(customer_id).status == "pending_approval"
+
+
+@pytest.fixture
+def moved_clock() -> Iterator[list[datetime]]:
+    """The one clock, set by the test: a Monday morning in the company's time zone."""
+    now = [datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))]
+    clock.use(lambda: now[0])
+    yield now
+    clock.use(lambda: datetime.now(tz=UTC))
+
+
+def test_an_overdue_step_is_recorded_once_and_escalates_to_the_next_role(
+    app: CustomersApplication, keys: Path, moved_clock: list[datetime]
+) -> None:
+    put_matrix_in_force(app, keys)
+    customer_id = app.register_customer(CommandContext("salesperson"), "ACME", "salesperson")
+    app.submit_for_approval(CommandContext("salesperson"), customer_id, Decimal(5000), "CNY")
+    deadlines = ApprovalDeadlines(app)
+    rule = app.approvals.configured.rule("customer_approval")
+    assert rule.due_working_hours == 16  # two working days of the calendar
+
+    moved_clock[0] += timedelta(days=1)  # Tuesday 09:00: 8 working hours on, not yet due
+    assert deadlines.overdue(moved_clock[0]) == []
+    moved_clock[0] += timedelta(days=1, hours=1)  # Wednesday 10:00: past Tuesday 17:30
+    assert deadlines.overdue(moved_clock[0]) == [customer_id]
+
+    assert app.approvals.escalate_overdue(customer_id)
+    assert not app.approvals.escalate_overdue(customer_id)  # recorded once
+    assert deadlines.overdue(moved_clock[0]) == []
+    overdue = [e for e in audit_trail(app, customer_id) if e.event.endswith("ApprovalOverdue")]
+    assert overdue[0].details["step"] == "sales_manager"
+    assert overdue[0].details["escalated_to"] == ["leadership_gm"]
+
+    # The general manager may now decide the step the sales manager left waiting.
+    decide(app, keys, "gm", {"leadership_gm"}, customer_id)
+    view = approval_view(app.approvals.document(customer_id), "finance")
+    assert view.steps[0].decided_by == "gm"
+    assert view.steps[0].role == "leadership_gm"
+    assert view.next_step == "finance"
+    assert deadlines.overdue(moved_clock[0] + timedelta(days=7)) == [customer_id]
