@@ -4,9 +4,11 @@ keys, and the audit trail shows every step."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -15,7 +17,12 @@ import pytest
 
 from chassis import clock
 from chassis.approvals.deadlines import ApprovalDeadlines
-from chassis.approvals.domain import approval_signing_fields
+from chassis.approvals.domain import (
+    Capacity,
+    Method,
+    approval_signing_fields,
+    signature_signing_fields,
+)
 from chassis.approvals.http import approval_view, audit_trail
 from chassis.approvals.policy import policy_signing_fields
 from chassis.approvals.service import Decision
@@ -234,3 +241,68 @@ def test_an_overdue_step_is_recorded_once_and_escalates_to_the_next_role(
     assert view.steps[0].role == "leadership_gm"
     assert view.next_step == "finance"
     assert deadlines.overdue(moved_clock[0] + timedelta(days=7)) == [customer_id]
+
+
+def test_signatures_are_sealed_by_the_capturing_employee_and_voided_only_with_approval(
+    app: CustomersApplication, keys: Path
+) -> None:
+    put_matrix_in_force(app, keys)
+    customer_id = app.register_customer(CommandContext("salesperson"), "ACME", "salesperson")
+    document = app.approvals.document(customer_id)
+    image = b"stroke data of the customer's signature"
+    signed_at = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    fields = signature_signing_fields(
+        "customer",
+        customer_id,
+        document.version_hash,
+        "Wang Wei",
+        "customer",
+        "handwritten",
+        hashlib.sha256(image).hexdigest(),
+        "Harbin",
+        signed_at,
+        "salesperson",
+    )
+    capture = partial(
+        app.approvals.capture_signature,
+        CommandContext("salesperson"),
+        customer_id,
+        None,
+        "Wang Wei",
+        Capacity.CUSTOMER,
+        "ACME",
+        Method.HANDWRITTEN,
+        image,
+        "Harbin",
+        signed_at,
+    )
+    # XC-02: a seal made with someone else's key (or over other bytes) is refused.
+    with pytest.raises(RuleViolation) as forged:
+        capture(sign(load_private_key(keys, "sales-manager"), fields))
+    assert forged.value.rule == "XC-02"
+    signature_id = capture(sign(load_private_key(keys, "salesperson"), fields))
+
+    void = {
+        "action": "void-signature",
+        "document_id": str(customer_id),
+        "signature_id": str(signature_id),
+        "reason": "signed on the wrong form",
+        "approver_id": "sales-manager",
+    }
+    app.approvals.void_signature(
+        CommandContext("sales-manager"),
+        frozenset({"sales_manager"}),
+        customer_id,
+        signature_id,
+        "signed on the wrong form",
+        "salesperson",
+        sign(load_private_key(keys, "sales-manager"), void),
+    )
+    events = [e.event.rsplit(".", 1)[-1] for e in audit_trail(app, customer_id)]
+    assert events[-2:] == ["SignatureCaptured", "SignatureVoided"]
+    captured = next(
+        e for e in audit_trail(app, customer_id) if e.event.endswith("SignatureCaptured")
+    )
+    assert captured.details["signer_capacity"] == "customer"
+    assert captured.details["image_hash"] == hashlib.sha256(image).hexdigest()
+    assert captured.details["captured_by"] == "salesperson"
