@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -25,12 +26,12 @@ def stack_config(root: Path, **options: object) -> StackConfig:
     )
 
 
-@pytest.fixture(scope="module")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    root = tmp_path_factory.mktemp("stack")
+@contextlib.asynccontextmanager
+async def running_stack(root: Path, **options: object) -> AsyncIterator[Stack]:
+    """The whole stack, healthy, with the authority matrix in force in every service."""
     sink = FileSink(root / "logs")
     try:
-        async with Stack(stack_config(root), sink) as running:
+        async with Stack(stack_config(root, **options), sink) as running:
             client = Api(running)
             await client.put_matrix_in_force()
             await client.close()
@@ -38,6 +39,12 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     finally:
         sink.close()
         print(f"service logs: {root / 'logs'}")
+
+
+@pytest.fixture(scope="module")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    async with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 @pytest.fixture

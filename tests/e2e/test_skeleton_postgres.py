@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from countersign.stack import FileSink, Stack
+from countersign.stack import Stack
 from tests.conftest import requires_postgres
-from tests.e2e.api import Api
-from tests.e2e.conftest import stack_config
+from tests.e2e.conftest import running_stack
 from tests.e2e.test_skeleton import (
     test_refused_command_names_the_rule_and_changes_nothing,
     test_skeleton_flow_customer_to_invoice_and_service_vouchers,
@@ -28,12 +27,5 @@ async def stack(
     tmp_path_factory: pytest.TempPathFactory, module_postgres_url: str
 ) -> AsyncIterator[Stack]:
     root = tmp_path_factory.mktemp("pg-stack")
-    sink = FileSink(root / "logs")
-    try:
-        async with Stack(stack_config(root, database_url=module_postgres_url), sink) as running:
-            client = Api(running)
-            await client.put_matrix_in_force()
-            await client.close()
-            yield running
-    finally:
-        sink.close()
+    async with running_stack(root, database_url=module_postgres_url) as running:
+        yield running
