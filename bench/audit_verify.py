@@ -2,13 +2,14 @@
 
 Baseline, measured in the same run on the same bytes: raw SHA-256 of every stored state, already
 in memory (no database read, no checks). The store is built through the customers application:
-customers registered (one event each), rectifications ordered and closed (two chained events).
-Signatures: until the services sign their events, a stand-in check verifies an employee's Ed25519
-signature (the `cryptography` package, as the signing module uses) over the canonical JSON of
-every closing, signed while the store was built, so the figure includes the real cost of a
-signature. The share of signed events is printed; `--rectifications` changes it.
+customers registered (one event each), rectifications ordered and closed (two chained events),
+and, under the authority matrix the general manager signed, some customers approved by the sales
+manager's signed grant with the customer's signature captured under the salesperson's seal. The
+signatures are checked by `audit verify`'s own check (chassis.audit.signatures), so the figure
+includes rebuilding the signed fields and the Ed25519 verification. The share of signed events is
+printed; `--approved` changes it.
 
-    python -m bench.audit_verify [--customers N] [--rectifications R] [--repeat K]
+    python -m bench.audit_verify [--customers N] [--rectifications R] [--approved A] [--repeat K]
 """
 
 from __future__ import annotations
@@ -19,29 +20,37 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
+from datetime import UTC, datetime
+from decimal import Decimal
 from hashlib import sha256
 from pathlib import Path
 from uuid import UUID
 
-import orjson
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from chassis.audit.verify import AuditedEvent, SignatureCheck, StoredEvents, open_store, verify
+from chassis.approvals.domain import (
+    Capacity,
+    Method,
+    approval_signing_fields,
+    signature_signing_fields,
+)
+from chassis.approvals.policy import policy_signing_fields
+from chassis.audit.signatures import SignatureChecker
+from chassis.audit.verify import open_store, verify
 from chassis.domain import CommandContext
 from chassis.settings import Settings
+from chassis.signing import KeyRing, init_dev_keys, load_private_key, sign
 from customers.application.service import CustomersApplication
 
 CLERK = CommandContext(actor="salesperson")
 SUPERVISOR = CommandContext(actor="sales-manager")
-SIGNED_TOPIC_SUFFIX = ".RectificationClosed"
+GM = CommandContext(actor="gm")
+SIGNED_AT = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
-Signatures = dict[tuple[UUID, int], bytes]
 
-
-def build_store(settings: Settings, customers: int, rectifications: int) -> None:
+def build_store(settings: Settings, customers: int, rectifications: int, approved: int) -> None:
+    init_dev_keys(settings.keys_path, ["gm", "salesperson", "sales-manager"])
     with closing(CustomersApplication(settings)) as app, ThreadPoolExecutor(32) as pool:
-        list(pool.map(lambda i: app.register_customer(CLERK, f"C{i}", "s"), range(customers)))
+        approve_policy(app, settings.keys_path)
+        ids = list(pool.map(lambda i: app.register_customer(CLERK, f"C{i}", "s"), range(customers)))
         ordered = list(
             pool.map(
                 lambda i: app.order_rectification(SUPERVISOR, f"finding {i}", "salesperson", 3),
@@ -51,38 +60,75 @@ def build_store(settings: Settings, customers: int, rectifications: int) -> None
         list(
             pool.map(lambda r: app.close_rectification(CLERK, r.id, "fixed", frozenset()), ordered)
         )
+        signer = Signer(app, settings.keys_path)
+        list(pool.map(signer.approve_and_sign, ids[:approved]))
 
 
-def sign_closings(store: StoredEvents, key: Ed25519PrivateKey) -> Signatures:
-    """What the closers would have signed: each closing's canonical JSON state."""
-    signatures: Signatures = {}
-
-    def collect(event: AuditedEvent) -> None:
-        if event.topic.endswith(SIGNED_TOPIC_SUFFIX):
-            signatures[event.originator_id, event.originator_version] = key.sign(canonical(event))
-
-    verify(store, collect)
-    return signatures
+def approve_policy(app: CustomersApplication, keys: Path) -> None:
+    matrix = app.approvals.configured
+    fields = policy_signing_fields(matrix.policy_key, matrix.version, matrix.digest)
+    signature = sign(load_private_key(keys, "gm"), fields)
+    app.approvals.approve_policy(GM, frozenset({"leadership_gm"}), matrix.version, signature)
 
 
-def canonical(event: AuditedEvent) -> bytes:
-    return orjson.dumps(event.state(), option=orjson.OPT_SORT_KEYS)
+class Signer:
+    """What the sales manager's and the salesperson's client apps sign."""
 
+    def __init__(self, app: CustomersApplication, keys: Path) -> None:
+        self._app = app
+        self._manager = load_private_key(keys, "sales-manager")
+        self._salesperson = load_private_key(keys, "salesperson")
 
-def signature_check(signatures: Signatures, key: Ed25519PrivateKey) -> SignatureCheck:
-    public = key.public_key()
-
-    def check(event: AuditedEvent) -> str | None:
-        if not event.topic.endswith(SIGNED_TOPIC_SUFFIX):
-            return None
-        signature = signatures.get((event.originator_id, event.originator_version), b"")
-        try:
-            public.verify(signature, canonical(event))
-        except InvalidSignature:
-            return "the closer's signature does not verify"
-        return None
-
-    return check
+    def approve_and_sign(self, customer_id: UUID) -> None:
+        # No credit: the sales manager's step is the only one.
+        customer = self._app.submit_for_approval(CLERK, customer_id, Decimal(0), "CNY")
+        approval = customer.approval
+        assert approval is not None
+        step = approval.steps[0].name
+        fields = approval_signing_fields(
+            "customer",
+            customer_id,
+            approval.approval_id,
+            "grant",
+            step,
+            customer.version_hash,
+            approval.policy_version,
+            "sales-manager",
+        )
+        self._app.approvals.decide(
+            SUPERVISOR,
+            frozenset({"sales_manager"}),
+            customer_id,
+            "grant",
+            step,
+            customer.version_hash,
+            sign(self._manager, fields),
+        )
+        fields = signature_signing_fields(
+            "customer",
+            customer_id,
+            customer.version_hash,
+            "Zhao Lan",
+            Capacity.CUSTOMER.value,
+            Method.E_SIGN.value,
+            None,
+            "Shanghai",
+            SIGNED_AT,
+            "salesperson",
+        )
+        self._app.approvals.capture_signature(
+            CLERK,
+            customer_id,
+            None,
+            "Zhao Lan",
+            Capacity.CUSTOMER,
+            "ACME",
+            Method.E_SIGN,
+            None,
+            "Shanghai",
+            SIGNED_AT,
+            sign(self._salesperson, fields),
+        )
 
 
 def best_rate(events: int, repeat: int, run: Callable[[], None]) -> float:
@@ -98,30 +144,38 @@ def main(argv: list[str] | None = None) -> float:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--rectifications", type=int, default=5_000)
+    parser.add_argument(
+        "--approved", type=int, help="customers approved and signed; default: a quarter"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best one counts")
     args = parser.parse_args(argv)
+    approved = args.customers // 4 if args.approved is None else args.approved
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp))
-        build_store(settings, args.customers, args.rectifications)
+        build_store(settings, args.customers, args.rectifications, approved)
+        key_ring = KeyRing.load(settings.keys_path)
         store = open_store(settings, "customers")
         assert store is not None
         with closing(store):
             events = store.count()
             states = [row[3] for row in store.in_stream_order()]
-            key = Ed25519PrivateKey.generate()
-            signatures = sign_closings(store, key)
-            assert len(signatures) == args.rectifications
-            check = signature_check(signatures, key)
+            counted = SignatureChecker(key_ring)
+            assert verify(store, counted).failure is None
+            # The GM's policy approval, then a grant and a seal per approved customer.
+            assert counted.checked == 1 + 2 * approved, counted.checked
+            signatures = counted.checked
 
-            def verified(check_signatures: SignatureCheck | None) -> Callable[[], None]:
+            def verified(check_signatures: bool) -> Callable[[], None]:
                 def run() -> None:
-                    report = verify(store, check_signatures)
+                    # A checker per run: it follows the store's policy streams in order.
+                    check = SignatureChecker(key_ring) if check_signatures else None
+                    report = verify(store, check)
                     assert report.failure is None and report.events == events, report
 
                 return run
 
-            chain_rate = best_rate(events, args.repeat, verified(None))
-            full_rate = best_rate(events, args.repeat, verified(check))
+            chain_rate = best_rate(events, args.repeat, verified(False))
+            full_rate = best_rate(events, args.repeat, verified(True))
 
     def raw_hashing() -> None:
         for state in states:
@@ -129,7 +183,7 @@ def main(argv: list[str] | None = None) -> float:
 
     raw_rate = best_rate(events, args.repeat, raw_hashing)
     ratio = full_rate / raw_rate
-    signed = len(signatures) / events
+    signed = signatures / events
     for label, rate in (
         ("events verified, hash chains only (one core)", chain_rate),
         (f"events verified, chains + signatures ({signed:.0%} signed)", full_rate),

@@ -134,6 +134,19 @@ def signature_signing_fields(
     }
 
 
+def void_signing_fields(
+    document_id: UUID, signature_id: UUID, reason: str, approver_id: str
+) -> dict[str, Any]:
+    """What the approver of a signature's void signs."""
+    return {
+        "action": "void-signature",
+        "document_id": str(document_id),
+        "signature_id": str(signature_id),
+        "reason": reason,
+        "approver_id": approver_id,
+    }
+
+
 class Approvable(Aggregate):
     """Base for documents that need approvals and signatures."""
 

@@ -7,6 +7,7 @@ version the general manager signed (XC-07); until then no approval can be reques
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime
 from decimal import Decimal
@@ -22,6 +23,7 @@ from chassis.approvals.domain import (
     Method,
     approval_signing_fields,
     signature_signing_fields,
+    void_signing_fields,
 )
 from chassis.approvals.matrix import ApprovalRule, AuthorityMatrix
 from chassis.approvals.policy import PolicyVersion, policy_signing_fields
@@ -65,7 +67,11 @@ class Approvals:
             raise RuleViolation(
                 "XC-07", "no authority matrix is in force yet: the general manager must approve one"
             )
-        return AuthorityMatrix.parse(in_force.content)
+        return self._parsed(in_force.content)
+
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - one Approvals per application, few versions
+    def _parsed(self, content: str) -> AuthorityMatrix:
+        return AuthorityMatrix.parse(content)
 
     def approve_policy(
         self, context: CommandContext, roles: frozenset[str], version: int, signature: str
@@ -257,13 +263,7 @@ class Approvals:
         approval_signature: str,
     ) -> Approvable:
         document = self.document(document_id)
-        fields = {
-            "action": "void-signature",
-            "document_id": str(document_id),
-            "signature_id": str(signature_id),
-            "reason": reason,
-            "approver_id": context.actor,
-        }
+        fields = void_signing_fields(document_id, signature_id, reason, context.actor)
         if not self.key_ring.verify(context.actor, fields, approval_signature):
             raise RuleViolation(
                 "XC-02", "the approval signature does not verify", signed_fields=fields

@@ -9,13 +9,16 @@ shows as a missing version, swapped events as broken links or altered hashes.
 Signatures: a ``SignatureCheck`` is called with every event whose chain verified and returns why
 its signature does not verify, or ``None``. It picks the events it cares about by topic and
 decodes only those (``AuditedEvent.state()``), so unsigned events cost it nothing.
+
+The same readers serve ``audit trail`` (chassis.audit.trail): one stream by id, and the events
+whose stored state mentions some bytes (a correlation id).
 """
 
 from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -102,6 +105,14 @@ class StoredEvents(Protocol):
 
     def in_stream_order(self) -> Iterator[Row]: ...
 
+    def stream(self, stream_id: UUID) -> list[Row]:
+        """One stream's events in version order."""
+        ...
+
+    def mentioning(self, needles: Collection[bytes]) -> list[Row]:
+        """Events whose stored state contains one of ``needles``, in notification order."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -119,6 +130,25 @@ class _SQLiteEvents:
             "SELECT originator_id, originator_version, topic, state, rowid FROM stored_events "
             "ORDER BY originator_id, originator_version"
         )
+
+    def stream(self, stream_id: UUID) -> list[Row]:
+        # eventsourcing's SQLite recorder stores a UUID as its 32 hex digits.
+        return self._db.execute(
+            "SELECT originator_id, originator_version, topic, state, rowid FROM stored_events "
+            "WHERE originator_id = ? ORDER BY originator_version",
+            (stream_id.hex,),
+        ).fetchall()
+
+    def mentioning(self, needles: Collection[bytes]) -> list[Row]:
+        if not needles:
+            return []
+        # instr() on two BLOBs compares bytes.
+        where = " OR ".join(["instr(state, ?) > 0"] * len(needles))
+        return self._db.execute(
+            "SELECT originator_id, originator_version, topic, state, rowid FROM stored_events "
+            f"WHERE {where} ORDER BY rowid",
+            tuple(needles),
+        ).fetchall()
 
     def close(self) -> None:
         self._db.close()
@@ -153,6 +183,23 @@ class _PostgresEvents:
             ).format(self._table)
         )
         return cursor
+
+    def _select(self, where: sql.Composable, order: str, params: tuple[Any, ...]) -> list[Row]:
+        query = sql.SQL(
+            "SELECT originator_id::text, originator_version, topic, state, notification_id"
+            " FROM {} WHERE {} ORDER BY {}"
+        ).format(self._table, where, sql.Identifier(order))
+        with self._connection.cursor(binary=True) as cursor:
+            return cursor.execute(query, params).fetchall()
+
+    def stream(self, stream_id: UUID) -> list[Row]:
+        return self._select(sql.SQL("originator_id = %s"), "originator_version", (stream_id,))
+
+    def mentioning(self, needles: Collection[bytes]) -> list[Row]:
+        if not needles:
+            return []
+        where = sql.SQL(" OR ").join([sql.SQL("position(%s::bytea in state) > 0")] * len(needles))
+        return self._select(where, "notification_id", tuple(needles))
 
     def close(self) -> None:
         self._connection.close()

@@ -22,6 +22,7 @@ from chassis.approvals.domain import (
     Method,
     approval_signing_fields,
     signature_signing_fields,
+    void_signing_fields,
 )
 from chassis.approvals.http import approval_view, audit_trail
 from chassis.approvals.policy import policy_signing_fields
@@ -282,13 +283,9 @@ def test_signatures_are_sealed_by_the_capturing_employee_and_voided_only_with_ap
     assert forged.value.rule == "XC-02"
     signature_id = capture(sign(load_private_key(keys, "salesperson"), fields))
 
-    void = {
-        "action": "void-signature",
-        "document_id": str(customer_id),
-        "signature_id": str(signature_id),
-        "reason": "signed on the wrong form",
-        "approver_id": "sales-manager",
-    }
+    void = void_signing_fields(
+        customer_id, signature_id, "signed on the wrong form", "sales-manager"
+    )
     app.approvals.void_signature(
         CommandContext("sales-manager"),
         frozenset({"sales_manager"}),
