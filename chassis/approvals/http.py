@@ -23,7 +23,7 @@ from chassis.approvals.domain import (
 from chassis.approvals.policy import GENERAL_MANAGER, policy_signing_fields
 from chassis.approvals.service import Decision
 from chassis.auth import EMPLOYEE_ROLES, Principal, requires
-from chassis.domain import Aggregate, RuleViolation
+from chassis.domain import Aggregate, NotFound, RuleViolation
 from chassis.http import application_of, command_context
 
 App = Annotated[ServiceApplication, Depends(application_of(ServiceApplication))]
@@ -127,6 +127,18 @@ def approval_view(document: Approvable, caller: str) -> ApprovalView:
             caller,
         )
     return view
+
+
+audit = APIRouter(tags=["audit"])
+
+
+@audit.get("/audit-trail/{document_id}")
+def get_audit_trail(_: Employee, document_id: UUID, app: App) -> list[AuditEntry]:
+    """Every event of one document (any stream of this service's store), in order."""
+    entries = audit_trail(app, document_id)
+    if not entries:
+        raise NotFound("document", document_id)
+    return entries
 
 
 def audit_trail(app: ServiceApplication, document_id: UUID) -> list[AuditEntry]:
@@ -242,11 +254,6 @@ def document_routes(prefix: str, tag: str) -> APIRouter:
             body.approval_signature,
         )
         return {"status": "voided"}
-
-    @router.get("/{document_id}/audit-trail")
-    def get_audit_trail(principal: Employee, document_id: UUID, app: App) -> list[AuditEntry]:
-        app.approvals.document(document_id)  # 404 for anything that is not an approvable document
-        return audit_trail(app, document_id)
 
     return router
 

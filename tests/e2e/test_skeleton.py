@@ -59,6 +59,12 @@ async def test_skeleton_flow_customer_to_invoice_and_service_vouchers(api: Api) 
     invoices = await eventually(lambda: api.invoices(customer_id), what="the invoice")
     assert [(i["order_id"], money(i["amount"])) for i in invoices] == [(order_id, Decimal("31.50"))]
 
+    # every service answers for the story of its own documents
+    trail = await api.ok("GET", "billing", f"/audit-trail/{invoices[0]['invoice_id']}", "finance")
+    assert [(e["event"], e["actor"]) for e in trail] == [("Invoice.Issued", "billing:policy")]
+    missing = await api.call("GET", "billing", f"/audit-trail/{uuid4()}", "finance")
+    assert missing.status_code == 404
+
     delivered = await api.ok(
         "POST",
         "orders",
@@ -106,7 +112,7 @@ async def test_refused_command_names_the_rule_and_changes_nothing(api: Api) -> N
     assert refused.json()["rule"] == "XC-05"
     after = await api.ok("GET", "customers", own_path, "sales-manager")
     assert after["status"] == "pending_approval"
-    trail = await api.ok("GET", "customers", f"{own_path}/audit-trail", "sales-manager")
+    trail = await api.ok("GET", "customers", f"/audit-trail/{own['customer_id']}", "sales-manager")
     assert not [e for e in trail if e["event"].endswith("ApprovalGranted")]
 
     bad = await api.call(
