@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import (
     EventStore,
@@ -24,13 +24,14 @@ from chassis.approvals.matrix import AuthorityMatrix
 from chassis.approvals.service import Approvals
 from chassis.audit.chain import ChainedEventStore, ChainedMapper
 from chassis.calendar import Calendar
-from chassis.domain import CommandContext, acting
+from chassis.domain import CommandContext, NotFound, acting
 from chassis.persistence import store_environment
 from chassis.settings import Settings
 from chassis.signing import KeyRing
 from chassis.transcodings import DateAsISO
 
 CommitListener = Callable[[int], None]
+A = TypeVar("A")
 
 
 class ServiceApplication(Application[UUID]):
@@ -72,6 +73,22 @@ class ServiceApplication(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate of that type, or None. A service keeps several kinds of aggregate in one
+        store, so another kind's id is as good as absent."""
+        try:
+            aggregate: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
+
+    def get(self, kind: type[A], aggregate_id: UUID, name: str) -> A:
+        """Like ``find``, for queries and commands that name the aggregate: NotFound (404)."""
+        aggregate = self.find(kind, aggregate_id)
+        if aggregate is None:
+            raise NotFound(name, aggregate_id)
+        return aggregate
 
     @contextmanager
     def acting(self, context: CommandContext) -> Iterator[None]:

@@ -14,8 +14,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
-
 from chassis import clock
 from chassis.approvals.domain import (
     Approvable,
@@ -27,7 +25,7 @@ from chassis.approvals.domain import (
 )
 from chassis.approvals.matrix import ApprovalRule, AuthorityMatrix
 from chassis.approvals.policy import PolicyVersion, policy_signing_fields
-from chassis.domain import CommandContext, NotFound, RuleViolation
+from chassis.domain import CommandContext, RuleViolation
 from chassis.signing import KeyRing
 
 if TYPE_CHECKING:
@@ -48,13 +46,9 @@ class Approvals:
     # -- the authority matrix in force
 
     def _version(self, number: int) -> PolicyVersion | None:
-        try:
-            version: PolicyVersion = self._app.repository.get(
-                PolicyVersion.create_id(self.configured.policy_key, number)
-            )
-        except AggregateNotFoundError:
-            return None
-        return version
+        return self._app.find(
+            PolicyVersion, PolicyVersion.create_id(self.configured.policy_key, number)
+        )
 
     def matrix_in_force(self) -> AuthorityMatrix:
         in_force: PolicyVersion | None = None
@@ -105,13 +99,7 @@ class Approvals:
     # -- approvals of a document
 
     def document(self, document_id: UUID) -> Approvable:
-        try:
-            document: object = self._app.repository.get(document_id)
-        except AggregateNotFoundError:
-            raise NotFound("document", document_id) from None
-        if not isinstance(document, Approvable):
-            raise NotFound("document", document_id)
-        return document
+        return self._app.get(Approvable, document_id, "document")
 
     def request(
         self,

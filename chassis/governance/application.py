@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TypeVar
 from uuid import UUID
-
-from eventsourcing.application import AggregateNotFoundError
 
 from chassis import clock
 from chassis.application import ServiceApplication
-from chassis.domain import Aggregate, CommandContext, NotFound
+from chassis.domain import CommandContext
 from chassis.governance.domain import Rectification, ViolationRecord
 
 # Who records violations, orders rectifications and closes anybody's rectification: the
@@ -18,8 +15,6 @@ from chassis.governance.domain import Rectification, ViolationRecord
 SUPERVISING_ROLES = frozenset(
     {"sales_manager", "leadership_gm", "service_supervisor", "unit_leader", "finance"}
 )
-
-T = TypeVar("T", bound=Aggregate)
 
 
 class GovernanceCommands(ServiceApplication):
@@ -68,17 +63,7 @@ class GovernanceCommands(ServiceApplication):
         return rectification
 
     def violation(self, violation_id: UUID) -> ViolationRecord:
-        return self._get(ViolationRecord, violation_id, "rule violation")
+        return self.get(ViolationRecord, violation_id, "rule violation")
 
     def rectification(self, rectification_id: UUID) -> Rectification:
-        return self._get(Rectification, rectification_id, "rectification")
-
-    def _get(self, kind: type[T], aggregate_id: UUID, name: str) -> T:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(name, aggregate_id) from None
-        # Services keep other aggregates in the same store: another one's id is not found here.
-        if not isinstance(aggregate, kind):
-            raise NotFound(name, aggregate_id)
-        return aggregate
+        return self.get(Rectification, rectification_id, "rectification")

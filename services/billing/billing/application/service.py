@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Tracking
 
 from billing.domain.invoice import CustomerAccount, Invoice
-from chassis.domain import CommandContext, NotFound
+from chassis.domain import CommandContext
 from chassis.governance.application import GovernanceCommands
 from contracts.orders import GoodsIssued
 
@@ -26,19 +25,11 @@ class BillingApplication(GovernanceCommands):
         self.record_processed(tracking, invoice, account)
 
     def invoice(self, invoice_id: UUID) -> Invoice:
-        try:
-            invoice: Invoice = self.repository.get(invoice_id)
-        except AggregateNotFoundError:
-            raise NotFound("invoice", invoice_id) from None
-        return invoice
+        return self.get(Invoice, invoice_id, "invoice")
 
     def invoices_of(self, customer_id: UUID) -> list[Invoice]:
         account = self._account(customer_id)
         return [self.invoice(i) for i in account.invoice_ids] if account else []
 
     def _account(self, customer_id: UUID) -> CustomerAccount | None:
-        try:
-            account: CustomerAccount = self.repository.get(customer_id)
-        except AggregateNotFoundError:
-            return None
-        return account
+        return self.find(CustomerAccount, customer_id)

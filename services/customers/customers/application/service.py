@@ -5,9 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
-from chassis.domain import CommandContext, NotFound
+from chassis.domain import CommandContext
 from chassis.governance.application import GovernanceCommands
 from customers.domain.customer import APPROVAL_KIND, Customer
 
@@ -39,10 +37,4 @@ class CustomersApplication(GovernanceCommands):
         return customer
 
     def customer(self, customer_id: UUID) -> Customer:
-        try:
-            customer: Customer = self.repository.get(customer_id)
-        except AggregateNotFoundError:
-            raise NotFound("customer", customer_id) from None
-        if not isinstance(customer, Customer):
-            raise NotFound("customer", customer_id)
-        return customer
+        return self.get(Customer, customer_id, "customer")

@@ -7,10 +7,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import JSONTranscoder, Tracking, Transcoding
 
-from chassis.domain import CommandContext, NotFound
+from chassis.domain import CommandContext
 from chassis.governance.application import GovernanceCommands
 from contracts.customers import CustomerApproved, CustomerRegistered
 from orders.domain.known_customer import KnownCustomer
@@ -72,18 +71,10 @@ class OrdersApplication(GovernanceCommands):
         return order
 
     def order(self, order_id: UUID) -> Order:
-        try:
-            order: Order = self.repository.get(order_id)
-        except AggregateNotFoundError:
-            raise NotFound("order", order_id) from None
-        return order
+        return self.get(Order, order_id, "order")
 
     def _known_customer(self, customer_id: UUID) -> KnownCustomer | None:
-        try:
-            customer: KnownCustomer = self.repository.get(customer_id)
-        except AggregateNotFoundError:
-            return None
-        return customer
+        return self.find(KnownCustomer, customer_id)
 
     # Policies: customers' events keep orders' own read model of customer files.
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Tracking
 
-from chassis.domain import CommandContext, NotFound
+from chassis.domain import CommandContext
 from chassis.governance.application import GovernanceCommands
 from contracts.orders import DeliveryConfirmedByCustomer
 from service_desk.domain.voucher import CustomerServiceFile, ServiceVoucher, warranty_end
@@ -38,19 +37,11 @@ class ServiceDeskApplication(GovernanceCommands):
         self.record_processed(tracking, service_file, *vouchers)
 
     def voucher(self, voucher_id: UUID) -> ServiceVoucher:
-        try:
-            voucher: ServiceVoucher = self.repository.get(voucher_id)
-        except AggregateNotFoundError:
-            raise NotFound("service voucher", voucher_id) from None
-        return voucher
+        return self.get(ServiceVoucher, voucher_id, "service voucher")
 
     def vouchers_of(self, customer_id: UUID) -> list[ServiceVoucher]:
         service_file = self._file(customer_id)
         return [self.voucher(v) for v in service_file.voucher_ids] if service_file else []
 
     def _file(self, customer_id: UUID) -> CustomerServiceFile | None:
-        try:
-            service_file: CustomerServiceFile = self.repository.get(customer_id)
-        except AggregateNotFoundError:
-            return None
-        return service_file
+        return self.find(CustomerServiceFile, customer_id)
