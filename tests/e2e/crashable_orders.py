@@ -15,6 +15,7 @@ from uuid import UUID
 
 from chassis.relay import OutboxRelay
 from chassis.runtime import run_service
+
 from orders.bootstrap import SPEC
 
 

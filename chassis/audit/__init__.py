@@ -1,1 +1,0 @@
-"""Tamper evidence: the hash chain every stored event carries, and the verifier that checks it."""

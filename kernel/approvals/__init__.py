@@ -1,0 +1,43 @@
+"""Approvals and signatures on any document (XC-01, XC-02, XC-05, XC-07).
+
+A service opts in by making its application inherit :class:`Approvals`: its documents extend
+``Approvable``, its commands call ``request_approval``, and it mounts ``document_routes`` for each
+approvable document. The feature brings the authority-matrix routes, the list of approvals
+waiting, and the timer that escalates steps not decided in time.
+"""
+
+from __future__ import annotations
+
+from kernel.approvals import http
+from kernel.approvals.commands import ApprovalCommands
+from kernel.approvals.domain import SignatureCapture
+from kernel.approvals.matrix import Step
+from kernel.approvals.projections import overdue_documents, pending_approvals
+from kernel.settings import KernelSettings
+from runtime import clock
+from runtime.application import Feature, Timer
+from runtime.settings import Settings
+from runtime.unit_of_work import CommandContext
+
+
+def escalate_overdue_steps(app: Approvals) -> None:
+    """XC-01 / RULES §7 #20: escalate approval steps not decided within their working hours."""
+    with app.read_models.read() as db:
+        late = overdue_documents(db, clock.now())
+    timer = CommandContext(actor=f"{app.service_name}:timer")
+    for document_id in late:
+        app.escalate_overdue(timer, document_id)
+
+
+def _timer_seconds(settings: Settings) -> float:
+    return KernelSettings.of(settings).timer_seconds
+
+
+class Approvals(ApprovalCommands):
+    feature = Feature(
+        "approvals",
+        routers=(http.policies, http.pending),
+        projections=(pending_approvals,),
+        timers=(Timer("approval-deadlines", _timer_seconds, escalate_overdue_steps),),
+        value_objects=(Step, SignatureCapture),
+    )

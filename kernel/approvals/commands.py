@@ -1,0 +1,194 @@
+"""Approval and signature commands, for any service whose application inherits them.
+
+Each loads the document, checks the employee's Ed25519 signature against the key ring (XC-02),
+lets the document's own rules decide, and commits. The authority matrix in force is the latest
+version the general manager signed (XC-07); until then no approval can be requested.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Literal
+from uuid import UUID, uuid4
+
+from kernel.application import KernelApplication
+from kernel.approvals.domain import Approvable, Approver, SignatureCapture, seal_fields, void_fields
+from kernel.approvals.matrix import ApprovalRule, AuthorityMatrix
+from kernel.approvals.policy import PolicyVersion, policy_signing_fields
+from kernel.signing import KeyRing
+from runtime import clock
+from runtime.aggregate import RuleViolation
+from runtime.application import command
+from runtime.unit_of_work import CommandContext
+
+SIGNATURE_VOID = "signature_void"
+Action = Literal["grant", "reject"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An approver's signed decision on the next step of a document's approval."""
+
+    action: Action
+    step: str
+    seen_hash: str
+    """The version the approver reviewed."""
+    signature: str
+    note: str = ""
+    """A grant's comment, a rejection's reason."""
+
+
+class ApprovalCommands(KernelApplication):
+    @cached_property
+    def key_ring(self) -> KeyRing:
+        return KeyRing.load(self.kernel_settings.keys_path)
+
+    @cached_property
+    def configured_matrix(self) -> AuthorityMatrix:
+        return AuthorityMatrix.load(self.kernel_settings.authority_matrix_file)
+
+    # -- the authority matrix in force
+
+    def _policy_version(self, number: int) -> PolicyVersion | None:
+        key = self.configured_matrix.policy_key
+        return self.find(PolicyVersion, PolicyVersion.create_id(key, number))
+
+    def matrix_in_force(self) -> AuthorityMatrix:
+        in_force: PolicyVersion | None = None
+        number = 1
+        while (version := self._policy_version(number)) is not None:
+            if version.in_force:
+                in_force = version
+            number += 1
+        if in_force is None:
+            raise RuleViolation(
+                "XC-07", "no authority matrix is in force yet: the general manager must approve one"
+            )
+        return self._parsed(in_force.content)
+
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - one per application, few versions
+    def _parsed(self, content: str) -> AuthorityMatrix:
+        return AuthorityMatrix.parse(content)
+
+    @command
+    def approve_policy(self, context: CommandContext, version: int, signature: str) -> PolicyVersion:
+        """Put the configured matrix version in force with the general manager's signature."""
+        matrix = self.configured_matrix
+        if version != matrix.version:
+            raise RuleViolation(
+                "XC-07", f"version {version} is not the configured one ({matrix.version})"
+            )
+        policy = self._policy_version(version) or PolicyVersion.propose(
+            matrix.policy_key, matrix.version, matrix.digest, matrix.content, context.actor
+        )
+        if policy.digest != matrix.digest:
+            raise RuleViolation(
+                "XC-07",
+                "the configured matrix differs from the stored version of the same "
+                "number: give the change a new version number",
+            )
+        fields = policy_signing_fields(matrix.policy_key, matrix.version, matrix.digest)
+        valid = self.key_ring.verify(context.actor, fields, signature)
+        policy.approve(context.actor, context.roles, signature, valid)
+        return policy
+
+    # -- approvals of a document
+
+    def document(self, document_id: UUID) -> Approvable:
+        return self.get(Approvable, document_id, "document")
+
+    def request_approval(
+        self,
+        document: Approvable,
+        kind: str,
+        requested_by: str,
+        amount: Decimal | None = None,
+        conditions: tuple[str, ...] = (),
+    ) -> None:
+        """Part of a service's own command: send ``document`` to the matrix's chain for
+        ``kind``."""
+        matrix = self.matrix_in_force()
+        rule = matrix.rule(kind)
+        document.request_approval(
+            uuid4(), rule, matrix.version, requested_by, amount, conditions, self._due(rule)
+        )
+
+    def _due(self, rule: ApprovalRule) -> datetime | None:
+        """When a step that becomes current now must be decided, in working hours (XC-10)."""
+        if rule.due_working_hours is None:
+            return None
+        return self.calendar.add_working_hours(clock.now(), rule.due_working_hours)
+
+    @command
+    def escalate_overdue(self, context: CommandContext, document_id: UUID) -> bool:
+        """Record ApprovalOverdue and widen the step to its escalation roles, if it is late."""
+        return self.document(document_id).escalate_if_overdue(clock.now())
+
+    @command
+    def decide(self, context: CommandContext, document_id: UUID, decision: Decision) -> Approvable:
+        """Grant or reject the next step of the document's approval."""
+        document = self.document(document_id)
+        signed = document.decision_to_sign(
+            decision.action, decision.step, context.actor, decision.seen_hash
+        ).fields()
+        if not self.key_ring.verify(context.actor, signed, decision.signature):
+            raise RuleViolation(
+                "XC-02",
+                f"the {decision.action} signature of {context.actor} does not "
+                "verify against their key for exactly these fields",
+                signed_fields=signed,
+            )
+        approver = Approver(context.actor, context.roles, decision.seen_hash, decision.signature)
+        if decision.action == "grant":
+            approval = document.approval
+            assert approval is not None
+            next_due = self._due(self.matrix_in_force().rule(approval.kind))
+            document.grant(decision.step, approver, decision.note, next_due)
+        else:
+            document.reject(decision.step, approver, decision.note)
+        return document
+
+    # -- signatures on a document
+
+    @command
+    def capture_signature(
+        self, context: CommandContext, document_id: UUID, capture: SignatureCapture, seal: str
+    ) -> UUID:
+        """The capturing employee seals the signature (and the image's hash) with their key; an
+        employee signing for themselves signs the same fields."""
+        document = self.document(document_id)
+        fields = seal_fields(
+            document.document_type, document.id, document.version_hash, capture, context.actor
+        )
+        if not self.key_ring.verify(context.actor, fields, seal):
+            raise RuleViolation(
+                "XC-02", f"the seal of {context.actor} does not verify", signed_fields=fields
+            )
+        signature_id = uuid4()
+        document.capture_signature(signature_id, capture, context.actor, seal)
+        return signature_id
+
+    @command
+    def void_signature(
+        self,
+        context: CommandContext,
+        document_id: UUID,
+        signature_id: UUID,
+        reason: str,
+        requested_by: str,
+        approval_signature: str,
+    ) -> Approvable:
+        document = self.document(document_id)
+        fields = void_fields(document_id, signature_id, reason, context.actor)
+        if not self.key_ring.verify(context.actor, fields, approval_signature):
+            raise RuleViolation(
+                "XC-02", "the approval signature does not verify", signed_fields=fields
+            )
+        approver = Approver(context.actor, context.roles, document.version_hash, approval_signature)
+        rule = self.matrix_in_force().rule(SIGNATURE_VOID)
+        document.void_signature(signature_id, reason, rule, approver, requested_by)
+        return document

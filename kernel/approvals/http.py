@@ -1,0 +1,245 @@
+"""HTTP routes for approvals, signatures and the authority matrix's versions. A service mounts
+``document_routes(prefix, tag)`` for each of its approvable documents; the approvals feature
+mounts the rest."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from kernel.approvals.commands import Action, ApprovalCommands, Decision
+from kernel.approvals.domain import Approvable, Capacity, Method, SignatureCapture
+from kernel.approvals.policy import policy_signing_fields
+from kernel.approvals.projections import PENDING, PendingApproval
+from kernel.roles import EMPLOYEES, Role
+from runtime.aggregate import RuleViolation
+from runtime.auth import Principal, acting_as, requires
+from runtime.http import application_of
+from runtime.unit_of_work import CommandContext
+from runtime.views import Page, Paging, page_of
+
+App = Annotated[ApprovalCommands, Depends(application_of(ApprovalCommands))]
+Employee = Annotated[Principal, Depends(requires(*EMPLOYEES))]
+ActingEmployee = Annotated[CommandContext, Depends(acting_as(*EMPLOYEES))]
+
+
+class StepView(BaseModel):
+    order: int
+    name: str
+    roles: list[str]
+    status: str
+    decided_by: str | None
+    role: str | None
+
+
+class ApprovalView(BaseModel):
+    document_type: str
+    document_id: UUID
+    version_hash: str
+    approval_id: UUID | None = None
+    kind: str | None = None
+    status: str | None = None
+    policy_version: int | None = None
+    approved_hash: str | None = None
+    steps: list[StepView] = []
+    next_step: str | None = None
+    signing_fields: dict[str, Any] | None = Field(
+        default=None, description="What the caller signs to grant the next step"
+    )
+
+    @classmethod
+    def of(cls, document: Approvable, caller: str) -> ApprovalView:
+        view = cls(
+            document_type=document.document_type,
+            document_id=document.id,
+            version_hash=document.version_hash,
+        )
+        approval = document.approval
+        if approval is None:
+            return view
+        pending = approval.next_step() if approval.status == "in_progress" else None
+        return view.model_copy(
+            update={
+                "approval_id": approval.approval_id,
+                "kind": approval.kind,
+                "status": approval.status,
+                "policy_version": approval.policy_version,
+                "approved_hash": approval.subject_version_hash,
+                "steps": [
+                    StepView(
+                        order=s.step.order,
+                        name=s.step.name,
+                        roles=list(s.roles),
+                        status=s.status,
+                        decided_by=s.decided_by,
+                        role=s.role,
+                    )
+                    for s in approval.steps
+                ],
+                "next_step": pending.step.name if pending else None,
+                "signing_fields": (
+                    document.decision_to_sign("grant", pending.step.name, caller).fields()
+                    if pending
+                    else None
+                ),
+            }
+        )
+
+
+class Decide(BaseModel):
+    step: str
+    version_hash: str = Field(description="The version the approver reviewed")
+    signature: str = Field(description="Base64 Ed25519 signature over the signing fields")
+    comment: str = Field(default="", max_length=2000, description="A rejection's reason")
+
+
+class CaptureSignature(BaseModel):
+    signer_id: str | None = Field(default=None, description="The employee's id, when one signs")
+    signer_name: str = Field(min_length=1, max_length=200)
+    capacity: Capacity
+    signer_org: str = ""
+    method: Method
+    image_base64: str | None = Field(default=None, description="Scan or stroke data, base64")
+    place: str = Field(min_length=1, max_length=200)
+    signed_at: datetime
+    seal: str = Field(description="The capturing employee's base64 Ed25519 signature")
+
+    def capture(self) -> SignatureCapture:
+        try:
+            image = base64.b64decode(self.image_base64, validate=True) if self.image_base64 else None
+        except binascii.Error:
+            raise RuleViolation("INPUT", "image_base64 is not valid base64") from None
+        return SignatureCapture(
+            signer_id=self.signer_id,
+            signer_name=self.signer_name,
+            capacity=self.capacity,
+            signer_org=self.signer_org,
+            method=self.method,
+            image_hash=hashlib.sha256(image).hexdigest() if image else None,
+            place=self.place,
+            signed_at=self.signed_at,
+        )
+
+
+class VoidSignature(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+    requested_by: str
+    approval_signature: str
+
+
+def document_routes(prefix: str, tag: str) -> APIRouter:
+    router = APIRouter(prefix=prefix, tags=[tag])
+
+    @router.get("/{document_id}/approval")
+    def get_approval(principal: Employee, document_id: UUID, app: App) -> ApprovalView:
+        return ApprovalView.of(app.document(document_id), principal.user_id)
+
+    @router.post("/{document_id}/approval/{action}")
+    def decide(
+        context: ActingEmployee,
+        document_id: UUID,
+        action: Action,
+        body: Decide,
+        app: App,
+    ) -> ApprovalView:
+        decision = Decision(action, body.step, body.version_hash, body.signature, body.comment)
+        return ApprovalView.of(app.decide(context, document_id, decision), context.actor)
+
+    @router.post("/{document_id}/signatures", status_code=201)
+    def capture_signature(
+        context: ActingEmployee, document_id: UUID, body: CaptureSignature, app: App
+    ) -> dict[str, UUID]:
+        signature_id = app.capture_signature(context, document_id, body.capture(), body.seal)
+        return {"signature_id": signature_id}
+
+    @router.post("/{document_id}/signatures/{signature_id}/void")
+    def void_signature(
+        context: ActingEmployee,
+        document_id: UUID,
+        signature_id: UUID,
+        body: VoidSignature,
+        app: App,
+    ) -> dict[str, str]:
+        app.void_signature(
+            context,
+            document_id,
+            signature_id,
+            body.reason,
+            body.requested_by,
+            body.approval_signature,
+        )
+        return {"status": "voided"}
+
+    return router
+
+
+class ApprovePolicy(BaseModel):
+    signature: str = Field(description="The general manager's base64 Ed25519 signature")
+
+
+class PolicyView(BaseModel):
+    policy_key: str
+    configured_version: int
+    configured_digest: str
+    in_force_version: int | None
+    signing_fields: dict[str, Any]
+
+    @classmethod
+    def of(cls, app: ApprovalCommands) -> PolicyView:
+        configured = app.configured_matrix
+        try:
+            in_force: int | None = app.matrix_in_force().version
+        except RuleViolation:
+            in_force = None
+        return cls(
+            policy_key=configured.policy_key,
+            configured_version=configured.version,
+            configured_digest=configured.digest,
+            in_force_version=in_force,
+            signing_fields=policy_signing_fields(
+                configured.policy_key, configured.version, configured.digest
+            ),
+        )
+
+
+policies = APIRouter(prefix="/policies", tags=["authority matrix"])
+
+
+@policies.get("/authority-matrix")
+def get_authority_matrix(_: Employee, app: App) -> PolicyView:
+    return PolicyView.of(app)
+
+
+@policies.post("/authority-matrix/{version}/approve")
+def approve_authority_matrix(
+    context: Annotated[CommandContext, Depends(acting_as(Role.LEADERSHIP_GM))],
+    version: int,
+    body: ApprovePolicy,
+    app: App,
+) -> PolicyView:
+    app.approve_policy(context, version, body.signature)
+    return PolicyView.of(app)
+
+
+pending = APIRouter(prefix="/approvals", tags=["approvals"])
+
+
+@pending.get("/pending")
+def approvals_pending(_: Employee, paging: Paging, app: App) -> Page[PendingApproval]:
+    """Approvals waiting for a decision in this service, soonest due first."""
+    with app.read_models.read() as db:
+        return page_of(
+            PendingApproval,
+            db,
+            PENDING.select(),
+            paging,
+            sortable={"due_at": PENDING.c.due_at, "requested_at": PENDING.c.requested_at},
+            key=PENDING.c.document_id,
+        )

@@ -1,0 +1,84 @@
+"""Versions of the authority matrix: in force only once the general manager signed (XC-07)."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+from uuid import NAMESPACE_OID, UUID, uuid5
+
+from kernel.roles import Role
+from runtime.aggregate import Aggregate, RuleViolation
+
+
+def policy_signing_fields(policy_key: str, version: int, digest: str) -> dict[str, Any]:
+    """What the general manager signs to put a policy version in force."""
+    return {
+        "action": "approve-policy",
+        "policy_key": policy_key,
+        "version": version,
+        "digest": digest,
+    }
+
+
+class PolicyVersion(Aggregate):
+    def __init__(self) -> None:
+        self.policy_key: str
+        self.number: int
+        self.digest: str
+        self.content: str
+        self.approved_by: str | None = None
+
+    class Proposed(Aggregate.Created):
+        policy_key: str
+        version: int
+        digest: str
+        content: str
+        proposed_by: str
+
+        def apply(self, policy: PolicyVersion) -> None:
+            policy.policy_key, policy.number = self.policy_key, self.version
+            policy.digest, policy.content = self.digest, self.content
+
+    class Approved(Aggregate.Event):
+        approved_by: str
+        signature: str
+
+        def apply(self, policy: PolicyVersion) -> None:
+            policy.approved_by = self.approved_by
+
+    @classmethod
+    def create_id(cls, policy_key: str, version: int) -> UUID:
+        return uuid5(NAMESPACE_OID, f"policy:{policy_key}:{version}")
+
+    @classmethod
+    def propose(
+        cls, policy_key: str, version: int, digest: str, content: str, proposed_by: str
+    ) -> Self:
+        return cls._create(
+            cls.Proposed,
+            id=cls.create_id(policy_key, version),
+            policy_key=policy_key,
+            version=version,
+            digest=digest,
+            content=content,
+            proposed_by=proposed_by,
+        )
+
+    @property
+    def in_force(self) -> bool:
+        return self.approved_by is not None
+
+    def approve(
+        self,
+        approver_id: str,
+        approver_roles: frozenset[str],
+        signature: str,
+        signature_valid: bool,
+    ) -> None:
+        # XC-07: a policy takes effect only with the general manager's signed approval.
+        if Role.LEADERSHIP_GM not in approver_roles:
+            raise RuleViolation("XC-07", "only the general manager puts a policy version in force")
+        if not signature_valid:
+            raise RuleViolation("XC-07", "the general manager's signature does not verify")
+        if self.in_force:
+            raise RuleViolation("XC-07", "this policy version is already in force")
+        self.trigger_event(self.Approved, approved_by=approver_id, signature=signature)

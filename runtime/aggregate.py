@@ -1,0 +1,91 @@
+"""The aggregate base every domain model extends, and the two ways a command is refused.
+
+Aggregates follow one idiom (docs/architecture.md): each event is a nested class that declares its
+fields once and evolves the aggregate in its ``apply`` method (a creation event's fields become
+the new aggregate's state by themselves); a command method checks the rules, then triggers the
+event. Every event records ``meta`` (who acted, correlation and causation ids)
+from the unit of work it is triggered in, so the relay can fill the public envelope and the audit
+trail can say who did what, without each aggregate passing it around.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Self
+
+from eventsourcing.domain import Aggregate as _Aggregate
+
+from runtime import clock
+from runtime.unit_of_work import current_unit
+
+
+class RuleViolation(Exception):
+    """A command refused by a business rule: names the rule id and says why."""
+
+    def __init__(self, rule: str, reason: str, **details: Any) -> None:
+        super().__init__(f"{rule}: {reason}")
+        self.rule = rule
+        self.reason = reason
+        self.details = details
+
+
+class NotFound(Exception):
+    """The command or query names something that does not exist."""
+
+    def __init__(self, kind: str, ident: object) -> None:
+        super().__init__(f"{kind} {ident} not found")
+        self.kind = kind
+        self.ident = ident
+
+
+_BOOKKEEPING = frozenset(
+    {"originator_id", "originator_version", "originator_topic", "timestamp", "meta"}
+)
+_STATE_FIELDS: dict[tuple[type, type], tuple[str, ...]] = {}
+
+
+def _state_fields(event_class: type, aggregate_class: type) -> tuple[str, ...]:
+    """The creation event's own fields, none of which may shadow the aggregate's properties
+    (``id``, ``version``...)."""
+    key = (event_class, aggregate_class)
+    found = _STATE_FIELDS.get(key)
+    if found is None:
+        names = [f.name for f in dataclasses.fields(event_class) if f.name not in _BOOKKEEPING]
+        clashing = [n for n in names if isinstance(getattr(aggregate_class, n, None), property)]
+        if clashing:
+            raise TypeError(
+                f"{event_class.__qualname__} fields {clashing} would overwrite properties of "
+                f"{aggregate_class.__qualname__}"
+            )
+        found = _STATE_FIELDS[key] = tuple(names)
+    return found
+
+
+class Aggregate(_Aggregate):
+    class Event(_Aggregate.Event):
+        meta: Mapping[str, str | None]
+
+        @staticmethod
+        def create_timestamp() -> datetime:
+            return clock.now()
+
+    class Created(Event, _Aggregate.Created):
+        def apply(self, aggregate: Any) -> None:
+            """A new aggregate's state starts as its creation event's own fields, under the same
+            names; a subclass extends this for anything more."""
+            for name in _state_fields(type(self), type(aggregate)):
+                setattr(aggregate, name, getattr(self, name))
+
+    def trigger_event(self, event_class: type[Any], **fields: Any) -> None:
+        unit = current_unit()
+        unit.track(self)
+        super().trigger_event(event_class, meta=unit.meta, **fields)
+
+    @classmethod
+    def _create(cls, event_class: type[Any], *, id: Any = None, **fields: Any) -> Self:
+        unit = current_unit()
+        aggregate = super()._create(event_class, id=id, meta=unit.meta, **fields)
+        unit.track(aggregate)
+        return aggregate

@@ -1,0 +1,273 @@
+"""The base eventsourcing Application every service's application layer extends.
+
+Three kinds of method, one idiom each (docs/architecture.md):
+
+- **commands** (``@command``) run in a unit of work opened for the caller's context; everything
+  they create or change is committed together when they return;
+- **policies** (``@policy(Contract)``) react to another service's integration event; the inbox
+  runs each in a unit of work whose events commit with the upstream position;
+- **queries** read aggregates (``find``/``get``) or the service's read tables (``read_models``).
+
+Shared business features (approvals, governance...) are mixins that carry a ``Feature``: the
+runtime mounts the routes, runs the timers and fills the projections of every feature an
+application's class inherits.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import (
+    EventStore,
+    JSONTranscoder,
+    Mapper,
+    ProcessRecorder,
+    Recording,
+    Tracking,
+)
+from fastapi import APIRouter
+
+from contracts import IntegrationEvent
+from runtime import metrics
+from runtime.aggregate import Aggregate, NotFound
+from runtime.projections import Projection, ReadModels
+from runtime.settings import Settings
+from runtime.store import read_engine, store_environment, write_lock
+from runtime.store.chain import ChainedEventStore, ChainedMapper
+from runtime.transcoding import register
+from runtime.unit_of_work import CommandContext, UnitOfWork, acting, active_unit
+
+CommitListener = Callable[[int], None]
+A = TypeVar("A")
+App = TypeVar("App", bound="ServiceApplication")
+C = TypeVar("C", bound=IntegrationEvent)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_POLICY_FOR = "__countersign_policy_for__"
+
+
+@dataclass(frozen=True)
+class Timer:
+    """Work an application does on its own every ``interval(settings)`` seconds."""
+
+    name: str
+    interval: Callable[[Settings], float]
+    tick: Callable[[Any], None]
+    """Called with the application, in a worker thread."""
+
+
+@dataclass(frozen=True, eq=False)
+class Feature:
+    """A part of the shared business kernel that an application opts into by inheriting it."""
+
+    name: str
+    routers: tuple[APIRouter, ...] = ()
+    projections: tuple[Projection, ...] = ()
+    timers: tuple[Timer, ...] = ()
+    value_objects: tuple[type, ...] = ()
+
+
+def command(
+    method: Callable[Concatenate[App, CommandContext, P], R],
+) -> Callable[Concatenate[App, CommandContext, P], R]:
+    """Run the command in a unit of work for ``context``: what it changes commits when it
+    returns, nothing when it raises."""
+
+    @functools.wraps(method)
+    def run(app: App, context: CommandContext, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if active_unit() is not None:  # called by another command: part of its unit
+            return method(app, context, *args, **kwargs)
+        with acting(context) as unit:
+            result = method(app, context, *args, **kwargs)
+        app.commit(unit)
+        return result
+
+    return run
+
+
+def policy(
+    contract: type[C],
+) -> Callable[[Callable[[App, C], None]], Callable[[App, C], None]]:
+    """Make the method the application's reaction to ``contract``; the inbox subscribes to its
+    topic and runs it once per message."""
+
+    def mark(method: Callable[[App, C], None]) -> Callable[[App, C], None]:
+        setattr(method, _POLICY_FOR, contract)
+        return method
+
+    return mark
+
+
+_POLICIES: dict[type, dict[type[IntegrationEvent], Callable[[Any, Any], None]]] = {}
+
+
+def _policies_of(cls: type) -> dict[type[IntegrationEvent], Callable[[Any, Any], None]]:
+    known = _POLICIES.get(cls)
+    if known is not None:
+        return known
+    found: dict[type[IntegrationEvent], Callable[[Any, Any], None]] = {}
+    for name in dir(cls):
+        react = getattr(cls, name)
+        contract = getattr(react, _POLICY_FOR, None)
+        if contract is None:
+            continue
+        if contract in found:
+            raise TypeError(f"{cls.__name__} has two policies for {contract.__name__}")
+        found[contract] = react
+    _POLICIES[cls] = found
+    return found
+
+
+class ServiceApplication(Application[UUID]):
+    service_name: ClassVar[str]
+    settings_class: ClassVar[type[Settings]] = Settings
+    """What ``run_service`` reads the environment into."""
+    value_objects: ClassVar[tuple[type, ...]] = ()
+    """Frozen dataclasses stored inside this service's events."""
+    projections: ClassVar[tuple[Projection, ...]] = ()
+    """This service's own read models (features bring theirs)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._commit_listeners: list[CommitListener] = []
+        super().__init__(env=store_environment(settings, self.service_name))
+        self.read_models = ReadModels(
+            read_engine(settings, self.service_name),
+            self.all_projections(),
+            write_lock(settings, self.service_name),
+        )
+
+    # -- what the class declares
+
+    @classmethod
+    def features(cls) -> list[Feature]:
+        """The features this application inherits, base classes first."""
+        found = [vars(k)["feature"] for k in reversed(cls.__mro__) if "feature" in vars(k)]
+        return list(dict.fromkeys(found))
+
+    @classmethod
+    def all_projections(cls) -> tuple[Projection, ...]:
+        return (*(p for f in cls.features() for p in f.projections), *cls.projections)
+
+    @classmethod
+    def policies(cls) -> dict[type[IntegrationEvent], Callable[[Any, Any], None]]:
+        """Each consumed contract and the policy that reacts to it."""
+        return _policies_of(cls)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        value_objects = (
+            *(v for f in self.features() for v in f.value_objects),
+            *self.value_objects,
+        )
+        register(transcoder, value_objects)
+
+    # -- the store
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        recorder = self.recorder
+        assert isinstance(recorder, ProcessRecorder)
+        return recorder
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        # Every stored event carries its predecessor's hash and its own (tamper evidence).
+        return ChainedMapper(self.construct_transcoder())
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        assert isinstance(self.mapper, ChainedMapper)
+        return ChainedEventStore(self.mapper, self.recorder)
+
+    def close(self) -> None:
+        self.read_models.close()
+        super().close()
+
+    # -- aggregates
+
+    def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate of that type, or None. A service keeps several kinds of aggregate in one
+        store, so another kind's id is as good as absent. Inside a unit of work, the unit's own
+        copy (changes included) is returned, and what is loaded is tracked."""
+        unit = active_unit()
+        aggregate: object = unit.tracked(aggregate_id) if unit else None
+        if aggregate is None:
+            try:
+                aggregate = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+            if unit is not None and isinstance(aggregate, Aggregate):
+                unit.track(aggregate)
+        return aggregate if isinstance(aggregate, kind) else None
+
+    def get(self, kind: type[A], aggregate_id: UUID, name: str) -> A:
+        """Like ``find``, for queries and commands that name the aggregate: NotFound (404)."""
+        aggregate = self.find(kind, aggregate_id)
+        if aggregate is None:
+            raise NotFound(name, aggregate_id)
+        return aggregate
+
+    # -- units of work
+
+    @contextmanager
+    def unit_of_work(
+        self, context: CommandContext, tracking: Tracking | None = None
+    ) -> Iterator[UnitOfWork]:
+        """Commit what the block changed, in one transaction with ``tracking`` if given. A
+        command called by another joins the caller's unit."""
+        outer = active_unit()
+        if outer is not None and tracking is None:
+            yield outer
+            return
+        with acting(context, tracking) as unit:
+            yield unit
+        self.commit(unit)
+
+    def process(self, event: IntegrationEvent, context: CommandContext, tracking: Tracking) -> None:
+        """Run the policy for ``event`` and record ``tracking`` with its events (the inbox)."""
+        react = self.policies()[type(event)]
+        with self.unit_of_work(context, tracking):
+            react(self, event)
+
+    def commit(self, unit: UnitOfWork) -> None:
+        """Store the new events of every aggregate ``unit`` tracked, in one transaction (with its
+        tracking position, if any), then tell the commit listeners."""
+        events = [event for aggregate in unit.aggregates() for event in aggregate.collect_events()]
+        if unit.tracking is None:
+            recordings = self.events.put(events) if events else []
+        else:
+            processing = ProcessingEvent[UUID](tracking=unit.tracking)
+            processing.collect_events(*events)
+            recordings = self._record(processing)
+        self._notify(recordings)
+
+    def on_commit(self, listener: CommitListener) -> None:
+        """``listener(last_notification_id)`` runs after each local commit (writer thread)."""
+        self._commit_listeners.append(listener)
+
+    def _notify(self, recordings: list[Recording[Any]]) -> None:
+        super()._notify(recordings)
+        if not recordings:
+            return
+        metrics.EVENTS_APPENDED.inc(len(recordings))
+        last = recordings[-1].notification.id
+        for listener in self._commit_listeners:
+            listener(last)
+
+    # -- read models
+
+    def catch_up_projections(self) -> int:
+        """Apply every committed event to the read tables now (the runtime does it on commit)."""
+        return self.read_models.catch_up(self.process_recorder, self.mapper)
+
+    @classmethod
+    def consumed(cls) -> tuple[type[IntegrationEvent], ...]:
+        return tuple(cls.policies())

@@ -1,0 +1,213 @@
+"""Inbox: apply other services' integration events exactly once (invariants 3, 5).
+
+A batch subscriber receives records, and for each one a policy runs and its new events are stored
+with a tracking position in one transaction. The position is the producer's notification id,
+kept per upstream topic and partition, so a redelivered record (same offset) and a republished one
+(new offset, same position) are both recognised and skipped. Kafka offsets are committed after the
+whole batch is processed; an infrastructure failure nacks the batch so it is fetched again.
+Undecodable records, unknown schema versions and policy errors go to ``<topic>.dlq`` with the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
+from eventsourcing.persistence import PersistenceError, RecordConflictError, Tracking
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+from pydantic import ValidationError
+
+from contracts import (
+    Envelope,
+    IntegrationEvent,
+    UnknownContractError,
+    contract_for,
+    dlq_topic,
+    events_topic,
+)
+from runtime import metrics
+from runtime.application import ServiceApplication
+from runtime.settings import Settings
+from runtime.unit_of_work import CommandContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    topic: str
+    contracts: dict[str, type[IntegrationEvent]]
+    """Event type -> the contract a policy reacts to. Other event types on the topic are not
+    this service's business."""
+
+
+def subscriptions(application: type[ServiceApplication]) -> list[Subscription]:
+    """One subscription per topic that carries a contract the application has a policy for."""
+    by_topic: dict[str, dict[str, type[IntegrationEvent]]] = {}
+    for contract in application.policies():
+        by_topic.setdefault(events_topic(contract.producer), {})[contract.event_type] = contract
+    return [Subscription(topic, contracts) for topic, contracts in sorted(by_topic.items())]
+
+
+@dataclass(frozen=True)
+class _Poison:
+    """A record whose one outcome is the dead-letter topic."""
+
+    record: ConsumerRecord[bytes, bytes]
+    reason: str
+    error: str
+    tracking: Tracking | None = None
+
+
+class Inbox:
+    def __init__(
+        self, application: ServiceApplication, producer: AIOKafkaProducer, settings: Settings
+    ) -> None:
+        self._app = application
+        self._producer = producer
+        self._settings = settings
+        self._positions: dict[str, int] = {}
+
+    def subscribe(self, broker: KafkaBroker, subscription: Subscription) -> None:
+        subscriber = broker.subscriber(
+            subscription.topic,
+            group_id=self._app.service_name,
+            batch=True,
+            max_records=self._settings.consumer_max_records,
+            batch_timeout_ms=self._settings.consumer_batch_timeout_ms,
+            fetch_max_wait_ms=self._settings.consumer_fetch_max_wait_ms,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+        )
+
+        async def handle_batch(body: list[Any], message: KafkaMessage) -> None:
+            records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
+            await self.handle(subscription, records)
+            self._observe_lag(message, records)
+
+        subscriber(handle_batch)
+
+    async def handle(
+        self, subscription: Subscription, records: Sequence[ConsumerRecord[bytes, bytes]]
+    ) -> None:
+        """Apply the records in order. Healthy runs are applied in one worker thread (one hop
+        per batch, not per record); a poison record stops the run to be dead-lettered."""
+        remaining = list(records)
+        while remaining:
+            applied, poison = await asyncio.to_thread(
+                self._apply_until_poison, subscription, remaining
+            )
+            remaining = remaining[applied:]
+            if poison is not None:
+                await self._dead_letter(poison)
+                remaining = remaining[1:]
+
+    def _apply_until_poison(
+        self, subscription: Subscription, records: list[ConsumerRecord[bytes, bytes]]
+    ) -> tuple[int, _Poison | None]:
+        for index, record in enumerate(records):
+            poison = self._apply(subscription, record)
+            if poison is not None:
+                return index, poison
+        return len(records), None
+
+    def _apply(
+        self, subscription: Subscription, record: ConsumerRecord[bytes, bytes]
+    ) -> _Poison | None:
+        try:
+            envelope = Envelope.model_validate_json(record.value or b"")
+        except ValidationError as error:
+            return _Poison(record, "undecodable", str(error))
+        handled = subscription.contracts.get(envelope.event_type)
+        if handled is None:
+            return None
+        tracking_name = f"{record.topic}:{record.partition}"
+        if envelope.position <= self._position(tracking_name):
+            metrics.INBOX_DEDUPES.labels(record.topic).inc()
+            return None
+        tracking = Tracking(tracking_name, envelope.position)
+        try:
+            contract = contract_for(envelope.event_type, envelope.schema_version)
+            if contract is not handled:
+                raise UnknownContractError(
+                    f"{envelope.event_type} v{envelope.schema_version}: this service reacts to "
+                    f"v{handled.schema_version}"
+                )
+            event = contract.model_validate(envelope.payload)
+        except (UnknownContractError, ValidationError) as error:
+            return _Poison(record, "unknown-contract", str(error), tracking)
+        context = CommandContext(
+            actor=f"{self._app.service_name}:policy",
+            correlation_id=envelope.correlation_id,
+            causation_id=envelope.event_id,
+        )
+        try:
+            self._app.process(event, context, tracking)
+        except RecordConflictError:
+            if envelope.position <= self._position(tracking_name, reload=True):
+                metrics.INBOX_DEDUPES.labels(record.topic).inc()
+                return None
+            raise
+        except PersistenceError:
+            raise
+        except Exception as error:
+            log.exception("policy failed for %s at %s", envelope.event_type, tracking_name)
+            return _Poison(record, "policy-error", repr(error), tracking)
+        self._positions[tracking_name] = envelope.position
+        metrics.INBOX_PROCESSED.labels(record.topic, envelope.event_type).inc()
+        return None
+
+    def _position(self, tracking_name: str, *, reload: bool = False) -> int:
+        if reload or tracking_name not in self._positions:
+            tracked = self._app.process_recorder.max_tracking_id(tracking_name)
+            self._positions[tracking_name] = tracked or 0
+        return self._positions[tracking_name]
+
+    async def _dead_letter(self, poison: _Poison) -> None:
+        record, tracking = poison.record, poison.tracking
+        await self._producer.send_and_wait(
+            dlq_topic(record.topic),
+            value=record.value,
+            key=record.key,
+            headers=[
+                ("x-error-reason", poison.reason.encode()),
+                ("x-error", poison.error.encode()[:4000]),
+                ("x-original-topic", record.topic.encode()),
+                ("x-original-partition", str(record.partition).encode()),
+                ("x-original-offset", str(record.offset).encode()),
+                ("x-consumer", self._app.service_name.encode()),
+            ],
+        )
+        metrics.DLQ_MESSAGES.labels(record.topic, poison.reason).inc()
+        log.warning(
+            "dead-lettered %s:%s@%s: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            poison.error,
+        )
+        if tracking is not None:
+            # The dead letter is the message's one outcome: a redelivery must not run it again.
+            await asyncio.to_thread(self._app.process_recorder.insert_tracking, tracking)
+            self._positions[tracking.application_name] = tracking.notification_id
+
+    @staticmethod
+    def _observe_lag(message: Any, records: tuple[ConsumerRecord[bytes, bytes], ...]) -> None:
+        consumer = getattr(message, "consumer", None)
+        if consumer is None:
+            return
+        last: dict[TopicPartition, int] = {}
+        for record in records:
+            last[TopicPartition(record.topic, record.partition)] = record.offset
+        for partition, offset in last.items():
+            highwater = consumer.highwater(partition)
+            if highwater is not None:
+                metrics.CONSUMER_LAG.labels(partition.topic, partition.partition).set(
+                    max(highwater - offset - 1, 0)
+                )

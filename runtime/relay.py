@@ -1,0 +1,206 @@
+"""Outbox relay: follows the committed notification log and publishes it (invariants 1, 2, 4).
+
+The log is the outbox: commands never publish. The relay reads committed notifications after its
+saved position, maps each domain event to its public contract, sends the batch keyed by aggregate
+id, waits for every ``acks=all`` acknowledgement, and only then saves the new position in the
+service's own database. A crash between the two replays the batch: publishing is at-least-once and
+consumers dedupe by ``position``. A local commit wakes the relay at once; it polls only as a
+fallback (for commits made by another process on the same store).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import psycopg
+from aiokafka import AIOKafkaProducer
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Notification, Tracking
+
+from contracts import Envelope, IntegrationEvent
+from runtime import metrics
+from runtime.aggregate import Aggregate
+from runtime.application import ServiceApplication
+
+log = logging.getLogger(__name__)
+
+ContractMapper = Callable[[DomainEventProtocol[UUID]], IntegrationEvent | None]
+
+# Message ids are derived from the stored event, so a republished duplicate keeps its id.
+_EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "https://countersign.dev/events")
+
+
+def envelope_for(
+    producer: str,
+    notification: Notification,
+    event: DomainEventProtocol[UUID],
+    contract: IntegrationEvent,
+) -> Envelope:
+    assert isinstance(event, Aggregate.Event)
+    meta = event.meta
+    return Envelope(
+        event_id=uuid5(
+            _EVENT_ID_NAMESPACE, f"{producer}/{event.originator_id}/{event.originator_version}"
+        ),
+        event_type=contract.event_type,
+        schema_version=contract.schema_version,
+        occurred_at=event.timestamp,
+        producer=producer,
+        position=notification.id,
+        aggregate_id=event.originator_id,
+        aggregate_version=event.originator_version,
+        correlation_id=UUID(str(meta["correlation_id"])),
+        causation_id=UUID(str(meta["causation_id"])) if meta.get("causation_id") else None,
+        actor=meta["actor"] or "unknown",
+        payload=contract.model_dump(mode="json"),
+    )
+
+
+class RelayLock:
+    """One active relay per service: a lock file (SQLite) or an advisory lock (PostgreSQL)."""
+
+    def __init__(self, service: str, data_dir: Path, database_url: str) -> None:
+        self._service = service
+        self._path = data_dir / f"{service}.relay.lock"
+        self._database_url = database_url
+        self._fd: int | None = None
+        self._pg: psycopg.Connection[Any] | None = None
+
+    def try_acquire(self) -> bool:
+        if self._database_url:
+            self._pg = self._pg or psycopg.connect(self._database_url, autocommit=True)
+            row = self._pg.execute(
+                "SELECT pg_try_advisory_lock(hashtext(%s))", (f"relay:{self._service}",)
+            ).fetchone()
+            return bool(row and row[0])
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if self._pg is not None:
+            self._pg.close()
+            self._pg = None
+
+    def __enter__(self) -> RelayLock:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        application: ServiceApplication,
+        producer: AIOKafkaProducer,
+        topic: str,
+        to_contract: ContractMapper,
+        lock: RelayLock,
+        batch_size: int = 500,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self._app = application
+        self._producer = producer
+        self._topic = topic
+        self._to_contract = to_contract
+        self._lock = lock
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._tracking_name = f"outbox-relay:{topic}"
+        self._wake = asyncio.Event()
+        # The newest local commit, for the lag metric (commits by other processes show up as the
+        # relay reads them).
+        self._latest_commit = 0
+        self._loop = asyncio.get_running_loop()
+        application.on_commit(self._wake_from_thread)
+
+    def _wake_from_thread(self, notification_id: int) -> None:
+        self._latest_commit = max(self._latest_commit, notification_id)
+        self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self) -> None:
+        while not await asyncio.to_thread(self._lock.try_acquire):
+            await self._sleep()
+        log.info("relay active for %s", self._topic)
+        with self._lock:
+            position = await asyncio.to_thread(self._saved_position)
+            while True:
+                try:
+                    position = await self._publish_after(position)
+                except Exception:
+                    metrics.RELAY_ERRORS.inc()
+                    log.exception("relay publish failed; retrying from the saved position")
+                    position = await asyncio.to_thread(self._saved_position)
+                    await self._sleep()
+
+    def _saved_position(self) -> int:
+        return self._app.process_recorder.max_tracking_id(self._tracking_name) or 0
+
+    async def _publish_after(self, position: int) -> int:
+        self._wake.clear()
+        notifications = await asyncio.to_thread(
+            self._app.process_recorder.select_notifications, position + 1, self._batch_size
+        )
+        if not notifications:
+            metrics.RELAY_LAG.set(0)
+            await self._sleep()
+            return position
+        acks = []
+        for notification in notifications:
+            event = self._app.mapper.to_domain_event(notification)
+            contract = self._to_contract(event)
+            if contract is None:
+                continue
+            envelope = envelope_for(self._app.service_name, notification, event, contract)
+            acks.append(
+                await self._producer.send(
+                    self._topic,
+                    value=envelope.model_dump_json().encode(),
+                    key=str(event.originator_id).encode(),
+                )
+            )
+        await asyncio.gather(*acks)
+        metrics.RELAY_PUBLISHED.inc(len(acks))
+        position = notifications[-1].id
+        if acks:
+            # A run of internal-only events is not worth a write: after a restart the relay just
+            # reads past them again.
+            await self._save_position(position)
+        metrics.RELAY_LAG.set(max(self._latest_commit - position, 0))
+        if len(notifications) == self._batch_size:
+            self._wake.set()
+        return position
+
+    async def _save_position(self, position: int) -> None:
+        """Only after every message up to ``position`` was acknowledged (invariant 2)."""
+        await asyncio.to_thread(
+            self._app.process_recorder.insert_tracking, Tracking(self._tracking_name, position)
+        )
+
+    async def _sleep(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self._poll_seconds)

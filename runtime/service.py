@@ -1,0 +1,155 @@
+"""One service = one process: HTTP server, subscribers, outbox relay, projections and timers
+(ARCHITECTURE.md §2). The runtime mounts whatever the service's spec and its application's
+features declare."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+
+from contracts import IntegrationEvent, events_topic
+from runtime.application import ServiceApplication, Timer
+from runtime.auth import UserDirectory
+from runtime.http import create_http_app
+from runtime.inbox import Inbox, subscriptions
+from runtime.outbound import Outbound
+from runtime.relay import OutboxRelay, RelayLock
+from runtime.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A service's composition root: its application, its own routes, what it publishes."""
+
+    application: type[ServiceApplication]
+    routers: Sequence[APIRouter]
+    outbound: Outbound
+
+    @property
+    def name(self) -> str:
+        return self.application.service_name
+
+    def all_routers(self) -> list[APIRouter]:
+        """The service's own routes, then those of every feature its application inherits."""
+        return [*self.routers, *(r for f in self.application.features() for r in f.routers)]
+
+    def timers(self) -> list[Timer]:
+        return [timer for feature in self.application.features() for timer in feature.timers]
+
+    def consumed(self) -> tuple[type[IntegrationEvent], ...]:
+        return tuple(self.application.policies())
+
+
+def new_producer(settings: Settings) -> AIOKafkaProducer:
+    # acks=all: a message counts as published only once the broker has it. Idempotence stays off:
+    # the embedded broker does not support it, and consumers dedupe by position anyway.
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        acks="all",
+        enable_idempotence=False,
+        linger_ms=2,
+        request_timeout_ms=15000,
+    )
+
+
+async def keep_projections_current(application: ServiceApplication, settings: Settings) -> None:
+    """Apply new events to the read tables soon after they commit (a poll catches commits made by
+    other processes on the same store). Under load the commits of one interval are applied
+    together: one transaction for many events, not one per commit."""
+    wake = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def wake_up(_: int) -> None:
+        loop.call_soon_threadsafe(wake.set)
+
+    application.on_commit(wake_up)
+    while True:
+        wake.clear()
+        try:
+            await asyncio.to_thread(application.catch_up_projections)
+        except Exception:
+            log.exception("projections failed to catch up; trying again")
+        await asyncio.sleep(settings.projection_interval_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), settings.relay_poll_seconds)
+
+
+async def run_timer(application: ServiceApplication, timer: Timer, settings: Settings) -> None:
+    while True:
+        await asyncio.sleep(timer.interval(settings))
+        try:
+            await asyncio.to_thread(timer.tick, application)
+        except Exception:
+            log.exception("timer %s failed; trying again at the next tick", timer.name)
+
+
+def build_app(
+    spec: ServiceSpec, settings: Settings, relay_class: type[OutboxRelay] = OutboxRelay
+) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        application = spec.application(settings)
+        app.state.application = application
+        producer = new_producer(settings)
+        await producer.start()
+        broker = KafkaBroker(settings.kafka_bootstrap, logger=log)
+        inbox = Inbox(application, producer, settings)
+        for subscription in subscriptions(spec.application):
+            inbox.subscribe(broker, subscription)
+        await broker.start()
+        relay = relay_class(
+            application,
+            producer,
+            events_topic(spec.name),
+            spec.outbound,
+            RelayLock(spec.name, settings.data_dir, settings.database_url),
+            batch_size=settings.relay_batch_size,
+            poll_seconds=settings.relay_poll_seconds,
+        )
+        work = {
+            f"{spec.name}-relay": relay.run(),
+            f"{spec.name}-projections": keep_projections_current(application, settings),
+            **{
+                f"{spec.name}-{timer.name}": run_timer(application, timer, settings)
+                for timer in spec.timers()
+            },
+        }
+        tasks = [asyncio.create_task(job, name=name) for name, job in work.items()]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await broker.stop()
+            await producer.stop()
+            application.close()
+
+    users = UserDirectory.load(settings.users_file)
+    return create_http_app(spec.name, users, spec.all_routers(), lifespan)
+
+
+def run_service(spec: ServiceSpec, relay_class: type[OutboxRelay] = OutboxRelay) -> None:
+    settings = spec.application.settings_class()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run(
+        build_app(spec, settings, relay_class),
+        host=settings.http_host,
+        port=settings.port_for(spec.name),
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )

@@ -1,0 +1,43 @@
+"""Settings from environment variables; the same names in the embedded and production shapes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Each service's HTTP port on the embedded stack; production sets COUNTERSIGN_HTTP_PORT per
+# container.
+DEFAULT_HTTP_PORTS = {"customers": 8101, "orders": 8102, "service-desk": 8103, "billing": 8104}
+# The configuration files shipped with the source tree.
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COUNTERSIGN_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    # PostgreSQL URL (postgresql://user:pass@host:port/db). Empty: one SQLite file per service.
+    database_url: str = ""
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_partitions: int = 3
+    http_host: str = "127.0.0.1"
+    # 0 means the service's default port from DEFAULT_HTTP_PORTS.
+    http_port: int = 0
+    users_file: Path = CONFIG_DIR / "users.toml"
+    log_level: str = "INFO"
+    # Relay and projections: how often they look at the log when no local commit woke them
+    # (commits by another process on the same store), and the relay's batch size.
+    relay_poll_seconds: float = Field(default=0.5, gt=0)
+    relay_batch_size: int = Field(default=500, gt=0)
+    # Projections apply the commits of this interval together (how stale a list may be).
+    projection_interval_seconds: float = Field(default=0.05, ge=0)
+    consumer_fetch_max_wait_ms: int = 20
+    # How long a batch subscriber waits for records before it looks again; FastStream also sleeps
+    # this long after an empty poll, so it bounds the latency an idle consumer adds.
+    consumer_batch_timeout_ms: int = 5
+    consumer_max_records: int = 200
+
+    def port_for(self, service: str) -> int:
+        return self.http_port or DEFAULT_HTTP_PORTS[service]

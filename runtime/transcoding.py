@@ -1,0 +1,78 @@
+"""The one set of JSON transcodings every store encodes events with, and the generic one for
+value objects.
+
+A value object is a frozen dataclass (an order line, an approval step). Each is stored as a JSON
+object of its fields under its class name and rebuilt with pydantic, which turns JSON arrays back
+into tuples and nested values into their types. The audit tools decode stored events with the same
+transcoder, so what they check is exactly what the services stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, TypeVar
+
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Transcoding,
+    UUIDAsHex,
+)
+from pydantic import BaseModel, TypeAdapter
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class ValueObjectAsDict(Transcoding):
+    """Any frozen dataclass, as a JSON object of its fields."""
+
+    def __init__(self, value_type: type[Any]) -> None:
+        if not (dataclasses.is_dataclass(value_type) and value_type.__dataclass_params__.frozen):  # type: ignore[attr-defined]
+            raise TypeError(f"{value_type.__qualname__} is not a frozen dataclass")
+        self.type = value_type
+        self.name = value_type.__qualname__
+        self._fields = tuple(f.name for f in dataclasses.fields(value_type))
+        self._adapter = TypeAdapter(value_type)
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {name: getattr(obj, name) for name in self._fields}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self._adapter.validate_python(data)
+
+
+def common_transcodings() -> list[Transcoding]:
+    return [UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()]
+
+
+def register(transcoder: JSONTranscoder, value_objects: Iterable[type[Any]]) -> None:
+    """Register the common transcodings and one for each value object type."""
+    for transcoding in (*common_transcodings(), *map(ValueObjectAsDict, value_objects)):
+        transcoder.register(transcoding)
+
+
+def new_transcoder(value_objects: Iterable[type[Any]]) -> JSONTranscoder:
+    transcoder = JSONTranscoder()
+    register(transcoder, value_objects)
+    return transcoder
+
+
+T = TypeVar("T")
+
+
+def value_object(kind: type[T], source: BaseModel) -> T:
+    """A value object built from a model with the same field names (a request body)."""
+    adapter: TypeAdapter[T] = TypeAdapter(kind)
+    return adapter.validate_python(source.model_dump())

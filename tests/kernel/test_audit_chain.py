@@ -1,0 +1,307 @@
+"""Tamper evidence (ARCHITECTURE.md §4) on SQLite and PostgreSQL: every stored event carries its
+predecessor's hash and its own, and `audit verify` names exactly the first event that fails."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import struct
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+from chassis.audit.verify import StoreReport, open_store, postgres_events_table, verify
+from chassis.domain import CommandContext
+from chassis.persistence import postgres_schema, sqlite_path
+from chassis.settings import Settings
+from eventsourcing.persistence import IntegrityError, Tracking
+from typer.testing import CliRunner
+
+from contracts.customers import CustomerApproved, CustomerRegistered
+from countersign.audit_cmd import audit_app
+from customers.application.service import CustomersApplication
+from orders.application.service import OrdersApplication
+
+CLERK = CommandContext(actor="salesperson")
+POLICY = CommandContext(actor="orders:policy")
+UPSTREAM = "customers.events:0"
+
+
+class RawStore:
+    """A service's events table, opened the way someone tampering with the database would."""
+
+    def __init__(self, settings: Settings, service: str = "orders") -> None:
+        self._connection: Any
+        if settings.database_url:
+            self._connection = psycopg.connect(settings.database_url, autocommit=True)
+            schema = postgres_schema(service)
+            table = postgres_events_table(self._connection, schema)
+            self._table = f'"{schema}"."{table}"'
+            self._placeholder = "%s"
+            self._id: Callable[[UUID], str] = str
+            self._rowid = "notification_id"
+        else:
+            self._connection = sqlite3.connect(sqlite_path(settings, service), isolation_level=None)
+            self._table = "stored_events"
+            self._placeholder = "?"
+            self._id = lambda stream: stream.hex
+            self._rowid = "rowid"
+
+    def _run(self, statement: str, *params: Any) -> Any:
+        statement = statement.replace("?", self._placeholder).replace("TABLE", self._table)
+        return self._connection.execute(statement, params)
+
+    def get(self, stream: UUID, version: int, column: str) -> Any:
+        where = "WHERE originator_id = ? AND originator_version = ?"
+        row = self._run(f"SELECT {column} FROM TABLE {where}", self._id(stream), version)
+        return row.fetchone()[0]
+
+    def notification_id(self, stream: UUID, version: int) -> int:
+        notification_id: int = self.get(stream, version, self._rowid)
+        return notification_id
+
+    def set(self, stream: UUID, version: int, column: str, value: Any) -> None:
+        where = "WHERE originator_id = ? AND originator_version = ?"
+        self._run(f"UPDATE TABLE SET {column} = ? {where}", value, self._id(stream), version)
+
+    def delete(self, stream: UUID, version: int) -> None:
+        where = "WHERE originator_id = ? AND originator_version = ?"
+        self._run(f"DELETE FROM TABLE {where}", self._id(stream), version)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+@pytest.fixture
+def customers(store_settings: Settings) -> list[UUID]:
+    """Orders' read model of four customers, each registered then approved twice by its policies:
+    streams of three events in the orders store."""
+    ids = [uuid4() for _ in range(4)]
+    position = iter(range(1, 100))
+    # Two instances take turns, so each one's cache of chain heads is sometimes empty (the first
+    # approval by `second`) or stale (the second approval by `first`): then the predecessor's
+    # hash is read from the store.
+    with (
+        closing(OrdersApplication(store_settings)) as first,
+        closing(OrdersApplication(store_settings)) as second,
+    ):
+        for customer_id in ids:
+            registered = CustomerRegistered(customer_id=customer_id, legal_name="A", owner_id="s")
+            first.on_customer_registered(registered, POLICY, Tracking(UPSTREAM, next(position)))
+        for orders, limit in ((second, 100), (first, 200)):
+            for customer_id in ids:
+                approved = CustomerApproved(
+                    customer_id=customer_id, credit_limit=limit, currency="CNY", approved_by="m"
+                )
+                orders.on_customer_approved(approved, POLICY, Tracking(UPSTREAM, next(position)))
+    return ids
+
+
+@pytest.fixture
+def raw(store_settings: Settings) -> Iterator[RawStore]:
+    store = RawStore(store_settings)
+    yield store
+    store.close()
+
+
+def verified(settings: Settings, service: str = "orders") -> StoreReport:
+    store = open_store(settings, service)
+    assert store is not None
+    with closing(store):
+        return verify(store)
+
+
+def flip(state: bytes, position: int) -> bytes:
+    altered = bytearray(state)
+    altered[position] ^= 0x01
+    return bytes(altered)
+
+
+def test_an_untouched_store_verifies_and_domain_code_never_sees_the_chain(
+    store_settings: Settings, customers: list[UUID]
+) -> None:
+    assert verified(store_settings) == StoreReport("orders", streams=4, events=12, failure=None)
+    with closing(OrdersApplication(store_settings)) as orders:
+        known = orders.repository.get(customers[0])
+        assert (known.version, known.approved, known.credit_limit) == (3, True, Decimal(200))
+        assert all("_chain_" not in vars(event) for event in orders.events.get(customers[0]))
+
+
+def test_the_stored_chain_is_the_documented_encoding(customers: list[UUID], raw: RawStore) -> None:
+    stream = customers[0]
+    prev = bytes(32)
+    for version in (1, 2, 3):
+        state: bytes = raw.get(stream, version, "state")
+        topic = raw.get(stream, version, "topic").encode()
+        own = hashlib.sha256(
+            b"countersign/chain/v1\x00"
+            + stream.bytes
+            + struct.pack(">QI", version, len(topic))
+            + topic
+            + prev
+            + b"{"
+            + state[147:]
+        ).digest()
+        assert state[:147] == b'{"_chain_":["%s","%s"],' % (prev.hex().encode(), own.hex().encode())
+        prev = own
+
+
+@pytest.mark.parametrize(
+    ("position", "reason"),
+    [
+        (3, "no chain header"),  # the reserved member's name
+        (20, "broken link"),  # the previous hash
+        (100, "altered"),  # the own hash
+        (-12, "altered"),  # the event's own members
+    ],
+)
+def test_altering_one_byte_of_one_event_names_it(
+    store_settings: Settings, customers: list[UUID], raw: RawStore, position: int, reason: str
+) -> None:
+    target = customers[1]
+    raw.set(target, 2, "state", flip(raw.get(target, 2, "state"), position))
+
+    failure = verified(store_settings).failure
+
+    assert failure is not None
+    assert (failure.stream, failure.version) == (str(target), 2)
+    assert failure.notification_id == raw.notification_id(target, 2)
+    assert failure.reason.startswith(reason)
+
+
+def test_altering_an_event_topic_names_it(
+    store_settings: Settings, customers: list[UUID], raw: RawStore
+) -> None:
+    target = customers[2]
+    raw.set(target, 1, "topic", raw.get(target, 1, "topic").replace("Registered", "Approved"))
+
+    failure = verified(store_settings).failure
+
+    assert failure is not None
+    assert (failure.stream, failure.version) == (str(target), 1)
+    assert failure.reason.startswith("altered")
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_deleting_an_event_names_it(
+    store_settings: Settings, customers: list[UUID], raw: RawStore, version: int
+) -> None:
+    target = customers[2]
+    raw.delete(target, version)
+
+    failure = verified(store_settings).failure
+
+    assert failure is not None
+    assert (failure.stream, failure.version, failure.notification_id) == (
+        str(target),
+        version,
+        None,
+    )
+    assert failure.reason.startswith("missing")
+
+
+@pytest.mark.parametrize("column", ["state", "originator_version"])
+def test_swapping_two_events_names_the_first(
+    store_settings: Settings, customers: list[UUID], raw: RawStore, column: str
+) -> None:
+    target = customers[3]
+    if column == "state":
+        first, second = raw.get(target, 2, "state"), raw.get(target, 3, "state")
+        raw.set(target, 2, "state", second)
+        raw.set(target, 3, "state", first)
+    else:
+        raw.set(target, 2, "originator_version", 0)
+        raw.set(target, 3, "originator_version", 2)
+        raw.set(target, 0, "originator_version", 3)
+
+    failure = verified(store_settings).failure
+
+    assert failure is not None
+    assert (failure.stream, failure.version) == (str(target), 2)
+    assert failure.notification_id == raw.notification_id(target, 2)
+    assert failure.reason.startswith("broken link")
+
+
+def test_the_cli_verifies_every_store_and_names_the_first_failure(
+    store_settings: Settings, customers: list[UUID], raw: RawStore
+) -> None:
+    options = ["verify", "--data-dir", str(store_settings.data_dir)]
+    options += ["--database-url", store_settings.database_url]
+    runner = CliRunner()
+
+    untouched = runner.invoke(audit_app, options)
+    assert untouched.exit_code == 0, untouched.output
+    assert "OK" in untouched.stdout
+    assert "no store" in untouched.stdout  # only orders has a store here
+
+    target = customers[0]
+    raw.set(target, 2, "state", flip(raw.get(target, 2, "state"), -12))
+    tampered = runner.invoke(audit_app, options)
+
+    assert tampered.exit_code == 1
+    notification_id = raw.notification_id(target, 2)
+    assert (
+        f"orders: stream {target} version 2 (notification {notification_id}): altered"
+        in tampered.stderr
+    )
+
+
+def test_group_committed_commands_and_policies_chain(store_settings: Settings) -> None:
+    supervisor = CommandContext(actor="sales-manager")
+    owner = CommandContext(actor="salesperson")
+    with (
+        closing(CustomersApplication(store_settings)) as app,
+        ThreadPoolExecutor(max_workers=16) as pool,
+    ):
+        list(pool.map(lambda i: app.register_customer(CLERK, f"C{i}", "s"), range(200)))
+        ordered = list(
+            pool.map(
+                lambda i: app.order_rectification(supervisor, f"finding {i}", "salesperson", 3),
+                range(50),
+            )
+        )
+        # Closing: a second event per stream, chained to the first through the heads cache.
+        closed = [(owner, r.id, "fixed", frozenset[str]()) for r in ordered]
+        list(pool.map(lambda args: app.close_rectification(*args), closed))
+
+    # Policies record their events with a tracking position. A customer the read model has
+    # never seen is created and approved in one transaction: two events of one stream.
+    ids = [uuid4() for _ in range(20)]
+    with (
+        closing(OrdersApplication(store_settings)) as orders,
+        ThreadPoolExecutor(max_workers=8) as pool,
+    ):
+
+        def on_approved(customer_id: UUID, upstream: str) -> None:
+            approved = CustomerApproved(
+                customer_id=customer_id, credit_limit=Decimal(5), currency="CNY", approved_by="m"
+            )
+            orders.on_customer_approved(approved, POLICY, Tracking(upstream, 1))
+
+        list(pool.map(on_approved, ids, [f"first:{i}" for i in ids]))
+
+        # Two copies of each stream change from the same version at once: one commits, and
+        # the loser's hash must never become the head the next event chains to.
+        def record(copy: Any, upstream: str) -> str:
+            try:
+                orders.record_processed(Tracking(upstream, 1), copy)
+            except IntegrityError:
+                return "conflict"
+            return "saved"
+
+        copies = [orders.repository.get(i) for i in ids for _ in range(2)]
+        for copy in copies:
+            with orders.acting(POLICY):
+                copy.approve(Decimal(7), "CNY")
+        outcomes = list(pool.map(record, copies, [f"race:{n}" for n in range(len(copies))]))
+        assert outcomes.count("conflict") == len(ids)
+
+        list(pool.map(on_approved, ids, [f"after:{i}" for i in ids]))
+
+    assert verified(store_settings, "customers") == StoreReport("customers", 250, 300, None)
+    assert verified(store_settings, "orders") == StoreReport("orders", 20, 80, None)

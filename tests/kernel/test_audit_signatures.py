@@ -1,0 +1,200 @@
+"""Employee signatures checked again from the stores (XC-02), on SQLite and PostgreSQL.
+
+`audit verify` rebuilds what each employee signed from the stored event alone, so a careful forger
+who swaps a signature (or a signed field) and re-seals the hash chain after it is still caught,
+and the event is named."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+
+import orjson
+import pytest
+from chassis.audit.chain import event_hash, seal, unseal
+from chassis.audit.signatures import SignatureChecker
+from chassis.audit.verify import StoreReport, open_store, verify
+from chassis.settings import Settings
+from chassis.signing import KeyRing, init_dev_keys
+from typer.testing import CliRunner
+
+from countersign.audit_cmd import audit_app
+from customers.application.service import CustomersApplication
+from tests.integration.approval_story import Signed, Story, every_signed_event
+from tests.integration.test_approvals_store import USERS
+from tests.integration.test_audit_chain import RawStore
+
+FORGER = "dgm"  # has a key of their own, and signs the very same fields with it
+
+
+@pytest.fixture
+def story(store_settings: Settings) -> Iterator[Story]:
+    keys = store_settings.keys_path
+    init_dev_keys(keys, USERS)
+    with closing(CustomersApplication(store_settings)) as app:
+        yield every_signed_event(app, keys)
+
+
+@pytest.fixture
+def raw(store_settings: Settings) -> Iterator[RawStore]:
+    store = RawStore(store_settings, "customers")
+    yield store
+    store.close()
+
+
+def checked(settings: Settings, key_ring: KeyRing | None) -> tuple[StoreReport, int]:
+    """The customers store verified; with a key ring, its signatures too (and how many)."""
+    store = open_store(settings, "customers")
+    assert store is not None
+    with closing(store):
+        if key_ring is None:
+            return verify(store), 0
+        check = SignatureChecker(key_ring)
+        return verify(store, check), check.checked
+
+
+def forge(story: Story, raw: RawStore, signed: Signed, change: Callable[[bytes], bytes]) -> None:
+    """What a careful forger does: change one event's body, then re-seal it and every later event
+    of its stream, so that every link and every hash of the chain verifies again."""
+    stream, version = signed.stream, signed.version
+    last = story.app.repository.get(stream).version
+    stored_prev, _, body = unseal(raw.get(stream, version, "state"))
+    prev = bytes.fromhex(stored_prev.decode())
+    body = change(body)
+    for current in range(version, last + 1):
+        if current > version:
+            body = unseal(raw.get(stream, current, "state"))[2]
+        topic = raw.get(stream, current, "topic").encode()
+        own = event_hash(stream.bytes, current, topic, prev, body)
+        raw.set(stream, current, "state", seal(prev, own, body))
+        prev = own
+
+
+def swap_signature(story: Story, signed: Signed) -> Callable[[bytes], bytes]:
+    def change(body: bytes) -> bytes:
+        genuine: str = orjson.loads(body)[signed.member]
+        return body.replace(genuine.encode(), story.signature(FORGER, signed.fields).encode())
+
+    return change
+
+
+def test_every_kind_of_signed_event_verifies(store_settings: Settings, story: Story) -> None:
+    report, signatures = checked(store_settings, KeyRing.load(story.keys))
+    assert report.failure is None
+    assert (report.streams, report.events, signatures) == (3, 14, 6)
+    assert report == checked(store_settings, None)[0]
+
+
+@pytest.mark.parametrize(
+    ("kind", "what"),
+    [
+        ("ApprovalGranted", "the grant signature of sales-manager"),
+        ("ApprovalRejected", "the reject signature of sales-manager"),
+        ("SignatureCaptured", "the seal of salesperson"),
+        ("SignatureVoided", "the void approval signature of sales-manager"),
+        ("PolicyVersion.Approved", "the policy approval signature of gm"),
+    ],
+)
+def test_a_forged_employee_signature_is_detected(
+    store_settings: Settings, story: Story, raw: RawStore, kind: str, what: str
+) -> None:
+    signed = story.signed[kind]
+    forge(story, raw, signed, swap_signature(story, signed))
+
+    assert checked(store_settings, None)[0].failure is None  # the chain alone cannot tell
+    failure = checked(store_settings, KeyRing.load(story.keys))[0].failure
+
+    assert failure is not None
+    assert (failure.stream, failure.version) == (str(signed.stream), signed.version)
+    assert failure.notification_id == raw.notification_id(signed.stream, signed.version)
+    assert failure.reason.startswith(f"signature: {kind}: {what} does not verify")
+
+
+@pytest.mark.parametrize(
+    ("kind", "signed_field", "altered", "what"),
+    [
+        ("ApprovalGranted", b'"step":"sales_manager"', b'"step":"finance"', "grant signature"),
+        ("SignatureCaptured", b'"place":"Shanghai"', b'"place":"Beijing"', "seal"),
+    ],
+)
+def test_an_altered_signed_field_is_detected(
+    store_settings: Settings,
+    story: Story,
+    raw: RawStore,
+    kind: str,
+    signed_field: bytes,
+    altered: bytes,
+    what: str,
+) -> None:
+    signed = story.signed[kind]
+    forge(story, raw, signed, lambda body: body.replace(signed_field, altered))
+
+    failure = checked(store_settings, KeyRing.load(story.keys))[0].failure
+
+    assert failure is not None
+    assert (failure.stream, failure.version) == (str(signed.stream), signed.version)
+    assert failure.reason.startswith(f"signature: {kind}: the {what} of {signed.signer}")
+
+
+def test_what_the_gm_signed_is_taken_from_the_proposed_version(
+    store_settings: Settings, story: Story, raw: RawStore
+) -> None:
+    # The digest the GM signed lives in the policy stream's first event, not in the approval.
+    approved = story.signed["PolicyVersion.Approved"]
+    proposed = Signed(approved.stream, 1, "gm", approved.fields, "digest")
+    digest: str = approved.fields["digest"]
+    forge(story, raw, proposed, lambda body: body.replace(digest.encode(), b"0" * 64))
+
+    failure = checked(store_settings, KeyRing.load(story.keys))[0].failure
+
+    assert failure is not None
+    assert (failure.stream, failure.version) == (str(approved.stream), 2)
+    assert "PolicyVersion.Approved: the policy approval signature of gm" in failure.reason
+
+
+def test_a_signed_event_that_cannot_be_read_is_named(
+    store_settings: Settings, story: Story, raw: RawStore
+) -> None:
+    signed = story.signed["ApprovalGranted"]
+    forge(story, raw, signed, lambda body: body.replace(b'"step":"sales_manager",', b""))
+
+    failure = checked(store_settings, KeyRing.load(story.keys))[0].failure
+
+    assert failure is not None
+    assert (failure.stream, failure.version) == (str(signed.stream), signed.version)
+    assert failure.reason == (
+        "signature: ApprovalGranted: cannot rebuild the signed fields from the event "
+        "(KeyError('step'))"
+    )
+
+
+def test_the_cli_checks_the_signatures_and_names_the_first_forgery(
+    store_settings: Settings, story: Story, raw: RawStore, tmp_path: Path
+) -> None:
+    # The keys are in the default place, <data dir>/keys.
+    options = ["verify", "--data-dir", str(store_settings.data_dir)]
+    options += ["--database-url", store_settings.database_url]
+    runner = CliRunner()
+
+    untouched = runner.invoke(audit_app, options)
+    assert untouched.exit_code == 0, untouched.output
+    assert re.search(r"customers\W+3\W+14\W+6\W+OK", untouched.stdout), untouched.stdout
+
+    no_keys = runner.invoke(audit_app, [*options, "--keys-dir", str(tmp_path / "nowhere")])
+    assert no_keys.exit_code == 1
+    assert "no public-keys.toml in" in no_keys.stderr
+    assert "no key for them in the key ring" in no_keys.stderr
+
+    signed = story.signed["ApprovalGranted"]
+    forge(story, raw, signed, swap_signature(story, signed))
+    forged = runner.invoke(audit_app, options)
+
+    assert forged.exit_code == 1
+    notification_id = raw.notification_id(signed.stream, signed.version)
+    assert (
+        f"customers: stream {signed.stream} version {signed.version} "
+        f"(notification {notification_id}): signature: ApprovalGranted: "
+        "the grant signature of sales-manager does not verify"
+    ) in forged.stderr

@@ -1,0 +1,227 @@
+"""XC-08 violations and XC-09 rectifications in every service's store, on SQLite and PostgreSQL,
+and through the HTTP routes every service mounts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+import pytest
+from chassis import clock
+from chassis.domain import CommandContext, NotFound, RuleViolation
+from chassis.governance.application import GovernanceCommands
+from chassis.governance.domain import RectificationStatus
+from chassis.runtime import ServiceSpec, build_app
+from chassis.settings import Settings
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from billing.application.service import BillingApplication
+from billing.bootstrap import SPEC as BILLING
+from customers.application.service import CustomersApplication
+from customers.bootstrap import SPEC as CUSTOMERS
+from orders.application.service import OrdersApplication
+from orders.bootstrap import SPEC as ORDERS
+from service_desk.application.service import ServiceDeskApplication
+from service_desk.bootstrap import SPEC as SERVICE_DESK
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Thursday 24 September 2026, 15:00 in Shanghai: Friday is the Mid-Autumn Festival.
+ORDERED_AT = datetime(2026, 9, 24, 15, tzinfo=SHANGHAI)
+# Two working days: Monday 28 and Tuesday 29 September, to the close of business.
+DUE_AT = datetime(2026, 9, 29, 17, 30, tzinfo=SHANGHAI)
+MANAGER = CommandContext(actor="sales-manager")
+CLERK = CommandContext(actor="sales-clerk")
+OTHER_TECHNICIAN = CommandContext(actor="technician-2")
+SUPERVISOR = CommandContext(actor="service-supervisor")
+
+APPLICATIONS: list[Callable[[Settings], GovernanceCommands]] = [
+    CustomersApplication,
+    OrdersApplication,
+    ServiceDeskApplication,
+    BillingApplication,
+]
+
+
+@pytest.fixture
+def now() -> Iterator[Callable[[datetime], None]]:
+    """Sets the one clock; the real clock comes back after the test."""
+    current = [ORDERED_AT]
+    clock.use(lambda: current[0])
+
+    def move_to(at: datetime) -> None:
+        current[0] = at
+
+    yield move_to
+    clock.use(lambda: datetime.now(tz=UTC))
+
+
+@pytest.mark.parametrize("application", APPLICATIONS, ids=lambda a: a.__name__)
+def test_every_service_records_violations_and_tracks_rectifications(
+    store_settings: Settings,
+    application: Callable[[Settings], GovernanceCommands],
+    now: Callable[[datetime], None],
+) -> None:
+    app = application(store_settings)
+    violation_id = app.record_violation(
+        MANAGER, "OR-20", "sales-clerk", "contract C-17", Decimal("350.50"), "CNY"
+    ).id
+    rectification_id = app.order_rectification(
+        MANAGER, "contracts not filed the same day", "sales-clerk", 2
+    ).id
+    app.close()
+
+    # A fresh application on the same store: everything comes back from the stored events.
+    app = application(store_settings)
+    violation = app.violation(violation_id)
+    assert (violation.rule_id, violation.person_id, violation.loss_amount) == (
+        "OR-20",
+        "sales-clerk",
+        Decimal("350.50"),
+    )
+    assert violation.recorded_by == "sales-manager"
+    rectification = app.rectification(rectification_id)
+    assert rectification.due_at == DUE_AT
+    assert rectification.status is RectificationStatus.OPEN
+
+    # The owner closes it a day after the deadline: accepted, and recorded as late.
+    now(DUE_AT + timedelta(days=1))
+    app.close_rectification(CLERK, rectification_id, "contracts filed", frozenset({"sales_clerk"}))
+    closed = app.rectification(rectification_id)
+    assert (closed.status, closed.closed_by, closed.overdue) == (
+        RectificationStatus.CLOSED,
+        "sales-clerk",
+        True,
+    )
+    assert closed.closed_at == DUE_AT + timedelta(days=1)
+
+    # A second closing is refused and writes nothing.
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolation) as refused:
+        app.close_rectification(MANAGER, rectification_id, "again", frozenset({"sales_manager"}))
+    assert refused.value.rule == "XC-09"
+    assert app.recorder.max_notification_id() == before
+    topics = [n.topic for n in app.recorder.select_notifications(start=1, limit=10)]
+    assert [topic.rsplit(".", 1)[-1] for topic in topics] == [
+        "RuleViolationRecorded",
+        "RectificationOrdered",
+        "RectificationClosed",
+    ]
+    app.close()
+
+
+def test_only_the_owner_or_a_supervising_role_closes(
+    store_settings: Settings, now: Callable[[datetime], None]
+) -> None:
+    app = ServiceDeskApplication(store_settings)
+    rectification_id = app.order_rectification(
+        SUPERVISOR, "service report left unsigned", "technician", 1
+    ).id
+    with pytest.raises(RuleViolation) as refused:
+        app.close_rectification(OTHER_TECHNICIAN, rectification_id, "done", frozenset())
+    assert refused.value.rule == "XC-09"
+    assert app.rectification(rectification_id).status is RectificationStatus.OPEN
+
+    now(ORDERED_AT + timedelta(hours=1))
+    app.close_rectification(
+        CommandContext(actor="unit-leader"), rectification_id, "signed", frozenset({"unit_leader"})
+    )
+    closed = app.rectification(rectification_id)
+    assert (closed.closed_by, closed.overdue) == ("unit-leader", False)
+    app.close()
+
+
+def test_another_aggregates_id_is_not_found(store_settings: Settings) -> None:
+    app = CustomersApplication(store_settings)
+    customer_id = app.register_customer(CLERK, "ACME", "salesperson")
+    with pytest.raises(NotFound):
+        app.violation(customer_id)
+    with pytest.raises(NotFound):
+        app.rectification(customer_id)
+    app.close()
+
+
+# Through HTTP: the routes every service mounts, on a running application (no broker needed).
+
+
+@pytest.fixture
+def client(store_settings: Settings, now: Callable[[datetime], None]) -> Iterator[TestClient]:
+    http_app = build_app(SERVICE_DESK, store_settings)
+    application = ServiceDeskApplication(store_settings)
+    http_app.state.application = application
+    yield TestClient(http_app)
+    application.close()
+
+
+def as_user(user: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer dev-{user}"}
+
+
+def test_governance_routes(client: TestClient) -> None:
+    recorded = client.post(
+        "/violations",
+        json={
+            "rule_id": "SD-04",
+            "person_id": "technician",
+            "evidence_ref": "call 1234: arrived after 9 working hours",
+            "loss_amount": "0",
+        },
+        headers=as_user("service-supervisor"),
+    )
+    assert recorded.status_code == 201, recorded.text
+    violation = recorded.json()
+    assert (violation["rule_id"], violation["recorded_by"]) == ("SD-04", "service-supervisor")
+    fetched = client.get(f"/violations/{violation['violation_id']}", headers=as_user("gm"))
+    assert fetched.json() == violation
+
+    negative = client.post(
+        "/violations",
+        json={"rule_id": "SD-04", "person_id": "t", "evidence_ref": "e", "loss_amount": "-5"},
+        headers=as_user("service-supervisor"),
+    )
+    assert negative.status_code == 422
+    assert negative.json()["rule"] == "XC-08"
+
+    ordered = client.post(
+        "/rectifications",
+        json={"finding": "arrival SLA missed twice", "owner": "technician", "working_days": 2},
+        headers=as_user("service-supervisor"),
+    )
+    assert ordered.status_code == 201, ordered.text
+    rectification = ordered.json()
+    assert datetime.fromisoformat(rectification["due_at"]) == DUE_AT
+    path = f"/rectifications/{rectification['rectification_id']}"
+
+    # The owner holds no supervising role but sees and closes their own rectification; another
+    # employee neither sees nor closes it.
+    assert client.get(path, headers=as_user("technician")).status_code == 200
+    hidden = client.get(path, headers=as_user("salesperson"))
+    assert (hidden.status_code, hidden.json()["rule"]) == (403, "AUTH")
+    refused = client.post(f"{path}/close", json={"outcome": "x"}, headers=as_user("salesperson"))
+    assert (refused.status_code, refused.json()["rule"]) == (422, "XC-09")
+
+    closed = client.post(
+        f"{path}/close", json={"outcome": "route replanned"}, headers=as_user("technician")
+    )
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["status"], closed.json()["overdue"]) == ("closed", False)
+    again = client.post(f"{path}/close", json={"outcome": "again"}, headers=as_user("gm"))
+    assert (again.status_code, again.json()["rule"]) == (422, "XC-09")
+
+    missing = client.get(f"/rectifications/{uuid4()}", headers=as_user("gm"))
+    assert (missing.status_code, missing.json()["rule"]) == (404, "NOT-FOUND")
+
+
+@pytest.mark.parametrize("spec", [CUSTOMERS, ORDERS, SERVICE_DESK, BILLING], ids=lambda s: s.name)
+def test_every_service_mounts_the_governance_routes(spec: ServiceSpec) -> None:
+    paths = {r.path for router in spec.routers for r in router.routes if isinstance(r, APIRoute)}
+    assert {
+        "/violations",
+        "/violations/{violation_id}",
+        "/rectifications",
+        "/rectifications/{rectification_id}",
+        "/rectifications/{rectification_id}/close",
+    } <= paths

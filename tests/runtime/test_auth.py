@@ -1,0 +1,93 @@
+"""Every API route refuses a missing token (401) and a caller without the route's role (403)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chassis.auth import UserDirectory, hash_token, requires
+from chassis.runtime import ServiceSpec, build_app
+from chassis.settings import Settings
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from billing.bootstrap import SPEC as BILLING
+from customers.bootstrap import SPEC as CUSTOMERS
+from orders.bootstrap import SPEC as ORDERS
+from service_desk.bootstrap import SPEC as SERVICE_DESK
+
+SPECS = [CUSTOMERS, ORDERS, SERVICE_DESK, BILLING]
+SAMPLE_ID = "00000000-0000-0000-0000-000000000001"
+
+
+def allowed_roles(route: APIRoute) -> frozenset[str]:
+    """The roles a route admits, read from its ``requires(...)`` dependency."""
+    found = [d.call.roles for d in route.dependant.dependencies if isinstance(d.call, requires)]
+    assert len(found) == 1, f"{route.path} must state its roles with exactly one requires()"
+    return found[0]
+
+
+def api_routes(spec: ServiceSpec) -> list[tuple[str, str, APIRoute]]:
+    routes = [r for router in spec.routers for r in router.routes if isinstance(r, APIRoute)]
+    assert routes, f"{spec.name} has no API routes"
+    return [(method, r.path, r) for r in routes for method in sorted(r.methods)]
+
+
+def url(path_template: str) -> str:
+    return "/".join(
+        SAMPLE_ID if part.startswith("{") else part for part in path_template.split("/")
+    )
+
+
+@pytest.fixture(scope="module")
+def users() -> UserDirectory:
+    return UserDirectory.load(Settings().users_file)
+
+
+def outsider_token(roles: frozenset[str]) -> str:
+    """A development user's token whose roles do not include any of ``roles``."""
+    for user in tomllib.loads(Path(Settings().users_file).read_text())["users"]:
+        if not set(user["roles"]) & roles:
+            return f"dev-{user['id']}"
+    raise AssertionError(f"every development user holds one of {sorted(roles)}")
+
+
+CASES = [(spec, *route) for spec in SPECS for route in api_routes(spec)]
+
+
+@pytest.mark.parametrize(
+    ("spec", "method", "path", "route"),
+    CASES,
+    ids=[f"{spec.name} {method} {path}" for spec, method, path, _ in CASES],
+)
+def test_every_route_needs_a_token_and_the_right_role(
+    spec: ServiceSpec, method: str, path: str, route: APIRoute, users: UserDirectory
+) -> None:
+    client = TestClient(build_app(spec, Settings()))  # no lifespan: refusals come before any I/O
+    target = url(route.path)
+    body: dict[str, Any] = {}
+
+    missing = client.request(method, target, json=body)
+    assert missing.status_code == 401, missing.text
+    assert missing.json()["rule"] == "AUTH"
+
+    forged = client.request(method, target, json=body, headers={"Authorization": "Bearer nope"})
+    assert forged.status_code == 401
+
+    roles = allowed_roles(route)
+    outsider = outsider_token(roles)
+    assert users.authenticate(outsider) is not None
+    wrong_role = client.request(
+        method, target, json=body, headers={"Authorization": f"Bearer {outsider}"}
+    )
+    assert wrong_role.status_code == 403, wrong_role.text
+    assert wrong_role.json()["rule"] == "AUTH"
+    assert "requires one of the roles" in wrong_role.json()["reason"]
+
+
+def test_tokens_are_stored_hashed() -> None:
+    text = Path(Settings().users_file).read_text()
+    assert "dev-salesperson" not in text.replace("# ", "")
+    assert hash_token("dev-salesperson") in text

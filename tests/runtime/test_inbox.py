@@ -1,0 +1,146 @@
+"""The inbox's decisions for one record at a time, against a real store (no broker needed):
+apply once, skip redeliveries and republications, dead-letter poison, retry on store failure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from aiokafka.structs import ConsumerRecord
+from chassis.inbox import Inbox, Subscription
+from chassis.settings import Settings
+from eventsourcing.persistence import OperationalError
+
+from contracts import Envelope
+from contracts.customers import CustomerApproved, CustomerRegistered
+from orders.adapters.kafka import subscriptions
+from orders.application.service import OrdersApplication
+
+
+class RecordingProducer:
+    """Stands in for the DLQ producer: keeps what would have been sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    async def send_and_wait(self, topic: str, **message: Any) -> None:
+        self.sent.append({"topic": topic, **message})
+
+
+@pytest.fixture
+def app(tmp_path: Any) -> Iterator[OrdersApplication]:
+    application = OrdersApplication(Settings(data_dir=tmp_path))
+    yield application
+    application.close()
+
+
+def record(envelope: Envelope | bytes, partition: int = 0, offset: int = 0) -> ConsumerRecord:
+    value = envelope if isinstance(envelope, bytes) else envelope.model_dump_json().encode()
+    return ConsumerRecord(
+        "customers.events", partition, offset, 0, 0, b"k", value, None, 1, len(value), []
+    )
+
+
+def envelope(event: Any, position: int, schema_version: int | None = None) -> Envelope:
+    return Envelope(
+        event_id=uuid4(),
+        event_type=event.event_type,
+        schema_version=schema_version or event.schema_version,
+        occurred_at="2026-11-22T00:00:00Z",
+        producer="customers",
+        position=position,
+        aggregate_id=event.customer_id,
+        aggregate_version=1,
+        correlation_id=uuid4(),
+        causation_id=None,
+        actor="salesperson",
+        payload=event.model_dump(mode="json"),
+    )
+
+
+async def test_applies_once_and_skips_redelivered_and_republished(app: OrdersApplication) -> None:
+    producer = RecordingProducer()
+    inbox = Inbox(app, producer, Settings())  # type: ignore[arg-type]
+    (subscription,) = subscriptions(app)
+    customer_id = uuid4()
+    registered = envelope(
+        CustomerRegistered(customer_id=customer_id, legal_name="A", owner_id="s"), 7
+    )
+
+    await inbox.handle(subscription, [record(registered, offset=0)])
+    after_first = app.recorder.max_notification_id()
+    await inbox.handle(subscription, [record(registered, offset=0)])  # redelivered
+    await inbox.handle(subscription, [record(registered, offset=5)])  # republished by the relay
+    fresh_inbox = Inbox(app, producer, Settings())  # type: ignore[arg-type]  # after a restart
+    await fresh_inbox.handle(subscription, [record(registered, offset=6)])
+
+    assert app.recorder.max_notification_id() == after_first
+    assert app.process_recorder.max_tracking_id("customers.events:0") == 7
+    assert producer.sent == []
+
+
+async def test_unknown_schema_version_and_undecodable_go_to_the_dlq(app: OrdersApplication) -> None:
+    producer = RecordingProducer()
+    inbox = Inbox(app, producer, Settings())  # type: ignore[arg-type]
+    (subscription,) = subscriptions(app)
+    future = envelope(
+        CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s"), 3, schema_version=99
+    )
+
+    await inbox.handle(subscription, [record(b"{not json", offset=1)])
+    await inbox.handle(subscription, [record(future, offset=2)])
+
+    reasons = [dict(m["headers"])["x-error-reason"] for m in producer.sent]
+    assert reasons == [b"undecodable", b"unknown-contract"]
+    assert {m["topic"] for m in producer.sent} == {"customers.events.dlq"}
+    # The dead letter is the one outcome of position 3: a redelivery is not dead-lettered again.
+    await inbox.handle(subscription, [record(future, offset=2)])
+    assert len(producer.sent) == 2
+    assert app.process_recorder.max_tracking_id("customers.events:0") == 3
+
+
+async def test_a_policy_error_is_dead_lettered_and_the_next_message_still_applies(
+    app: OrdersApplication,
+) -> None:
+    producer = RecordingProducer()
+    inbox = Inbox(app, producer, Settings())  # type: ignore[arg-type]
+
+    def broken(*_: Any) -> None:
+        raise ValueError("policy bug")
+
+    subscription = Subscription(
+        "customers.events",
+        {"CustomerRegistered": broken, "CustomerApproved": app.on_customer_approved},
+    )
+    customer_id = uuid4()
+    registered = CustomerRegistered(customer_id=customer_id, legal_name="A", owner_id="s")
+    approved = CustomerApproved(
+        customer_id=customer_id, credit_limit=Decimal(9), currency="CNY", approved_by="m"
+    )
+    # One batch: the poison in the middle is dead-lettered, the record after it still applies.
+    await inbox.handle(
+        subscription, [record(envelope(registered, 1)), record(envelope(approved, 2), offset=1)]
+    )
+
+    assert [dict(m["headers"])["x-error-reason"] for m in producer.sent] == [b"policy-error"]
+    assert b"policy bug" in dict(producer.sent[0]["headers"])["x-error"]
+    known = app._known_customer(customer_id)
+    assert known is not None and known.approved
+
+
+async def test_a_store_failure_is_raised_so_the_batch_is_fetched_again(
+    app: OrdersApplication,
+) -> None:
+    inbox = Inbox(app, RecordingProducer(), Settings())  # type: ignore[arg-type]
+
+    def store_down(*_: Any) -> None:
+        raise OperationalError("database is locked")
+
+    subscription = Subscription("customers.events", {"CustomerRegistered": store_down})
+    registered = envelope(CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s"), 1)
+    with pytest.raises(OperationalError):
+        await inbox.handle(subscription, [record(registered)])
+    assert app.process_recorder.max_tracking_id("customers.events:0") is None
