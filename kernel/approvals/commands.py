@@ -75,7 +75,9 @@ class ApprovalCommands(KernelApplication):
         return AuthorityMatrix.parse(content)
 
     @command
-    def approve_policy(self, context: CommandContext, version: int, signature: str) -> PolicyVersion:
+    def approve_policy(
+        self, context: CommandContext, version: int, signature: str
+    ) -> PolicyVersion:
         """Put the configured matrix version in force with the general manager's signature."""
         matrix = self.configured_matrix
         if version != matrix.version:

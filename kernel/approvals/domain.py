@@ -27,25 +27,6 @@ class StepStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class ApprovalStatus(StrEnum):
-    IN_PROGRESS = "in_progress"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    INVALIDATED = "invalidated"
-
-
-class Capacity(StrEnum):
-    CUSTOMER = "customer"
-    EMPLOYEE = "employee"
-    WITNESS = "witness"
-
-
-class Method(StrEnum):
-    HANDWRITTEN = "handwritten"
-    SEAL = "seal"
-    E_SIGN = "e_sign"
-
-
 @dataclass
 class StepState:
     step: Step
@@ -59,6 +40,13 @@ class StepState:
 
     def __post_init__(self) -> None:
         self.roles = self.roles or self.step.roles
+
+
+class ApprovalStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    INVALIDATED = "invalidated"
 
 
 @dataclass
@@ -114,6 +102,22 @@ class SignedDecision:
         }
 
 
+class Capacity(StrEnum):
+    """In what capacity someone signs a document."""
+
+    CUSTOMER = "customer"
+    EMPLOYEE = "employee"
+    WITNESS = "witness"
+
+
+class Method(StrEnum):
+    """How a signature was made."""
+
+    HANDWRITTEN = "handwritten"
+    SEAL = "seal"
+    E_SIGN = "e_sign"
+
+
 @dataclass(frozen=True)
 class SignatureCapture:
     """A signature as the capturing employee records it; ``image_hash`` is the SHA-256 of the
@@ -165,7 +169,11 @@ def void_fields(
 
 
 class Approvable(Aggregate):
-    """Base for documents that need approvals and signatures."""
+    """Base for documents that need approvals and signatures.
+
+    Its events are triggered as ``Approvable``'s own classes, never a subclass's copy of them:
+    every document's approvals and signatures are stored under one topic per event, which the
+    audit tools and the approvals projection read."""
 
     document_type: ClassVar[str]
 
@@ -205,7 +213,10 @@ class Approvable(Aggregate):
         def apply(self, document: Approvable) -> None:
             pending = document._current().steps[self.step_order - 1]
             pending.overdue = True
-            pending.roles = (*pending.roles, *(r for r in self.escalated_to if r not in pending.roles))
+            pending.roles = (
+                *pending.roles,
+                *(r for r in self.escalated_to if r not in pending.roles),
+            )
 
     class ApprovalDecided(Aggregate.Event):
         """A step decided by a signed decision (``approval_signing`` rebuilds what was signed)."""
@@ -223,7 +234,11 @@ class Approvable(Aggregate):
         def _decide(self, document: Approvable, status: StepStatus) -> ApprovalState:
             approval = document._current()
             state = approval.steps[self.step_order - 1]
-            state.status, state.decided_by, state.role = status, self.approver_id, self.approver_role
+            state.status, state.decided_by, state.role = (
+                status,
+                self.approver_id,
+                self.approver_role,
+            )
             return approval
 
     class ApprovalGranted(ApprovalDecided):
@@ -352,7 +367,7 @@ class Approvable(Aggregate):
         if current is not None and current.status is ApprovalStatus.IN_PROGRESS:
             raise RuleViolation("XC-01", "an approval of this document is already in progress")
         self.trigger_event(
-            self.ApprovalRequested,
+            Approvable.ApprovalRequested,
             approval_id=approval_id,
             document_type=self.document_type,
             kind=rule.kind,
@@ -365,7 +380,9 @@ class Approvable(Aggregate):
             due_at=due_at,
         )
 
-    def _decidable_step(self, step: str, approver: Approver) -> tuple[ApprovalState, StepState, str]:
+    def _decidable_step(
+        self, step: str, approver: Approver
+    ) -> tuple[ApprovalState, StepState, str]:
         approval = self.approval
         if approval is None or approval.status is not ApprovalStatus.IN_PROGRESS:
             raise RuleViolation("XC-01", "no approval of this document is in progress")
@@ -426,7 +443,7 @@ class Approvable(Aggregate):
         """``next_due_at`` is when the following step, if any, must be decided."""
         decision = self._decision(step, approver)
         self.trigger_event(
-            self.ApprovalGranted, **decision, comment=comment, next_due_at=next_due_at
+            Approvable.ApprovalGranted, **decision, comment=comment, next_due_at=next_due_at
         )
         approval = self._current()
         if approval.status is ApprovalStatus.APPROVED:
@@ -435,7 +452,9 @@ class Approvable(Aggregate):
     def reject(self, step: str, approver: Approver, reason: str) -> None:
         if not reason.strip():
             raise RuleViolation("XC-01", "a rejection must give its reason")
-        self.trigger_event(self.ApprovalRejected, **self._decision(step, approver), reason=reason)
+        self.trigger_event(
+            Approvable.ApprovalRejected, **self._decision(step, approver), reason=reason
+        )
 
     def escalate_if_overdue(self, now: datetime) -> bool:
         """If the pending step is past its due time, record it once and let the step's
@@ -447,7 +466,7 @@ class Approvable(Aggregate):
         if pending is None or pending.due_at is None or pending.overdue or now <= pending.due_at:
             return False
         self.trigger_event(
-            self.ApprovalOverdue,
+            Approvable.ApprovalOverdue,
             approval_id=approval.approval_id,
             step=pending.step.name,
             step_order=pending.step.order,
@@ -468,7 +487,7 @@ class Approvable(Aggregate):
         current = self.version_hash
         if current != approval.subject_version_hash:
             self.trigger_event(
-                self.ApprovalInvalidated,
+                Approvable.ApprovalInvalidated,
                 approval_id=approval.approval_id,
                 from_step=1,
                 reason="subject_changed",
@@ -492,7 +511,7 @@ class Approvable(Aggregate):
             raise RuleViolation("XC-02", "a handwritten signature needs the image it was made on")
         self.signature_allowed(capture.capacity)
         self.trigger_event(
-            self.SignatureCaptured,
+            Approvable.SignatureCaptured,
             signature_id=signature_id,
             document_type=self.document_type,
             document_version_hash=self.version_hash,
@@ -524,7 +543,7 @@ class Approvable(Aggregate):
         if role is None:
             raise RuleViolation("XC-07", f"voiding a signature is approved by {', '.join(roles)}")
         self.trigger_event(
-            self.SignatureVoided,
+            Approvable.SignatureVoided,
             signature_id=signature_id,
             reason=reason,
             approved_by=approver.user_id,

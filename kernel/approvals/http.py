@@ -23,7 +23,7 @@ from runtime.aggregate import RuleViolation
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
 from runtime.unit_of_work import CommandContext
-from runtime.views import Page, Paging, page_of
+from runtime.views import Page, Paging
 
 App = Annotated[ApprovalCommands, Depends(application_of(ApprovalCommands))]
 Employee = Annotated[Principal, Depends(requires(*EMPLOYEES))]
@@ -113,7 +113,9 @@ class CaptureSignature(BaseModel):
 
     def capture(self) -> SignatureCapture:
         try:
-            image = base64.b64decode(self.image_base64, validate=True) if self.image_base64 else None
+            image = (
+                base64.b64decode(self.image_base64, validate=True) if self.image_base64 else None
+            )
         except binascii.Error:
             raise RuleViolation("INPUT", "image_base64 is not valid base64") from None
         return SignatureCapture(
@@ -234,12 +236,4 @@ pending = APIRouter(prefix="/approvals", tags=["approvals"])
 @pending.get("/pending")
 def approvals_pending(_: Employee, paging: Paging, app: App) -> Page[PendingApproval]:
     """Approvals waiting for a decision in this service, soonest due first."""
-    with app.read_models.read() as db:
-        return page_of(
-            PendingApproval,
-            db,
-            PENDING.select(),
-            paging,
-            sortable={"due_at": PENDING.c.due_at, "requested_at": PENDING.c.requested_at},
-            key=PENDING.c.document_id,
-        )
+    return app.read_models.page(PENDING, paging)

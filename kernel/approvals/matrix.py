@@ -106,4 +106,3 @@ class AuthorityMatrix:
 
     def rule(self, kind: str) -> ApprovalRule:
         return self.approvals[kind]
-

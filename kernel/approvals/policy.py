@@ -25,18 +25,15 @@ class PolicyVersion(Aggregate):
         self.number: int
         self.digest: str
         self.content: str
+        self.proposed_by: str
         self.approved_by: str | None = None
 
     class Proposed(Aggregate.Created):
         policy_key: str
-        version: int
+        number: int
         digest: str
         content: str
         proposed_by: str
-
-        def apply(self, policy: PolicyVersion) -> None:
-            policy.policy_key, policy.number = self.policy_key, self.version
-            policy.digest, policy.content = self.digest, self.content
 
     class Approved(Aggregate.Event):
         approved_by: str
@@ -57,7 +54,7 @@ class PolicyVersion(Aggregate):
             cls.Proposed,
             id=cls.create_id(policy_key, version),
             policy_key=policy_key,
-            version=version,
+            number=version,
             digest=digest,
             content=content,
             proposed_by=proposed_by,

@@ -7,8 +7,9 @@ A service opts into the HTTP route by making its application inherit :class:`Aud
 from __future__ import annotations
 
 from kernel.audit import http
-from runtime.application import Feature, ServiceApplication
+from kernel.audit.queries import AuditTrailQueries
+from runtime.application import Feature
 
 
-class AuditTrail(ServiceApplication):
+class AuditTrail(AuditTrailQueries):
     feature = Feature("audit-trail", routers=(http.router,))

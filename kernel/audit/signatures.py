@@ -117,7 +117,7 @@ class SignatureChecker:
         return self._check("void approval signature", signer, fields, state["approval_signature"])
 
     def _policy_proposed(self, event: AuditedEvent, state: Mapping[str, Any]) -> None:
-        fields = policy_signing_fields(state["policy_key"], state["version"], state["digest"])
+        fields = policy_signing_fields(state["policy_key"], state["number"], state["digest"])
         self._proposed = (event.originator_id, fields)
 
     def _policy_approved(self, event: AuditedEvent, state: Mapping[str, Any]) -> str | None:

@@ -38,9 +38,6 @@ class ViolationRecord(Aggregate):
         finding: Finding
         recorded_by: str
 
-        def apply(self, record: ViolationRecord) -> None:
-            record.finding, record.recorded_by = self.finding, self.recorded_by
-
     @classmethod
     def record(cls, finding: Finding, recorded_by: str) -> Self:
         # XC-08: a violation names the catalogue rule broken, the person responsible and the
@@ -57,7 +54,9 @@ class ViolationRecord(Aggregate):
             raise RuleViolation("XC-08", "a violation is recorded with its evidence")
         loss = finding.loss_amount
         if not loss.is_finite() or loss < 0:
-            raise RuleViolation("XC-08", "the loss amount cannot be negative", loss_amount=str(loss))
+            raise RuleViolation(
+                "XC-08", "the loss amount cannot be negative", loss_amount=str(loss)
+            )
         return cls._create(cls.RuleViolationRecorded, finding=finding, recorded_by=recorded_by)
 
 
@@ -87,11 +86,6 @@ class Rectification(Aggregate):
         ordered_by: str
         working_days: int
         due_at: datetime
-
-        def apply(self, rectification: Rectification) -> None:
-            rectification.finding, rectification.owner = self.finding, self.owner
-            rectification.ordered_by, rectification.due_at = self.ordered_by, self.due_at
-            rectification.working_days = self.working_days
 
     class RectificationClosed(Aggregate.Event):
         closed_by: str

@@ -1,0 +1,91 @@
+"""Approvals waiting for a decision: which step of which document, by whom, due when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import Field
+from sqlalchemy import Connection, select
+
+from kernel.approvals.domain import Approvable
+from runtime.projections import Projection
+from runtime.views import ReadTable, View, identity
+
+
+class PendingApproval(View):
+    document_id: UUID = identity("document_id")
+    document_type: str = Field(max_length=50)
+    approval_id: UUID
+    kind: str = Field(max_length=100)
+    requested_by: str = Field(max_length=100)
+    requested_at: datetime
+    step: str = Field(max_length=100, description="The step waiting for a decision")
+    step_order: int
+    roles: list[str] = Field(description="Who may decide it now, escalation included")
+    due_at: datetime | None
+    overdue: bool
+    steps: list[list[str]] = Field(description="Each step's name and then its roles")
+
+
+PENDING = ReadTable(
+    PendingApproval, "approvals_pending", sortable=("due_at", "requested_at"), filters=("overdue",)
+)
+pending_approvals = Projection("approvals_pending", PENDING.table)
+
+
+@pending_approvals.on(Approvable.ApprovalRequested)
+def _requested(event: Approvable.ApprovalRequested, db: Connection) -> None:
+    first = event.steps[0]
+    PENDING.delete(db, event)
+    PENDING.insert(
+        db,
+        event,
+        requested_at=event.timestamp,
+        step=first.name,
+        step_order=first.order,
+        roles=list(first.roles),
+        overdue=False,
+        steps=[[step.name, *step.roles] for step in event.steps],
+    )
+
+
+@pending_approvals.on(Approvable.ApprovalGranted)
+def _granted(event: Approvable.ApprovalGranted, db: Connection) -> None:
+    pending = PENDING.get(db, event.originator_id)
+    if pending is None:
+        return
+    if event.step_order >= len(pending.steps):
+        PENDING.delete(db, event)
+        return
+    name, *roles = pending.steps[event.step_order]
+    PENDING.update(
+        db,
+        event,
+        step=name,
+        step_order=event.step_order + 1,
+        roles=roles,
+        due_at=event.next_due_at,
+        overdue=False,
+    )
+
+
+@pending_approvals.on(Approvable.ApprovalOverdue)
+def _overdue(event: Approvable.ApprovalOverdue, db: Connection) -> None:
+    pending = PENDING.get(db, event.originator_id)
+    if pending is None:
+        return
+    widened = [*pending.roles, *(r for r in event.escalated_to if r not in pending.roles)]
+    PENDING.update(db, event, overdue=True, roles=widened)
+
+
+@pending_approvals.on(Approvable.ApprovalRejected, Approvable.ApprovalInvalidated)
+def _done(event: Approvable.Event, db: Connection) -> None:
+    PENDING.delete(db, event)
+
+
+def overdue_documents(db: Connection, now: datetime) -> list[UUID]:
+    """Documents whose pending step is past due and not escalated yet."""
+    columns = PENDING.table.c
+    query = select(columns.document_id).where(columns.due_at < now, ~columns.overdue)
+    return list(db.execute(query).scalars())

@@ -1,0 +1,30 @@
+"""The kernel's settings: the runtime's, plus where the company's rules and keys are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from runtime.settings import CONFIG_DIR, Settings
+
+
+class KernelSettings(Settings):
+    authority_matrix_file: Path = CONFIG_DIR / "authority-matrix.toml"
+    calendar_file: Path = CONFIG_DIR / "calendar.toml"
+    # Employees' public keys (public-keys.toml); empty means <data_dir>/keys, where
+    # `countersign keys init` puts the development keys.
+    keys_dir: Path | None = None
+    # How often timers look for passed deadlines (overdue approvals).
+    timer_seconds: float = Field(default=30.0, gt=0)
+
+    @property
+    def keys_path(self) -> Path:
+        return self.keys_dir or self.data_dir / "keys"
+
+    @classmethod
+    def of(cls, settings: Settings) -> KernelSettings:
+        """``settings`` with the kernel's own fields (from the environment where not given)."""
+        if isinstance(settings, cls):
+            return settings
+        return cls(**settings.model_dump(exclude_unset=True))
