@@ -12,7 +12,6 @@ an unchanged build yields the same bytes.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping
 from inspect import cleandoc
 from pathlib import Path
@@ -113,13 +112,6 @@ def asyncapi_document(service: str, consumed: Iterable[type[IntegrationEvent]]) 
 
 def render(document: Mapping[str, Any]) -> str:
     return yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True)
-
-
-def consumed_by(service: str) -> tuple[type[IntegrationEvent], ...]:
-    """The contracts ``service`` subscribes to, as its Kafka adapter declares them."""
-    module = importlib.import_module(f"{service.replace('-', '_')}.adapters.kafka")
-    consumed: tuple[type[IntegrationEvent], ...] = module.CONSUMED
-    return consumed
 
 
 def write_documents(

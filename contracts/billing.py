@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
 from uuid import UUID
 
 from contracts.envelope import IntegrationEvent
 
 
-class InvoiceIssued(IntegrationEvent):
+class InvoiceIssued(IntegrationEvent, producer="billing", aggregate_field="invoice_id"):
     """BI-01: finance issued the invoice for a shipment."""
 
-    producer: ClassVar[str] = "billing"
-    event_type: ClassVar[str] = "InvoiceIssued"
-    schema_version: ClassVar[int] = 1
     invoice_id: UUID
     order_id: UUID
     customer_id: UUID

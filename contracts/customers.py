@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
 from uuid import UUID
 
 from contracts.envelope import IntegrationEvent
 
 
-class CustomerEvent(IntegrationEvent):
-    producer: ClassVar[str] = "customers"
+class CustomerEvent(IntegrationEvent, producer="customers", aggregate_field="customer_id"):
     customer_id: UUID
 
 
 class CustomerRegistered(CustomerEvent):
-    event_type: ClassVar[str] = "CustomerRegistered"
-    schema_version: ClassVar[int] = 1
     legal_name: str
     owner_id: str
 
@@ -24,8 +20,6 @@ class CustomerRegistered(CustomerEvent):
 class CustomerApproved(CustomerEvent):
     """CU-02: the file is opened; the approved credit limit (CU-07) comes with it."""
 
-    event_type: ClassVar[str] = "CustomerApproved"
-    schema_version: ClassVar[int] = 1
     credit_limit: Decimal
     currency: str
     approved_by: str
