@@ -1,4 +1,4 @@
 from billing.bootstrap import SPEC
-from chassis.runtime import run_service
+from runtime.service import run_service
 
 run_service(SPEC)

@@ -1,15 +1,8 @@
-"""Composition root: wires the billing service's domain, application and adapters."""
+"""Composition root: the billing service's application, routes and published events."""
 
-from billing.adapters import http, kafka, outbound
-from billing.application.service import BillingApplication
-from chassis.approvals.http import audit, policies
-from chassis.governance import http as governance
-from chassis.runtime import ServiceSpec
+from billing.adapters.http import invoices
+from billing.adapters.outbound import OUTBOUND
+from billing.application import BillingApplication
+from runtime.service import ServiceSpec
 
-SPEC = ServiceSpec(
-    name="billing",
-    application=BillingApplication,
-    routers=[http.router, policies, audit, governance.router],
-    to_contract=outbound.to_contract,
-    subscriptions=kafka.subscriptions,
-)
+SPEC = ServiceSpec(application=BillingApplication, routers=(invoices.router,), outbound=OUTBOUND)

@@ -1,4 +1,4 @@
-from chassis.runtime import run_service
 from customers.bootstrap import SPEC
+from runtime.service import run_service
 
 run_service(SPEC)

@@ -1,15 +1,12 @@
-"""Composition root: wires the customers service's domain, application and adapters."""
+"""Composition root: the customers service's application, routes and published events."""
 
-from chassis.approvals.http import audit, policies
-from chassis.governance import http as governance
-from chassis.runtime import ServiceSpec
-from customers.adapters import http, kafka, outbound
-from customers.application.service import CustomersApplication
+from customers.adapters.http import customers
+from customers.adapters.outbound import OUTBOUND
+from customers.application import CustomersApplication
+from runtime.service import ServiceSpec
 
 SPEC = ServiceSpec(
-    name="customers",
     application=CustomersApplication,
-    routers=[http.router, http.approvals, policies, audit, governance.router],
-    to_contract=outbound.to_contract,
-    subscriptions=kafka.subscriptions,
+    routers=(customers.router, customers.approvals),
+    outbound=OUTBOUND,
 )

@@ -1,4 +1,4 @@
-from chassis.runtime import run_service
 from orders.bootstrap import SPEC
+from runtime.service import run_service
 
 run_service(SPEC)

@@ -1,15 +1,8 @@
-"""Composition root: wires the orders service's domain, application and adapters."""
+"""Composition root: the orders service's application, routes and published events."""
 
-from chassis.approvals.http import audit, policies
-from chassis.governance import http as governance
-from chassis.runtime import ServiceSpec
-from orders.adapters import http, kafka, outbound
-from orders.application.service import OrdersApplication
+from orders.adapters.http import orders
+from orders.adapters.outbound import OUTBOUND
+from orders.application import OrdersApplication
+from runtime.service import ServiceSpec
 
-SPEC = ServiceSpec(
-    name="orders",
-    application=OrdersApplication,
-    routers=[http.router, policies, audit, governance.router],
-    to_contract=outbound.to_contract,
-    subscriptions=kafka.subscriptions,
-)
+SPEC = ServiceSpec(application=OrdersApplication, routers=(orders.router,), outbound=OUTBOUND)

@@ -1,4 +1,4 @@
-from chassis.runtime import run_service
+from runtime.service import run_service
 from service_desk.bootstrap import SPEC
 
 run_service(SPEC)

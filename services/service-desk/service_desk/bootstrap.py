@@ -1,15 +1,10 @@
-"""Composition root: wires the service_desk service's domain, application and adapters."""
+"""Composition root: the service-desk service's application, routes and published events."""
 
-from chassis.approvals.http import audit, policies
-from chassis.governance import http as governance
-from chassis.runtime import ServiceSpec
-from service_desk.adapters import http, kafka, outbound
-from service_desk.application.service import ServiceDeskApplication
+from runtime.service import ServiceSpec
+from service_desk.adapters.http import vouchers
+from service_desk.adapters.outbound import OUTBOUND
+from service_desk.application import ServiceDeskApplication
 
 SPEC = ServiceSpec(
-    name="service-desk",
-    application=ServiceDeskApplication,
-    routers=[http.router, policies, audit, governance.router],
-    to_contract=outbound.to_contract,
-    subscriptions=kafka.subscriptions,
+    application=ServiceDeskApplication, routers=(vouchers.router,), outbound=OUTBOUND
 )

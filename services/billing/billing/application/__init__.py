@@ -1,0 +1,13 @@
+"""The billing application: invoices and receivables (RULES §3.5)."""
+
+from __future__ import annotations
+
+from billing.application.policies import ShipmentPolicies
+from billing.application.queries import InvoiceQueries
+from kernel.approvals import Approvals
+from kernel.audit import AuditTrail
+from kernel.governance import Governance
+
+
+class BillingApplication(ShipmentPolicies, InvoiceQueries, Approvals, Governance, AuditTrail):
+    service_name = "billing"

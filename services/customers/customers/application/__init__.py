@@ -1,0 +1,10 @@
+"""The customers application: customer files, their approval and credit limits (RULES §3.2)."""
+
+from __future__ import annotations
+
+from customers.application.commands import CustomerCommands
+from customers.application.queries import CustomerQueries
+
+
+class CustomersApplication(CustomerCommands, CustomerQueries):
+    service_name = "customers"

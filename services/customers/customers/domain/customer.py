@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
-from eventsourcing.domain import event
-
-from chassis.approvals.domain import Approvable, ApprovalState
-from chassis.domain import RuleViolation
+from kernel.approvals.domain import Approvable, ApprovalState
+from runtime.aggregate import RuleViolation
 
 APPROVAL_KIND = "customer_approval"
 
@@ -23,6 +21,15 @@ class CustomerStatus(StrEnum):
 class Customer(Approvable):
     document_type = "customer"
 
+    def __init__(self) -> None:
+        self.legal_name: str
+        self.owner_id: str
+        self.registered_by: str
+        self.status = CustomerStatus.PENDING_APPROVAL
+        self.credit_limit = Decimal(0)
+        self.currency = ""
+        self.approved_by: str | None = None
+
     class Registered(Approvable.Created):
         legal_name: str
         owner_id: str
@@ -33,20 +40,22 @@ class Customer(Approvable):
         currency: str
         submitted_by: str
 
+        def apply(self, customer: Customer) -> None:
+            customer.credit_limit, customer.currency = self.credit_limit, self.currency
+
     class Approved(Approvable.Event):
         approved_by: str
         credit_limit: Decimal
         currency: str
 
-    @event(Registered)
-    def __init__(self, legal_name: str, owner_id: str, registered_by: str) -> None:
-        self.legal_name = legal_name
-        self.owner_id = owner_id
-        self.registered_by = registered_by
-        self.status = CustomerStatus.PENDING_APPROVAL
-        self.credit_limit = Decimal(0)
-        self.currency = ""
-        self.approved_by: str | None = None
+        def apply(self, customer: Customer) -> None:
+            customer.status, customer.approved_by = CustomerStatus.ACTIVE, self.approved_by
+
+    @classmethod
+    def register(cls, legal_name: str, owner_id: str, registered_by: str) -> Self:
+        return cls._create(
+            cls.Registered, legal_name=legal_name, owner_id=owner_id, registered_by=registered_by
+        )
 
     def approval_content(self) -> Mapping[str, Any]:
         # What the approvers vouch for: who the customer is and the credit the company grants.
@@ -67,26 +76,22 @@ class Customer(Approvable):
         # CU-12: a credit limit is an amount the company is prepared to lose, never negative.
         if credit_limit < 0:
             raise RuleViolation("CU-12", "the credit limit cannot be negative")
-        self._submitted(credit_limit=credit_limit, currency=currency, submitted_by=submitted_by)
+        self.trigger_event(
+            self.SubmittedForApproval,
+            credit_limit=credit_limit,
+            currency=currency,
+            submitted_by=submitted_by,
+        )
         self.content_changed()
-
-    @event(SubmittedForApproval)
-    def _submitted(self, credit_limit: Decimal, currency: str, submitted_by: str) -> None:
-        self.credit_limit = credit_limit
-        self.currency = currency
 
     def approval_conditions(self) -> tuple[str, ...]:
         # CU-02 / CU-12: finance gives its opinion whenever credit is requested.
         return ("credit",) if self.credit_limit > 0 else ()
 
     def on_approved(self, approval: ApprovalState) -> None:
-        self._approved(
+        self.trigger_event(
+            self.Approved,
             approved_by=approval.steps[-1].decided_by or "",
             credit_limit=self.credit_limit,
             currency=self.currency,
         )
-
-    @event(Approved)
-    def _approved(self, approved_by: str, credit_limit: Decimal, currency: str) -> None:
-        self.status = CustomerStatus.ACTIVE
-        self.approved_by = approved_by

@@ -1,0 +1,11 @@
+"""The orders application: sales orders, shipping and delivery (RULES §3.3)."""
+
+from __future__ import annotations
+
+from orders.application.commands import OrderCommands
+from orders.application.policies import CustomerPolicies
+from orders.application.queries import OrderQueries
+
+
+class OrdersApplication(OrderCommands, CustomerPolicies, OrderQueries):
+    service_name = "orders"

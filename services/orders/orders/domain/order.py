@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Self
 from uuid import UUID
 
-from eventsourcing.domain import event
-
-from chassis.domain import Aggregate, RuleViolation
 from orders.domain.known_customer import KnownCustomer
+from runtime.aggregate import Aggregate, RuleViolation
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,10 @@ class OrderLine:
         return self.unit_price * self.quantity
 
 
+def total(lines: Iterable[OrderLine]) -> Decimal:
+    return sum((line.amount for line in lines), Decimal(0))
+
+
 class OrderStatus(StrEnum):
     PLACED = "placed"
     SHIPPED = "shipped"
@@ -34,39 +38,48 @@ class OrderStatus(StrEnum):
 
 
 class Order(Aggregate):
+    def __init__(self) -> None:
+        self.customer_id: UUID
+        self.lines: tuple[OrderLine, ...]
+        self.currency: str
+        self.placed_by: str
+        self.status = OrderStatus.PLACED
+        self.issued_by: str | None = None
+        self.received_at: datetime | None = None
+
     class Placed(Aggregate.Created):
         customer_id: UUID
-        lines: list[OrderLine]
+        lines: tuple[OrderLine, ...]
         currency: str
         placed_by: str
 
     class GoodsIssued(Aggregate.Event):
+        """What left the warehouse, for whom: billing invoices from this event alone."""
+
         issued_by: str
         customer_id: UUID
-        lines: list[OrderLine]
+        lines: tuple[OrderLine, ...]
         currency: str
+
+        def apply(self, order: Order) -> None:
+            order.status, order.issued_by = OrderStatus.SHIPPED, self.issued_by
 
     class DeliveryConfirmed(Aggregate.Event):
         received_at: datetime
         customer_id: UUID
-        lines: list[OrderLine]
+        lines: tuple[OrderLine, ...]
 
-    @event(Placed)
-    def __init__(
-        self, customer_id: UUID, lines: list[OrderLine], currency: str, placed_by: str
-    ) -> None:
-        self.customer_id = customer_id
-        self.lines = lines
-        self.currency = currency
-        self.placed_by = placed_by
-        self.status = OrderStatus.PLACED
+        def apply(self, order: Order) -> None:
+            order.status, order.received_at = OrderStatus.DELIVERED, self.received_at
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal(0))
+        return total(self.lines)
 
     @classmethod
-    def place(cls, customer: KnownCustomer | None, lines: list[OrderLine], placed_by: str) -> Order:
+    def place(
+        cls, customer: KnownCustomer | None, lines: tuple[OrderLine, ...], placed_by: str
+    ) -> Self:
         # CU-02: no transaction before the customer's file is approved and opened.
         if customer is None:
             raise RuleViolation("CU-02", "unknown customer: no approved customer file exists")
@@ -76,26 +89,25 @@ class Order(Aggregate):
             )
         if not lines:
             raise RuleViolation("OR-16", "an order needs at least one line")
-        return cls(customer.id, lines, customer.currency, placed_by)
+        return cls._create(
+            cls.Placed,
+            customer_id=customer.id,
+            lines=lines,
+            currency=customer.currency,
+            placed_by=placed_by,
+        )
 
     def ship(self, warehouse_keeper: str) -> None:
         # OR-19: the warehouse ships a placed order once.
         if self.status is not OrderStatus.PLACED:
             raise RuleViolation("OR-19", "only a placed order can be shipped", status=self.status)
-        # The event states what left the warehouse, for whom: billing invoices from it alone.
-        self._goods_issued(
+        self.trigger_event(
+            self.GoodsIssued,
             issued_by=warehouse_keeper,
             customer_id=self.customer_id,
             lines=self.lines,
             currency=self.currency,
         )
-
-    @event(GoodsIssued)
-    def _goods_issued(
-        self, issued_by: str, customer_id: UUID, lines: list[OrderLine], currency: str
-    ) -> None:
-        self.status = OrderStatus.SHIPPED
-        self.issued_by = issued_by
 
     def confirm_delivery(self, received_at: datetime) -> None:
         # OR-22: the customer confirms receipt of goods that were shipped.
@@ -103,13 +115,9 @@ class Order(Aggregate):
             raise RuleViolation(
                 "OR-22", "only a shipped order can be confirmed as delivered", status=self.status
             )
-        self._delivery_confirmed(
-            received_at=received_at, customer_id=self.customer_id, lines=self.lines
+        self.trigger_event(
+            self.DeliveryConfirmed,
+            received_at=received_at,
+            customer_id=self.customer_id,
+            lines=self.lines,
         )
-
-    @event(DeliveryConfirmed)
-    def _delivery_confirmed(
-        self, received_at: datetime, customer_id: UUID, lines: list[OrderLine]
-    ) -> None:
-        self.status = OrderStatus.DELIVERED
-        self.received_at = received_at

@@ -1,0 +1,13 @@
+"""The service-desk application: service vouchers and field service (RULES §3.4)."""
+
+from __future__ import annotations
+
+from kernel.approvals import Approvals
+from kernel.audit import AuditTrail
+from kernel.governance import Governance
+from service_desk.application.policies import DeliveryPolicies
+from service_desk.application.queries import VoucherQueries
+
+
+class ServiceDeskApplication(DeliveryPolicies, VoucherQueries, Approvals, Governance, AuditTrail):
+    service_name = "service-desk"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Self
 from uuid import NAMESPACE_OID, UUID, uuid5
 
-from eventsourcing.domain import event
-
-from chassis.domain import Aggregate
+from runtime.aggregate import Aggregate
 
 WARRANTY_MONTHS = 12
 
@@ -25,6 +24,13 @@ def warranty_end(delivered_on: date, months: int = WARRANTY_MONTHS) -> date:
 
 
 class ServiceVoucher(Aggregate):
+    def __init__(self) -> None:
+        self.customer_id: UUID
+        self.order_id: UUID
+        self.product_code: str
+        self.serial_number: str
+        self.warranty_until: date
+
     class Created(Aggregate.Created):
         customer_id: UUID
         order_id: UUID
@@ -32,38 +38,27 @@ class ServiceVoucher(Aggregate):
         serial_number: str
         warranty_until: date
 
-    @event(Created)
-    def __init__(
-        self,
+    @staticmethod
+    def id_for(order_id: UUID, serial_number: str) -> UUID:
+        # One voucher per sold unit: a repeated delivery message cannot open a second one.
+        return uuid5(NAMESPACE_OID, f"voucher:{order_id}:{serial_number}")
+
+    @classmethod
+    def open(
+        cls,
         customer_id: UUID,
         order_id: UUID,
         product_code: str,
         serial_number: str,
-        warranty_until: date,
-    ) -> None:
-        self.customer_id = customer_id
-        self.order_id = order_id
-        self.product_code = product_code
-        self.serial_number = serial_number
-        self.warranty_until = warranty_until
-
-    @classmethod
-    def create_id(cls, order_id: UUID, serial_number: str) -> UUID:
-        # One voucher per sold unit: a repeated delivery message cannot open a second one.
-        return uuid5(NAMESPACE_OID, f"voucher:{order_id}:{serial_number}")
-
-
-class CustomerServiceFile(Aggregate):
-    """The vouchers held for one customer."""
-
-    @event("Opened")
-    def __init__(self, customer_id: UUID) -> None:
-        self.voucher_ids: list[UUID] = []
-
-    @classmethod
-    def create_id(cls, customer_id: UUID) -> UUID:
-        return customer_id
-
-    @event("VoucherFiled")
-    def file(self, voucher_id: UUID) -> None:
-        self.voucher_ids.append(voucher_id)
+        delivered_on: date,
+    ) -> Self:
+        """SD-02: the voucher of one delivered unit, its warranty counted from delivery."""
+        return cls._create(
+            cls.Created,
+            id=cls.id_for(order_id, serial_number),
+            customer_id=customer_id,
+            order_id=order_id,
+            product_code=product_code,
+            serial_number=serial_number,
+            warranty_until=warranty_end(delivered_on),
+        )

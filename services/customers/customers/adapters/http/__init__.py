@@ -1,0 +1,1 @@
+"""The customers service's HTTP API, one module per area."""

@@ -1,0 +1,1 @@
+"""The orders service's HTTP API, one module per area."""

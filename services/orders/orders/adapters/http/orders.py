@@ -1,0 +1,79 @@
+"""HTTP commands and queries for sales orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from contracts.orders import OrderLine as Line
+from kernel.roles import SALES, Role
+from orders.application import OrdersApplication
+from orders.domain.order import OrderLine, OrderStatus
+from orders.projections import ORDERS, OrderSummary
+from runtime import clock
+from runtime.auth import Principal, acting_as, requires
+from runtime.http import application_of
+from runtime.transcoding import value_object
+from runtime.unit_of_work import CommandContext
+from runtime.views import Page, Paging
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+App = Annotated[OrdersApplication, Depends(application_of(OrdersApplication))]
+Sales = Annotated[CommandContext, Depends(acting_as(*SALES))]
+READERS = (*SALES, Role.SALES_MANAGER, Role.WAREHOUSE_KEEPER, Role.FINANCE)
+Reader = Annotated[Principal, Depends(requires(*READERS))]
+
+
+class PlaceOrder(BaseModel):
+    customer_id: UUID
+    lines: list[Line] = Field(min_length=1, max_length=500)
+
+
+class ConfirmDelivery(BaseModel):
+    received_at: datetime | None = Field(default=None, description="Defaults to now")
+
+
+class OrderView(OrderSummary):
+    lines: list[Line]
+
+
+@router.post("", status_code=201)
+def place_order(context: Sales, body: PlaceOrder, app: App) -> OrderView:
+    lines = tuple(value_object(OrderLine, line) for line in body.lines)
+    return OrderView.model_validate(app.place_order(context, body.customer_id, lines))
+
+
+@router.post("/{order_id}/ship")
+def ship_order(
+    context: Annotated[CommandContext, Depends(acting_as(Role.WAREHOUSE_KEEPER))],
+    order_id: UUID,
+    app: App,
+) -> OrderView:
+    return OrderView.model_validate(app.ship_order(context, order_id))
+
+
+@router.post("/{order_id}/confirm-delivery")
+def confirm_delivery(context: Sales, order_id: UUID, body: ConfirmDelivery, app: App) -> OrderView:
+    received_at = body.received_at or clock.now()
+    return OrderView.model_validate(app.confirm_delivery(context, order_id, received_at))
+
+
+@router.get("")
+def list_orders(
+    _: Reader,
+    paging: Paging,
+    app: App,
+    customer_id: UUID | None = None,
+    status: OrderStatus | None = None,
+) -> Page[OrderSummary]:
+    """Orders, oldest first."""
+    return app.read_models.page(ORDERS, paging, customer_id=customer_id, status=status)
+
+
+@router.get("/{order_id}")
+def get_order(_: Reader, order_id: UUID, app: App) -> OrderView:
+    return OrderView.model_validate(app.order(order_id))

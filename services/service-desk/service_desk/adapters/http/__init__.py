@@ -1,0 +1,1 @@
+"""The service-desk service's HTTP API, one module per area."""
