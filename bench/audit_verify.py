@@ -5,7 +5,7 @@ in memory (no database read, no checks). The store is built through the customer
 customers registered (one event each), rectifications ordered and closed (two chained events),
 and, under the authority matrix the general manager signed, some customers approved by the sales
 manager's signed grant with the customer's signature captured under the salesperson's seal. The
-signatures are checked by `audit verify`'s own check (chassis.audit.signatures), so the figure
+signatures are checked by `audit verify`'s own check (kernel.audit.signatures), so the figure
 includes rebuilding the signed fields and the Ed25519 verification. The share of signed events is
 printed; `--approved` changes it.
 
@@ -26,49 +26,56 @@ from hashlib import sha256
 from pathlib import Path
 from uuid import UUID
 
-from chassis.approvals.domain import (
-    Capacity,
-    Method,
-    approval_signing_fields,
-    signature_signing_fields,
-)
-from chassis.approvals.policy import policy_signing_fields
-from chassis.audit.signatures import SignatureChecker
-from chassis.audit.verify import open_store, verify
-from chassis.domain import CommandContext
-from chassis.settings import Settings
-from chassis.signing import KeyRing, init_dev_keys, load_private_key, sign
-from customers.application.service import CustomersApplication
+from customers.application import CustomersApplication
+from kernel.approvals.commands import Decision
+from kernel.approvals.domain import Capacity, Method, SignatureCapture, seal_fields
+from kernel.approvals.policy import policy_signing_fields
+from kernel.audit.signatures import SignatureChecker
+from kernel.audit.verify import open_store, verify
+from kernel.roles import Role
+from kernel.settings import KernelSettings
+from kernel.signing import KeyRing, init_dev_keys, load_private_key, sign
+from runtime.unit_of_work import CommandContext
 
 CLERK = CommandContext(actor="salesperson")
-SUPERVISOR = CommandContext(actor="sales-manager")
-GM = CommandContext(actor="gm")
-SIGNED_AT = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+SUPERVISOR = CommandContext(actor="sales-manager", roles=frozenset({Role.SALES_MANAGER}))
+GM = CommandContext(actor="gm", roles=frozenset({Role.LEADERSHIP_GM}))
+CUSTOMER_SIGNS = SignatureCapture(
+    signer_id=None,
+    signer_name="Zhao Lan",
+    capacity=Capacity.CUSTOMER,
+    signer_org="ACME",
+    method=Method.E_SIGN,
+    image_hash=None,
+    place="Shanghai",
+    signed_at=datetime(2025, 1, 6, 9, 0, tzinfo=UTC),
+)
 
 
-def build_store(settings: Settings, customers: int, rectifications: int, approved: int) -> None:
+def build_store(
+    settings: KernelSettings, customers: int, rectifications: int, approved: int
+) -> None:
     init_dev_keys(settings.keys_path, ["gm", "salesperson", "sales-manager"])
     with closing(CustomersApplication(settings)) as app, ThreadPoolExecutor(32) as pool:
         approve_policy(app, settings.keys_path)
-        ids = list(pool.map(lambda i: app.register_customer(CLERK, f"C{i}", "s"), range(customers)))
+        ids = list(
+            pool.map(lambda i: app.register_customer(CLERK, f"C{i}", "s").id, range(customers))
+        )
         ordered = list(
             pool.map(
                 lambda i: app.order_rectification(SUPERVISOR, f"finding {i}", "salesperson", 3),
                 range(rectifications),
             )
         )
-        list(
-            pool.map(lambda r: app.close_rectification(CLERK, r.id, "fixed", frozenset()), ordered)
-        )
+        list(pool.map(lambda r: app.close_rectification(CLERK, r.id, "fixed"), ordered))
         signer = Signer(app, settings.keys_path)
         list(pool.map(signer.approve_and_sign, ids[:approved]))
 
 
 def approve_policy(app: CustomersApplication, keys: Path) -> None:
-    matrix = app.approvals.configured
+    matrix = app.configured_matrix
     fields = policy_signing_fields(matrix.policy_key, matrix.version, matrix.digest)
-    signature = sign(load_private_key(keys, "gm"), fields)
-    app.approvals.approve_policy(GM, frozenset({"leadership_gm"}), matrix.version, signature)
+    app.approve_policy(GM, matrix.version, sign(load_private_key(keys, "gm"), fields))
 
 
 class Signer:
@@ -84,50 +91,15 @@ class Signer:
         customer = self._app.submit_for_approval(CLERK, customer_id, Decimal(0), "CNY")
         approval = customer.approval
         assert approval is not None
-        step = approval.steps[0].name
-        fields = approval_signing_fields(
-            "customer",
-            customer_id,
-            approval.approval_id,
-            "grant",
-            step,
-            customer.version_hash,
-            approval.policy_version,
-            "sales-manager",
+        step = approval.steps[0].step.name
+        fields = customer.decision_to_sign("grant", step, "sales-manager").fields()
+        decision = Decision("grant", step, customer.version_hash, sign(self._manager, fields))
+        self._app.decide(SUPERVISOR, customer_id, decision)
+        fields = seal_fields(
+            "customer", customer_id, customer.version_hash, CUSTOMER_SIGNS, "salesperson"
         )
-        self._app.approvals.decide(
-            SUPERVISOR,
-            frozenset({"sales_manager"}),
-            customer_id,
-            "grant",
-            step,
-            customer.version_hash,
-            sign(self._manager, fields),
-        )
-        fields = signature_signing_fields(
-            "customer",
-            customer_id,
-            customer.version_hash,
-            "Zhao Lan",
-            Capacity.CUSTOMER.value,
-            Method.E_SIGN.value,
-            None,
-            "Shanghai",
-            SIGNED_AT,
-            "salesperson",
-        )
-        self._app.approvals.capture_signature(
-            CLERK,
-            customer_id,
-            None,
-            "Zhao Lan",
-            Capacity.CUSTOMER,
-            "ACME",
-            Method.E_SIGN,
-            None,
-            "Shanghai",
-            SIGNED_AT,
-            sign(self._salesperson, fields),
+        self._app.capture_signature(
+            CLERK, customer_id, CUSTOMER_SIGNS, sign(self._salesperson, fields)
         )
 
 
@@ -151,7 +123,7 @@ def main(argv: list[str] | None = None) -> float:
     args = parser.parse_args(argv)
     approved = args.customers // 4 if args.approved is None else args.approved
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
+        settings = KernelSettings(data_dir=Path(tmp))
         build_store(settings, args.customers, args.rectifications, approved)
         key_ring = KeyRing.load(settings.keys_path)
         store = open_store(settings, "customers")

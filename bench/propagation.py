@@ -26,16 +26,16 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from chassis.domain import CommandContext
-from chassis.relay import OutboxRelay, RelayLock
-from chassis.runtime import new_producer
-from chassis.settings import Settings
 from contracts import events_topic
 from countersign.stack import FileSink, Stack, StackConfig
-from customers.adapters.outbound import to_contract
-from customers.application.service import CustomersApplication
+from customers.adapters.outbound import OUTBOUND
+from customers.application import CustomersApplication
+from kernel.settings import KernelSettings
+from runtime.relay import OutboxRelay, RelayLock
+from runtime.service import new_producer
+from runtime.unit_of_work import CommandContext
 
-FETCH_MAX_WAIT_MS = Settings().consumer_fetch_max_wait_ms
+FETCH_MAX_WAIT_MS = KernelSettings().consumer_fetch_max_wait_ms
 
 
 async def paced(rate: float, seconds: float, send: Callable[[int], Awaitable[None]]) -> None:
@@ -111,9 +111,9 @@ def event_times(database: Path, topic_suffix: str) -> dict[str, datetime]:
 
 
 async def service_latencies(stack: Stack, rate: float, seconds: float) -> list[float]:
-    """customers' side runs here (its application, relay and producer: the chassis as a service
+    """customers' side runs here (its application, relay and producer: the runtime as a service
     runs them), so commits are paced exactly; orders runs as its own service process."""
-    settings = Settings(data_dir=stack.config.data_dir, kafka_bootstrap=stack.bootstrap)
+    settings = KernelSettings(data_dir=stack.config.data_dir, kafka_bootstrap=stack.bootstrap)
     app = CustomersApplication(settings)
     producer = new_producer(settings)
     await producer.start()
@@ -121,7 +121,7 @@ async def service_latencies(stack: Stack, rate: float, seconds: float) -> list[f
         app,
         producer,
         events_topic("customers"),
-        to_contract,
+        OUTBOUND,
         RelayLock("customers", settings.data_dir, ""),
     )
     relaying = asyncio.create_task(relay.run())
@@ -154,7 +154,7 @@ async def service_latencies(stack: Stack, rate: float, seconds: float) -> list[f
     return [
         (reactions[customer] - committed).total_seconds() * 1000
         for customer, committed in commits.items()
-        if customer in reactions and customer != warm_up.hex
+        if customer in reactions and customer != warm_up.id.hex
     ]
 
 

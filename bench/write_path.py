@@ -2,7 +2,7 @@
 
 Baseline, measured in the same run on the same disk: raw SQLite inserts of the same stored rows,
 one transaction per row, WAL, synchronous=NORMAL. The service's store runs at that durability too
-(chassis.persistence.sqlite). Commands arrive from concurrent callers, as HTTP requests do, so the
+(runtime.store.sqlite). Commands arrive from concurrent callers, as HTTP requests do, so the
 store's group commit can share transactions between them.
 
     python -m bench.write_path [--commands N] [--callers C]
@@ -17,9 +17,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from chassis.domain import CommandContext
-from chassis.settings import Settings
-from customers.application.service import CustomersApplication
+from customers.application import CustomersApplication
+from kernel.settings import KernelSettings
+from runtime.unit_of_work import CommandContext
 
 CLERK = CommandContext(actor="salesperson")
 
@@ -45,7 +45,7 @@ def raw_sqlite_rate(rows: list[tuple[str, int, str, bytes]], path: Path) -> floa
 def application_rate(
     commands: int, callers: int, data_dir: Path
 ) -> tuple[float, CustomersApplication]:
-    app = CustomersApplication(Settings(data_dir=data_dir))
+    app = CustomersApplication(KernelSettings(data_dir=data_dir))
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=callers) as pool:
         list(

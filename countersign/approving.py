@@ -9,20 +9,21 @@ from typing import Any
 
 import httpx
 
-from chassis.signing import load_private_key, sign
+from kernel.roles import Role
+from kernel.signing import load_private_key, sign
 
 # Which development user acts for each role when the demo or a test walks an approval chain.
 DEV_USER_FOR_ROLE: Mapping[str, str] = {
-    "sales_manager": "sales-manager",
-    "branch_manager": "branch-manager",
-    "finance": "finance",
-    "accountant": "accountant",
-    "leadership_gm": "gm",
-    "leadership_dgm": "dgm",
-    "warehouse_keeper": "warehouse",
-    "service_supervisor": "service-supervisor",
-    "unit_leader": "unit-leader",
-    "service_department": "service-department",
+    Role.SALES_MANAGER: "sales-manager",
+    Role.BRANCH_MANAGER: "branch-manager",
+    Role.FINANCE: "finance",
+    Role.ACCOUNTANT: "accountant",
+    Role.LEADERSHIP_GM: "gm",
+    Role.LEADERSHIP_DGM: "dgm",
+    Role.WAREHOUSE_KEEPER: "warehouse",
+    Role.SERVICE_SUPERVISOR: "service-supervisor",
+    Role.UNIT_LEADER: "unit-leader",
+    Role.SERVICE_DEPARTMENT: "service-department",
 }
 
 

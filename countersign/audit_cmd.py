@@ -17,37 +17,32 @@ from uuid import UUID
 import orjson
 import psycopg
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
-from chassis.audit.chain import ChainError
-from chassis.audit.signatures import SignatureChecker
-from chassis.audit.trail import DocumentNotFound, Trail, TrailEntry, document_trail
-from chassis.audit.verify import StoredEvents, StoreError, StoreReport, open_store, verify
-from chassis.settings import Settings
-from chassis.signing import PUBLIC_KEYS_FILE, KeyRing
 from contracts.topics import SERVICES
+from countersign.console import (
+    DatabaseUrl,
+    DataDir,
+    console,
+    errors,
+    fail,
+    progress_bar,
+    store_settings,
+)
+from kernel.audit.signatures import SignatureChecker
+from kernel.audit.trail import DocumentNotFound, Trail, TrailEntry, document_trail
+from kernel.audit.verify import StoredEvents, StoreError, StoreReport, open_store, verify
+from kernel.settings import KernelSettings
+from kernel.signing import PUBLIC_KEYS_FILE, KeyRing
+from runtime.store.chain import ChainError
 
 audit_app = typer.Typer(
     help="The audit trail: verify the event stores' hash chains and employee signatures, "
     "trace a document across the services.",
     no_args_is_help=True,
 )
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option(help="Folder of the SQLite stores. Default: COUNTERSIGN_DATA_DIR, else data."),
-]
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        help="PostgreSQL URL, empty for SQLite. Default: COUNTERSIGN_DATABASE_URL, else empty."
-    ),
-]
 # Errors reading a store: the store's own, and a state without a chain header (the trail).
 READ_ERRORS = (StoreError, ChainError, sqlite3.Error, psycopg.Error)
 
@@ -57,20 +52,6 @@ def audit() -> None:
     """The audit trail: verify the event stores, trace a document across the services."""
     # Without a callback, typer would make a lone command the group itself (`audit` instead of
     # `audit verify`).
-
-
-def _settings(data_dir: Path | None, database_url: str | None) -> Settings:
-    settings = Settings()
-    if data_dir is not None:
-        settings.data_dir = data_dir
-    if database_url is not None:
-        settings.database_url = database_url
-    return settings
-
-
-def _fail(message: str) -> typer.Exit:
-    errors.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
-    return typer.Exit(code=1)
 
 
 @dataclass(frozen=True)
@@ -97,7 +78,7 @@ def verify_command(
     The four stores, on SQLite or PostgreSQL. Signatures: approvals and rejections, captured
     signatures' seals, voids, and the general manager's approvals of the authority matrix.
     """
-    settings = _settings(data_dir, database_url)
+    settings = store_settings(data_dir, database_url)
     keys = keys_dir or settings.keys_path
     if not (keys / PUBLIC_KEYS_FILE).exists():
         errors.print(
@@ -108,21 +89,14 @@ def verify_command(
     try:
         key_ring = KeyRing.load(keys)
     except (ValueError, KeyError) as exc:  # malformed TOML, no [public_keys], a bad key
-        raise _fail(f"cannot read the public keys in {keys}: {exc!r}") from None
+        raise fail(f"cannot read the public keys in {keys}: {exc!r}") from None
     reports: dict[str, Verified | None] = {}
-    with Progress(
-        TextColumn("{task.description:<13}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("events"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with progress_bar("{task.description:<13}") as progress:
         for service in SERVICES:
             try:
                 reports[service] = _verify_store(settings, service, key_ring, progress)
             except READ_ERRORS as exc:
-                raise _fail(f"cannot read the {service} store: {exc}") from None
+                raise fail(f"cannot read the {service} store: {exc}") from None
     console.print(_summary(reports))
     failures = [
         r.report.failure for r in reports.values() if r is not None and r.report.failure is not None
@@ -134,7 +108,7 @@ def verify_command(
 
 
 def _verify_store(
-    settings: Settings, service: str, key_ring: KeyRing, progress: Progress
+    settings: KernelSettings, service: str, key_ring: KeyRing, progress: Progress
 ) -> Verified | None:
     store = open_store(settings, service)
     if store is None:
@@ -183,14 +157,14 @@ def trail_command(
     version hash they saw; who signed it in what capacity; invalidations and voids. Then the
     events other services recorded under the same correlation ids. Exit 1 if not found.
     """
-    settings = _settings(data_dir, database_url)
+    settings = store_settings(data_dir, database_url)
     try:
         with _open_stores(settings) as stores:
             trail = document_trail(stores, document_type, document_id)
     except DocumentNotFound as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except READ_ERRORS as exc:
-        raise _fail(f"cannot read the stores: {exc}") from None
+        raise fail(f"cannot read the stores: {exc}") from None
     if as_json:
         sys.stdout.write(orjson.dumps(trail.as_json(), option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
@@ -199,7 +173,7 @@ def trail_command(
 
 
 @contextlib.contextmanager
-def _open_stores(settings: Settings) -> Iterator[dict[str, StoredEvents]]:
+def _open_stores(settings: KernelSettings) -> Iterator[dict[str, StoredEvents]]:
     with contextlib.ExitStack() as opened:
         stores = {}
         for service in SERVICES:
@@ -237,9 +211,9 @@ _FIRST = (
     "policy_version",
     "subject_version_hash",
     "document_version_hash",
-    "signer_name",
-    "signer_capacity",
-    "method",
+    "capture.signer_name",
+    "capture.capacity",
+    "capture.method",
     "reason",
 )
 _TABLE_OMITS = frozenset({"document_type", "step_order", "approval_id", "signature_id"})
@@ -247,7 +221,7 @@ _TABLE_OMITS = frozenset({"document_type", "step_order", "approval_id", "signatu
 
 def _cells(entry: TrailEntry) -> tuple[Text, ...]:
     at = entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-    fields = entry.details
+    fields = _flat(entry.details)
     names = [n for n in _FIRST if n in fields] + [n for n in fields if n not in _FIRST]
     details = ", ".join(
         f"{name}={_text(fields[name])}"
@@ -258,6 +232,18 @@ def _cells(entry: TrailEntry) -> tuple[Text, ...]:
     return tuple(
         Text(cell) for cell in (entry.service, at, entry.actor or "-", entry.event, details)
     )
+
+
+def _flat(details: dict[str, Any]) -> dict[str, Any]:
+    """A value object's fields (a signature capture) as ``capture.signer_name`` and so on; an
+    approval step and the like, which have a name, keep it."""
+    flat: dict[str, Any] = {}
+    for name, value in details.items():
+        if isinstance(value, dict) and "name" not in value:
+            flat.update({f"{name}.{inner}": v for inner, v in value.items()})
+        else:
+            flat[name] = value
+    return flat
 
 
 def _text(value: Any) -> str:

@@ -10,17 +10,17 @@ from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
-from chassis.settings import DEFAULT_HTTP_PORTS, Settings
 from contracts.topics import SERVICES
 from countersign.audit_cmd import audit_app
+from countersign.console import console, fail
 from countersign.contracts_cmd import contracts_app
 from countersign.demo import DemoError, run_demo
 from countersign.keys_cmd import keys_app
+from countersign.projections_cmd import projections_app
 from countersign.stack import ConsoleSink, Stack, StackConfig, StackError, create_topics
+from runtime.settings import DEFAULT_HTTP_PORTS, Settings
 
 app = typer.Typer(
     help="Countersign: event-sourced sales, delivery, field service and billing.",
@@ -30,18 +30,12 @@ app = typer.Typer(
 app.add_typer(contracts_app, name="contracts", help="Public event contracts: AsyncAPI, snapshots.")
 app.add_typer(keys_app, name="keys", help="Development signing keys (Ed25519).")
 app.add_typer(audit_app, name="audit", help="The audit trail: verify the stores, trace a document.")
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+app.add_typer(projections_app, name="projections", help="Read models: rebuild from the events.")
 
 
 @app.callback()
 def main() -> None:
     """Countersign: event-sourced sales, delivery, field service and billing."""
-
-
-def fail(message: str) -> typer.Exit:
-    errors.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
-    return typer.Exit(code=1)
 
 
 @app.command()

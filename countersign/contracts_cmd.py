@@ -6,19 +6,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
-from contracts.asyncapi import ASYNCAPI_DIR, consumed_by, write_documents
+from contracts.asyncapi import ASYNCAPI_DIR, write_documents
 from contracts.compatibility import SNAPSHOT_DIR, write_snapshots
-from contracts.topics import SERVICES
+from countersign.console import console, errors
+from countersign.services import SPECS
 
 contracts_app = typer.Typer(
     help="The public event contracts: AsyncAPI documents and compatibility snapshots.",
     no_args_is_help=True,
 )
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
 
 
 @contracts_app.command()
@@ -26,7 +24,8 @@ def generate(
     directory: Annotated[Path, typer.Option(help="Where to write <service>.yaml.")] = ASYNCAPI_DIR,
 ) -> None:
     """Write every service's AsyncAPI document from the contracts and what it consumes."""
-    for path in write_documents({service: consumed_by(service) for service in SERVICES}, directory):
+    consumed = {name: spec.consumed() for name, spec in SPECS.items()}
+    for path in write_documents(consumed, directory):
         console.print(f"wrote {path}")
 
 

@@ -134,7 +134,10 @@ def _flow(client: _Client, report: Report, keys_dir: Path) -> dict[str, Any]:
 
     invoices = client.wait_for(
         "billing to raise the invoice",
-        lambda: client.ok("GET", "billing", f"/customers/{customer_id}/invoices", "finance"),
+        lambda: (
+            client.ok("GET", "billing", f"/invoices?customer_id={customer_id}", "finance")["items"]
+            or None
+        ),
     )
     report(
         f"billing    raised invoice {invoices[0]['invoice_id']} for {invoices[0]['amount']} "
@@ -147,12 +150,9 @@ def _flow(client: _Client, report: Report, keys_dir: Path) -> dict[str, Any]:
     vouchers = client.wait_for(
         "service-desk to open the service vouchers",
         lambda: (
-            [
-                v
-                for v in client.ok(
-                    "GET", "service-desk", f"/customers/{customer_id}/vouchers", "service-clerk"
-                )
-            ]
+            client.ok(
+                "GET", "service-desk", f"/vouchers?customer_id={customer_id}", "service-clerk"
+            )["items"]
             or None
         ),
     )

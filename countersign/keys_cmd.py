@@ -9,14 +9,14 @@ from typing import Annotated
 
 import typer
 
-from chassis.settings import Settings
-from chassis.signing import init_dev_keys, load_private_key, sign
+from kernel.settings import KernelSettings
+from kernel.signing import init_dev_keys, load_private_key, sign
 
 keys_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 
 def _keys_dir(keys_dir: Path | None) -> Path:
-    return keys_dir or Settings().keys_path
+    return keys_dir or KernelSettings().keys_path
 
 
 @keys_app.command("init")
@@ -24,7 +24,7 @@ def init(
     keys_dir: Annotated[Path | None, typer.Option(help="Default: <data dir>/keys")] = None,
 ) -> None:
     """Create an Ed25519 key pair for every development user that has none."""
-    settings = Settings()
+    settings = KernelSettings()
     users = [user["id"] for user in tomllib.loads(settings.users_file.read_text())["users"]]
     directory = _keys_dir(keys_dir)
     created = init_dev_keys(directory, users)

@@ -32,9 +32,9 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from rich.console import Console
 from rich.text import Text
 
-from chassis.settings import DEFAULT_HTTP_PORTS, Settings
-from chassis.signing import init_dev_keys
 from contracts.topics import SERVICES, dlq_topic, events_topic
+from kernel.signing import init_dev_keys
+from runtime.settings import DEFAULT_HTTP_PORTS, Settings
 
 BROKER = "broker"
 LOCK_FILE = "countersign.lock"
