@@ -1,15 +1,20 @@
-"""Shared fixtures: store settings for SQLite and, where a server answers, PostgreSQL."""
+"""Shared fixtures: store settings for SQLite and, where a server answers, PostgreSQL; the
+development users' keys; a clock tests can move."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
-from chassis.settings import Settings
+
+from kernel.settings import KernelSettings
+from kernel.signing import init_dev_keys
+from runtime import clock
 
 
 def _postgres_admin_url() -> str | None:
@@ -53,9 +58,25 @@ def module_postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=requires_postgres)])
-def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Settings for a service store: once on SQLite, once on PostgreSQL."""
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> KernelSettings:
+    """Settings for a service store: once on SQLite, once on PostgreSQL, with development keys
+    for ``USERS`` in ``<tmp_path>/keys``."""
+    init_dev_keys(tmp_path / "keys", USERS)
     if request.param == "sqlite":
-        return Settings(data_dir=tmp_path)
+        return KernelSettings(data_dir=tmp_path)
     url: str = request.getfixturevalue("postgres_url")
-    return Settings(data_dir=tmp_path, database_url=url)
+    return KernelSettings(data_dir=tmp_path, database_url=url)
+
+
+USERS = ["salesperson", "sales-manager", "sales-manager-2", "finance", "gm", "dgm"]
+"""The development users who sign in the store tests."""
+
+
+@pytest.fixture
+def moved_clock() -> Iterator[list[datetime]]:
+    """The one clock, reading ``moved_clock[0]`` (now, to begin with); the real clock comes
+    back after the test."""
+    current = [datetime.now(tz=UTC)]
+    clock.use(lambda: current[0])
+    yield current
+    clock.use(lambda: datetime.now(tz=UTC))

@@ -120,17 +120,24 @@ class Api:
 
         return await eventually(placed, what=f"orders to know customer {customer_id}")
 
+    async def every_item(self, service: str, path: str, token: str) -> list[dict[str, Any]]:
+        """Every item of a paged list, page after page."""
+        items: list[dict[str, Any]] = []
+        separator = "&" if "?" in path else "?"
+        while True:
+            page = await self.ok(
+                "GET", service, f"{path}{separator}limit=500&offset={len(items)}", token
+            )
+            items += page["items"]
+            if len(items) >= page["total"] or not page["items"]:
+                return items
+
     async def invoices(self, customer_id: str) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = await self.ok(
-            "GET", "billing", f"/customers/{customer_id}/invoices", "finance"
-        )
-        return result
+        return await self.every_item("billing", f"/invoices?customer_id={customer_id}", "finance")
 
     async def vouchers(self, customer_id: str) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = await self.ok(
-            "GET", "service-desk", f"/customers/{customer_id}/vouchers", "service-clerk"
-        )
-        return result
+        path = f"/vouchers?customer_id={customer_id}"
+        return await self.every_item("service-desk", path, "service-clerk")
 
     async def metric(self, service: str, name: str, **labels: str) -> float:
         """The value of one sample from a service's /metrics (0 when absent)."""

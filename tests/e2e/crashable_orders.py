@@ -13,10 +13,9 @@ import signal
 from pathlib import Path
 from uuid import UUID
 
-from chassis.relay import OutboxRelay
-from chassis.runtime import run_service
-
 from orders.bootstrap import SPEC
+from runtime.relay import OutboxRelay
+from runtime.service import run_service
 
 
 class CrashAfterAckRelay(OutboxRelay):

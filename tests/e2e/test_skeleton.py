@@ -10,10 +10,10 @@ from decimal import Decimal
 from uuid import uuid4
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from chassis.signing import load_private_key, sign
 
 from countersign.demo import run_demo
 from countersign.stack import Stack, StackError
+from kernel.signing import load_private_key, sign
 from tests.e2e.api import Api, eventually, money
 
 

@@ -6,153 +6,102 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
-from pathlib import Path
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
-from chassis import clock
-from chassis.approvals.deadlines import ApprovalDeadlines
-from chassis.approvals.domain import (
-    Capacity,
-    Method,
-    approval_signing_fields,
-    signature_signing_fields,
-    void_signing_fields,
-)
-from chassis.approvals.http import approval_view, audit_trail
-from chassis.approvals.policy import policy_signing_fields
-from chassis.approvals.service import Decision
-from chassis.domain import CommandContext, RuleViolation
-from chassis.settings import Settings
-from chassis.signing import init_dev_keys, load_private_key, sign
 
-from customers.application.service import CustomersApplication
+from customers.application import CustomersApplication
+from customers.domain.customer import Customer
+from kernel.approvals import escalate_overdue_steps
+from kernel.approvals.domain import Capacity, Method
+from kernel.approvals.http import ApprovalView
+from kernel.approvals.policy import policy_signing_fields
+from kernel.approvals.projections import overdue_documents
+from kernel.roles import Role
+from kernel.settings import KernelSettings
+from runtime.aggregate import RuleViolation
+from tests.signers import E_SIGNED, Signers, as_user
 
-USERS = ["salesperson", "sales-manager", "sales-manager-2", "finance", "gm", "dgm"]
-GM = frozenset({"leadership_gm"})
+SALESPERSON = as_user("salesperson", Role.SALESPERSON)
 
 
 @pytest.fixture
-def keys(tmp_path: Path) -> Path:
-    directory = tmp_path / "keys"
-    init_dev_keys(directory, USERS)
-    return directory
-
-
-@pytest.fixture
-def app(store_settings: Settings, keys: Path) -> Iterator[CustomersApplication]:
-    application = CustomersApplication(store_settings.model_copy(update={"keys_dir": keys}))
+def app(store_settings: KernelSettings) -> Iterator[CustomersApplication]:
+    application = CustomersApplication(store_settings)
     yield application
     application.close()
 
 
-def put_matrix_in_force(app: CustomersApplication, keys: Path) -> int:
-    configured = app.approvals.configured
-    fields = policy_signing_fields(configured.policy_key, configured.version, configured.digest)
-    app.approvals.approve_policy(
-        CommandContext("gm"), GM, configured.version, sign(load_private_key(keys, "gm"), fields)
-    )
-    return configured.version
+@pytest.fixture
+def signers(store_settings: KernelSettings) -> Signers:
+    return Signers(store_settings.keys_path)
 
 
-def decide(
-    app: CustomersApplication,
-    keys: Path,
-    user: str,
-    roles: set[str],
-    customer_id: UUID,
-    signer: str | None = None,
-    decision: Decision = "grant",
-    note: str = "",
-) -> None:
-    view = approval_view(app.approvals.document(customer_id), user)
-    assert view.next_step is not None and view.approval_id is not None
-    fields = approval_signing_fields(
-        "customer",
-        customer_id,
-        view.approval_id,
-        decision,
-        view.next_step,
-        view.version_hash,
-        view.policy_version or 0,
-        user,
-    )
-    signature = sign(load_private_key(keys, signer or user), fields)
-    app.approvals.decide(
-        CommandContext(user),
-        frozenset(roles),
-        customer_id,
-        decision,
-        view.next_step,
-        view.version_hash,
-        signature,
-        note,
-    )
+def submitted(app: CustomersApplication, credit_limit: str = "5000") -> Customer:
+    customer = app.register_customer(SALESPERSON, "ACME", "salesperson")
+    return app.submit_for_approval(SALESPERSON, customer.id, Decimal(credit_limit), "CNY")
 
 
-def test_xc07_no_approval_before_the_gm_signed_the_matrix(
-    app: CustomersApplication, keys: Path
-) -> None:
-    customer_id = app.register_customer(CommandContext("salesperson"), "ACME", "salesperson")
+def events_of(app: CustomersApplication, customer: Customer) -> list[str]:
+    return [e.event.rsplit(".", 1)[-1] for e in app.audit_trail(customer.id)]
+
+
+def test_xc07_no_approval_before_the_gm_signed_the_matrix(app: CustomersApplication) -> None:
+    customer = app.register_customer(SALESPERSON, "ACME", "salesperson")
     with pytest.raises(RuleViolation) as refused:
-        app.submit_for_approval(CommandContext("salesperson"), customer_id, Decimal(0), "CNY")
+        app.submit_for_approval(SALESPERSON, customer.id, Decimal(0), "CNY")
     assert refused.value.rule == "XC-07"
-    assert app.customer(customer_id).version == 1  # nothing half-written
+    assert app.customer(customer.id).version == 1  # nothing half-written
 
 
 def test_xc07_policy_change_without_the_gms_signed_approval_refused(
-    app: CustomersApplication, keys: Path
+    app: CustomersApplication, signers: Signers
 ) -> None:
-    configured = app.approvals.configured
+    configured = app.configured_matrix
     fields = policy_signing_fields(configured.policy_key, configured.version, configured.digest)
-    good = sign(load_private_key(keys, "gm"), fields)
     with pytest.raises(RuleViolation) as not_gm:
-        app.approvals.approve_policy(
-            CommandContext("dgm"),
-            frozenset({"leadership_dgm"}),
-            configured.version,
-            sign(load_private_key(keys, "dgm"), fields),
+        app.approve_policy(
+            as_user("dgm", Role.LEADERSHIP_DGM), configured.version, signers.sign("dgm", fields)
         )
     assert not_gm.value.rule == "XC-07"
-    forged = sign(load_private_key(keys, "dgm"), fields)  # someone else's key, in the GM's name
+    gm = as_user("gm", Role.LEADERSHIP_GM)
+    forged = signers.sign("dgm", fields)  # someone else's key, in the GM's name
     with pytest.raises(RuleViolation) as bad_signature:
-        app.approvals.approve_policy(CommandContext("gm"), GM, configured.version, forged)
+        app.approve_policy(gm, configured.version, forged)
     assert bad_signature.value.rule == "XC-07"
     with pytest.raises(RuleViolation):
-        app.approvals.matrix_in_force()
+        app.matrix_in_force()
 
-    app.approvals.approve_policy(CommandContext("gm"), GM, configured.version, good)
-    assert app.approvals.matrix_in_force().version == configured.version
+    app.approve_policy(gm, configured.version, signers.sign("gm", fields))
+    assert app.matrix_in_force().version == configured.version
 
 
-def test_customer_approval_chain_with_signatures_and_audit_trail(
-    app: CustomersApplication, keys: Path
+def test_xc02_xc07_customer_approval_chain_with_signatures_and_audit_trail(
+    app: CustomersApplication, signers: Signers
 ) -> None:
-    version = put_matrix_in_force(app, keys)
-    customer_id = app.register_customer(CommandContext("salesperson"), "ACME", "salesperson")
-    app.submit_for_approval(CommandContext("salesperson"), customer_id, Decimal(5000), "CNY")
+    version = signers.put_matrix_in_force(app)
+    customer = submitted(app)
 
     # XC-02: a signature made with another employee's key is a forgery and is refused.
     with pytest.raises(RuleViolation) as forged:
-        decide(app, keys, "sales-manager", {"sales_manager"}, customer_id, signer="sales-manager-2")
+        signers.decide(
+            app, customer.id, "sales-manager", Role.SALES_MANAGER, signer="sales-manager-2"
+        )
     assert forged.value.rule == "XC-02"
 
-    decide(app, keys, "sales-manager", {"sales_manager"}, customer_id)
-    assert app.customer(customer_id).status == "pending_approval"  # finance still to give opinion
-    decide(app, keys, "finance", {"finance"}, customer_id)
-    customer = app.customer(customer_id)
-    assert customer.status == "active"
-    assert customer.credit_limit == Decimal(5000)
+    signers.decide(app, customer.id, "sales-manager", Role.SALES_MANAGER)
+    assert app.customer(customer.id).status == "pending_approval"  # finance still to give opinion
+    signers.decide(app, customer.id, "finance", Role.FINANCE)
+    approved = app.customer(customer.id)
+    assert approved.status == "active"
+    assert approved.credit_limit == Decimal(5000)
 
-    trail = audit_trail(app, customer_id)
-    steps = [
-        (e.event, e.actor, e.details.get("step"), e.details.get("approver_role")) for e in trail
-    ]
-    assert [s[0].rsplit(".", 1)[-1] for s in steps] == [
+    trail = app.audit_trail(customer.id)
+    assert events_of(app, customer) == [
         "Registered",
         "SubmittedForApproval",
         "ApprovalRequested",
@@ -160,146 +109,104 @@ def test_customer_approval_chain_with_signatures_and_audit_trail(
         "ApprovalGranted",
         "Approved",
     ]
-    assert steps[3][1:] == ("sales-manager", "sales_manager", "sales_manager")
-    assert steps[4][1:] == ("finance", "finance", "finance")
+    steps = [(e.actor, e.details.get("step"), e.details.get("approver_role")) for e in trail]
+    assert steps[3] == ("sales-manager", "sales_manager", "sales_manager")
+    assert steps[4] == ("finance", "finance", "finance")
     granted = [e for e in trail if e.event.endswith("ApprovalGranted")]
     assert {e.details["policy_version"] for e in granted} == {version}
-    assert {e.details["subject_version_hash"] for e in granted} == {customer.version_hash}
+    assert {e.details["subject_version_hash"] for e in granted} == {approved.version_hash}
 
 
-def test_a_changed_credit_limit_invalidates_the_approval(
-    app: CustomersApplication, keys: Path
+def test_xc01_a_changed_credit_limit_invalidates_the_approval(
+    app: CustomersApplication, signers: Signers
 ) -> None:
-    put_matrix_in_force(app, keys)
-    customer_id = app.register_customer(CommandContext("salesperson"), "ACME", "salesperson")
-    app.submit_for_approval(CommandContext("salesperson"), customer_id, Decimal(5000), "CNY")
-    decide(app, keys, "sales-manager", {"sales_manager"}, customer_id)
-    app.submit_for_approval(CommandContext("salesperson"), customer_id, Decimal(9000), "CNY")
-    events = [e.event.rsplit(".", 1)[-1] for e in audit_trail(app, customer_id)]
-    assert events[-3:] == ["SubmittedForApproval", "ApprovalInvalidated", "ApprovalRequested"]
-    view = approval_view(app.approvals.document(customer_id), "sales-manager")
+    signers.put_matrix_in_force(app)
+    customer = submitted(app)
+    signers.decide(app, customer.id, "sales-manager", Role.SALES_MANAGER)
+    app.submit_for_approval(SALESPERSON, customer.id, Decimal(9000), "CNY")
+    assert events_of(app, customer)[-3:] == [
+        "SubmittedForApproval",
+        "ApprovalInvalidated",
+        "ApprovalRequested",
+    ]
+    view = ApprovalView.of(app.document(customer.id), "sales-manager")
     assert view.next_step == "sales_manager"  # re-approval starts from the first step
 
 
-def test_a_signed_rejection_with_its_reason_ends_the_request(
-    app: CustomersApplication, keys: Path
+def test_xc01_a_signed_rejection_with_its_reason_ends_the_request(
+    app: CustomersApplication, signers: Signers
 ) -> None:
-    put_matrix_in_force(app, keys)
-    customer_id = app.register_customer(CommandContext("salesperson"), "ACME", "salesperson")
-    app.submit_for_approval(CommandContext("salesperson"), customer_id, Decimal(0), "CNY")
-    decide(
-        app,
-        keys,
-        "sales-manager",
-        {"sales_manager"},
-        customer_id,
-        decision="reject",
-        note="no credit rating form attached",
-    )
-    view = approval_view(app.approvals.document(customer_id), "sales-manager")
+    signers.put_matrix_in_force(app)
+    customer = submitted(app, "0")
+    reason = "no credit rating form attached"
+    signers.decide(app, customer.id, "sales-manager", Role.SALES_MANAGER, "reject", reason)
+    view = ApprovalView.of(app.document(customer.id), "sales-manager")
     assert view.status == "rejected"
     assert view.steps[0].decided_by == "sales-manager"
-    rejected = [e for e in audit_trail(app, customer_id) if e.event.endswith("ApprovalRejected")]
-    assert rejected[0].details["reason"] == "no credit rating form attached"
-    assert app.customer(customer_id).status == "pending_approval"
+    trail = app.audit_trail(customer.id)
+    rejected = [e for e in trail if e.event.endswith("ApprovalRejected")]
+    assert rejected[0].details["reason"] == reason
+    assert app.customer(customer.id).status == "pending_approval"
 
 
-@pytest.fixture
-def moved_clock() -> Iterator[list[datetime]]:
-    """The one clock, set by the test: a Monday morning in the company's time zone."""
-    now = [datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))]
-    clock.use(lambda: now[0])
-    yield now
-    clock.use(lambda: datetime.now(tz=UTC))
-
-
-def test_an_overdue_step_is_recorded_once_and_escalates_to_the_next_role(
-    app: CustomersApplication, keys: Path, moved_clock: list[datetime]
+def test_xc01_an_overdue_step_is_recorded_once_and_escalates_to_the_next_role(
+    app: CustomersApplication, signers: Signers, moved_clock: list[datetime]
 ) -> None:
-    put_matrix_in_force(app, keys)
-    customer_id = app.register_customer(CommandContext("salesperson"), "ACME", "salesperson")
-    app.submit_for_approval(CommandContext("salesperson"), customer_id, Decimal(5000), "CNY")
-    deadlines = ApprovalDeadlines(app)
-    rule = app.approvals.configured.rule("customer_approval")
+    moved_clock[0] = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday
+    signers.put_matrix_in_force(app)
+    customer = submitted(app)
+    rule = app.configured_matrix.rule("customer_approval")
     assert rule.due_working_hours == 16  # two working days of the calendar
 
-    moved_clock[0] += timedelta(days=1)  # Tuesday 09:00: 8 working hours on, not yet due
-    assert deadlines.overdue(moved_clock[0]) == []
-    moved_clock[0] += timedelta(days=1, hours=1)  # Wednesday 10:00: past Tuesday 17:30
-    assert deadlines.overdue(moved_clock[0]) == [customer_id]
+    def overdue(at: datetime) -> list[UUID]:
+        app.catch_up_projections()
+        with app.read_models.read() as db:
+            return overdue_documents(db, at)
 
-    assert app.approvals.escalate_overdue(customer_id)
-    assert not app.approvals.escalate_overdue(customer_id)  # recorded once
-    assert deadlines.overdue(moved_clock[0]) == []
-    overdue = [e for e in audit_trail(app, customer_id) if e.event.endswith("ApprovalOverdue")]
-    assert overdue[0].details["step"] == "sales_manager"
-    assert overdue[0].details["escalated_to"] == ["leadership_gm"]
+    moved_clock[0] += timedelta(days=1)  # Tuesday 09:00: 8 working hours on, not yet due
+    assert overdue(moved_clock[0]) == []
+    moved_clock[0] += timedelta(days=1, hours=1)  # Wednesday 10:00: past Tuesday 17:30
+    assert overdue(moved_clock[0]) == [customer.id]
+
+    escalate_overdue_steps(app)  # the timer's tick
+    assert not app.escalate_overdue(as_user("customers:timer"), customer.id)  # recorded once
+    assert overdue(moved_clock[0]) == []
+    trail = app.audit_trail(customer.id)
+    late = [e for e in trail if e.event.endswith("ApprovalOverdue")]
+    assert len(late) == 1
+    assert late[0].details["step"] == "sales_manager"
+    assert late[0].details["escalated_to"] == ["leadership_gm"]
+    assert late[0].actor == "customers:timer"
 
     # The general manager may now decide the step the sales manager left waiting.
-    decide(app, keys, "gm", {"leadership_gm"}, customer_id)
-    view = approval_view(app.approvals.document(customer_id), "finance")
+    signers.decide(app, customer.id, "gm", Role.LEADERSHIP_GM)
+    view = ApprovalView.of(app.document(customer.id), "finance")
     assert view.steps[0].decided_by == "gm"
-    assert view.steps[0].role == "leadership_gm"
-    assert view.next_step == "finance"
-    assert deadlines.overdue(moved_clock[0] + timedelta(days=7)) == [customer_id]
+    # The next step has its own deadline, counted from the grant.
+    assert overdue(moved_clock[0]) == []
+    assert overdue(moved_clock[0] + timedelta(days=7)) == [customer.id]
 
 
-def test_signatures_are_sealed_by_the_capturing_employee_and_voided_only_with_approval(
-    app: CustomersApplication, keys: Path
+def test_xc02_signatures_are_sealed_by_the_capturing_employee_and_voided_only_with_approval(
+    app: CustomersApplication, signers: Signers
 ) -> None:
-    put_matrix_in_force(app, keys)
-    customer_id = app.register_customer(CommandContext("salesperson"), "ACME", "salesperson")
-    document = app.approvals.document(customer_id)
-    image = b"stroke data of the customer's signature"
-    signed_at = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-    fields = signature_signing_fields(
-        "customer",
-        customer_id,
-        document.version_hash,
-        "Wang Wei",
-        "customer",
-        "handwritten",
-        hashlib.sha256(image).hexdigest(),
-        "Harbin",
-        signed_at,
-        "salesperson",
-    )
-    capture = partial(
-        app.approvals.capture_signature,
-        CommandContext("salesperson"),
-        customer_id,
-        None,
-        "Wang Wei",
-        Capacity.CUSTOMER,
-        "ACME",
-        Method.HANDWRITTEN,
-        image,
-        "Harbin",
-        signed_at,
+    signers.put_matrix_in_force(app)
+    customer = app.register_customer(SALESPERSON, "ACME", "salesperson")
+    image_hash = hashlib.sha256(b"stroke data of the customer's signature").hexdigest()
+    handwritten = replace(
+        E_SIGNED, capacity=Capacity.CUSTOMER, method=Method.HANDWRITTEN, image_hash=image_hash
     )
     # XC-02: a seal made with someone else's key (or over other bytes) is refused.
     with pytest.raises(RuleViolation) as forged:
-        capture(sign(load_private_key(keys, "sales-manager"), fields))
+        signers.seal(app, customer.id, "salesperson", handwritten, sealer="sales-manager")
     assert forged.value.rule == "XC-02"
-    signature_id = capture(sign(load_private_key(keys, "salesperson"), fields))
+    signature_id = signers.seal(app, customer.id, "salesperson", handwritten)
 
-    void = void_signing_fields(
-        customer_id, signature_id, "signed on the wrong form", "sales-manager"
-    )
-    app.approvals.void_signature(
-        CommandContext("sales-manager"),
-        frozenset({"sales_manager"}),
-        customer_id,
-        signature_id,
-        "signed on the wrong form",
-        "salesperson",
-        sign(load_private_key(keys, "sales-manager"), void),
-    )
-    events = [e.event.rsplit(".", 1)[-1] for e in audit_trail(app, customer_id)]
-    assert events[-2:] == ["SignatureCaptured", "SignatureVoided"]
+    signers.void(app, customer.id, signature_id, "signed on the wrong form")
+    assert events_of(app, customer)[-2:] == ["SignatureCaptured", "SignatureVoided"]
     captured = next(
-        e for e in audit_trail(app, customer_id) if e.event.endswith("SignatureCaptured")
+        e for e in app.audit_trail(customer.id) if e.event.endswith("SignatureCaptured")
     )
-    assert captured.details["signer_capacity"] == "customer"
-    assert captured.details["image_hash"] == hashlib.sha256(image).hexdigest()
+    assert captured.details["capture"]["capacity"] == "customer"
+    assert captured.details["capture"]["image_hash"] == image_hash
     assert captured.details["captured_by"] == "salesperson"

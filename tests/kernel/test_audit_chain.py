@@ -15,17 +15,19 @@ from uuid import UUID, uuid4
 
 import psycopg
 import pytest
-from chassis.audit.verify import StoreReport, open_store, postgres_events_table, verify
-from chassis.domain import CommandContext
-from chassis.persistence import postgres_schema, sqlite_path
-from chassis.settings import Settings
 from eventsourcing.persistence import IntegrityError, Tracking
 from typer.testing import CliRunner
 
 from contracts.customers import CustomerApproved, CustomerRegistered
 from countersign.audit_cmd import audit_app
-from customers.application.service import CustomersApplication
-from orders.application.service import OrdersApplication
+from customers.application import CustomersApplication
+from kernel.audit.verify import StoreReport, open_store, postgres_events_table, verify
+from kernel.roles import Role
+from orders.application import OrdersApplication
+from orders.domain.known_customer import KnownCustomer
+from runtime.settings import Settings
+from runtime.store import postgres_schema, sqlite_path
+from runtime.unit_of_work import CommandContext, acting
 
 CLERK = CommandContext(actor="salesperson")
 POLICY = CommandContext(actor="orders:policy")
@@ -92,13 +94,13 @@ def customers(store_settings: Settings) -> list[UUID]:
     ):
         for customer_id in ids:
             registered = CustomerRegistered(customer_id=customer_id, legal_name="A", owner_id="s")
-            first.on_customer_registered(registered, POLICY, Tracking(UPSTREAM, next(position)))
+            first.process(registered, POLICY, Tracking(UPSTREAM, next(position)))
         for orders, limit in ((second, 100), (first, 200)):
             for customer_id in ids:
                 approved = CustomerApproved(
                     customer_id=customer_id, credit_limit=limit, currency="CNY", approved_by="m"
                 )
-                orders.on_customer_approved(approved, POLICY, Tracking(UPSTREAM, next(position)))
+                orders.process(approved, POLICY, Tracking(UPSTREAM, next(position)))
     return ids
 
 
@@ -252,7 +254,7 @@ def test_the_cli_verifies_every_store_and_names_the_first_failure(
 
 
 def test_group_committed_commands_and_policies_chain(store_settings: Settings) -> None:
-    supervisor = CommandContext(actor="sales-manager")
+    supervisor = CommandContext(actor="sales-manager", roles=frozenset({Role.SALES_MANAGER}))
     owner = CommandContext(actor="salesperson")
     with (
         closing(CustomersApplication(store_settings)) as app,
@@ -266,7 +268,7 @@ def test_group_committed_commands_and_policies_chain(store_settings: Settings) -
             )
         )
         # Closing: a second event per stream, chained to the first through the heads cache.
-        closed = [(owner, r.id, "fixed", frozenset[str]()) for r in ordered]
+        closed = [(owner, r.id, "fixed") for r in ordered]
         list(pool.map(lambda args: app.close_rectification(*args), closed))
 
     # Policies record their events with a tracking position. A customer the read model has
@@ -281,22 +283,23 @@ def test_group_committed_commands_and_policies_chain(store_settings: Settings) -
             approved = CustomerApproved(
                 customer_id=customer_id, credit_limit=Decimal(5), currency="CNY", approved_by="m"
             )
-            orders.on_customer_approved(approved, POLICY, Tracking(upstream, 1))
+            orders.process(approved, POLICY, Tracking(upstream, 1))
 
         list(pool.map(on_approved, ids, [f"first:{i}" for i in ids]))
 
         # Two copies of each stream change from the same version at once: one commits, and
         # the loser's hash must never become the head the next event chains to.
-        def record(copy: Any, upstream: str) -> str:
+        def record(copy: KnownCustomer, upstream: str) -> str:
             try:
-                orders.record_processed(Tracking(upstream, 1), copy)
+                with orders.unit_of_work(POLICY, Tracking(upstream, 1)) as unit:
+                    unit.track(copy)
             except IntegrityError:
                 return "conflict"
             return "saved"
 
         copies = [orders.repository.get(i) for i in ids for _ in range(2)]
         for copy in copies:
-            with orders.acting(POLICY):
+            with acting(POLICY):
                 copy.approve(Decimal(7), "CNY")
         outcomes = list(pool.map(record, copies, [f"race:{n}" for n in range(len(copies))]))
         assert outcomes.count("conflict") == len(ids)

@@ -13,38 +13,36 @@ from pathlib import Path
 
 import orjson
 import pytest
-from chassis.audit.chain import event_hash, seal, unseal
-from chassis.audit.signatures import SignatureChecker
-from chassis.audit.verify import StoreReport, open_store, verify
-from chassis.settings import Settings
-from chassis.signing import KeyRing, init_dev_keys
 from typer.testing import CliRunner
 
 from countersign.audit_cmd import audit_app
-from customers.application.service import CustomersApplication
-from tests.integration.approval_story import Signed, Story, every_signed_event
-from tests.integration.test_approvals_store import USERS
-from tests.integration.test_audit_chain import RawStore
+from customers.application import CustomersApplication
+from kernel.audit.signatures import SignatureChecker
+from kernel.audit.verify import StoreReport, open_store, verify
+from kernel.settings import KernelSettings
+from kernel.signing import KeyRing
+from runtime.store.chain import event_hash, seal, unseal
+from tests.kernel.approval_story import Signed, Story, every_signed_event
+from tests.kernel.test_audit_chain import RawStore
+from tests.signers import Signers
 
 FORGER = "dgm"  # has a key of their own, and signs the very same fields with it
 
 
 @pytest.fixture
-def story(store_settings: Settings) -> Iterator[Story]:
-    keys = store_settings.keys_path
-    init_dev_keys(keys, USERS)
+def story(store_settings: KernelSettings) -> Iterator[Story]:
     with closing(CustomersApplication(store_settings)) as app:
-        yield every_signed_event(app, keys)
+        yield every_signed_event(app, Signers(store_settings.keys_path))
 
 
 @pytest.fixture
-def raw(store_settings: Settings) -> Iterator[RawStore]:
+def raw(store_settings: KernelSettings) -> Iterator[RawStore]:
     store = RawStore(store_settings, "customers")
     yield store
     store.close()
 
 
-def checked(settings: Settings, key_ring: KeyRing | None) -> tuple[StoreReport, int]:
+def checked(settings: KernelSettings, key_ring: KeyRing | None) -> tuple[StoreReport, int]:
     """The customers store verified; with a key ring, its signatures too (and how many)."""
     store = open_store(settings, "customers")
     assert store is not None
@@ -80,8 +78,8 @@ def swap_signature(story: Story, signed: Signed) -> Callable[[bytes], bytes]:
     return change
 
 
-def test_every_kind_of_signed_event_verifies(store_settings: Settings, story: Story) -> None:
-    report, signatures = checked(store_settings, KeyRing.load(story.keys))
+def test_every_kind_of_signed_event_verifies(store_settings: KernelSettings, story: Story) -> None:
+    report, signatures = checked(store_settings, KeyRing.load(story.signers.keys))
     assert report.failure is None
     assert (report.streams, report.events, signatures) == (3, 14, 6)
     assert report == checked(store_settings, None)[0]
@@ -98,13 +96,13 @@ def test_every_kind_of_signed_event_verifies(store_settings: Settings, story: St
     ],
 )
 def test_a_forged_employee_signature_is_detected(
-    store_settings: Settings, story: Story, raw: RawStore, kind: str, what: str
+    store_settings: KernelSettings, story: Story, raw: RawStore, kind: str, what: str
 ) -> None:
     signed = story.signed[kind]
     forge(story, raw, signed, swap_signature(story, signed))
 
     assert checked(store_settings, None)[0].failure is None  # the chain alone cannot tell
-    failure = checked(store_settings, KeyRing.load(story.keys))[0].failure
+    failure = checked(store_settings, KeyRing.load(story.signers.keys))[0].failure
 
     assert failure is not None
     assert (failure.stream, failure.version) == (str(signed.stream), signed.version)
@@ -120,7 +118,7 @@ def test_a_forged_employee_signature_is_detected(
     ],
 )
 def test_an_altered_signed_field_is_detected(
-    store_settings: Settings,
+    store_settings: KernelSettings,
     story: Story,
     raw: RawStore,
     kind: str,
@@ -131,7 +129,7 @@ def test_an_altered_signed_field_is_detected(
     signed = story.signed[kind]
     forge(story, raw, signed, lambda body: body.replace(signed_field, altered))
 
-    failure = checked(store_settings, KeyRing.load(story.keys))[0].failure
+    failure = checked(store_settings, KeyRing.load(story.signers.keys))[0].failure
 
     assert failure is not None
     assert (failure.stream, failure.version) == (str(signed.stream), signed.version)
@@ -139,7 +137,7 @@ def test_an_altered_signed_field_is_detected(
 
 
 def test_what_the_gm_signed_is_taken_from_the_proposed_version(
-    store_settings: Settings, story: Story, raw: RawStore
+    store_settings: KernelSettings, story: Story, raw: RawStore
 ) -> None:
     # The digest the GM signed lives in the policy stream's first event, not in the approval.
     approved = story.signed["PolicyVersion.Approved"]
@@ -147,7 +145,7 @@ def test_what_the_gm_signed_is_taken_from_the_proposed_version(
     digest: str = approved.fields["digest"]
     forge(story, raw, proposed, lambda body: body.replace(digest.encode(), b"0" * 64))
 
-    failure = checked(store_settings, KeyRing.load(story.keys))[0].failure
+    failure = checked(store_settings, KeyRing.load(story.signers.keys))[0].failure
 
     assert failure is not None
     assert (failure.stream, failure.version) == (str(approved.stream), 2)
@@ -155,12 +153,12 @@ def test_what_the_gm_signed_is_taken_from_the_proposed_version(
 
 
 def test_a_signed_event_that_cannot_be_read_is_named(
-    store_settings: Settings, story: Story, raw: RawStore
+    store_settings: KernelSettings, story: Story, raw: RawStore
 ) -> None:
     signed = story.signed["ApprovalGranted"]
     forge(story, raw, signed, lambda body: body.replace(b'"step":"sales_manager",', b""))
 
-    failure = checked(store_settings, KeyRing.load(story.keys))[0].failure
+    failure = checked(store_settings, KeyRing.load(story.signers.keys))[0].failure
 
     assert failure is not None
     assert (failure.stream, failure.version) == (str(signed.stream), signed.version)
@@ -171,7 +169,7 @@ def test_a_signed_event_that_cannot_be_read_is_named(
 
 
 def test_the_cli_checks_the_signatures_and_names_the_first_forgery(
-    store_settings: Settings, story: Story, raw: RawStore, tmp_path: Path
+    store_settings: KernelSettings, story: Story, raw: RawStore, tmp_path: Path
 ) -> None:
     # The keys are in the default place, <data dir>/keys.
     options = ["verify", "--data-dir", str(store_settings.data_dir)]

@@ -12,18 +12,18 @@ from uuid import UUID, uuid4
 
 import orjson
 import pytest
-from chassis.domain import CommandContext
-from chassis.settings import Settings
-from chassis.signing import init_dev_keys
 from eventsourcing.persistence import Tracking
 from typer.testing import CliRunner
 
 from contracts.customers import CustomerApproved, CustomerRegistered
 from countersign.audit_cmd import audit_app
-from customers.application.service import CustomersApplication
-from orders.application.service import OrdersApplication
-from tests.integration.approval_story import Story
-from tests.integration.test_approvals_store import USERS
+from customers.application import CustomersApplication
+from kernel.roles import Role
+from kernel.settings import KernelSettings
+from orders.application import OrdersApplication
+from runtime.unit_of_work import CommandContext
+from tests.kernel.approval_story import Story
+from tests.signers import Signers
 
 UPSTREAM = "customers.events:0"
 
@@ -38,23 +38,21 @@ class Built:
 
 
 @pytest.fixture
-def built(store_settings: Settings) -> Iterator[Built]:
+def built(store_settings: KernelSettings) -> Iterator[Built]:
     """A customer approved, re-approved after a change, its signature captured and voided; and
     orders' reactions to its registration and approval, under the same correlation ids."""
-    keys = store_settings.keys_path
-    init_dev_keys(keys, USERS)
     registration = CommandContext("salesperson")
     approval = CommandContext("finance")
     with closing(CustomersApplication(store_settings)) as app:
-        story = Story(app, keys)
+        story = Story(app, Signers(store_settings.keys_path))
         story.approve_policy()
-        customer_id = app.register_customer(registration, "ACME", "salesperson")
+        customer_id = app.register_customer(registration, "ACME", "salesperson").id
         app.submit_for_approval(CommandContext("salesperson"), customer_id, Decimal(5000), "CNY")
-        story.decide("sales-manager", "sales_manager", customer_id)
+        story.decide("sales-manager", Role.SALES_MANAGER, customer_id)
         # A new credit limit invalidates the granted step: approval starts again.
         app.submit_for_approval(CommandContext("salesperson"), customer_id, Decimal(9000), "CNY")
-        story.decide("sales-manager", "sales_manager", customer_id)
-        story.decide("finance", "finance", customer_id, context=approval)
+        story.decide("sales-manager", Role.SALES_MANAGER, customer_id)
+        story.decide("finance", Role.FINANCE, customer_id, correlation_id=approval.correlation_id)
         signature_id, _ = story.capture(customer_id)
         story.void(customer_id, signature_id, "signed by the wrong person")
 
@@ -64,20 +62,18 @@ def built(store_settings: Settings) -> Iterator[Built]:
         registered = CustomerRegistered(
             customer_id=customer_id, legal_name="ACME", owner_id="salesperson"
         )
-        orders.on_customer_registered(registered, policy, Tracking(UPSTREAM, 1))
+        orders.process(registered, policy, Tracking(UPSTREAM, 1))
         unrelated = CustomerRegistered(customer_id=uuid4(), legal_name="Other", owner_id="x")
-        orders.on_customer_registered(
-            unrelated, CommandContext("orders:policy"), Tracking(UPSTREAM, 2)
-        )
+        orders.process(unrelated, CommandContext("orders:policy"), Tracking(UPSTREAM, 2))
         approved = CustomerApproved(
             customer_id=customer_id, credit_limit=Decimal(9000), currency="CNY", approved_by="f"
         )
         policy = CommandContext("orders:policy", correlation_id=approval.correlation_id)
-        orders.on_customer_approved(approved, policy, Tracking(UPSTREAM, 3))
+        orders.process(approved, policy, Tracking(UPSTREAM, 3))
     yield Built(customer_id, registration.correlation_id, approval.correlation_id)
 
 
-def trail(settings: Settings, *arguments: str) -> Any:
+def trail(settings: KernelSettings, *arguments: str) -> Any:
     options = ["--data-dir", str(settings.data_dir), "--database-url", settings.database_url]
     result = CliRunner().invoke(audit_app, ["trail", *arguments, *options, "--json"])
     assert result.exit_code == 0, result.output
@@ -89,7 +85,7 @@ def row(entry: dict[str, Any], *fields: str) -> tuple[Any, ...]:
 
 
 def test_the_trail_lists_the_document_in_order_then_its_effects_elsewhere(
-    store_settings: Settings, built: Built
+    store_settings: KernelSettings, built: Built
 ) -> None:
     found = trail(store_settings, "customer", str(built.customer_id))
 
@@ -123,14 +119,17 @@ def test_the_trail_lists_the_document_in_order_then_its_effects_elsewhere(
         ("Approvable.ApprovalGranted", "finance", "finance", "finance", 1, second_hash),
         ("Customer.Approved", "finance", None, None, None, None),
     ]  # fmt: skip
-    signing = ("signer_name", "signer_capacity", "method", "document_version_hash", "signed_at")
-    assert row(events[10], *signing) == (
+    assert row(events[10], "document_version_hash") == (
         "Approvable.SignatureCaptured",
         "salesperson",
+        second_hash,
+    )
+    capture = events[10]["details"]["capture"]
+    signing = ("signer_name", "capacity", "method", "signed_at")
+    assert tuple(capture[f] for f in signing) == (
         "Zhao Lan",
         "customer",
         "e_sign",
-        second_hash,
         "2025-03-04T10:30:00+00:00",
     )
     assert row(events[11], "reason", "approved_by", "approver_role") == (
@@ -154,7 +153,7 @@ def test_the_trail_lists_the_document_in_order_then_its_effects_elsewhere(
     assert {e["stream"] for e in related} == {str(built.customer_id)}
 
 
-def test_the_trail_table(store_settings: Settings, built: Built) -> None:
+def test_the_trail_table(store_settings: KernelSettings, built: Built) -> None:
     options = ["--data-dir", str(store_settings.data_dir)]
     options += ["--database-url", store_settings.database_url]
     result = CliRunner().invoke(
@@ -170,14 +169,14 @@ def test_the_trail_table(store_settings: Settings, built: Built) -> None:
         in (granted[-1])
     )
     captured = next(line for line in lines if "SignatureCaptured" in line)
-    assert "signer_name=Zhao Lan, signer_capacity=customer, method=e_sign" in captured
+    assert "capture.signer_name=Zhao Lan, capture.capacity=customer" in captured
     cross_service = [line for line in lines if "KnownCustomer" in line]
     assert len(cross_service) == 2
     assert all("orders" in line for line in cross_service)
     assert lines.index(cross_service[0]) > lines.index(captured)
 
 
-def test_an_unknown_document_exits_1(store_settings: Settings, built: Built) -> None:
+def test_an_unknown_document_exits_1(store_settings: KernelSettings, built: Built) -> None:
     options = ["--data-dir", str(store_settings.data_dir)]
     options += ["--database-url", store_settings.database_url]
     runner = CliRunner()

@@ -7,8 +7,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from chassis.calendar import DEFAULT_CALENDAR_FILE, Calendar, CalendarConfig, Weekday
 from pydantic import ValidationError
+
+from kernel.calendar import Calendar, CalendarConfig, Weekday
+from kernel.settings import KernelSettings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -21,7 +23,7 @@ def cst(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
 @pytest.fixture(scope="module")
 def calendar() -> Calendar:
     """The shipped configuration: Asia/Shanghai, 08:30-12:00 and 13:00-17:30, CN holidays."""
-    return Calendar.load(DEFAULT_CALENDAR_FILE)
+    return Calendar.load(KernelSettings().calendar_file)
 
 
 def test_the_shipped_configuration_is_the_default_one(calendar: Calendar) -> None:

@@ -8,9 +8,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from chassis.calendar import Calendar
-from chassis.domain import CommandContext, RuleViolation, acting
-from chassis.governance.domain import Rectification, RectificationStatus, ViolationRecord
+
+from kernel.calendar import Calendar
+from kernel.governance.domain import Finding, Rectification, RectificationStatus, ViolationRecord
+from runtime.aggregate import RuleViolation
+from runtime.unit_of_work import CommandContext, acting
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CALENDAR = Calendar()
@@ -31,10 +33,9 @@ def record(**overrides: object) -> ViolationRecord:
         "evidence_ref": "contract C-17: signed 24/09, shipped 02/10",
         "loss_amount": Decimal("350.00"),
         "currency": "CNY",
-        "recorded_by": "sales-manager",
     }
     fields.update(overrides)
-    return ViolationRecord.record(**fields)  # type: ignore[arg-type]
+    return ViolationRecord.record(Finding(**fields), "sales-manager")  # type: ignore[arg-type]
 
 
 def order(owner: str = "sales-clerk", ordered_by: str = "sales-manager") -> Rectification:
@@ -45,7 +46,8 @@ def order(owner: str = "sales-clerk", ordered_by: str = "sales-manager") -> Rect
 
 def test_xc08_a_violation_is_recorded_against_a_person_with_evidence_and_loss() -> None:
     violation = record()
-    assert (violation.rule_id, violation.person_id, violation.loss_amount) == (
+    finding = violation.finding
+    assert (finding.rule_id, finding.person_id, finding.loss_amount) == (
         "OR-20",
         "sales-clerk",
         Decimal("350.00"),
@@ -54,11 +56,12 @@ def test_xc08_a_violation_is_recorded_against_a_person_with_evidence_and_loss() 
     assert type(recorded).__name__ == "RuleViolationRecorded"
     assert isinstance(recorded, ViolationRecord.RuleViolationRecorded)
     assert recorded.recorded_by == "sales-manager"
+    assert recorded.finding == finding
     assert recorded.meta["actor"] == "tester"
 
 
 def test_xc08_a_violation_without_loss_is_recorded() -> None:
-    assert record(loss_amount=Decimal(0)).loss_amount == 0
+    assert record(loss_amount=Decimal(0)).finding.loss_amount == 0
 
 
 @pytest.mark.parametrize(

@@ -10,35 +10,36 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
-from chassis import clock
-from chassis.domain import CommandContext, NotFound, RuleViolation
-from chassis.governance.application import GovernanceCommands
-from chassis.governance.domain import RectificationStatus
-from chassis.runtime import ServiceSpec, build_app
-from chassis.settings import Settings
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from billing.application.service import BillingApplication
-from billing.bootstrap import SPEC as BILLING
-from customers.application.service import CustomersApplication
-from customers.bootstrap import SPEC as CUSTOMERS
-from orders.application.service import OrdersApplication
-from orders.bootstrap import SPEC as ORDERS
-from service_desk.application.service import ServiceDeskApplication
-from service_desk.bootstrap import SPEC as SERVICE_DESK
+from billing.application import BillingApplication
+from countersign.services import SPECS
+from customers.application import CustomersApplication
+from kernel.governance import Governance
+from kernel.governance.domain import Finding, RectificationStatus
+from kernel.roles import Role
+from kernel.settings import KernelSettings
+from orders.application import OrdersApplication
+from runtime import clock
+from runtime.aggregate import NotFound, RuleViolation
+from runtime.service import ServiceSpec, build_app
+from runtime.unit_of_work import CommandContext
+from service_desk.application import ServiceDeskApplication
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Thursday 24 September 2026, 15:00 in Shanghai: Friday is the Mid-Autumn Festival.
 ORDERED_AT = datetime(2026, 9, 24, 15, tzinfo=SHANGHAI)
 # Two working days: Monday 28 and Tuesday 29 September, to the close of business.
 DUE_AT = datetime(2026, 9, 29, 17, 30, tzinfo=SHANGHAI)
-MANAGER = CommandContext(actor="sales-manager")
-CLERK = CommandContext(actor="sales-clerk")
-OTHER_TECHNICIAN = CommandContext(actor="technician-2")
-SUPERVISOR = CommandContext(actor="service-supervisor")
+MANAGER = CommandContext(actor="sales-manager", roles=frozenset({Role.SALES_MANAGER}))
+CLERK = CommandContext(actor="sales-clerk", roles=frozenset({Role.SALES_CLERK}))
+OTHER_TECHNICIAN = CommandContext(actor="technician-2", roles=frozenset({Role.TECHNICIAN}))
+SUPERVISOR = CommandContext(actor="service-supervisor", roles=frozenset({Role.SERVICE_SUPERVISOR}))
+UNIT_LEADER = CommandContext(actor="unit-leader", roles=frozenset({Role.UNIT_LEADER}))
+LATE_CONTRACTS = Finding("OR-20", "sales-clerk", "contract C-17", Decimal("350.50"), "CNY")
 
-APPLICATIONS: list[Callable[[Settings], GovernanceCommands]] = [
+APPLICATIONS: list[Callable[[KernelSettings], Governance]] = [
     CustomersApplication,
     OrdersApplication,
     ServiceDeskApplication,
@@ -61,14 +62,12 @@ def now() -> Iterator[Callable[[datetime], None]]:
 
 @pytest.mark.parametrize("application", APPLICATIONS, ids=lambda a: a.__name__)
 def test_every_service_records_violations_and_tracks_rectifications(
-    store_settings: Settings,
-    application: Callable[[Settings], GovernanceCommands],
+    store_settings: KernelSettings,
+    application: Callable[[KernelSettings], Governance],
     now: Callable[[datetime], None],
 ) -> None:
     app = application(store_settings)
-    violation_id = app.record_violation(
-        MANAGER, "OR-20", "sales-clerk", "contract C-17", Decimal("350.50"), "CNY"
-    ).id
+    violation_id = app.record_violation(MANAGER, LATE_CONTRACTS).id
     rectification_id = app.order_rectification(
         MANAGER, "contracts not filed the same day", "sales-clerk", 2
     ).id
@@ -77,11 +76,7 @@ def test_every_service_records_violations_and_tracks_rectifications(
     # A fresh application on the same store: everything comes back from the stored events.
     app = application(store_settings)
     violation = app.violation(violation_id)
-    assert (violation.rule_id, violation.person_id, violation.loss_amount) == (
-        "OR-20",
-        "sales-clerk",
-        Decimal("350.50"),
-    )
+    assert violation.finding == LATE_CONTRACTS
     assert violation.recorded_by == "sales-manager"
     rectification = app.rectification(rectification_id)
     assert rectification.due_at == DUE_AT
@@ -89,7 +84,7 @@ def test_every_service_records_violations_and_tracks_rectifications(
 
     # The owner closes it a day after the deadline: accepted, and recorded as late.
     now(DUE_AT + timedelta(days=1))
-    app.close_rectification(CLERK, rectification_id, "contracts filed", frozenset({"sales_clerk"}))
+    app.close_rectification(CLERK, rectification_id, "contracts filed")
     closed = app.rectification(rectification_id)
     assert (closed.status, closed.closed_by, closed.overdue) == (
         RectificationStatus.CLOSED,
@@ -101,7 +96,7 @@ def test_every_service_records_violations_and_tracks_rectifications(
     # A second closing is refused and writes nothing.
     before = app.recorder.max_notification_id()
     with pytest.raises(RuleViolation) as refused:
-        app.close_rectification(MANAGER, rectification_id, "again", frozenset({"sales_manager"}))
+        app.close_rectification(MANAGER, rectification_id, "again")
     assert refused.value.rule == "XC-09"
     assert app.recorder.max_notification_id() == before
     topics = [n.topic for n in app.recorder.select_notifications(start=1, limit=10)]
@@ -114,29 +109,27 @@ def test_every_service_records_violations_and_tracks_rectifications(
 
 
 def test_only_the_owner_or_a_supervising_role_closes(
-    store_settings: Settings, now: Callable[[datetime], None]
+    store_settings: KernelSettings, now: Callable[[datetime], None]
 ) -> None:
     app = ServiceDeskApplication(store_settings)
     rectification_id = app.order_rectification(
         SUPERVISOR, "service report left unsigned", "technician", 1
     ).id
     with pytest.raises(RuleViolation) as refused:
-        app.close_rectification(OTHER_TECHNICIAN, rectification_id, "done", frozenset())
+        app.close_rectification(OTHER_TECHNICIAN, rectification_id, "done")
     assert refused.value.rule == "XC-09"
     assert app.rectification(rectification_id).status is RectificationStatus.OPEN
 
     now(ORDERED_AT + timedelta(hours=1))
-    app.close_rectification(
-        CommandContext(actor="unit-leader"), rectification_id, "signed", frozenset({"unit_leader"})
-    )
+    app.close_rectification(UNIT_LEADER, rectification_id, "signed")
     closed = app.rectification(rectification_id)
     assert (closed.closed_by, closed.overdue) == ("unit-leader", False)
     app.close()
 
 
-def test_another_aggregates_id_is_not_found(store_settings: Settings) -> None:
+def test_another_aggregates_id_is_not_found(store_settings: KernelSettings) -> None:
     app = CustomersApplication(store_settings)
-    customer_id = app.register_customer(CLERK, "ACME", "salesperson")
+    customer_id = app.register_customer(CLERK, "ACME", "salesperson").id
     with pytest.raises(NotFound):
         app.violation(customer_id)
     with pytest.raises(NotFound):
@@ -148,8 +141,8 @@ def test_another_aggregates_id_is_not_found(store_settings: Settings) -> None:
 
 
 @pytest.fixture
-def client(store_settings: Settings, now: Callable[[datetime], None]) -> Iterator[TestClient]:
-    http_app = build_app(SERVICE_DESK, store_settings)
+def client(store_settings: KernelSettings, now: Callable[[datetime], None]) -> Iterator[TestClient]:
+    http_app = build_app(SPECS["service-desk"], store_settings)
     application = ServiceDeskApplication(store_settings)
     http_app.state.application = application
     yield TestClient(http_app)
@@ -173,7 +166,10 @@ def test_governance_routes(client: TestClient) -> None:
     )
     assert recorded.status_code == 201, recorded.text
     violation = recorded.json()
-    assert (violation["rule_id"], violation["recorded_by"]) == ("SD-04", "service-supervisor")
+    assert (violation["finding"]["rule_id"], violation["recorded_by"]) == (
+        "SD-04",
+        "service-supervisor",
+    )
     fetched = client.get(f"/violations/{violation['violation_id']}", headers=as_user("gm"))
     assert fetched.json() == violation
 
@@ -215,9 +211,10 @@ def test_governance_routes(client: TestClient) -> None:
     assert (missing.status_code, missing.json()["rule"]) == (404, "NOT-FOUND")
 
 
-@pytest.mark.parametrize("spec", [CUSTOMERS, ORDERS, SERVICE_DESK, BILLING], ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", SPECS.values(), ids=lambda s: s.name)
 def test_every_service_mounts_the_governance_routes(spec: ServiceSpec) -> None:
-    paths = {r.path for router in spec.routers for r in router.routes if isinstance(r, APIRoute)}
+    routers = spec.all_routers()
+    paths = {r.path for router in routers for r in router.routes if isinstance(r, APIRoute)}
     assert {
         "/violations",
         "/violations/{violation_id}",

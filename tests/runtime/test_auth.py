@@ -7,18 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chassis.auth import UserDirectory, hash_token, requires
-from chassis.runtime import ServiceSpec, build_app
-from chassis.settings import Settings
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from billing.bootstrap import SPEC as BILLING
-from customers.bootstrap import SPEC as CUSTOMERS
-from orders.bootstrap import SPEC as ORDERS
-from service_desk.bootstrap import SPEC as SERVICE_DESK
+from countersign.services import SPECS
+from kernel.settings import KernelSettings
+from runtime.auth import UserDirectory, hash_token, requires
+from runtime.service import ServiceSpec, build_app
 
-SPECS = [CUSTOMERS, ORDERS, SERVICE_DESK, BILLING]
 SAMPLE_ID = "00000000-0000-0000-0000-000000000001"
 
 
@@ -30,7 +26,7 @@ def allowed_roles(route: APIRoute) -> frozenset[str]:
 
 
 def api_routes(spec: ServiceSpec) -> list[tuple[str, str, APIRoute]]:
-    routes = [r for router in spec.routers for r in router.routes if isinstance(r, APIRoute)]
+    routes = [r for router in spec.all_routers() for r in router.routes if isinstance(r, APIRoute)]
     assert routes, f"{spec.name} has no API routes"
     return [(method, r.path, r) for r in routes for method in sorted(r.methods)]
 
@@ -43,18 +39,18 @@ def url(path_template: str) -> str:
 
 @pytest.fixture(scope="module")
 def users() -> UserDirectory:
-    return UserDirectory.load(Settings().users_file)
+    return UserDirectory.load(KernelSettings().users_file)
 
 
 def outsider_token(roles: frozenset[str]) -> str:
     """A development user's token whose roles do not include any of ``roles``."""
-    for user in tomllib.loads(Path(Settings().users_file).read_text())["users"]:
+    for user in tomllib.loads(Path(KernelSettings().users_file).read_text())["users"]:
         if not set(user["roles"]) & roles:
             return f"dev-{user['id']}"
     raise AssertionError(f"every development user holds one of {sorted(roles)}")
 
 
-CASES = [(spec, *route) for spec in SPECS for route in api_routes(spec)]
+CASES = [(spec, *route) for spec in SPECS.values() for route in api_routes(spec)]
 
 
 @pytest.mark.parametrize(
@@ -65,7 +61,9 @@ CASES = [(spec, *route) for spec in SPECS for route in api_routes(spec)]
 def test_every_route_needs_a_token_and_the_right_role(
     spec: ServiceSpec, method: str, path: str, route: APIRoute, users: UserDirectory
 ) -> None:
-    client = TestClient(build_app(spec, Settings()))  # no lifespan: refusals come before any I/O
+    client = TestClient(
+        build_app(spec, KernelSettings())
+    )  # no lifespan: refusals come before any I/O
     target = url(route.path)
     body: dict[str, Any] = {}
 
@@ -88,6 +86,6 @@ def test_every_route_needs_a_token_and_the_right_role(
 
 
 def test_tokens_are_stored_hashed() -> None:
-    text = Path(Settings().users_file).read_text()
+    text = Path(KernelSettings().users_file).read_text()
     assert "dev-salesperson" not in text.replace("# ", "")
     assert hash_token("dev-salesperson") in text

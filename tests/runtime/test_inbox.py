@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from aiokafka.structs import ConsumerRecord
-from chassis.inbox import Inbox, Subscription
-from chassis.settings import Settings
 from eventsourcing.persistence import OperationalError
 
 from contracts import Envelope
 from contracts.customers import CustomerApproved, CustomerRegistered
-from orders.adapters.kafka import subscriptions
-from orders.application.service import OrdersApplication
+from kernel.settings import KernelSettings
+from orders.application import OrdersApplication
+from runtime.application import policy
+from runtime.inbox import Inbox, subscriptions
 
 
 class RecordingProducer:
@@ -32,7 +33,7 @@ class RecordingProducer:
 
 @pytest.fixture
 def app(tmp_path: Any) -> Iterator[OrdersApplication]:
-    application = OrdersApplication(Settings(data_dir=tmp_path))
+    application = OrdersApplication(KernelSettings(data_dir=tmp_path))
     yield application
     application.close()
 
@@ -63,8 +64,8 @@ def envelope(event: Any, position: int, schema_version: int | None = None) -> En
 
 async def test_applies_once_and_skips_redelivered_and_republished(app: OrdersApplication) -> None:
     producer = RecordingProducer()
-    inbox = Inbox(app, producer, Settings())  # type: ignore[arg-type]
-    (subscription,) = subscriptions(app)
+    inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
+    (subscription,) = subscriptions(OrdersApplication)
     customer_id = uuid4()
     registered = envelope(
         CustomerRegistered(customer_id=customer_id, legal_name="A", owner_id="s"), 7
@@ -74,7 +75,7 @@ async def test_applies_once_and_skips_redelivered_and_republished(app: OrdersApp
     after_first = app.recorder.max_notification_id()
     await inbox.handle(subscription, [record(registered, offset=0)])  # redelivered
     await inbox.handle(subscription, [record(registered, offset=5)])  # republished by the relay
-    fresh_inbox = Inbox(app, producer, Settings())  # type: ignore[arg-type]  # after a restart
+    fresh_inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]  # after a restart
     await fresh_inbox.handle(subscription, [record(registered, offset=6)])
 
     assert app.recorder.max_notification_id() == after_first
@@ -84,8 +85,8 @@ async def test_applies_once_and_skips_redelivered_and_republished(app: OrdersApp
 
 async def test_unknown_schema_version_and_undecodable_go_to_the_dlq(app: OrdersApplication) -> None:
     producer = RecordingProducer()
-    inbox = Inbox(app, producer, Settings())  # type: ignore[arg-type]
-    (subscription,) = subscriptions(app)
+    inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
+    (subscription,) = subscriptions(OrdersApplication)
     future = envelope(
         CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s"), 3, schema_version=99
     )
@@ -102,19 +103,25 @@ async def test_unknown_schema_version_and_undecodable_go_to_the_dlq(app: OrdersA
     assert app.process_recorder.max_tracking_id("customers.events:0") == 3
 
 
-async def test_a_policy_error_is_dead_lettered_and_the_next_message_still_applies(
-    app: OrdersApplication,
-) -> None:
-    producer = RecordingProducer()
-    inbox = Inbox(app, producer, Settings())  # type: ignore[arg-type]
-
-    def broken(*_: Any) -> None:
+class BuggyOrders(OrdersApplication):
+    @policy(CustomerRegistered)
+    def on_customer_registered(self, event: CustomerRegistered) -> None:
         raise ValueError("policy bug")
 
-    subscription = Subscription(
-        "customers.events",
-        {"CustomerRegistered": broken, "CustomerApproved": app.on_customer_approved},
-    )
+
+class StoreDownOrders(OrdersApplication):
+    @policy(CustomerRegistered)
+    def on_customer_registered(self, event: CustomerRegistered) -> None:
+        raise OperationalError("database is locked")
+
+
+async def test_a_policy_error_is_dead_lettered_and_the_next_message_still_applies(
+    tmp_path: Path,
+) -> None:
+    app = BuggyOrders(KernelSettings(data_dir=tmp_path))
+    producer = RecordingProducer()
+    inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
+    (subscription,) = subscriptions(BuggyOrders)
     customer_id = uuid4()
     registered = CustomerRegistered(customer_id=customer_id, legal_name="A", owner_id="s")
     approved = CustomerApproved(
@@ -127,20 +134,17 @@ async def test_a_policy_error_is_dead_lettered_and_the_next_message_still_applie
 
     assert [dict(m["headers"])["x-error-reason"] for m in producer.sent] == [b"policy-error"]
     assert b"policy bug" in dict(producer.sent[0]["headers"])["x-error"]
-    known = app._known_customer(customer_id)
+    known = app.known_customer(customer_id)
     assert known is not None and known.approved
+    app.close()
 
 
-async def test_a_store_failure_is_raised_so_the_batch_is_fetched_again(
-    app: OrdersApplication,
-) -> None:
-    inbox = Inbox(app, RecordingProducer(), Settings())  # type: ignore[arg-type]
-
-    def store_down(*_: Any) -> None:
-        raise OperationalError("database is locked")
-
-    subscription = Subscription("customers.events", {"CustomerRegistered": store_down})
+async def test_a_store_failure_is_raised_so_the_batch_is_fetched_again(tmp_path: Path) -> None:
+    app = StoreDownOrders(KernelSettings(data_dir=tmp_path))
+    inbox = Inbox(app, RecordingProducer(), app.settings)  # type: ignore[arg-type]
+    (subscription,) = subscriptions(StoreDownOrders)
     registered = envelope(CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s"), 1)
     with pytest.raises(OperationalError):
         await inbox.handle(subscription, [record(registered)])
     assert app.process_recorder.max_tracking_id("customers.events:0") is None
+    app.close()

@@ -1,0 +1,119 @@
+"""What the employees' client apps do in the store tests: sign with the development keys and
+call the approval commands, as the employee who signs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from kernel.approvals.commands import Action, ApprovalCommands, Decision
+from kernel.approvals.domain import (
+    Approvable,
+    Capacity,
+    Method,
+    SignatureCapture,
+    seal_fields,
+    void_fields,
+)
+from kernel.approvals.policy import policy_signing_fields
+from kernel.roles import Role
+from kernel.signing import load_private_key, sign
+from runtime.unit_of_work import CommandContext
+
+E_SIGNED = SignatureCapture(
+    signer_id=None,
+    signer_name="Zhao Lan",
+    capacity=Capacity.CUSTOMER,
+    signer_org="ACME",
+    method=Method.E_SIGN,
+    image_hash=None,
+    place="Shanghai",
+    signed_at=datetime(2025, 3, 4, 10, 30, tzinfo=UTC),
+)
+
+
+def as_user(user: str, *roles: str) -> CommandContext:
+    return CommandContext(actor=user, roles=frozenset(roles))
+
+
+class Signers:
+    """The development users' private keys in ``keys``."""
+
+    def __init__(self, keys: Path) -> None:
+        self.keys = keys
+
+    def sign(self, user: str, fields: dict[str, Any]) -> str:
+        return sign(load_private_key(self.keys, user), fields)
+
+    def put_matrix_in_force(self, app: ApprovalCommands) -> int:
+        """The general manager signs the configured authority matrix (XC-07)."""
+        matrix = app.configured_matrix
+        fields = policy_signing_fields(matrix.policy_key, matrix.version, matrix.digest)
+        gm = as_user("gm", Role.LEADERSHIP_GM)
+        app.approve_policy(gm, matrix.version, self.sign("gm", fields))
+        return matrix.version
+
+    def decide(
+        self,
+        app: ApprovalCommands,
+        document_id: UUID,
+        user: str,
+        role: str,
+        action: Action = "grant",
+        note: str = "",
+        signer: str | None = None,
+        correlation_id: UUID | None = None,
+    ) -> Approvable:
+        """``user`` in ``role`` decides the next step, signed with ``signer``'s key (theirs, unless
+        the test forges), in the conversation ``correlation_id`` if given."""
+        document = app.document(document_id)
+        approval = document.approval
+        assert approval is not None
+        step = approval.next_step()
+        assert step is not None
+        fields = document.decision_to_sign(action, step.step.name, user).fields()
+        signature = self.sign(signer or user, fields)
+        decision = Decision(action, step.step.name, document.version_hash, signature, note)
+        context = as_user(user, role)
+        if correlation_id is not None:
+            context = replace(context, correlation_id=correlation_id)
+        return app.decide(context, document_id, decision)
+
+    def seal(
+        self,
+        app: ApprovalCommands,
+        document_id: UUID,
+        captured_by: str,
+        capture: SignatureCapture = E_SIGNED,
+        sealer: str | None = None,
+    ) -> UUID:
+        """``captured_by`` records a signature and seals it with ``sealer``'s key."""
+        document = app.document(document_id)
+        fields = seal_fields(
+            document.document_type, document_id, document.version_hash, capture, captured_by
+        )
+        seal = self.sign(sealer or captured_by, fields)
+        return app.capture_signature(as_user(captured_by), document_id, capture, seal)
+
+    def void(
+        self,
+        app: ApprovalCommands,
+        document_id: UUID,
+        signature_id: UUID,
+        reason: str,
+        approver: str = "sales-manager",
+        requested_by: str = "salesperson",
+    ) -> Approvable:
+        """``approver`` (a sales manager) approves voiding the signature, signing the void."""
+        fields = void_fields(document_id, signature_id, reason, approver)
+        return app.void_signature(
+            as_user(approver, Role.SALES_MANAGER),
+            document_id,
+            signature_id,
+            reason,
+            requested_by,
+            self.sign(approver, fields),
+        )
