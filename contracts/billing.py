@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from uuid import UUID
 
 from contracts.envelope import IntegrationEvent
+from contracts.values import Amount, CurrencyCode
 
 
 class InvoiceIssued(IntegrationEvent, producer="billing", aggregate_field="invoice_id"):
@@ -14,8 +14,8 @@ class InvoiceIssued(IntegrationEvent, producer="billing", aggregate_field="invoi
     invoice_id: UUID
     order_id: UUID
     customer_id: UUID
-    amount: Decimal
-    currency: str
+    amount: Amount
+    currency: CurrencyCode
 
 
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (InvoiceIssued,)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from uuid import UUID
 
 from contracts.envelope import IntegrationEvent
+from contracts.values import Amount, CurrencyCode, Name, UserId
 
 
 class CustomerEvent(IntegrationEvent, producer="customers", aggregate_field="customer_id"):
@@ -13,16 +13,16 @@ class CustomerEvent(IntegrationEvent, producer="customers", aggregate_field="cus
 
 
 class CustomerRegistered(CustomerEvent):
-    legal_name: str
-    owner_id: str
+    legal_name: Name
+    owner_id: UserId
 
 
 class CustomerApproved(CustomerEvent):
     """CU-02: the file is opened; the approved credit limit (CU-07) comes with it."""
 
-    credit_limit: Decimal
-    currency: str
-    approved_by: str
+    credit_limit: Amount
+    currency: CurrencyCode
+    approved_by: UserId
 
 
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (CustomerRegistered, CustomerApproved)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from contracts.envelope import IntegrationEvent
+from contracts.values import (
+    MAX_AMOUNT,
+    Code,
+    CurrencyCode,
+    Instant,
+    Price,
+    Quantity,
+    ShortText,
+    UserId,
+)
 
 
 class OrderLine(BaseModel):
@@ -21,12 +30,12 @@ class OrderLine(BaseModel):
         json_schema_serialization_defaults_required=True,
     )
 
-    product_code: str = Field(min_length=1, max_length=64)
-    description: str = Field(default="", max_length=200)
-    quantity: int = Field(gt=0, le=100_000)
-    unit_price: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
-    serial_numbers: list[str] = Field(
-        default_factory=list, description="One per unit, if serialised"
+    product_code: Code
+    description: ShortText = ""
+    quantity: Quantity
+    unit_price: Price
+    serial_numbers: list[Code] = Field(
+        default_factory=list, max_length=1000, description="One per unit, if serialised"
     )
 
     @model_validator(mode="after")
@@ -36,20 +45,33 @@ class OrderLine(BaseModel):
         return self
 
 
+def total_of(lines: list[OrderLine]) -> Decimal:
+    """What the lines come to; refused above the largest amount Countersign books."""
+    total = sum((line.unit_price * line.quantity for line in lines), Decimal(0))
+    if total > MAX_AMOUNT:
+        raise ValueError(f"the lines come to {total}, more than {MAX_AMOUNT}")
+    return total
+
+
 class OrderEvent(IntegrationEvent, producer="orders", aggregate_field="order_id"):
     order_id: UUID
     customer_id: UUID
 
 
 class PricedOrderEvent(OrderEvent):
-    lines: list[OrderLine]
-    currency: str
+    lines: list[OrderLine] = Field(min_length=1, max_length=200)
+    currency: CurrencyCode
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def total(self) -> Decimal:
         """The sum of the lines' quantity times unit price."""
-        return sum((line.unit_price * line.quantity for line in self.lines), Decimal(0))
+        return total_of(self.lines)
+
+    @model_validator(mode="after")
+    def _bookable(self) -> PricedOrderEvent:
+        total_of(self.lines)
+        return self
 
 
 class OrderPlaced(PricedOrderEvent):
@@ -59,14 +81,14 @@ class OrderPlaced(PricedOrderEvent):
 class GoodsIssued(PricedOrderEvent):
     """OR-19: the warehouse shipped the order."""
 
-    issued_by: str
+    issued_by: UserId
 
 
 class DeliveryConfirmedByCustomer(OrderEvent):
     """OR-22: the customer confirmed receipt."""
 
-    lines: list[OrderLine]
-    received_at: datetime
+    lines: list[OrderLine] = Field(min_length=1, max_length=200)
+    received_at: Instant
 
 
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (

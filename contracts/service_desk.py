@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from contracts.envelope import IntegrationEvent
+from contracts.values import Code, Day
 
 
 class ServiceVoucherCreated(
@@ -16,9 +16,9 @@ class ServiceVoucherCreated(
     voucher_id: UUID
     customer_id: UUID
     order_id: UUID
-    product_code: str
-    serial_number: str
-    warranty_until: date
+    product_code: Code
+    serial_number: Code
+    warranty_until: Day
 
 
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (ServiceVoucherCreated,)
