@@ -181,7 +181,7 @@ class ServiceApplication(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         # Every stored event carries its predecessor's hash and its own (tamper evidence).
-        return ChainedMapper(self.construct_transcoder())
+        return ChainedMapper(self.construct_transcoder(), self.settings.max_event_bytes)
 
     def construct_event_store(self) -> EventStore[UUID]:
         assert isinstance(self.mapper, ChainedMapper)

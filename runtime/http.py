@@ -1,7 +1,9 @@
-"""The HTTP app factory: one error shape for refusals, health, metrics and command counting."""
+"""The HTTP app factory: one error shape for every refusal, documented on every route; bounded
+request bodies; health, readiness and metrics; command counting."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
@@ -11,7 +13,9 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime import metrics
 from runtime.aggregate import NotFound, RuleViolation
@@ -33,10 +37,80 @@ def application_of(kind: type[A]) -> Callable[[Request], A]:
     return get
 
 
-def refusal(status: int, rule: str, reason: str, details: Any = None) -> JSONResponse:
-    return JSONResponse(
-        status_code=status, content={"rule": rule, "reason": reason, "details": details or {}}
+class Refusal(BaseModel):
+    """Why a request was refused: the rule (a rule id such as ``CU-02``, or ``INPUT``,
+    ``AUTH``, ``NOT-FOUND``, ``CONCURRENCY``), in words, and the facts behind it."""
+
+    rule: str
+    reason: str
+    details: dict[str, Any]
+
+
+# Every route may be refused for these; each answers a Refusal.
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Refusal, "description": description}
+    for status, description in (
+        (400, "The request cannot be read (INPUT)"),
+        (401, "No valid bearer token (AUTH)"),
+        (403, "The caller's roles do not allow it (AUTH)"),
+        (404, "What the request names does not exist (NOT-FOUND), or no such route"),
+        (409, "The document changed concurrently; retry (CONCURRENCY)"),
+        (413, "The request body is too large (INPUT)"),
+        (422, "Invalid input (INPUT), or refused by a business rule (its rule id)"),
     )
+}
+_RULE_BY_STATUS = {400: "INPUT", 401: "AUTH", 403: "AUTH", 404: "NOT-FOUND", 413: "INPUT"}
+
+
+def refusal(status: int, rule: str, reason: str, details: Any = None) -> JSONResponse:
+    content = Refusal(rule=rule, reason=reason, details=details or {})
+    return JSONResponse(status_code=status, content=content.model_dump(mode="json"))
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses (413) a request body larger than ``max_bytes``, as declared or as it arrives."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._too_large(scope, receive, send)
+            return
+        received = 0
+        exceeded = False
+
+        async def counted() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                exceeded = True
+                raise _TooLarge
+            return message
+
+        async def unless_exceeded(message: Message) -> None:
+            # The app may answer the interrupted read its own way (a 400): drop that.
+            if not exceeded:
+                await send(message)
+
+        with contextlib.suppress(_TooLarge):
+            await self.app(scope, counted, unless_exceeded)
+        if exceeded:
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        reason = f"the request body is larger than {self.max_bytes:,} bytes"
+        await refusal(413, "INPUT", reason, {"limit": self.max_bytes})(scope, receive, send)
 
 
 def create_http_app(
@@ -44,9 +118,11 @@ def create_http_app(
     users: UserDirectory,
     routers: Sequence[APIRouter],
     lifespan: Lifespan,
+    max_body_bytes: int,
 ) -> FastAPI:
     app = FastAPI(title=f"Countersign {service}", lifespan=lifespan)
     app.state.users = users
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
     @app.exception_handler(RuleViolation)
     async def rule_violation(_: Request, error: RuleViolation) -> JSONResponse:
@@ -69,10 +145,15 @@ def create_http_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        rule = "AUTH" if error.status_code in (401, 403) else "HTTP"
+        rule = _RULE_BY_STATUS.get(error.status_code, "HTTP")
         response = refusal(error.status_code, rule, str(error.detail))
         response.headers.update(error.headers or {})
         return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        # Logged by the server with its traceback; the client gets the one refusal shape.
+        return refusal(500, "SERVER", "an unexpected error; it is in the service's log")
 
     @app.middleware("http")
     async def count_commands(
@@ -100,5 +181,5 @@ def create_http_app(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=REFUSALS)
     return app

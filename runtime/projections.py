@@ -125,12 +125,10 @@ class ReadModels:
         """A connection for queries: ``with read_models.read() as db: ...``."""
         return self.engine.connect()
 
-    def page(
-        self, table: ReadTable[V], paging: PageRequest, *where: Any, **equal: object
-    ) -> Page[V]:
+    def page(self, table: ReadTable[V], request: PageRequest, *where: Any) -> Page[V]:
         """One page of ``table`` (see ``ReadTable.page``)."""
         with self.read() as db:
-            return table.page(db, paging, *where, **equal)
+            return table.page(db, request, *where)
 
     # -- positions and tables
 

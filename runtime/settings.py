@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Each service's HTTP port on the embedded stack; production sets COUNTERSIGN_HTTP_PORT per
@@ -21,10 +21,17 @@ class Settings(BaseSettings):
     # PostgreSQL URL (postgresql://user:pass@host:port/db). Empty: one SQLite file per service.
     database_url: str = ""
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # The largest message the producer sends and the broker takes (Kafka's default is 1 MiB).
+    kafka_max_message_bytes: int = Field(default=1_048_576, ge=65_536)
+    # The largest stored event: refused before commit above it, so that every stored event,
+    # mapped to its contract in an envelope, fits in one message.
+    max_event_bytes: int = Field(default=512 * 1024, ge=1024)
     topic_partitions: int = 3
     http_host: str = "127.0.0.1"
     # 0 means the service's default port from DEFAULT_HTTP_PORTS.
     http_port: int = 0
+    # The largest request body a service reads (a scanned signature is the largest input).
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
     users_file: Path = CONFIG_DIR / "users.toml"
     log_level: str = "INFO"
     # Relay and projections: how often they look at the log when no local commit woke them
@@ -38,6 +45,13 @@ class Settings(BaseSettings):
     # this long after an empty poll, so it bounds the latency an idle consumer adds.
     consumer_batch_timeout_ms: int = 5
     consumer_max_records: int = 200
+
+    @model_validator(mode="after")
+    def _events_fit_in_messages(self) -> Settings:
+        # An envelope adds well under 64 KiB to the event it carries.
+        if self.max_event_bytes + 65_536 > self.kafka_max_message_bytes:
+            raise ValueError("max_event_bytes must leave 64 KiB of kafka_max_message_bytes free")
+        return self
 
     def port_for(self, service: str) -> int:
         return self.http_port or DEFAULT_HTTP_PORTS[service]

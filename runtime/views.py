@@ -8,7 +8,10 @@ apart. Lists page, filter and sort in SQL.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import types
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -16,7 +19,7 @@ from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 from uuid import UUID
 
-from fastapi import Depends, Query
+from fastapi import Query
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 from sqlalchemy import (
@@ -151,27 +154,14 @@ def _decimal_places(field: FieldInfo) -> int:
 
 @dataclass(frozen=True)
 class PageRequest:
-    """Which page of a list, sorted how."""
+    """Which page of a list, sorted how, filtered how."""
 
     limit: int = 50
     offset: int = 0
     sort: str | None = None
     """A sortable field; a leading '-' sorts descending. None: the list's first sortable field."""
-
-
-def _paging(
-    limit: Annotated[int, Query(ge=1, le=500, description="Items per page")] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")] = 0,
-    sort: Annotated[
-        str | None,
-        Query(max_length=64, description="A sortable field; a leading '-' sorts descending"),
-    ] = None,
-) -> PageRequest:
-    return PageRequest(limit, offset, sort)
-
-
-Paging = Annotated[PageRequest, Depends(_paging)]
-"""A list route's paging query parameters."""
+    filters: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Column -> the value it must equal."""
 
 
 class ReadTable(Generic[V]):
@@ -192,6 +182,9 @@ class ReadTable(Generic[V]):
         self.view = view
         self.sortable = sortable
         self.filters = filters
+        self.query = self._query_parameters()
+        """A FastAPI dependency: the list's query parameters (paging, sorting, its filters,
+        typed and bounded as the view's fields) as a PageRequest."""
         fields = view.model_fields.items()
         self.key = next(iter(view.model_fields))
         self.table = Table(
@@ -242,35 +235,66 @@ class ReadTable(Generic[V]):
         found = db.execute(select(self.table).where(self.table.c[self.key] == key)).first()
         return None if found is None else self.view.model_validate(found)
 
-    def page(
-        self,
-        db: Connection,
-        paging: PageRequest,
-        *where: ColumnElement[bool],
-        **equal: object,
-    ) -> Page[V]:
-        """``equal`` filters on the ``filters`` columns of those names; None does not filter."""
+    def page(self, db: Connection, request: PageRequest, *where: ColumnElement[bool]) -> Page[V]:
+        """The page ``request`` asks for, of the rows that also meet ``where``."""
         columns = self.table.c
-        unknown = set(equal) - set(self.filters)
+        unknown = set(request.filters) - set(self.filters)
         if unknown:
             raise TypeError(f"{self.table.name} does not filter on {sorted(unknown)}")
-        chosen = [columns[name] == value for name, value in equal.items() if value is not None]
+        chosen = [columns[name] == value for name, value in request.filters.items()]
         query = select(self.table).where(*where, *chosen)
-        sort = paging.sort or self.sortable[0]
+        sort = request.sort or self.sortable[0]
         if sort.removeprefix("-") not in self.sortable:
-            raise RuleViolation(
-                "INPUT",
-                f"cannot sort by {sort!r}",
-                sortable=list(self.sortable),
-                descending="-name",
-            )
+            raise RuleViolation("INPUT", f"cannot sort by {sort!r}", sortable=list(self.sortable))
         column = columns[sort.removeprefix("-")]
         order = column.desc() if sort.startswith("-") else column.asc()
         total = db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        query = query.order_by(order, columns[self.key]).limit(paging.limit).offset(paging.offset)
+        query = query.order_by(order, columns[self.key])
+        rows = db.execute(query.limit(request.limit).offset(request.offset))
         return Page[self.view](  # type: ignore[name-defined]
-            items=[self.view.model_validate(row) for row in db.execute(query)],
+            items=[self.view.model_validate(row) for row in rows],
             total=total,
-            limit=paging.limit,
-            offset=paging.offset,
+            limit=request.limit,
+            offset=request.offset,
         )
+
+    def _query_parameters(self) -> Callable[..., PageRequest]:
+        fields = self.view.model_fields
+        parameters = [
+            _query("limit", int, 50, Query(ge=1, le=500, description="Items per page")),
+            _query("offset", int, 0, Query(ge=0, le=1_000_000, description="Items to skip")),
+            _query(
+                "sort",
+                str | None,
+                None,
+                Query(
+                    pattern=f"^-?({'|'.join(self.sortable)})$",
+                    description=f"One of {', '.join(self.sortable)} (the first by default); "
+                    "a leading '-' sorts descending",
+                ),
+            ),
+            *(
+                _query(name, _or_none(fields[name].annotation), None, Query())
+                for name in self.filters
+            ),
+        ]
+
+        def query(**values: Any) -> PageRequest:
+            chosen = {name: values[name] for name in self.filters if values[name] is not None}
+            return PageRequest(values["limit"], values["offset"], values["sort"], chosen)
+
+        query.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        return query
+
+
+def _or_none(annotation: Any) -> Any:
+    return annotation | None
+
+
+def _query(name: str, annotation: Any, default: Any, query: Any) -> inspect.Parameter:
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=default,
+        annotation=Annotated[annotation, query],
+    )

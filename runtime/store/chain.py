@@ -39,7 +39,10 @@ from eventsourcing.persistence import (
     Notification,
     Recording,
     StoredEvent,
+    Transcoder,
 )
+
+from runtime.aggregate import RuleViolation
 
 GENESIS = bytes(32)
 _TAG = b"countersign/chain/v1\x00"
@@ -86,7 +89,15 @@ def unseal(state: bytes) -> tuple[bytes, bytes, bytes]:
 
 
 class ChainedMapper(Mapper[UUID]):
-    """Seals each event into its stream's chain on the way in, unseals it on the way out."""
+    """Seals each event into its stream's chain on the way in, unseals it on the way out.
+
+    An event larger than ``max_event_bytes`` is refused before anything is written: the relay
+    must be able to publish every stored event, and the broker takes messages of limited size.
+    """
+
+    def __init__(self, transcoder: Transcoder, max_event_bytes: int) -> None:
+        super().__init__(transcoder)
+        self.max_event_bytes = max_event_bytes
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         # One event alone cannot know its predecessor's hash; a plain EventStore would store it
@@ -105,6 +116,14 @@ class ChainedMapper(Mapper[UUID]):
         batch_heads: dict[UUID, tuple[int, bytes]] = {}
         for domain_event in domain_events:
             plain = super().to_stored_event(domain_event)
+            if len(plain.state) > self.max_event_bytes:
+                raise RuleViolation(
+                    "INPUT",
+                    f"{plain.topic.rpartition(':')[2]} would take {len(plain.state):,} bytes; "
+                    f"an event takes at most {self.max_event_bytes:,} so that it can be published",
+                    bytes=len(plain.state),
+                    limit=self.max_event_bytes,
+                )
             stream = domain_event.originator_id
             version = plain.originator_version
             if version == 1:
