@@ -90,6 +90,19 @@ class Inbox:
             records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
             await self.handle(subscription, records)
             self._observe_lag(message, records)
+            if log.isEnabledFor(logging.DEBUG):
+                spans: dict[tuple[str, int], list[int]] = {}
+                for record in records:
+                    spans.setdefault((record.topic, record.partition), []).append(record.offset)
+                for (topic, partition), offsets in spans.items():
+                    log.debug(
+                        "applied %s partition %d offsets %d..%d (%d records)",
+                        topic,
+                        partition,
+                        offsets[0],
+                        offsets[-1],
+                        len(offsets),
+                    )
 
         subscriber(handle_batch)
 
@@ -140,8 +153,11 @@ class Inbox:
                     f"v{handled.schema_version}"
                 )
             event = contract.model_validate(envelope.payload)
-        except (UnknownContractError, ValidationError) as error:
+        except UnknownContractError as error:
             return _Poison(record, "unknown-contract", str(error), tracking)
+        except ValidationError as error:
+            # Outside the bounds its contract promises: the producer's bug, never applied.
+            return _Poison(record, "invalid-payload", str(error), tracking)
         context = CommandContext(
             actor=f"{self._app.service_name}:policy",
             correlation_id=envelope.correlation_id,

@@ -21,6 +21,14 @@ RELAY_LAG = Gauge(
     "Committed notifications not yet acknowledged by the broker.",
 )
 RELAY_ERRORS = Counter("countersign_relay_errors", "Relay publish attempts that failed.")
+RELAY_STUCK_POSITION = Gauge(
+    "countersign_relay_stuck_position",
+    "The notification the relay cannot publish yet (0 when it is not stuck).",
+)
+RELAY_STUCK_SINCE = Gauge(
+    "countersign_relay_stuck_since_seconds",
+    "Unix time of the relay's first failed attempt at its stuck notification (0: not stuck).",
+)
 CONSUMER_LAG = Gauge(
     "countersign_consumer_lag_messages",
     "Messages on a partition not yet processed by this service.",

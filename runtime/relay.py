@@ -16,6 +16,8 @@ import fcntl
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -27,9 +29,10 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification, Tracking
 
 from contracts import Envelope, IntegrationEvent
-from runtime import metrics
+from runtime import clock, metrics
 from runtime.aggregate import Aggregate
 from runtime.application import ServiceApplication
+from runtime.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +115,34 @@ class RelayLock:
         self.release()
 
 
+@dataclass
+class Stuck:
+    """An event the relay cannot publish yet, and why."""
+
+    position: int
+    """Its notification id: everything before it is published."""
+    event: str
+    error: str
+    since: datetime
+    attempts: int = 1
+
+
+class PublishFailed(Exception):
+    def __init__(self, notification: Notification, error: BaseException) -> None:
+        super().__init__(f"notification {notification.id}: {error!r}")
+        self.notification = notification
+        self.error = error
+
+
 class OutboxRelay:
+    """Publishes the notification log; one active per service (``RelayLock``).
+
+    When an event cannot be published (the broker is away, or refuses it), everything before it
+    is published and saved, and the relay tries again with backoff: each attempt logs one line
+    (the traceback only the first time), the metrics show the stuck position and since when, and
+    ``GET /relay`` (``countersign relay status``) shows what is stuck and why.
+    """
+
     def __init__(
         self,
         application: ServiceApplication,
@@ -132,30 +162,40 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._tracking_name = f"outbox-relay:{topic}"
         self._wake = asyncio.Event()
-        # The newest local commit, for the lag metric (commits by other processes show up as the
-        # relay reads them).
-        self._latest_commit = 0
         self._loop = asyncio.get_running_loop()
+        self.active = False
+        """Holds the relay lock: this process publishes the service's events."""
+        self.position = 0
+        """The last notification published and saved."""
+        self.head = 0
+        """The newest notification seen in the store."""
+        self.stuck: Stuck | None = None
         application.on_commit(self._wake_from_thread)
 
     def _wake_from_thread(self, notification_id: int) -> None:
-        self._latest_commit = max(self._latest_commit, notification_id)
+        self.head = max(self.head, notification_id)
         self._loop.call_soon_threadsafe(self._wake.set)
 
-    async def run(self) -> None:
+    async def run(self, connected: asyncio.Event | None = None) -> None:
+        """Publish for as long as the task runs, once ``connected`` (the producer) is set."""
+        if connected is not None:
+            await connected.wait()
         while not await asyncio.to_thread(self._lock.try_acquire):
             await self._sleep()
         log.info("relay active for %s", self._topic)
+        self.active = True
+        backoff = Backoff(self._poll_seconds)
         with self._lock:
-            position = await asyncio.to_thread(self._saved_position)
+            self.position = await asyncio.to_thread(self._saved_position)
             while True:
                 try:
-                    position = await self._publish_after(position)
-                except Exception:
-                    metrics.RELAY_ERRORS.inc()
-                    log.exception("relay publish failed; retrying from the saved position")
-                    position = await asyncio.to_thread(self._saved_position)
-                    await self._sleep()
+                    self.position = await self._publish_after(self.position)
+                except PublishFailed as failure:
+                    self.position = await asyncio.to_thread(self._saved_position)
+                    await self._report_stuck(failure)
+                    await backoff.sleep()
+                else:
+                    self._report_flowing(backoff)
 
     def _saved_position(self) -> int:
         return self._app.process_recorder.max_tracking_id(self._tracking_name) or 0
@@ -166,34 +206,97 @@ class OutboxRelay:
             self._app.process_recorder.select_notifications, position + 1, self._batch_size
         )
         if not notifications:
+            self.head = max(self.head, position)
             metrics.RELAY_LAG.set(0)
             await self._sleep()
             return position
-        acks = []
+        sent: list[tuple[Notification, asyncio.Future[Any]]] = []
+        failure: PublishFailed | None = None
         for notification in notifications:
-            event = self._app.mapper.to_domain_event(notification)
-            contract = self._to_contract(event)
-            if contract is None:
-                continue
-            envelope = envelope_for(self._app.service_name, notification, event, contract)
-            acks.append(
-                await self._producer.send(
+            try:
+                event = self._app.mapper.to_domain_event(notification)
+                contract = self._to_contract(event)
+                if contract is None:
+                    continue
+                envelope = envelope_for(self._app.service_name, notification, event, contract)
+                ack = await self._producer.send(
                     self._topic,
                     value=envelope.model_dump_json().encode(),
                     key=str(event.originator_id).encode(),
                 )
-            )
-        await asyncio.gather(*acks)
-        metrics.RELAY_PUBLISHED.inc(len(acks))
-        position = notifications[-1].id
-        if acks:
+            except Exception as error:
+                failure = PublishFailed(notification, error)
+                break
+            sent.append((notification, ack))
+        outcomes = await asyncio.gather(*(ack for _, ack in sent), return_exceptions=True)
+        # Everything before the first failure is published: save up to there.
+        published = notifications[-1].id if failure is None else failure.notification.id - 1
+        for (notification, _), outcome in zip(sent, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                failure = PublishFailed(notification, outcome)
+                published = notification.id - 1
+                break
+        acked = sum(1 for _, ack in sent if ack.done() and not ack.exception())
+        metrics.RELAY_PUBLISHED.inc(acked)
+        if published > position and acked:
             # A run of internal-only events is not worth a write: after a restart the relay just
             # reads past them again.
-            await self._save_position(position)
-        metrics.RELAY_LAG.set(max(self._latest_commit - position, 0))
+            await self._save_position(published)
+        position = max(position, published)
+        self.head = max(self.head, notifications[-1].id)
+        metrics.RELAY_LAG.set(self.head - position)
+        if failure is not None:
+            raise failure
         if len(notifications) == self._batch_size:
             self._wake.set()
         return position
+
+    async def _report_stuck(self, failure: PublishFailed) -> None:
+        notification = failure.notification
+        head = await asyncio.to_thread(self._app.recorder.max_notification_id)
+        self.head = max(self.head, head or 0)
+        metrics.RELAY_LAG.set(self.head - self.position)
+        metrics.RELAY_ERRORS.inc()
+        stuck = self.stuck
+        if stuck is None or stuck.position != notification.id:
+            stuck = self.stuck = Stuck(
+                notification.id,
+                notification.topic.rpartition(":")[2],
+                repr(failure.error),
+                clock.now(),
+            )
+            log.error(
+                "relay cannot publish notification %d (%s) to %s",
+                notification.id,
+                stuck.event,
+                self._topic,
+                exc_info=failure.error,
+            )
+        else:
+            stuck.attempts += 1
+            stuck.error = repr(failure.error)
+            log.error(
+                "relay still cannot publish notification %d (%s), attempt %d, stuck since %s: %s",
+                notification.id,
+                stuck.event,
+                stuck.attempts,
+                stuck.since.isoformat(timespec="seconds"),
+                stuck.error,
+            )
+        metrics.RELAY_STUCK_POSITION.set(notification.id)
+        metrics.RELAY_STUCK_SINCE.set(stuck.since.timestamp())
+
+    def _report_flowing(self, backoff: Backoff) -> None:
+        if self.stuck is not None:
+            log.warning(
+                "relay published notification %d after %d attempt(s)",
+                self.stuck.position,
+                self.stuck.attempts + 1,
+            )
+            self.stuck = None
+            metrics.RELAY_STUCK_POSITION.set(0)
+            metrics.RELAY_STUCK_SINCE.set(0)
+            backoff.reset()
 
     async def _save_position(self, position: int) -> None:
         """Only after every message up to ``position`` was acknowledged (invariant 2)."""

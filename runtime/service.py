@@ -20,6 +20,8 @@ from runtime.application import ServiceApplication, Timer
 from runtime.auth import UserDirectory
 from runtime.http import create_http_app
 from runtime.inbox import Inbox, subscriptions
+from runtime.kafka import KafkaLink
+from runtime.operations import operations
 from runtime.outbound import Outbound
 from runtime.relay import OutboxRelay, RelayLock
 from runtime.settings import Settings
@@ -59,6 +61,7 @@ def new_producer(settings: Settings) -> AIOKafkaProducer:
         enable_idempotence=False,
         linger_ms=2,
         request_timeout_ms=15000,
+        max_request_size=settings.kafka_max_message_bytes,
     )
 
 
@@ -94,20 +97,38 @@ async def run_timer(application: ServiceApplication, timer: Timer, settings: Set
 
 
 def build_app(
-    spec: ServiceSpec, settings: Settings, relay_class: type[OutboxRelay] = OutboxRelay
+    spec: ServiceSpec,
+    settings: Settings,
+    relay_class: type[OutboxRelay] = OutboxRelay,
+    *,
+    application: ServiceApplication | None = None,
 ) -> FastAPI:
+    """The service's HTTP app; its lifespan opens the store, then connects to Kafka and runs the
+    relay, projections and timers in the background. Given an ``application``, the app serves
+    that one and runs nothing in the background (tests, tools)."""
+
+    @contextlib.asynccontextmanager
+    async def serving(app: FastAPI) -> AsyncIterator[None]:
+        app.state.application = application
+        yield
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # HTTP serves as soon as the store is open; Kafka connects in the background.
         application = spec.application(settings)
         app.state.application = application
         producer = new_producer(settings)
-        await producer.start()
-        broker = KafkaBroker(settings.kafka_bootstrap, logger=log)
-        inbox = Inbox(application, producer, settings)
-        for subscription in subscriptions(spec.application):
-            inbox.subscribe(broker, subscription)
-        await broker.start()
-        relay = relay_class(
+
+        def new_broker() -> KafkaBroker:
+            # FastStream logs every batch: routine, so at DEBUG.
+            broker = KafkaBroker(settings.kafka_bootstrap, logger=log, log_level=logging.DEBUG)
+            inbox = Inbox(application, producer, settings)
+            for subscription in subscriptions(spec.application):
+                inbox.subscribe(broker, subscription)
+            return broker
+
+        link = app.state.kafka = KafkaLink(producer, new_broker)
+        relay = app.state.relay = relay_class(
             application,
             producer,
             events_topic(spec.name),
@@ -117,7 +138,8 @@ def build_app(
             poll_seconds=settings.relay_poll_seconds,
         )
         work = {
-            f"{spec.name}-relay": relay.run(),
+            f"{spec.name}-kafka": link.connect(),
+            f"{spec.name}-relay": relay.run(link.producing),
             f"{spec.name}-projections": keep_projections_current(application, settings),
             **{
                 f"{spec.name}-{timer.name}": run_timer(application, timer, settings)
@@ -133,12 +155,20 @@ def build_app(
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await broker.stop()
-            await producer.stop()
+            await link.close()
             application.close()
 
     users = UserDirectory.load(settings.users_file)
-    return create_http_app(spec.name, users, spec.all_routers(), lifespan)
+    app = create_http_app(
+        spec.name,
+        users,
+        spec.all_routers(),
+        lifespan if application is None else serving,
+        settings.max_request_bytes,
+    )
+    app.state.application = application
+    app.include_router(operations)
+    return app
 
 
 def run_service(spec: ServiceSpec, relay_class: type[OutboxRelay] = OutboxRelay) -> None:
