@@ -171,7 +171,7 @@ class ApprovalCommands(KernelApplication):
                 "XC-02", f"the seal of {context.actor} does not verify", signed_fields=fields
             )
         signature_id = uuid4()
-        document.capture_signature(signature_id, capture, context.actor, seal)
+        document.capture_signature(signature_id, capture, context.actor, seal, clock.now())
         return signature_id
 
     @command

@@ -19,6 +19,7 @@ from uuid import UUID
 from kernel.approvals.matrix import ApprovalRule, Step
 from kernel.signing import digest
 from runtime.aggregate import Aggregate, RuleViolation
+from runtime.clock import SKEW
 
 
 class StepStatus(StrEnum):
@@ -498,8 +499,22 @@ class Approvable(Aggregate):
     # -- signatures
 
     def capture_signature(
-        self, signature_id: UUID, capture: SignatureCapture, captured_by: str, seal: str
+        self,
+        signature_id: UUID,
+        capture: SignatureCapture,
+        captured_by: str,
+        seal: str,
+        now: datetime,
     ) -> None:
+        # XC-02: a signature is made on a version of the document that exists, never later than
+        # now.
+        if not self.created_on - SKEW <= capture.signed_at <= now + SKEW:
+            raise RuleViolation(
+                "XC-02",
+                "a signature is made between the document's creation and now",
+                signed_at=capture.signed_at.isoformat(),
+                created_on=self.created_on.isoformat(),
+            )
         # XC-02: an employee signs only as themselves; staff never sign for a customer.
         if capture.capacity is Capacity.EMPLOYEE and capture.signer_id != captured_by:
             raise RuleViolation("XC-02", "an employee signs only for themselves")

@@ -7,13 +7,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
+from contracts.values import Digest, Instant, LongText, Name, ShortText, Signature, StepName, UserId
 from kernel.approvals.commands import Action, ApprovalCommands, Decision
 from kernel.approvals.domain import Approvable, Capacity, Method, SignatureCapture
 from kernel.approvals.policy import policy_signing_fields
@@ -23,7 +23,7 @@ from runtime.aggregate import RuleViolation
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
 from runtime.unit_of_work import CommandContext
-from runtime.views import Page, Paging
+from runtime.views import Page, PageRequest
 
 App = Annotated[ApprovalCommands, Depends(application_of(ApprovalCommands))]
 Employee = Annotated[Principal, Depends(requires(*EMPLOYEES))]
@@ -94,22 +94,27 @@ class ApprovalView(BaseModel):
 
 
 class Decide(BaseModel):
-    step: str
-    version_hash: str = Field(description="The version the approver reviewed")
-    signature: str = Field(description="Base64 Ed25519 signature over the signing fields")
-    comment: str = Field(default="", max_length=2000, description="A rejection's reason")
+    step: StepName
+    version_hash: Digest = Field(description="The version the approver reviewed")
+    signature: Signature = Field(description="Base64 Ed25519 signature over the signing fields")
+    comment: LongText | Literal[""] = Field(default="", description="A rejection's reason")
 
 
 class CaptureSignature(BaseModel):
-    signer_id: str | None = Field(default=None, description="The employee's id, when one signs")
-    signer_name: str = Field(min_length=1, max_length=200)
+    signer_id: UserId | None = Field(default=None, description="The employee's id, when one signs")
+    signer_name: Name
     capacity: Capacity
-    signer_org: str = ""
+    signer_org: ShortText = ""
     method: Method
-    image_base64: str | None = Field(default=None, description="Scan or stroke data, base64")
-    place: str = Field(min_length=1, max_length=200)
-    signed_at: datetime
-    seal: str = Field(description="The capturing employee's base64 Ed25519 signature")
+    image_base64: str | None = Field(
+        default=None,
+        max_length=700_000,
+        pattern=r"^[A-Za-z0-9+/]*={0,2}$",
+        description="Scan or stroke data, base64 (about 500 KB at most)",
+    )
+    place: Name
+    signed_at: Instant
+    seal: Signature = Field(description="The capturing employee's base64 Ed25519 signature")
 
     def capture(self) -> SignatureCapture:
         try:
@@ -131,9 +136,9 @@ class CaptureSignature(BaseModel):
 
 
 class VoidSignature(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
-    requested_by: str
-    approval_signature: str
+    reason: LongText
+    requested_by: UserId
+    approval_signature: Signature
 
 
 def document_routes(prefix: str, tag: str) -> APIRouter:
@@ -183,7 +188,7 @@ def document_routes(prefix: str, tag: str) -> APIRouter:
 
 
 class ApprovePolicy(BaseModel):
-    signature: str = Field(description="The general manager's base64 Ed25519 signature")
+    signature: Signature = Field(description="The general manager's base64 Ed25519 signature")
 
 
 class PolicyView(BaseModel):
@@ -222,7 +227,7 @@ def get_authority_matrix(_: Employee, app: App) -> PolicyView:
 @policies.post("/authority-matrix/{version}/approve")
 def approve_authority_matrix(
     context: Annotated[CommandContext, Depends(acting_as(Role.LEADERSHIP_GM))],
-    version: int,
+    version: Annotated[int, Path(ge=1, le=1_000_000)],
     body: ApprovePolicy,
     app: App,
 ) -> PolicyView:
@@ -234,6 +239,8 @@ pending = APIRouter(prefix="/approvals", tags=["approvals"])
 
 
 @pending.get("/pending")
-def approvals_pending(_: Employee, paging: Paging, app: App) -> Page[PendingApproval]:
+def approvals_pending(
+    _: Employee, query: Annotated[PageRequest, Depends(PENDING.query)], app: App
+) -> Page[PendingApproval]:
     """Approvals waiting for a decision in this service, soonest due first."""
-    return app.read_models.page(PENDING, paging)
+    return app.read_models.page(PENDING, query)

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import AliasChoices, BaseModel, Field
 
+from contracts.values import Amount, CurrencyCode, LongText, UserId
 from kernel.governance.commands import GovernanceCommands
 from kernel.governance.domain import Finding, RectificationStatus
 from kernel.roles import EMPLOYEES, SUPERVISING
@@ -27,10 +28,10 @@ Employee = Annotated[CommandContext, Depends(acting_as(*EMPLOYEES))]
 
 class FindingFields(View):
     rule_id: str = Field(min_length=1, max_length=20, examples=["OR-20"])
-    person_id: str = Field(min_length=1, max_length=100)
-    evidence_ref: str = Field(min_length=1, max_length=500)
-    loss_amount: Decimal = Field(default=Decimal(0), max_digits=14, decimal_places=2)
-    currency: str = Field(default="CNY", pattern="^[A-Z]{3}$")
+    person_id: UserId
+    evidence_ref: LongText
+    loss_amount: Amount = Decimal(0)
+    currency: CurrencyCode = "CNY"
 
 
 class ViolationView(View):
@@ -41,13 +42,13 @@ class ViolationView(View):
 
 
 class OrderRectification(BaseModel):
-    finding: str = Field(min_length=1, max_length=2000)
-    owner: str = Field(min_length=1, max_length=100, description="The user id who must fix it")
+    finding: LongText
+    owner: UserId = Field(description="The user id who must fix it")
     working_days: int = Field(ge=1, le=250, description="Deadline in working days (XC-10)")
 
 
 class CloseRectification(BaseModel):
-    outcome: str = Field(min_length=1, max_length=2000)
+    outcome: LongText
 
 
 class RectificationView(View):

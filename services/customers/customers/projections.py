@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AliasChoices, Field
 from sqlalchemy import Connection
 
+from contracts.values import Name, UserId
 from customers.domain.customer import Customer, CustomerStatus
 from kernel.approvals.domain import Approvable
 from runtime.projections import Projection
@@ -17,8 +18,8 @@ from runtime.views import Money, ReadTable, View, identity
 
 class CustomerView(View):
     customer_id: UUID = identity("customer_id")
-    legal_name: str = Field(max_length=200)
-    owner_id: str = Field(max_length=100, description="The salesperson who owns the account")
+    legal_name: Name
+    owner_id: UserId = Field(description="The salesperson who owns the account")
     status: CustomerStatus
     credit_limit: Money = Field(description="CU-07, CU-12")
     currency: str = Field(max_length=3)

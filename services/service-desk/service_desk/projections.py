@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from pydantic import Field
 from sqlalchemy import Connection
 
+from contracts.values import Code
 from runtime.projections import Projection
 from runtime.views import ReadTable, View, identity
 from service_desk.domain.voucher import ServiceVoucher
@@ -17,8 +17,8 @@ class VoucherView(View):
     voucher_id: UUID = identity("voucher_id")
     customer_id: UUID
     order_id: UUID
-    product_code: str = Field(max_length=64)
-    serial_number: str = Field(max_length=100)
+    product_code: Code
+    serial_number: Code
     warranty_until: date
 
 

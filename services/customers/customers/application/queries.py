@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from customers.domain.customer import Customer, CustomerStatus
+from customers.domain.customer import Customer
 from customers.projections import CUSTOMERS, CustomerView, customers
 from runtime.application import ServiceApplication
 from runtime.views import Page, PageRequest
@@ -16,13 +16,7 @@ class CustomerQueries(ServiceApplication):
     def customer(self, customer_id: UUID) -> Customer:
         return self.get(Customer, customer_id, "customer")
 
-    def customer_list(
-        self,
-        paging: PageRequest,
-        status: CustomerStatus | None = None,
-        owner_id: str | None = None,
-        name: str | None = None,
-    ) -> Page[CustomerView]:
+    def customer_list(self, request: PageRequest, name: str | None = None) -> Page[CustomerView]:
         """``name`` matches any part of the legal name."""
         named = [CUSTOMERS.table.c.legal_name.contains(name, autoescape=True)] if name else []
-        return self.read_models.page(CUSTOMERS, paging, *named, status=status, owner_id=owner_id)
+        return self.read_models.page(CUSTOMERS, request, *named)

@@ -10,6 +10,7 @@ from kernel.audit import AuditTrail
 from kernel.governance import Governance
 from orders.domain.known_customer import KnownCustomer
 from orders.domain.order import Order, OrderLine
+from runtime import clock
 from runtime.application import command
 from runtime.unit_of_work import CommandContext
 
@@ -35,5 +36,5 @@ class OrderCommands(Approvals, Governance, AuditTrail):
         self, context: CommandContext, order_id: UUID, received_at: datetime
     ) -> Order:
         order = self.get(Order, order_id, "order")
-        order.confirm_delivery(received_at)
+        order.confirm_delivery(received_at, clock.now())
         return order

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from orders.domain.known_customer import KnownCustomer
 from runtime.aggregate import Aggregate, RuleViolation
+from runtime.clock import SKEW
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Order(Aggregate):
         self.placed_by: str
         self.status = OrderStatus.PLACED
         self.issued_by: str | None = None
+        self.shipped_at: datetime | None = None
         self.received_at: datetime | None = None
 
     class Placed(Aggregate.Created):
@@ -63,6 +65,7 @@ class Order(Aggregate):
 
         def apply(self, order: Order) -> None:
             order.status, order.issued_by = OrderStatus.SHIPPED, self.issued_by
+            order.shipped_at = self.timestamp
 
     class DeliveryConfirmed(Aggregate.Event):
         received_at: datetime
@@ -109,11 +112,20 @@ class Order(Aggregate):
             currency=self.currency,
         )
 
-    def confirm_delivery(self, received_at: datetime) -> None:
+    def confirm_delivery(self, received_at: datetime, now: datetime) -> None:
         # OR-22: the customer confirms receipt of goods that were shipped.
         if self.status is not OrderStatus.SHIPPED:
             raise RuleViolation(
                 "OR-22", "only a shipped order can be confirmed as delivered", status=self.status
+            )
+        # OR-22: received after they left the warehouse, and not in the future.
+        assert self.shipped_at is not None
+        if not self.shipped_at - SKEW <= received_at <= now + SKEW:
+            raise RuleViolation(
+                "OR-22",
+                "the goods were received between their shipment and now",
+                received_at=received_at.isoformat(),
+                shipped_at=self.shipped_at.isoformat(),
             )
         self.trigger_event(
             self.DeliveryConfirmed,

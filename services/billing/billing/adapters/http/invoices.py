@@ -12,7 +12,7 @@ from billing.projections import INVOICES, InvoiceView
 from kernel.roles import Role
 from runtime.auth import Principal, requires
 from runtime.http import application_of
-from runtime.views import Page, Paging
+from runtime.views import Page, PageRequest
 
 router = APIRouter(tags=["invoices"])
 App = Annotated[BillingApplication, Depends(application_of(BillingApplication))]
@@ -24,14 +24,10 @@ Reader = Annotated[
 
 @router.get("/invoices")
 def list_invoices(
-    _: Reader,
-    paging: Paging,
-    app: App,
-    customer_id: UUID | None = None,
-    order_id: UUID | None = None,
+    _: Reader, query: Annotated[PageRequest, Depends(INVOICES.query)], app: App
 ) -> Page[InvoiceView]:
-    """Invoices, oldest first."""
-    return app.read_models.page(INVOICES, paging, customer_id=customer_id, order_id=order_id)
+    """Invoices, oldest first, of one customer or order if given."""
+    return app.read_models.page(INVOICES, query)
 
 
 @router.get("/invoices/{invoice_id}")

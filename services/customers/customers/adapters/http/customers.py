@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from contracts.values import Amount, CurrencyCode, Name, UserId
 from customers.application import CustomersApplication
-from customers.domain.customer import CustomerStatus
-from customers.projections import CustomerView
+from customers.projections import CUSTOMERS, CustomerView
 from kernel.approvals.http import document_routes
 from kernel.roles import SALES, Role
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
 from runtime.unit_of_work import CommandContext
-from runtime.views import Page, Paging
+from runtime.views import Page, PageRequest
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 approvals = document_routes("/customers", "customers")
@@ -29,15 +28,15 @@ Reader = Annotated[Principal, Depends(requires(*READERS))]
 
 
 class RegisterCustomer(BaseModel):
-    legal_name: str = Field(min_length=1, max_length=200)
-    owner_id: str | None = Field(
-        default=None, max_length=100, description="Account owner; defaults to the caller"
+    legal_name: Name
+    owner_id: UserId | None = Field(
+        default=None, description="Account owner; defaults to the caller"
     )
 
 
 class SubmitForApproval(BaseModel):
-    credit_limit: Decimal = Field(max_digits=14, decimal_places=2, description="CU-07, CU-12")
-    currency: str = Field(default="CNY", pattern="^[A-Z]{3}$")
+    credit_limit: Amount = Field(description="CU-07, CU-12")
+    currency: CurrencyCode = "CNY"
 
 
 @router.post("", status_code=201)
@@ -58,14 +57,12 @@ def submit_for_approval(
 @router.get("")
 def list_customers(
     _: Reader,
-    paging: Paging,
+    query: Annotated[PageRequest, Depends(CUSTOMERS.query)],
     app: App,
-    status: CustomerStatus | None = None,
-    owner_id: Annotated[str | None, Query(max_length=100)] = None,
-    name: Annotated[str | None, Query(max_length=200)] = None,
+    name: Name | None = None,
 ) -> Page[CustomerView]:
-    """Customer files, oldest first; ``name`` matches part of the legal name."""
-    return app.customer_list(paging, status, owner_id, name)
+    """Customer files, oldest first; ``name`` matches any part of the legal name."""
+    return app.customer_list(query, name)
 
 
 @router.get("/{customer_id}")

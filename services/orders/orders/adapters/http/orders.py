@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from contracts.orders import OrderLine as Line
+from contracts.orders import total_of
+from contracts.values import Instant
 from kernel.roles import SALES, Role
 from orders.application import OrdersApplication
-from orders.domain.order import OrderLine, OrderStatus
+from orders.domain.order import OrderLine
 from orders.projections import ORDERS, OrderSummary
 from runtime import clock
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
 from runtime.transcoding import value_object
 from runtime.unit_of_work import CommandContext
-from runtime.views import Page, Paging
+from runtime.views import Page, PageRequest
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 App = Annotated[OrdersApplication, Depends(application_of(OrdersApplication))]
@@ -30,11 +31,18 @@ Reader = Annotated[Principal, Depends(requires(*READERS))]
 
 class PlaceOrder(BaseModel):
     customer_id: UUID
-    lines: list[Line] = Field(min_length=1, max_length=500)
+    lines: list[Line] = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _bookable(self) -> PlaceOrder:
+        total_of(self.lines)
+        return self
 
 
 class ConfirmDelivery(BaseModel):
-    received_at: datetime | None = Field(default=None, description="Defaults to now")
+    received_at: Instant | None = Field(
+        default=None, description="When the customer received the goods; defaults to now (OR-22)"
+    )
 
 
 class OrderView(OrderSummary):
@@ -65,13 +73,11 @@ def confirm_delivery(context: Sales, order_id: UUID, body: ConfirmDelivery, app:
 @router.get("")
 def list_orders(
     _: Reader,
-    paging: Paging,
+    query: Annotated[PageRequest, Depends(ORDERS.query)],
     app: App,
-    customer_id: UUID | None = None,
-    status: OrderStatus | None = None,
 ) -> Page[OrderSummary]:
     """Orders, oldest first."""
-    return app.read_models.page(ORDERS, paging, customer_id=customer_id, status=status)
+    return app.read_models.page(ORDERS, query)
 
 
 @router.get("/{order_id}")

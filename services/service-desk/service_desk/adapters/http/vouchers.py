@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from kernel.roles import Role
 from runtime.auth import Principal, requires
 from runtime.http import application_of
-from runtime.views import Page, Paging
+from runtime.views import Page, PageRequest
 from service_desk.application import ServiceDeskApplication
 from service_desk.projections import VOUCHERS, VoucherView
 
@@ -22,16 +22,10 @@ Reader = Annotated[Principal, Depends(requires(*READERS))]
 
 @router.get("/vouchers")
 def list_vouchers(
-    _: Reader,
-    paging: Paging,
-    app: App,
-    customer_id: UUID | None = None,
-    serial_number: Annotated[str | None, Query(max_length=100)] = None,
+    _: Reader, query: Annotated[PageRequest, Depends(VOUCHERS.query)], app: App
 ) -> Page[VoucherView]:
-    """Service vouchers, by serial number."""
-    return app.read_models.page(
-        VOUCHERS, paging, customer_id=customer_id, serial_number=serial_number
-    )
+    """Service vouchers, by serial number; of one customer, or one serial number, if given."""
+    return app.read_models.page(VOUCHERS, query)
 
 
 @router.get("/vouchers/{voucher_id}")
