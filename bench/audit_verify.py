@@ -48,7 +48,7 @@ CUSTOMER_SIGNS = SignatureCapture(
     method=Method.E_SIGN,
     image_hash=None,
     place="Shanghai",
-    signed_at=datetime(2025, 1, 6, 9, 0, tzinfo=UTC),
+    signed_at=datetime.now(tz=UTC),
 )
 
 

@@ -20,6 +20,7 @@ from countersign.demo import DemoError, run_demo
 from countersign.keys_cmd import keys_app
 from countersign.projections_cmd import projections_app
 from countersign.stack import ConsoleSink, Stack, StackConfig, StackError, create_topics
+from countersign.status_cmd import print_status, service_status
 from runtime.settings import DEFAULT_HTTP_PORTS, Settings
 
 app = typer.Typer(
@@ -99,6 +100,17 @@ def demo(
     except DemoError as exc:
         raise fail(str(exc)) from None
     console.print("done: customer -> order -> shipment -> invoice -> delivery -> vouchers")
+
+
+@app.command()
+def status(
+    host: Annotated[str, typer.Option(help="Where the services listen.")] = "127.0.0.1",
+) -> None:
+    """Whether each service is connected to the broker, and how far its relay published; what is
+    stuck, and why. Exits 1 unless all is well."""
+    urls = {service: f"http://{host}:{port}" for service, port in DEFAULT_HTTP_PORTS.items()}
+    if not print_status(service_status(urls)):
+        raise typer.Exit(code=1)
 
 
 @app.command("create-topics")

@@ -39,6 +39,7 @@ from runtime.settings import DEFAULT_HTTP_PORTS, Settings
 BROKER = "broker"
 LOCK_FILE = "countersign.lock"
 LOOPBACK = "127.0.0.1"
+READY = "/ready"
 # Longest child output line kept; a longer one is dropped rather than stalling the pipe.
 _LINE_LIMIT = 1 << 20
 _POLL_SECONDS = 0.05
@@ -532,15 +533,17 @@ class Stack:
     # -- services
 
     async def start_services(self, services: Sequence[str] | None = None) -> None:
-        """Launch the services together (each start is mostly imports), then wait for all."""
+        """Launch the services together (each start is mostly imports), then wait until each is
+        ready (connected to the broker)."""
         names = self.config.services if services is None else services
         await asyncio.gather(*(self._launch(name) for name in names))
-        await asyncio.gather(*(self._wait_healthy(name) for name in names))
+        await asyncio.gather(*(self._wait_answering(name, READY) for name in names))
 
-    async def start(self, service: str) -> None:
-        """Start one service (again, after a kill or a stop) and wait until /health answers 200."""
+    async def start(self, service: str, until: str = "/ready") -> None:
+        """Start one service (again, after a kill or a stop) and wait until ``until`` answers 200:
+        ``/ready`` (connected to the broker) or ``/health`` (serving HTTP)."""
         await self._launch(service)
-        await self._wait_healthy(service)
+        await self._wait_answering(service, until)
 
     async def stop(self, service: str) -> int:
         """SIGTERM, then SIGKILL after the grace period; returns the exit code."""
@@ -577,9 +580,9 @@ class Stack:
             self.sink,
         )
 
-    async def _wait_healthy(self, service: str) -> None:
+    async def _wait_answering(self, service: str, path: str) -> None:
         child = self._services[service]
-        health = f"{self.url(service)}/health"
+        health = f"{self.url(service)}{path}"
 
         async with httpx.AsyncClient(timeout=2.0) as client:
 

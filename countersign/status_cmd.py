@@ -1,0 +1,68 @@
+"""`countersign status`: is each running service ready, and is its relay flowing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from rich.table import Table
+from rich.text import Text
+
+from countersign.console import console, errors
+
+
+def service_status(urls: Mapping[str, str], timeout: float = 5.0) -> dict[str, dict[str, Any]]:
+    """Each service's /ready and /relay answers; ``{"error": ...}`` for one that does not answer."""
+    found: dict[str, dict[str, Any]] = {}
+    with httpx.Client(timeout=timeout) as http:
+        for service, url in urls.items():
+            try:
+                found[service] = {
+                    "ready": http.get(f"{url}/ready").json(),
+                    "relay": http.get(f"{url}/relay").json(),
+                }
+            except (httpx.HTTPError, ValueError) as error:
+                found[service] = {"error": f"{url}: {error}"}
+    return found
+
+
+def print_status(found: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Print the table, and what is stuck and why; True when all is well."""
+    table = Table(title="countersign status")
+    for column in ("service", "ready", "relay position", "lag", "stuck"):
+        table.add_column(column, justify="right" if column in ("relay position", "lag") else "left")
+    well = True
+    for service, status in found.items():
+        if "error" in status:
+            table.add_row(service, Text("not answering", style="bold red"), "-", "-", "-")
+            well = False
+            continue
+        ready, relay = status["ready"], status["relay"]
+        waiting = ", ".join(ready["waiting_for"])
+        stuck = relay["stuck"]
+        table.add_row(
+            service,
+            Text("yes", style="green") if ready["ready"] else Text(f"waiting for {waiting}"),
+            f"{relay['position']:,}" if relay["active"] else "standby",
+            f"{relay['lag']:,}",
+            Text(f"at {stuck['position']} since {stuck['since']}", style="bold red")
+            if stuck
+            else Text("no", style="green"),
+        )
+        well = well and ready["ready"] and stuck is None
+    console.print(table)
+    for service, status in found.items():
+        stuck = status.get("relay", {}).get("stuck")
+        if stuck:
+            errors.print(
+                Text(f"{service}: ", style="bold red")
+                + Text(
+                    f"cannot publish notification {stuck['position']} ({stuck['event']}) after "
+                    f"{stuck['attempts']} attempt(s): {stuck['error']}"
+                ),
+                soft_wrap=True,
+            )
+        elif "error" in status:
+            errors.print(Text(f"{service}: ", style="bold red") + Text(status["error"]))
+    return well
