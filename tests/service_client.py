@@ -17,9 +17,8 @@ from runtime.service import ServiceSpec, build_app
 class ServiceClient:
     def __init__(self, spec: ServiceSpec, settings: KernelSettings) -> None:
         self.app: ServiceApplication = spec.application(settings)
-        http = build_app(spec, settings)  # no lifespan: no broker, no relay
-        http.state.application = self.app
-        self.http = TestClient(http)
+        # Serving this application: no broker, no relay, no background work.
+        self.http = TestClient(build_app(spec, settings, application=self.app))
 
     def call(self, method: str, path: str, user: str, body: Any = None) -> Any:
         """``user`` calls the route with their development token; returns the response."""

@@ -4,7 +4,7 @@ call the approval commands, as the employee who signs."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -21,18 +21,22 @@ from kernel.approvals.domain import (
 from kernel.approvals.policy import policy_signing_fields
 from kernel.roles import Role
 from kernel.signing import load_private_key, sign
+from runtime import clock
 from runtime.unit_of_work import CommandContext
 
-E_SIGNED = SignatureCapture(
-    signer_id=None,
-    signer_name="Zhao Lan",
-    capacity=Capacity.CUSTOMER,
-    signer_org="ACME",
-    method=Method.E_SIGN,
-    image_hash=None,
-    place="Shanghai",
-    signed_at=datetime(2025, 3, 4, 10, 30, tzinfo=UTC),
-)
+
+def e_signed(at: datetime | None = None) -> SignatureCapture:
+    """The customer's contact signs electronically, now unless ``at``."""
+    return SignatureCapture(
+        signer_id=None,
+        signer_name="Zhao Lan",
+        capacity=Capacity.CUSTOMER,
+        signer_org="ACME",
+        method=Method.E_SIGN,
+        image_hash=None,
+        place="Shanghai",
+        signed_at=at or clock.now(),
+    )
 
 
 def as_user(user: str, *roles: str) -> CommandContext:
@@ -87,10 +91,12 @@ class Signers:
         app: ApprovalCommands,
         document_id: UUID,
         captured_by: str,
-        capture: SignatureCapture = E_SIGNED,
+        capture: SignatureCapture | None = None,
         sealer: str | None = None,
     ) -> UUID:
-        """``captured_by`` records a signature and seals it with ``sealer``'s key."""
+        """``captured_by`` records a signature (an e-signature made now, unless ``capture``) and
+        seals it with ``sealer``'s key."""
+        capture = capture or e_signed()
         document = app.document(document_id)
         fields = seal_fields(
             document.document_type, document_id, document.version_hash, capture, captured_by

@@ -30,7 +30,7 @@ from countersign.stack import (
 ROOT = Path(__file__).resolve().parent.parent
 PARTITIONS = 2
 
-# Stand-ins for real services: the stack only needs a process that serves /health.
+# Stand-ins for real services: the stack only needs a process that serves /health and /ready.
 FAKE_SERVICE = """
 import json, os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,7 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         body = json.dumps({"status": "ok"}).encode()
-        self.send_response(200 if self.path == "/health" else 404)
+        self.send_response(200 if self.path in ("/health", "/ready") else 404)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

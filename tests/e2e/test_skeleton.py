@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sqlite3
+from datetime import datetime
 from decimal import Decimal
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from countersign.demo import run_demo
-from countersign.stack import Stack, StackError
+from countersign.stack import FileSink, Stack, StackError
+from countersign.status_cmd import print_status, service_status
 from kernel.signing import load_private_key, sign
+from service_desk.domain.voucher import warranty_end
 from tests.e2e.api import Api, eventually, money
 
 
@@ -65,12 +70,14 @@ async def test_skeleton_flow_customer_to_invoice_and_service_vouchers(api: Api) 
     missing = await api.call("GET", "billing", f"/audit-trail/{uuid4()}", "finance")
     assert missing.status_code == 404
 
+    # OR-22: received after the shipment, here in the company's time zone
+    received_at = datetime.now(tz=ZoneInfo("Asia/Shanghai"))
     delivered = await api.ok(
         "POST",
         "orders",
         f"/orders/{order_id}/confirm-delivery",
         "sales-clerk",
-        {"received_at": "2026-11-20T10:00:00+08:00"},
+        {"received_at": received_at.isoformat()},
     )
     assert delivered["status"] == "delivered"
 
@@ -82,7 +89,7 @@ async def test_skeleton_flow_customer_to_invoice_and_service_vouchers(api: Api) 
     vouchers = await eventually(three_vouchers, what="three service vouchers")
     assert sorted(v["serial_number"] for v in vouchers) == ["SN-1", "SN-2", "SN-3"]
     assert {v["order_id"] for v in vouchers} == {order_id}
-    assert {v["warranty_until"] for v in vouchers} == {"2027-11-20"}
+    assert {v["warranty_until"] for v in vouchers} == {warranty_end(received_at.date()).isoformat()}
 
 
 async def test_refused_command_names_the_rule_and_changes_nothing(api: Api) -> None:
@@ -334,3 +341,23 @@ async def test_demo_drives_the_flow_and_reports_each_step(stack: Stack, api: Api
     invoices = await api.invoices(created["customer_id"])
     assert [i["invoice_id"] for i in invoices] == created["invoice_ids"]
     assert len(await api.vouchers(created["customer_id"])) == 2
+
+
+async def test_status_shows_every_service_ready_with_its_relay_flowing(
+    stack: Stack, api: Api
+) -> None:
+    urls = {service: stack.url(service) for service in stack.config.services}
+    found = await asyncio.to_thread(service_status, urls)
+    assert all(s["ready"]["ready"] for s in found.values()), found
+    assert all(s["relay"]["active"] and s["relay"]["stuck"] is None for s in found.values())
+    assert found["orders"]["relay"]["position"] > 0
+    assert print_status(found)
+
+
+async def test_routine_batches_are_logged_at_debug_only(stack: Stack) -> None:
+    """FastStream logs each message received and processed: routine, so at DEBUG; the services
+    run at INFO, so none of those lines reaches the log."""
+    assert isinstance(stack.sink, FileSink)
+    log = stack.sink.read("billing")
+    assert "runtime.relay" in log  # the log is there, at INFO
+    assert not re.search(r": (Received|Processed)$", log, re.MULTILINE)

@@ -13,7 +13,7 @@ from kernel.approvals.commands import Action
 from kernel.approvals.domain import seal_fields, void_fields
 from kernel.approvals.policy import PolicyVersion, policy_signing_fields
 from kernel.roles import Role
-from tests.signers import E_SIGNED, Signers, as_user
+from tests.signers import Signers, as_user, e_signed
 
 SALESPERSON = as_user("salesperson", Role.SALESPERSON)
 
@@ -68,8 +68,9 @@ class Story:
 
     def capture(self, customer_id: UUID, captured_by: str = "salesperson") -> tuple[UUID, Signed]:
         document = self.app.document(customer_id)
-        fields = seal_fields("customer", customer_id, document.version_hash, E_SIGNED, captured_by)
-        signature_id = self.signers.seal(self.app, customer_id, captured_by)
+        capture = e_signed()
+        fields = seal_fields("customer", customer_id, document.version_hash, capture, captured_by)
+        signature_id = self.signers.seal(self.app, customer_id, captured_by, capture)
         return signature_id, Signed(customer_id, document.version + 1, captured_by, fields, "seal")
 
     def void(self, customer_id: UUID, signature_id: UUID, reason: str) -> Signed:

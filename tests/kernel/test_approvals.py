@@ -10,11 +10,19 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from kernel.approvals.domain import Approvable, ApprovalStatus, Approver, Capacity, Method
+from kernel.approvals.domain import (
+    Approvable,
+    ApprovalStatus,
+    Approver,
+    Capacity,
+    Method,
+    SignatureCapture,
+)
 from kernel.approvals.matrix import AuthorityMatrix
+from runtime import clock
 from runtime.aggregate import RuleViolation
 from runtime.unit_of_work import CommandContext, acting
-from tests.signers import E_SIGNED
+from tests.signers import e_signed
 
 MATRIX = AuthorityMatrix.parse("""
 policy_key = "authority-matrix"
@@ -214,12 +222,13 @@ def test_only_one_request_at_a_time() -> None:
     assert refused.value.rule == "XC-01"
 
 
-HANDWRITTEN = replace(E_SIGNED, method=Method.HANDWRITTEN, image_hash="ab" * 32)
+def handwritten() -> SignatureCapture:
+    return replace(e_signed(), method=Method.HANDWRITTEN, image_hash="ab" * 32)
 
 
 def _sign(report: Report, capacity: Capacity, signer_id: str | None, captured_by: str) -> None:
-    capture = replace(HANDWRITTEN, capacity=capacity, signer_id=signer_id)
-    report.capture_signature(uuid4(), capture, captured_by, "seal")
+    capture = replace(handwritten(), capacity=capacity, signer_id=signer_id)
+    report.capture_signature(uuid4(), capture, captured_by, "seal", clock.now())
 
 
 def _void(
@@ -249,7 +258,8 @@ def test_xc02_employees_sign_only_for_themselves_and_handwriting_needs_its_image
     assert refused.value.rule == "XC-02"
     report.complete()
     with pytest.raises(RuleViolation) as no_image:
-        report.capture_signature(uuid4(), replace(HANDWRITTEN, image_hash=None), "technician", "s")
+        unseen = replace(handwritten(), image_hash=None)
+        report.capture_signature(uuid4(), unseen, "technician", "s", clock.now())
     assert no_image.value.rule == "XC-02"
 
 

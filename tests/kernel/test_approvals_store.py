@@ -24,7 +24,7 @@ from kernel.approvals.projections import overdue_documents
 from kernel.roles import Role
 from kernel.settings import KernelSettings
 from runtime.aggregate import RuleViolation
-from tests.signers import E_SIGNED, Signers, as_user
+from tests.signers import Signers, as_user, e_signed
 
 SALESPERSON = as_user("salesperson", Role.SALESPERSON)
 
@@ -194,7 +194,7 @@ def test_xc02_signatures_are_sealed_by_the_capturing_employee_and_voided_only_wi
     customer = app.register_customer(SALESPERSON, "ACME", "salesperson")
     image_hash = hashlib.sha256(b"stroke data of the customer's signature").hexdigest()
     handwritten = replace(
-        E_SIGNED, capacity=Capacity.CUSTOMER, method=Method.HANDWRITTEN, image_hash=image_hash
+        e_signed(), capacity=Capacity.CUSTOMER, method=Method.HANDWRITTEN, image_hash=image_hash
     )
     # XC-02: a seal made with someone else's key (or over other bytes) is refused.
     with pytest.raises(RuleViolation) as forged:

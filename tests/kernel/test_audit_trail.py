@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -125,13 +126,10 @@ def test_the_trail_lists_the_document_in_order_then_its_effects_elsewhere(
         second_hash,
     )
     capture = events[10]["details"]["capture"]
-    signing = ("signer_name", "capacity", "method", "signed_at")
-    assert tuple(capture[f] for f in signing) == (
-        "Zhao Lan",
-        "customer",
-        "e_sign",
-        "2025-03-04T10:30:00+00:00",
-    )
+    signing = ("signer_name", "capacity", "method")
+    assert tuple(capture[f] for f in signing) == ("Zhao Lan", "customer", "e_sign")
+    signed_at = datetime.fromisoformat(capture["signed_at"])
+    assert signed_at >= datetime.fromisoformat(events[0]["at"])
     assert row(events[11], "reason", "approved_by", "approver_role") == (
         "Approvable.SignatureVoided",
         "sales-manager",

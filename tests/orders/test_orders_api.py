@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -73,3 +74,64 @@ def test_the_order_list_pages_and_filters(client: ServiceClient) -> None:
 def test_an_unknown_order_is_not_found(client: ServiceClient) -> None:
     response = client.call("GET", f"/orders/{uuid4()}", "finance")
     assert (response.status_code, response.json()["rule"]) == (404, "NOT-FOUND")
+
+
+def test_an_order_too_large_to_publish_is_refused_before_it_is_stored(
+    client: ServiceClient,
+) -> None:
+    """A serial number of 1.2 million characters once made an event no broker takes, and the
+    relay retried it forever: every field is bounded, and an event that would still be too large
+    to publish is refused before commit."""
+    customer_id = approved_customer(client, 1)
+    before = client.app.recorder.max_notification_id()
+
+    def order(serials: list[str]) -> Any:
+        line = {
+            "product_code": "P",
+            "quantity": len(serials),
+            "unit_price": "1",
+            "serial_numbers": serials,
+        }
+        body = {"customer_id": str(customer_id), "lines": [line]}
+        return client.call("POST", "/orders", "salesperson", body)
+
+    huge = order(["S" * 1_200_000])
+    assert (huge.status_code, huge.json()["rule"]) == (413, "INPUT")
+    long = order(["S" * 65])
+    assert (long.status_code, long.json()["rule"]) == (422, "INPUT")
+
+    # Within every bound, yet as an event larger than what can be published.
+    serials = [f"{n:060d}" for n in range(60)]
+    line = {"product_code": "P", "quantity": 60, "unit_price": "1", "serial_numbers": serials}
+    body = {"customer_id": str(customer_id), "lines": [line] * 200}
+    too_large = client.call("POST", "/orders", "salesperson", body)
+    assert (too_large.status_code, too_large.json()["rule"]) == (422, "INPUT"), too_large.text
+    assert too_large.json()["details"]["bytes"] > too_large.json()["details"]["limit"]
+    assert client.app.recorder.max_notification_id() == before
+
+
+@pytest.mark.parametrize(
+    ("received_at", "rule"),
+    [
+        ("9999-12-31T23:59:59+00:00", "INPUT"),
+        ("1900-01-01T00:00:00+00:00", "INPUT"),
+        ("2026-11-20T10:00:00", "INPUT"),
+        ("2001-01-01T00:00:00+00:00", "OR-22"),
+    ],
+    ids=["year 9999", "year 1900", "no time zone", "before the shipment"],
+)
+def test_or22_a_receipt_date_outside_the_order_s_history_is_refused(
+    client: ServiceClient, received_at: str, rule: str
+) -> None:
+    """A receipt in the year 9999 once made service-desk fail computing a warranty's end, and
+    one in 1900 opened vouchers whose warranty had ended long before the sale."""
+    order = place(client, approved_customer(client, 1), 1)
+    path = f"/orders/{order['order_id']}"
+    client.ok("POST", f"{path}/ship", "warehouse")
+
+    refused = client.call(
+        "POST", f"{path}/confirm-delivery", "sales-clerk", {"received_at": received_at}
+    )
+
+    assert (refused.status_code, refused.json()["rule"]) == (422, rule), refused.text
+    assert client.ok("GET", path, "finance")["status"] == "shipped"

@@ -103,6 +103,26 @@ async def test_unknown_schema_version_and_undecodable_go_to_the_dlq(app: OrdersA
     assert app.process_recorder.max_tracking_id("customers.events:0") == 3
 
 
+async def test_a_payload_outside_its_contract_s_bounds_goes_to_the_dlq(
+    app: OrdersApplication,
+) -> None:
+    """Consumers hold producers to the bounds their contracts promise: a value no producer may
+    send is never applied (it could fail far downstream instead)."""
+    producer = RecordingProducer()
+    inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
+    (subscription,) = subscriptions(OrdersApplication)
+    registered = CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s")
+    too_long = envelope(registered, 1).model_copy(
+        update={"payload": {**registered.model_dump(mode="json"), "owner_id": "o" * 100_000}}
+    )
+
+    await inbox.handle(subscription, [record(too_long)])
+
+    assert [dict(m["headers"])["x-error-reason"] for m in producer.sent] == [b"invalid-payload"]
+    assert app.known_customer(registered.customer_id) is None
+    assert app.process_recorder.max_tracking_id("customers.events:0") == 1
+
+
 class BuggyOrders(OrdersApplication):
     @policy(CustomerRegistered)
     def on_customer_registered(self, event: CustomerRegistered) -> None:

@@ -1,0 +1,231 @@
+"""Nothing a service accepts can be refused downstream (property-based, with hypothesis).
+
+Values are drawn from the JSON schemas of the public contracts and of the HTTP request bodies
+(which share their bounds), pushed through every consumer's policies and every command that
+produces a published event; then every event a service stored is mapped to its contract, as the
+relay would, and must validate and fit in one broker message. The only exception allowed on the
+way is a refusal (a RuleViolation: a 422 over HTTP, a dead letter in the inbox)."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import Tracking
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+from pydantic import BaseModel, ValidationError
+
+from contracts import IntegrationEvent
+from contracts.customers import CustomerApproved, CustomerRegistered
+from countersign.services import SPECS
+from customers.adapters.http.customers import RegisterCustomer, SubmitForApproval
+from customers.application import CustomersApplication
+from kernel.settings import KernelSettings
+from kernel.signing import init_dev_keys
+from orders.adapters.http.orders import ConfirmDelivery, PlaceOrder
+from orders.application import OrdersApplication
+from orders.domain.order import OrderLine
+from runtime.aggregate import RuleViolation
+from runtime.application import ServiceApplication
+from runtime.relay import envelope_for
+from runtime.service import ServiceSpec
+from runtime.transcoding import value_object
+from runtime.unit_of_work import CommandContext
+from tests.signers import Signers, as_user
+
+M = TypeVar("M", bound=BaseModel)
+
+EXAMPLES = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.filter_too_much,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+FORMATS = {
+    "uuid": st.uuids().map(str),
+    # Instants and days in the window every contract admits (what lies outside it is refused
+    # at the edge, and tested there).
+    "date-time": st.datetimes(
+        min_value=datetime(2000, 1, 1),
+        max_value=datetime(2099, 12, 30),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=8))]),
+    ).map(datetime.isoformat),
+    "date": st.dates(min_value=date(2000, 1, 1), max_value=date(2199, 12, 31)).map(str),
+}
+POLICY = CommandContext("policy")
+SALES = as_user("salesperson", "salesperson")
+
+
+def valid(model: type[M]) -> st.SearchStrategy[M]:
+    """Instances of ``model`` drawn from its JSON schema (what a client or a producer may send).
+
+    Lists are kept short (the largest inputs have tests of their own), and an order line gets
+    one serial number per unit when it has any: the one rule across fields a JSON schema cannot
+    state, which would otherwise reject nearly every drawn line."""
+
+    def validated(data: Any) -> M | None:
+        try:
+            return model.model_validate(_one_serial_per_unit(data))
+        except ValidationError:
+            return None
+
+    schema = _short_lists(model.model_json_schema(mode="validation"))
+    return from_schema(schema, custom_formats=FORMATS).map(validated).filter(bool)  # type: ignore[arg-type]
+
+
+_DECIMAL = {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$"}
+
+
+def _short_lists(schema: Any) -> Any:
+    """The schema with short lists, no members beyond the declared ones (readers ignore those;
+    drawing them only costs time), and amounts drawn as non-negative decimal strings of their
+    bounded size (a JSON number would mostly have too many digits)."""
+    if isinstance(schema, dict):
+        branches = schema.get("anyOf", [])
+        if {"type": "number"} in [{"type": b.get("type")} for b in branches] and any(
+            b.get("type") == "string" for b in branches
+        ):
+            return _DECIMAL
+        found = {key: _short_lists(value) for key, value in schema.items()}
+        if "maxItems" in found:
+            found["maxItems"] = min(found["maxItems"], 4)
+        if found.get("type") == "object" and "properties" in found:
+            found["additionalProperties"] = False
+        return found
+    if isinstance(schema, list):
+        return [_short_lists(item) for item in schema]
+    return schema
+
+
+def _one_serial_per_unit(data: Any) -> Any:
+    if isinstance(data, dict):
+        serials = data.get("serial_numbers")
+        if isinstance(serials, list) and serials:
+            data = {**data, "quantity": len(serials)}
+        return {key: _one_serial_per_unit(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_one_serial_per_unit(item) for item in data]
+    return data
+
+
+def published(spec: ServiceSpec, app: ServiceApplication, after: int) -> int:
+    """Map every event stored after ``after`` to its contract, as the relay does: each must
+    validate and fit in a broker message. Returns the last notification id."""
+    last = after
+    for notification in app.recorder.select_notifications(after + 1, 10_000):
+        event = app.mapper.to_domain_event(notification)
+        contract = spec.outbound(event)
+        if contract is not None:
+            message = envelope_for(spec.name, notification, event, contract).model_dump_json()
+            assert len(message.encode()) <= app.settings.kafka_max_message_bytes
+            type(contract).model_validate_json(contract.model_dump_json())
+        last = notification.id
+    return last
+
+
+@pytest.fixture
+def settings_(tmp_path: Path) -> KernelSettings:
+    init_dev_keys(tmp_path / "keys", ["gm", "sales-manager"])
+    return KernelSettings(data_dir=tmp_path)
+
+
+CONSUMED = [(spec.name, contract) for spec in SPECS.values() for contract in spec.consumed()]
+
+
+@pytest.mark.parametrize(
+    ("service", "contract"), CONSUMED, ids=[f"{s} <- {c.__name__}" for s, c in CONSUMED]
+)
+def test_every_policy_takes_every_valid_message_or_refuses_it(
+    settings_: KernelSettings, service: str, contract: type[IntegrationEvent]
+) -> None:
+    spec = SPECS[service]
+    app = spec.application(settings_)
+    positions = itertools.count(1)
+    seen = [0]
+
+    @EXAMPLES
+    @given(valid(contract))
+    def apply(event: IntegrationEvent) -> None:
+        tracking = Tracking(f"{event.producer}.events:0", next(positions))
+        try:
+            app.process(event, POLICY, tracking)
+        except RuleViolation:
+            return  # refused: the inbox dead-letters it
+        seen[0] = published(spec, app, seen[0])
+
+    try:
+        apply()
+    finally:
+        app.close()
+
+
+def test_customer_commands_publish_whatever_they_accept(settings_: KernelSettings) -> None:
+    spec = SPECS["customers"]
+    app = CustomersApplication(settings_)
+    Signers(settings_.keys_path).put_matrix_in_force(app)
+    seen = [0]
+
+    @EXAMPLES
+    @given(valid(RegisterCustomer), valid(SubmitForApproval))
+    def register(body: RegisterCustomer, submit: SubmitForApproval) -> None:
+        customer = app.register_customer(SALES, body.legal_name, body.owner_id or "salesperson")
+        with contextlib.suppress(RuleViolation):
+            app.submit_for_approval(SALES, customer.id, submit.credit_limit, submit.currency)
+        seen[0] = published(spec, app, seen[0])
+
+    try:
+        register()
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def orders(settings_: KernelSettings) -> Iterator[tuple[OrdersApplication, UUID]]:
+    app = OrdersApplication(settings_)
+    customer_id = uuid4()
+    registered = CustomerRegistered(customer_id=customer_id, legal_name="A", owner_id="s")
+    approved = CustomerApproved(
+        customer_id=customer_id, credit_limit=Decimal(1), currency="CNY", approved_by="m"
+    )
+    app.process(registered, POLICY, Tracking("customers.events:0", 1))
+    app.process(approved, POLICY, Tracking("customers.events:0", 2))
+    yield app, customer_id
+    app.close()
+
+
+def test_order_commands_publish_whatever_they_accept(
+    orders: tuple[OrdersApplication, UUID],
+) -> None:
+    spec = SPECS["orders"]
+    app, customer_id = orders
+    warehouse = as_user("warehouse", "warehouse_keeper")
+    seen = [0]
+
+    @EXAMPLES
+    @given(valid(PlaceOrder), valid(ConfirmDelivery))
+    def sell(body: PlaceOrder, delivery: ConfirmDelivery) -> None:
+        lines = tuple(value_object(OrderLine, line) for line in body.lines)
+        try:
+            order = app.place_order(SALES, customer_id, lines)
+            app.ship_order(warehouse, order.id)
+            received = delivery.received_at or datetime.now(tz=UTC)
+            app.confirm_delivery(SALES, order.id, received)
+        except RuleViolation:
+            pass
+        seen[0] = published(spec, app, seen[0])
+        assume(seen[0] > 0)
+
+    sell()

@@ -1,0 +1,111 @@
+"""A relay cannot be wedged: an event the broker refuses stops the relay at that event only,
+loudly (one log line per attempt, with growing delays; metrics of the stuck position and since
+when; GET /relay says what and why), and it flows again once the event can be published."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka.errors import MessageSizeTooLargeError
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from contracts import Envelope
+from customers.adapters.outbound import OUTBOUND
+from customers.application import CustomersApplication
+from kernel.settings import KernelSettings
+from runtime import metrics
+from runtime.operations import operations
+from runtime.relay import OutboxRelay, RelayLock
+from runtime.unit_of_work import CommandContext
+from tests.e2e.api import eventually
+
+CLERK = CommandContext("salesperson")
+
+
+class Broker:
+    """Stands in for the producer: takes every message but those ``refuse`` picks."""
+
+    def __init__(self) -> None:
+        self.taken: list[bytes] = []
+        self.refuse: Callable[[bytes], bool] = lambda _: False
+
+    async def send(self, topic: str, value: bytes, key: bytes) -> asyncio.Future[None]:
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.refuse(value):
+            acked.set_exception(MessageSizeTooLargeError())
+        else:
+            self.taken.append(value)
+            acked.set_result(None)
+        return acked
+
+
+def names(messages: list[bytes]) -> list[str]:
+    return [Envelope.model_validate_json(m).payload["legal_name"] for m in messages]
+
+
+def sample(name: str) -> float:
+    value = metrics.RELAY_STUCK_POSITION if name == "position" else metrics.RELAY_LAG
+    return float(value._value.get())  # type: ignore[attr-defined]
+
+
+async def test_an_event_the_broker_refuses_stops_the_relay_there_loudly_until_it_passes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = CustomersApplication(KernelSettings(data_dir=tmp_path))
+    for name in ("C0", "C1", "C2", "C3", "C4"):
+        app.register_customer(CLERK, name, "salesperson")
+    broker = Broker()
+    broker.refuse = lambda message: b'"legal_name":"C2"' in message
+    relay = OutboxRelay(
+        app,
+        broker,  # type: ignore[arg-type]
+        "customers.events",
+        OUTBOUND,
+        RelayLock("customers", tmp_path, ""),
+        poll_seconds=0.05,
+    )
+    status = FastAPI()
+    status.include_router(operations)
+    status.state.relay = relay
+    caplog.set_level(logging.ERROR, logger="runtime.relay")
+    running = asyncio.create_task(relay.run())
+    try:
+        await eventually(lambda: _now(relay.stuck is not None), what="the relay to get stuck")
+        assert names(broker.taken)[:2] == ["C0", "C1"]
+        assert relay.position == 2  # C0 and C1 are published and saved
+        assert relay.stuck is not None
+        assert (relay.stuck.position, relay.stuck.event) == (3, "Customer.Registered")
+        assert "MessageSizeTooLarge" in relay.stuck.error
+        assert sample("position") == 3
+        assert sample("lag") == 3  # C2, C3 and C4 wait: the lag says so
+        shown = TestClient(status).get("/relay").json()
+        assert (shown["position"], shown["lag"], shown["stuck"]["position"]) == (2, 3, 3)
+
+        await asyncio.sleep(1.5)  # attempts at 0.05, 0.1, 0.2, 0.4, 0.8 s: a handful of lines
+        attempts = [r for r in caplog.records if "publish notification 3" in r.getMessage()]
+        assert 3 <= len(attempts) <= 7
+        assert attempts[0].exc_info is not None  # the traceback once
+        assert all(r.exc_info is None for r in attempts[1:])
+
+        broker.refuse = lambda _: False
+        await eventually(lambda: _now(relay.position == 5), what="the relay to flow again")
+        assert relay.stuck is None
+        assert (sample("position"), sample("lag")) == (0, 0)
+        # At least once each (what followed C2 in its batch went out with every attempt).
+        assert set(names(broker.taken)) == {"C0", "C1", "C2", "C3", "C4"}
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        app.close()
+
+
+async def _now(value: Any) -> Any:
+    return value
