@@ -43,7 +43,9 @@ from runtime.store.chain import ChainedEventStore, ChainedMapper
 from runtime.transcoding import register
 from runtime.unit_of_work import CommandContext, UnitOfWork, acting, active_unit
 
-CommitListener = Callable[[int], None]
+CommitListener = Callable[[list[Recording[Any]]], None]
+"""Told of each local commit's recordings (domain event and notification), in the writer's
+thread."""
 A = TypeVar("A")
 App = TypeVar("App", bound="ServiceApplication")
 C = TypeVar("C", bound=IntegrationEvent)
@@ -250,7 +252,6 @@ class ServiceApplication(Application[UUID]):
         self._notify(recordings)
 
     def on_commit(self, listener: CommitListener) -> None:
-        """``listener(last_notification_id)`` runs after each local commit (writer thread)."""
         self._commit_listeners.append(listener)
 
     def _notify(self, recordings: list[Recording[Any]]) -> None:
@@ -258,9 +259,8 @@ class ServiceApplication(Application[UUID]):
         if not recordings:
             return
         metrics.EVENTS_APPENDED.inc(len(recordings))
-        last = recordings[-1].notification.id
         for listener in self._commit_listeners:
-            listener(last)
+            listener(recordings)
 
     # -- read models
 

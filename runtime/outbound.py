@@ -40,6 +40,9 @@ class Outbound:
     def published(self) -> tuple[type[IntegrationEvent], ...]:
         return tuple(dict.fromkeys(self._contracts.values()))
 
+    def publishes(self, event: DomainEventProtocol[UUID]) -> bool:
+        return self._contract_for(type(event)) is not None
+
     def __call__(self, event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
         contract = self._contract_for(type(event))
         if contract is None:

@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 E = TypeVar("E")
 Handler = Callable[[Any, Connection], None]
 
+NO_OP_SAVE_EVERY = 2000
+"""Notifications a projection may pass without a write before its position is saved anyway."""
+
 _POSITIONS = Table(
     "projection_positions",
     MetaData(),
@@ -116,6 +119,8 @@ class ReadModels:
         # Taken around every writing transaction, with the event store's own writes (SQLite).
         self._write_lock = write_lock or contextlib.nullcontext()
         self._by_topic: dict[str, list[tuple[Projection, Handler]]] = {}
+        self._skipped: dict[str, int] = {}
+        """Notifications no projection reads, passed without a write: projection -> last."""
         self._prepare()
 
     def close(self) -> None:
@@ -207,48 +212,69 @@ class ReadModels:
         progress: Callable[[Progress], None] | None = None,
     ) -> int:
         """Apply every committed event the projections have not seen yet; returns how many
-        notifications were read. Each batch commits with the positions it reached."""
+        notifications were read. Each batch commits with the positions it reached.
+
+        Positions change by compare-and-set: a batch is applied to a projection only if its
+        position is still the one read before the batch, so runners sharing a projection (the
+        service, a rebuild, a replica) never apply an event twice. A run of events no projection
+        reads is skipped without a write; how far it got is kept here and saved with the next
+        write, or after ``NO_OP_SAVE_EVERY`` such notifications."""
         names = list(self.projections)
         if not names:
             return 0
         read = 0
         while True:
-            start = min(self.positions().values())
-            batch = recorder.select_notifications(start + 1, batch_size)
+            saved = self.positions()
+            reached = {name: max(saved[name], self._skipped.get(name, 0)) for name in names}
+            batch = recorder.select_notifications(min(reached.values()) + 1, batch_size)
             if not batch:
                 return read
-            self._apply(batch, mapper, names)
+            self._apply(batch, mapper, saved, reached)
             read += len(batch)
             if progress is not None:
                 progress(Progress(batch[-1].id, recorder.max_notification_id() or 0))
             if len(batch) < batch_size:
                 return read
 
-    def _apply(self, batch: Sequence[Notification], mapper: Mapper[Any], names: list[str]) -> None:
-        """Apply the batch, read after position ``batch[0].id - 1``, to each projection whose
-        position is inside it. A projection reset meanwhile (its position before the batch) is
-        left alone: the next batch starts from it again."""
-        start, last = batch[0].id - 1, batch[-1].id
+    def _apply(
+        self,
+        batch: Sequence[Notification],
+        mapper: Mapper[Any],
+        saved: dict[str, int],
+        reached: dict[str, int],
+    ) -> None:
+        last = batch[-1].id
+        work = [
+            (notification, projection.name, handler)
+            for notification in batch
+            for projection, handler in self._interested(notification.topic)
+            if notification.id > reached[projection.name]
+        ]
+        behind = {name: position for name, position in saved.items() if reached[name] < last}
+        if not work and last - min(saved.values()) < NO_OP_SAVE_EVERY:
+            for name in behind:
+                self._skipped[name] = last
+            return
+        events = {n.id: mapper.to_domain_event(n) for n, _, _ in work}
         with self._writing() as db:
-            positions = {
-                name: position
-                for name, position in self._locked_positions(db, names).items()
-                if start <= position < last
-            }
-            for notification in batch:
-                interested = [
-                    handler
-                    for projection, handler in self._interested(notification.topic)
-                    if notification.id > positions.get(projection.name, last)
-                ]
-                if interested:
-                    event = mapper.to_domain_event(notification)
-                    for handler in interested:
-                        handler(event, db)
-            if positions:
+            current = self._locked_positions(db, list(behind))
+            moved = {name for name in behind if current[name] != saved[name]}
+            for name in moved:  # reset or advanced by another runner: read it again
+                self._skipped.pop(name, None)
+            for notification, projection, handler in work:
+                if projection not in moved:
+                    handler(events[notification.id], db)
+            advanced = [name for name in behind if name not in moved]
+            if advanced:
                 db.execute(
-                    update(_POSITIONS).where(_POSITIONS.c.name.in_(positions)).values(position=last)
+                    update(_POSITIONS).where(_POSITIONS.c.name.in_(advanced)).values(position=last)
                 )
+        for name in advanced:
+            self._skipped.pop(name, None)
+
+    def reads(self, topic: str) -> bool:
+        """Whether a projection reads events of this stored topic."""
+        return bool(self._interested(topic))
 
     def _interested(self, topic: str) -> list[tuple[Projection, Handler]]:
         found = self._by_topic.get(topic)

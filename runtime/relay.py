@@ -11,11 +11,9 @@ fallback (for commits made by another process on the same store).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fcntl
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,17 +24,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import psycopg
 from aiokafka import AIOKafkaProducer
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import Notification, Recording, Tracking
 
 from contracts import Envelope, IntegrationEvent
 from runtime import clock, metrics
 from runtime.aggregate import Aggregate
 from runtime.application import ServiceApplication
-from runtime.retry import Backoff
+from runtime.outbound import Outbound
+from runtime.retry import Backoff, Wakeup
 
 log = logging.getLogger(__name__)
 
-ContractMapper = Callable[[DomainEventProtocol[UUID]], IntegrationEvent | None]
 
 # Message ids are derived from the stored event, so a republished duplicate keeps its id.
 _EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "https://countersign.dev/events")
@@ -148,7 +146,7 @@ class OutboxRelay:
         application: ServiceApplication,
         producer: AIOKafkaProducer,
         topic: str,
-        to_contract: ContractMapper,
+        to_contract: Outbound,
         lock: RelayLock,
         batch_size: int = 500,
         poll_seconds: float = 0.5,
@@ -161,8 +159,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._tracking_name = f"outbox-relay:{topic}"
-        self._wake = asyncio.Event()
-        self._loop = asyncio.get_running_loop()
+        self._wake = Wakeup()
         self.active = False
         """Holds the relay lock: this process publishes the service's events."""
         self.position = 0
@@ -170,11 +167,15 @@ class OutboxRelay:
         self.head = 0
         """The newest notification seen in the store."""
         self.stuck: Stuck | None = None
-        application.on_commit(self._wake_from_thread)
+        application.on_commit(self._committed)
 
-    def _wake_from_thread(self, notification_id: int) -> None:
-        self.head = max(self.head, notification_id)
-        self._loop.call_soon_threadsafe(self._wake.set)
+    def _committed(self, recordings: list[Recording[Any]]) -> None:
+        """A local commit: wake up if it holds an event to publish (an internal-only commit
+        waits for the next poll; waking a loop from another thread costs the committing thread
+        a syscall and the GIL, on every commit)."""
+        self.head = max(self.head, recordings[-1].notification.id)
+        if any(self._to_contract.publishes(r.domain_event) for r in recordings):
+            self._wake.set_from_thread()
 
     async def run(self, connected: asyncio.Event | None = None) -> None:
         """Publish for as long as the task runs, once ``connected`` (the producer) is set."""
@@ -305,5 +306,4 @@ class OutboxRelay:
         )
 
     async def _sleep(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+        await self._wake.wait(self._poll_seconds)

@@ -9,9 +9,11 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
+from eventsourcing.persistence import Recording
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 
@@ -24,6 +26,7 @@ from runtime.kafka import KafkaLink
 from runtime.operations import operations
 from runtime.outbound import Outbound
 from runtime.relay import OutboxRelay, RelayLock
+from runtime.retry import Wakeup
 from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -69,13 +72,15 @@ async def keep_projections_current(application: ServiceApplication, settings: Se
     """Apply new events to the read tables soon after they commit (a poll catches commits made by
     other processes on the same store). Under load the commits of one interval are applied
     together: one transaction for many events, not one per commit."""
-    wake = asyncio.Event()
-    loop = asyncio.get_running_loop()
+    wake = Wakeup()
+    read_models = application.read_models
 
-    def wake_up(_: int) -> None:
-        loop.call_soon_threadsafe(wake.set)
+    def committed(recordings: list[Recording[Any]]) -> None:
+        # Events no projection reads are passed over at the next poll, without a wake-up.
+        if any(read_models.reads(r.notification.topic) for r in recordings):
+            wake.set_from_thread()
 
-    application.on_commit(wake_up)
+    application.on_commit(committed)
     while True:
         wake.clear()
         try:
@@ -83,8 +88,7 @@ async def keep_projections_current(application: ServiceApplication, settings: Se
         except Exception:
             log.exception("projections failed to catch up; trying again")
         await asyncio.sleep(settings.projection_interval_seconds)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), settings.relay_poll_seconds)
+        await wake.wait(settings.relay_poll_seconds)
 
 
 async def run_timer(application: ServiceApplication, timer: Timer, settings: Settings) -> None:
