@@ -34,7 +34,7 @@ from kernel.audit.signatures import SignatureChecker
 from kernel.audit.verify import open_store, verify
 from kernel.roles import Role
 from kernel.settings import KernelSettings
-from kernel.signing import KeyRing, init_dev_keys, load_private_key, sign
+from runtime.signing import KeyRing, init_dev_keys, load_private_key, sign
 from runtime.unit_of_work import CommandContext
 
 CLERK = CommandContext(actor="salesperson")

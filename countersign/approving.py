@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from kernel.roles import Role
-from kernel.signing import load_private_key, sign
+from runtime.signing import load_private_key, sign
 
 # Which development user acts for each role when the demo or a test walks an approval chain.
 DEV_USER_FOR_ROLE: Mapping[str, str] = {

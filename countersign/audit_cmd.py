@@ -35,7 +35,7 @@ from kernel.audit.signatures import SignatureChecker
 from kernel.audit.trail import DocumentNotFound, Trail, TrailEntry, document_trail
 from kernel.audit.verify import StoredEvents, StoreError, StoreReport, open_store, verify
 from kernel.settings import KernelSettings
-from kernel.signing import PUBLIC_KEYS_FILE, KeyRing
+from runtime.signing import PUBLIC_KEYS_FILE, KeyRing
 from runtime.store.chain import ChainError
 
 audit_app = typer.Typer(

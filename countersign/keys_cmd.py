@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from kernel.settings import KernelSettings
-from kernel.signing import init_dev_keys, load_private_key, sign
+from runtime.signing import init_dev_keys, load_private_key, sign
 
 keys_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -37,5 +37,6 @@ def sign_fields(
     fields: Annotated[str, typer.Argument(help="The signing fields as JSON (from the API)")],
     keys_dir: Annotated[Path | None, typer.Option(help="Default: <data dir>/keys")] = None,
 ) -> None:
-    """Print the base64 signature of USER over FIELDS (what a client app does for its user)."""
+    """Print the base64 Ed25519 signature of USER over the RFC 8785 canonical JSON of FIELDS
+    (what a client app does for its user)."""
     typer.echo(sign(load_private_key(_keys_dir(keys_dir), user), json.loads(fields)))

@@ -33,8 +33,8 @@ from rich.console import Console
 from rich.text import Text
 
 from contracts.topics import SERVICES, dlq_topic, events_topic
-from kernel.signing import init_dev_keys
 from runtime.settings import DEFAULT_HTTP_PORTS, Settings
+from runtime.signing import init_dev_keys
 
 BROKER = "broker"
 LOCK_FILE = "countersign.lock"

@@ -1,4 +1,4 @@
-"""The kernel's settings: the runtime's, plus where the company's rules and keys are."""
+"""The kernel's settings: the runtime's, plus where the company's rules are."""
 
 from __future__ import annotations
 
@@ -12,15 +12,8 @@ from runtime.settings import CONFIG_DIR, Settings
 class KernelSettings(Settings):
     authority_matrix_file: Path = CONFIG_DIR / "authority-matrix.toml"
     calendar_file: Path = CONFIG_DIR / "calendar.toml"
-    # Employees' public keys (public-keys.toml); empty means <data_dir>/keys, where
-    # `countersign keys init` puts the development keys.
-    keys_dir: Path | None = None
     # How often timers look for passed deadlines (overdue approvals).
     timer_seconds: float = Field(default=30.0, gt=0)
-
-    @property
-    def keys_path(self) -> Path:
-        return self.keys_dir or self.data_dir / "keys"
 
     @classmethod
     def of(cls, settings: Settings) -> KernelSettings:

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # The largest request body a service reads (a scanned signature is the largest input).
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     users_file: Path = CONFIG_DIR / "users.toml"
+    # Employees' and services' public keys (public-keys.toml) and, on the embedded stack, the
+    # services' own private keys; empty means <data_dir>/keys, where `countersign keys init`
+    # puts the development keys.
+    keys_dir: Path | None = None
     log_level: str = "INFO"
     # Relay and projections: how often they look at the log when no local commit woke them
     # (commits by another process on the same store), and the relay's batch size.
@@ -52,6 +56,10 @@ class Settings(BaseSettings):
         if self.max_event_bytes + 65_536 > self.kafka_max_message_bytes:
             raise ValueError("max_event_bytes must leave 64 KiB of kafka_max_message_bytes free")
         return self
+
+    @property
+    def keys_path(self) -> Path:
+        return self.keys_dir or self.data_dir / "keys"
 
     def port_for(self, service: str) -> int:
         return self.http_port or DEFAULT_HTTP_PORTS[service]

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 
 from kernel.settings import KernelSettings
-from kernel.signing import init_dev_keys
 from runtime import clock
+from runtime.signing import init_dev_keys
 
 
 def _postgres_admin_url() -> str | None:

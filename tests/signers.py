@@ -20,8 +20,8 @@ from kernel.approvals.domain import (
 )
 from kernel.approvals.policy import policy_signing_fields
 from kernel.roles import Role
-from kernel.signing import load_private_key, sign
 from runtime import clock
+from runtime.signing import load_private_key, sign
 from runtime.unit_of_work import CommandContext
 
 

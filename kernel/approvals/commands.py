@@ -19,10 +19,10 @@ from kernel.application import KernelApplication
 from kernel.approvals.domain import Approvable, Approver, SignatureCapture, seal_fields, void_fields
 from kernel.approvals.matrix import ApprovalRule, AuthorityMatrix
 from kernel.approvals.policy import PolicyVersion, policy_signing_fields
-from kernel.signing import KeyRing
 from runtime import clock
 from runtime.aggregate import RuleViolation
 from runtime.application import command
+from runtime.signing import KeyRing
 from runtime.unit_of_work import CommandContext
 
 SIGNATURE_VOID = "signature_void"

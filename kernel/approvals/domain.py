@@ -17,9 +17,9 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from kernel.approvals.matrix import ApprovalRule, Step
-from kernel.signing import digest
 from runtime.aggregate import Aggregate, RuleViolation
 from runtime.clock import SKEW
+from runtime.signing import CURRENT_FORM, digest
 
 
 class StepStatus(StrEnum):
@@ -231,6 +231,8 @@ class Approvable(Aggregate):
         subject_version_hash: str
         policy_version: int
         signature: str
+        canonical_form: str
+        """How the signed fields were encoded (``runtime.signing.CanonicalForm``)."""
 
         def _decide(self, document: Approvable, status: StepStatus) -> ApprovalState:
             approval = document._current()
@@ -277,6 +279,7 @@ class Approvable(Aggregate):
         capture: SignatureCapture
         captured_by: str
         seal: str
+        canonical_form: str
 
         def apply(self, document: Approvable) -> None:
             document.signatures[self.signature_id] = SignatureState(
@@ -289,6 +292,7 @@ class Approvable(Aggregate):
         approved_by: str
         approver_role: str
         approval_signature: str
+        canonical_form: str
 
         def apply(self, document: Approvable) -> None:
             document.signatures[self.signature_id].voided = True
@@ -432,6 +436,7 @@ class Approvable(Aggregate):
             "subject_version_hash": approver.seen_hash,
             "policy_version": approval.policy_version,
             "signature": approver.signature,
+            "canonical_form": CURRENT_FORM,
         }
 
     def grant(
@@ -533,6 +538,7 @@ class Approvable(Aggregate):
             capture=capture,
             captured_by=captured_by,
             seal=seal,
+            canonical_form=CURRENT_FORM,
         )
 
     def void_signature(
@@ -564,4 +570,5 @@ class Approvable(Aggregate):
             approved_by=approver.user_id,
             approver_role=role,
             approval_signature=approver.signature,
+            canonical_form=CURRENT_FORM,
         )

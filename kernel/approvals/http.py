@@ -22,6 +22,7 @@ from kernel.roles import EMPLOYEES, Role
 from runtime.aggregate import RuleViolation
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
+from runtime.signing import CURRENT_FORM
 from runtime.unit_of_work import CommandContext
 from runtime.views import Page, PageRequest
 
@@ -39,6 +40,13 @@ class StepView(BaseModel):
     role: str | None
 
 
+SIGNED_BYTES = Field(
+    default=CURRENT_FORM,
+    description="What is signed: the signing fields' canonical JSON by RFC 8785 (JCS), "
+    "signed with the employee's Ed25519 key",
+)
+
+
 class ApprovalView(BaseModel):
     document_type: str
     document_id: UUID
@@ -53,6 +61,7 @@ class ApprovalView(BaseModel):
     signing_fields: dict[str, Any] | None = Field(
         default=None, description="What the caller signs to grant the next step"
     )
+    canonicalization: str = SIGNED_BYTES
 
     @classmethod
     def of(cls, document: Approvable, caller: str) -> ApprovalView:
@@ -96,7 +105,9 @@ class ApprovalView(BaseModel):
 class Decide(BaseModel):
     step: StepName
     version_hash: Digest = Field(description="The version the approver reviewed")
-    signature: Signature = Field(description="Base64 Ed25519 signature over the signing fields")
+    signature: Signature = Field(
+        description="Base64 Ed25519 signature over the signing fields' RFC 8785 canonical JSON"
+    )
     comment: LongText | Literal[""] = Field(default="", description="A rejection's reason")
 
 
@@ -197,6 +208,7 @@ class PolicyView(BaseModel):
     configured_digest: str
     in_force_version: int | None
     signing_fields: dict[str, Any]
+    canonicalization: str = SIGNED_BYTES
 
     @classmethod
     def of(cls, app: ApprovalCommands) -> PolicyView:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kernel.roles import Role
-from kernel.signing import digest
+from runtime.signing import digest
 
 MAJOR = "major"
 

@@ -7,6 +7,7 @@ from uuid import NAMESPACE_OID, UUID, uuid5
 
 from kernel.roles import Role
 from runtime.aggregate import Aggregate, RuleViolation
+from runtime.signing import CURRENT_FORM
 
 
 def policy_signing_fields(policy_key: str, version: int, digest: str) -> dict[str, Any]:
@@ -38,6 +39,7 @@ class PolicyVersion(Aggregate):
     class Approved(Aggregate.Event):
         approved_by: str
         signature: str
+        canonical_form: str
 
         def apply(self, policy: PolicyVersion) -> None:
             policy.approved_by = self.approved_by
@@ -78,4 +80,9 @@ class PolicyVersion(Aggregate):
             raise RuleViolation("XC-07", "the general manager's signature does not verify")
         if self.in_force:
             raise RuleViolation("XC-07", "this policy version is already in force")
-        self.trigger_event(self.Approved, approved_by=approver_id, signature=signature)
+        self.trigger_event(
+            self.Approved,
+            approved_by=approver_id,
+            signature=signature,
+            canonical_form=CURRENT_FORM,
+        )

@@ -21,7 +21,7 @@ from kernel.approvals import Approvals
 from kernel.approvals.domain import Approvable, SignedDecision, seal_fields, void_fields
 from kernel.approvals.policy import PolicyVersion, policy_signing_fields
 from kernel.audit.verify import AuditedEvent
-from kernel.signing import KeyRing
+from runtime.signing import CanonicalForm, KeyRing
 from runtime.transcoding import new_transcoder
 
 # A signed event's check: why its signature does not verify, or None.
@@ -76,10 +76,17 @@ class SignatureChecker:
         return None if problem is None else f"{kind}: {problem}"
 
     def _check(
-        self, what: str, signer: str, fields: Mapping[str, Any], signature: str
+        self,
+        what: str,
+        signer: str,
+        fields: Mapping[str, Any],
+        state: Mapping[str, Any],
+        signature: str,
     ) -> str | None:
         self.checked += 1
-        if self._key_ring.verify(signer, fields, signature):
+        # Signatures from before the form was recorded were made over sorted-key JSON.
+        form = state.get("canonical_form", CanonicalForm.SORTED_JSON_V1)
+        if self._key_ring.verify(signer, fields, signature, form):
             return None
         return (
             f"the {what} of {signer} does not verify against {signer}'s public key "
@@ -98,7 +105,7 @@ class SignatureChecker:
             state["policy_version"],
             signer,
         ).fields()
-        return self._check(f"{action} signature", signer, fields, state["signature"])
+        return self._check(f"{action} signature", signer, fields, state, state["signature"])
 
     def _captured(self, event: AuditedEvent, state: Mapping[str, Any]) -> str | None:
         signer = state["captured_by"]
@@ -109,12 +116,14 @@ class SignatureChecker:
             state["capture"],
             signer,
         )
-        return self._check("seal", signer, fields, state["seal"])
+        return self._check("seal", signer, fields, state, state["seal"])
 
     def _voided(self, event: AuditedEvent, state: Mapping[str, Any]) -> str | None:
         signer = state["approved_by"]
         fields = void_fields(event.originator_id, state["signature_id"], state["reason"], signer)
-        return self._check("void approval signature", signer, fields, state["approval_signature"])
+        return self._check(
+            "void approval signature", signer, fields, state, state["approval_signature"]
+        )
 
     def _policy_proposed(self, event: AuditedEvent, state: Mapping[str, Any]) -> None:
         fields = policy_signing_fields(state["policy_key"], state["number"], state["digest"])
@@ -125,5 +134,5 @@ class SignatureChecker:
             return "its stream does not open with the Proposed event that holds the signed fields"
         signer = state["approved_by"]
         return self._check(
-            "policy approval signature", signer, self._proposed[1], state["signature"]
+            "policy approval signature", signer, self._proposed[1], state, state["signature"]
         )

@@ -30,7 +30,6 @@ from countersign.services import SPECS
 from customers.adapters.http.customers import RegisterCustomer, SubmitForApproval
 from customers.application import CustomersApplication
 from kernel.settings import KernelSettings
-from kernel.signing import init_dev_keys
 from orders.adapters.http.orders import ConfirmDelivery, PlaceOrder
 from orders.application import OrdersApplication
 from orders.domain.order import OrderLine
@@ -38,6 +37,7 @@ from runtime.aggregate import RuleViolation
 from runtime.application import ServiceApplication
 from runtime.relay import envelope_for
 from runtime.service import ServiceSpec
+from runtime.signing import init_dev_keys
 from runtime.transcoding import value_object
 from runtime.unit_of_work import CommandContext
 from tests.signers import Signers, as_user

@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from countersign.demo import run_demo
 from countersign.stack import FileSink, Stack, StackError
 from countersign.status_cmd import print_status, service_status
-from kernel.signing import load_private_key, sign
+from runtime.signing import load_private_key, sign
 from service_desk.domain.voucher import warranty_end
 from tests.e2e.api import Api, eventually, money
 

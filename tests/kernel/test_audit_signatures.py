@@ -20,7 +20,7 @@ from customers.application import CustomersApplication
 from kernel.audit.signatures import SignatureChecker
 from kernel.audit.verify import StoreReport, open_store, verify
 from kernel.settings import KernelSettings
-from kernel.signing import KeyRing
+from runtime.signing import KeyRing
 from runtime.store.chain import event_hash, seal, unseal
 from tests.kernel.approval_story import Signed, Story, every_signed_event
 from tests.kernel.test_audit_chain import RawStore

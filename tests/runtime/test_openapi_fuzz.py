@@ -22,7 +22,7 @@ from schemathesis.schemas import BaseSchema
 
 from countersign.services import SPECS
 from kernel.settings import KernelSettings
-from kernel.signing import init_dev_keys
+from runtime.signing import init_dev_keys
 from tests.service_client import ServiceClient
 
 CHECKS = [

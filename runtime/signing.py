@@ -3,6 +3,11 @@
 Every employee has a personal key pair. Clients sign; services verify against the public keys in
 the key ring, so a signature cannot be made by the server on someone's behalf and cannot be
 repudiated later. ``countersign keys init`` makes development keys for the development users.
+
+What is signed is the fields' canonical JSON by a standard, RFC 8785 (JCS), so anyone can
+reproduce the signed bytes with any conforming implementation. Each signed event records the
+form its signature was made over; signatures made before RFC 8785 was adopted (JSON with sorted
+keys, as orjson wrote it) keep verifying under their own form.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ import base64
 import hashlib
 import tomllib
 from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import orjson
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -25,17 +32,34 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 PUBLIC_KEYS_FILE = "public-keys.toml"
 
 
-def canonical(fields: Mapping[str, Any]) -> bytes:
-    """Sorted keys, no whitespace, UTF-8: the same fields always give the same bytes."""
-    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+class CanonicalForm(StrEnum):
+    RFC8785 = "rfc8785"
+    SORTED_JSON_V1 = "sorted-json-v1"
+    """Before RFC 8785: sorted keys, no whitespace, UTF-8, as orjson wrote it."""
+
+
+CURRENT_FORM = CanonicalForm.RFC8785
+"""What new signatures are made over."""
+
+
+def canonical(fields: Mapping[str, Any], form: str = CURRENT_FORM) -> bytes:
+    """The same fields always give the same bytes."""
+    if form == CanonicalForm.RFC8785:
+        return rfc8785.dumps(fields)
+    if form == CanonicalForm.SORTED_JSON_V1:
+        return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+    raise ValueError(f"unknown canonical form {form!r}")
 
 
 def digest(fields: Mapping[str, Any]) -> str:
+    """The SHA-256 of the fields' canonical form: a document version's hash."""
     return hashlib.sha256(canonical(fields)).hexdigest()
 
 
-def sign(private_key: Ed25519PrivateKey, fields: Mapping[str, Any]) -> str:
-    return base64.b64encode(private_key.sign(canonical(fields))).decode()
+def sign(
+    private_key: Ed25519PrivateKey, fields: Mapping[str, Any], form: str = CURRENT_FORM
+) -> str:
+    return base64.b64encode(private_key.sign(canonical(fields, form))).decode()
 
 
 class KeyRing:
@@ -57,12 +81,18 @@ class KeyRing:
             }
         )
 
-    def verify(self, user_id: str, fields: Mapping[str, Any], signature: str) -> bool:
+    def verify(
+        self,
+        user_id: str,
+        fields: Mapping[str, Any],
+        signature: str,
+        form: str = CURRENT_FORM,
+    ) -> bool:
         key = self._keys.get(user_id)
         if key is None:
             return False
         try:
-            key.verify(base64.b64decode(signature, validate=True), canonical(fields))
+            key.verify(base64.b64decode(signature, validate=True), canonical(fields, form))
         except (InvalidSignature, ValueError):
             return False
         return True
