@@ -40,7 +40,7 @@ from runtime.projections import Projection, ReadModels
 from runtime.settings import Settings
 from runtime.store import read_engine, store_environment, write_lock
 from runtime.store.chain import ChainedEventStore, ChainedMapper
-from runtime.transcoding import register
+from runtime.transcoding import FastJSONTranscoder, register
 from runtime.unit_of_work import CommandContext, UnitOfWork, acting, active_unit
 
 CommitListener = Callable[[list[Recording[Any]]], None]
@@ -163,6 +163,11 @@ class ServiceApplication(Application[UUID]):
         """Each consumed contract and the policy that reacts to it."""
         return _policies_of(cls)
 
+    def construct_transcoder(self) -> JSONTranscoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         value_objects = (
             *(v for f in self.features() for v in f.value_objects),
@@ -188,6 +193,13 @@ class ServiceApplication(Application[UUID]):
     def construct_event_store(self) -> EventStore[UUID]:
         assert isinstance(self.mapper, ChainedMapper)
         return ChainedEventStore(self.mapper, self.recorder)
+
+    def store_head(self) -> tuple[int, bytes] | None:
+        """The store's head: the newest notification id and its log hash
+        (``runtime.store.chain``), or ``None`` while the store is empty."""
+        recorder: Any = self.recorder
+        head: tuple[int, bytes] | None = recorder.log_head()
+        return head
 
     def close(self) -> None:
         self.read_models.close()

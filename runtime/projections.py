@@ -138,7 +138,7 @@ class ReadModels:
     # -- positions and tables
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[Connection]:
+    def writing(self) -> Iterator[Connection]:
         """A writing transaction."""
         with (
             self._write_lock,
@@ -149,7 +149,7 @@ class ReadModels:
 
     def _prepare(self) -> None:
         """Create missing tables; rebuild from the start any projection whose tables changed."""
-        with self._writing() as db:
+        with self.writing() as db:
             _POSITIONS.create(db, checkfirst=True)
             known = {row.name: row.fingerprint for row in db.execute(select(_POSITIONS))}
             for projection in self.projections.values():
@@ -178,7 +178,7 @@ class ReadModels:
     def reset(self, names: Iterable[str]) -> None:
         """Empty the projections' tables and start them again from the first event."""
         chosen = [self.projections[name] for name in names]
-        with self._writing() as db:
+        with self.writing() as db:
             for projection in chosen:
                 self._locked_positions(db, [projection.name])
                 for table in projection.tables:
@@ -256,7 +256,7 @@ class ReadModels:
                 self._skipped[name] = last
             return
         events = {n.id: mapper.to_domain_event(n) for n, _, _ in work}
-        with self._writing() as db:
+        with self.writing() as db:
             current = self._locked_positions(db, list(behind))
             moved = {name for name in behind if current[name] != saved[name]}
             for name in moved:  # reset or advanced by another runner: read it again

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, TypeVar
 
+import orjson
 from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
@@ -63,8 +64,27 @@ def register(transcoder: JSONTranscoder, value_objects: Iterable[type[Any]]) -> 
         transcoder.register(transcoding)
 
 
+class FastJSONTranscoder(JSONTranscoder):
+    """Encodes as the eventsourcing library does; decodes with orjson, several times faster than
+    the standard library, then revives the transcoded values innermost first, as the standard
+    decoder's object hook would."""
+
+    def decode(self, data: bytes) -> Any:
+        return self._revive(orjson.loads(data))
+
+    def _revive(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if isinstance(inner, dict | list):
+                    value[key] = self._revive(inner)
+            return self._decode_obj(value)
+        if isinstance(value, list):
+            return [self._revive(v) if isinstance(v, dict | list) else v for v in value]
+        return value
+
+
 def new_transcoder(value_objects: Iterable[type[Any]]) -> JSONTranscoder:
-    transcoder = JSONTranscoder()
+    transcoder = FastJSONTranscoder()
     register(transcoder, value_objects)
     return transcoder
 

@@ -18,6 +18,20 @@ different events never encode alike; and every byte of the stored state is eithe
 text, a hash compared as text, or part of ``body``, so altering any byte shows. The stored state
 stays valid JSON for tools that read it raw; the mapper strips the member, so domain code never
 sees it.
+
+Beside the streams' chains, the store keeps one chain of all its events in notification order,
+the log (``<events table>_log``), written in the same transaction as the events. Its row for
+notification ``n`` records the stream id and version stored at ``n`` and::
+
+    log hash(n) = SHA-256( b"countersign/log/v1\0" | log hash of the previous row (GENESIS first)
+                           | n (8 bytes) | stream id (16 bytes) | version (8 bytes)
+                           | the event's own hash (32 bytes) )
+
+so a deleted event whose log row remains names its stream and version, a row deleted from both
+breaks the log at the next one, and the newest log hash (the store's *head*) commits to every
+event before it. Someone who can write the database can recompute both chains after a rewrite;
+what catches that is the head signed by the service and witnessed by the other services
+(``runtime.witness``).
 """
 
 from __future__ import annotations
@@ -47,12 +61,20 @@ from runtime.aggregate import RuleViolation
 GENESIS = bytes(32)
 _TAG = b"countersign/chain/v1\x00"
 _FIELDS = struct.Struct(">16sQI")
+_LOG_TAG = b"countersign/log/v1\x00"
+_LOG_FIELDS = struct.Struct(">Q16sQ")
+LOG_TABLE_SUFFIX = "_log"
+"""The log table is the events table's name with this suffix."""
 _PREFIX = b'{"_chain_":["'
 _MIDDLE = b'","'
 _SUFFIX = b'"],'
 _PREV = slice(len(_PREFIX), len(_PREFIX) + 64)
 _OWN = slice(_PREV.stop + len(_MIDDLE), _PREV.stop + len(_MIDDLE) + 64)
 HEADER_LEN = _OWN.stop + len(_SUFFIX)
+PREV_HASH = _PREV
+"""Where a stored state holds its previous hash (hex)."""
+OWN_HASH = _OWN
+"""Where a stored state holds its own hash (hex)."""
 
 
 class ChainError(Exception):
@@ -66,6 +88,35 @@ def event_hash(stream_id: bytes, version: int, topic: bytes, prev: bytes, body: 
     ).digest()
 
 
+def log_hash(
+    prev: bytes, notification_id: int, stream_id: bytes, version: int, own: bytes
+) -> bytes:
+    """The log hash at ``notification_id``: ``stream_id`` is the UUID's 16 bytes."""
+    return sha256(
+        b"".join((_LOG_TAG, prev, _LOG_FIELDS.pack(notification_id, stream_id, version), own))
+    ).digest()
+
+
+LogEntry = tuple[int, UUID, int, bytes]
+"""A log row: notification id, stream id, version, log hash."""
+
+
+def log_entries(
+    prev: bytes, notification_ids: Sequence[int], stored: Sequence[StoredEvent]
+) -> list[LogEntry]:
+    """The log rows of sealed events just stored at ``notification_ids``, after the log hash
+    ``prev``."""
+    entries = []
+    for notification_id, event in zip(notification_ids, stored, strict=True):
+        stream = event.originator_id
+        assert isinstance(stream, UUID)
+        version = event.originator_version
+        own = binascii.unhexlify(event.state[_OWN])
+        prev = log_hash(prev, notification_id, stream.bytes, version, own)
+        entries.append((notification_id, stream, version, prev))
+    return entries
+
+
 def header(prev: bytes, own: bytes) -> bytes:
     """The stored state's first ``HEADER_LEN`` bytes for these two hashes."""
     return b"".join((_PREFIX, prev.hex().encode(), _MIDDLE, own.hex().encode(), _SUFFIX))
@@ -76,14 +127,19 @@ def seal(prev: bytes, own: bytes, body: bytes) -> bytes:
     return header(prev, own) + body[1:]
 
 
+def has_header(state: bytes) -> bool:
+    """Whether ``state`` starts with a chain header (its hashes not checked)."""
+    return (
+        len(state) > HEADER_LEN
+        and state.startswith(_PREFIX)
+        and state[_PREV.stop : _OWN.start] == _MIDDLE
+        and state[_OWN.stop : HEADER_LEN] == _SUFFIX
+    )
+
+
 def unseal(state: bytes) -> tuple[bytes, bytes, bytes]:
     """``(previous hash hex, own hash hex, body)`` of a stored state; hashes not checked."""
-    if (
-        len(state) <= HEADER_LEN
-        or not state.startswith(_PREFIX)
-        or state[_PREV.stop : _OWN.start] != _MIDDLE
-        or state[_OWN.stop : HEADER_LEN] != _SUFFIX
-    ):
+    if not has_header(state):
         raise ChainError("the stored state has no chain header")
     return state[_PREV], state[_OWN], b"{" + state[HEADER_LEN:]
 

@@ -1,15 +1,58 @@
-"""PostgreSQL event store (one schema per service) with group commit."""
+"""PostgreSQL event store (one schema per service) with group commit, and the store-wide log
+(``runtime.store.chain``) written in the same transaction as the events."""
 
 from __future__ import annotations
 
-from eventsourcing.postgres import PostgresFactory, PostgresProcessRecorder
-from eventsourcing.utils import Environment
-from psycopg import sql
+from collections.abc import Sequence
+from typing import Any
 
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory, PostgresProcessRecorder
+from eventsourcing.utils import Environment
+from psycopg import Cursor, sql
+from psycopg.rows import DictRow
+
+from runtime.store.chain import GENESIS, LOG_TABLE_SUFFIX, log_entries
 from runtime.store.group_commit import GroupCommitMixin
 
 
-class GroupCommitPostgresRecorder(GroupCommitMixin, PostgresProcessRecorder):
+class ChainedPostgresRecorder(PostgresProcessRecorder):
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        log = sql.Identifier(datastore.schema, self.events_table_name + LOG_TABLE_SUFFIX)
+        self.sql_create_statements.append(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (notification_id bigint PRIMARY KEY, "
+                "originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
+                "hash bytea NOT NULL)"
+            ).format(log)
+        )
+        self._select_log_head = sql.SQL(
+            "SELECT notification_id, hash FROM {} ORDER BY notification_id DESC LIMIT 1"
+        ).format(log)
+        self._insert_log = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(log)
+
+    def log_head(self) -> tuple[int, bytes] | None:
+        """The newest log row's notification id and hash: the store's head."""
+        with self.datastore.get_connection() as connection:
+            row = connection.execute(self._select_log_head).fetchone()
+        return None if row is None else (row["notification_id"], bytes(row["hash"]))
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert notification_ids is not None
+        # The insert took the events table's EXCLUSIVE lock: no other writer can add a log row
+        # until this transaction ends.
+        row = curs.execute(self._select_log_head, prepare=True).fetchone()
+        prev = bytes(row["hash"]) if row else GENESIS
+        entries = log_entries(prev, notification_ids, stored_events)
+        curs.executemany(self._insert_log, entries)
+        return notification_ids
+
+
+class GroupCommitPostgresRecorder(GroupCommitMixin, ChainedPostgresRecorder):
     pass
 
 

@@ -15,12 +15,14 @@ from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.sqlite import (
     SQLiteConnection,
     SQLiteConnectionPool,
+    SQLiteCursor,
     SQLiteFactory,
     SQLiteProcessRecorder,
 )
 from eventsourcing.utils import Environment
 
 from runtime.store import sqlite_write_lock
+from runtime.store.chain import GENESIS, LOG_TABLE_SUFFIX, log_entries
 from runtime.store.group_commit import GroupCommitMixin
 
 
@@ -32,15 +34,53 @@ class TunedConnectionPool(SQLiteConnectionPool):
 
 
 class SerialisedSQLiteRecorder(SQLiteProcessRecorder):
-    """Writes under the file's in-process write lock (``sqlite_write_lock``)."""
+    """Writes under the file's in-process write lock (``sqlite_write_lock``), and the store-wide
+    log (``runtime.store.chain``) in the same transaction as the events."""
 
     write_lock: threading.Lock
+
+    def construct_create_table_statements(self) -> list[str]:
+        self.log_table_name = self.events_table_name + LOG_TABLE_SUFFIX
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {self.log_table_name} ("
+            "notification_id INTEGER PRIMARY KEY, originator_id TEXT NOT NULL, "
+            "originator_version INTEGER NOT NULL, hash BLOB NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        if not stored_events:
+            return notification_ids
+        assert notification_ids is not None
+        # Writers are serialised (the write lock, then SQLite's own): the newest row is ours to
+        # follow.
+        c.execute(f"SELECT hash FROM {self.log_table_name} ORDER BY notification_id DESC LIMIT 1")
+        row = c.fetchone()
+        entries = log_entries(row[0] if row else GENESIS, notification_ids, stored_events)
+        c.executemany(
+            f"INSERT INTO {self.log_table_name} VALUES (?, ?, ?, ?)",
+            [(n, stream.hex, version, h) for n, stream, version, h in entries],
+        )
+        return notification_ids
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         with self.write_lock:
             return super().insert_events(stored_events, **kwargs)
+
+    def log_head(self) -> tuple[int, bytes] | None:
+        """The newest log row's notification id and hash: the store's head."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT notification_id, hash FROM {self.log_table_name} "
+                "ORDER BY notification_id DESC LIMIT 1"
+            )
+            row = c.fetchone()
+        return None if row is None else (row[0], row[1])
 
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.write_lock:
