@@ -7,9 +7,10 @@ events (ARCHITECTURE.md invariant 6). Every message on a topic is an :class:`Env
 
 from contracts.envelope import Envelope, IntegrationEvent, UnknownContractError
 from contracts.registry import CONTRACTS, contract_for, contracts_on_topic
-from contracts.topics import SERVICES, dlq_topic, events_topic
+from contracts.topics import CHECKPOINTS_TOPIC, SERVICES, dlq_topic, events_topic
 
 __all__ = [
+    "CHECKPOINTS_TOPIC",
     "CONTRACTS",
     "SERVICES",
     "Envelope",

@@ -1,4 +1,5 @@
-"""Topic names: one events topic per service, keyed by aggregate id, and its dead-letter topic."""
+"""Topic names: one events topic per service, keyed by aggregate id, and its dead-letter topic;
+one topic where every service publishes its store's signed checkpoints, keyed by service."""
 
 from typing import Final
 
@@ -11,3 +12,6 @@ def events_topic(service: str) -> str:
 
 def dlq_topic(topic: str) -> str:
     return f"{topic}.dlq"
+
+
+CHECKPOINTS_TOPIC: Final = "countersign.checkpoints"

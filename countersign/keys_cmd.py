@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
+from contracts.topics import SERVICES
 from kernel.settings import KernelSettings
-from runtime.signing import init_dev_keys, load_private_key, sign
+from runtime.signing import init_dev_keys, load_private_key, service_key_id, sign
 
 keys_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -23,12 +24,15 @@ def _keys_dir(keys_dir: Path | None) -> Path:
 def init(
     keys_dir: Annotated[Path | None, typer.Option(help="Default: <data dir>/keys")] = None,
 ) -> None:
-    """Create an Ed25519 key pair for every development user that has none."""
+    """Create an Ed25519 key pair for every development user and every service that has none."""
     settings = KernelSettings()
     users = [user["id"] for user in tomllib.loads(settings.users_file.read_text())["users"]]
     directory = _keys_dir(keys_dir)
-    created = init_dev_keys(directory, users)
-    typer.echo(f"{len(created)} new key(s), {len(users)} users, public keys in {directory}")
+    created = init_dev_keys(directory, [*users, *map(service_key_id, SERVICES)])
+    typer.echo(
+        f"{len(created)} new key(s), {len(users)} users and {len(SERVICES)} services, "
+        f"public keys in {directory}"
+    )
 
 
 @keys_app.command("sign")

@@ -32,9 +32,9 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from rich.console import Console
 from rich.text import Text
 
-from contracts.topics import SERVICES, dlq_topic, events_topic
+from contracts.topics import CHECKPOINTS_TOPIC, SERVICES, dlq_topic, events_topic
 from runtime.settings import DEFAULT_HTTP_PORTS, Settings
-from runtime.signing import init_dev_keys
+from runtime.signing import init_dev_keys, service_key_id
 
 BROKER = "broker"
 LOCK_FILE = "countersign.lock"
@@ -163,8 +163,12 @@ def _all_threads_stopped(pid: int) -> bool:
 
 
 def topic_names(services: Sequence[str] = SERVICES) -> list[str]:
-    """Every topic the system needs: each service's events topic and its dead-letter topic."""
-    return [name for s in services for name in (events_topic(s), dlq_topic(events_topic(s)))]
+    """Every topic the system needs: each service's events topic and its dead-letter topic, and
+    the topic of the stores' signed checkpoints."""
+    return [
+        *(name for s in services for name in (events_topic(s), dlq_topic(events_topic(s)))),
+        CHECKPOINTS_TOPIC,
+    ]
 
 
 async def create_topics(
@@ -454,10 +458,13 @@ class Stack:
         await self.start_services()
 
     def ensure_dev_keys(self) -> None:
-        """Development signing keys for the development users, made once per data dir; the
-        services read the public keys when they start."""
+        """Development signing keys for the development users and the services, made once per
+        data dir; the services read the public keys when they start."""
         users = tomllib.loads(Settings().users_file.read_text())["users"]
-        init_dev_keys(self.config.data_dir / "keys", [user["id"] for user in users])
+        init_dev_keys(
+            self.config.data_dir / "keys",
+            [*(user["id"] for user in users), *map(service_key_id, SERVICES)],
+        )
 
     # -- broker
 

@@ -47,3 +47,10 @@ DLQ_MESSAGES = Counter(
     "Poison messages sent to the dead-letter topic.",
     ["topic", "reason"],
 )
+CHECKPOINT_POSITION = Gauge(
+    "countersign_checkpoint_position",
+    "The store position of the newest signed checkpoint the broker acknowledged.",
+)
+CHECKPOINTS_WITNESSED = Counter(
+    "countersign_checkpoints_witnessed", "Other services' signed checkpoints newly kept."
+)

@@ -28,6 +28,7 @@ from runtime.outbound import Outbound
 from runtime.relay import OutboxRelay, RelayLock
 from runtime.retry import Wakeup
 from runtime.settings import Settings
+from runtime.witness import Checkpointer, Witness
 
 log = logging.getLogger(__name__)
 
@@ -123,12 +124,15 @@ def build_app(
         app.state.application = application
         producer = new_producer(settings)
 
+        witness = Witness(application, settings)
+
         def new_broker() -> KafkaBroker:
             # FastStream logs every batch: routine, so at DEBUG.
             broker = KafkaBroker(settings.kafka_bootstrap, logger=log, log_level=logging.DEBUG)
             inbox = Inbox(application, producer, settings)
             for subscription in subscriptions(spec.application):
                 inbox.subscribe(broker, subscription)
+            witness.subscribe(broker)
             return broker
 
         link = app.state.kafka = KafkaLink(producer, new_broker)
@@ -144,6 +148,9 @@ def build_app(
         work = {
             f"{spec.name}-kafka": link.connect(),
             f"{spec.name}-relay": relay.run(link.producing),
+            f"{spec.name}-checkpoints": Checkpointer(application, producer, settings).run(
+                link.producing
+            ),
             f"{spec.name}-projections": keep_projections_current(application, settings),
             **{
                 f"{spec.name}-{timer.name}": run_timer(application, timer, settings)

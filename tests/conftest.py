@@ -12,9 +12,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from contracts.topics import SERVICES
 from kernel.settings import KernelSettings
 from runtime import clock
-from runtime.signing import init_dev_keys
+from runtime.signing import init_dev_keys, service_key_id
 
 
 def _postgres_admin_url() -> str | None:
@@ -60,8 +61,8 @@ def module_postgres_url() -> Iterator[str]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=requires_postgres)])
 def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> KernelSettings:
     """Settings for a service store: once on SQLite, once on PostgreSQL, with development keys
-    for ``USERS`` in ``<tmp_path>/keys``."""
-    init_dev_keys(tmp_path / "keys", USERS)
+    for ``USERS`` and the services in ``<tmp_path>/keys``."""
+    init_dev_keys(tmp_path / "keys", [*USERS, *map(service_key_id, SERVICES)])
     if request.param == "sqlite":
         return KernelSettings(data_dir=tmp_path)
     url: str = request.getfixturevalue("postgres_url")

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 from uuid import uuid4
 
 import orjson
 import pytest
+import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kernel.approvals import Approvals
 from kernel.approvals.domain import Approvable, void_fields
@@ -51,6 +55,30 @@ def test_properties_sort_by_utf16_code_units_as_rfc8785_shows() -> None:
     assert list(json.loads(encoded)) == RFC8785_SORTED_KEYS
     # Sorting by code points would put the emoji (U+1F600) after U+FB33.
     assert sorted(RFC8785_SORTED_KEYS) != RFC8785_SORTED_KEYS
+
+
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]))
+_PLAIN = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | _TEXT,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(st.characters(max_codepoint=127)), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.text(st.characters(max_codepoint=127)), _PLAIN, max_size=6))
+def test_the_fast_path_writes_exactly_what_the_reference_implementation_writes(
+    fields: dict[str, Any],
+) -> None:
+    assert canonical(fields) == rfc8785.dumps(fields)
+
+
+@given(st.dictionaries(_TEXT, st.floats(allow_nan=False, allow_infinity=False) | _TEXT))
+def test_anything_else_takes_the_reference_implementation(fields: dict[str, Any]) -> None:
+    assert canonical(fields) == rfc8785.dumps(fields)
 
 
 def test_a_signature_is_over_the_canonical_bytes_any_implementation_reproduces() -> None:
