@@ -1,10 +1,11 @@
-"""`countersign audit`: verify the event stores' hash chains and employee signatures, and trace
-a document's audit trail across the services."""
+"""`countersign audit`: verify the event stores' chains, employee signatures and witnessed heads,
+export the heads to keep off-site, and trace a document's audit trail across the services."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -17,10 +18,10 @@ from uuid import UUID
 import orjson
 import psycopg
 import typer
-from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
+from contracts.audit import StoreCheckpoint
 from contracts.topics import SERVICES
 from countersign.console import (
     DatabaseUrl,
@@ -31,9 +32,26 @@ from countersign.console import (
     progress_bar,
     store_settings,
 )
-from kernel.audit.signatures import SignatureChecker
+from kernel.audit.signatures import checker_for
 from kernel.audit.trail import DocumentNotFound, Trail, TrailEntry, document_trail
-from kernel.audit.verify import StoredEvents, StoreError, StoreReport, open_store, verify
+from kernel.audit.verify import (
+    StoredEvents,
+    StoreError,
+    StoreReport,
+    by_position,
+    open_store,
+    store_location,
+    verify_stores,
+)
+from kernel.audit.witnesses import (
+    CrossCheck,
+    ExportError,
+    collect,
+    cross_check,
+    export,
+    load_export,
+    newest_heads,
+)
 from kernel.settings import KernelSettings
 from runtime.signing import PUBLIC_KEYS_FILE, KeyRing
 from runtime.store.chain import ChainError
@@ -54,31 +72,104 @@ def audit() -> None:
     # `audit verify`).
 
 
-@dataclass(frozen=True)
+KeysDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder of the employees' and services' public keys (public-keys.toml). "
+        "Default: COUNTERSIGN_KEYS_DIR, else <data dir>/keys."
+    ),
+]
+
+
+@dataclass
 class Verified:
     report: StoreReport
-    signatures: int
-    """Employee signatures checked."""
+    witnessed: CrossCheck
 
 
 @audit_app.command("verify")
 def verify_command(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
-    keys_dir: Annotated[
+    keys_dir: KeysDir = None,
+    against: Annotated[
         Path | None,
-        typer.Option(
-            help="Folder of the employees' public keys (public-keys.toml). "
-            "Default: COUNTERSIGN_KEYS_DIR, else <data dir>/keys."
-        ),
+        typer.Option(help="Also check the stores against heads exported by `audit heads`."),
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes that verify ranges in parallel. Default: cores.")
+    ] = os.cpu_count() or 1,
 ) -> None:
-    """Verify every hash chain and employee signature; exit 1 naming the first event that fails.
+    """Verify every chain, employee signature and witnessed head; exit 1 naming what fails.
 
-    The four stores, on SQLite or PostgreSQL. Signatures: approvals and rejections, captured
-    signatures' seals, voids, and the general manager's approvals of the authority matrix.
+    The four stores, on SQLite or PostgreSQL: each event's hash and its link in its stream, the
+    store's log of all events in order, the signatures (approvals and rejections, captured
+    signatures' seals, voids, the general manager's policy approvals), and each store against
+    the heads its service signed that the other services witnessed (and ``--against`` an
+    export). Reports how many of each store's newest events no witness has seen yet.
     """
     settings = store_settings(data_dir, database_url)
+    _, key_ring = _key_ring(settings, keys_dir)
+    exported: list[tuple[str, StoreCheckpoint]] = []
+    if against is not None:
+        try:
+            exported_at, heads = load_export(against)
+        except ExportError as exc:
+            raise fail(str(exc)) from None
+        name = f"the export {against.name}" + (
+            f" of {exported_at:%Y-%m-%d %H:%M}" if exported_at else ""
+        )
+        exported = [(name, head) for head in heads]
+    locations = [store_location(settings, service) for service in SERVICES]
+    try:
+        with _open_stores(settings) as stores:
+            collected = collect(stores, key_ring, exported)
+            totals = {service: store.count() for service, store in stores.items()}
+        with progress_bar("{task.description:<13}") as progress:
+            tasks = {s: progress.add_task(s, total=total) for s, total in totals.items()}
+            reports = verify_stores(
+                locations,
+                functools.partial(checker_for, key_ring),
+                workers,
+                lambda service, n: progress.advance(tasks[service], n),
+            )
+        with _open_stores(settings) as stores:
+            verified = {
+                service: None
+                if report is None
+                else Verified(
+                    report, cross_check(stores[service], report, collected.heads.get(service, []))
+                )
+                for service, report in reports.items()
+            }
+    except READ_ERRORS as exc:
+        raise fail(f"cannot read the stores: {exc}") from None
+    console.print(_summary(verified))
+    failures = sorted(
+        (
+            f
+            for v in verified.values()
+            if v is not None
+            for f in (*v.report.failures, *v.witnessed.failures)
+        ),
+        key=by_position,
+    )
+    for problem in collected.problems:
+        errors.print(Text("warning: ", style="bold yellow") + Text(problem), soft_wrap=True)
+    if failures:
+        for failure in failures[:_LISTED_FAILURES]:
+            errors.print(
+                Text("audit failed: ", style="bold red") + Text(str(failure)), soft_wrap=True
+            )
+        if len(failures) > _LISTED_FAILURES:
+            errors.print(f"... and {len(failures) - _LISTED_FAILURES} more", soft_wrap=True)
+        raise typer.Exit(code=1)
+
+
+_LISTED_FAILURES = 10
+
+
+def _key_ring(settings: KernelSettings, keys_dir: Path | None) -> tuple[Path, KeyRing]:
     keys = keys_dir or settings.keys_path
     if not (keys / PUBLIC_KEYS_FILE).exists():
         errors.print(
@@ -87,60 +178,69 @@ def verify_command(
             soft_wrap=True,
         )
     try:
-        key_ring = KeyRing.load(keys)
+        return keys, KeyRing.load(keys)
     except (ValueError, KeyError) as exc:  # malformed TOML, no [public_keys], a bad key
         raise fail(f"cannot read the public keys in {keys}: {exc!r}") from None
-    reports: dict[str, Verified | None] = {}
-    with progress_bar("{task.description:<13}") as progress:
-        for service in SERVICES:
-            try:
-                reports[service] = _verify_store(settings, service, key_ring, progress)
-            except READ_ERRORS as exc:
-                raise fail(f"cannot read the {service} store: {exc}") from None
-    console.print(_summary(reports))
-    failures = [
-        r.report.failure for r in reports.values() if r is not None and r.report.failure is not None
-    ]
-    if failures:
-        message = Text("audit failed: ", style="bold red") + Text(str(failures[0]))
-        errors.print(message, soft_wrap=True)
-        raise typer.Exit(code=1)
 
 
-def _verify_store(
-    settings: KernelSettings, service: str, key_ring: KeyRing, progress: Progress
-) -> Verified | None:
-    store = open_store(settings, service)
-    if store is None:
-        return None
-    with contextlib.closing(store):
-        task = progress.add_task(service, total=store.count())
-        # One checker per store: it carries a policy stream's proposal to its approval.
-        check = SignatureChecker(key_ring)
-        report = verify(store, check, advance=functools.partial(progress.advance, task))
-        return Verified(report, check.checked)
-
-
-def _summary(reports: dict[str, Verified | None]) -> Table:
+def _summary(verified: dict[str, Verified | None]) -> Table:
     table = Table(title="audit verify")
     table.add_column("service")
     table.add_column("streams", justify="right")
     table.add_column("events", justify="right")
     table.add_column("signatures", justify="right")
+    table.add_column("witnessed up to", justify="right")
+    table.add_column("not yet witnessed", justify="right")
     table.add_column("result")
-    for service, verified in reports.items():
-        if verified is None:
-            table.add_row(service, "-", "-", "-", Text("no store", style="dim"))
+    for service, found in verified.items():
+        if found is None:
+            table.add_row(service, *["-"] * 5, Text("no store", style="dim"))
             continue
-        report = verified.report
-        counts = (f"{report.streams:,}", f"{report.events:,}", f"{verified.signatures:,}")
-        if report.failure is None:
+        report, witnessed = found.report, found.witnessed
+        counts = (
+            f"{report.streams:,}",
+            f"{report.events:,}",
+            f"{report.signatures:,}",
+            f"{witnessed.witnessed_up_to:,}" if witnessed.witnessed_up_to else "-",
+            f"{witnessed.unwitnessed:,}",
+        )
+        first = min([*report.failures, *witnessed.failures], key=by_position, default=None)
+        if first is None:
             table.add_row(service, *counts, Text("OK", style="green"))
         else:
-            failure = report.failure
-            result = Text(f"FAILED at {failure.stream} v{failure.version}", style="bold red")
-            table.add_row(service, *counts, result)
+            where = f"position {first.position}"
+            if first.stream is not None:
+                where += f", {first.stream} v{first.version}"
+            table.add_row(service, *counts, Text(f"FAILED at {where}", style="bold red"))
     return table
+
+
+@audit_app.command("heads")
+def heads_command(
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    keys_dir: KeysDir = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
+) -> None:
+    """Export each store's newest head that its service signed and another service witnessed,
+    to keep off-site: `audit verify --against FILE` later checks the stores against it."""
+    settings = store_settings(data_dir, database_url)
+    _, key_ring = _key_ring(settings, keys_dir)
+    try:
+        with _open_stores(settings) as stores:
+            collected = collect(stores, key_ring)
+    except READ_ERRORS as exc:
+        raise fail(f"cannot read the stores: {exc}") from None
+    for problem in collected.problems:
+        errors.print(Text("warning: ", style="bold yellow") + Text(problem), soft_wrap=True)
+    document = export(newest_heads(collected))
+    if output is None:
+        sys.stdout.write(document.decode() + "\n")
+    else:
+        output.write_bytes(document + b"\n")
+        errors.print(f"{len(newest_heads(collected))} head(s) written to {output}")
 
 
 @audit_app.command("trail")

@@ -6,8 +6,9 @@ rebuilds the signed fields with the very functions the services sign and verify 
 the signature against the employee's public key. Any other event costs one dictionary lookup.
 
 A policy version's ``Approved`` event holds only the signature: what the general manager signed is
-in the ``Proposed`` event that opens the same stream. ``verify`` walks each stream in version
-order, so the checker keeps the last ``Proposed`` event it saw; use one checker per store.
+in the ``Proposed`` event that opens the same stream. The checker keeps the last ``Proposed`` event
+it saw (they come one right before the other, in notification order) and otherwise reads it from
+the store; use one checker per store.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import JSONTranscoder
+
 from kernel.approvals import Approvals
 from kernel.approvals.domain import Approvable, SignedDecision, seal_fields, void_fields
 from kernel.approvals.policy import PolicyVersion, policy_signing_fields
-from kernel.audit.verify import AuditedEvent
+from kernel.audit.verify import AuditedEvent, StoredEvents
 from runtime.signing import CanonicalForm, KeyRing
+from runtime.store.chain import unseal
 from runtime.transcoding import new_transcoder
 
 # A signed event's check: why its signature does not verify, or None.
@@ -31,12 +35,10 @@ _Handler = Callable[[AuditedEvent, Mapping[str, Any]], str | None]
 class SignatureChecker:
     """Checks the employee signatures of one store's events, called in stream order."""
 
-    def __init__(self, key_ring: KeyRing) -> None:
+    def __init__(self, key_ring: KeyRing, store: StoredEvents | None = None) -> None:
         self._key_ring = key_ring
-        # The transcodings the services store signed events with, so the decoded values are the
-        # very objects that were signed (UUID, datetime, the signature capture...). Should a
-        # signed field ever use another one, decoding fails: the event fails, never passes.
-        self._transcoder = new_transcoder(Approvals.feature.value_objects)
+        self._store = store
+        self._transcoder = _signed_events_transcoder()
         self.checked = 0
         """Signatures checked so far."""
         self._proposed: tuple[UUID, dict[str, Any]] | None = None
@@ -59,12 +61,18 @@ class SignatureChecker:
         # Stored topic -> its handler, or None: one dictionary lookup per event.
         self._by_topic: dict[str, tuple[str, _Handler] | None] = {}
 
-    def __call__(self, event: AuditedEvent) -> str | None:
-        topic = event.topic
+    def wants(self, topic: str) -> bool:
+        return self._handler(topic) is not None
+
+    def _handler(self, topic: str) -> tuple[str, _Handler] | None:
         try:
-            found = self._by_topic[topic]
+            return self._by_topic[topic]
         except KeyError:
             found = self._by_topic[topic] = self._handlers.get(topic.partition(":")[2])
+            return found
+
+    def __call__(self, event: AuditedEvent) -> str | None:
+        found = self._handler(event.topic)
         if found is None:
             return None
         kind, handler = found
@@ -125,14 +133,43 @@ class SignatureChecker:
             "void approval signature", signer, fields, state, state["approval_signature"]
         )
 
+    def _read_proposed(self, event: AuditedEvent) -> None:
+        """The Proposed event that opens ``event``'s stream, read from the store (the range
+        being verified may start after it)."""
+        if self._store is None:
+            return
+        rows = self._store.stream(event.originator_id)
+        if not rows or not rows[0][2].endswith(PolicyVersion.Proposed.__qualname__):
+            return
+        _, version, topic, state, position = rows[0]
+        body = unseal(bytes(state))[2]
+        opening = AuditedEvent(event.service, position, event.originator_id, version, topic, body)
+        self._policy_proposed(opening, self._transcoder.decode(body))
+
     def _policy_proposed(self, event: AuditedEvent, state: Mapping[str, Any]) -> None:
         fields = policy_signing_fields(state["policy_key"], state["number"], state["digest"])
         self._proposed = (event.originator_id, fields)
 
     def _policy_approved(self, event: AuditedEvent, state: Mapping[str, Any]) -> str | None:
         if self._proposed is None or self._proposed[0] != event.originator_id:
+            self._read_proposed(event)
+        if self._proposed is None or self._proposed[0] != event.originator_id:
             return "its stream does not open with the Proposed event that holds the signed fields"
         signer = state["approved_by"]
         return self._check(
             "policy approval signature", signer, self._proposed[1], state, state["signature"]
         )
+
+
+@functools.cache
+def _signed_events_transcoder() -> JSONTranscoder:
+    # The transcodings the services store signed events with, so the decoded values are the very
+    # objects that were signed (UUID, datetime, the signature capture...). Should a signed field
+    # ever use another one, decoding fails: the event fails, never passes.
+    return new_transcoder(Approvals.feature.value_objects)
+
+
+def checker_for(key_ring: KeyRing, store: StoredEvents) -> SignatureChecker:
+    """A checker for ``store``: what a verifying process makes for each range it verifies
+    (``functools.partial(checker_for, key_ring)`` crosses to it)."""
+    return SignatureChecker(key_ring, store)

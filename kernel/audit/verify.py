@@ -1,14 +1,24 @@
-"""Verify a store's hash chains, and through a hook its signatures, straight from the database.
+"""Verify a store's chains, and through a hook its signatures, straight from the database.
 
 The verifier reads a SQLite file or a PostgreSQL schema directly, never through the application,
-so it verifies a copy as well as a live store. It walks every stream in order (stream id, then
-version), recomputes each event's hash, checks that versions run 1, 2, 3... and that each event
-links to its predecessor, and stops at the first event that fails, naming it. A deleted event
-shows as a missing version, swapped events as broken links or altered hashes.
+so it verifies a copy as well as a live store. It reads the events in notification order beside
+the store's log (``runtime.store.chain``) and, for every event, checks that
 
-Signatures: a ``SignatureCheck`` is called with every event whose chain verified and returns why
-its signature does not verify, or ``None``. It picks the events it cares about by topic and
-decodes only those (``AuditedEvent.state()``), so unsigned events cost it nothing.
+- its own hash is what its content hashes to (an edit shows),
+- it links to its stream's previous version, and versions run 1, 2, 3... (a deleted or moved
+  event of a stream shows),
+- the log records this very event at this position and the log chains to it (an event deleted
+  whose log row remains is named from that row; rows deleted from both break the log at the next
+  row; reordered rows do not match their log rows),
+- its signature, if it carries one, verifies (a ``SignatureCheck``).
+
+A rewrite re-sealed in both chains is consistent in itself: the signed heads that other services
+witnessed catch it (``kernel.audit.witnesses``).
+
+The store is cut into ranges of notification ids verified independently, in parallel processes
+where asked: a range starts from the log hash stored just before it, which the previous range
+verifies; each stream's first and last event in a range are stitched to its neighbours after.
+Every failure found is reported (up to ``MAX_FAILURES`` per range), first position first.
 
 The same readers serve ``audit trail`` (kernel.audit.trail): one stream by id, and the events
 whose stored state mentions some bytes (a correlation id).
@@ -16,10 +26,12 @@ whose stored state mentions some bytes (a correlation id).
 
 from __future__ import annotations
 
-import itertools
+import contextlib
+import multiprocessing
 import sqlite3
-from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
@@ -27,13 +39,25 @@ from uuid import UUID
 import orjson
 import psycopg
 from psycopg import sql
+from psycopg.rows import dict_row
 
 from runtime.settings import Settings
 from runtime.store import postgres_schema, sqlite_path
-from runtime.store.chain import GENESIS, HEADER_LEN, ChainError, event_hash, header, unseal
+from runtime.store.chain import (
+    GENESIS,
+    HEADER_LEN,
+    LOG_TABLE_SUFFIX,
+    OWN_HASH,
+    PREV_HASH,
+    event_hash,
+    has_header,
+    log_hash,
+)
 
-# How often the verifier reports progress, in events.
-PROGRESS_EVERY = 1000
+RANGE_EVENTS = 1000
+"""Notification ids per verified range."""
+MAX_FAILURES = 20
+"""Failures kept per range: the first ones say where to look."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,38 +78,53 @@ class AuditedEvent:
         return orjson.loads(self.body)
 
 
-SignatureCheck = Callable[[AuditedEvent], str | None]
-"""Why the event's signature does not verify, or ``None`` when it does or the event is unsigned."""
+class SignatureCheck(Protocol):
+    def wants(self, topic: str) -> bool:
+        """Whether events of ``topic`` carry a signature it checks."""
+        ...
+
+    def __call__(self, event: AuditedEvent) -> str | None:
+        """Why the event's signature does not verify, or ``None`` when it does."""
+        ...
 
 
 @dataclass(frozen=True)
 class Failure:
-    """The first event of a store that does not verify."""
+    """Something in a store that does not verify, and where it shows."""
 
+    position: int
+    """The notification id where it shows."""
     service: str
-    stream: str
-    """The stream (aggregate) id: a UUID in its canonical text form when it is one."""
-    version: int
-    notification_id: int | None
-    """``None`` when the event is missing."""
+    stream: str | None
+    """The stream (aggregate) id, when known: a UUID in its canonical text form."""
+    version: int | None
     reason: str
 
     def __str__(self) -> str:
-        where = (
-            "missing" if self.notification_id is None else f"notification {self.notification_id}"
-        )
-        return (
-            f"{self.service}: stream {self.stream} version {self.version} ({where}): {self.reason}"
-        )
+        where = f"{self.service}: position {self.position}"
+        if self.stream is not None:
+            where += f", stream {self.stream}"
+            if self.version is not None:
+                where += f" version {self.version}"
+        return f"{where}: {self.reason}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class StoreReport:
     service: str
     streams: int
     events: int
-    """Events verified (before the failure, if any)."""
-    failure: Failure | None
+    """Events read."""
+    failures: list[Failure]
+    """Every failure found, first position first."""
+    signatures: int = 0
+    """Employee signatures checked."""
+    last_position: int = 0
+    """The store's newest notification id (0: empty)."""
+
+    @property
+    def failure(self) -> Failure | None:
+        return self.failures[0] if self.failures else None
 
 
 class StoreError(Exception):
@@ -94,16 +133,34 @@ class StoreError(Exception):
 
 Row = tuple[str, int, str, bytes, int]
 """Stream id as stored, version, topic, state, notification id."""
+EventRow = tuple[int, str, int, str, bytes]
+"""Notification id, stream id as stored, version, topic, state."""
+LogRow = tuple[int, str, int, bytes]
+"""Notification id, stream id as stored, version, log hash."""
 
 
 class StoredEvents(Protocol):
-    """One service's stored events, read straight from its database."""
+    """One service's stored events and log, read straight from its database."""
 
     service: str
 
     def count(self) -> int: ...
 
-    def in_stream_order(self) -> Iterator[Row]: ...
+    def bounds(self) -> tuple[int, int] | None:
+        """The lowest and highest notification id in the events or the log."""
+        ...
+
+    def events_between(self, lo: int, hi: int) -> list[EventRow]: ...
+
+    def log_between(self, lo: int, hi: int) -> list[LogRow]: ...
+
+    def log_before(self, position: int) -> bytes | None:
+        """The log hash of the newest log row before ``position``."""
+        ...
+
+    def log_at(self, positions: Collection[int]) -> dict[int, bytes]:
+        """The stored log hash at each of ``positions`` that has a log row."""
+        ...
 
     def stream(self, stream_id: UUID) -> list[Row]:
         """One stream's events in version order."""
@@ -113,28 +170,86 @@ class StoredEvents(Protocol):
         """Events whose stored state contains one of ``needles``, in notification order."""
         ...
 
+    def count_after(self, position: int) -> int:
+        """Events after notification id ``position``."""
+        ...
+
+    def witnessed(self) -> list[dict[str, Any]]:
+        """The checkpoints of other stores this service witnessed (``runtime.witness``), each
+        row's columns by name."""
+        ...
+
     def close(self) -> None: ...
 
 
 class _SQLiteEvents:
+    _COLUMNS = "originator_id, originator_version, topic, state, rowid"
+
     def __init__(self, service: str, db: sqlite3.Connection) -> None:
         self.service = service
         self._db = db
 
+    def _one(self, query: str, *params: Any) -> Any:
+        return self._db.execute(query, params).fetchone()
+
     def count(self) -> int:
-        count: int = self._db.execute("SELECT count(*) FROM stored_events").fetchone()[0]
+        count: int = self._one("SELECT count(*) FROM stored_events")[0]
         return count
 
-    def in_stream_order(self) -> Iterator[Row]:
-        return self._db.execute(
-            "SELECT originator_id, originator_version, topic, state, rowid FROM stored_events "
-            "ORDER BY originator_id, originator_version"
+    def count_after(self, position: int) -> int:
+        count: int = self._one("SELECT count(*) FROM stored_events WHERE rowid > ?", position)[0]
+        return count
+
+    def bounds(self) -> tuple[int, int] | None:
+        lo, hi = self._one(
+            "SELECT min(n), max(n) FROM (SELECT min(rowid) AS n FROM stored_events UNION ALL "
+            "SELECT max(rowid) FROM stored_events UNION ALL "
+            "SELECT min(notification_id) FROM stored_events_log UNION ALL "
+            "SELECT max(notification_id) FROM stored_events_log)"
         )
+        return None if lo is None else (lo, hi)
+
+    def events_between(self, lo: int, hi: int) -> list[EventRow]:
+        return self._db.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
+            (lo, hi),
+        ).fetchall()
+
+    def log_between(self, lo: int, hi: int) -> list[LogRow]:
+        return self._db.execute(
+            "SELECT notification_id, originator_id, originator_version, hash "
+            "FROM stored_events_log WHERE notification_id BETWEEN ? AND ? ORDER BY notification_id",
+            (lo, hi),
+        ).fetchall()
+
+    def log_before(self, position: int) -> bytes | None:
+        row = self._one(
+            "SELECT hash FROM stored_events_log WHERE notification_id < ? "
+            "ORDER BY notification_id DESC LIMIT 1",
+            position,
+        )
+        return None if row is None else bytes(row[0])
+
+    def log_at(self, positions: Collection[int]) -> dict[int, bytes]:
+        found: dict[int, bytes] = {}
+        ordered = sorted(positions)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self._db.execute(
+                    "SELECT notification_id, hash FROM stored_events_log "
+                    f"WHERE notification_id IN ({marks})",
+                    chunk,
+                ).fetchall()
+            )
+        return found
 
     def stream(self, stream_id: UUID) -> list[Row]:
         # eventsourcing's SQLite recorder stores a UUID as its 32 hex digits.
         return self._db.execute(
-            "SELECT originator_id, originator_version, topic, state, rowid FROM stored_events "
+            f"SELECT {self._COLUMNS} FROM stored_events "
             "WHERE originator_id = ? ORDER BY originator_version",
             (stream_id.hex,),
         ).fetchall()
@@ -145,10 +260,16 @@ class _SQLiteEvents:
         # instr() on two BLOBs compares bytes.
         where = " OR ".join(["instr(state, ?) > 0"] * len(needles))
         return self._db.execute(
-            "SELECT originator_id, originator_version, topic, state, rowid FROM stored_events "
-            f"WHERE {where} ORDER BY rowid",
+            f"SELECT {self._COLUMNS} FROM stored_events WHERE {where} ORDER BY rowid",
             tuple(needles),
         ).fetchall()
+
+    def witnessed(self) -> list[dict[str, Any]]:
+        if self._one("SELECT 1 FROM sqlite_master WHERE name = 'witnessed_checkpoints'") is None:
+            return []
+        cursor = self._db.execute("SELECT * FROM witnessed_checkpoints")
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def close(self) -> None:
         self._db.close()
@@ -156,41 +277,85 @@ class _SQLiteEvents:
 
 class _PostgresEvents:
     def __init__(
-        self, service: str, connection: psycopg.Connection[Any], table: sql.Identifier
+        self, service: str, connection: psycopg.Connection[Any], schema: str, table: str
     ) -> None:
         self.service = service
         self._connection = connection
-        self._table = table
-        self._cursors = itertools.count()
+        self._schema = schema
+        self._table = sql.Identifier(schema, table)
+        self._log = sql.Identifier(schema, table + LOG_TABLE_SUFFIX)
+
+    def _all(self, query: sql.SQL | sql.Composed, params: Iterable[Any] = ()) -> list[Any]:
+        # Binary, so bytea states arrive without hex decoding.
+        with self._connection.cursor(binary=True) as cursor:
+            rows: list[Any] = cursor.execute(query, tuple(params)).fetchall()
+            return rows
 
     def count(self) -> int:
-        row = self._connection.execute(
-            sql.SQL("SELECT count(*) FROM {}").format(self._table)
-        ).fetchone()
-        assert row is not None
-        count: int = row[0]
+        count: int = self._all(sql.SQL("SELECT count(*) FROM {}").format(self._table))[0][0]
         return count
 
-    def in_stream_order(self) -> Iterator[Row]:
-        # A server-side cursor, so the store need not fit in memory; binary, so bytea states
-        # arrive without hex decoding. It closes with the connection.
-        cursor = self._connection.cursor(f"audit_verify_{next(self._cursors)}", binary=True)
-        cursor.itersize = 10_000
-        cursor.execute(
+    def count_after(self, position: int) -> int:
+        query = sql.SQL("SELECT count(*) FROM {} WHERE notification_id > %s")
+        count: int = self._all(query.format(self._table), (position,))[0][0]
+        return count
+
+    def bounds(self) -> tuple[int, int] | None:
+        lo, hi = self._all(
             sql.SQL(
-                "SELECT originator_id::text, originator_version, topic, state, notification_id"
-                " FROM {} ORDER BY originator_id, originator_version"
-            ).format(self._table)
+                "SELECT least((SELECT min(notification_id) FROM {0}),"
+                " (SELECT min(notification_id) FROM {1})),"
+                " greatest((SELECT max(notification_id) FROM {0}),"
+                " (SELECT max(notification_id) FROM {1}))"
+            ).format(self._table, self._log)
+        )[0]
+        return None if lo is None else (lo, hi)
+
+    def events_between(self, lo: int, hi: int) -> list[EventRow]:
+        return self._all(
+            sql.SQL(
+                "SELECT notification_id, originator_id::text, originator_version, topic, state"
+                " FROM {} WHERE notification_id BETWEEN %s AND %s ORDER BY notification_id"
+            ).format(self._table),
+            (lo, hi),
         )
-        return cursor
+
+    def log_between(self, lo: int, hi: int) -> list[LogRow]:
+        return self._all(
+            sql.SQL(
+                "SELECT notification_id, originator_id::text, originator_version, hash"
+                " FROM {} WHERE notification_id BETWEEN %s AND %s ORDER BY notification_id"
+            ).format(self._log),
+            (lo, hi),
+        )
+
+    def log_before(self, position: int) -> bytes | None:
+        rows = self._all(
+            sql.SQL(
+                "SELECT hash FROM {} WHERE notification_id < %s"
+                " ORDER BY notification_id DESC LIMIT 1"
+            ).format(self._log),
+            (position,),
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    def log_at(self, positions: Collection[int]) -> dict[int, bytes]:
+        rows = self._all(
+            sql.SQL("SELECT notification_id, hash FROM {} WHERE notification_id = ANY(%s)").format(
+                self._log
+            ),
+            (list(positions),),
+        )
+        return {n: bytes(h) for n, h in rows}
 
     def _select(self, where: sql.Composable, order: str, params: tuple[Any, ...]) -> list[Row]:
-        query = sql.SQL(
-            "SELECT originator_id::text, originator_version, topic, state, notification_id"
-            " FROM {} WHERE {} ORDER BY {}"
-        ).format(self._table, where, sql.Identifier(order))
-        with self._connection.cursor(binary=True) as cursor:
-            return cursor.execute(query, params).fetchall()
+        return self._all(
+            sql.SQL(
+                "SELECT originator_id::text, originator_version, topic, state, notification_id"
+                " FROM {} WHERE {} ORDER BY {}"
+            ).format(self._table, where, sql.Identifier(order)),
+            params,
+        )
 
     def stream(self, stream_id: UUID) -> list[Row]:
         return self._select(sql.SQL("originator_id = %s"), "originator_version", (stream_id,))
@@ -201,24 +366,57 @@ class _PostgresEvents:
         where = sql.SQL(" OR ").join([sql.SQL("position(%s::bytea in state) > 0")] * len(needles))
         return self._select(where, "notification_id", tuple(needles))
 
+    def witnessed(self) -> list[dict[str, Any]]:
+        table = sql.Identifier(self._schema, "witnessed_checkpoints")
+        exists = self._all(
+            sql.SQL("SELECT to_regclass(%s)"), (f"{self._schema}.witnessed_checkpoints",)
+        )
+        if exists[0][0] is None:
+            return []
+        with self._connection.cursor(row_factory=dict_row) as cursor:
+            return cursor.execute(sql.SQL("SELECT * FROM {}").format(table)).fetchall()
+
     def close(self) -> None:
         self._connection.close()
 
 
+@dataclass(frozen=True)
+class StoreLocation:
+    """Where a service's store is: enough to open it again in another process."""
+
+    service: str
+    sqlite_file: Path | None = None
+    database_url: str = ""
+
+    def open(self) -> StoredEvents | None:
+        """The store's events, or ``None`` if it has no store yet."""
+        if self.sqlite_file is not None:
+            return _open_sqlite(self.sqlite_file, self.service)
+        return _open_postgres(self.database_url, self.service)
+
+
+def store_location(settings: Settings, service: str) -> StoreLocation:
+    if settings.database_url:
+        return StoreLocation(service, database_url=settings.database_url)
+    return StoreLocation(service, sqlite_file=sqlite_path(settings, service).resolve())
+
+
 def open_store(settings: Settings, service: str) -> StoredEvents | None:
     """``service``'s stored events, or ``None`` if it has no store yet."""
-    if settings.database_url:
-        return _open_postgres(settings.database_url, service)
-    return _open_sqlite(sqlite_path(settings, service), service)
+    return store_location(settings, service).open()
 
 
 def _open_sqlite(path: Path, service: str) -> StoredEvents | None:
     if not path.exists():
         return None
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'stored_events'").fetchone() is None:
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "stored_events" not in tables:
         db.close()
         return None
+    if "stored_events_log" not in tables:
+        db.close()
+        raise StoreError(f"{path} has events but no log: written before the log was kept")
     return _SQLiteEvents(service, db)
 
 
@@ -233,7 +431,7 @@ def _open_postgres(url: str, service: str) -> StoredEvents | None:
     if table is None:
         connection.close()
         return None
-    return _PostgresEvents(service, connection, sql.Identifier(schema, table))
+    return _PostgresEvents(service, connection, schema, table)
 
 
 def postgres_events_table(connection: psycopg.Connection[Any], schema: str) -> str | None:
@@ -251,93 +449,337 @@ def postgres_events_table(connection: psycopg.Connection[Any], schema: str) -> s
     return tables[0] if tables else None
 
 
+# -- one range
+
+
+@dataclass
+class RangeReport:
+    """What a range's verification found, and what its neighbours need to stitch it."""
+
+    lo: int
+    hi: int
+    events: int = 0
+    signatures: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    firsts: dict[bytes, tuple[int, bytes, int]] = field(default_factory=dict)
+    """Stream (16 bytes) -> version, recorded previous hash, position of its first event here."""
+    lasts: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)
+    """Stream (16 bytes) -> version and own hash of its last event here."""
+
+
+class _Range:
+    def __init__(self, store: StoredEvents, lo: int, hi: int, check: SignatureCheck | None):
+        self.store = store
+        self.check = check
+        self.report = RangeReport(lo, hi)
+
+    def fail(self, position: int, stream: str | None, version: int | None, reason: str) -> None:
+        if len(self.report.failures) < MAX_FAILURES:
+            self.report.failures.append(
+                Failure(position, self.store.service, stream, version, reason)
+            )
+
+    def run(self) -> RangeReport:
+        report = self.report
+        store = self.store
+        events = store.events_between(report.lo, report.hi)
+        log = store.log_between(report.lo, report.hi)
+        before = store.log_before(report.lo)
+        prev_log = GENESIS if before is None else before
+        # Per topic: its UTF-8 bytes, and whether the signature check reads its events.
+        topics: dict[str, tuple[bytes, bool]] = {}
+        lasts = report.lasts
+        firsts = report.firsts
+        check = self.check
+        wants = check.wants if check is not None else None
+        service = store.service
+        fail = self.fail
+        j = 0
+        n_log = len(log)
+        for position, stored_stream, version, topic, state in events:
+            # Log rows with no event before this one: deleted events.
+            while j < n_log and log[j][0] < position:
+                missing = log[j]
+                fail(
+                    missing[0],
+                    _stream_text(missing[1]),
+                    missing[2],
+                    "missing: the store's log records this event here, but the event is gone",
+                )
+                prev_log = bytes(missing[3])
+                j += 1
+            logged = None
+            if j < n_log and log[j][0] == position:
+                logged = log[j]
+                j += 1
+            state = bytes(state)
+            report.events += 1
+            stream_bytes = _stream_bytes(stored_stream)
+            if stream_bytes is None or not has_header(state):
+                reason = (
+                    "the stream id is not a UUID"
+                    if stream_bytes is None
+                    else "no chain header: not written by the chained store, or its header "
+                    "was altered"
+                )
+                fail(position, _stream_text(stored_stream), version, reason)
+                if logged is not None:
+                    prev_log = bytes(logged[3])
+                continue
+            known = topics.get(topic)
+            if known is None:
+                known = topics[topic] = (topic.encode(), wants is not None and wants(topic))
+            topic_bytes, signed = known
+            try:
+                stored_prev = bytes.fromhex(state[PREV_HASH].decode())
+            except ValueError:
+                stored_prev = b""
+            last = lasts.get(stream_bytes)
+            if last is not None and (last[0] + 1 != version or last[1] != stored_prev):
+                fail(
+                    position,
+                    _stream_text(stored_stream),
+                    version,
+                    link_problem(last, version, stored_prev) or "broken link",
+                )
+            body = b"{" + state[HEADER_LEN:]
+            own = event_hash(stream_bytes, version, topic_bytes, stored_prev, body)
+            if state[OWN_HASH] != own.hex().encode():
+                fail(
+                    position,
+                    _stream_text(stored_stream),
+                    version,
+                    f"altered: it records hash {_short(state[OWN_HASH])}, "
+                    f"but its content hashes to {_short(own.hex().encode())}",
+                )
+            lasts[stream_bytes] = (version, own)
+            if last is None and stream_bytes not in firsts:
+                firsts[stream_bytes] = (version, stored_prev, position)
+            if logged is None:
+                fail(
+                    position,
+                    _stream_text(stored_stream),
+                    version,
+                    "not in the store's log: written around the store, or its log row deleted",
+                )
+            else:
+                logged_hash = bytes(logged[3])
+                if (
+                    logged[2] != version
+                    or logged[1] != stored_stream
+                    or logged_hash != log_hash(prev_log, position, stream_bytes, version, own)
+                ):
+                    fail(
+                        position,
+                        _stream_text(stored_stream),
+                        version,
+                        _log_mismatch(logged, stream_bytes, version),
+                    )
+                prev_log = logged_hash
+            if signed:
+                assert check is not None
+                uuid = UUID(bytes=stream_bytes)
+                problem = check(AuditedEvent(service, position, uuid, version, topic, body))
+                if problem is not None:
+                    fail(position, str(uuid), version, f"signature: {problem}")
+        for missing in log[j:]:
+            fail(
+                missing[0],
+                _stream_text(missing[1]),
+                missing[2],
+                "missing: the store's log records this event here, but the event is gone",
+            )
+        return report
+
+
+def _stream_bytes(stored: str) -> bytes | None:
+    """A stream id as stored (32 hex digits on SQLite, the UUID's text on PostgreSQL) as its
+    16 bytes, or ``None`` if it is no UUID."""
+    try:
+        found = bytes.fromhex(stored.replace("-", "") if len(stored) == 36 else stored)
+    except (ValueError, AttributeError):
+        return None
+    return found if len(found) == 16 else None
+
+
+def _stream_text(stored: str) -> str:
+    """A stream id as stored, in the UUID's canonical text form when it is one."""
+    found = _stream_bytes(stored)
+    return stored if found is None else str(UUID(bytes=found))
+
+
+def link_problem(last: tuple[int, bytes] | None, version: int, prev: bytes) -> str | None:
+    """Why an event of ``version`` recording ``prev`` cannot follow its stream's ``last``
+    (version, own hash) event, or ``None`` when it follows it."""
+    if last is None:
+        if version != 1:
+            return f"missing: the stream starts at version {version}"
+        if prev != GENESIS:
+            return f"broken link: a first event links to the genesis hash, not {_short(prev)}"
+        return None
+    last_version, last_own = last
+    if version <= last_version:
+        return f"out of sequence: version {version} again after version {last_version}"
+    if version != last_version + 1:
+        missing = range(last_version + 1, version)
+        return f"missing: version {last_version} is followed by version {version} " + (
+            f"(version {missing[0]} deleted)"
+            if len(missing) == 1
+            else f"(versions {missing[0]}-{missing[-1]} deleted)"
+        )
+    if prev != last_own:
+        return (
+            f"broken link: it records previous hash {_short(prev)}, "
+            f"but version {last_version} hashes to {_short(last_own)}"
+        )
+    return None
+
+
+def _log_mismatch(entry: LogRow, stream_bytes: bytes, version: int) -> str:
+    if entry[2] != version or _stream_bytes(entry[1]) != stream_bytes:
+        return (
+            f"reordered or replaced: the store's log records stream {_stream_text(entry[1])} "
+            f"version {entry[2]} at this position"
+        )
+    return (
+        "the log does not chain here: this event or the log row was altered, "
+        "or log rows just before it were deleted"
+    )
+
+
+def verify_range(
+    location: StoreLocation,
+    lo: int,
+    hi: int,
+    new_check: Callable[[StoredEvents], SignatureCheck] | None,
+) -> RangeReport:
+    """Verify notification ids ``lo``..``hi`` of the store at ``location`` (in any process)."""
+    store = location.open()
+    if store is None:
+        raise StoreError(f"the {location.service} store is gone")
+    try:
+        check = new_check(store) if new_check is not None else None
+        report = _Range(store, lo, hi, check).run()
+        report.signatures = getattr(check, "checked", 0)
+        return report
+    finally:
+        store.close()
+
+
+def ranges(bounds: tuple[int, int] | None, size: int = RANGE_EVENTS) -> list[tuple[int, int]]:
+    if bounds is None:
+        return []
+    lo, hi = bounds
+    return [(start, min(start + size - 1, hi)) for start in range(lo, hi + 1, size)]
+
+
+def by_position(failure: Failure) -> int:
+    """Failures in position order; at one position, in the order found (a stable sort)."""
+    return failure.position
+
+
+def stitch(service: str, reports: Iterable[RangeReport]) -> StoreReport:
+    """The store's report from its ranges' reports, in range order: each stream's first event in
+    a range must follow its last event in the ranges before."""
+    heads: dict[bytes, tuple[int, bytes]] = {}
+    failures: list[Failure] = []
+    events = signatures = last = 0
+    for report in reports:
+        events += report.events
+        signatures += report.signatures
+        failures.extend(report.failures)
+        for stream_bytes, (version, prev, position) in report.firsts.items():
+            problem = link_problem(heads.get(stream_bytes), version, prev)
+            if problem is not None:
+                stream = str(UUID(bytes=stream_bytes))
+                failures.append(Failure(position, service, stream, version, problem))
+        heads.update(report.lasts)
+        last = max(last, report.hi)
+    failures.sort(key=by_position)
+    return StoreReport(service, len(heads), events, failures, signatures, last)
+
+
 def verify(
     store: StoredEvents,
     signature_check: SignatureCheck | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> StoreReport:
-    """Verify every stream of ``store``; stop at the first event that fails.
+    """Verify every event of ``store`` in this process; ``advance(n)`` is told after each range
+    how many events it read."""
 
-    ``advance(n)`` is told every ``PROGRESS_EVERY`` events how many more were verified.
-    """
-    service = store.service
-    streams = events = 0
-    stored_id: str | None = None
-    stream = ""
-    stream_bytes = b""
-    expected = 1
-    prev = GENESIS
-    topics: dict[str, bytes] = {}
+    def each() -> Iterator[RangeReport]:
+        for lo, hi in ranges(store.bounds()):
+            report = _Range(store, lo, hi, signature_check).run()
+            if advance is not None:
+                advance(report.events)
+            yield report
 
-    def report(failure: Failure | None = None) -> StoreReport:
-        if advance is not None:
-            advance(events % PROGRESS_EVERY)
-        return StoreReport(service, streams, events, failure)
-
-    for stream_id, version, topic, state, notification_id in store.in_stream_order():
-        if stream_id != stored_id:
-            stored_id, expected, prev = stream_id, 1, GENESIS
-            streams += 1
-            try:
-                uuid = UUID(stream_id)
-            except ValueError:
-                return report(
-                    Failure(service, stream_id, version, notification_id, "the id is not a UUID")
-                )
-            stream, stream_bytes = str(uuid), uuid.bytes
-        if version != expected:
-            return report(_out_of_sequence(service, stream, expected, version, notification_id))
-        topic_bytes = topics.get(topic)
-        if topic_bytes is None:
-            topic_bytes = topics[topic] = topic.encode()
-        body = b"{" + state[HEADER_LEN:]
-        own = event_hash(stream_bytes, version, topic_bytes, prev, body)
-        if not state.startswith(header(prev, own)):
-            reason = _why_not(state, version, prev, own)
-            return report(Failure(service, stream, version, notification_id, reason))
-        if signature_check is not None:
-            event = AuditedEvent(service, notification_id, uuid, version, topic, body)
-            problem = signature_check(event)
-            if problem is not None:
-                reason = f"signature: {problem}"
-                return report(Failure(service, stream, version, notification_id, reason))
-        events += 1
-        expected += 1
-        prev = own
-        if advance is not None and events % PROGRESS_EVERY == 0:
-            advance(PROGRESS_EVERY)
-    return report()
-
-
-def _out_of_sequence(
-    service: str, stream: str, expected: int, version: int, notification_id: int
-) -> Failure:
-    if version < expected:
-        reason = f"out of sequence: version {version} again after version {expected - 1}"
-        return Failure(service, stream, version, notification_id, reason)
-    after = "the stream starts at" if expected == 1 else f"version {expected - 1} is followed by"
-    reason = f"missing: {after} version {version} (notification {notification_id})"
-    return Failure(service, stream, expected, None, reason)
-
-
-def _why_not(state: bytes, version: int, prev: bytes, own: bytes) -> str:
-    try:
-        stored_prev, stored_own, _ = unseal(state)
-    except ChainError:
-        return "no chain header: not written by the chained store, or its header was altered"
-    if stored_prev != prev.hex().encode():
-        expected = _short(prev.hex().encode())
-        link = (
-            f"a first event links to the genesis hash {expected}"
-            if version == 1
-            else f"version {version - 1} hashes to {expected}"
-        )
-        return f"broken link: it records previous hash {_short(stored_prev)}, but {link}"
-    return (
-        f"altered: it records hash {_short(stored_own)}, "
-        f"but its content hashes to {_short(own.hex().encode())}"
-    )
+    report = stitch(store.service, each())
+    report.signatures = getattr(signature_check, "checked", 0)
+    return report
 
 
 def _short(hex_hash: bytes) -> str:
+    if len(hex_hash) == 32:
+        hex_hash = hex_hash.hex().encode()
     return hex_hash[:16].decode(errors="replace") + "…"
+
+
+NewCheck = Callable[[StoredEvents], SignatureCheck]
+"""Makes a store's signature check in the process that verifies it (picklable: a module-level
+function or a ``functools.partial`` of one)."""
+
+
+def verify_stores(
+    locations: Sequence[StoreLocation],
+    new_check: NewCheck | None,
+    workers: int = 1,
+    advance: Callable[[str, int], None] | None = None,
+) -> dict[str, StoreReport | None]:
+    """Verify every store, their ranges spread over ``workers`` processes (this one when 1).
+    ``advance(service, n)`` is told as each range finishes how many events it read. A store
+    that does not exist yet reports ``None``."""
+    plans: dict[str, list[tuple[int, int]] | None] = {}
+    for location in locations:
+        store = location.open()
+        if store is None:
+            plans[location.service] = None
+            continue
+        with contextlib.closing(store):
+            plans[location.service] = ranges(store.bounds())
+    by_service = {location.service: location for location in locations}
+
+    def done(service: str, report: RangeReport) -> RangeReport:
+        if advance is not None:
+            advance(service, report.events)
+        return report
+
+    if workers <= 1:
+        reports = {
+            service: [
+                done(service, verify_range(by_service[service], lo, hi, new_check))
+                for lo, hi in parts
+            ]
+            for service, parts in plans.items()
+            if parts is not None
+        }
+    else:
+        # fork: the workers inherit the loaded modules instead of importing them again.
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = {
+                service: [
+                    pool.submit(verify_range, by_service[service], lo, hi, new_check)
+                    for lo, hi in parts
+                ]
+                for service, parts in plans.items()
+                if parts is not None
+            }
+            service_of = {f: s for s, fs in futures.items() for f in fs}
+            for future in as_completed(service_of):
+                done(service_of[future], future.result())
+            reports = {s: [f.result() for f in fs] for s, fs in futures.items()}
+    return {
+        service: None if parts is None else stitch(service, reports[service])
+        for service, parts in plans.items()
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import re
 import sqlite3
 from datetime import datetime
@@ -14,10 +15,15 @@ from zoneinfo import ZoneInfo
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from contracts.topics import SERVICES
 from countersign.demo import run_demo
 from countersign.stack import FileSink, Stack, StackError
 from countersign.status_cmd import print_status, service_status
-from runtime.signing import load_private_key, sign
+from kernel.audit.signatures import checker_for
+from kernel.audit.verify import open_store, store_location, verify_stores
+from kernel.audit.witnesses import collect, cross_check
+from kernel.settings import KernelSettings
+from runtime.signing import KeyRing, load_private_key, sign
 from service_desk.domain.voucher import warranty_end
 from tests.e2e.api import Api, eventually, money
 
@@ -361,3 +367,81 @@ async def test_routine_batches_are_logged_at_debug_only(stack: Stack) -> None:
     log = stack.sink.read("billing")
     assert "runtime.relay" in log  # the log is there, at INFO
     assert not re.search(r": (Received|Processed)$", log, re.MULTILINE)
+
+
+def audited(stack: Stack) -> dict[str, tuple[list[str], int]]:
+    """Each store's failures and its events no witness has seen yet, as `audit verify` finds
+    them (in this process, straight from the databases)."""
+    settings = KernelSettings(
+        data_dir=stack.config.data_dir, database_url=stack.config.database_url
+    )
+    locations = [store_location(settings, service) for service in SERVICES]
+    reports = verify_stores(
+        locations, functools.partial(checker_for, KeyRing.load(settings.keys_path))
+    )
+    found = {}
+    with contextlib.ExitStack() as opened:
+        stores = {}
+        for service in SERVICES:
+            store = open_store(settings, service)
+            if store is not None:
+                stores[service] = opened.enter_context(contextlib.closing(store))
+        collected = collect(stores, KeyRing.load(settings.keys_path))
+        assert collected.problems == []
+        for service, report in reports.items():
+            assert report is not None, service
+            checked = cross_check(stores[service], report, collected.heads.get(service, []))
+            failures = [str(f) for f in (*report.failures, *checked.failures)]
+            found[service] = (failures, checked.unwitnessed)
+    return found
+
+
+async def test_every_store_is_witnessed_and_verifies_after_the_flow(stack: Stack, api: Api) -> None:
+    await api.approved_customer("Witnessed Ltd")
+
+    async def all_witnessed() -> dict[str, tuple[list[str], int]] | None:
+        found = await asyncio.to_thread(audited, stack)
+        assert all(not failures for failures, _ in found.values()), found
+        return found if all(unseen == 0 for _, unseen in found.values()) else None
+
+    found = await eventually(all_witnessed, timeout=30, what="every store's head witnessed")
+    assert set(found) == set(SERVICES)
+
+
+async def test_a_service_that_was_down_catches_up_on_its_witnessing(stack: Stack, api: Api) -> None:
+    settings = KernelSettings(
+        data_dir=stack.config.data_dir, database_url=stack.config.database_url
+    )
+
+    def witnessed_by(witness: str) -> int:
+        """The newest position of the customers store that ``witness`` has seen signed."""
+        store = open_store(settings, witness)
+        assert store is not None
+        with contextlib.closing(store):
+            return max(
+                (row["position"] for row in store.witnessed() if row["service"] == "customers"),
+                default=0,
+            )
+
+    await stack.stop("orders")
+    try:
+        await api.approved_customer("While Orders Was Down")
+        customers = open_store(settings, "customers")
+        assert customers is not None
+        with contextlib.closing(customers):
+            bounds = customers.bounds()
+        assert bounds is not None
+        head = bounds[1]
+
+        async def billing_saw_it() -> bool:
+            return await asyncio.to_thread(witnessed_by, "billing") >= head
+
+        await eventually(billing_saw_it, timeout=30, what="billing to witness the new head")
+        assert await asyncio.to_thread(witnessed_by, "orders") < head
+    finally:
+        await stack.start("orders")
+
+    async def orders_caught_up() -> bool:
+        return await asyncio.to_thread(witnessed_by, "orders") >= head
+
+    await eventually(orders_caught_up, timeout=30, what="orders to catch up on its witnessing")

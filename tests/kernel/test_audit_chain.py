@@ -1,5 +1,6 @@
 """Tamper evidence (ARCHITECTURE.md §4) on SQLite and PostgreSQL: every stored event carries its
-predecessor's hash and its own, and `audit verify` names exactly the first event that fails."""
+predecessor's hash and its own, the store's log chains every event in notification order, and
+`audit verify` names the store, stream and position of what fails."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from orders.application import OrdersApplication
 from orders.domain.known_customer import KnownCustomer
 from runtime.settings import Settings
 from runtime.store import postgres_schema, sqlite_path
+from runtime.store.chain import GENESIS, log_hash, unseal
 from runtime.unit_of_work import CommandContext, acting
 
 CLERK = CommandContext(actor="salesperson")
@@ -44,12 +46,14 @@ class RawStore:
             schema = postgres_schema(service)
             table = postgres_events_table(self._connection, schema)
             self._table = f'"{schema}"."{table}"'
+            self._log = f'"{schema}"."{table}_log"'
             self._placeholder = "%s"
             self._id: Callable[[UUID], str] = str
             self._rowid = "notification_id"
         else:
             self._connection = sqlite3.connect(sqlite_path(settings, service), isolation_level=None)
             self._table = "stored_events"
+            self._log = "stored_events_log"
             self._placeholder = "?"
             self._id = lambda stream: stream.hex
             self._rowid = "rowid"
@@ -74,6 +78,42 @@ class RawStore:
     def delete(self, stream: UUID, version: int) -> None:
         where = "WHERE originator_id = ? AND originator_version = ?"
         self._run(f"DELETE FROM TABLE {where}", self._id(stream), version)
+
+    def delete_log(self, *positions: int) -> None:
+        for position in positions:
+            self._run(f"DELETE FROM {self._log} WHERE notification_id = ?", position)
+
+    def reseal_log(self) -> None:
+        """What a careful forger does after changing events: recompute the whole log, so that
+        it chains again over the events as they now are."""
+        rows = self._run(
+            f"SELECT e.{self._rowid}, e.originator_id, e.originator_version, e.state "
+            f"FROM TABLE e JOIN {self._log} l ON l.notification_id = e.{self._rowid} "
+            f"ORDER BY e.{self._rowid}"
+        ).fetchall()
+        prev = GENESIS
+        for position, stream, version, state in rows:
+            own = bytes.fromhex(unseal(bytes(state))[1].decode())
+            prev = log_hash(prev, position, UUID(str(stream)).bytes, version, own)
+            self._run(f"UPDATE {self._log} SET hash = ? WHERE notification_id = ?", prev, position)
+
+    def swap_log(self, first: int, second: int) -> None:
+        """Swap two log rows' contents, as if the events had been written the other way round."""
+        rows = {
+            n: self._run(
+                f"SELECT originator_id, originator_version, hash FROM {self._log} "
+                "WHERE notification_id = ?",
+                n,
+            ).fetchone()
+            for n in (first, second)
+        }
+        for n, other in ((first, second), (second, first)):
+            self._run(
+                f"UPDATE {self._log} SET originator_id = ?, originator_version = ?, hash = ? "
+                "WHERE notification_id = ?",
+                *rows[other],
+                n,
+            )
 
     def close(self) -> None:
         self._connection.close()
@@ -127,7 +167,8 @@ def flip(state: bytes, position: int) -> bytes:
 def test_an_untouched_store_verifies_and_domain_code_never_sees_the_chain(
     store_settings: Settings, customers: list[UUID]
 ) -> None:
-    assert verified(store_settings) == StoreReport("orders", streams=4, events=12, failure=None)
+    report = verified(store_settings)
+    assert (report.streams, report.events, report.failures) == (4, 12, [])
     with closing(OrdersApplication(store_settings)) as orders:
         known = orders.repository.get(customers[0])
         assert (known.version, known.approved, known.credit_limit) == (3, True, Decimal(200))
@@ -172,7 +213,7 @@ def test_altering_one_byte_of_one_event_names_it(
 
     assert failure is not None
     assert (failure.stream, failure.version) == (str(target), 2)
-    assert failure.notification_id == raw.notification_id(target, 2)
+    assert failure.position == raw.notification_id(target, 2)
     assert failure.reason.startswith(reason)
 
 
@@ -189,22 +230,66 @@ def test_altering_an_event_topic_names_it(
     assert failure.reason.startswith("altered")
 
 
-@pytest.mark.parametrize("version", [1, 2])
-def test_deleting_an_event_names_it(
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_deleting_an_event_names_it_from_the_log(
     store_settings: Settings, customers: list[UUID], raw: RawStore, version: int
 ) -> None:
+    # Version 3 is the stream's last event: its own chain cannot miss it, the log does.
     target = customers[2]
+    position = raw.notification_id(target, version)
     raw.delete(target, version)
 
     failure = verified(store_settings).failure
 
     assert failure is not None
-    assert (failure.stream, failure.version, failure.notification_id) == (
-        str(target),
-        version,
-        None,
-    )
+    assert (failure.position, failure.stream, failure.version) == (position, str(target), version)
     assert failure.reason.startswith("missing")
+
+
+def test_deleting_a_whole_stream_names_each_event(
+    store_settings: Settings, customers: list[UUID], raw: RawStore
+) -> None:
+    target = customers[1]
+    positions = [raw.notification_id(target, v) for v in (1, 2, 3)]
+    for version in (1, 2, 3):
+        raw.delete(target, version)
+
+    failures = verified(store_settings).failures
+
+    assert [(f.position, f.stream, f.version) for f in failures] == [
+        (p, str(target), v) for p, v in zip(positions, (1, 2, 3), strict=True)
+    ]
+    assert all(f.reason.startswith("missing") for f in failures)
+
+
+def test_deleting_an_event_with_its_log_row_breaks_the_log_after_it(
+    store_settings: Settings, customers: list[UUID], raw: RawStore
+) -> None:
+    # The last event of its stream, so only the log can tell.
+    target = customers[0]
+    position = raw.notification_id(target, 3)
+    raw.delete(target, 3)
+    raw.delete_log(position)
+
+    failure = verified(store_settings).failure
+
+    assert failure is not None
+    assert failure.position == position + 1
+    assert failure.reason.startswith("the log does not chain here")
+
+
+def test_reordering_two_events_of_different_streams_names_the_first(
+    store_settings: Settings, customers: list[UUID], raw: RawStore
+) -> None:
+    # Each event keeps its chain: only the order in the log says they were moved.
+    first, second = raw.notification_id(customers[0], 2), raw.notification_id(customers[1], 2)
+    raw.swap_log(first, second)
+
+    failure = verified(store_settings).failure
+
+    assert failure is not None
+    assert (failure.position, failure.stream, failure.version) == (first, str(customers[0]), 2)
+    assert failure.reason.startswith("reordered")
 
 
 @pytest.mark.parametrize("column", ["state", "originator_version"])
@@ -224,9 +309,9 @@ def test_swapping_two_events_names_the_first(
     failure = verified(store_settings).failure
 
     assert failure is not None
-    assert (failure.stream, failure.version) == (str(target), 2)
-    assert failure.notification_id == raw.notification_id(target, 2)
-    assert failure.reason.startswith("broken link")
+    assert (failure.stream, failure.version) in ((str(target), 2), (str(target), 3))
+    assert failure.position == raw.notification_id(target, 2) or column == "originator_version"
+    assert failure.reason.startswith(("altered", "broken link", "missing"))
 
 
 def test_the_cli_verifies_every_store_and_names_the_first_failure(
@@ -246,11 +331,8 @@ def test_the_cli_verifies_every_store_and_names_the_first_failure(
     tampered = runner.invoke(audit_app, options)
 
     assert tampered.exit_code == 1
-    notification_id = raw.notification_id(target, 2)
-    assert (
-        f"orders: stream {target} version 2 (notification {notification_id}): altered"
-        in tampered.stderr
-    )
+    position = raw.notification_id(target, 2)
+    assert f"orders: position {position}, stream {target} version 2: altered" in tampered.stderr
 
 
 def test_group_committed_commands_and_policies_chain(store_settings: Settings) -> None:
@@ -306,5 +388,6 @@ def test_group_committed_commands_and_policies_chain(store_settings: Settings) -
 
         list(pool.map(on_approved, ids, [f"after:{i}" for i in ids]))
 
-    assert verified(store_settings, "customers") == StoreReport("customers", 250, 300, None)
-    assert verified(store_settings, "orders") == StoreReport("orders", 20, 80, None)
+    for service, streams, events in (("customers", 250, 300), ("orders", 20, 80)):
+        report = verified(store_settings, service)
+        assert (report.streams, report.events, report.failures) == (streams, events, [])
