@@ -1,20 +1,24 @@
-"""Audit verify: stored events verified per second (hash chain + signatures) on one core.
+"""Audit verify: stored events verified per second (chains + signatures), in one process and
+in parallel processes.
 
 Baseline, measured in the same run on the same bytes: raw SHA-256 of every stored state, already
-in memory (no database read, no checks). The store is built through the customers application:
-customers registered (one event each), rectifications ordered and closed (two chained events),
-and, under the authority matrix the general manager signed, some customers approved by the sales
-manager's signed grant with the customer's signature captured under the salesperson's seal. The
-signatures are checked by `audit verify`'s own check (kernel.audit.signatures), so the figure
-includes rebuilding the signed fields and the Ed25519 verification. The share of signed events is
-printed; `--approved` changes it.
+in memory (no database read, no checks), in one process. The store is built through the
+customers application: customers registered (one event each), rectifications ordered and closed
+(two chained events), and, under the authority matrix the general manager signed, some customers
+approved by the sales manager's signed grant with the customer's signature captured under the
+salesperson's seal. The signatures are checked by `audit verify`'s own check
+(kernel.audit.signatures), so the figure includes rebuilding the signed fields and the Ed25519
+verification. The share of signed events is printed; `--approved` changes it.
 
-    python -m bench.audit_verify [--customers N] [--rectifications R] [--approved A] [--repeat K]
+    python -m bench.audit_verify [--customers N] [--rectifications R] [--approved A]
+                                 [--workers W] [--repeat K]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,8 +34,8 @@ from customers.application import CustomersApplication
 from kernel.approvals.commands import Decision
 from kernel.approvals.domain import Capacity, Method, SignatureCapture, seal_fields
 from kernel.approvals.policy import policy_signing_fields
-from kernel.audit.signatures import SignatureChecker
-from kernel.audit.verify import open_store, verify
+from kernel.audit.signatures import checker_for
+from kernel.audit.verify import NewCheck, store_location, verify_stores
 from kernel.roles import Role
 from kernel.settings import KernelSettings
 from runtime.signing import KeyRing, init_dev_keys, load_private_key, sign
@@ -103,7 +107,7 @@ class Signer:
         )
 
 
-def best_rate(events: int, repeat: int, run: Callable[[], None]) -> float:
+def best_rate(events: int, repeat: int, run: Callable[[], int]) -> float:
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
@@ -119,49 +123,55 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument(
         "--approved", type=int, help="customers approved and signed; default: a quarter"
     )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best one counts")
     args = parser.parse_args(argv)
     approved = args.customers // 4 if args.approved is None else args.approved
     with tempfile.TemporaryDirectory() as tmp:
         settings = KernelSettings(data_dir=Path(tmp))
         build_store(settings, args.customers, args.rectifications, approved)
-        key_ring = KeyRing.load(settings.keys_path)
-        store = open_store(settings, "customers")
+        location = store_location(settings, "customers")
+        store = location.open()
         assert store is not None
         with closing(store):
             events = store.count()
-            states = [row[3] for row in store.in_stream_order()]
-            counted = SignatureChecker(key_ring)
-            assert verify(store, counted).failure is None
-            # The GM's policy approval, then a grant and a seal per approved customer.
-            assert counted.checked == 1 + 2 * approved, counted.checked
-            signatures = counted.checked
+            bounds = store.bounds()
+            assert bounds is not None
+            states = [bytes(row[4]) for row in store.events_between(*bounds)]
+        checker = functools.partial(checker_for, KeyRing.load(settings.keys_path))
 
-            def verified(check_signatures: bool) -> Callable[[], None]:
-                def run() -> None:
-                    # A checker per run: it follows the store's policy streams in order.
-                    check = SignatureChecker(key_ring) if check_signatures else None
-                    report = verify(store, check)
-                    assert report.failure is None and report.events == events, report
+        def verified(workers: int, check: NewCheck | None) -> Callable[[], int]:
+            def run() -> int:
+                report = verify_stores([location], check, workers)["customers"]
+                assert report is not None and report.failures == [], report
+                assert report.events == events
+                return report.signatures
 
-                return run
+            return run
 
-            chain_rate = best_rate(events, args.repeat, verified(False))
-            full_rate = best_rate(events, args.repeat, verified(True))
+        signatures = verified(1, checker)()
+        # The GM's policy approval, then a grant and a seal per approved customer.
+        assert signatures == 1 + 2 * approved, signatures
+        chain_rate = best_rate(events, args.repeat, verified(1, None))
+        single_rate = best_rate(events, args.repeat, verified(1, checker))
+        parallel_rate = best_rate(events, args.repeat, verified(args.workers, checker))
 
-    def raw_hashing() -> None:
+    def raw_hashing() -> int:
         for state in states:
             sha256(state).digest()
+        return 0
 
     raw_rate = best_rate(events, args.repeat, raw_hashing)
-    ratio = full_rate / raw_rate
+    ratio = parallel_rate / raw_rate
     signed = signatures / events
     for label, rate in (
-        ("events verified, hash chains only (one core)", chain_rate),
-        (f"events verified, chains + signatures ({signed:.0%} signed)", full_rate),
+        ("events verified, chains only (one process)", chain_rate),
+        (f"events verified, chains + signatures ({signed:.0%} signed), one process", single_rate),
+        (f"events verified, chains + signatures, {args.workers} processes", parallel_rate),
         (f"raw SHA-256 of the same {events:,} stored states", raw_rate),
     ):
-        print(f"{label + ':':<56}{rate:>12,.0f}/s")
+        print(f"{label + ':':<72}{rate:>12,.0f}/s")
+    print(f"parallel / one process: {parallel_rate / single_rate:.2f}x")
     print(f"ratio={ratio:.3f}")
     return ratio
 
