@@ -52,17 +52,22 @@ def _sorted_json_is_rfc8785(value: Any) -> bool:
     strings, booleans, null, integers in JSON's safe range, and arrays and objects of them whose
     keys are ASCII (UTF-16 and code point order then agree). Numbers with a fraction are where
     serialisers differ, so they take the reference implementation."""
-    if value is None or isinstance(value, str | bool):
+    kind = type(value)
+    if kind is str or value is None or kind is bool:  # exact types first: the common case
+        return True
+    if kind is dict:
+        for key, inner in value.items():
+            if type(key) is not str or not key.isascii():
+                return False
+            if type(inner) is not str and not _sorted_json_is_rfc8785(inner):
+                return False
+        return True
+    if kind is list:
+        return all(map(_sorted_json_is_rfc8785, value))
+    if isinstance(value, bool | str):  # str enumerations
         return True
     if isinstance(value, int):
         return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
-    if isinstance(value, dict):
-        return all(
-            isinstance(k, str) and k.isascii() and _sorted_json_is_rfc8785(v)
-            for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return all(map(_sorted_json_is_rfc8785, value))
     return False
 
 

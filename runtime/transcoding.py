@@ -73,14 +73,20 @@ class FastJSONTranscoder(JSONTranscoder):
         return self._revive(orjson.loads(data))
 
     def _revive(self, value: Any) -> Any:
-        if isinstance(value, dict):
+        # Exact type checks: a decoded document holds only dict, list and scalars, and
+        # ``type(x) is dict`` costs a fraction of ``isinstance(x, dict | list)``.
+        if type(value) is dict:
             for key, inner in value.items():
-                if isinstance(inner, dict | list):
+                kind = type(inner)
+                if kind is dict or kind is list:
                     value[key] = self._revive(inner)
-            return self._decode_obj(value)
-        if isinstance(value, list):
-            return [self._revive(v) if isinstance(v, dict | list) else v for v in value]
+            return self._decode_obj(value) if "_type_" in value else value
+        if type(value) is list:
+            return [self._revive(v) if type(v) in _CONTAINERS else v for v in value]
         return value
+
+
+_CONTAINERS = frozenset({dict, list})
 
 
 def new_transcoder(value_objects: Iterable[type[Any]]) -> JSONTranscoder:

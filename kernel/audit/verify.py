@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import sqlite3
+from binascii import hexlify, unhexlify
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -488,6 +489,8 @@ class _Range:
         prev_log = GENESIS if before is None else before
         # Per topic: its UTF-8 bytes, and whether the signature check reads its events.
         topics: dict[str, tuple[bytes, bool]] = {}
+        # Stream id as stored -> its 16 bytes (None: not a UUID); streams have several events.
+        streams: dict[str, bytes | None] = {}
         lasts = report.lasts
         firsts = report.firsts
         check = self.check
@@ -514,7 +517,10 @@ class _Range:
                 j += 1
             state = bytes(state)
             report.events += 1
-            stream_bytes = _stream_bytes(stored_stream)
+            try:
+                stream_bytes = streams[stored_stream]
+            except KeyError:
+                stream_bytes = streams[stored_stream] = _stream_bytes(stored_stream)
             if stream_bytes is None or not has_header(state):
                 reason = (
                     "the stream id is not a UUID"
@@ -531,8 +537,8 @@ class _Range:
                 known = topics[topic] = (topic.encode(), wants is not None and wants(topic))
             topic_bytes, signed = known
             try:
-                stored_prev = bytes.fromhex(state[PREV_HASH].decode())
-            except ValueError:
+                stored_prev = unhexlify(state[PREV_HASH])
+            except ValueError:  # binascii.Error: not hex
                 stored_prev = b""
             last = lasts.get(stream_bytes)
             if last is not None and (last[0] + 1 != version or last[1] != stored_prev):
@@ -544,7 +550,7 @@ class _Range:
                 )
             body = b"{" + state[HEADER_LEN:]
             own = event_hash(stream_bytes, version, topic_bytes, stored_prev, body)
-            if state[OWN_HASH] != own.hex().encode():
+            if state[OWN_HASH] != hexlify(own):
                 fail(
                     position,
                     _stream_text(stored_stream),
