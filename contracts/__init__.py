@@ -7,9 +7,17 @@ events (ARCHITECTURE.md invariant 6). Every message on a topic is an :class:`Env
 
 from contracts.envelope import Envelope, IntegrationEvent, UnknownContractError
 from contracts.registry import CONTRACTS, contract_for, contracts_on_topic
-from contracts.topics import CHECKPOINTS_TOPIC, SERVICES, dlq_topic, events_topic
+from contracts.topics import (
+    ANY_SERVICE,
+    CHECKPOINTS_TOPIC,
+    SERVICES,
+    dlq_topic,
+    events_topic,
+    producer_topics,
+)
 
 __all__ = [
+    "ANY_SERVICE",
     "CHECKPOINTS_TOPIC",
     "CONTRACTS",
     "SERVICES",
@@ -20,4 +28,5 @@ __all__ = [
     "contracts_on_topic",
     "dlq_topic",
     "events_topic",
+    "producer_topics",
 ]

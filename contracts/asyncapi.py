@@ -22,7 +22,7 @@ from pydantic.json_schema import models_json_schema
 
 from contracts.envelope import Envelope, IntegrationEvent
 from contracts.registry import CONTRACTS, contracts_on_topic
-from contracts.topics import events_topic
+from contracts.topics import ANY_SERVICE, SERVICES, events_topic, producer_topics
 
 ASYNCAPI_DIR: Final = Path(__file__).parent / "asyncapi"
 
@@ -40,7 +40,7 @@ def asyncapi_document(service: str, consumed: Iterable[type[IntegrationEvent]]) 
     published = contracts_on_topic(own_topic)
     # A consumer's channel lists every message on the topic, as the producer's does; its
     # receive operation names the subset it handles.
-    topics = sorted({events_topic(c.producer) for c in (*published, *handled)})
+    topics = sorted({t for c in (*published, *handled) for t in producer_topics(c.producer)})
     on_channels = [c for topic in topics for c in contracts_on_topic(topic)]
     payload_refs, schemas = _payload_schemas(on_channels)
 
@@ -51,7 +51,7 @@ def asyncapi_document(service: str, consumed: Iterable[type[IntegrationEvent]]) 
         on_topic = contracts_on_topic(topic)
         channels[channel] = {
             "address": topic,
-            "description": f"Integration events of the {on_topic[0].producer} service, "
+            "description": f"Integration events of the {topic.removesuffix('.events')} service, "
             "keyed by aggregate id.",
             "messages": {
                 _message_key(c): {"$ref": f"#/components/messages/{_message_key(c)}"}
@@ -140,7 +140,11 @@ def _message(contract: type[IntegrationEvent], payload_ref: dict[str, Any]) -> d
     properties = envelope["properties"] | {
         "event_type": {"const": contract.event_type, "type": "string"},
         "schema_version": {"const": contract.schema_version, "type": "integer"},
-        "producer": {"const": contract.producer, "type": "string"},
+        "producer": (
+            {"enum": list(SERVICES), "type": "string"}
+            if contract.producer == ANY_SERVICE
+            else {"const": contract.producer, "type": "string"}
+        ),
         "payload": payload_ref,
     }
     message: dict[str, Any] = {

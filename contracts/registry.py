@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from contracts import billing, customers, orders, service_desk
+from contracts import billing, customers, governance, orders, service_desk
 from contracts.envelope import IntegrationEvent, UnknownContractError
-from contracts.topics import events_topic
+from contracts.topics import producer_topics
 
 CONTRACTS: dict[tuple[str, int], type[IntegrationEvent]] = {
     (model.event_type, model.schema_version): model
-    for module in (customers, orders, service_desk, billing)
+    for module in (customers, orders, service_desk, billing, governance)
     for model in module.PUBLISHED
 }
 
@@ -21,4 +21,4 @@ def contract_for(event_type: str, schema_version: int) -> type[IntegrationEvent]
 
 
 def contracts_on_topic(topic: str) -> list[type[IntegrationEvent]]:
-    return [model for model in CONTRACTS.values() if events_topic(model.producer) == topic]
+    return [model for model in CONTRACTS.values() if topic in producer_topics(model.producer)]

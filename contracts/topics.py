@@ -6,8 +6,18 @@ from typing import Final
 SERVICES: Final = ("customers", "orders", "service-desk", "billing")
 
 
+ANY_SERVICE: Final = "any"
+"""The producer of the kernel's contracts (approvals, signatures...): every service publishes
+them, on its own events topic."""
+
+
 def events_topic(service: str) -> str:
     return f"{service}.events"
+
+
+def producer_topics(producer: str) -> tuple[str, ...]:
+    """The events topics a contract of ``producer`` travels on."""
+    return tuple(map(events_topic, SERVICES if producer == ANY_SERVICE else (producer,)))
 
 
 def dlq_topic(topic: str) -> str:

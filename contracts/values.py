@@ -60,6 +60,9 @@ def text(max_length: int, min_length: int = 1) -> object:
 Name = Annotated[str, text(200), AfterValidator(_printable)]
 """A person's or an organisation's name."""
 
+Label = Annotated[str, text(200), AfterValidator(_printable)]
+"""A name the policy or the kernel gives: an approval kind, a step, a role, a document type."""
+
 UserId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
 ]

@@ -16,9 +16,9 @@ application's class inherits.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
@@ -74,6 +74,8 @@ class Feature:
     projections: tuple[Projection, ...] = ()
     timers: tuple[Timer, ...] = ()
     value_objects: tuple[type, ...] = ()
+    published: Mapping[type, type[IntegrationEvent]] = field(default_factory=dict)
+    """Domain event class -> the public contract every service using the feature publishes."""
 
 
 def command(

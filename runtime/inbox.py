@@ -29,7 +29,7 @@ from contracts import (
     UnknownContractError,
     contract_for,
     dlq_topic,
-    events_topic,
+    producer_topics,
 )
 from runtime import metrics
 from runtime.application import ServiceApplication
@@ -51,7 +51,8 @@ def subscriptions(application: type[ServiceApplication]) -> list[Subscription]:
     """One subscription per topic that carries a contract the application has a policy for."""
     by_topic: dict[str, dict[str, type[IntegrationEvent]]] = {}
     for contract in application.policies():
-        by_topic.setdefault(events_topic(contract.producer), {})[contract.event_type] = contract
+        for topic in producer_topics(contract.producer):
+            by_topic.setdefault(topic, {})[contract.event_type] = contract
     return [Subscription(topic, contracts) for topic, contracts in sorted(by_topic.items())]
 
 

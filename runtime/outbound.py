@@ -36,6 +36,13 @@ class Outbound:
         self._contracts = dict(contracts)
         self._by_class: dict[type, type[IntegrationEvent] | None] = {}
 
+    def including(self, *contracts: Mapping[type, type[IntegrationEvent]]) -> Outbound:
+        """This mapping and ``contracts`` (what the features an application inherits publish)."""
+        merged: dict[type, type[IntegrationEvent]] = {}
+        for mapping in (*contracts, self._contracts):
+            merged.update(mapping)
+        return Outbound(merged)
+
     @property
     def published(self) -> tuple[type[IntegrationEvent], ...]:
         return tuple(dict.fromkeys(self._contracts.values()))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class ServiceSpec:
     application: type[ServiceApplication]
     routers: Sequence[APIRouter]
     outbound: Outbound
+    """What the service's own domain events are published as."""
 
     @property
     def name(self) -> str:
@@ -51,6 +53,11 @@ class ServiceSpec:
 
     def timers(self) -> list[Timer]:
         return [timer for feature in self.application.features() for timer in feature.timers]
+
+    @functools.cached_property
+    def publishing(self) -> Outbound:
+        """Everything the service publishes: its own events and its features' events."""
+        return self.outbound.including(*(f.published for f in self.application.features()))
 
     def consumed(self) -> tuple[type[IntegrationEvent], ...]:
         return tuple(self.application.policies())
@@ -140,7 +147,7 @@ def build_app(
             application,
             producer,
             events_topic(spec.name),
-            spec.outbound,
+            spec.publishing,
             RelayLock(spec.name, settings.data_dir, settings.database_url),
             batch_size=settings.relay_batch_size,
             poll_seconds=settings.relay_poll_seconds,

@@ -3,15 +3,18 @@
 A service opts in by making its application inherit :class:`Approvals`: its documents extend
 ``Approvable``, its commands call ``request_approval``, and it mounts ``document_routes`` for each
 approvable document. The feature brings the authority-matrix routes, the list of approvals
-waiting, and the timer that escalates steps not decided in time.
+waiting, the timer that escalates steps not decided in time, and the public contracts of every
+approval and signature (``contracts.governance``), published on the service's own events topic.
 """
 
 from __future__ import annotations
 
+from contracts import governance as public
 from kernel.approvals import http
 from kernel.approvals.commands import ApprovalCommands
-from kernel.approvals.domain import SignatureCapture
+from kernel.approvals.domain import Approvable, SignatureCapture
 from kernel.approvals.matrix import Step
+from kernel.approvals.policy import PolicyVersion
 from kernel.approvals.projections import overdue_documents, pending_approvals
 from kernel.settings import KernelSettings
 from runtime import clock
@@ -40,4 +43,14 @@ class Approvals(ApprovalCommands):
         projections=(pending_approvals,),
         timers=(Timer("approval-deadlines", _timer_seconds, escalate_overdue_steps),),
         value_objects=(Step, SignatureCapture),
+        published={
+            Approvable.ApprovalRequested: public.ApprovalRequested,
+            Approvable.ApprovalGranted: public.ApprovalGranted,
+            Approvable.ApprovalRejected: public.ApprovalRejected,
+            Approvable.ApprovalInvalidated: public.ApprovalInvalidated,
+            Approvable.ApprovalOverdue: public.ApprovalOverdue,
+            Approvable.SignatureCaptured: public.SignatureCaptured,
+            Approvable.SignatureVoided: public.SignatureVoided,
+            PolicyVersion.Approved: public.PolicyVersionApproved,
+        },
     )

@@ -37,7 +37,12 @@ class PolicyVersion(Aggregate):
         proposed_by: str
 
     class Approved(Aggregate.Event):
+        policy_key: str
+        number: int
+        digest: str
+        """What was signed (also in ``Proposed``), so the published event stands alone."""
         approved_by: str
+        approver_role: str
         signature: str
         canonical_form: str
 
@@ -82,6 +87,10 @@ class PolicyVersion(Aggregate):
             raise RuleViolation("XC-07", "this policy version is already in force")
         self.trigger_event(
             self.Approved,
+            policy_key=self.policy_key,
+            number=self.number,
+            digest=self.digest,
+            approver_role=Role.LEADERSHIP_GM,
             approved_by=approver_id,
             signature=signature,
             canonical_form=CURRENT_FORM,

@@ -23,7 +23,9 @@ from contracts import (
     IntegrationEvent,
     UnknownContractError,
     contract_for,
+    governance,
 )
+from contracts import orders as orders_contracts
 from contracts.asyncapi import ASYNCAPI_DIR, asyncapi_document, render
 from contracts.compatibility import (
     SNAPSHOT_DIR,
@@ -275,16 +277,20 @@ def test_asyncapi_document_references_resolve(service: str) -> None:
 def test_asyncapi_documents_describe_each_message_on_its_producers_topic() -> None:
     orders = asyncapi_document("orders", (CustomerRegistered, CustomerApproved))
     assert orders["channels"]["ordersEvents"]["address"] == "orders.events"
-    assert [m["$ref"] for m in orders["operations"]["sendOrdersEvents"]["messages"]] == [
-        "#/channels/ordersEvents/messages/DeliveryConfirmedByCustomer.v1",
-        "#/channels/ordersEvents/messages/GoodsIssued.v1",
-        "#/channels/ordersEvents/messages/OrderPlaced.v1",
-    ]
+    sent = [m["$ref"] for m in orders["operations"]["sendOrdersEvents"]["messages"]]
+    # Its own contracts, and the kernel's approvals and signatures every service publishes.
+    assert sent == sorted(
+        f"#/channels/ordersEvents/messages/{contract.event_type}.v1"
+        for contract in (*orders_contracts.PUBLISHED, *governance.PUBLISHED)
+    )
     assert [m["$ref"] for m in orders["operations"]["receiveCustomersEvents"]["messages"]] == [
         "#/channels/customersEvents/messages/CustomerApproved.v1",
         "#/channels/customersEvents/messages/CustomerRegistered.v1",
     ]
     payload = orders["components"]["messages"]["GoodsIssued.v1"]["payload"]["properties"]
+    assert payload["producer"] == {"const": "orders", "type": "string"}
+    granted = orders["components"]["messages"]["ApprovalGranted.v1"]["payload"]["properties"]
+    assert granted["producer"] == {"enum": list(SERVICES), "type": "string"}
     assert payload["event_type"]["const"] == "GoodsIssued"
     assert payload["schema_version"]["const"] == 1
     assert payload["payload"] == {"$ref": "#/components/schemas/GoodsIssued"}

@@ -127,7 +127,7 @@ def published(spec: ServiceSpec, app: ServiceApplication, after: int) -> int:
     last = after
     for notification in app.recorder.select_notifications(after + 1, 10_000):
         event = app.mapper.to_domain_event(notification)
-        contract = spec.outbound(event)
+        contract = spec.publishing(event)
         if contract is not None:
             message = envelope_for(spec.name, notification, event, contract).model_dump_json()
             assert len(message.encode()) <= app.settings.kafka_max_message_bytes

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from contracts.topics import SERVICES
+from contracts import Envelope, contract_for
+from contracts.topics import SERVICES, events_topic
 from countersign.demo import run_demo
 from countersign.stack import FileSink, Stack, StackError
 from countersign.status_cmd import print_status, service_status
@@ -166,6 +167,78 @@ async def _messages(stack: Stack, topic: str) -> list[tuple[bytes | None, bytes 
         return found
     finally:
         await consumer.stop()
+
+
+async def test_approvals_and_signatures_are_public_events_any_subscriber_follows(
+    stack: Stack, api: Api
+) -> None:
+    customer_id = await api.approved_customer("Public Approvals Co")
+    violation = await api.ok(
+        "POST",
+        "orders",
+        "/violations",
+        "sales-manager",
+        {
+            "rule_id": "OR-11",
+            "person_id": "sales-clerk",
+            "evidence_ref": "contract filed two days late",
+            "loss_amount": "0",
+        },
+    )
+
+    async def published(service: str, key: str, types: set[str]) -> list[Envelope] | None:
+        found = [
+            envelope
+            for _, value, _ in await _messages(stack, events_topic(service))
+            if value is not None
+            and (envelope := Envelope.model_validate_json(value)).event_type in types
+            and str(envelope.aggregate_id) == key
+        ]
+        return found if {e.event_type for e in found} == types else None
+
+    approvals = await eventually(
+        lambda: published("customers", customer_id, {"ApprovalRequested", "ApprovalGranted"}),
+        what="the customer's approval on customers.events",
+    )
+    request, *grants = approvals
+    assert (request.event_type, request.producer) == ("ApprovalRequested", "customers")
+    # Each payload validates against its published contract.
+    requested = contract_for("ApprovalRequested", 1).model_validate(request.payload).model_dump()
+    assert (requested["actor"], requested["document_type"]) == ("salesperson", "customer")
+    decided = [contract_for(e.event_type, 1).model_validate(e.payload).model_dump() for e in grants]
+    assert [(d["step"], d["actor"], d["actor_role"]) for d in decided] == [
+        ("sales_manager", "sales-manager", "sales_manager"),
+        ("finance", "finance", "finance"),
+    ]
+    for grant in decided:  # signed, on the very version and policy the request named
+        assert grant["subject_version_hash"] == requested["subject_version_hash"]
+        assert grant["policy_version"] == requested["policy_version"]
+        assert grant["signature"] and grant["canonical_form"] == "rfc8785"
+
+    # The general manager's approval of the matrix each service put in force
+    policy = next(
+        e
+        for _, value, _ in await _messages(stack, events_topic("orders"))
+        if value is not None
+        and (e := Envelope.model_validate_json(value)).event_type == "PolicyVersionApproved"
+    )
+    assert policy.payload["actor_role"] == "leadership_gm"
+    assert policy.payload["policy_key"] == "authority-matrix"
+
+    recorded = await eventually(
+        lambda: published("orders", violation["violation_id"], {"RuleViolationRecorded"}),
+        what="the violation on orders.events",
+    )
+    payload = recorded[0].payload
+    assert Decimal(payload.pop("loss_amount")) == 0
+    assert payload == {
+        "document_id": violation["violation_id"],
+        "rule_id": "OR-11",
+        "person_id": "sales-clerk",
+        "evidence_ref": "contract filed two days late",
+        "currency": "CNY",
+        "actor": "sales-manager",
+    }
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:

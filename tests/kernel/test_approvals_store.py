@@ -9,11 +9,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from contracts import governance
+from countersign.services import SPECS
 from customers.application import CustomersApplication
 from customers.domain.customer import Customer
 from kernel.approvals import escalate_overdue_steps
@@ -24,6 +27,7 @@ from kernel.approvals.projections import overdue_documents
 from kernel.roles import Role
 from kernel.settings import KernelSettings
 from runtime.aggregate import RuleViolation
+from tests.kernel.approval_story import every_signed_event
 from tests.signers import Signers, as_user, e_signed
 
 SALESPERSON = as_user("salesperson", Role.SALESPERSON)
@@ -210,3 +214,49 @@ def test_xc02_signatures_are_sealed_by_the_capturing_employee_and_voided_only_wi
     assert captured.details["capture"]["capacity"] == "customer"
     assert captured.details["capture"]["image_hash"] == image_hash
     assert captured.details["captured_by"] == "salesperson"
+
+
+def test_xc01_xc02_xc07_every_approval_and_signature_is_published_as_its_public_contract(
+    app: CustomersApplication, signers: Signers, moved_clock: list[datetime]
+) -> None:
+    moved_clock[0] = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    story = every_signed_event(app, signers)
+    invalidated = submitted(app)  # requested, then changed: invalidated and requested again
+    app.submit_for_approval(SALESPERSON, invalidated.id, Decimal(9000), "CNY")
+    moved_clock[0] += timedelta(days=3)
+    app.catch_up_projections()
+    escalate_overdue_steps(app)
+
+    spec = SPECS["customers"]
+    published: dict[str, list[dict[str, Any]]] = {}
+    for notification in app.recorder.select_notifications(1, 1000):
+        contract = spec.publishing(app.mapper.to_domain_event(notification))
+        if contract is not None and type(contract) in governance.PUBLISHED:
+            # What a subscriber reads back validates against the same contract.
+            again = type(contract).model_validate_json(contract.model_dump_json())
+            published.setdefault(contract.event_type, []).append(again.model_dump(mode="json"))
+    assert sorted(published) == sorted(c.event_type for c in governance.PUBLISHED[:8])
+
+    [policy] = published["PolicyVersionApproved"]
+    assert (policy["actor"], policy["actor_role"], policy["policy_key"]) == (
+        "gm",
+        "leadership_gm",
+        "authority-matrix",
+    )
+    granted = published["ApprovalGranted"][0]
+    assert (granted["actor"], granted["actor_role"], granted["step"]) == (
+        "sales-manager",
+        "sales_manager",
+        "sales_manager",
+    )
+    assert granted["policy_version"] == policy["number"]
+    assert granted["signature"] and granted["canonical_form"] == "rfc8785"
+    captured = published["SignatureCaptured"][0]
+    assert captured["actor"] == story.signed["SignatureCaptured"].signer
+    assert captured["document_version_hash"] == granted["subject_version_hash"]
+    voided = published["SignatureVoided"][0]
+    assert voided["signature_id"] == captured["signature_id"]
+    assert published["ApprovalRejected"][0]["reason"] == "no credit rating form"
+    [change] = published["ApprovalInvalidated"]
+    assert change["document_id"] == str(invalidated.id)
+    assert {late["step"] for late in published["ApprovalOverdue"]} == {"sales_manager"}

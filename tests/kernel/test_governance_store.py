@@ -99,12 +99,29 @@ def test_every_service_records_violations_and_tracks_rectifications(
         app.close_rectification(MANAGER, rectification_id, "again")
     assert refused.value.rule == "XC-09"
     assert app.recorder.max_notification_id() == before
-    topics = [n.topic for n in app.recorder.select_notifications(start=1, limit=10)]
-    assert [topic.rsplit(".", 1)[-1] for topic in topics] == [
+    notifications = app.recorder.select_notifications(start=1, limit=10)
+    assert [n.topic.rsplit(".", 1)[-1] for n in notifications] == [
         "RuleViolationRecorded",
         "RectificationOrdered",
         "RectificationClosed",
     ]
+    # Each is published, by whichever service, as the kernel's public contract (XC-08, XC-09).
+    spec = SPECS[app.service_name]
+    published = [spec.publishing(app.mapper.to_domain_event(n)) for n in notifications]
+    assert [
+        (type(p).__name__, p.model_dump(include={"document_id", "actor"})) for p in published
+    ] == [
+        ("RuleViolationRecorded", {"document_id": violation_id, "actor": "sales-manager"}),
+        ("RectificationOrdered", {"document_id": rectification_id, "actor": "sales-manager"}),
+        ("RectificationClosed", {"document_id": rectification_id, "actor": "sales-clerk"}),
+    ]
+    assert published[0].model_dump(exclude={"document_id", "actor"}) == {
+        "rule_id": "OR-20",
+        "person_id": "sales-clerk",
+        "evidence_ref": "contract C-17",
+        "loss_amount": Decimal("350.50"),
+        "currency": "CNY",
+    }
     app.close()
 
 
