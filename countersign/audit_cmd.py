@@ -3,12 +3,10 @@ export the heads to keep off-site, and trace a document's audit trail across the
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -35,11 +33,10 @@ from countersign.console import (
 from kernel.audit.signatures import checker_for
 from kernel.audit.trail import DocumentNotFound, Trail, TrailEntry, document_trail
 from kernel.audit.verify import (
-    StoredEvents,
     StoreError,
     StoreReport,
     by_position,
-    open_store,
+    open_stores,
     store_location,
     verify_stores,
 )
@@ -122,7 +119,7 @@ def verify_command(
         exported = [(name, head) for head in heads]
     locations = [store_location(settings, service) for service in SERVICES]
     try:
-        with _open_stores(settings) as stores:
+        with open_stores(settings) as stores:
             collected = collect(stores, key_ring, exported)
             totals = {service: store.count() for service, store in stores.items()}
         with progress_bar("{task.description:<13}") as progress:
@@ -133,7 +130,7 @@ def verify_command(
                 workers,
                 lambda service, n: progress.advance(tasks[service], n),
             )
-        with _open_stores(settings) as stores:
+        with open_stores(settings) as stores:
             verified = {
                 service: None
                 if report is None
@@ -229,7 +226,7 @@ def heads_command(
     settings = store_settings(data_dir, database_url)
     _, key_ring = _key_ring(settings, keys_dir)
     try:
-        with _open_stores(settings) as stores:
+        with open_stores(settings) as stores:
             collected = collect(stores, key_ring)
     except READ_ERRORS as exc:
         raise fail(f"cannot read the stores: {exc}") from None
@@ -259,7 +256,7 @@ def trail_command(
     """
     settings = store_settings(data_dir, database_url)
     try:
-        with _open_stores(settings) as stores:
+        with open_stores(settings) as stores:
             trail = document_trail(stores, document_type, document_id)
     except DocumentNotFound as exc:
         raise fail(str(exc)) from None
@@ -270,17 +267,6 @@ def trail_command(
         sys.stdout.write("\n")
     else:
         console.print(_trail_table(trail))
-
-
-@contextlib.contextmanager
-def _open_stores(settings: KernelSettings) -> Iterator[dict[str, StoredEvents]]:
-    with contextlib.ExitStack() as opened:
-        stores = {}
-        for service in SERVICES:
-            store = open_store(settings, service)
-            if store is not None:
-                stores[service] = opened.enter_context(contextlib.closing(store))
-        yield stores
 
 
 def _trail_table(trail: Trail) -> Table:

@@ -20,7 +20,6 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from eventsourcing.persistence import PersistenceError, RecordConflictError, Tracking
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
 from pydantic import ValidationError
 
 from contracts import (
@@ -33,6 +32,7 @@ from contracts import (
 )
 from runtime import metrics
 from runtime.application import ServiceApplication
+from runtime.kafka import batch_subscriber
 from runtime.settings import Settings
 from runtime.unit_of_work import CommandContext
 
@@ -76,15 +76,8 @@ class Inbox:
         self._positions: dict[str, int] = {}
 
     def subscribe(self, broker: KafkaBroker, subscription: Subscription) -> None:
-        subscriber = broker.subscriber(
-            subscription.topic,
-            group_id=self._app.service_name,
-            batch=True,
-            max_records=self._settings.consumer_max_records,
-            batch_timeout_ms=self._settings.consumer_batch_timeout_ms,
-            fetch_max_wait_ms=self._settings.consumer_fetch_max_wait_ms,
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+        subscriber = batch_subscriber(
+            broker, subscription.topic, self._app.service_name, self._settings
         )
 
         async def handle_batch(body: list[Any], message: KafkaMessage) -> None:

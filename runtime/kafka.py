@@ -11,13 +11,31 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
+from faststream.middlewares import AckPolicy
 
 from runtime.retry import Backoff
+from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def batch_subscriber(broker: KafkaBroker, topic: str, group_id: str, settings: Settings) -> Any:
+    """A consumer group's batch subscriber on ``topic``, from the earliest offset the group has
+    not committed; a batch whose handler raises is not acknowledged and comes again."""
+    return broker.subscriber(
+        topic,
+        group_id=group_id,
+        batch=True,
+        max_records=settings.consumer_max_records,
+        batch_timeout_ms=settings.consumer_batch_timeout_ms,
+        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
 
 
 class KafkaLink:

@@ -27,7 +27,6 @@ from aiokafka.errors import KafkaError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
 from pydantic import ValidationError
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 
@@ -35,6 +34,7 @@ from contracts.audit import StoreCheckpoint
 from contracts.topics import CHECKPOINTS_TOPIC
 from runtime import clock, metrics
 from runtime.application import ServiceApplication
+from runtime.kafka import batch_subscriber
 from runtime.settings import Settings
 from runtime.signing import KeyRing, load_private_key, private_key_path, service_key_id, sign
 
@@ -153,15 +153,8 @@ class Witness:
             WITNESSED.create(db, checkfirst=True)
 
     def subscribe(self, broker: KafkaBroker) -> None:
-        subscriber = broker.subscriber(
-            CHECKPOINTS_TOPIC,
-            group_id=f"{self._service}.witness",
-            batch=True,
-            max_records=self._settings.consumer_max_records,
-            batch_timeout_ms=self._settings.consumer_batch_timeout_ms,
-            fetch_max_wait_ms=self._settings.consumer_fetch_max_wait_ms,
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+        subscriber = batch_subscriber(
+            broker, CHECKPOINTS_TOPIC, f"{self._service}.witness", self._settings
         )
 
         async def handle_batch(body: list[Any], message: KafkaMessage) -> None:

@@ -42,6 +42,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from contracts.topics import SERVICES
 from runtime.settings import Settings
 from runtime.store import postgres_schema, sqlite_path
 from runtime.store.chain import (
@@ -405,6 +406,20 @@ def store_location(settings: Settings, service: str) -> StoreLocation:
 def open_store(settings: Settings, service: str) -> StoredEvents | None:
     """``service``'s stored events, or ``None`` if it has no store yet."""
     return store_location(settings, service).open()
+
+
+@contextlib.contextmanager
+def open_stores(
+    settings: Settings, services: Iterable[str] = SERVICES
+) -> Iterator[dict[str, StoredEvents]]:
+    """The stores that exist among ``services``', by service, closed on leaving."""
+    with contextlib.ExitStack() as opened:
+        stores = {}
+        for service in services:
+            store = open_store(settings, service)
+            if store is not None:
+                stores[service] = opened.enter_context(contextlib.closing(store))
+        yield stores
 
 
 def _open_sqlite(path: Path, service: str) -> StoredEvents | None:

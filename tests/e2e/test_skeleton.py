@@ -21,7 +21,7 @@ from countersign.demo import run_demo
 from countersign.stack import FileSink, Stack, StackError
 from countersign.status_cmd import print_status, service_status
 from kernel.audit.signatures import checker_for
-from kernel.audit.verify import open_store, store_location, verify_stores
+from kernel.audit.verify import open_store, open_stores, store_location, verify_stores
 from kernel.audit.witnesses import collect, cross_check
 from kernel.settings import KernelSettings
 from runtime.signing import KeyRing, load_private_key, sign
@@ -453,12 +453,7 @@ def audited(stack: Stack) -> dict[str, tuple[list[str], int]]:
         locations, functools.partial(checker_for, KeyRing.load(settings.keys_path))
     )
     found = {}
-    with contextlib.ExitStack() as opened:
-        stores = {}
-        for service in SERVICES:
-            store = open_store(settings, service)
-            if store is not None:
-                stores[service] = opened.enter_context(contextlib.closing(store))
+    with open_stores(settings) as stores:
         collected = collect(stores, KeyRing.load(settings.keys_path))
         assert collected.problems == []
         for service, report in reports.items():
