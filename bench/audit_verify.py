@@ -44,16 +44,20 @@ from runtime.unit_of_work import CommandContext
 CLERK = CommandContext(actor="salesperson")
 SUPERVISOR = CommandContext(actor="sales-manager", roles=frozenset({Role.SALES_MANAGER}))
 GM = CommandContext(actor="gm", roles=frozenset({Role.LEADERSHIP_GM}))
-CUSTOMER_SIGNS = SignatureCapture(
-    signer_id=None,
-    signer_name="Zhao Lan",
-    capacity=Capacity.CUSTOMER,
-    signer_org="ACME",
-    method=Method.E_SIGN,
-    image_hash=None,
-    place="Shanghai",
-    signed_at=datetime.now(tz=UTC),
-)
+
+
+def customer_signs() -> SignatureCapture:
+    """The customer's contact signs electronically, now: never before the document existed."""
+    return SignatureCapture(
+        signer_id=None,
+        signer_name="Zhao Lan",
+        capacity=Capacity.CUSTOMER,
+        signer_org="ACME",
+        method=Method.E_SIGN,
+        image_hash=None,
+        place="Shanghai",
+        signed_at=datetime.now(tz=UTC),
+    )
 
 
 def build_store(
@@ -99,12 +103,9 @@ class Signer:
         fields = customer.decision_to_sign("grant", step, "sales-manager").fields()
         decision = Decision("grant", step, customer.version_hash, sign(self._manager, fields))
         self._app.decide(SUPERVISOR, customer_id, decision)
-        fields = seal_fields(
-            "customer", customer_id, customer.version_hash, CUSTOMER_SIGNS, "salesperson"
-        )
-        self._app.capture_signature(
-            CLERK, customer_id, CUSTOMER_SIGNS, sign(self._salesperson, fields)
-        )
+        capture = customer_signs()
+        fields = seal_fields("customer", customer_id, customer.version_hash, capture, "salesperson")
+        self._app.capture_signature(CLERK, customer_id, capture, sign(self._salesperson, fields))
 
 
 def best_rate(events: int, repeat: int, run: Callable[[], int]) -> float:

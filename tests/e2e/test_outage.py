@@ -28,7 +28,9 @@ async def test_a_service_restarted_without_the_broker_serves_at_once_and_catches
         await stack.kill(service)
         started = time.monotonic()
         await stack.start(service, until="/health")
-        assert time.monotonic() - started < 2.0, f"{service} took too long to answer HTTP"
+        # Python's start and imports alone take 1.5-2 s on two busy cores; waiting on the
+        # broker would add aiokafka's bootstrap retries, tens of seconds.
+        assert time.monotonic() - started < 3.0, f"{service} took too long to answer HTTP"
         not_yet = await api.http.get(f"{stack.url(service)}/ready")
         assert not_yet.status_code == 503
         assert "kafka producer" in not_yet.json()["waiting_for"]
