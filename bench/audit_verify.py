@@ -33,9 +33,9 @@ from uuid import UUID
 from customers.application import CustomersApplication
 from kernel.approvals.commands import Decision
 from kernel.approvals.domain import Capacity, Method, SignatureCapture, seal_fields
-from kernel.approvals.policy import policy_signing_fields
 from kernel.audit.signatures import checker_for
 from kernel.audit.verify import NewCheck, store_location, verify_stores
+from kernel.policy.domain import policy_signing_fields
 from kernel.roles import Role
 from kernel.settings import KernelSettings
 from runtime.signing import KeyRing, init_dev_keys, load_private_key, sign
@@ -62,7 +62,8 @@ def customer_signs() -> SignatureCapture:
 
 def build_store(
     settings: KernelSettings, customers: int, rectifications: int, approved: int
-) -> None:
+) -> int:
+    """Fill the customers store; returns how many policies the general manager approved."""
     init_dev_keys(settings.keys_path, ["gm", "salesperson", "sales-manager"])
     with closing(CustomersApplication(settings)) as app, ThreadPoolExecutor(32) as pool:
         approve_policy(app, settings.keys_path)
@@ -78,12 +79,14 @@ def build_store(
         list(pool.map(lambda r: app.close_rectification(CLERK, r.id, "fixed"), ordered))
         signer = Signer(app, settings.keys_path)
         list(pool.map(signer.approve_and_sign, ids[:approved]))
+        return len(app.policy_files)
 
 
 def approve_policy(app: CustomersApplication, keys: Path) -> None:
-    matrix = app.configured_matrix
-    fields = policy_signing_fields(matrix.policy_key, matrix.version, matrix.digest)
-    app.approve_policy(GM, matrix.version, sign(load_private_key(keys, "gm"), fields))
+    for key in app.policy_files:
+        policy = app.configured_policy(key)
+        fields = policy_signing_fields(key, policy.version, policy.digest)
+        app.approve_policy(GM, key, policy.version, sign(load_private_key(keys, "gm"), fields))
 
 
 class Signer:
@@ -130,7 +133,7 @@ def main(argv: list[str] | None = None) -> float:
     approved = args.customers // 4 if args.approved is None else args.approved
     with tempfile.TemporaryDirectory() as tmp:
         settings = KernelSettings(data_dir=Path(tmp))
-        build_store(settings, args.customers, args.rectifications, approved)
+        policies = build_store(settings, args.customers, args.rectifications, approved)
         location = store_location(settings, "customers")
         store = location.open()
         assert store is not None
@@ -151,8 +154,8 @@ def main(argv: list[str] | None = None) -> float:
             return run
 
         signatures = verified(1, checker)()
-        # The GM's policy approval, then a grant and a seal per approved customer.
-        assert signatures == 1 + 2 * approved, signatures
+        # The GM's approval of each policy, then a grant and a seal per approved customer.
+        assert signatures == policies + 2 * approved, signatures
         chain_rate = best_rate(events, args.repeat, verified(1, None))
         single_rate = best_rate(events, args.repeat, verified(1, checker))
         parallel_rate = best_rate(events, args.repeat, verified(args.workers, checker))

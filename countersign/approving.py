@@ -40,19 +40,23 @@ def _ok(response: httpx.Response) -> Any:
     return response.json()
 
 
-def put_matrix_in_force(http: httpx.Client, base_url: str, keys_dir: Path) -> int:
-    """The general manager signs the configured authority matrix (XC-07), unless in force."""
-    policy = _ok(http.get(f"{base_url}/policies/authority-matrix", headers=_auth("gm")))
-    if policy["in_force_version"] != policy["configured_version"]:
-        signature = sign(load_private_key(keys_dir, "gm"), policy["signing_fields"])
-        policy = _ok(
-            http.post(
-                f"{base_url}/policies/authority-matrix/{policy['configured_version']}/approve",
-                json={"signature": signature},
-                headers=_auth("gm"),
+def put_policies_in_force(http: httpx.Client, base_url: str, keys_dir: Path) -> dict[str, int]:
+    """The general manager signs each configured policy not in force yet (XC-07): the authority
+    matrix, the rule parameters, the working calendar. Returns each one's version in force."""
+    in_force = {}
+    for policy in _ok(http.get(f"{base_url}/policies", headers=_auth("gm"))):
+        key, configured = policy["policy_key"], policy["configured_version"]
+        if policy["in_force_version"] != configured:
+            signature = sign(load_private_key(keys_dir, "gm"), policy["signing_fields"])
+            policy = _ok(
+                http.post(
+                    f"{base_url}/policies/{key}/{configured}/approve",
+                    json={"signature": signature},
+                    headers=_auth("gm"),
+                )
             )
-        )
-    return int(policy["in_force_version"])
+        in_force[key] = int(policy["in_force_version"])
+    return in_force
 
 
 def approve_all_steps(

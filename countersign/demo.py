@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from countersign.approving import approve_all_steps, put_matrix_in_force
+from countersign.approving import approve_all_steps, put_policies_in_force
 
 Report = Callable[[str], None]
 
@@ -77,8 +77,9 @@ def run_demo(
 
 def _flow(client: _Client, report: Report, keys_dir: Path) -> dict[str, Any]:
     for service, url in client.urls.items():
-        version = put_matrix_in_force(client.http, url, keys_dir)
-        report(f"{service:<10} authority matrix v{version} in force, signed by the general manager")
+        versions = put_policies_in_force(client.http, url, keys_dir)
+        in_force = ", ".join(f"{key} v{version}" for key, version in sorted(versions.items()))
+        report(f"{service:<10} {in_force} in force, signed by the general manager")
 
     customer = client.ok(
         "POST", "customers", "/customers", "salesperson", {"legal_name": "Harbin Pumps Ltd"}

@@ -126,8 +126,17 @@ class Calendar:
         return cls(CalendarConfig.model_validate(data))
 
     @classmethod
+    def parse(cls, content: str) -> Calendar:
+        """A calendar policy document: its ``policy_key`` and ``version`` name it (XC-07), the
+        rest configures it."""
+        data = tomllib.loads(content)
+        data.pop("policy_key", None)
+        data.pop("version", None)
+        return cls.from_config(data)
+
+    @classmethod
     def load(cls, path: Path) -> Calendar:
-        return cls.from_config(tomllib.loads(path.read_text()))
+        return cls.parse(path.read_text())
 
     def is_working_day(self, day: date) -> bool:
         """Whether ``day`` (a date in the calendar's zone) has working hours."""

@@ -12,6 +12,7 @@ from runtime.settings import CONFIG_DIR, Settings
 class KernelSettings(Settings):
     authority_matrix_file: Path = CONFIG_DIR / "authority-matrix.toml"
     calendar_file: Path = CONFIG_DIR / "calendar.toml"
+    rule_parameters_file: Path = CONFIG_DIR / "rule-parameters.toml"
     # How often timers look for passed deadlines (overdue approvals).
     timer_seconds: float = Field(default=30.0, gt=0)
 

@@ -31,6 +31,12 @@ class RuleViolation(Exception):
         self.details = details
 
 
+class NotYet(RuleViolation):
+    """A refusal that will lift without any change to what was asked (a policy not in force
+    yet): a command gets the refusal; a reaction to another service's event waits and is applied
+    once it lifts, never dead-lettered."""
+
+
 class NotFound(Exception):
     """The command or query names something that does not exist."""
 

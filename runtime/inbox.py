@@ -31,6 +31,7 @@ from contracts import (
     producer_topics,
 )
 from runtime import metrics
+from runtime.aggregate import NotYet
 from runtime.application import ServiceApplication
 from runtime.kafka import batch_subscriber
 from runtime.settings import Settings
@@ -107,9 +108,21 @@ class Inbox:
         per batch, not per record); a poison record stops the run to be dead-lettered."""
         remaining = list(records)
         while remaining:
-            applied, poison = await asyncio.to_thread(
-                self._apply_until_poison, subscription, remaining
-            )
+            try:
+                applied, poison = await asyncio.to_thread(
+                    self._apply_until_poison, subscription, remaining
+                )
+            except NotYet as waiting:
+                # What was applied before it is tracked: the redelivered batch skips it.
+                log.warning(
+                    "%s waits %.0fs to react again: %s",
+                    subscription.topic,
+                    self._settings.not_yet_retry_seconds,
+                    waiting,
+                )
+                metrics.INBOX_WAITING.labels(subscription.topic, waiting.rule).inc()
+                await asyncio.sleep(self._settings.not_yet_retry_seconds)
+                raise
             remaining = remaining[applied:]
             if poison is not None:
                 await self._dead_letter(poison)
@@ -164,7 +177,7 @@ class Inbox:
                 metrics.INBOX_DEDUPES.labels(record.topic).inc()
                 return None
             raise
-        except PersistenceError:
+        except (PersistenceError, NotYet):
             raise
         except Exception as error:
             log.exception("policy failed for %s at %s", envelope.event_type, tracking_name)

@@ -37,6 +37,11 @@ CONSUMER_LAG = Gauge(
 INBOX_PROCESSED = Counter(
     "countersign_inbox_processed", "Messages applied by a policy.", ["topic", "event_type"]
 )
+INBOX_WAITING = Counter(
+    "countersign_inbox_waits",
+    "Batches put back because a reaction is not possible yet (a policy not in force), by rule.",
+    ["topic", "rule"],
+)
 INBOX_DEDUPES = Counter(
     "countersign_inbox_dedupes",
     "Redelivered or republished messages recognised and skipped.",

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     projection_interval_seconds: float = Field(default=0.25, ge=0)
     # How often a service signs and publishes its store's head while it moves (runtime.witness).
     checkpoint_seconds: float = Field(default=1.0, gt=0)
+    # How long a consumer waits before it tries again a message whose reaction is not possible
+    # yet (``runtime.aggregate.NotYet``).
+    not_yet_retry_seconds: float = Field(default=2.0, gt=0)
     consumer_fetch_max_wait_ms: int = 20
     # How long a batch subscriber waits for records before it looks again; FastStream also sleeps
     # this long after an empty poll, so it bounds the latency an idle consumer adds.

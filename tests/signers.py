@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from kernel.application import KernelApplication
 from kernel.approvals.commands import Action, ApprovalCommands, Decision
 from kernel.approvals.domain import (
     Approvable,
@@ -18,7 +19,7 @@ from kernel.approvals.domain import (
     seal_fields,
     void_fields,
 )
-from kernel.approvals.policy import policy_signing_fields
+from kernel.policy.domain import policy_signing_fields
 from kernel.roles import Role
 from runtime import clock
 from runtime.signing import load_private_key, sign
@@ -52,13 +53,17 @@ class Signers:
     def sign(self, user: str, fields: dict[str, Any]) -> str:
         return sign(load_private_key(self.keys, user), fields)
 
-    def put_matrix_in_force(self, app: ApprovalCommands) -> int:
-        """The general manager signs the configured authority matrix (XC-07)."""
-        matrix = app.configured_matrix
-        fields = policy_signing_fields(matrix.policy_key, matrix.version, matrix.digest)
+    def put_policies_in_force(self, app: KernelApplication) -> dict[str, int]:
+        """The general manager signs every configured policy (XC-07): the authority matrix, the
+        rule parameters, the calendar. Returns each one's version."""
         gm = as_user("gm", Role.LEADERSHIP_GM)
-        app.approve_policy(gm, matrix.version, self.sign("gm", fields))
-        return matrix.version
+        versions = {}
+        for key in app.policy_files:
+            policy = app.configured_policy(key)
+            fields = policy_signing_fields(key, policy.version, policy.digest)
+            app.approve_policy(gm, key, policy.version, self.sign("gm", fields))
+            versions[key] = policy.version
+        return versions
 
     def decide(
         self,

@@ -14,8 +14,8 @@ from kernel.approvals import http
 from kernel.approvals.commands import ApprovalCommands
 from kernel.approvals.domain import Approvable, SignatureCapture
 from kernel.approvals.matrix import Step
-from kernel.approvals.policy import PolicyVersion
 from kernel.approvals.projections import overdue_documents, pending_approvals
+from kernel.policy.domain import PolicyVersion
 from kernel.settings import KernelSettings
 from runtime import clock
 from runtime.application import Feature, Timer

@@ -2,7 +2,8 @@
 
 Each loads the document, checks the employee's Ed25519 signature against the key ring (XC-02),
 lets the document's own rules decide, and commits. The authority matrix in force is the latest
-version the general manager signed (XC-07); until then no approval can be requested.
+version the general manager signed (XC-07, ``KernelApplication.policy_in_force``); until then no
+approval can be requested.
 """
 
 from __future__ import annotations
@@ -15,14 +16,12 @@ from functools import cached_property
 from typing import Literal
 from uuid import UUID, uuid4
 
-from kernel.application import KernelApplication
+from kernel.application import AUTHORITY_MATRIX, KernelApplication
 from kernel.approvals.domain import Approvable, Approver, SignatureCapture, seal_fields, void_fields
 from kernel.approvals.matrix import ApprovalRule, AuthorityMatrix
-from kernel.approvals.policy import PolicyVersion, policy_signing_fields
 from runtime import clock
 from runtime.aggregate import RuleViolation
 from runtime.application import command
-from runtime.signing import KeyRing
 from runtime.unit_of_work import CommandContext
 
 SIGNATURE_VOID = "signature_void"
@@ -44,59 +43,11 @@ class Decision:
 
 class ApprovalCommands(KernelApplication):
     @cached_property
-    def key_ring(self) -> KeyRing:
-        return KeyRing.load(self.kernel_settings.keys_path)
-
-    @cached_property
     def configured_matrix(self) -> AuthorityMatrix:
         return AuthorityMatrix.load(self.kernel_settings.authority_matrix_file)
 
-    # -- the authority matrix in force
-
-    def _policy_version(self, number: int) -> PolicyVersion | None:
-        key = self.configured_matrix.policy_key
-        return self.find(PolicyVersion, PolicyVersion.create_id(key, number))
-
     def matrix_in_force(self) -> AuthorityMatrix:
-        in_force: PolicyVersion | None = None
-        number = 1
-        while (version := self._policy_version(number)) is not None:
-            if version.in_force:
-                in_force = version
-            number += 1
-        if in_force is None:
-            raise RuleViolation(
-                "XC-07", "no authority matrix is in force yet: the general manager must approve one"
-            )
-        return self._parsed(in_force.content)
-
-    @functools.lru_cache(maxsize=8)  # noqa: B019 - one per application, few versions
-    def _parsed(self, content: str) -> AuthorityMatrix:
-        return AuthorityMatrix.parse(content)
-
-    @command
-    def approve_policy(
-        self, context: CommandContext, version: int, signature: str
-    ) -> PolicyVersion:
-        """Put the configured matrix version in force with the general manager's signature."""
-        matrix = self.configured_matrix
-        if version != matrix.version:
-            raise RuleViolation(
-                "XC-07", f"version {version} is not the configured one ({matrix.version})"
-            )
-        policy = self._policy_version(version) or PolicyVersion.propose(
-            matrix.policy_key, matrix.version, matrix.digest, matrix.content, context.actor
-        )
-        if policy.digest != matrix.digest:
-            raise RuleViolation(
-                "XC-07",
-                "the configured matrix differs from the stored version of the same "
-                "number: give the change a new version number",
-            )
-        fields = policy_signing_fields(matrix.policy_key, matrix.version, matrix.digest)
-        valid = self.key_ring.verify(context.actor, fields, signature)
-        policy.approve(context.actor, context.roles, signature, valid)
-        return policy
+        return _parsed(self.policy_in_force(AUTHORITY_MATRIX).content)
 
     # -- approvals of a document
 
@@ -194,3 +145,8 @@ class ApprovalCommands(KernelApplication):
         rule = self.matrix_in_force().rule(SIGNATURE_VOID)
         document.void_signature(signature_id, reason, rule, approver, requested_by)
         return document
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(content: str) -> AuthorityMatrix:
+    return AuthorityMatrix.parse(content)

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from contracts.values import Digest, Instant, LongText, Name, ShortText, Signature, StepName, UserId
+from kernel.application import PolicyNotInForce
 from kernel.approvals.commands import Action, ApprovalCommands, Decision
 from kernel.approvals.domain import Approvable, Capacity, Method, SignatureCapture
-from kernel.approvals.policy import policy_signing_fields
 from kernel.approvals.projections import PENDING, PendingApproval
+from kernel.policy.domain import policy_signing_fields
 from kernel.roles import EMPLOYEES, Role
 from runtime.aggregate import RuleViolation
 from runtime.auth import Principal, acting_as, requires
@@ -207,44 +208,52 @@ class PolicyView(BaseModel):
     configured_version: int
     configured_digest: str
     in_force_version: int | None
-    signing_fields: dict[str, Any]
+    signing_fields: dict[str, Any] = Field(
+        description="What the general manager signs to put the configured version in force"
+    )
     canonicalization: str = SIGNED_BYTES
 
     @classmethod
-    def of(cls, app: ApprovalCommands) -> PolicyView:
-        configured = app.configured_matrix
+    def of(cls, app: ApprovalCommands, policy_key: str) -> PolicyView:
+        configured = app.configured_policy(policy_key)
         try:
-            in_force: int | None = app.matrix_in_force().version
-        except RuleViolation:
+            in_force: int | None = app.policy_in_force(policy_key).version
+        except PolicyNotInForce:
             in_force = None
         return cls(
-            policy_key=configured.policy_key,
+            policy_key=policy_key,
             configured_version=configured.version,
             configured_digest=configured.digest,
             in_force_version=in_force,
-            signing_fields=policy_signing_fields(
-                configured.policy_key, configured.version, configured.digest
-            ),
+            signing_fields=policy_signing_fields(policy_key, configured.version, configured.digest),
         )
 
 
-policies = APIRouter(prefix="/policies", tags=["authority matrix"])
+policies = APIRouter(prefix="/policies", tags=["policies"])
+PolicyKey = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{0,63}$")]
 
 
-@policies.get("/authority-matrix")
-def get_authority_matrix(_: Employee, app: App) -> PolicyView:
-    return PolicyView.of(app)
+@policies.get("")
+def list_policies(_: Employee, app: App) -> list[PolicyView]:
+    """Every policy (XC-07): the authority matrix, the rule parameters, the working calendar."""
+    return [PolicyView.of(app, key) for key in sorted(app.policy_files)]
 
 
-@policies.post("/authority-matrix/{version}/approve")
-def approve_authority_matrix(
+@policies.get("/{policy_key}")
+def get_policy(_: Employee, policy_key: PolicyKey, app: App) -> PolicyView:
+    return PolicyView.of(app, policy_key)
+
+
+@policies.post("/{policy_key}/{version}/approve")
+def approve_policy(
     context: Annotated[CommandContext, Depends(acting_as(Role.LEADERSHIP_GM))],
+    policy_key: PolicyKey,
     version: Annotated[int, Path(ge=1, le=1_000_000)],
     body: ApprovePolicy,
     app: App,
 ) -> PolicyView:
-    app.approve_policy(context, version, body.signature)
-    return PolicyView.of(app)
+    app.approve_policy(context, policy_key, version, body.signature)
+    return PolicyView.of(app, policy_key)
 
 
 pending = APIRouter(prefix="/approvals", tags=["approvals"])

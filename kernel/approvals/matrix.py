@@ -10,8 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from kernel.policy.domain import PolicyDocument
 from kernel.roles import Role
-from runtime.signing import digest
 
 MAJOR = "major"
 
@@ -92,10 +92,11 @@ class AuthorityMatrix:
         } - set(Role)
         if unknown:
             raise ValueError(f"the authority matrix names unknown roles: {sorted(unknown)}")
+        document = PolicyDocument.parse(content)
         return cls(
-            policy_key=data["policy_key"],
-            version=int(data["version"]),
-            digest=digest({"content": content}),
+            policy_key=document.policy_key,
+            version=document.version,
+            digest=document.digest,
             content=content,
             approvals=approvals,
         )

@@ -22,8 +22,8 @@ from eventsourcing.persistence import JSONTranscoder
 
 from kernel.approvals import Approvals
 from kernel.approvals.domain import Approvable, SignedDecision, seal_fields, void_fields
-from kernel.approvals.policy import PolicyVersion, policy_signing_fields
 from kernel.audit.verify import AuditedEvent, StoredEvents
+from kernel.policy.domain import PolicyVersion, policy_signing_fields
 from runtime.signing import CanonicalForm, KeyRing
 from runtime.store.chain import unseal
 from runtime.transcoding import new_transcoder

@@ -175,7 +175,7 @@ def test_every_policy_takes_every_valid_message_or_refuses_it(
 def test_customer_commands_publish_whatever_they_accept(settings_: KernelSettings) -> None:
     spec = SPECS["customers"]
     app = CustomersApplication(settings_)
-    Signers(settings_.keys_path).put_matrix_in_force(app)
+    Signers(settings_.keys_path).put_policies_in_force(app)
     seen = [0]
 
     @EXAMPLES

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from countersign.approving import approve_all_steps, put_matrix_in_force
+from countersign.approving import approve_all_steps, put_policies_in_force
 from countersign.stack import Stack
 
 T = TypeVar("T")
@@ -82,11 +82,11 @@ class Api:
 
         return await asyncio.to_thread(approve)
 
-    async def put_matrix_in_force(self) -> None:
+    async def put_policies_in_force(self) -> None:
         def put() -> None:
             with httpx.Client(timeout=30.0) as http:
                 for service in self.stack.config.services:
-                    put_matrix_in_force(http, self.stack.url(service), self.keys)
+                    put_policies_in_force(http, self.stack.url(service), self.keys)
 
         await asyncio.to_thread(put)
 

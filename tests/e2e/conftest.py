@@ -33,7 +33,7 @@ async def running_stack(root: Path, **options: object) -> AsyncIterator[Stack]:
     try:
         async with Stack(stack_config(root, **options), sink) as running:
             client = Api(running)
-            await client.put_matrix_in_force()
+            await client.put_policies_in_force()
             await client.close()
             yield running
     finally:

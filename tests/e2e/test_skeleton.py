@@ -23,6 +23,7 @@ from countersign.status_cmd import print_status, service_status
 from kernel.audit.signatures import checker_for
 from kernel.audit.verify import open_store, open_stores, store_location, verify_stores
 from kernel.audit.witnesses import collect, cross_check
+from kernel.policy.parameters import RuleParameters
 from kernel.settings import KernelSettings
 from runtime.signing import KeyRing, load_private_key, sign
 from service_desk.domain.voucher import warranty_end
@@ -96,7 +97,9 @@ async def test_skeleton_flow_customer_to_invoice_and_service_vouchers(api: Api) 
     vouchers = await eventually(three_vouchers, what="three service vouchers")
     assert sorted(v["serial_number"] for v in vouchers) == ["SN-1", "SN-2", "SN-3"]
     assert {v["order_id"] for v in vouchers} == {order_id}
-    assert {v["warranty_until"] for v in vouchers} == {warranty_end(received_at.date()).isoformat()}
+    months = RuleParameters.parse(KernelSettings().rule_parameters_file.read_text()).warranty.months
+    until = warranty_end(received_at.date(), months).isoformat()
+    assert {(v["warranty_until"], v["rule_parameters_version"]) for v in vouchers} == {(until, 1)}
 
 
 async def test_refused_command_names_the_rule_and_changes_nothing(api: Api) -> None:
@@ -407,7 +410,7 @@ async def test_demo_drives_the_flow_and_reports_each_step(stack: Stack, api: Api
     created = await asyncio.to_thread(run_demo, urls, steps.append, api.keys)
     told = "\n".join(steps)
     for expected in (
-        "authority matrix v1 in force",
+        "authority-matrix v1, calendar v1, rule-parameters v1 in force",
         "refused an order before approval: CU-02",
         "step 'sales_manager' granted and signed by sales-manager",
         "step 'finance' granted and signed by finance",

@@ -9,9 +9,10 @@ from typing import Any
 from uuid import UUID
 
 from customers.application import CustomersApplication
+from kernel.application import AUTHORITY_MATRIX
 from kernel.approvals.commands import Action
 from kernel.approvals.domain import seal_fields, void_fields
-from kernel.approvals.policy import PolicyVersion, policy_signing_fields
+from kernel.policy.domain import PolicyVersion, policy_signing_fields
 from kernel.roles import Role
 from tests.signers import Signers, as_user, e_signed
 
@@ -39,7 +40,7 @@ class Story:
         return self.signers.sign(user, fields)
 
     def approve_policy(self) -> UUID:
-        version = self.signers.put_matrix_in_force(self.app)
+        version = self.signers.put_policies_in_force(self.app)[AUTHORITY_MATRIX]
         configured = self.app.configured_matrix
         policy_id = PolicyVersion.create_id(configured.policy_key, version)
         fields = policy_signing_fields(configured.policy_key, version, configured.digest)
@@ -81,8 +82,8 @@ class Story:
 
 
 def every_signed_event(app: CustomersApplication, signers: Signers) -> Story:
-    """The policy in force; one customer granted in two steps, its signature captured and
-    voided; another rejected: each kind of signed event once, six signatures."""
+    """The three policies in force; one customer granted in two steps, its signature captured
+    and voided; another rejected: each kind of signed event, eight signatures."""
     story = Story(app, signers)
     story.approve_policy()
     approved = app.register_customer(SALESPERSON, "ACME", "salesperson").id

@@ -19,11 +19,12 @@ from contracts import governance
 from countersign.services import SPECS
 from customers.application import CustomersApplication
 from customers.domain.customer import Customer
+from kernel.application import AUTHORITY_MATRIX
 from kernel.approvals import escalate_overdue_steps
 from kernel.approvals.domain import Capacity, Method
 from kernel.approvals.http import ApprovalView
-from kernel.approvals.policy import policy_signing_fields
 from kernel.approvals.projections import overdue_documents
+from kernel.policy.domain import policy_signing_fields
 from kernel.roles import Role
 from kernel.settings import KernelSettings
 from runtime.aggregate import RuleViolation
@@ -69,25 +70,28 @@ def test_xc07_policy_change_without_the_gms_signed_approval_refused(
     fields = policy_signing_fields(configured.policy_key, configured.version, configured.digest)
     with pytest.raises(RuleViolation) as not_gm:
         app.approve_policy(
-            as_user("dgm", Role.LEADERSHIP_DGM), configured.version, signers.sign("dgm", fields)
+            as_user("dgm", Role.LEADERSHIP_DGM),
+            AUTHORITY_MATRIX,
+            configured.version,
+            signers.sign("dgm", fields),
         )
     assert not_gm.value.rule == "XC-07"
     gm = as_user("gm", Role.LEADERSHIP_GM)
     forged = signers.sign("dgm", fields)  # someone else's key, in the GM's name
     with pytest.raises(RuleViolation) as bad_signature:
-        app.approve_policy(gm, configured.version, forged)
+        app.approve_policy(gm, AUTHORITY_MATRIX, configured.version, forged)
     assert bad_signature.value.rule == "XC-07"
     with pytest.raises(RuleViolation):
         app.matrix_in_force()
 
-    app.approve_policy(gm, configured.version, signers.sign("gm", fields))
+    app.approve_policy(gm, AUTHORITY_MATRIX, configured.version, signers.sign("gm", fields))
     assert app.matrix_in_force().version == configured.version
 
 
 def test_xc02_xc07_customer_approval_chain_with_signatures_and_audit_trail(
     app: CustomersApplication, signers: Signers
 ) -> None:
-    version = signers.put_matrix_in_force(app)
+    version = signers.put_policies_in_force(app)[AUTHORITY_MATRIX]
     customer = submitted(app)
 
     # XC-02: a signature made with another employee's key is a forgery and is refused.
@@ -124,7 +128,7 @@ def test_xc02_xc07_customer_approval_chain_with_signatures_and_audit_trail(
 def test_xc01_a_changed_credit_limit_invalidates_the_approval(
     app: CustomersApplication, signers: Signers
 ) -> None:
-    signers.put_matrix_in_force(app)
+    signers.put_policies_in_force(app)
     customer = submitted(app)
     signers.decide(app, customer.id, "sales-manager", Role.SALES_MANAGER)
     app.submit_for_approval(SALESPERSON, customer.id, Decimal(9000), "CNY")
@@ -140,7 +144,7 @@ def test_xc01_a_changed_credit_limit_invalidates_the_approval(
 def test_xc01_a_signed_rejection_with_its_reason_ends_the_request(
     app: CustomersApplication, signers: Signers
 ) -> None:
-    signers.put_matrix_in_force(app)
+    signers.put_policies_in_force(app)
     customer = submitted(app, "0")
     reason = "no credit rating form attached"
     signers.decide(app, customer.id, "sales-manager", Role.SALES_MANAGER, "reject", reason)
@@ -157,7 +161,7 @@ def test_xc01_an_overdue_step_is_recorded_once_and_escalates_to_the_next_role(
     app: CustomersApplication, signers: Signers, moved_clock: list[datetime]
 ) -> None:
     moved_clock[0] = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday
-    signers.put_matrix_in_force(app)
+    signers.put_policies_in_force(app)
     customer = submitted(app)
     rule = app.configured_matrix.rule("customer_approval")
     assert rule.due_working_hours == 16  # two working days of the calendar
@@ -194,7 +198,7 @@ def test_xc01_an_overdue_step_is_recorded_once_and_escalates_to_the_next_role(
 def test_xc02_signatures_are_sealed_by_the_capturing_employee_and_voided_only_with_approval(
     app: CustomersApplication, signers: Signers
 ) -> None:
-    signers.put_matrix_in_force(app)
+    signers.put_policies_in_force(app)
     customer = app.register_customer(SALESPERSON, "ACME", "salesperson")
     image_hash = hashlib.sha256(b"stroke data of the customer's signature").hexdigest()
     handwritten = replace(
@@ -237,12 +241,10 @@ def test_xc01_xc02_xc07_every_approval_and_signature_is_published_as_its_public_
             published.setdefault(contract.event_type, []).append(again.model_dump(mode="json"))
     assert sorted(published) == sorted(c.event_type for c in governance.PUBLISHED[:8])
 
-    [policy] = published["PolicyVersionApproved"]
-    assert (policy["actor"], policy["actor_role"], policy["policy_key"]) == (
-        "gm",
-        "leadership_gm",
-        "authority-matrix",
-    )
+    policies = {p["policy_key"]: p for p in published["PolicyVersionApproved"]}
+    assert sorted(policies) == ["authority-matrix", "calendar", "rule-parameters"]
+    policy = policies["authority-matrix"]
+    assert (policy["actor"], policy["actor_role"]) == ("gm", "leadership_gm")
     granted = published["ApprovalGranted"][0]
     assert (granted["actor"], granted["actor_role"], granted["step"]) == (
         "sales-manager",

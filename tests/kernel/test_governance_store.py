@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from billing.application import BillingApplication
 from countersign.services import SPECS
 from customers.application import CustomersApplication
+from kernel.application import PolicyNotInForce
 from kernel.governance import Governance
 from kernel.governance.domain import Finding, RectificationStatus
 from kernel.roles import Role
@@ -26,6 +27,7 @@ from runtime.aggregate import NotFound, RuleViolation
 from runtime.service import ServiceSpec, build_app
 from runtime.unit_of_work import CommandContext
 from service_desk.application import ServiceDeskApplication
+from tests.signers import Signers
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Thursday 24 September 2026, 15:00 in Shanghai: Friday is the Mid-Autumn Festival.
@@ -67,6 +69,7 @@ def test_every_service_records_violations_and_tracks_rectifications(
     now: Callable[[datetime], None],
 ) -> None:
     app = application(store_settings)
+    Signers(store_settings.keys_path).put_policies_in_force(app)  # the calendar (XC-10)
     violation_id = app.record_violation(MANAGER, LATE_CONTRACTS).id
     rectification_id = app.order_rectification(
         MANAGER, "contracts not filed the same day", "sales-clerk", 2
@@ -99,7 +102,11 @@ def test_every_service_records_violations_and_tracks_rectifications(
         app.close_rectification(MANAGER, rectification_id, "again")
     assert refused.value.rule == "XC-09"
     assert app.recorder.max_notification_id() == before
-    notifications = app.recorder.select_notifications(start=1, limit=10)
+    notifications = [
+        n
+        for n in app.recorder.select_notifications(start=1, limit=20)
+        if "PolicyVersion" not in n.topic
+    ]
     assert [n.topic.rsplit(".", 1)[-1] for n in notifications] == [
         "RuleViolationRecorded",
         "RectificationOrdered",
@@ -125,10 +132,22 @@ def test_every_service_records_violations_and_tracks_rectifications(
     app.close()
 
 
+def test_xc07_xc10_no_deadline_is_counted_before_the_calendar_is_in_force(
+    store_settings: KernelSettings,
+) -> None:
+    app = ServiceDeskApplication(store_settings)
+    with pytest.raises(PolicyNotInForce) as refused:
+        app.order_rectification(SUPERVISOR, "service report left unsigned", "technician", 1)
+    assert (refused.value.rule, refused.value.policy_key) == ("XC-07", "calendar")
+    assert app.recorder.max_notification_id() is None  # nothing half-written
+    app.close()
+
+
 def test_only_the_owner_or_a_supervising_role_closes(
     store_settings: KernelSettings, now: Callable[[datetime], None]
 ) -> None:
     app = ServiceDeskApplication(store_settings)
+    Signers(store_settings.keys_path).put_policies_in_force(app)
     rectification_id = app.order_rectification(
         SUPERVISOR, "service report left unsigned", "technician", 1
     ).id
@@ -161,6 +180,7 @@ def test_another_aggregates_id_is_not_found(store_settings: KernelSettings) -> N
 def client(store_settings: KernelSettings, now: Callable[[datetime], None]) -> Iterator[TestClient]:
     http_app = build_app(SPECS["service-desk"], store_settings)
     application = ServiceDeskApplication(store_settings)
+    Signers(store_settings.keys_path).put_policies_in_force(application)
     http_app.state.application = application
     yield TestClient(http_app)
     application.close()

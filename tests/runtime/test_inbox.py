@@ -17,6 +17,7 @@ from contracts import Envelope
 from contracts.customers import CustomerApproved, CustomerRegistered
 from kernel.settings import KernelSettings
 from orders.application import OrdersApplication
+from runtime.aggregate import NotYet
 from runtime.application import policy
 from runtime.inbox import Inbox, subscriptions
 
@@ -167,4 +168,41 @@ async def test_a_store_failure_is_raised_so_the_batch_is_fetched_again(tmp_path:
     with pytest.raises(OperationalError):
         await inbox.handle(subscription, [record(registered)])
     assert app.process_recorder.max_tracking_id("customers.events:0") is None
+    app.close()
+
+
+class UntilSigned(OrdersApplication):
+    """Reacts to registrations only once a policy is in force, like vouchers under the rule
+    parameters: the refusal lifts without any change to the message."""
+
+    signed = False
+
+    @policy(CustomerRegistered)
+    def on_customer_registered(self, event: CustomerRegistered) -> None:
+        if not self.signed:
+            raise NotYet("XC-07", "no rule-parameters policy is in force yet")
+        super().on_customer_registered(event)
+
+
+async def test_a_reaction_not_possible_yet_waits_and_is_never_dead_lettered(
+    tmp_path: Path,
+) -> None:
+    app = UntilSigned(KernelSettings(data_dir=tmp_path, not_yet_retry_seconds=0.01))
+    producer = RecordingProducer()
+    inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
+    (subscription,) = subscriptions(UntilSigned)
+    first = CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s")
+    second = CustomerRegistered(customer_id=uuid4(), legal_name="B", owner_id="s")
+    batch = [record(envelope(first, 1)), record(envelope(second, 2), offset=1)]
+
+    with pytest.raises(NotYet):  # the batch is not acknowledged: the broker delivers it again
+        await inbox.handle(subscription, batch)
+    assert producer.sent == []
+    assert app.process_recorder.max_tracking_id("customers.events:0") is None
+
+    app.signed = True
+    await inbox.handle(subscription, batch)  # redelivered once the refusal lifted
+    assert app.known_customer(first.customer_id) is not None
+    assert app.known_customer(second.customer_id) is not None
+    assert producer.sent == []
     app.close()

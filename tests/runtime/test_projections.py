@@ -68,7 +68,7 @@ def apps(store_settings: KernelSettings) -> Iterator[list[ServiceApplication]]:
 
         signers = Signers(store_settings.keys_path)
         for app in every:
-            signers.put_matrix_in_force(app)
+            signers.put_policies_in_force(app)
         position = iter(range(1, 1000))
         for n in range(6):
             customer = customers.register_customer(SALESPERSON, f"Customer {n}", "salesperson")

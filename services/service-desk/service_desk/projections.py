@@ -20,6 +20,8 @@ class VoucherView(View):
     product_code: Code
     serial_number: Code
     warranty_until: date
+    rule_parameters_version: int
+    """The rule parameters (XC-07) its warranty length was taken from."""
 
 
 VOUCHERS = ReadTable(

@@ -6,12 +6,11 @@ from datetime import date
 from typing import Self
 from uuid import NAMESPACE_OID, UUID, uuid5
 
+from kernel.policy.parameters import RuleParameters
 from runtime.aggregate import Aggregate
 
-WARRANTY_MONTHS = 12
 
-
-def warranty_end(delivered_on: date, months: int = WARRANTY_MONTHS) -> date:
+def warranty_end(delivered_on: date, months: int) -> date:
     """The warranty runs from delivery; a day that does not exist in the end month is clamped."""
     month_index = delivered_on.month - 1 + months
     year, month = delivered_on.year + month_index // 12, month_index % 12 + 1
@@ -30,6 +29,7 @@ class ServiceVoucher(Aggregate):
         self.product_code: str
         self.serial_number: str
         self.warranty_until: date
+        self.rule_parameters_version: int
 
     class Created(Aggregate.Created):
         customer_id: UUID
@@ -37,6 +37,8 @@ class ServiceVoucher(Aggregate):
         product_code: str
         serial_number: str
         warranty_until: date
+        rule_parameters_version: int
+        """The rule parameters (XC-07) the warranty length was taken from."""
 
     @staticmethod
     def id_for(order_id: UUID, serial_number: str) -> UUID:
@@ -51,8 +53,10 @@ class ServiceVoucher(Aggregate):
         product_code: str,
         serial_number: str,
         delivered_on: date,
+        parameters: RuleParameters,
     ) -> Self:
-        """SD-02: the voucher of one delivered unit, its warranty counted from delivery."""
+        """SD-02: the voucher of one delivered unit, its warranty counted from delivery for as
+        many months as the rule parameters in force say."""
         return cls._create(
             cls.Created,
             id=cls.id_for(order_id, serial_number),
@@ -60,5 +64,6 @@ class ServiceVoucher(Aggregate):
             order_id=order_id,
             product_code=product_code,
             serial_number=serial_number,
-            warranty_until=warranty_end(delivered_on),
+            warranty_until=warranty_end(delivered_on, parameters.warranty.months),
+            rule_parameters_version=parameters.version,
         )

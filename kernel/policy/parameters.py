@@ -1,0 +1,47 @@
+"""The rule parameters (``config/rule-parameters.toml``): the numbers the regulations leave to the
+company, typed, read from the version the general manager signed."""
+
+from __future__ import annotations
+
+import tomllib
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Warranty(_Section):
+    months: int = Field(ge=0, le=240)
+
+
+class ServiceSla(_Section):
+    urban_arrival_working_hours: float = Field(gt=0)
+    suburban_arrival_working_hours: float = Field(gt=0)
+    within_radius_arrival_hours: float = Field(gt=0)
+    service_radius_km: float = Field(gt=0)
+    beyond_radius_reply_hours: float = Field(gt=0)
+
+
+class Cash(_Section):
+    remit_employee_cash_within_hours: float = Field(gt=0)
+    instruments_handed_over_same_day: bool
+
+
+class Contracts(_Section):
+    filed_within_working_days: int = Field(ge=0)
+    archive_by_day_of_next_month: int = Field(ge=1, le=28)
+
+
+class RuleParameters(_Section):
+    policy_key: str
+    version: int
+    warranty: Warranty
+    service_sla: ServiceSla
+    cash: Cash
+    contracts: Contracts
+
+    @classmethod
+    def parse(cls, content: str) -> RuleParameters:
+        return cls.model_validate(tomllib.loads(content))
