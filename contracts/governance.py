@@ -144,6 +144,32 @@ class PolicyVersionApproved(DocumentEvent):
     canonical_form: Label
 
 
+class MajorMatterReported(DocumentEvent):
+    """XC-06: a matter the policy classes as major, reported to leadership with the reporter's
+    own proposal and the customer's demand."""
+
+    matter_id: UUID
+    document_type: Label
+    kind: Label
+    why_major: list[LongText]
+    summary: LongText
+    proposal: LongText
+    customer_demand: LongText
+    actor: UserId = _also("actor", "reported_by")
+    actor_role: Label = _also("actor_role", "reporter_role")
+    policy_version: int
+    document_version_hash: Hash
+
+
+class LeadershipDecided(DocumentEvent):
+    """XC-06: leadership's decision on a reported major matter."""
+
+    matter_id: UUID
+    decision: LongText
+    actor: UserId = _also("actor", "decided_by")
+    actor_role: Label = _also("actor_role", "decider_role")
+
+
 class RuleViolationRecorded(DocumentEvent):
     """XC-08: a broken rule, against the person responsible, with the loss it caused."""
 
@@ -181,6 +207,8 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     SignatureCaptured,
     SignatureVoided,
     PolicyVersionApproved,
+    MajorMatterReported,
+    LeadershipDecided,
     RuleViolationRecorded,
     RectificationOrdered,
     RectificationClosed,

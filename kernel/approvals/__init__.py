@@ -52,5 +52,7 @@ class Approvals(ApprovalCommands):
             Approvable.SignatureCaptured: public.SignatureCaptured,
             Approvable.SignatureVoided: public.SignatureVoided,
             PolicyVersion.Approved: public.PolicyVersionApproved,
+            Approvable.MajorMatterReported: public.MajorMatterReported,
+            Approvable.LeadershipDecided: public.LeadershipDecided,
         },
     )

@@ -17,7 +17,14 @@ from typing import Literal
 from uuid import UUID, uuid4
 
 from kernel.application import AUTHORITY_MATRIX, KernelApplication
-from kernel.approvals.domain import Approvable, Approver, SignatureCapture, seal_fields, void_fields
+from kernel.approvals.domain import (
+    Approvable,
+    Approver,
+    MajorMatterReport,
+    SignatureCapture,
+    seal_fields,
+    void_fields,
+)
 from kernel.approvals.matrix import ApprovalRule, AuthorityMatrix
 from runtime import clock
 from runtime.aggregate import RuleViolation
@@ -144,6 +151,48 @@ class ApprovalCommands(KernelApplication):
         approver = Approver(context.actor, context.roles, document.version_hash, approval_signature)
         rule = self.matrix_in_force().rule(SIGNATURE_VOID)
         document.void_signature(signature_id, reason, rule, approver, requested_by)
+        return document
+
+    # -- major matters on a document (XC-06)
+
+    @command
+    def report_major_matter(
+        self,
+        context: CommandContext,
+        document_id: UUID,
+        kind: str,
+        amount: Decimal | None,
+        conditions: tuple[str, ...],
+        report: MajorMatterReport,
+    ) -> UUID:
+        """Report to leadership a matter the authority matrix in force classes as major."""
+        document = self.document(document_id)
+        matrix = self.matrix_in_force()
+        if kind not in matrix.approvals:
+            raise RuleViolation(
+                "XC-06",
+                f"the authority matrix v{matrix.version} has no {kind!r} matters",
+                kinds=sorted(matrix.approvals),
+            )
+        matter_id = uuid4()
+        document.report_major_matter(
+            matter_id,
+            matrix.rule(kind),
+            matrix.version,
+            amount,
+            conditions,
+            report,
+            context.actor,
+            context.roles,
+        )
+        return matter_id
+
+    @command
+    def decide_major_matter(
+        self, context: CommandContext, document_id: UUID, matter_id: UUID, decision: str
+    ) -> Approvable:
+        document = self.document(document_id)
+        document.decide_major_matter(matter_id, decision, context.actor, context.roles)
         return document
 
 

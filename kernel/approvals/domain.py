@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from kernel.approvals.matrix import ApprovalRule, Step
+from kernel.roles import Role
 from runtime.aggregate import Aggregate, RuleViolation
 from runtime.clock import SKEW
 from runtime.signing import CURRENT_FORM, digest
@@ -70,6 +71,41 @@ class SignatureState:
     signer_name: str
     document_version_hash: str
     voided: bool = False
+
+
+@dataclass
+class MajorMatterState:
+    """A major matter reported to leadership (XC-06), and leadership's decision once taken."""
+
+    matter_id: UUID
+    kind: str
+    why_major: tuple[str, ...]
+    summary: str
+    proposal: str
+    customer_demand: str
+    reported_by: str
+    reporter_role: str
+    policy_version: int
+    document_version_hash: str
+    decision: str | None = None
+    decided_by: str | None = None
+    decider_role: str | None = None
+
+
+MAJOR_MATTER_REPORTERS = (Role.SALES_MANAGER, Role.UNIT_LEADER)
+"""XC-06: who reports a major matter to leadership."""
+LEADERSHIP = (Role.LEADERSHIP_GM, Role.LEADERSHIP_DGM)
+
+
+@dataclass(frozen=True)
+class MajorMatterReport:
+    """What the reporter tells leadership (XC-06)."""
+
+    summary: str
+    proposal: str
+    """The reporter's own proposal for handling it."""
+    customer_demand: str
+    """What the customer asks for."""
 
 
 @dataclass(frozen=True)
@@ -297,6 +333,49 @@ class Approvable(Aggregate):
         def apply(self, document: Approvable) -> None:
             document.signatures[self.signature_id].voided = True
 
+    class MajorMatterReported(Aggregate.Event):
+        """XC-06: a matter the policy classes as major, reported to leadership at once with the
+        reporter's own proposal and the customer's demand."""
+
+        matter_id: UUID
+        document_type: str
+        kind: str
+        why_major: tuple[str, ...]
+        summary: str
+        proposal: str
+        customer_demand: str
+        reported_by: str
+        reporter_role: str
+        policy_version: int
+        document_version_hash: str
+
+        def apply(self, document: Approvable) -> None:
+            document.major_matters[self.matter_id] = MajorMatterState(
+                self.matter_id,
+                self.kind,
+                tuple(self.why_major),  # a list once stored as JSON
+                self.summary,
+                self.proposal,
+                self.customer_demand,
+                self.reported_by,
+                self.reporter_role,
+                self.policy_version,
+                self.document_version_hash,
+            )
+
+    class LeadershipDecided(Aggregate.Event):
+        """XC-06: leadership's decision on a reported major matter."""
+
+        matter_id: UUID
+        decision: str
+        decided_by: str
+        decider_role: str
+
+        def apply(self, document: Approvable) -> None:
+            matter = document.major_matters[self.matter_id]
+            matter.decision, matter.decided_by = self.decision, self.decided_by
+            matter.decider_role = self.decider_role
+
     # -- what subclasses provide
 
     def approval_content(self) -> Mapping[str, Any]:
@@ -326,6 +405,11 @@ class Approvable(Aggregate):
     @property
     def signatures(self) -> dict[UUID, SignatureState]:
         found: dict[UUID, SignatureState] = self.__dict__.setdefault("_signatures", {})
+        return found
+
+    @property
+    def major_matters(self) -> dict[UUID, MajorMatterState]:
+        found: dict[UUID, MajorMatterState] = self.__dict__.setdefault("_major_matters", {})
         return found
 
     @property
@@ -571,4 +655,81 @@ class Approvable(Aggregate):
             approver_role=role,
             approval_signature=approver.signature,
             canonical_form=CURRENT_FORM,
+        )
+
+    # -- major matters (XC-06)
+
+    def report_major_matter(
+        self,
+        matter_id: UUID,
+        rule: ApprovalRule,
+        policy_version: int,
+        amount: Decimal | None,
+        conditions: tuple[str, ...],
+        report: MajorMatterReport,
+        reporter: str,
+        reporter_roles: frozenset[str],
+    ) -> None:
+        """XC-06: what the policy classes as major goes to leadership, with the reporter's own
+        proposal and the customer's demand."""
+        why = rule.why_major(amount, conditions)
+        if not why:
+            raise RuleViolation(
+                "XC-06",
+                f"a {rule.kind} matter is not major under authority matrix v{policy_version}: "
+                "it is decided in the ordinary chain",
+                major_amount=None if rule.major_amount is None else str(rule.major_amount),
+                major_if=sorted(rule.major_if),
+            )
+        role = next((r for r in MAJOR_MATTER_REPORTERS if r in reporter_roles), None)
+        if role is None:
+            raise RuleViolation(
+                "XC-06",
+                "a major matter is reported to leadership by the sales manager or the unit leader",
+                required_roles=list(MAJOR_MATTER_REPORTERS),
+            )
+        if not report.proposal.strip() or not report.customer_demand.strip():
+            raise RuleViolation(
+                "XC-06",
+                "a major matter is reported with your own proposal and the customer's demand",
+            )
+        self.trigger_event(
+            Approvable.MajorMatterReported,
+            matter_id=matter_id,
+            document_type=self.document_type,
+            kind=rule.kind,
+            why_major=why,
+            summary=report.summary,
+            proposal=report.proposal,
+            customer_demand=report.customer_demand,
+            reported_by=reporter,
+            reporter_role=role,
+            policy_version=policy_version,
+            document_version_hash=self.version_hash,
+        )
+
+    def decide_major_matter(
+        self, matter_id: UUID, decision: str, decider: str, decider_roles: frozenset[str]
+    ) -> None:
+        """XC-06: leadership decides a reported major matter, once."""
+        matter = self.major_matters.get(matter_id)
+        if matter is None:
+            raise RuleViolation("XC-06", "no such major matter reported", matter_id=str(matter_id))
+        if matter.decision is not None:
+            raise RuleViolation(
+                "XC-06", "leadership has already decided this matter", decided_by=matter.decided_by
+            )
+        role = next((r for r in LEADERSHIP if r in decider_roles), None)
+        if role is None:
+            raise RuleViolation(
+                "XC-06", "a major matter is decided by leadership", required_roles=list(LEADERSHIP)
+            )
+        if not decision.strip():
+            raise RuleViolation("XC-06", "leadership's decision is stated")
+        self.trigger_event(
+            Approvable.LeadershipDecided,
+            matter_id=matter_id,
+            decision=decision,
+            decided_by=decider,
+            decider_role=role,
         )

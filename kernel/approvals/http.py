@@ -13,10 +13,27 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
-from contracts.values import Digest, Instant, LongText, Name, ShortText, Signature, StepName, UserId
+from contracts.values import (
+    Amount,
+    Digest,
+    Instant,
+    LongText,
+    Name,
+    ShortText,
+    Signature,
+    StepName,
+    UserId,
+)
 from kernel.application import PolicyNotInForce
 from kernel.approvals.commands import Action, ApprovalCommands, Decision
-from kernel.approvals.domain import Approvable, Capacity, Method, SignatureCapture
+from kernel.approvals.domain import (
+    Approvable,
+    Capacity,
+    MajorMatterReport,
+    MajorMatterState,
+    Method,
+    SignatureCapture,
+)
 from kernel.approvals.projections import PENDING, PendingApproval
 from kernel.policy.domain import policy_signing_fields
 from kernel.roles import EMPLOYEES, Role
@@ -153,6 +170,41 @@ class VoidSignature(BaseModel):
     approval_signature: Signature
 
 
+class ReportMajorMatter(BaseModel):
+    kind: StepName = Field(description="The matter's kind in the authority matrix (e.g. contract)")
+    amount: Amount | None = Field(default=None, description="What the matter is worth, if priced")
+    conditions: list[StepName] = Field(
+        default=[], max_length=16, description="Flags such as a_grade, legal_risk; major: judged so"
+    )
+    summary: LongText
+    proposal: LongText = Field(description="The reporter's own proposal")
+    customer_demand: LongText = Field(description="What the customer asks for")
+
+
+class DecideMajorMatter(BaseModel):
+    decision: LongText
+
+
+class MajorMatterView(BaseModel):
+    matter_id: UUID
+    kind: str
+    why_major: list[str]
+    summary: str
+    proposal: str
+    customer_demand: str
+    reported_by: str
+    reporter_role: str
+    policy_version: int
+    document_version_hash: str
+    decision: str | None
+    decided_by: str | None
+    decider_role: str | None
+
+    @classmethod
+    def of(cls, matter: MajorMatterState) -> MajorMatterView:
+        return cls.model_validate(vars(matter))
+
+
 def document_routes(prefix: str, tag: str) -> APIRouter:
     router = APIRouter(prefix=prefix, tags=[tag])
 
@@ -195,6 +247,32 @@ def document_routes(prefix: str, tag: str) -> APIRouter:
             body.approval_signature,
         )
         return {"status": "voided"}
+
+    @router.get("/{document_id}/major-matters")
+    def major_matters(_: Employee, document_id: UUID, app: App) -> list[MajorMatterView]:
+        """XC-06: the major matters reported to leadership on this document, and its decisions."""
+        return [MajorMatterView.of(m) for m in app.document(document_id).major_matters.values()]
+
+    @router.post("/{document_id}/major-matters", status_code=201)
+    def report_major_matter(
+        context: ActingEmployee, document_id: UUID, body: ReportMajorMatter, app: App
+    ) -> dict[str, UUID]:
+        report = MajorMatterReport(body.summary, body.proposal, body.customer_demand)
+        matter_id = app.report_major_matter(
+            context, document_id, body.kind, body.amount, tuple(body.conditions), report
+        )
+        return {"matter_id": matter_id}
+
+    @router.post("/{document_id}/major-matters/{matter_id}/decision")
+    def decide_major_matter(
+        context: ActingEmployee,
+        document_id: UUID,
+        matter_id: UUID,
+        body: DecideMajorMatter,
+        app: App,
+    ) -> MajorMatterView:
+        document = app.decide_major_matter(context, document_id, matter_id, body.decision)
+        return MajorMatterView.of(document.major_matters[matter_id])
 
     return router
 

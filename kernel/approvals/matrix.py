@@ -36,12 +36,24 @@ class ApprovalRule:
     major_if: frozenset[str]
     due_working_hours: float | None
 
+    def why_major(self, amount: Decimal | None, conditions: Iterable[str]) -> tuple[str, ...]:
+        """Why a matter of this kind is major under this matrix (XC-06), or ``()`` when it is
+        not: its amount reaches ``major_amount``, it carries a ``major_if`` flag, or whoever
+        raised it judged it ``major``."""
+        flags = set(conditions)
+        reasons = (
+            [f"amount {amount} >= {self.major_amount}"]
+            if (
+                self.major_amount is not None and amount is not None and amount >= self.major_amount
+            )
+            else []
+        )
+        return (*reasons, *sorted(flags & (self.major_if | {MAJOR})))
+
     def steps_for(self, amount: Decimal | None, conditions: Iterable[str]) -> tuple[Step, ...]:
         """The steps that apply to one request, renumbered 1..n in matrix order."""
         flags = set(conditions)
-        if (
-            self.major_amount is not None and amount is not None and amount >= self.major_amount
-        ) or (flags & self.major_if):
+        if self.why_major(amount, flags):
             flags.add(MAJOR)
         applying = [step for step, when in self.steps if when is None or when in flags]
         return tuple(
