@@ -64,6 +64,8 @@ class ApprovalRequested(ApprovalEvent):
     conditions: list[Label]
     due_at: datetime | None
     """When the first step falls overdue (working hours of the policy)."""
+    calendar_version: int | None = None
+    """The working calendar policy ``due_at`` was counted on."""
 
 
 class ApprovalDecided(ApprovalEvent):
@@ -81,6 +83,10 @@ class ApprovalDecided(ApprovalEvent):
 
 class ApprovalGranted(ApprovalDecided):
     comment: LongText | Literal[""]
+    next_due_at: datetime | None = None
+    """When the next step falls overdue, if there is one."""
+    calendar_version: int | None = None
+    """The working calendar policy ``next_due_at`` was counted on."""
 
 
 class ApprovalRejected(ApprovalDecided):
@@ -189,6 +195,8 @@ class RectificationOrdered(DocumentEvent):
     actor: UserId = _also("actor", "ordered_by")
     working_days: int
     due_at: datetime
+    calendar_version: int | None = None
+    """The working calendar policy the deadline was counted on."""
 
 
 class RectificationClosed(DocumentEvent):

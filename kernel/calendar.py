@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import tomllib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from itertools import pairwise
@@ -104,11 +105,21 @@ class CalendarConfig(BaseModel):
         return self
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """When something must be done, and the calendar version (XC-07) it was counted on."""
+
+    at: datetime
+    calendar_version: int | None
+
+
 class Calendar:
     """Working-time arithmetic on one configured calendar."""
 
-    def __init__(self, config: CalendarConfig | None = None) -> None:
+    def __init__(self, config: CalendarConfig | None = None, version: int | None = None) -> None:
         self.config = config or CalendarConfig()
+        self.version = version
+        """The calendar policy's version (XC-07) when read from one: deadlines record it."""
         self.zone = ZoneInfo(self.config.time_zone)
         self._weekend = frozenset(day.number for day in self.config.weekend)
         self._public = holidays.country_holidays(
@@ -131,8 +142,8 @@ class Calendar:
         rest configures it."""
         data = tomllib.loads(content)
         data.pop("policy_key", None)
-        data.pop("version", None)
-        return cls.from_config(data)
+        version = data.pop("version", None)
+        return cls(CalendarConfig.model_validate(data), version)
 
     @classmethod
     def load(cls, path: Path) -> Calendar:

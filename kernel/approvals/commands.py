@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Literal
@@ -26,6 +25,7 @@ from kernel.approvals.domain import (
     void_fields,
 )
 from kernel.approvals.matrix import ApprovalRule, AuthorityMatrix
+from kernel.calendar import Deadline
 from runtime import clock
 from runtime.aggregate import RuleViolation
 from runtime.application import command
@@ -77,11 +77,14 @@ class ApprovalCommands(KernelApplication):
             uuid4(), rule, matrix.version, requested_by, amount, conditions, self._due(rule)
         )
 
-    def _due(self, rule: ApprovalRule) -> datetime | None:
+    def _due(self, rule: ApprovalRule) -> Deadline | None:
         """When a step that becomes current now must be decided, in working hours (XC-10)."""
         if rule.due_working_hours is None:
             return None
-        return self.calendar.add_working_hours(clock.now(), rule.due_working_hours)
+        calendar = self.calendar
+        return Deadline(
+            calendar.add_working_hours(clock.now(), rule.due_working_hours), calendar.version
+        )
 
     @command
     def escalate_overdue(self, context: CommandContext, document_id: UUID) -> bool:

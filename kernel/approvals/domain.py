@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from kernel.approvals.matrix import ApprovalRule, Step
+from kernel.calendar import Deadline
 from kernel.roles import Role
 from runtime.aggregate import Aggregate, RuleViolation
 from runtime.clock import SKEW
@@ -225,6 +226,8 @@ class Approvable(Aggregate):
         amount: Decimal | None
         conditions: tuple[str, ...]
         due_at: datetime | None
+        calendar_version: int | None
+        """The working calendar (XC-07, XC-10) ``due_at`` was counted on."""
 
         def apply(self, document: Approvable) -> None:
             approval = ApprovalState(
@@ -283,6 +286,7 @@ class Approvable(Aggregate):
     class ApprovalGranted(ApprovalDecided):
         comment: str
         next_due_at: datetime | None
+        calendar_version: int | None
 
         def apply(self, document: Approvable) -> None:
             approval = self._decide(document, StepStatus.GRANTED)
@@ -449,9 +453,9 @@ class Approvable(Aggregate):
         requested_by: str,
         amount: Decimal | None = None,
         conditions: tuple[str, ...] = (),
-        due_at: datetime | None = None,
+        due: Deadline | None = None,
     ) -> None:
-        """``due_at`` is when the first step must be decided (from the working calendar)."""
+        """``due`` is when the first step must be decided (on the working calendar)."""
         current = self.approval
         if current is not None and current.status is ApprovalStatus.IN_PROGRESS:
             raise RuleViolation("XC-01", "an approval of this document is already in progress")
@@ -466,7 +470,8 @@ class Approvable(Aggregate):
             steps=rule.steps_for(amount, conditions),
             amount=amount,
             conditions=tuple(sorted(conditions)),
-            due_at=due_at,
+            due_at=None if due is None else due.at,
+            calendar_version=None if due is None else due.calendar_version,
         )
 
     def _decidable_step(
@@ -528,12 +533,16 @@ class Approvable(Aggregate):
         step: str,
         approver: Approver,
         comment: str = "",
-        next_due_at: datetime | None = None,
+        next_due: Deadline | None = None,
     ) -> None:
-        """``next_due_at`` is when the following step, if any, must be decided."""
+        """``next_due`` is when the following step, if any, must be decided."""
         decision = self._decision(step, approver)
         self.trigger_event(
-            Approvable.ApprovalGranted, **decision, comment=comment, next_due_at=next_due_at
+            Approvable.ApprovalGranted,
+            **decision,
+            comment=comment,
+            next_due_at=None if next_due is None else next_due.at,
+            calendar_version=None if next_due is None else next_due.calendar_version,
         )
         approval = self._current()
         if approval.status is ApprovalStatus.APPROVED:

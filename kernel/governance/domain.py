@@ -86,6 +86,8 @@ class Rectification(Aggregate):
         ordered_by: str
         working_days: int
         due_at: datetime
+        calendar_version: int | None
+        """The working calendar (XC-07, XC-10) the deadline was counted on."""
 
     class RectificationClosed(Aggregate.Event):
         closed_by: str
@@ -130,6 +132,7 @@ class Rectification(Aggregate):
             ordered_by=ordered_by,
             working_days=working_days,
             due_at=calendar.add_working_days(ordered_at, working_days),
+            calendar_version=calendar.version,
         )
 
     def close(self, closed_by: str, outcome: str, at: datetime, supervising: bool) -> None:

@@ -252,6 +252,9 @@ def test_xc01_xc02_xc07_every_approval_and_signature_is_published_as_its_public_
         "sales_manager",
     )
     assert granted["policy_version"] == policy["number"]
+    # Deadlines name the calendar they were counted on (XC-07, XC-10).
+    calendar = policies["calendar"]["number"]
+    assert {r["calendar_version"] for r in published["ApprovalRequested"]} == {calendar}
     assert granted["signature"] and granted["canonical_form"] == "rfc8785"
     captured = published["SignatureCaptured"][0]
     assert captured["actor"] == story.signed["SignatureCaptured"].signer

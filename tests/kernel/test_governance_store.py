@@ -122,6 +122,10 @@ def test_every_service_records_violations_and_tracks_rectifications(
         ("RectificationOrdered", {"document_id": rectification_id, "actor": "sales-manager"}),
         ("RectificationClosed", {"document_id": rectification_id, "actor": "sales-clerk"}),
     ]
+    assert published[1].model_dump(include={"due_at", "calendar_version"}) == {
+        "due_at": DUE_AT,
+        "calendar_version": 1,
+    }
     assert published[0].model_dump(exclude={"document_id", "actor"}) == {
         "rule_id": "OR-20",
         "person_id": "sales-clerk",
