@@ -51,9 +51,9 @@ from runtime.store.chain import (
     LOG_TABLE_SUFFIX,
     OWN_HASH,
     PREV_HASH,
-    event_hash,
     has_header,
     log_hash,
+    stored_event_hash,
 )
 
 RANGE_EVENTS = 1000
@@ -563,8 +563,7 @@ class _Range:
                     version,
                     link_problem(last, version, stored_prev) or "broken link",
                 )
-            body = b"{" + state[HEADER_LEN:]
-            own = event_hash(stream_bytes, version, topic_bytes, stored_prev, body)
+            own = stored_event_hash(stream_bytes, version, topic_bytes, stored_prev, state)
             if state[OWN_HASH] != hexlify(own):
                 fail(
                     position,
@@ -600,6 +599,7 @@ class _Range:
             if signed:
                 assert check is not None
                 uuid = UUID(bytes=stream_bytes)
+                body = b"{" + state[HEADER_LEN:]
                 problem = check(AuditedEvent(service, position, uuid, version, topic, body))
                 if problem is not None:
                     fail(position, str(uuid), version, f"signature: {problem}")
