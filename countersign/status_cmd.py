@@ -1,4 +1,5 @@
-"""`countersign status`: is each running service ready, and is its relay flowing."""
+"""`countersign status`: is each running service ready, is its relay flowing, and does any of
+its consumers wait (a reaction not possible yet: a policy not in force)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from countersign.console import console, errors
 
 
 def service_status(urls: Mapping[str, str], timeout: float = 5.0) -> dict[str, dict[str, Any]]:
-    """Each service's /ready and /relay answers; ``{"error": ...}`` for one that does not answer."""
+    """Each service's /ready, /relay and /inbox answers; ``{"error": ...}`` for one that does not
+    answer."""
     found: dict[str, dict[str, Any]] = {}
     with httpx.Client(timeout=timeout) as http:
         for service, url in urls.items():
@@ -21,6 +23,7 @@ def service_status(urls: Mapping[str, str], timeout: float = 5.0) -> dict[str, d
                 found[service] = {
                     "ready": http.get(f"{url}/ready").json(),
                     "relay": http.get(f"{url}/relay").json(),
+                    "inbox": http.get(f"{url}/inbox").json(),
                 }
             except (httpx.HTTPError, ValueError) as error:
                 found[service] = {"error": f"{url}: {error}"}
@@ -30,15 +33,15 @@ def service_status(urls: Mapping[str, str], timeout: float = 5.0) -> dict[str, d
 def print_status(found: Mapping[str, Mapping[str, Any]]) -> bool:
     """Print the table, and what is stuck and why; True when all is well."""
     table = Table(title="countersign status")
-    for column in ("service", "ready", "relay position", "lag", "stuck"):
+    for column in ("service", "ready", "relay position", "lag", "stuck", "consumers"):
         table.add_column(column, justify="right" if column in ("relay position", "lag") else "left")
     well = True
     for service, status in found.items():
         if "error" in status:
-            table.add_row(service, Text("not answering", style="bold red"), "-", "-", "-")
+            table.add_row(service, Text("not answering", style="bold red"), "-", "-", "-", "-")
             well = False
             continue
-        ready, relay = status["ready"], status["relay"]
+        ready, relay, waiting_topics = status["ready"], status["relay"], status["inbox"]["waiting"]
         waiting = ", ".join(ready["waiting_for"])
         stuck = relay["stuck"]
         table.add_row(
@@ -49,8 +52,11 @@ def print_status(found: Mapping[str, Mapping[str, Any]]) -> bool:
             Text(f"at {stuck['position']} since {stuck['since']}", style="bold red")
             if stuck
             else Text("no", style="green"),
+            Text(f"waiting on {len(waiting_topics)} topic(s)", style="bold yellow")
+            if waiting_topics
+            else Text("flowing", style="green"),
         )
-        well = well and ready["ready"] and stuck is None
+        well = well and ready["ready"] and stuck is None and not waiting_topics
     console.print(table)
     for service, status in found.items():
         stuck = status.get("relay", {}).get("stuck")
@@ -65,4 +71,13 @@ def print_status(found: Mapping[str, Mapping[str, Any]]) -> bool:
             )
         elif "error" in status:
             errors.print(Text(f"{service}: ", style="bold red") + Text(status["error"]))
+        for waiting in status.get("inbox", {}).get("waiting", []):
+            errors.print(
+                Text(f"{service}: ", style="bold yellow")
+                + Text(
+                    f"keeps {waiting['topic']} waiting since {waiting['since']} "
+                    f"({waiting['attempts']} attempt(s)): {waiting['rule']}: {waiting['reason']}"
+                ),
+                soft_wrap=True,
+            )
     return well

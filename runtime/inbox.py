@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -30,7 +31,7 @@ from contracts import (
     dlq_topic,
     producer_topics,
 )
-from runtime import metrics
+from runtime import clock, metrics
 from runtime.aggregate import NotYet
 from runtime.application import ServiceApplication
 from runtime.kafka import batch_subscriber
@@ -67,14 +68,50 @@ class _Poison:
     tracking: Tracking | None = None
 
 
+@dataclass
+class Waiting:
+    """A topic whose consumer waits: the reaction to its next message is not possible yet."""
+
+    topic: str
+    rule: str
+    reason: str
+    since: datetime
+    attempts: int
+
+
+class Waits:
+    """What the service's consumers wait for, kept across reconnections (``GET /inbox``)."""
+
+    def __init__(self) -> None:
+        self._by_topic: dict[str, Waiting] = {}
+
+    def record(self, topic: str, refusal: NotYet) -> None:
+        found = self._by_topic.get(topic)
+        if found is not None and (found.rule, found.reason) == (refusal.rule, refusal.reason):
+            found.attempts += 1
+        else:
+            self._by_topic[topic] = Waiting(topic, refusal.rule, refusal.reason, clock.now(), 1)
+
+    def clear(self, topic: str) -> None:
+        self._by_topic.pop(topic, None)
+
+    def __iter__(self) -> Iterator[Waiting]:
+        return iter(list(self._by_topic.values()))
+
+
 class Inbox:
     def __init__(
-        self, application: ServiceApplication, producer: AIOKafkaProducer, settings: Settings
+        self,
+        application: ServiceApplication,
+        producer: AIOKafkaProducer,
+        settings: Settings,
+        waits: Waits | None = None,
     ) -> None:
         self._app = application
         self._producer = producer
         self._settings = settings
         self._positions: dict[str, int] = {}
+        self.waits = waits if waits is not None else Waits()
 
     def subscribe(self, broker: KafkaBroker, subscription: Subscription) -> None:
         subscriber = batch_subscriber(
@@ -114,6 +151,7 @@ class Inbox:
                 )
             except NotYet as waiting:
                 # What was applied before it is tracked: the redelivered batch skips it.
+                self.waits.record(subscription.topic, waiting)
                 log.warning(
                     "%s waits %.0fs to react again: %s",
                     subscription.topic,
@@ -127,6 +165,7 @@ class Inbox:
             if poison is not None:
                 await self._dead_letter(poison)
                 remaining = remaining[1:]
+        self.waits.clear(subscription.topic)
 
     def _apply_until_poison(
         self, subscription: Subscription, records: list[ConsumerRecord[bytes, bytes]]

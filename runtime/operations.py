@@ -1,4 +1,5 @@
-"""What operators ask a running service: is it ready, and is its relay flowing."""
+"""What operators ask a running service: is it ready, is its relay flowing, and does any of
+its consumers wait."""
 
 from __future__ import annotations
 
@@ -36,6 +37,19 @@ class RelayStatus(BaseModel):
     """The event the relay cannot publish yet, and why."""
 
 
+class WaitingTopic(BaseModel):
+    topic: str
+    rule: str
+    reason: str
+    since: datetime
+    attempts: int
+
+
+class InboxStatus(BaseModel):
+    waiting: list[WaitingTopic]
+    """Topics whose next message cannot be applied yet (a policy not in force), and why."""
+
+
 @operations.get("/ready", responses={503: {"model": Readiness, "description": "Not yet"}})
 async def ready(request: Request, response: Response) -> Readiness:
     """200 once connected to Kafka; 503, naming what is missing, until then. Commands are served
@@ -60,4 +74,13 @@ async def relay_status(request: Request) -> RelayStatus:
         head=relay.head,
         lag=max(relay.head - relay.position, 0),
         stuck=StuckEvent.model_validate(stuck, from_attributes=True) if stuck else None,
+    )
+
+
+@operations.get("/inbox")
+async def inbox_status(request: Request) -> InboxStatus:
+    """What this service's consumers wait for: messages kept until their reaction is possible."""
+    waits = getattr(request.app.state, "waits", None)
+    return InboxStatus(
+        waiting=[WaitingTopic.model_validate(w, from_attributes=True) for w in waits or ()]
     )

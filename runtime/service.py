@@ -22,7 +22,7 @@ from contracts import IntegrationEvent, events_topic
 from runtime.application import ServiceApplication, Timer
 from runtime.auth import UserDirectory
 from runtime.http import create_http_app
-from runtime.inbox import Inbox, subscriptions
+from runtime.inbox import Inbox, Waits, subscriptions
 from runtime.kafka import KafkaLink
 from runtime.operations import operations
 from runtime.outbound import Outbound
@@ -132,11 +132,12 @@ def build_app(
         producer = new_producer(settings)
 
         witness = Witness(application, settings)
+        waits = app.state.waits = Waits()
 
         def new_broker() -> KafkaBroker:
             # FastStream logs every batch: routine, so at DEBUG.
             broker = KafkaBroker(settings.kafka_bootstrap, logger=log, log_level=logging.DEBUG)
-            inbox = Inbox(application, producer, settings)
+            inbox = Inbox(application, producer, settings, waits)
             for subscription in subscriptions(spec.application):
                 inbox.subscribe(broker, subscription)
             witness.subscribe(broker)

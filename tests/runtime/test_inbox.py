@@ -195,8 +195,15 @@ async def test_a_reaction_not_possible_yet_waits_and_is_never_dead_lettered(
     second = CustomerRegistered(customer_id=uuid4(), legal_name="B", owner_id="s")
     batch = [record(envelope(first, 1)), record(envelope(second, 2), offset=1)]
 
-    with pytest.raises(NotYet):  # the batch is not acknowledged: the broker delivers it again
-        await inbox.handle(subscription, batch)
+    for attempt in (1, 2):  # not acknowledged: the broker delivers the batch again
+        with pytest.raises(NotYet):
+            await inbox.handle(subscription, batch)
+        [waiting] = inbox.waits  # what GET /inbox and `countersign status` show
+        assert (waiting.topic, waiting.rule, waiting.attempts) == (
+            "customers.events",
+            "XC-07",
+            attempt,
+        )
     assert producer.sent == []
     assert app.process_recorder.max_tracking_id("customers.events:0") is None
 
@@ -205,4 +212,5 @@ async def test_a_reaction_not_possible_yet_waits_and_is_never_dead_lettered(
     assert app.known_customer(first.customer_id) is not None
     assert app.known_customer(second.customer_id) is not None
     assert producer.sent == []
+    assert list(inbox.waits) == []
     app.close()
