@@ -85,12 +85,14 @@ class Waits:
     def __init__(self) -> None:
         self._by_topic: dict[str, Waiting] = {}
 
-    def record(self, topic: str, refusal: NotYet) -> None:
+    def record(self, topic: str, refusal: NotYet) -> bool:
+        """Count one more attempt; True when ``topic`` starts waiting (for this reason)."""
         found = self._by_topic.get(topic)
         if found is not None and (found.rule, found.reason) == (refusal.rule, refusal.reason):
             found.attempts += 1
-        else:
-            self._by_topic[topic] = Waiting(topic, refusal.rule, refusal.reason, clock.now(), 1)
+            return False
+        self._by_topic[topic] = Waiting(topic, refusal.rule, refusal.reason, clock.now(), 1)
+        return True
 
     def clear(self, topic: str) -> None:
         self._by_topic.pop(topic, None)
@@ -120,7 +122,11 @@ class Inbox:
 
         async def handle_batch(body: list[Any], message: KafkaMessage) -> None:
             records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
-            await self.handle(subscription, records)
+            try:
+                await self.handle(subscription, records)
+            except NotYet:
+                await message.nack()  # put back, no error: the batch comes again and waits
+                return
             self._observe_lag(message, records)
             if log.isEnabledFor(logging.DEBUG):
                 spans: dict[tuple[str, int], list[int]] = {}
@@ -151,9 +157,10 @@ class Inbox:
                 )
             except NotYet as waiting:
                 # What was applied before it is tracked: the redelivered batch skips it.
-                self.waits.record(subscription.topic, waiting)
-                log.warning(
-                    "%s waits %.0fs to react again: %s",
+                first = self.waits.record(subscription.topic, waiting)
+                log.log(
+                    logging.WARNING if first else logging.DEBUG,
+                    "%s waits, trying again every %.0fs: %s",
                     subscription.topic,
                     self._settings.not_yet_retry_seconds,
                     waiting,

@@ -82,10 +82,12 @@ class Api:
 
         return await asyncio.to_thread(approve)
 
-    async def put_policies_in_force(self) -> None:
+    async def put_policies_in_force(self, *services: str) -> None:
+        """The general manager signs every policy of ``services`` (default: all of them)."""
+
         def put() -> None:
             with httpx.Client(timeout=30.0) as http:
-                for service in self.stack.config.services:
+                for service in services or self.stack.config.services:
                     put_policies_in_force(http, self.stack.url(service), self.keys)
 
         await asyncio.to_thread(put)

@@ -27,13 +27,16 @@ def stack_config(root: Path, **options: object) -> StackConfig:
 
 
 @contextlib.asynccontextmanager
-async def running_stack(root: Path, **options: object) -> AsyncIterator[Stack]:
-    """The whole stack, healthy, with the authority matrix in force in every service."""
+async def running_stack(
+    root: Path, *, policies_in: tuple[str, ...] | None = None, **options: object
+) -> AsyncIterator[Stack]:
+    """The whole stack, healthy, with every policy in force in every service (or only in
+    ``policies_in``)."""
     sink = FileSink(root / "logs")
     try:
         async with Stack(stack_config(root, **options), sink) as running:
             client = Api(running)
-            await client.put_policies_in_force()
+            await client.put_policies_in_force(*(policies_in or ()))
             await client.close()
             yield running
     finally:
