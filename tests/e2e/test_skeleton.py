@@ -218,15 +218,15 @@ async def test_approvals_and_signatures_are_public_events_any_subscriber_follows
         assert grant["policy_version"] == requested["policy_version"]
         assert grant["signature"] and grant["canonical_form"] == "rfc8785"
 
-    # The general manager's approval of the matrix each service put in force
-    policy = next(
-        e
+    # The general manager's approval of each policy, as every service put them in force
+    policies = {
+        e.payload["policy_key"]: e.payload
         for _, value, _ in await _messages(stack, events_topic("orders"))
         if value is not None
         and (e := Envelope.model_validate_json(value)).event_type == "PolicyVersionApproved"
-    )
-    assert policy.payload["actor_role"] == "leadership_gm"
-    assert policy.payload["policy_key"] == "authority-matrix"
+    }
+    assert sorted(policies) == ["authority-matrix", "calendar", "rule-parameters"]
+    assert {(p["actor"], p["actor_role"]) for p in policies.values()} == {("gm", "leadership_gm")}
 
     recorded = await eventually(
         lambda: published("orders", violation["violation_id"], {"RuleViolationRecorded"}),
