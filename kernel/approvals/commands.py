@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
 from typing import Literal
 from uuid import UUID, uuid4
 
@@ -49,10 +48,6 @@ class Decision:
 
 
 class ApprovalCommands(KernelApplication):
-    @cached_property
-    def configured_matrix(self) -> AuthorityMatrix:
-        return AuthorityMatrix.load(self.kernel_settings.authority_matrix_file)
-
     def matrix_in_force(self) -> AuthorityMatrix:
         return _parsed(self.policy_in_force(AUTHORITY_MATRIX).content)
 

@@ -41,7 +41,7 @@ class Story:
 
     def approve_policy(self) -> UUID:
         version = self.signers.put_policies_in_force(self.app)[AUTHORITY_MATRIX]
-        configured = self.app.configured_matrix
+        configured = self.app.configured_policy(AUTHORITY_MATRIX)
         policy_id = PolicyVersion.create_id(configured.policy_key, version)
         fields = policy_signing_fields(configured.policy_key, version, configured.digest)
         self.signed["PolicyVersion.Approved"] = Signed(policy_id, 2, "gm", fields, "signature")

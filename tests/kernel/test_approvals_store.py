@@ -66,7 +66,7 @@ def test_xc07_no_approval_before_the_gm_signed_the_matrix(app: CustomersApplicat
 def test_xc07_policy_change_without_the_gms_signed_approval_refused(
     app: CustomersApplication, signers: Signers
 ) -> None:
-    configured = app.configured_matrix
+    configured = app.configured_policy(AUTHORITY_MATRIX)
     fields = policy_signing_fields(configured.policy_key, configured.version, configured.digest)
     with pytest.raises(RuleViolation) as not_gm:
         app.approve_policy(
@@ -163,7 +163,7 @@ def test_xc01_an_overdue_step_is_recorded_once_and_escalates_to_the_next_role(
     moved_clock[0] = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday
     signers.put_policies_in_force(app)
     customer = submitted(app)
-    rule = app.configured_matrix.rule("customer_approval")
+    rule = app.matrix_in_force().rule("customer_approval")
     assert rule.due_working_hours == 16  # two working days of the calendar
 
     def overdue(at: datetime) -> list[UUID]:
