@@ -61,23 +61,22 @@ def print_status(found: Mapping[str, Mapping[str, Any]]) -> bool:
     for service, status in found.items():
         stuck = status.get("relay", {}).get("stuck")
         if stuck:
-            errors.print(
-                Text(f"{service}: ", style="bold red")
-                + Text(
-                    f"cannot publish notification {stuck['position']} ({stuck['event']}) after "
-                    f"{stuck['attempts']} attempt(s): {stuck['error']}"
-                ),
-                soft_wrap=True,
+            _tell(
+                service,
+                f"cannot publish notification {stuck['position']} ({stuck['event']}) after "
+                f"{stuck['attempts']} attempt(s): {stuck['error']}",
             )
         elif "error" in status:
-            errors.print(Text(f"{service}: ", style="bold red") + Text(status["error"]))
+            _tell(service, status["error"])
         for waiting in status.get("inbox", {}).get("waiting", []):
-            errors.print(
-                Text(f"{service}: ", style="bold yellow")
-                + Text(
-                    f"keeps {waiting['topic']} waiting since {waiting['since']} "
-                    f"({waiting['attempts']} attempt(s)): {waiting['rule']}: {waiting['reason']}"
-                ),
-                soft_wrap=True,
+            _tell(
+                service,
+                f"keeps {waiting['topic']} waiting since {waiting['since']} "
+                f"({waiting['attempts']} attempt(s)): {waiting['rule']}: {waiting['reason']}",
+                style="bold yellow",
             )
     return well
+
+
+def _tell(service: str, what: str, style: str = "bold red") -> None:
+    errors.print(Text(f"{service}: ", style=style) + Text(what), soft_wrap=True)
