@@ -16,24 +16,14 @@ from kernel.approvals.domain import Approvable, SignatureCapture
 from kernel.approvals.matrix import Step
 from kernel.approvals.projections import overdue_documents, pending_approvals
 from kernel.policy.domain import PolicyVersion
-from kernel.settings import KernelSettings
-from runtime import clock
-from runtime.application import Feature, Timer
-from runtime.settings import Settings
-from runtime.unit_of_work import CommandContext
+from kernel.timers import deadline_timer
+from runtime.application import Feature
 
-
-def escalate_overdue_steps(app: Approvals) -> None:
-    """XC-01 / RULES §7 #20: escalate approval steps not decided within their working hours."""
-    with app.read_models.read() as db:
-        late = overdue_documents(db, clock.now())
-    timer = CommandContext(actor=f"{app.service_name}:timer")
-    for document_id in late:
-        app.escalate_overdue(timer, document_id)
-
-
-def _timer_seconds(settings: Settings) -> float:
-    return KernelSettings.of(settings).timer_seconds
+ESCALATION = deadline_timer(
+    "approval-deadlines", overdue_documents, ApprovalCommands.escalate_overdue
+)
+"""XC-01 / RULES §7 #20: escalate approval steps not decided within their working hours."""
+escalate_overdue_steps = ESCALATION.tick
 
 
 class Approvals(ApprovalCommands):
@@ -41,7 +31,7 @@ class Approvals(ApprovalCommands):
         "approvals",
         routers=(http.policies, http.pending),
         projections=(pending_approvals,),
-        timers=(Timer("approval-deadlines", _timer_seconds, escalate_overdue_steps),),
+        timers=(ESCALATION,),
         value_objects=(Step, SignatureCapture),
         published={
             Approvable.ApprovalRequested: public.ApprovalRequested,
