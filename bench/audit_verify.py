@@ -47,14 +47,15 @@ GM = CommandContext(actor="gm", roles=frozenset({Role.LEADERSHIP_GM}))
 
 
 def customer_signs() -> SignatureCapture:
-    """The customer's contact signs electronically, now: never before the document existed."""
+    """The customer's contact signed on paper, now (never before the document existed); the
+    salesperson records the scan."""
     return SignatureCapture(
         signer_id=None,
         signer_name="Zhao Lan",
         capacity=Capacity.CUSTOMER,
         signer_org="ACME",
-        method=Method.E_SIGN,
-        image_hash=None,
+        method=Method.PAPER_SCAN,
+        image_hash="ab" * 32,
         place="Shanghai",
         signed_at=datetime.now(tz=UTC),
     )

@@ -14,6 +14,12 @@ from countersign.approving import approve_all_steps, put_policies_in_force
 
 Report = Callable[[str], None]
 
+DRAWN_SIGNATURE = (
+    "data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+"""A signature as a signing page draws it: a PNG data URL (of one pixel)."""
+
 
 class DemoError(RuntimeError):
     """A step did not go as the flow expects; the message says which."""
@@ -48,6 +54,16 @@ class _Client:
                 f"{method} {service}{path} answered {response.status_code}: {response.text}"
             )
         return response.json()
+
+    def answer_as_customer(self, url: str, name: str, comment: str) -> None:
+        """What the customer's signing page posts: the link is its only credential."""
+        body = {"signed": True, "typed_name": name, "comment": comment, "image": DRAWN_SIGNATURE}
+        try:
+            response = self.http.post(url, json=body)
+        except httpx.TransportError as error:
+            raise DemoError(f"cannot reach the signing page {url} ({error})") from None
+        if response.status_code >= 300:
+            raise DemoError(f"signing at {url} answered {response.status_code}: {response.text}")
 
     def wait_for(self, what: str, check: Callable[[], Any]) -> Any:
         """Events travel through Kafka: poll until the other service has reacted."""
@@ -145,8 +161,18 @@ def _flow(client: _Client, report: Report, keys_dir: Path) -> dict[str, Any]:
         f"{invoices[0]['currency']}"
     )
 
-    client.ok("POST", "orders", f"/orders/{order_id}/confirm-delivery", "sales-clerk", {})
-    report("orders     delivery confirmed by the customer (DeliveryConfirmedByCustomer)")
+    link = client.ok(
+        "POST",
+        "orders",
+        f"/orders/{order_id}/signing-requests",
+        "sales-clerk",
+        {"contact_name": "Zhao Lan", "contact": "+86 139 0000 0000"},
+    )
+    report(f"orders     one-time signing link for the customer: {link['url']}")
+    client.answer_as_customer(link["url"], "Zhao Lan", "Received in good order.")
+    report("customer   signed the delivery confirmation on that page (CustomerSigned)")
+    delivered = client.ok("GET", "orders", f"/orders/{order_id}", "finance")
+    report(f"orders     order is {delivered['status']} (DeliveryConfirmed)")
 
     vouchers = client.wait_for(
         "service-desk to open the service vouchers",

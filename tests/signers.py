@@ -3,12 +3,15 @@ call the approval commands, as the employee who signs."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from countersign.demo import DRAWN_SIGNATURE
 from kernel.application import KernelApplication
 from kernel.approvals.commands import Action, ApprovalCommands, Decision
 from kernel.approvals.domain import (
@@ -25,19 +28,33 @@ from runtime import clock
 from runtime.signing import load_private_key, sign
 from runtime.unit_of_work import CommandContext
 
+PAPER_SCAN = b"%PDF-1.7 the confirmation the customer signed on paper"
+DRAWN = base64.b64decode(DRAWN_SIGNATURE.removeprefix("data:image/png;base64,"))
+"""A signature as the signing page sends it: a PNG (of one pixel)."""
 
-def e_signed(at: datetime | None = None) -> SignatureCapture:
-    """The customer's contact signs electronically, now unless ``at``."""
+
+def on_paper(at: datetime | None = None) -> SignatureCapture:
+    """The customer's contact signed on paper, now unless ``at``; staff record the scan."""
     return SignatureCapture(
         signer_id=None,
         signer_name="Zhao Lan",
         capacity=Capacity.CUSTOMER,
         signer_org="ACME",
-        method=Method.E_SIGN,
-        image_hash=None,
+        method=Method.PAPER_SCAN,
+        image_hash=hashlib.sha256(PAPER_SCAN).hexdigest(),
         place="Shanghai",
         signed_at=at or clock.now(),
     )
+
+
+def page_answer(signed: bool = True, comment: str = "", name: str = "Zhao Lan") -> dict[str, Any]:
+    """What the signing page posts."""
+    return {
+        "signed": signed,
+        "typed_name": name,
+        "comment": comment,
+        "image": DRAWN_SIGNATURE if signed else None,
+    }
 
 
 def as_user(user: str, *roles: str) -> CommandContext:
@@ -99,9 +116,9 @@ class Signers:
         capture: SignatureCapture | None = None,
         sealer: str | None = None,
     ) -> UUID:
-        """``captured_by`` records a signature (an e-signature made now, unless ``capture``) and
+        """``captured_by`` records a signature (a paper signature made now, unless ``capture``) and
         seals it with ``sealer``'s key."""
-        capture = capture or e_signed()
+        capture = capture or on_paper()
         document = app.document(document_id)
         fields = seal_fields(
             document.document_type, document_id, document.version_hash, capture, captured_by

@@ -70,7 +70,12 @@ class ApprovalState:
 class SignatureState:
     capacity: str
     signer_name: str
+    method: str
     document_version_hash: str
+    signed_at: datetime
+    captured_by: str
+    image: bytes | None = None
+    """What the customer drew on the signing page (PNG); a paper scan keeps only its hash."""
     voided: bool = False
 
 
@@ -154,6 +159,9 @@ class Method(StrEnum):
     HANDWRITTEN = "handwritten"
     SEAL = "seal"
     E_SIGN = "e_sign"
+    """Made on the customer's own signing page (``kernel.signing``), or an employee's own."""
+    PAPER_SCAN = "paper_scan"
+    """The scan of a page the customer signed on paper, uploaded by an employee."""
 
 
 @dataclass(frozen=True)
@@ -323,7 +331,12 @@ class Approvable(Aggregate):
 
         def apply(self, document: Approvable) -> None:
             document.signatures[self.signature_id] = SignatureState(
-                self.capture.capacity, self.capture.signer_name, self.document_version_hash
+                self.capture.capacity,
+                self.capture.signer_name,
+                self.capture.method,
+                self.document_version_hash,
+                self.capture.signed_at,
+                self.captured_by,
             )
 
     class SignatureVoided(Aggregate.Event):
@@ -395,6 +408,10 @@ class Approvable(Aggregate):
 
     def on_approved(self, approval: ApprovalState) -> None:
         """Called when the last step is granted; subclasses trigger their own outcome event."""
+
+    def on_customer_signed(self, signed_at: datetime) -> None:
+        """Called once the customer's signature is recorded (through their own link, or the scan
+        of a signed paper); subclasses trigger their own outcome event."""
 
     # -- state
 
@@ -616,12 +633,16 @@ class Approvable(Aggregate):
         # XC-02: an employee signs only as themselves; staff never sign for a customer.
         if capture.capacity is Capacity.EMPLOYEE and capture.signer_id != captured_by:
             raise RuleViolation("XC-02", "an employee signs only for themselves")
-        if (
-            capture.capacity is Capacity.CUSTOMER
-            and capture.method is Method.HANDWRITTEN
-            and not capture.image_hash
-        ):
-            raise RuleViolation("XC-02", "a handwritten signature needs the image it was made on")
+        if capture.capacity is Capacity.CUSTOMER and capture.method is not Method.PAPER_SCAN:
+            raise RuleViolation(
+                "XC-02",
+                "staff never enter a customer's signature: the customer signs through their own "
+                "signing link, or staff upload the scan of the page the customer signed on paper "
+                f"(method {Method.PAPER_SCAN.value})",
+                method=capture.method.value,
+            )
+        if capture.method is Method.PAPER_SCAN and not capture.image_hash:
+            raise RuleViolation("XC-02", "a paper signature is recorded with the scan of the page")
         self.signature_allowed(capture.capacity)
         self.trigger_event(
             Approvable.SignatureCaptured,
@@ -633,6 +654,8 @@ class Approvable(Aggregate):
             seal=seal,
             canonical_form=CURRENT_FORM,
         )
+        if capture.capacity is Capacity.CUSTOMER:
+            self.on_customer_signed(capture.signed_at)
 
     def void_signature(
         self,

@@ -14,7 +14,7 @@ from kernel.approvals.commands import Action
 from kernel.approvals.domain import seal_fields, void_fields
 from kernel.policy.domain import PolicyVersion, policy_signing_fields
 from kernel.roles import Role
-from tests.signers import Signers, as_user, e_signed
+from tests.signers import Signers, as_user, on_paper
 
 SALESPERSON = as_user("salesperson", Role.SALESPERSON)
 
@@ -69,7 +69,7 @@ class Story:
 
     def capture(self, customer_id: UUID, captured_by: str = "salesperson") -> tuple[UUID, Signed]:
         document = self.app.document(customer_id)
-        capture = e_signed()
+        capture = on_paper()
         fields = seal_fields("customer", customer_id, document.version_hash, capture, captured_by)
         signature_id = self.signers.seal(self.app, customer_id, captured_by, capture)
         return signature_id, Signed(customer_id, document.version + 1, captured_by, fields, "seal")

@@ -16,13 +16,12 @@ from kernel.approvals.domain import (
     Approver,
     Capacity,
     Method,
-    SignatureCapture,
 )
 from kernel.approvals.matrix import AuthorityMatrix
 from runtime import clock
 from runtime.aggregate import RuleViolation
 from runtime.unit_of_work import CommandContext, acting
-from tests.signers import e_signed
+from tests.signers import on_paper
 
 MATRIX = AuthorityMatrix.parse("""
 policy_key = "authority-matrix"
@@ -222,12 +221,9 @@ def test_only_one_request_at_a_time() -> None:
     assert refused.value.rule == "XC-01"
 
 
-def handwritten() -> SignatureCapture:
-    return replace(e_signed(), method=Method.HANDWRITTEN, image_hash="ab" * 32)
-
-
 def _sign(report: Report, capacity: Capacity, signer_id: str | None, captured_by: str) -> None:
-    capture = replace(handwritten(), capacity=capacity, signer_id=signer_id)
+    method = Method.PAPER_SCAN if capacity is Capacity.CUSTOMER else Method.HANDWRITTEN
+    capture = replace(on_paper(), capacity=capacity, signer_id=signer_id, method=method)
     report.capture_signature(uuid4(), capture, captured_by, "seal", clock.now())
 
 
@@ -251,16 +247,29 @@ def test_sd11_signature_before_its_required_predecessor_refused() -> None:
     assert captured[0].capture.capacity == "customer"
 
 
-def test_xc02_employees_sign_only_for_themselves_and_handwriting_needs_its_image() -> None:
+def test_xc02_employees_sign_only_for_themselves_and_a_paper_signature_needs_its_scan() -> None:
     report = Report.write("work", author="technician")
     with pytest.raises(RuleViolation) as refused:
         _sign(report, Capacity.EMPLOYEE, "someone-else", "technician")
     assert refused.value.rule == "XC-02"
     report.complete()
     with pytest.raises(RuleViolation) as no_image:
-        unseen = replace(handwritten(), image_hash=None)
+        unseen = replace(on_paper(), image_hash=None)
         report.capture_signature(uuid4(), unseen, "technician", "s", clock.now())
     assert no_image.value.rule == "XC-02"
+
+
+@pytest.mark.parametrize("method", [Method.E_SIGN, Method.HANDWRITTEN, Method.SEAL])
+def test_xc02_staff_never_enter_a_customer_s_signature(method: Method) -> None:
+    """Only the scan of what the customer signed on paper; e-signatures come from their link."""
+    report = Report.write("work", author="technician")
+    report.complete()
+    with pytest.raises(RuleViolation) as refused:
+        entered = replace(on_paper(), method=method)
+        report.capture_signature(uuid4(), entered, "technician", "s", clock.now())
+    assert refused.value.rule == "XC-02"
+    assert "signing link" in refused.value.reason
+    assert not report.signatures
 
 
 def test_xc02_xc05_a_signature_is_voided_only_with_an_approval_by_someone_else() -> None:

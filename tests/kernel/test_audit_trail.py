@@ -127,7 +127,7 @@ def test_the_trail_lists_the_document_in_order_then_its_effects_elsewhere(
     )
     capture = events[10]["details"]["capture"]
     signing = ("signer_name", "capacity", "method")
-    assert tuple(capture[f] for f in signing) == ("Zhao Lan", "customer", "e_sign")
+    assert tuple(capture[f] for f in signing) == ("Zhao Lan", "customer", "paper_scan")
     signed_at = datetime.fromisoformat(capture["signed_at"])
     assert signed_at >= datetime.fromisoformat(events[0]["at"])
     assert row(events[11], "reason", "approved_by", "approver_role") == (
