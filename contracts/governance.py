@@ -22,7 +22,16 @@ from pydantic import AliasChoices, AliasPath, BaseModel, Field
 
 from contracts.envelope import IntegrationEvent
 from contracts.topics import ANY_SERVICE
-from contracts.values import Amount, Code, CurrencyCode, Label, LongText, Name, UserId
+from contracts.values import (
+    Amount,
+    Code,
+    CurrencyCode,
+    Label,
+    LongText,
+    Name,
+    ShortText,
+    UserId,
+)
 
 Hash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 """A document version hash: SHA-256 of its canonical content, hex."""
@@ -138,6 +147,54 @@ class SignatureVoided(DocumentEvent):
     canonical_form: Label
 
 
+class CustomerSignatureRequested(DocumentEvent):
+    """XC-02: a one-time link sent to the customer's contact to sign one document version."""
+
+    request_id: UUID
+    document_type: Label
+    document_version_hash: Hash
+    contact_name: Name
+    actor: UserId = _also("actor", "requested_by")
+    expires_at: datetime
+
+
+class CustomerAnswered(DocumentEvent):
+    """What the customer's contact gave on their signing page, sealed with the owning service's
+    key (``sealed_by``) over these fields; the comment is verbatim."""
+
+    request_id: UUID
+    document_type: Label
+    document_version_hash: Hash
+    signer_name: Name = _also("signer_name", AliasPath("answer", "typed_name"))
+    comment: LongText | Literal[""] = _also("comment", AliasPath("answer", "comment"))
+    client_address: ShortText = _also("client_address", AliasPath("answer", "client_address"))
+    user_agent: LongText | Literal[""] = _also("user_agent", AliasPath("answer", "user_agent"))
+    answered_at: datetime = _also("answered_at", AliasPath("answer", "answered_at"))
+    sealed_by: Label
+    seal: str
+    canonical_form: Label
+
+
+class CustomerSigned(CustomerAnswered):
+    """XC-02: the customer signed through their own link (OR-22, SD-11, BI-03...)."""
+
+    signature_id: UUID
+    image_hash: Hash = _also("image_hash", AliasPath("answer", "image_hash"))
+    """SHA-256 of the drawn signature (PNG), kept by the owning service."""
+
+
+class CustomerDeclinedToSign(CustomerAnswered):
+    """XC-02: the customer declined to sign, saying why in ``comment``."""
+
+
+class CustomerSigningLapsed(DocumentEvent):
+    """A signing link closed unanswered: expired, superseded, its document changed, or the
+    customer's paper signature recorded instead."""
+
+    request_id: UUID
+    reason: Label = _also("reason", "lapse")
+
+
 class PolicyVersionApproved(DocumentEvent):
     """XC-07: a policy version in force from now, signed by the general manager."""
 
@@ -214,6 +271,10 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     ApprovalOverdue,
     SignatureCaptured,
     SignatureVoided,
+    CustomerSignatureRequested,
+    CustomerSigned,
+    CustomerDeclinedToSign,
+    CustomerSigningLapsed,
     PolicyVersionApproved,
     MajorMatterReported,
     LeadershipDecided,

@@ -9,6 +9,7 @@ transcoder, so what they check is exactly what the services stored.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from collections.abc import Iterable
 from datetime import date
@@ -36,6 +37,17 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+class BytesAsBase64(Transcoding):
+    type = bytes
+    name = "bytes_b64"
+
+    def encode(self, obj: bytes) -> str:
+        return base64.b64encode(obj).decode()
+
+    def decode(self, data: str) -> bytes:
+        return base64.b64decode(data)
+
+
 class ValueObjectAsDict(Transcoding):
     """Any frozen dataclass, as a JSON object of its fields."""
 
@@ -55,7 +67,7 @@ class ValueObjectAsDict(Transcoding):
 
 
 def common_transcodings() -> list[Transcoding]:
-    return [UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()]
+    return [UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO(), BytesAsBase64()]
 
 
 def register(transcoder: JSONTranscoder, value_objects: Iterable[type[Any]]) -> None:

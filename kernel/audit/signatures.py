@@ -1,4 +1,5 @@
-"""Employees' signatures checked again from the stored events alone (XC-02).
+"""Employees' signatures, and the seals of customers' answers, checked again from the stored
+events alone (XC-02).
 
 ``SignatureChecker`` is the ``SignatureCheck`` that ``verify`` calls with each event whose chain
 verified. For a signed event it decodes the body with the transcodings the services encode with,
@@ -14,6 +15,7 @@ the store; use one checker per store.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
@@ -24,7 +26,9 @@ from kernel.approvals import Approvals
 from kernel.approvals.domain import Approvable, SignedDecision, seal_fields, void_fields
 from kernel.audit.verify import AuditedEvent, StoredEvents
 from kernel.policy.domain import PolicyVersion, policy_signing_fields
-from runtime.signing import CanonicalForm, KeyRing
+from kernel.signing import CustomerSigning
+from kernel.signing.domain import Signable, answer_seal_fields
+from runtime.signing import CanonicalForm, KeyRing, service_key_id
 from runtime.store.chain import unseal
 from runtime.transcoding import new_transcoder
 
@@ -55,6 +59,8 @@ class SignatureChecker:
             ),
             Approvable.SignatureCaptured.__qualname__: ("SignatureCaptured", self._captured),
             Approvable.SignatureVoided.__qualname__: ("SignatureVoided", self._voided),
+            Signable.CustomerSigned.__qualname__: ("CustomerSigned", self._customer_answer),
+            Signable.SigningDeclined.__qualname__: ("SigningDeclined", self._customer_answer),
             PolicyVersion.Proposed.__qualname__: ("PolicyVersion.Proposed", self._policy_proposed),
             PolicyVersion.Approved.__qualname__: ("PolicyVersion.Approved", self._policy_approved),
         }
@@ -126,6 +132,24 @@ class SignatureChecker:
         )
         return self._check("seal", signer, fields, state, state["seal"])
 
+    def _customer_answer(self, event: AuditedEvent, state: Mapping[str, Any]) -> str | None:
+        # Sealed by the service that owns the store, with its own key: no other may.
+        signer, answer = state["sealed_by"], state["answer"]
+        if signer != service_key_id(event.service):
+            return f"sealed by {signer}, not by the service that owns the document"
+        image = state.get("image")
+        if image is not None and hashlib.sha256(image).hexdigest() != answer.image_hash:
+            return "the stored signature image is not the one the seal names"
+        fields = answer_seal_fields(
+            state["document_type"],
+            event.originator_id,
+            state["document_version_hash"],
+            state["request_id"],
+            answer,
+            signer,
+        )
+        return self._check("seal", signer, fields, state, state["seal"])
+
     def _voided(self, event: AuditedEvent, state: Mapping[str, Any]) -> str | None:
         signer = state["approved_by"]
         fields = void_fields(event.originator_id, state["signature_id"], state["reason"], signer)
@@ -166,7 +190,9 @@ def _signed_events_transcoder() -> JSONTranscoder:
     # The transcodings the services store signed events with, so the decoded values are the very
     # objects that were signed (UUID, datetime, the signature capture...). Should a signed field
     # ever use another one, decoding fails: the event fails, never passes.
-    return new_transcoder(Approvals.feature.value_objects)
+    return new_transcoder(
+        (*Approvals.feature.value_objects, *CustomerSigning.feature.value_objects)
+    )
 
 
 def checker_for(key_ring: KeyRing, store: StoredEvents) -> SignatureChecker:

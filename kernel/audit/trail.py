@@ -25,10 +25,11 @@ from kernel.approvals.domain import Approvable
 from kernel.audit.verify import Row, StoredEvents
 from runtime.store.chain import unseal
 
-# Not part of the story: stream bookkeeping, and signatures (`audit verify` checks them).
 _LEFT_OUT = frozenset(
-    {"timestamp", "meta", "originator_topic", "signature", "seal", "approval_signature"}
+    {"timestamp", "meta", "originator_topic", "signature", "seal", "approval_signature", "image"}
 )
+"""Not part of the story: stream bookkeeping, signatures (`audit verify` checks them), and a
+customer's drawing (its hash is in the answer; the document's signatures route serves it)."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from customers.application import CustomersApplication
 from kernel.audit.signatures import SignatureChecker
 from kernel.audit.verify import StoreReport, open_store, verify
 from kernel.settings import KernelSettings
+from runtime.application import ServiceApplication
 from runtime.signing import KeyRing
 from runtime.store.chain import event_hash, seal, unseal
 from tests.kernel.approval_story import Signed, Story, every_signed_event
@@ -53,11 +54,13 @@ def checked(settings: KernelSettings, key_ring: KeyRing | None) -> tuple[StoreRe
         return verify(store, check), check.checked
 
 
-def forge(story: Story, raw: RawStore, signed: Signed, change: Callable[[bytes], bytes]) -> None:
+def forge(
+    app: ServiceApplication, raw: RawStore, signed: Signed, change: Callable[[bytes], bytes]
+) -> None:
     """What a careful forger does: change one event's body, then re-seal it and every later event
     of its stream, and the store's log, so that every link and every hash verifies again."""
     stream, version = signed.stream, signed.version
-    last = story.app.repository.get(stream).version
+    last = app.repository.get(stream).version
     stored_prev, _, body = unseal(raw.get(stream, version, "state"))
     prev = bytes.fromhex(stored_prev.decode())
     body = change(body)
@@ -101,7 +104,7 @@ def test_a_forged_employee_signature_is_detected(
     store_settings: KernelSettings, story: Story, raw: RawStore, kind: str, what: str
 ) -> None:
     signed = story.signed[kind]
-    forge(story, raw, signed, swap_signature(story, signed))
+    forge(story.app, raw, signed, swap_signature(story, signed))
 
     assert checked(store_settings, None)[0].failure is None  # the chain alone cannot tell
     failure = checked(store_settings, KeyRing.load(story.signers.keys))[0].failure
@@ -129,7 +132,7 @@ def test_an_altered_signed_field_is_detected(
     what: str,
 ) -> None:
     signed = story.signed[kind]
-    forge(story, raw, signed, lambda body: body.replace(signed_field, altered))
+    forge(story.app, raw, signed, lambda body: body.replace(signed_field, altered))
 
     failure = checked(store_settings, KeyRing.load(story.signers.keys))[0].failure
 
@@ -145,7 +148,7 @@ def test_what_the_gm_signed_is_taken_from_the_proposed_version(
     approved = story.signed["PolicyVersion.Approved"]
     proposed = Signed(approved.stream, 1, "gm", approved.fields, "digest")
     digest: str = approved.fields["digest"]
-    forge(story, raw, proposed, lambda body: body.replace(digest.encode(), b"0" * 64))
+    forge(story.app, raw, proposed, lambda body: body.replace(digest.encode(), b"0" * 64))
 
     failure = checked(store_settings, KeyRing.load(story.signers.keys))[0].failure
 
@@ -158,7 +161,7 @@ def test_a_signed_event_that_cannot_be_read_is_named(
     store_settings: KernelSettings, story: Story, raw: RawStore
 ) -> None:
     signed = story.signed["ApprovalGranted"]
-    forge(story, raw, signed, lambda body: body.replace(b'"step":"sales_manager",', b""))
+    forge(story.app, raw, signed, lambda body: body.replace(b'"step":"sales_manager",', b""))
 
     failure = checked(store_settings, KeyRing.load(story.signers.keys))[0].failure
 
@@ -188,7 +191,7 @@ def test_the_cli_checks_the_signatures_and_names_the_first_forgery(
     assert "no key for them in the key ring" in no_keys.stderr
 
     signed = story.signed["ApprovalGranted"]
-    forge(story, raw, signed, swap_signature(story, signed))
+    forge(story.app, raw, signed, swap_signature(story, signed))
     forged = runner.invoke(audit_app, options)
 
     assert forged.exit_code == 1

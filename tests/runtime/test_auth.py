@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from countersign.services import SPECS
 from kernel.settings import KernelSettings
+from kernel.signing.http import without_credentials
 from runtime.auth import UserDirectory, hash_token, requires
 from runtime.service import ServiceSpec, build_app
 
@@ -50,7 +51,23 @@ def outsider_token(roles: frozenset[str]) -> str:
     raise AssertionError(f"every development user holds one of {sorted(roles)}")
 
 
-CASES = [(spec, *route) for spec in SPECS.values() for route in api_routes(spec)]
+def link_authorised(route: APIRoute) -> bool:
+    """A customer's signing page: its link is its only credential (XC-02)."""
+    return any(d.call is without_credentials for d in route.dependant.dependencies)
+
+
+CASES = [
+    (spec, *route)
+    for spec in SPECS.values()
+    for route in api_routes(spec)
+    if not link_authorised(route[2])
+]
+LINK_AUTHORISED = [
+    (spec, *route)
+    for spec in SPECS.values()
+    for route in api_routes(spec)
+    if link_authorised(route[2])
+]
 
 
 @pytest.mark.parametrize(
@@ -83,6 +100,22 @@ def test_every_route_needs_a_token_and_the_right_role(
     assert wrong_role.status_code == 403, wrong_role.text
     assert wrong_role.json()["rule"] == "AUTH"
     assert "requires one of the roles" in wrong_role.json()["reason"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "method", "path", "route"),
+    LINK_AUTHORISED,
+    ids=[f"{spec.name} {method} {path}" for spec, method, path, _ in LINK_AUTHORISED],
+)
+def test_xc02_a_signing_page_refuses_any_employee_s_credentials(
+    spec: ServiceSpec, method: str, path: str, route: APIRoute
+) -> None:
+    client = TestClient(build_app(spec, KernelSettings()))
+    for token in ("dev-sales-clerk", "dev-gm", "nope"):
+        sent = client.request(
+            method, url(route.path), json={}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert (sent.status_code, sent.json()["rule"]) == (422, "XC-02"), sent.text
 
 
 def test_tokens_are_stored_hashed() -> None:

@@ -1,0 +1,159 @@
+"""Customer signing commands, for any service whose application inherits them (XC-02).
+
+An employee asks for a customer's signature and gets a one-time link to pass on; the link's
+secret is shown once and only its hash is stored. Whoever holds the link, and nothing else, opens
+the page and answers it; the service seals the answer with its own key, since the customer has
+none.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kernel.approvals.commands import ApprovalCommands
+from kernel.signing.domain import (
+    CustomerAnswer,
+    SealedAnswer,
+    Signable,
+    SigningRequestState,
+    answer_seal_fields,
+)
+from runtime import clock
+from runtime.aggregate import NotFound, RuleViolation
+from runtime.application import command
+from runtime.signing import load_private_key, private_key_path, service_key_id, sign
+from runtime.unit_of_work import CommandContext
+
+_TOKEN = re.compile(r"^([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$")
+
+
+@dataclass(frozen=True)
+class SigningLink:
+    """A link issued to a customer's contact: ``token`` is shown this once, never stored."""
+
+    request_id: UUID
+    token: str
+    expires_at: datetime
+    document_version_hash: str
+
+
+@dataclass(frozen=True)
+class PageAnswer:
+    """What the signing page posts, and where it came from."""
+
+    signed: bool
+    typed_name: str
+    comment: str
+    image: bytes | None
+    """The drawn signature, PNG."""
+    client_address: str
+    user_agent: str
+
+
+@dataclass(frozen=True)
+class LinkedDocument:
+    document: Signable
+    request: SigningRequestState
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class SigningCommands(ApprovalCommands):
+    def signable(self, document_id: UUID) -> Signable:
+        return self.get(Signable, document_id, "document")
+
+    @functools.cached_property
+    def service_key(self) -> Ed25519PrivateKey:
+        """The key this service seals its customers' answers with (``service:<name>``)."""
+        key_id = service_key_id(self.service_name)
+        keys = self.kernel_settings.keys_path
+        if not private_key_path(keys, key_id).exists():
+            raise RuntimeError(f"no key {key_id} in {keys}: customers' signatures cannot be sealed")
+        return load_private_key(keys, key_id)
+
+    @command
+    def request_customer_signature(
+        self,
+        context: CommandContext,
+        document_id: UUID,
+        contact_name: str,
+        contact: str,
+        open_for: timedelta,
+    ) -> SigningLink:
+        document = self.signable(document_id)
+        secret = secrets.token_urlsafe(32)
+        request_id, now = uuid4(), clock.now()
+        document.request_customer_signature(
+            request_id,
+            token_hash(secret),
+            contact_name,
+            contact,
+            context.actor,
+            now + open_for,
+            now,
+        )
+        return SigningLink(
+            request_id, f"{document.id.hex}.{secret}", now + open_for, document.version_hash
+        )
+
+    def linked(self, token: str) -> LinkedDocument:
+        """The document and request a link opens, if it may still be answered (XC-02)."""
+        found = _TOKEN.match(token)
+        if found is not None:
+            document = self.find(Signable, UUID(found[1]))
+            request = None if document is None else document.signing_request(token_hash(found[2]))
+            if document is not None and request is not None:
+                document.check_link(request, clock.now())
+                return LinkedDocument(document, request)
+        raise NotFound("signing link", "?")
+
+    @command
+    def answer_signing_request(
+        self, context: CommandContext, token: str, posted: PageAnswer
+    ) -> UUID | None:
+        """Record the customer's answer, sealed with this service's key; returns the signature's
+        id when they signed."""
+        linked = self.linked(token)
+        document, request = linked.document, linked.request
+        now = clock.now()
+        answer = CustomerAnswer(
+            signed=posted.signed,
+            typed_name=posted.typed_name,
+            comment=posted.comment,
+            image_hash=None if posted.image is None else hashlib.sha256(posted.image).hexdigest(),
+            client_address=posted.client_address,
+            user_agent=posted.user_agent,
+            answered_at=now,
+        )
+        sealed_by = service_key_id(self.service_name)
+        fields = answer_seal_fields(
+            document.document_type,
+            document.id,
+            request.version_hash,
+            request.request_id,
+            answer,
+            sealed_by,
+        )
+        sealed = SealedAnswer(answer, sealed_by, sign(self.service_key, fields))
+        if not posted.signed:
+            document.customer_declines(request, sealed, now)
+            return None
+        if posted.image is None:
+            raise RuleViolation("XC-02", "a signature is drawn, not only typed")
+        signature_id = uuid4()
+        document.customer_signs(signature_id, request, sealed, posted.image, now)
+        return signature_id
+
+    @command
+    def expire_signing_requests(self, context: CommandContext, document_id: UUID) -> bool:
+        return self.signable(document_id).expire_signing_requests(clock.now())
