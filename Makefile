@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run lint test bench
+.PHONY: install browser run lint test bench
 
 install: $(STAMP)
 
@@ -14,6 +14,15 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# The signing page is tested in Debian's headless Chromium; installed here when missing (as root,
+# or with passwordless sudo), so that `make test` alone sets a fresh machine up.
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver >/dev/null \
+		|| { $$SUDO apt-get update >/dev/null && \
+		     $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver >/dev/null; }; }
 
 run: install
 	$(BIN)/countersign up
@@ -23,7 +32,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install

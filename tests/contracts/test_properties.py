@@ -30,17 +30,19 @@ from countersign.services import SPECS
 from customers.adapters.http.customers import RegisterCustomer, SubmitForApproval
 from customers.application import CustomersApplication
 from kernel.settings import KernelSettings
-from orders.adapters.http.orders import ConfirmDelivery, PlaceOrder
+from kernel.signing.commands import PageAnswer
+from kernel.signing.http import RequestSignature, SigningAnswer, printable
+from orders.adapters.http.orders import PlaceOrder
 from orders.application import OrdersApplication
 from orders.domain.order import OrderLine
 from runtime.aggregate import RuleViolation
 from runtime.application import ServiceApplication
 from runtime.relay import envelope_for
 from runtime.service import ServiceSpec
-from runtime.signing import init_dev_keys
+from runtime.signing import init_dev_keys, service_key_id
 from runtime.transcoding import value_object
 from runtime.unit_of_work import CommandContext
-from tests.signers import Signers, as_user
+from tests.signers import DRAWN, Signers, as_user
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -67,6 +69,7 @@ FORMATS = {
 }
 POLICY = CommandContext("policy")
 SALES = as_user("salesperson", "salesperson")
+CUSTOMER = CommandContext("customer")
 
 
 def valid(model: type[M]) -> st.SearchStrategy[M]:
@@ -138,7 +141,7 @@ def published(spec: ServiceSpec, app: ServiceApplication, after: int) -> int:
 
 @pytest.fixture
 def settings_(tmp_path: Path) -> KernelSettings:
-    init_dev_keys(tmp_path / "keys", ["gm", "sales-manager"])
+    init_dev_keys(tmp_path / "keys", ["gm", "sales-manager", service_key_id("orders")])
     return KernelSettings(data_dir=tmp_path)
 
 
@@ -215,14 +218,36 @@ def test_order_commands_publish_whatever_they_accept(
     seen = [0]
 
     @EXAMPLES
-    @given(valid(PlaceOrder), valid(ConfirmDelivery))
-    def sell(body: PlaceOrder, delivery: ConfirmDelivery) -> None:
+    @given(
+        valid(PlaceOrder),
+        valid(RequestSignature),
+        valid(SigningAnswer),
+        st.text(max_size=600),
+    )
+    def sell(
+        body: PlaceOrder, request: RequestSignature, answer: SigningAnswer, user_agent: str
+    ) -> None:
         lines = tuple(value_object(OrderLine, line) for line in body.lines)
         try:
             order = app.place_order(SALES, customer_id, lines)
             app.ship_order(warehouse, order.id)
-            received = delivery.received_at or datetime.now(tz=UTC)
-            app.confirm_delivery(SALES, order.id, received)
+            link = app.request_customer_signature(
+                SALES,
+                order.id,
+                request.contact_name,
+                request.contact,
+                timedelta(hours=request.open_hours),
+            )
+            # Whatever the page takes from the customer (the drawing is the page's own PNG).
+            posted = PageAnswer(
+                signed=answer.signed,
+                typed_name=answer.typed_name,
+                comment=answer.comment,
+                image=DRAWN if answer.signed else None,
+                client_address="203.0.113.9",
+                user_agent=printable(user_agent, 500),
+            )
+            app.answer_signing_request(CUSTOMER, link.token, posted)
         except RuleViolation:
             pass
         seen[0] = published(spec, app, seen[0])

@@ -13,6 +13,7 @@ import httpx
 
 from countersign.approving import approve_all_steps, put_policies_in_force
 from countersign.stack import Stack
+from tests.signers import page_answer
 
 T = TypeVar("T")
 
@@ -121,6 +122,21 @@ class Api:
             return str(response.json()["order_id"])
 
         return await eventually(placed, what=f"orders to know customer {customer_id}")
+
+    async def customer_signs_delivery(self, order_id: str) -> dict[str, Any]:
+        """The sales clerk sends the customer a signing link; the customer signs on that page
+        (OR-22). Returns the delivered order."""
+        link = await self.ok(
+            "POST",
+            "orders",
+            f"/orders/{order_id}/signing-requests",
+            "sales-clerk",
+            {"contact_name": "Zhao Lan"},
+        )
+        signed = await self.http.post(link["url"], json=page_answer(comment="Received."))
+        assert signed.status_code == 200, signed.text
+        order: dict[str, Any] = await self.ok("GET", "orders", f"/orders/{order_id}", "finance")
+        return order
 
     async def every_item(self, service: str, path: str, token: str) -> list[dict[str, Any]]:
         """Every item of a paged list, page after page."""

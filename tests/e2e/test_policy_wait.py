@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -31,14 +29,7 @@ async def test_xc07_vouchers_wait_for_the_signed_rule_parameters_then_open(
     customer_id = await api.approved_customer("Waiting Pumps Ltd")
     order_id = await api.order_when_customer_known(customer_id, ["W-1", "W-2"])
     await api.ok("POST", "orders", f"/orders/{order_id}/ship", "warehouse")
-    received_at = datetime.now(tz=ZoneInfo("Asia/Shanghai")).isoformat()
-    await api.ok(
-        "POST",
-        "orders",
-        f"/orders/{order_id}/confirm-delivery",
-        "sales-clerk",
-        {"received_at": received_at},
-    )
+    await api.customer_signs_delivery(order_id)
     urls = {service: stack.url(service) for service in stack.config.services}
 
     async def service_desk_waits() -> dict | None:

@@ -11,7 +11,6 @@ import sqlite3
 from datetime import datetime
 from decimal import Decimal
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
@@ -78,16 +77,10 @@ async def test_skeleton_flow_customer_to_invoice_and_service_vouchers(api: Api) 
     missing = await api.call("GET", "billing", f"/audit-trail/{uuid4()}", "finance")
     assert missing.status_code == 404
 
-    # OR-22: received after the shipment, here in the company's time zone
-    received_at = datetime.now(tz=ZoneInfo("Asia/Shanghai"))
-    delivered = await api.ok(
-        "POST",
-        "orders",
-        f"/orders/{order_id}/confirm-delivery",
-        "sales-clerk",
-        {"received_at": received_at.isoformat()},
-    )
+    # OR-22: delivered once the customer signed the confirmation on their own signing page
+    delivered = await api.customer_signs_delivery(order_id)
     assert delivered["status"] == "delivered"
+    received_at = datetime.fromisoformat(delivered["received_at"])
 
     # service-desk: one voucher per delivered unit, warranty from the delivery date
     async def three_vouchers() -> list[dict[str, str]] | None:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
 import pytest
 
+from kernel.signing.domain import CustomerAnswer, SealedAnswer
 from orders.domain.known_customer import KnownCustomer
 from orders.domain.order import Order, OrderLine, OrderStatus
 from runtime import clock
 from runtime.aggregate import RuleViolation
 from runtime.unit_of_work import CommandContext, acting
+from tests.signers import DRAWN, on_paper
 
 LINE = OrderLine("P-1", "pump", 2, Decimal("10.50"), ("SN-1", "SN-2"))
 
@@ -48,35 +52,73 @@ def test_or16_an_order_needs_lines() -> None:
     assert refused.value.rule == "OR-16"
 
 
-def test_or19_or22_ship_once_then_confirm_delivery() -> None:
+def customer_signs(order: Order, now: datetime | None = None) -> None:
+    """The customer's contact signs the delivery confirmation through their link."""
+    now = now or clock.now()
+    token_hash = hashlib.sha256(b"secret").hexdigest()
+    order.request_customer_signature(
+        uuid4(), token_hash, "Zhao Lan", "", "sales-clerk", now + timedelta(hours=1), now
+    )
+    request = order.signing_request(token_hash)
+    assert request is not None
+    answer = CustomerAnswer(True, "Zhao Lan", "", "ab" * 32, "10.0.0.1", "Phone", now)
+    sealed = SealedAnswer(answer, "service:orders", "seal")
+    order.customer_signs(uuid4(), request, sealed, DRAWN, now)
+
+
+def test_or19_or22_ship_once_then_the_customer_signs_the_delivery() -> None:
     order = Order.place(approved_customer(), (LINE,), "salesperson")
     with pytest.raises(RuleViolation) as early:
-        order.confirm_delivery(clock.now(), clock.now())
+        customer_signs(order)
     assert early.value.rule == "OR-22"
     order.ship("warehouse")
     with pytest.raises(RuleViolation) as twice:
         order.ship("warehouse")
     assert twice.value.rule == "OR-19"
-    order.confirm_delivery(clock.now(), clock.now())
+    customer_signs(order)
     assert order.status is OrderStatus.DELIVERED
-    shipped = [e for e in order.collect_events() if isinstance(e, Order.GoodsIssued)]
+    with pytest.raises(RuleViolation) as again:
+        customer_signs(order)
+    assert again.value.rule == "OR-22"
+    events = order.collect_events()
+    shipped = [e for e in events if isinstance(e, Order.GoodsIssued)]
     assert shipped[0].lines == (LINE,)
     assert shipped[0].meta["actor"] == "tester"
+    [delivered] = [e for e in events if isinstance(e, Order.DeliveryConfirmed)]
+    assert delivered.received_at == order.received_at
 
 
-@pytest.mark.parametrize(
-    "received",
-    [timedelta(days=-1), timedelta(hours=1), timedelta(days=365 * 7000)],
-    ids=["before the shipment", "in the future", "year 9000"],
-)
-def test_or22_goods_are_received_between_their_shipment_and_now(received: timedelta) -> None:
-    order = Order.place(approved_customer(), (LINE,), "salesperson")
+@pytest.fixture
+def placed_yesterday() -> Iterator[Order]:
+    """An order placed a day ago and shipped now."""
+    now = clock.now()
+    clock.use(lambda: now - timedelta(days=1))
+    try:
+        order = Order.place(approved_customer(), (LINE,), "salesperson")
+    finally:
+        clock.use(lambda: datetime.now(tz=UTC))
     order.ship("warehouse")
-    shipped = order.shipped_at
-    assert shipped is not None
+    yield order
+
+
+def test_or22_a_paper_confirmation_signed_before_the_shipment_is_refused(
+    placed_yesterday: Order,
+) -> None:
+    order = placed_yesterday
+    assert order.shipped_at is not None
+    before = replace(on_paper(), signed_at=order.shipped_at - timedelta(hours=12))
     with pytest.raises(RuleViolation) as refused:
-        order.confirm_delivery(shipped + received, now=shipped + timedelta(minutes=10))
+        order.capture_signature(uuid4(), before, "sales-clerk", "seal", clock.now())
     assert refused.value.rule == "OR-22"
     assert order.status is OrderStatus.SHIPPED
-    order.confirm_delivery(shipped + timedelta(minutes=9), now=shipped + timedelta(minutes=10))
+    order.capture_signature(uuid4(), on_paper(), "sales-clerk", "seal", clock.now())
     assert order.status is OrderStatus.DELIVERED
+
+
+def test_or22_the_delivery_confirmation_shows_the_order_as_shipped() -> None:
+    order = Order.place(approved_customer(), (LINE,), "salesperson")
+    order.ship("warehouse")
+    sheet = order.signing_sheet()
+    assert sheet.title == "Delivery confirmation"
+    assert ("Customer", "ACME") in sheet.facts and ("Total", "21.00 CNY") in sheet.facts
+    assert sheet.table_rows == (("P-1", "pump", "2", "10.50", "SN-1, SN-2"),)

@@ -108,30 +108,3 @@ def test_an_order_too_large_to_publish_is_refused_before_it_is_stored(
     assert (too_large.status_code, too_large.json()["rule"]) == (422, "INPUT"), too_large.text
     assert too_large.json()["details"]["bytes"] > too_large.json()["details"]["limit"]
     assert client.app.recorder.max_notification_id() == before
-
-
-@pytest.mark.parametrize(
-    ("received_at", "rule"),
-    [
-        ("9999-12-31T23:59:59+00:00", "INPUT"),
-        ("1900-01-01T00:00:00+00:00", "INPUT"),
-        ("2026-11-20T10:00:00", "INPUT"),
-        ("2001-01-01T00:00:00+00:00", "OR-22"),
-    ],
-    ids=["year 9999", "year 1900", "no time zone", "before the shipment"],
-)
-def test_or22_a_receipt_date_outside_the_order_s_history_is_refused(
-    client: ServiceClient, received_at: str, rule: str
-) -> None:
-    """A receipt in the year 9999 once made service-desk fail computing a warranty's end, and
-    one in 1900 opened vouchers whose warranty had ended long before the sale."""
-    order = place(client, approved_customer(client, 1), 1)
-    path = f"/orders/{order['order_id']}"
-    client.ok("POST", f"{path}/ship", "warehouse")
-
-    refused = client.call(
-        "POST", f"{path}/confirm-delivery", "sales-clerk", {"received_at": received_at}
-    )
-
-    assert (refused.status_code, refused.json()["rule"]) == (422, rule), refused.text
-    assert client.ok("GET", path, "finance")["status"] == "shipped"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -34,6 +34,7 @@ from customers.application import CustomersApplication
 from customers.domain.customer import Customer
 from kernel.roles import Role
 from kernel.settings import KernelSettings
+from kernel.signing.commands import PageAnswer
 from orders.application import OrdersApplication
 from orders.domain.order import OrderLine
 from runtime.application import ServiceApplication
@@ -41,11 +42,12 @@ from runtime.projections import Projection, ReadModels
 from runtime.store import read_engine
 from runtime.unit_of_work import CommandContext
 from service_desk.application import ServiceDeskApplication
-from tests.signers import Signers, as_user
+from tests.signers import DRAWN, Signers, as_user
 
 SALESPERSON = as_user("salesperson", Role.SALESPERSON)
 WAREHOUSE = as_user("warehouse", Role.WAREHOUSE_KEEPER)
 POLICY = CommandContext("policy")
+CUSTOMER = CommandContext("customer")
 
 
 @pytest.fixture
@@ -88,6 +90,12 @@ def apps(store_settings: KernelSettings) -> Iterator[list[ServiceApplication]]:
             order = orders.place_order(SALESPERSON, customer.id, (line,))
             if n % 2:
                 orders.ship_order(WAREHOUSE, order.id)
+                link = orders.request_customer_signature(
+                    SALESPERSON, order.id, "Zhao Lan", "", timedelta(hours=1)
+                )
+                if n == 1:
+                    answer = PageAnswer(True, "Zhao Lan", "", DRAWN, "10.0.0.1", "Phone")
+                    orders.answer_signing_request(CUSTOMER, link.token, answer)
                 lines = [Line.model_validate(line, from_attributes=True)]
                 shipped = GoodsIssued(
                     order_id=order.id,
@@ -121,10 +129,10 @@ def test_every_projection_rebuilt_from_the_store_equals_the_live_one(
             app.catch_up_projections()
             assert app.read_models.rows(name) == live, f"{app.service_name}/{name}"
             rebuilt += 1
-    assert rebuilt == 8  # each service's own list and its approvals waiting
+    assert rebuilt == 9  # each service's own list, its approvals waiting, orders' signing links
     # Six customers, all waiting on a step (the sales manager's, or finance's after it), six
-    # orders, three shipped and invoiced, three delivered with two vouchers each.
-    assert compared == 6 + 6 + 6 + 3 + 6
+    # orders, three shipped and invoiced, three delivered with two vouchers each, three links.
+    assert compared == 6 + 6 + 6 + 3 + 6 + 3
 
 
 def test_the_cli_rebuilds_a_service_s_projections(

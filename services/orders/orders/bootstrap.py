@@ -1,8 +1,12 @@
 """Composition root: the orders service's application, routes and published events."""
 
-from orders.adapters.http import orders
+from orders.adapters.http import orders, signatures
 from orders.adapters.outbound import OUTBOUND
 from orders.application import OrdersApplication
 from runtime.service import ServiceSpec
 
-SPEC = ServiceSpec(application=OrdersApplication, routers=(orders.router,), outbound=OUTBOUND)
+SPEC = ServiceSpec(
+    application=OrdersApplication,
+    routers=(orders.router, signatures.documents, signatures.signing),
+    outbound=OUTBOUND,
+)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
-from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
 from kernel.governance import Governance
+from kernel.signing import CustomerSigning
 from orders.domain.known_customer import KnownCustomer
 from orders.domain.order import Order, OrderLine
-from runtime import clock
 from runtime.application import command
 from runtime.unit_of_work import CommandContext
 
 
-class OrderCommands(Approvals, Governance, AuditTrail):
+class OrderCommands(CustomerSigning, Governance, AuditTrail):
     value_objects = (OrderLine,)
 
     @command
@@ -29,12 +27,4 @@ class OrderCommands(Approvals, Governance, AuditTrail):
     def ship_order(self, context: CommandContext, order_id: UUID) -> Order:
         order = self.get(Order, order_id, "order")
         order.ship(context.actor)
-        return order
-
-    @command
-    def confirm_delivery(
-        self, context: CommandContext, order_id: UUID, received_at: datetime
-    ) -> Order:
-        order = self.get(Order, order_id, "order")
-        order.confirm_delivery(received_at, clock.now())
         return order

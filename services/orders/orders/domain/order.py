@@ -1,15 +1,18 @@
-"""A sales order: placed for an approved customer, shipped, then confirmed on delivery."""
+"""A sales order: placed for an approved customer, shipped, then confirmed by the customer's
+signature on delivery."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 from uuid import UUID
 
+from kernel.approvals.domain import Capacity
+from kernel.signing.domain import Signable, SigningSheet
 from orders.domain.known_customer import KnownCustomer
 from runtime.aggregate import Aggregate, RuleViolation
 from runtime.clock import SKEW
@@ -38,12 +41,17 @@ class OrderStatus(StrEnum):
     DELIVERED = "delivered"
 
 
-class Order(Aggregate):
+class Order(Signable):
+    """The customer signs the delivery confirmation of a shipped order (OR-22)."""
+
+    document_type = "order"
+
     def __init__(self) -> None:
         self.customer_id: UUID
         self.lines: tuple[OrderLine, ...]
         self.currency: str
         self.placed_by: str
+        self.customer_name: str
         self.status = OrderStatus.PLACED
         self.issued_by: str | None = None
         self.shipped_at: datetime | None = None
@@ -54,6 +62,8 @@ class Order(Aggregate):
         lines: tuple[OrderLine, ...]
         currency: str
         placed_by: str
+        customer_name: str = ""
+        """The customer's legal name when the order was placed (older orders lack it)."""
 
     class GoodsIssued(Aggregate.Event):
         """What left the warehouse, for whom: billing invoices from this event alone."""
@@ -98,6 +108,7 @@ class Order(Aggregate):
             lines=lines,
             currency=customer.currency,
             placed_by=placed_by,
+            customer_name=customer.legal_name,
         )
 
     def ship(self, warehouse_keeper: str) -> None:
@@ -112,24 +123,73 @@ class Order(Aggregate):
             currency=self.currency,
         )
 
-    def confirm_delivery(self, received_at: datetime, now: datetime) -> None:
-        # OR-22: the customer confirms receipt of goods that were shipped.
-        if self.status is not OrderStatus.SHIPPED:
-            raise RuleViolation(
-                "OR-22", "only a shipped order can be confirmed as delivered", status=self.status
-            )
-        # OR-22: received after they left the warehouse, and not in the future.
-        assert self.shipped_at is not None
-        if not self.shipped_at - SKEW <= received_at <= now + SKEW:
+    # -- the customer's signature on the delivery confirmation (OR-22)
+
+    def approval_content(self) -> Mapping[str, Any]:
+        return {
+            "customer_id": str(self.customer_id),
+            "currency": self.currency,
+            "lines": [
+                {
+                    "product_code": line.product_code,
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "unit_price": str(line.unit_price),
+                    "serial_numbers": list(line.serial_numbers),
+                }
+                for line in self.lines
+            ],
+        }
+
+    def signature_allowed(self, capacity: Capacity) -> None:
+        if capacity is not Capacity.CUSTOMER:
+            return
+        # OR-22: the customer confirms the receipt of goods that were shipped, once.
+        if self.status is OrderStatus.PLACED:
             raise RuleViolation(
                 "OR-22",
-                "the goods were received between their shipment and now",
-                received_at=received_at.isoformat(),
+                "the customer confirms delivery only once the goods were shipped",
+                status=self.status,
+            )
+        if self.status is OrderStatus.DELIVERED:
+            raise RuleViolation("OR-22", "the customer has already confirmed this delivery")
+
+    def on_customer_signed(self, signed_at: datetime) -> None:
+        # OR-22: delivery is complete once the customer signed, after the goods left.
+        assert self.shipped_at is not None
+        if signed_at < self.shipped_at - SKEW:
+            raise RuleViolation(
+                "OR-22",
+                "the customer confirms receipt after the goods were shipped",
+                signed_at=signed_at.isoformat(),
                 shipped_at=self.shipped_at.isoformat(),
             )
         self.trigger_event(
             self.DeliveryConfirmed,
-            received_at=received_at,
+            received_at=signed_at,
             customer_id=self.customer_id,
             lines=self.lines,
+        )
+
+    def signing_sheet(self) -> SigningSheet:
+        shipped = "" if self.shipped_at is None else self.shipped_at.strftime("%Y-%m-%d %H:%M UTC")
+        return SigningSheet(
+            title="Delivery confirmation",
+            facts=(
+                ("Order", str(self.id)),
+                ("Customer", self.customer_name or str(self.customer_id)),
+                ("Shipped", shipped),
+                ("Total", f"{self.total:,.2f} {self.currency}"),
+            ),
+            table_headers=("Product", "Description", "Quantity", "Unit price", "Serial numbers"),
+            table_rows=tuple(
+                (
+                    line.product_code,
+                    line.description,
+                    str(line.quantity),
+                    f"{line.unit_price:,.2f}",
+                    ", ".join(line.serial_numbers),
+                )
+                for line in self.lines
+            ),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -10,12 +11,10 @@ from pydantic import BaseModel, Field, model_validator
 
 from contracts.orders import OrderLine as Line
 from contracts.orders import total_of
-from contracts.values import Instant
 from kernel.roles import SALES, Role
 from orders.application import OrdersApplication
 from orders.domain.order import OrderLine
 from orders.projections import ORDERS, OrderSummary
-from runtime import clock
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
 from runtime.transcoding import value_object
@@ -39,14 +38,11 @@ class PlaceOrder(BaseModel):
         return self
 
 
-class ConfirmDelivery(BaseModel):
-    received_at: Instant | None = Field(
-        default=None, description="When the customer received the goods; defaults to now (OR-22)"
-    )
-
-
 class OrderView(OrderSummary):
     lines: list[Line]
+    received_at: datetime | None = Field(
+        description="When the customer signed the delivery confirmation (OR-22)"
+    )
 
 
 @router.post("", status_code=201)
@@ -62,12 +58,6 @@ def ship_order(
     app: App,
 ) -> OrderView:
     return OrderView.model_validate(app.ship_order(context, order_id))
-
-
-@router.post("/{order_id}/confirm-delivery")
-def confirm_delivery(context: Sales, order_id: UUID, body: ConfirmDelivery, app: App) -> OrderView:
-    received_at = body.received_at or clock.now()
-    return OrderView.model_validate(app.confirm_delivery(context, order_id, received_at))
 
 
 @router.get("")
