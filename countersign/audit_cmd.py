@@ -7,6 +7,7 @@ import functools
 import os
 import sqlite3
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -30,6 +31,7 @@ from countersign.console import (
     progress_bar,
     store_settings,
 )
+from countersign.services import SPECS
 from kernel.audit.signatures import checker_for
 from kernel.audit.trail import DocumentNotFound, Trail, TrailEntry, document_trail
 from kernel.audit.verify import (
@@ -103,10 +105,11 @@ def verify_command(
     store's log of all events in order, the signatures (approvals and rejections, captured
     signatures' seals, voids, the general manager's policy approvals), and each store against
     the heads its service signed that the other services witnessed (and ``--against`` an
-    export). Reports how many of each store's newest events no witness has seen yet.
+    export), and every snapshot rebuilt from the events. Reports how many of each store's
+    newest events no witness has seen yet.
     """
     settings = store_settings(data_dir, database_url)
-    _, key_ring = _key_ring(settings, keys_dir)
+    keys, key_ring = _key_ring(settings, keys_dir)
     exported: list[tuple[str, StoreCheckpoint]] = []
     if against is not None:
         try:
@@ -153,14 +156,29 @@ def verify_command(
     )
     for problem in collected.problems:
         errors.print(Text("warning: ", style="bold yellow") + Text(problem), soft_wrap=True)
-    if failures:
+    sound = [s for s, v in verified.items() if v is not None and not v.report.failures]
+    snapshot_problems = _snapshot_problems(settings.model_copy(update={"keys_dir": keys}), sound)
+    if failures or snapshot_problems:
         for failure in failures[:_LISTED_FAILURES]:
             errors.print(
                 Text("audit failed: ", style="bold red") + Text(str(failure)), soft_wrap=True
             )
         if len(failures) > _LISTED_FAILURES:
             errors.print(f"... and {len(failures) - _LISTED_FAILURES} more", soft_wrap=True)
+        for problem in snapshot_problems[:_LISTED_FAILURES]:
+            errors.print(Text("audit failed: ", style="bold red") + Text(problem), soft_wrap=True)
         raise typer.Exit(code=1)
+
+
+def _snapshot_problems(settings: KernelSettings, services: list[str]) -> list[str]:
+    """Each service's snapshots rebuilt from its events (only where its chains verified)."""
+    problems = []
+    for service in services:
+        with closing(SPECS[service].application(settings)) as app:
+            report = app.snapshot_cache.verify()
+        console.print(f"{service}: {report.checked:,} snapshots rebuilt from the events")
+        problems += [f"{service}: {problem}" for problem in report.problems]
+    return problems
 
 
 _LISTED_FAILURES = 10

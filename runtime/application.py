@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import (
     EventStore,
     JSONTranscoder,
@@ -38,6 +38,7 @@ from runtime import metrics
 from runtime.aggregate import Aggregate, NotFound
 from runtime.projections import Projection, ReadModels
 from runtime.settings import Settings
+from runtime.snapshots import Snapshots
 from runtime.store import read_engine, store_environment, write_lock
 from runtime.store.chain import ChainedEventStore, ChainedMapper
 from runtime.transcoding import FastJSONTranscoder, register
@@ -147,6 +148,7 @@ class ServiceApplication(Application[UUID]):
             self.all_projections(),
             write_lock(settings, self.service_name),
         )
+        self.snapshot_cache = Snapshots(self)
 
     # -- what the class declares
 
@@ -216,9 +218,8 @@ class ServiceApplication(Application[UUID]):
         unit = active_unit()
         aggregate: object = unit.tracked(aggregate_id) if unit else None
         if aggregate is None:
-            try:
-                aggregate = self.repository.get(aggregate_id)
-            except AggregateNotFoundError:
+            aggregate = self.snapshot_cache.load(aggregate_id).aggregate
+            if aggregate is None:
                 return None
             if unit is not None and isinstance(aggregate, Aggregate):
                 unit.track(aggregate)
@@ -264,6 +265,7 @@ class ServiceApplication(Application[UUID]):
             processing.collect_events(*events)
             recordings = self._record(processing)
         self._notify(recordings)
+        self.snapshot_cache.after_commit(recordings)
 
     def on_commit(self, listener: CommitListener) -> None:
         self._commit_listeners.append(listener)

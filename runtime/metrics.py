@@ -59,3 +59,9 @@ CHECKPOINT_POSITION = Gauge(
 CHECKPOINTS_WITNESSED = Counter(
     "countersign_checkpoints_witnessed", "Other services' signed checkpoints newly kept."
 )
+SNAPSHOTS_TAKEN = Counter("countersign_snapshots_taken", "Aggregate snapshots stored.")
+SNAPSHOTS_REFUSED = Counter(
+    "countersign_snapshots_refused",
+    "Snapshots not used on loading: seal, anchor or state failed; the events were replayed.",
+    ["reason"],
+)

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # How long a consumer waits before it tries again a message whose reaction is not possible
     # yet (``runtime.aggregate.NotYet``).
     not_yet_retry_seconds: float = Field(default=2.0, gt=0)
+    # An aggregate's state is snapshotted every this many events, so that loading it costs the
+    # same however long its history (``runtime.snapshots``); 0 turns snapshots off.
+    snapshot_interval: int = Field(default=100, ge=0)
     consumer_fetch_max_wait_ms: int = 20
     # How long a batch subscriber waits for records before it looks again; FastStream also sleeps
     # this long after an empty poll, so it bounds the latency an idle consumer adds.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import audit_verify, propagation, write_path
+from bench import audit_verify, history, propagation, write_path
 
 
 def test_write_path_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -29,3 +29,11 @@ def test_audit_verify_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None
     assert ratio > 0
     assert "raw SHA-256" in out
     assert out.splitlines()[-1] == f"ratio={ratio:.3f}"
+
+
+def test_history_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    ratio = history.main(["--sizes", "10,250", "--commands", "5"])
+    out = capsys.readouterr().out
+    assert ratio > 0
+    assert "replaying all (baseline)" in out
+    assert out.splitlines()[-1] == f"ratio={ratio:.2f}"
