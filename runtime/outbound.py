@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.utils import TopicError, resolve_topic
 
 from contracts import IntegrationEvent
 
@@ -49,6 +50,15 @@ class Outbound:
 
     def publishes(self, event: DomainEventProtocol[UUID]) -> bool:
         return self._contract_for(type(event)) is not None
+
+    def publishes_topic(self, topic: str) -> bool:
+        """Whether a stored event of ``topic`` is published, from its topic alone: the relay
+        decodes only what it publishes. An unknown topic counts as published, so that decoding
+        it names the problem."""
+        try:
+            return self._contract_for(resolve_topic(topic)) is not None
+        except TopicError:
+            return True
 
     def __call__(self, event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
         contract = self._contract_for(type(event))

@@ -214,6 +214,8 @@ class OutboxRelay:
         sent: list[tuple[Notification, asyncio.Future[Any]]] = []
         failure: PublishFailed | None = None
         for notification in notifications:
+            if not self._to_contract.publishes_topic(notification.topic):
+                continue
             try:
                 event = self._app.mapper.to_domain_event(notification)
                 contract = self._to_contract(event)

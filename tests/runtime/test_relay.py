@@ -10,16 +10,21 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from aiokafka.errors import MessageSizeTooLargeError
+from eventsourcing.persistence import Tracking
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from contracts import Envelope
+from contracts.customers import CustomerRegistered
+from countersign.services import SPECS
 from customers.adapters.outbound import OUTBOUND
 from customers.application import CustomersApplication
 from kernel.settings import KernelSettings
+from orders.application import OrdersApplication
 from runtime import metrics
 from runtime.operations import operations
 from runtime.relay import OutboxRelay, RelayLock
@@ -113,3 +118,36 @@ async def test_an_event_the_broker_refuses_stops_the_relay_there_loudly_until_it
 
 async def _now(value: Any) -> Any:
     return value
+
+
+async def test_the_relay_decodes_only_the_events_it_publishes(tmp_path: Path) -> None:
+    """orders' record of a customer is internal: read past, never decoded, never sent."""
+    app = OrdersApplication(KernelSettings(data_dir=tmp_path))
+    registered = CustomerRegistered(customer_id=uuid4(), legal_name="ACME", owner_id="s")
+    app.process(registered, CLERK, Tracking("customers.events:0", 1))
+    decoded: list[str] = []
+    decode = app.mapper.to_domain_event
+
+    def counted(stored: Any) -> Any:
+        decoded.append(stored.topic)
+        return decode(stored)
+
+    app.mapper.to_domain_event = counted  # type: ignore[method-assign]
+    broker = Broker()
+    relay = OutboxRelay(
+        app,
+        broker,  # type: ignore[arg-type]
+        "orders.events",
+        SPECS["orders"].publishing,
+        RelayLock("orders", tmp_path, ""),
+        poll_seconds=0.05,
+    )
+    running = asyncio.create_task(relay.run())
+    try:
+        await eventually(lambda: _now(relay.position == 1), what="the relay to read past it")
+        assert (decoded, broker.taken) == ([], [])
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        app.close()
