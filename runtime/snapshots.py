@@ -21,6 +21,7 @@ import dataclasses
 import functools
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _LEFT_OUT = frozenset({"_pending_events"})
+_LONG_STREAMS_REMEMBERED = 65_536
 TRUSTED_ROOTS = ("runtime", "kernel")
 
 
@@ -222,6 +224,9 @@ class Snapshots:
         self._signer = service_key_id(application.service_name)
         self._roots = (type(application).__module__.split(".")[0], *TRUSTED_ROOTS)
         self._warned = False
+        self._long: dict[UUID, None] = {}
+        """Streams known to be at least ``interval`` events long (the oldest forgotten first)."""
+        self._long_lock = threading.Lock()
 
     @functools.cached_property
     def _key(self) -> Ed25519PrivateKey | None:
@@ -241,11 +246,23 @@ class Snapshots:
         self, aggregate_id: UUID, *, use_snapshot: bool = True, upto: int | None = None
     ) -> Loaded:
         """The aggregate from its newest valid snapshot and the events after it."""
-        start = self._start(aggregate_id) if use_snapshot and self._interval else None
-        recorder = self._app.recorder
-        stored = recorder.select_events(
-            aggregate_id, gt=0 if start is None else start.version - 1, lte=upto
-        )
+        recorder, start = self._app.recorder, None
+        interval = self._interval
+        if not (use_snapshot and interval):
+            stored = recorder.select_events(aggregate_id, lte=upto)
+        else:
+            long = aggregate_id in self._long
+            if not long:
+                # Most streams are short: their first events are all of them, in one query,
+                # and no snapshot of them can exist.
+                stored = recorder.select_events(aggregate_id, lte=upto, limit=interval)
+                long = len(stored) == interval
+            if long:
+                # A stream only grows: once long, next time straight to its snapshot.
+                self._remember_long(aggregate_id)
+                start = self._start(aggregate_id)
+                after = 0 if start is None else start.version - 1
+                stored = recorder.select_events(aggregate_id, gt=after, lte=upto)
         aggregate = None
         if start is not None:
             if (
@@ -265,6 +282,12 @@ class Snapshots:
         else:
             head = None if start is None or aggregate is None else start.anchor
         return Loaded(aggregate, head, len(stored))
+
+    def _remember_long(self, aggregate_id: UUID) -> None:
+        with self._long_lock:
+            self._long[aggregate_id] = None
+            if len(self._long) > _LONG_STREAMS_REMEMBERED:
+                del self._long[next(iter(self._long))]
 
     def _start(self, aggregate_id: UUID) -> _Start | None:
         found = self.recorder.select_events(aggregate_id, desc=True, limit=1)

@@ -158,3 +158,17 @@ def test_a_snapshot_can_name_no_code_outside_the_service_s_own(value: bytes) -> 
 
     with pytest.raises(SnapshotError):
         decode(Customer, b'[["status", ' + value + b"]]", ("customers", "kernel", "runtime"))
+
+
+def test_a_short_stream_loads_in_one_query_and_no_snapshot_lookup(
+    app: CustomersApplication,
+) -> None:
+    customer = app.register_customer(SALESPERSON, "Short Ltd", "salesperson")
+    looked: list[Any] = []
+    recorder: Any = app.snapshot_cache.recorder
+    select = recorder.select_events
+    recorder.select_events = lambda *args, **kwargs: looked.append(args) or select(*args, **kwargs)
+
+    loaded = app.snapshot_cache.load(customer.id)
+
+    assert (loaded.replayed, looked) == (1, [])
