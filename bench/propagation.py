@@ -2,7 +2,9 @@
 
 customers commits CustomerRegistered at a steady rate; its outbox relay publishes it; orders' inbox
 commits the KnownCustomer reaction. Latency per event = the reaction's event time in
-orders' store minus the original event's time in customers' store (one machine, one clock).
+orders' store minus the original event's time in customers' store (one machine, one clock), and
+its budget by stage: until the relay sent it (commit, the relay's wake-up and read), until the
+broker acknowledged it, and until orders made its reaction (fetch, decode, apply).
 
 Baseline, same broker and same run: raw aiokafka produce -> consume at the same rate, latency
 from just before send to receipt, acks=all, the same consumer fetch wait.
@@ -23,6 +25,8 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -110,7 +114,7 @@ def event_times(database: Path, topic_suffix: str) -> dict[str, datetime]:
     }
 
 
-async def service_latencies(stack: Stack, rate: float, seconds: float) -> list[float]:
+async def service_latencies(stack: Stack, rate: float, seconds: float) -> dict[str, list[float]]:
     """customers' side runs here (its application, relay and producer: the runtime as a service
     runs them), so commits are paced exactly; orders runs as its own service process."""
     settings = KernelSettings(data_dir=stack.config.data_dir, kafka_bootstrap=stack.bootstrap)
@@ -124,6 +128,19 @@ async def service_latencies(stack: Stack, rate: float, seconds: float) -> list[f
         OUTBOUND,
         RelayLock("customers", settings.data_dir, ""),
     )
+    sent_at: dict[str, float] = {}
+    acked_at: dict[str, float] = {}
+    send = producer.send
+
+    async def timed_send(topic: str, value: bytes, key: bytes) -> asyncio.Future[Any]:
+        """The relay's sends, timed: when each event left the relay and when the broker acked."""
+        customer = UUID(key.decode()).hex
+        sent_at[customer] = time.time()
+        acked = await send(topic, value=value, key=key)
+        acked.add_done_callback(lambda _: acked_at.setdefault(customer, time.time()))
+        return acked
+
+    producer.send = timed_send  # type: ignore[method-assign]
     relaying = asyncio.create_task(relay.run())
     clerk = CommandContext(actor="salesperson")
 
@@ -151,11 +168,27 @@ async def service_latencies(stack: Stack, rate: float, seconds: float) -> list[f
         app.close()
     reactions = event_times(database, "KnownCustomer.Registered")
     commits = event_times(stack.config.data_dir / "customers.sqlite", "Customer.Registered")
-    return [
-        (reactions[customer] - committed).total_seconds() * 1000
-        for customer, committed in commits.items()
-        if customer in reactions and customer != warm_up.id.hex
-    ]
+    stages: dict[str, list[float]] = {stage: [] for stage in STAGES}
+    for customer, created in commits.items():
+        if customer not in reactions or customer == warm_up.id.hex:
+            continue
+        at = (
+            created.timestamp(),
+            sent_at[customer],
+            acked_at[customer],
+            reactions[customer].timestamp(),
+        )
+        for stage, (start, end) in zip(STAGES, ((0, 1), (1, 2), (1, 3), (0, 3)), strict=True):
+            stages[stage].append((at[end] - at[start]) * 1000)
+    return stages
+
+
+STAGES = (
+    "event made -> committed, read and sent by the relay",
+    "sent -> acknowledged (acks=all)",
+    "sent -> consumed, decoded, reaction made",
+    "total: event made -> reaction made",
+)
 
 
 async def measure(rate: float, seconds: float) -> float:
@@ -168,12 +201,16 @@ async def measure(rate: float, seconds: float) -> float:
             raw = await raw_kafka_latencies(stack.bootstrap, rate, seconds)
         sink.close()
     expected = int(rate * seconds)
-    s50, s99 = percentiles(service)
+    total = service[STAGES[-1]]
+    s50, s99 = percentiles(total)
     r50, r99 = percentiles(raw)
     print(f"steady rate {rate:g} events/s for {seconds:g}s ({expected} events)")
+    for stage in STAGES[:-1]:
+        p50, p99 = percentiles(service[stage])
+        print(f"  {stage:<52} p50={p50:6.1f}ms p99={p99:6.1f}ms")
     print(
-        f"commit -> reaction committed (customers -> orders): p50={s50:.1f}ms p99={s99:.1f}ms "
-        f"({len(service)} measured)"
+        f"event made -> reaction made (customers -> orders): p50={s50:.1f}ms p99={s99:.1f}ms "
+        f"({len(total)} measured)"
     )
     print(
         f"raw aiokafka produce -> consume:                      p50={r50:.1f}ms p99={r99:.1f}ms "
