@@ -16,7 +16,7 @@ application's class inherits.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
@@ -253,6 +253,19 @@ class ServiceApplication(Application[UUID]):
         react = self.policies()[type(event)]
         with self.unit_of_work(context, tracking):
             react(self, event)
+
+    def process_run(
+        self, run: Sequence[tuple[IntegrationEvent, CommandContext]], tracking: Tracking
+    ) -> None:
+        """Run the policies for a run of one upstream partition's events in one unit of work:
+        their events commit together, with ``tracking`` (the run's last position). Each reaction
+        records its own message's context (actor, correlation, causation)."""
+        policies = self.policies()
+        with acting(run[0][1], tracking) as unit:
+            for event, context in run:
+                unit.meta = context.as_meta()
+                policies[type(event)](self, event)
+        self.commit(unit)
 
     def commit(self, unit: UnitOfWork) -> None:
         """Store the new events of every aggregate ``unit`` tracked, in one transaction (with its

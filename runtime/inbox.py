@@ -1,7 +1,10 @@
 """Inbox: apply other services' integration events exactly once (invariants 3, 5).
 
-A batch subscriber receives records, and for each one a policy runs and its new events are stored
-with a tracking position in one transaction. The position is the producer's notification id,
+A batch subscriber receives records; a policy runs for each, and the new events of one partition's
+run of records are stored with the run's last tracking position in one transaction (each event
+with its own message's correlation and causation). Should any reaction in the run fail, the run is
+applied again one record at a time, so that each failure has its own outcome. The position is the
+producer's notification id,
 kept per upstream topic and partition, so a redelivered record (same offset) and a republished one
 (new offset, same position) are both recognised and skipped. Kafka offsets are committed after the
 whole batch is processed; an infrastructure failure nacks the batch so it is fetched again.
@@ -66,6 +69,16 @@ class _Poison:
     reason: str
     error: str
     tracking: Tracking | None = None
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A record to react to: its event, in its message's context, at its position."""
+
+    event: IntegrationEvent
+    context: CommandContext
+    tracking: Tracking
+    topic: str
 
 
 @dataclass
@@ -177,15 +190,52 @@ class Inbox:
     def _apply_until_poison(
         self, subscription: Subscription, records: list[ConsumerRecord[bytes, bytes]]
     ) -> tuple[int, _Poison | None]:
+        """Each partition's run of records up to the first poison in one transaction; should a
+        reaction in a run fail, the run again one record at a time, so that every failure has
+        its own outcome (committed runs are skipped as already applied)."""
+        runs: dict[str, list[_Ready]] = {}
+        taken: dict[str, int] = {}
+        stop, poison = len(records), None
         for index, record in enumerate(records):
-            poison = self._apply(subscription, record)
-            if poison is not None:
-                return index, poison
-        return len(records), None
+            found = self._read(subscription, record, taken)
+            if isinstance(found, _Poison):
+                stop, poison = index, found
+                break
+            if found is not None:
+                runs.setdefault(found.tracking.application_name, []).append(found)
+                taken[found.tracking.application_name] = found.tracking.notification_id
+        try:
+            for run in runs.values():
+                self._apply_run(run)
+        except RecordConflictError:
+            pass  # another consumer applied some of it: one at a time finds out which
+        except PersistenceError:
+            raise
+        except Exception:  # a refusal, a wait, a failing policy: one at a time, each its own
+            pass
+        else:
+            return stop, poison
+        for index, record in enumerate(records[:stop]):
+            failed = self._apply(subscription, record)
+            if failed is not None:
+                return index, failed
+        return stop, poison
 
-    def _apply(
-        self, subscription: Subscription, record: ConsumerRecord[bytes, bytes]
-    ) -> _Poison | None:
+    def _apply_run(self, run: list[_Ready]) -> None:
+        tracking = run[-1].tracking
+        self._app.process_run([(ready.event, ready.context) for ready in run], tracking)
+        self._positions[tracking.application_name] = tracking.notification_id
+        for ready in run:
+            metrics.INBOX_PROCESSED.labels(ready.topic, ready.event.event_type).inc()
+
+    def _read(
+        self,
+        subscription: Subscription,
+        record: ConsumerRecord[bytes, bytes],
+        taken: dict[str, int] | None = None,
+    ) -> _Ready | _Poison | None:
+        """What a record asks for: a reaction, a dead letter, or nothing (not this service's
+        business, or applied already: at or before the partition's position, or ``taken``)."""
         try:
             envelope = Envelope.model_validate_json(record.value or b"")
         except ValidationError as error:
@@ -194,7 +244,8 @@ class Inbox:
         if handled is None:
             return None
         tracking_name = f"{record.topic}:{record.partition}"
-        if envelope.position <= self._position(tracking_name):
+        seen = max(self._position(tracking_name), (taken or {}).get(tracking_name, 0))
+        if envelope.position <= seen:
             metrics.INBOX_DEDUPES.labels(record.topic).inc()
             return None
         tracking = Tracking(tracking_name, envelope.position)
@@ -216,20 +267,31 @@ class Inbox:
             correlation_id=envelope.correlation_id,
             causation_id=envelope.event_id,
         )
+        return _Ready(event, context, tracking, record.topic)
+
+    def _apply(
+        self, subscription: Subscription, record: ConsumerRecord[bytes, bytes]
+    ) -> _Poison | None:
+        """One record in its own transaction."""
+        found = self._read(subscription, record)
+        if not isinstance(found, _Ready):
+            return found
+        event, context, tracking = found.event, found.context, found.tracking
+        tracking_name = tracking.application_name
         try:
             self._app.process(event, context, tracking)
         except RecordConflictError:
-            if envelope.position <= self._position(tracking_name, reload=True):
+            if tracking.notification_id <= self._position(tracking_name, reload=True):
                 metrics.INBOX_DEDUPES.labels(record.topic).inc()
                 return None
             raise
         except (PersistenceError, NotYet):
             raise
         except Exception as error:
-            log.exception("policy failed for %s at %s", envelope.event_type, tracking_name)
+            log.exception("policy failed for %s at %s", event.event_type, tracking_name)
             return _Poison(record, "policy-error", repr(error), tracking)
-        self._positions[tracking_name] = envelope.position
-        metrics.INBOX_PROCESSED.labels(record.topic, envelope.event_type).inc()
+        self._positions[tracking_name] = tracking.notification_id
+        metrics.INBOX_PROCESSED.labels(record.topic, event.event_type).inc()
         return None
 
     def _position(self, tracking_name: str, *, reload: bool = False) -> int:

@@ -214,3 +214,28 @@ async def test_a_reaction_not_possible_yet_waits_and_is_never_dead_lettered(
     assert producer.sent == []
     assert list(inbox.waits) == []
     app.close()
+
+
+async def test_a_partition_s_run_commits_once_each_reaction_with_its_own_cause(
+    app: OrdersApplication,
+) -> None:
+    inbox = Inbox(app, RecordingProducer(), app.settings)  # type: ignore[arg-type]
+    (subscription,) = subscriptions(OrdersApplication)
+    sent = [
+        envelope(CustomerRegistered(customer_id=uuid4(), legal_name=f"C{n}", owner_id="s"), n)
+        for n in (1, 2, 3, 4)
+    ]
+    commits: list[int] = []
+    app.on_commit(lambda recordings: commits.append(len(recordings)))
+    # The relay republished position 2 within the same batch: applied once.
+    records = [record(sent[0]), record(sent[1], offset=1), record(sent[1], offset=2)]
+    records += [record(sent[2], offset=3), record(sent[3], partition=1)]
+
+    await inbox.handle(subscription, records)
+
+    assert commits == [3, 1]  # one transaction per partition's run
+    stored = app.recorder.select_notifications(1, 10)
+    causes = [app.mapper.to_domain_event(n).meta["causation_id"] for n in stored]
+    assert causes == [str(e.event_id) for e in sent]
+    assert app.process_recorder.max_tracking_id("customers.events:0") == 3
+    assert app.process_recorder.max_tracking_id("customers.events:1") == 4
