@@ -233,6 +233,8 @@ class Inbox:
         subscription: Subscription,
         record: ConsumerRecord[bytes, bytes],
         taken: dict[str, int] | None = None,
+        *,
+        count_dedupe: bool = True,
     ) -> _Ready | _Poison | None:
         """What a record asks for: a reaction, a dead letter, or nothing (not this service's
         business, or applied already: at or before the partition's position, or ``taken``)."""
@@ -246,7 +248,8 @@ class Inbox:
         tracking_name = f"{record.topic}:{record.partition}"
         seen = max(self._position(tracking_name), (taken or {}).get(tracking_name, 0))
         if envelope.position <= seen:
-            metrics.INBOX_DEDUPES.labels(record.topic).inc()
+            if count_dedupe:
+                metrics.INBOX_DEDUPES.labels(record.topic).inc()
             return None
         tracking = Tracking(tracking_name, envelope.position)
         try:
@@ -272,8 +275,9 @@ class Inbox:
     def _apply(
         self, subscription: Subscription, record: ConsumerRecord[bytes, bytes]
     ) -> _Poison | None:
-        """One record in its own transaction."""
-        found = self._read(subscription, record)
+        """One record in its own transaction, after its batch's runs failed (their duplicates
+        were counted when the batch was read)."""
+        found = self._read(subscription, record, count_dedupe=False)
         if not isinstance(found, _Ready):
             return found
         event, context, tracking = found.event, found.context, found.tracking

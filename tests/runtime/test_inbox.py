@@ -17,6 +17,7 @@ from contracts import Envelope
 from contracts.customers import CustomerApproved, CustomerRegistered
 from kernel.settings import KernelSettings
 from orders.application import OrdersApplication
+from runtime import metrics
 from runtime.aggregate import NotYet
 from runtime.application import policy
 from runtime.inbox import Inbox, subscriptions
@@ -231,8 +232,12 @@ async def test_a_partition_s_run_commits_once_each_reaction_with_its_own_cause(
     records = [record(sent[0]), record(sent[1], offset=1), record(sent[1], offset=2)]
     records += [record(sent[2], offset=3), record(sent[3], partition=1)]
 
+    dedupes = metrics.INBOX_DEDUPES.labels("customers.events")
+    before = dedupes._value.get()
+
     await inbox.handle(subscription, records)
 
+    assert dedupes._value.get() == before + 1
     assert commits == [3, 1]  # one transaction per partition's run
     stored = app.recorder.select_notifications(1, 10)
     causes = [app.mapper.to_domain_event(n).meta["causation_id"] for n in stored]
