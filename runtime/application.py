@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import (
     EventStore,
@@ -38,6 +39,7 @@ from runtime import metrics
 from runtime.aggregate import Aggregate, NotFound
 from runtime.projections import Projection, ReadModels
 from runtime.settings import Settings
+from runtime.signing import load_private_key, private_key_path, service_key_id
 from runtime.snapshots import Snapshots
 from runtime.store import read_engine, store_environment, write_lock
 from runtime.store.chain import ChainedEventStore, ChainedMapper
@@ -198,6 +200,15 @@ class ServiceApplication(Application[UUID]):
         assert isinstance(self.mapper, ChainedMapper)
         return ChainedEventStore(self.mapper, self.recorder)
 
+    @functools.cached_property
+    def own_key(self) -> Ed25519PrivateKey | None:
+        """This service's private key (``service:<name>``): it signs the store's checkpoints, its
+        snapshots and its customers' answers. None where this machine holds none."""
+        keys, key_id = self.settings.keys_path, service_key_id(self.service_name)
+        if not private_key_path(keys, key_id).exists():
+            return None
+        return load_private_key(keys, key_id)
+
     def store_head(self) -> tuple[int, bytes] | None:
         """The store's head: the newest notification id and its log hash
         (``runtime.store.chain``), or ``None`` while the store is empty."""
@@ -250,9 +261,7 @@ class ServiceApplication(Application[UUID]):
 
     def process(self, event: IntegrationEvent, context: CommandContext, tracking: Tracking) -> None:
         """Run the policy for ``event`` and record ``tracking`` with its events (the inbox)."""
-        react = self.policies()[type(event)]
-        with self.unit_of_work(context, tracking):
-            react(self, event)
+        self.process_run([(event, context)], tracking)
 
     def process_run(
         self, run: Sequence[tuple[IntegrationEvent, CommandContext]], tracking: Tracking

@@ -37,7 +37,8 @@ from eventsourcing.persistence import AggregateRecorder, IntegrityError, Recordi
 from eventsourcing.utils import get_topic
 
 from runtime import metrics
-from runtime.signing import KeyRing, load_private_key, private_key_path, service_key_id, sign
+from runtime.aggregate import Aggregate
+from runtime.signing import KeyRing, service_key_id, sign
 from runtime.store import write_lock
 from runtime.store.chain import OWN_HASH
 
@@ -230,11 +231,11 @@ class Snapshots:
 
     @functools.cached_property
     def _key(self) -> Ed25519PrivateKey | None:
-        keys = self._app.settings.keys_path
-        if not private_key_path(keys, self._signer).exists():
+        key = self._app.own_key
+        if key is None:
+            keys = self._app.settings.keys_path
             log.warning("no key %s in %s: no snapshots are taken", self._signer, keys)
-            return None
-        return load_private_key(keys, self._signer)
+        return key
 
     @functools.cached_property
     def _key_ring(self) -> KeyRing:
@@ -295,18 +296,23 @@ class Snapshots:
             return None
         stored = found[0]
         try:
-            anchor, seal, state = unpack(stored.state)
-            fields = seal_fields(
-                aggregate_id, stored.originator_version, stored.topic, anchor, state
+            anchor, state = self._opened(
+                aggregate_id, stored.originator_version, stored.topic, stored.state
             )
-            if not self._key_ring.verify(self._signer, fields, seal):
-                raise SnapshotError("its seal does not verify")
             kind = _Decoder(self._roots).kind(stored.topic, _is_aggregate)
             aggregate = decode(kind, state, self._roots)
         except SnapshotError as error:
             self._refused(aggregate_id, stored.originator_version, "seal or state", error)
             return None
         return _Start(aggregate, stored.originator_version, anchor)
+
+    def _opened(self, stream: UUID, version: int, topic: str, stored: bytes) -> tuple[str, bytes]:
+        """``(anchor, state)`` of a stored snapshot whose seal is this service's."""
+        anchor, seal, state = unpack(stored)
+        fields = seal_fields(stream, version, topic, anchor, state)
+        if not self._key_ring.verify(self._signer, fields, seal):
+            raise SnapshotError(f"the seal of {self._signer} does not verify")
+        return anchor, state
 
     def _refused(self, aggregate_id: UUID, version: int, reason: str, error: object = None) -> None:
         metrics.SNAPSHOTS_REFUSED.labels(reason).inc()
@@ -326,8 +332,8 @@ class Snapshots:
             return
         versions: dict[UUID, tuple[int, int]] = {}
         for recording in recordings:
-            stream = UUID(str(recording.notification.originator_id))
-            version = recording.notification.originator_version
+            stream = recording.domain_event.originator_id
+            version = recording.domain_event.originator_version
             low, high = versions.get(stream, (version, version))
             versions[stream] = (min(low, version), max(high, version))
         interval = self._interval
@@ -379,14 +385,9 @@ class Snapshots:
     def _problems(self, stream: UUID, version: int, topic: str, stored: bytes) -> Iterator[str]:
         where = f"snapshot of {stream} at version {version}"
         try:
-            anchor, seal, state = unpack(stored)
+            anchor, state = self._opened(stream, version, topic, stored)
         except SnapshotError as error:
             yield f"{where}: {error}"
-            return
-        if not self._key_ring.verify(
-            self._signer, seal_fields(stream, version, topic, anchor, state), seal
-        ):
-            yield f"{where}: the seal of {self._signer} does not verify"
             return
         rebuilt = self.load(stream, use_snapshot=False, upto=version)
         if rebuilt.aggregate is None or rebuilt.aggregate.version != version:
@@ -420,4 +421,4 @@ class Snapshots:
 
 
 def _is_aggregate(kind: type) -> bool:
-    return hasattr(kind, "_create") and hasattr(kind, "trigger_event")
+    return issubclass(kind, Aggregate)

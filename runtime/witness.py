@@ -36,7 +36,7 @@ from runtime import clock, metrics
 from runtime.application import ServiceApplication
 from runtime.kafka import batch_subscriber
 from runtime.settings import Settings
-from runtime.signing import KeyRing, load_private_key, private_key_path, service_key_id, sign
+from runtime.signing import KeyRing, service_key_id, sign
 
 log = logging.getLogger(__name__)
 
@@ -99,14 +99,8 @@ class Checkpointer:
         self.last: StoreCheckpoint | None = None
         """The newest checkpoint the broker acknowledged."""
 
-    def _key(self) -> Ed25519PrivateKey | None:
-        key_id = service_key_id(self._service)
-        if not private_key_path(self._settings.keys_path, key_id).exists():
-            return None
-        return load_private_key(self._settings.keys_path, key_id)
-
     async def run(self, producing: asyncio.Event) -> None:
-        key = self._key()
+        key = self._application.own_key
         if key is None:
             log.error(
                 "no key %s in %s: this store's head is not signed, so a rewrite of its "

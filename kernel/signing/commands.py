@@ -8,7 +8,6 @@ none.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import secrets
@@ -29,7 +28,7 @@ from kernel.signing.domain import (
 from runtime import clock
 from runtime.aggregate import NotFound, RuleViolation
 from runtime.application import command
-from runtime.signing import load_private_key, private_key_path, service_key_id, sign
+from runtime.signing import service_key_id, sign
 from runtime.unit_of_work import CommandContext
 
 _TOKEN = re.compile(r"^([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$")
@@ -72,14 +71,15 @@ class SigningCommands(ApprovalCommands):
     def signable(self, document_id: UUID) -> Signable:
         return self.get(Signable, document_id, "document")
 
-    @functools.cached_property
-    def service_key(self) -> Ed25519PrivateKey:
+    def _sealing_key(self) -> Ed25519PrivateKey:
         """The key this service seals its customers' answers with (``service:<name>``)."""
-        key_id = service_key_id(self.service_name)
-        keys = self.kernel_settings.keys_path
-        if not private_key_path(keys, key_id).exists():
-            raise RuntimeError(f"no key {key_id} in {keys}: customers' signatures cannot be sealed")
-        return load_private_key(keys, key_id)
+        key = self.own_key
+        if key is None:
+            raise RuntimeError(
+                f"no key {service_key_id(self.service_name)} in {self.settings.keys_path}: "
+                "customers' signatures cannot be sealed"
+            )
+        return key
 
     @command
     def request_customer_signature(
@@ -144,7 +144,7 @@ class SigningCommands(ApprovalCommands):
             answer,
             sealed_by,
         )
-        sealed = SealedAnswer(answer, sealed_by, sign(self.service_key, fields))
+        sealed = SealedAnswer(answer, sealed_by, sign(self._sealing_key(), fields))
         if not posted.signed:
             document.customer_declines(request, sealed, now)
             return None
