@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from contracts.values import LongText, Name, ShortText
-from kernel.approvals.domain import Capacity
+from kernel.approvals.domain import Capacity, SignatureState
 from kernel.roles import EMPLOYEES
 from kernel.signing.commands import PageAnswer, SigningCommands
 from kernel.signing.page import headers, refusal_page, signing_page
@@ -62,6 +62,13 @@ class SignatureView(BaseModel):
     captured_by: str = Field(description="The employee, or the service that sealed it")
     voided: bool
     has_image: bool
+
+    @classmethod
+    def of(cls, signature_id: UUID, signature: SignatureState) -> SignatureView:
+        has_image = signature.image is not None
+        return cls.model_validate(
+            {**vars(signature), "signature_id": signature_id, "has_image": has_image}
+        )
 
 
 class SigningAnswer(BaseModel):
@@ -122,20 +129,8 @@ def signing_routes(prefix: str, tag: str) -> APIRouter:
     @router.get("/{document_id}/signatures")
     def signatures(_: Employee, document_id: UUID, app: App) -> list[SignatureView]:
         """Every signature on the document, voided ones included."""
-        return [
-            SignatureView(
-                signature_id=signature_id,
-                capacity=s.capacity,
-                signer_name=s.signer_name,
-                method=s.method,
-                document_version_hash=s.document_version_hash,
-                signed_at=s.signed_at,
-                captured_by=s.captured_by,
-                voided=s.voided,
-                has_image=s.image is not None,
-            )
-            for signature_id, s in app.signable(document_id).signatures.items()
-        ]
+        signatures = app.signable(document_id).signatures
+        return [SignatureView.of(signature_id, s) for signature_id, s in signatures.items()]
 
     @router.get(
         "/{document_id}/signatures/{signature_id}/image",

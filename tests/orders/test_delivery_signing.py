@@ -4,7 +4,6 @@ paper that staff scan: through the orders API on a real store, SQLite and Postgr
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import datetime, timedelta
@@ -16,7 +15,8 @@ import httpx
 import orjson
 import pytest
 
-from kernel.approvals.domain import Method, seal_fields
+from kernel.approvals.domain import seal_fields
+from kernel.approvals.http import CaptureSignature
 from kernel.audit.signatures import SignatureChecker
 from kernel.audit.verify import open_store, verify
 from kernel.settings import KernelSettings
@@ -197,16 +197,8 @@ def paper_scan_body(
         **changes,
     }
     document = client.app.signable(UUID(order_id))  # type: ignore[attr-defined]
-    as_captured = capture.__class__(
-        signer_id=None,
-        signer_name=body["signer_name"],
-        capacity=capture.capacity,
-        signer_org="",
-        method=Method(body["method"]),
-        image_hash=hashlib.sha256(base64.b64decode(body["image_base64"])).hexdigest(),
-        place=body["place"],
-        signed_at=datetime.fromisoformat(body["signed_at"]),
-    )
+    # Sealed over exactly what the route makes of the body.
+    as_captured = CaptureSignature.model_validate({**body, "seal": "AA=="}).capture()
     fields = seal_fields("order", document.id, document.version_hash, as_captured, user)
     return {**body, "seal": signers.sign(user, fields)}
 
