@@ -11,10 +11,10 @@ store's group commit can share transactions between them.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sqlite3
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from customers.application import CustomersApplication
@@ -42,15 +42,22 @@ def raw_sqlite_rate(rows: list[tuple[str, int, str, bytes]], path: Path) -> floa
     return len(rows) / elapsed
 
 
+async def _callers(app: CustomersApplication, commands: int, callers: int) -> None:
+    numbers = iter(range(commands))
+
+    async def caller() -> None:
+        for i in numbers:
+            await app.perform(app.register_customer, CLERK, f"Customer {i}", "s")
+
+    await asyncio.gather(*(caller() for _ in range(callers)))
+
+
 def application_rate(
     commands: int, callers: int, data_dir: Path
 ) -> tuple[float, CustomersApplication]:
     app = CustomersApplication(KernelSettings(data_dir=data_dir))
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=callers) as pool:
-        list(
-            pool.map(lambda i: app.register_customer(CLERK, f"Customer {i}", "s"), range(commands))
-        )
+    asyncio.run(_callers(app, commands, callers))
     elapsed = time.perf_counter() - started
     assert app.recorder.max_notification_id() == commands
     return commands / elapsed, app

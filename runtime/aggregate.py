@@ -14,10 +14,12 @@ import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Self
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate as _Aggregate
 
 from runtime import clock
+from runtime.ids import new_id
 from runtime.unit_of_work import current_unit
 
 
@@ -83,6 +85,10 @@ class Aggregate(_Aggregate):
             names; a subclass extends this for anything more."""
             for name in _state_fields(type(self), type(aggregate)):
                 setattr(aggregate, name, getattr(self, name))
+
+    @staticmethod
+    def create_id(*_: Any, **__: Any) -> UUID:
+        return new_id()
 
     def trigger_event(self, event_class: type[Any], **fields: Any) -> None:
         unit = current_unit()

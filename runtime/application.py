@@ -43,12 +43,13 @@ from runtime.signing import load_private_key, private_key_path, service_key_id
 from runtime.snapshots import Snapshots
 from runtime.store import read_engine, store_environment, write_lock
 from runtime.store.chain import ChainedEventStore, ChainedMapper
+from runtime.store.group_commit import GroupCommitMixin
 from runtime.transcoding import FastJSONTranscoder, register
 from runtime.unit_of_work import CommandContext, UnitOfWork, acting, active_unit
 
 CommitListener = Callable[[list[Recording[Any]]], None]
-"""Told of each local commit's recordings (domain event and notification), in the writer's
-thread."""
+"""Told of each local commit's recordings (domain event and notification), in the committing
+thread (the event loop's, for a command run by ``perform``)."""
 A = TypeVar("A")
 App = TypeVar("App", bound="ServiceApplication")
 C = TypeVar("C", bound=IntegrationEvent)
@@ -218,6 +219,8 @@ class ServiceApplication(Application[UUID]):
 
     def close(self) -> None:
         self.read_models.close()
+        if isinstance(self.recorder, GroupCommitMixin):
+            self.recorder.committer.close()
         super().close()
 
     # -- aggregates
@@ -276,16 +279,43 @@ class ServiceApplication(Application[UUID]):
                 policies[type(event)](self, event)
         self.commit(unit)
 
+    async def perform(
+        self,
+        command: Callable[Concatenate[CommandContext, P], R],
+        context: CommandContext,
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> R:
+        """Run ``command`` (a bound ``@command`` method) on the event loop and await its commit:
+        the route's way to call a command. The command runs in a unit of work opened here, so it
+        does not commit on its own; the store's writer commits it with whatever else gathered
+        meanwhile, and the loop serves other requests until then."""
+        with acting(context) as unit:
+            result = command(context, *args, **kwargs)
+        events = self._new_events(unit)
+        if events:
+            assert isinstance(self.events, ChainedEventStore)
+            self._committed(await self.events.put_async(events))
+        return result
+
     def commit(self, unit: UnitOfWork) -> None:
         """Store the new events of every aggregate ``unit`` tracked, in one transaction (with its
         tracking position, if any), then tell the commit listeners."""
-        events = [event for aggregate in unit.aggregates() for event in aggregate.collect_events()]
+        events = self._new_events(unit)
         if unit.tracking is None:
             recordings = self.events.put(events) if events else []
         else:
             processing = ProcessingEvent[UUID](tracking=unit.tracking)
             processing.collect_events(*events)
             recordings = self._record(processing)
+        self._committed(recordings)
+
+    @staticmethod
+    def _new_events(unit: UnitOfWork) -> list[Any]:
+        return [event for aggregate in unit.aggregates() for event in aggregate.collect_events()]
+
+    def _committed(self, recordings: list[Recording[Any]]) -> None:
         self._notify(recordings)
         self.snapshot_cache.after_commit(recordings)
 

@@ -14,11 +14,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from runtime.ids import new_id
 from runtime.unit_of_work import CommandContext
 
 
@@ -60,7 +61,7 @@ class UserDirectory:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def authenticated(
+async def authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -81,7 +82,10 @@ class requires:
     def __init__(self, *roles: str) -> None:
         self.roles = frozenset(roles)
 
-    def __call__(self, principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    async def __call__(self, principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        return self.admit(principal)
+
+    def admit(self, principal: Principal) -> Principal:
         if not principal.roles & self.roles:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
@@ -94,10 +98,10 @@ class acting_as(requires):
     """Dependency for commands: the caller, holding any of ``roles``, as a command context.
     ``X-Correlation-Id`` joins the command to an existing conversation."""
 
-    def __call__(  # type: ignore[override]
+    async def __call__(  # type: ignore[override]
         self, request: Request, principal: Annotated[Principal, Depends(authenticated)]
     ) -> CommandContext:
-        admitted = super().__call__(principal)
+        admitted = self.admit(principal)
         return CommandContext(
             actor=admitted.user_id,
             roles=admitted.roles,
@@ -107,6 +111,6 @@ class acting_as(requires):
 
 def _correlation(header: str | None) -> UUID:
     try:
-        return UUID(header) if header else uuid4()
+        return UUID(header) if header else new_id()
     except ValueError:
-        return uuid4()
+        return new_id()

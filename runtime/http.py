@@ -26,10 +26,10 @@ A = TypeVar("A", bound=ServiceApplication)
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-def application_of(kind: type[A]) -> Callable[[Request], A]:
+def application_of(kind: type[A]) -> Callable[[Request], Awaitable[A]]:
     """FastAPI dependency returning the running service's application."""
 
-    def get(request: Request) -> A:
+    async def get(request: Request) -> A:
         application = request.app.state.application
         assert isinstance(application, kind)
         return application

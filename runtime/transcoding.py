@@ -77,9 +77,41 @@ def register(transcoder: JSONTranscoder, value_objects: Iterable[type[Any]]) -> 
 
 
 class FastJSONTranscoder(JSONTranscoder):
-    """Encodes as the eventsourcing library does; decodes with orjson, several times faster than
-    the standard library, then revives the transcoded values innermost first, as the standard
-    decoder's object hook would."""
+    """The eventsourcing library's JSON transcoding, through orjson: several times faster than
+    the standard library each way.
+
+    Encoding first replaces every value the library would hand to its ``default`` hook (a UUID,
+    a date, a value object...) by its ``{"_type_", "_data_"}`` object, because orjson would write
+    some of them its own way; what is left is plain JSON data, written compact and in UTF-8 as
+    the library writes it. Decoding revives the transcoded values innermost first, as the
+    standard decoder's object hook would."""
+
+    def encode(self, obj: Any) -> bytes:
+        return orjson.dumps(self._plain(obj))
+
+    def _plain(self, value: Any) -> Any:
+        kind = type(value)
+        if kind in _SCALARS:
+            return value
+        if kind is dict:
+            return {
+                key: inner if type(inner) in _SCALARS else self._plain(inner)
+                for key, inner in value.items()
+            }
+        if kind is list or kind is tuple:
+            return [inner if type(inner) in _SCALARS else self._plain(inner) for inner in value]
+        transcoding = self.types.get(kind)
+        if transcoding is not None:
+            return {"_type_": transcoding.name, "_data_": self._plain(transcoding.encode(value))}
+        # Subclasses of the JSON types (string enums, named tuples) are written as their base
+        # type, as the standard library's encoder writes them.
+        if isinstance(value, str | int | float):
+            return value
+        if isinstance(value, dict):
+            return {key: self._plain(inner) for key, inner in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._plain(inner) for inner in value]
+        return self._encode_obj(value)  # raises: no transcoding registered for this type
 
     def decode(self, data: bytes) -> Any:
         return self._revive(orjson.loads(data))
@@ -99,6 +131,7 @@ class FastJSONTranscoder(JSONTranscoder):
 
 
 _CONTAINERS = frozenset({dict, list})
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def new_transcoder(value_objects: Iterable[type[Any]]) -> JSONTranscoder:

@@ -12,9 +12,11 @@ import contextvars
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.persistence import Tracking
+
+from runtime.ids import new_id
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class CommandContext:
 
     actor: str
     roles: frozenset[str] = frozenset()
-    correlation_id: UUID = field(default_factory=uuid4)
+    correlation_id: UUID = field(default_factory=new_id)
     causation_id: UUID | None = None
 
     def as_meta(self) -> dict[str, str | None]:

@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from kernel.application import AUTHORITY_MATRIX, KernelApplication
 from kernel.approvals.domain import (
@@ -28,6 +28,7 @@ from kernel.calendar import Deadline
 from runtime import clock
 from runtime.aggregate import RuleViolation
 from runtime.application import command
+from runtime.ids import new_id
 from runtime.unit_of_work import CommandContext
 
 SIGNATURE_VOID = "signature_void"
@@ -69,7 +70,7 @@ class ApprovalCommands(KernelApplication):
         matrix = self.matrix_in_force()
         rule = matrix.rule(kind)
         document.request_approval(
-            uuid4(), rule, matrix.version, requested_by, amount, conditions, self._due(rule)
+            new_id(), rule, matrix.version, requested_by, amount, conditions, self._due(rule)
         )
 
     def _due(self, rule: ApprovalRule) -> Deadline | None:
@@ -126,7 +127,7 @@ class ApprovalCommands(KernelApplication):
             raise RuleViolation(
                 "XC-02", f"the seal of {context.actor} does not verify", signed_fields=fields
             )
-        signature_id = uuid4()
+        signature_id = new_id()
         document.capture_signature(signature_id, capture, context.actor, seal, clock.now())
         return signature_id
 
@@ -172,7 +173,7 @@ class ApprovalCommands(KernelApplication):
                 f"the authority matrix v{matrix.version} has no {kind!r} matters",
                 kinds=sorted(matrix.approvals),
             )
-        matter_id = uuid4()
+        matter_id = new_id()
         document.report_major_matter(
             matter_id,
             matrix.rule(kind),

@@ -213,7 +213,7 @@ def document_routes(prefix: str, tag: str) -> APIRouter:
         return ApprovalView.of(app.document(document_id), principal.user_id)
 
     @router.post("/{document_id}/approval/{action}")
-    def decide(
+    async def decide(
         context: ActingEmployee,
         document_id: UUID,
         action: Action,
@@ -221,24 +221,28 @@ def document_routes(prefix: str, tag: str) -> APIRouter:
         app: App,
     ) -> ApprovalView:
         decision = Decision(action, body.step, body.version_hash, body.signature, body.comment)
-        return ApprovalView.of(app.decide(context, document_id, decision), context.actor)
+        document = await app.perform(app.decide, context, document_id, decision)
+        return ApprovalView.of(document, context.actor)
 
     @router.post("/{document_id}/signatures", status_code=201)
-    def capture_signature(
+    async def capture_signature(
         context: ActingEmployee, document_id: UUID, body: CaptureSignature, app: App
     ) -> dict[str, UUID]:
-        signature_id = app.capture_signature(context, document_id, body.capture(), body.seal)
+        signature_id = await app.perform(
+            app.capture_signature, context, document_id, body.capture(), body.seal
+        )
         return {"signature_id": signature_id}
 
     @router.post("/{document_id}/signatures/{signature_id}/void")
-    def void_signature(
+    async def void_signature(
         context: ActingEmployee,
         document_id: UUID,
         signature_id: UUID,
         body: VoidSignature,
         app: App,
     ) -> dict[str, str]:
-        app.void_signature(
+        await app.perform(
+            app.void_signature,
             context,
             document_id,
             signature_id,
@@ -254,24 +258,32 @@ def document_routes(prefix: str, tag: str) -> APIRouter:
         return [MajorMatterView.of(m) for m in app.document(document_id).major_matters.values()]
 
     @router.post("/{document_id}/major-matters", status_code=201)
-    def report_major_matter(
+    async def report_major_matter(
         context: ActingEmployee, document_id: UUID, body: ReportMajorMatter, app: App
     ) -> dict[str, UUID]:
         report = MajorMatterReport(body.summary, body.proposal, body.customer_demand)
-        matter_id = app.report_major_matter(
-            context, document_id, body.kind, body.amount, tuple(body.conditions), report
+        matter_id = await app.perform(
+            app.report_major_matter,
+            context,
+            document_id,
+            body.kind,
+            body.amount,
+            tuple(body.conditions),
+            report,
         )
         return {"matter_id": matter_id}
 
     @router.post("/{document_id}/major-matters/{matter_id}/decision")
-    def decide_major_matter(
+    async def decide_major_matter(
         context: ActingEmployee,
         document_id: UUID,
         matter_id: UUID,
         body: DecideMajorMatter,
         app: App,
     ) -> MajorMatterView:
-        document = app.decide_major_matter(context, document_id, matter_id, body.decision)
+        document = await app.perform(
+            app.decide_major_matter, context, document_id, matter_id, body.decision
+        )
         return MajorMatterView.of(document.major_matters[matter_id])
 
     return router
@@ -323,14 +335,14 @@ def get_policy(_: Employee, policy_key: PolicyKey, app: App) -> PolicyView:
 
 
 @policies.post("/{policy_key}/{version}/approve")
-def approve_policy(
+async def approve_policy(
     context: Annotated[CommandContext, Depends(acting_as(Role.LEADERSHIP_GM))],
     policy_key: PolicyKey,
     version: Annotated[int, Path(ge=1, le=1_000_000)],
     body: ApprovePolicy,
     app: App,
 ) -> PolicyView:
-    app.approve_policy(context, policy_key, version, body.signature)
+    await app.perform(app.approve_policy, context, policy_key, version, body.signature)
     return PolicyView.of(app, policy_key)
 
 

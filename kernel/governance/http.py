@@ -68,9 +68,9 @@ class RectificationView(View):
 
 
 @router.post("/violations", status_code=201)
-def record_violation(context: Supervisor, body: FindingFields, app: App) -> ViolationView:
+async def record_violation(context: Supervisor, body: FindingFields, app: App) -> ViolationView:
     finding = Finding(**body.model_dump())
-    return ViolationView.model_validate(app.record_violation(context, finding))
+    return ViolationView.model_validate(await app.perform(app.record_violation, context, finding))
 
 
 @router.get("/violations/{violation_id}")
@@ -81,18 +81,22 @@ def get_violation(
 
 
 @router.post("/rectifications", status_code=201)
-def order_rectification(
+async def order_rectification(
     context: Supervisor, body: OrderRectification, app: App
 ) -> RectificationView:
-    rectification = app.order_rectification(context, body.finding, body.owner, body.working_days)
+    rectification = await app.perform(
+        app.order_rectification, context, body.finding, body.owner, body.working_days
+    )
     return RectificationView.model_validate(rectification)
 
 
 @router.post("/rectifications/{rectification_id}/close")
-def close_rectification(
+async def close_rectification(
     context: Employee, rectification_id: UUID, body: CloseRectification, app: App
 ) -> RectificationView:
-    rectification = app.close_rectification(context, rectification_id, body.outcome)
+    rectification = await app.perform(
+        app.close_rectification, context, rectification_id, body.outcome
+    )
     return RectificationView.model_validate(rectification)
 
 

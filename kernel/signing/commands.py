@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -28,6 +28,7 @@ from kernel.signing.domain import (
 from runtime import clock
 from runtime.aggregate import NotFound, RuleViolation
 from runtime.application import command
+from runtime.ids import new_id
 from runtime.signing import service_key_id, sign
 from runtime.unit_of_work import CommandContext
 
@@ -92,7 +93,7 @@ class SigningCommands(ApprovalCommands):
     ) -> SigningLink:
         document = self.signable(document_id)
         secret = secrets.token_urlsafe(32)
-        request_id, now = uuid4(), clock.now()
+        request_id, now = new_id(), clock.now()
         document.request_customer_signature(
             request_id,
             token_hash(secret),
@@ -150,7 +151,7 @@ class SigningCommands(ApprovalCommands):
             return None
         if posted.image is None:
             raise RuleViolation("XC-02", "a signature is drawn, not only typed")
-        signature_id = uuid4()
+        signature_id = new_id()
         document.customer_signs(signature_id, request, sealed, posted.image, now)
         return signature_id
 

@@ -104,7 +104,7 @@ def signing_routes(prefix: str, tag: str) -> APIRouter:
     router = APIRouter(prefix=prefix, tags=[tag])
 
     @router.post("/{document_id}/signing-requests", status_code=201)
-    def request_customer_signature(
+    async def request_customer_signature(
         context: ActingEmployee,
         document_id: UUID,
         body: RequestSignature,
@@ -112,7 +112,8 @@ def signing_routes(prefix: str, tag: str) -> APIRouter:
         app: App,
     ) -> SigningLinkView:
         """XC-02: a one-time link for the customer's contact to sign this exact version."""
-        link = app.request_customer_signature(
+        link = await app.perform(
+            app.request_customer_signature,
             context,
             document_id,
             body.contact_name,
@@ -147,7 +148,7 @@ def signing_routes(prefix: str, tag: str) -> APIRouter:
     return router
 
 
-def without_credentials(request: Request) -> None:
+async def without_credentials(request: Request) -> None:
     """XC-02: the signing page is the customer's alone; its link is its only credential, and a
     request carrying an employee's is refused, so staff cannot answer in a customer's name."""
     if "authorization" in request.headers:
@@ -191,7 +192,7 @@ def open_signing_page(token: Token, app: App) -> Response:
 
 
 @page.post("/{token}")
-def answer_signing_request(
+async def answer_signing_request(
     token: Token, body: SigningAnswer, request: Request, app: App
 ) -> dict[str, str | UUID | None]:
     """The customer's answer: signed (with the drawing) or declined, with their comment."""
@@ -204,7 +205,7 @@ def answer_signing_request(
         user_agent=printable(request.headers.get("user-agent", ""), 500),
     )
     context = CommandContext(actor="customer")
-    signature_id = app.answer_signing_request(context, token, answer)
+    signature_id = await app.perform(app.answer_signing_request, context, token, answer)
     return {"status": "signed" if body.signed else "declined", "signature_id": signature_id}
 
 

@@ -57,6 +57,7 @@ from eventsourcing.persistence import (
 )
 
 from runtime.aggregate import RuleViolation
+from runtime.store.group_commit import GroupCommitMixin
 
 GENESIS = bytes(32)
 _TAG = b"countersign/chain/v1\x00"
@@ -246,8 +247,29 @@ class ChainedEventStore(EventStore[UUID]):
         self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
     ) -> list[Recording[UUID]]:
         stored, hashes = self._sealer.to_sealed_events(domain_events, self._committed_hash)
-        notification_ids = self.recorder.insert_events(stored, **kwargs)
         # insert_events returns only after the commit (group commit included).
+        notification_ids = self.recorder.insert_events(stored, **kwargs)
+        return self._recorded(domain_events, stored, hashes, notification_ids)
+
+    async def put_async(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]]
+    ) -> list[Recording[UUID]]:
+        """``put`` on the event loop: the store's writer commits while the loop runs on."""
+        recorder = self.recorder
+        if not isinstance(recorder, GroupCommitMixin):
+            raise TypeError(f"{type(recorder).__name__} has no asynchronous writer")
+        stored, hashes = self._sealer.to_sealed_events(domain_events, self._committed_hash)
+        notification_ids = await recorder.insert_events_async(stored)
+        return self._recorded(domain_events, stored, hashes, notification_ids)
+
+    def _recorded(
+        self,
+        domain_events: Sequence[DomainEventProtocol[UUID]],
+        stored: list[StoredEvent],
+        hashes: list[bytes],
+        notification_ids: Sequence[int] | None,
+    ) -> list[Recording[UUID]]:
+        """Learn the committed heads; the recordings of the committed events."""
         heads = self._heads
         for domain_event, event, own in zip(domain_events, stored, hashes, strict=True):
             heads[domain_event.originator_id.int] = (event.originator_version, own)

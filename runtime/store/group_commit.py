@@ -1,14 +1,19 @@
-"""Group commit: concurrent commands share one transaction.
+"""Group commit: one writer thread per store commits whatever has gathered, in one transaction.
 
-The first writer to arrive becomes the leader and writes everything queued behind it in a single
-``insert_events`` call; the others wait for its result. A batch that fails as a whole (for example a
-version conflict in one command) is retried command by command, so only the guilty one fails and the
-others still commit atomically each. Commands that carry a tracking record (policies) bypass the
-batch: their tracking position must commit with exactly their own events.
+Commands hand their sealed events to the store's writer and wait: a thread on a threading event
+(``submit``), a coroutine on the event loop (``submit_async``). The writer takes every command
+queued behind the last batch, inserts them in a single ``insert_events`` call, then wakes each
+waiting event loop once for the whole batch: crossing into a loop costs a syscall and the GIL, so
+waking it once per command would slow every command under load. A batch that fails as a whole
+(for example a version conflict in one command) is retried command by command, so only the guilty
+one fails and the others still commit atomically each. Commands that carry a tracking record
+(policies) bypass the writer: their tracking position must commit with exactly their own events.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -20,11 +25,15 @@ InsertEvents = Callable[[Sequence[StoredEvent]], Sequence[int] | None]
 
 
 class _Pending:
-    __slots__ = ("done", "error", "events", "notification_ids")
+    __slots__ = ("done", "error", "events", "future", "notification_ids")
 
-    def __init__(self, events: Sequence[StoredEvent]) -> None:
+    def __init__(
+        self, events: Sequence[StoredEvent], future: asyncio.Future[Sequence[int] | None] | None
+    ) -> None:
         self.events = events
-        self.done = threading.Event()
+        self.future = future
+        """The waiting coroutine's future; None for a waiting thread (``done``)."""
+        self.done = threading.Event() if future is None else None
         self.notification_ids: Sequence[int] | None = None
         self.error: BaseException | None = None
 
@@ -33,31 +42,65 @@ class GroupCommitter:
     def __init__(self, insert: InsertEvents, max_batch_events: int = 1000) -> None:
         self._insert = insert
         self._max_batch_events = max_batch_events
-        self._lock = threading.Lock()
+        self._ready = threading.Condition()
         self._queue: deque[_Pending] = deque()
-        self._leading = False
+        self._writer: threading.Thread | None = None
+        self._gathering: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+        self._closed = False
 
     def submit(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
-        pending = _Pending(events)
-        with self._lock:
-            self._queue.append(pending)
-            lead = not self._leading
-            self._leading = True
-        if lead:
-            self._lead()
+        """Commit ``events`` in the writer's next batch; their notification ids."""
+        pending = _Pending(events, None)
+        self._enqueue(pending)
+        assert pending.done is not None
         pending.done.wait()
         if pending.error is not None:
             raise pending.error
         return pending.notification_ids
 
-    def _lead(self) -> None:
+    async def submit_async(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
+        """``submit`` for a coroutine: the event loop runs on while the writer commits."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Sequence[int] | None] = loop.create_future()
+        gathering = self._gathering.get(loop)
+        if gathering is None:
+            # Hand over, in one go, every command this turn of the loop commits.
+            gathering = self._gathering[loop] = []
+            loop.call_soon(self._hand_over, loop)
+        gathering.append(_Pending(events, future))
+        return await future
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._enqueue(*self._gathering.pop(loop))
+
+    def close(self) -> None:
+        """Stop the writer once it has committed what is queued."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+        if self._writer is not None:
+            self._writer.join()
+
+    def _enqueue(self, *pending: _Pending) -> None:
+        with self._ready:
+            if self._closed:
+                raise RuntimeError("the store is closed")
+            self._queue.extend(pending)
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._run, name="store-writer", daemon=True)
+                self._writer.start()
+            self._ready.notify()
+
+    def _run(self) -> None:
         while True:
-            with self._lock:
-                batch = self._take_batch()
-                if not batch:
-                    self._leading = False
+            with self._ready:
+                while not self._queue and not self._closed:
+                    self._ready.wait()
+                if not self._queue:
                     return
+                batch = self._take_batch()
             self._write(batch)
+            _wake(batch)
 
     def _take_batch(self) -> list[_Pending]:
         batch: list[_Pending] = []
@@ -77,27 +120,57 @@ class GroupCommitter:
             else:
                 for pending in batch:
                     self._write([pending])
-                return
-        else:
-            offset = 0
-            for pending in batch:
-                n = len(pending.events)
-                pending.notification_ids = ids[offset : offset + n] if ids is not None else None
-                offset += n
+            return
+        offset = 0
         for pending in batch:
+            n = len(pending.events)
+            pending.notification_ids = ids[offset : offset + n] if ids is not None else None
+            offset += n
+
+
+def _wake(batch: list[_Pending]) -> None:
+    """Wake the waiting threads, and each waiting event loop once."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+    for pending in batch:
+        if pending.future is None:
+            assert pending.done is not None
             pending.done.set()
+        else:
+            by_loop.setdefault(pending.future.get_loop(), []).append(pending)
+    for loop, waiting in by_loop.items():
+        # A loop that closed while its commands were being committed has no one to wake.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_resolve, waiting)
+
+
+def _resolve(waiting: list[_Pending]) -> None:
+    for pending in waiting:
+        future = pending.future
+        assert future is not None
+        if future.done():  # its caller was cancelled; what it wrote stays committed
+            continue
+        if pending.error is not None:
+            future.set_exception(pending.error)
+        else:
+            future.set_result(pending.notification_ids)
 
 
 class GroupCommitMixin:
     """Mix into an eventsourcing process recorder, before the recorder class."""
 
-    _group_committer: GroupCommitter
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.committer = GroupCommitter(super().insert_events)  # type: ignore[misc]
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         if kwargs.get("tracking") is not None or not stored_events:
             return super().insert_events(stored_events, **kwargs)  # type: ignore[misc, no-any-return]
-        if not hasattr(self, "_group_committer"):
-            self._group_committer = GroupCommitter(super().insert_events)  # type: ignore[misc]
-        return self._group_committer.submit(stored_events)
+        return self.committer.submit(stored_events)
+
+    async def insert_events_async(
+        self, stored_events: Sequence[StoredEvent]
+    ) -> Sequence[int] | None:
+        """``insert_events`` without tracking, awaited on the event loop."""
+        return await self.committer.submit_async(stored_events)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.sqlite import (
@@ -24,6 +25,10 @@ from eventsourcing.utils import Environment
 from runtime.store import sqlite_write_lock
 from runtime.store.chain import GENESIS, LOG_TABLE_SUFFIX, log_entries
 from runtime.store.group_commit import GroupCommitMixin
+
+
+def _hex(stream: UUID | str) -> str:
+    return stream.hex if isinstance(stream, UUID) else stream
 
 
 class TunedConnectionPool(SQLiteConnectionPool):
@@ -51,15 +56,30 @@ class SerialisedSQLiteRecorder(SQLiteProcessRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        notification_ids = super()._insert_events(c, stored_events, **kwargs)
         if not stored_events:
-            return notification_ids
-        assert notification_ids is not None
-        # Writers are serialised (the write lock, then SQLite's own): the newest row is ours to
+            return []
+        # One executemany, not the library's execute per event: each call into SQLite gives up
+        # the GIL, and the writer then waits to take it back from the busy event loop. Writers
+        # are serialised (the write lock, then SQLite's own), so the rows just inserted hold
+        # the consecutive rowids ending at the last one, and the newest log row is ours to
         # follow.
-        c.execute(f"SELECT hash FROM {self.log_table_name} ORDER BY notification_id DESC LIMIT 1")
-        row = c.fetchone()
-        entries = log_entries(row[0] if row else GENESIS, notification_ids, stored_events)
+        c.executemany(
+            self.insert_events_statement,
+            [
+                (_hex(s.originator_id), s.originator_version, s.topic, s.state)
+                for s in stored_events
+            ],
+        )
+        c.execute(
+            f"SELECT last_insert_rowid(), (SELECT hash FROM {self.log_table_name} "
+            "ORDER BY notification_id DESC LIMIT 1)"
+        )
+        last, head = c.fetchone()
+        notification_ids = range(last - len(stored_events) + 1, last + 1)
+        tracking: Tracking | None = kwargs.get("tracking")
+        if tracking is not None:
+            self._insert_tracking(c, tracking)
+        entries = log_entries(head or GENESIS, notification_ids, stored_events)
         c.executemany(
             f"INSERT INTO {self.log_table_name} VALUES (?, ?, ?, ?)",
             [(n, stream.hex, version, h) for n, stream, version, h in entries],

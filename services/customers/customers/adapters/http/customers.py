@@ -40,17 +40,21 @@ class SubmitForApproval(BaseModel):
 
 
 @router.post("", status_code=201)
-def register_customer(context: Sales, body: RegisterCustomer, app: App) -> CustomerView:
-    customer = app.register_customer(context, body.legal_name, body.owner_id or context.actor)
+async def register_customer(context: Sales, body: RegisterCustomer, app: App) -> CustomerView:
+    customer = await app.perform(
+        app.register_customer, context, body.legal_name, body.owner_id or context.actor
+    )
     return CustomerView.model_validate(customer)
 
 
 @router.post("/{customer_id}/submit")
-def submit_for_approval(
+async def submit_for_approval(
     context: Sales, customer_id: UUID, body: SubmitForApproval, app: App
 ) -> CustomerView:
     """Send the customer file and the requested credit limit to the approval chain (CU-02)."""
-    customer = app.submit_for_approval(context, customer_id, body.credit_limit, body.currency)
+    customer = await app.perform(
+        app.submit_for_approval, context, customer_id, body.credit_limit, body.currency
+    )
     return CustomerView.model_validate(customer)
 
 

@@ -46,18 +46,19 @@ class OrderView(OrderSummary):
 
 
 @router.post("", status_code=201)
-def place_order(context: Sales, body: PlaceOrder, app: App) -> OrderView:
+async def place_order(context: Sales, body: PlaceOrder, app: App) -> OrderView:
     lines = tuple(value_object(OrderLine, line) for line in body.lines)
-    return OrderView.model_validate(app.place_order(context, body.customer_id, lines))
+    order = await app.perform(app.place_order, context, body.customer_id, lines)
+    return OrderView.model_validate(order)
 
 
 @router.post("/{order_id}/ship")
-def ship_order(
+async def ship_order(
     context: Annotated[CommandContext, Depends(acting_as(Role.WAREHOUSE_KEEPER))],
     order_id: UUID,
     app: App,
 ) -> OrderView:
-    return OrderView.model_validate(app.ship_order(context, order_id))
+    return OrderView.model_validate(await app.perform(app.ship_order, context, order_id))
 
 
 @router.get("")
