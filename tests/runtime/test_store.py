@@ -3,6 +3,8 @@ of work that commands and policies commit through."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from uuid import uuid4
@@ -115,6 +117,48 @@ def test_concurrent_commands_are_group_committed_and_a_conflict_fails_alone(
     assert all(app.customer(i).credit_limit == Decimal(1) for i in ids[1:20])
     # (PostgreSQL may leave gaps in notification ids after a failed insert: count them.)
     assert len(app.recorder.select_notifications(start=1, limit=1000)) == 200 + 1 + 19
+    app.close()
+
+
+def test_commands_performed_on_the_event_loop_commit_together_and_a_conflict_fails_alone(
+    store_settings: KernelSettings,
+) -> None:
+    app = CustomersApplication(store_settings)
+    batches: list[int] = []
+    app.on_commit(lambda recordings: batches.append(len(recordings)))
+
+    async def register(n: int) -> list[Customer]:
+        return await asyncio.gather(
+            *(app.perform(app.register_customer, CLERK, f"C{i}", "s") for i in range(n))
+        )
+
+    customers = asyncio.run(register(100))
+    assert len({c.id for c in customers}) == 100
+    assert app.recorder.max_notification_id() == 100
+    assert batches == [1] * 100  # each command learns of its own commit
+
+    # Two managers change the same customer at once from the same version: one wins, and
+    # the other commands of the batch commit.
+    target = customers[0].id
+    copies = [app.customer(target), app.customer(target)]
+    others = [app.customer(c.id) for c in customers[1:10]]
+
+    def submit(customer: Customer) -> Callable[[CommandContext], None]:
+        return lambda _: customer.submit_for_approval(Decimal(1), "CNY", "salesperson")
+
+    async def change_all() -> list[object]:
+        changes = (app.perform(submit(c), MANAGER) for c in [*copies, *others])
+        return await asyncio.gather(*changes, return_exceptions=True)
+
+    outcomes = asyncio.run(change_all())
+    assert sum(isinstance(o, IntegrityError) for o in outcomes) == 1
+    assert app.customer(target).version == 2
+    assert all(app.customer(c.id).credit_limit == Decimal(1) for c in customers[1:10])
+
+    # A refused command writes nothing.
+    with pytest.raises(RuleViolation):
+        asyncio.run(app.perform(app.submit_for_approval, CLERK, target, Decimal(-1), "CNY"))
+    assert len(app.recorder.select_notifications(start=1, limit=1000)) == 100 + 10
     app.close()
 
 
