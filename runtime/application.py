@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import Application
 from eventsourcing.persistence import (
     EventStore,
     JSONTranscoder,
@@ -252,32 +252,45 @@ class ServiceApplication(Application[UUID]):
     def unit_of_work(
         self, context: CommandContext, tracking: Tracking | None = None
     ) -> Iterator[UnitOfWork]:
-        """Commit what the block changed, in one transaction with ``tracking`` if given. A
-        command called by another joins the caller's unit."""
+        """Commit what the block changed, in one transaction with the upstream position
+        ``tracking`` if given. A command called by another joins the caller's unit."""
         outer = active_unit()
         if outer is not None and tracking is None:
             yield outer
             return
-        with acting(context, tracking) as unit:
+        with acting(context, () if tracking is None else (tracking,)) as unit:
             yield unit
         self.commit(unit)
 
     def process(self, event: IntegrationEvent, context: CommandContext, tracking: Tracking) -> None:
-        """Run the policy for ``event`` and record ``tracking`` with its events (the inbox)."""
-        self.process_run([(event, context)], tracking)
+        """Run the policy for ``event`` and record its upstream position with its events (the
+        inbox). A position applied before is refused (IntegrityError), and nothing is written."""
+        self.process_run([(event, context, tracking)])
 
-    def process_run(
-        self, run: Sequence[tuple[IntegrationEvent, CommandContext]], tracking: Tracking
-    ) -> None:
+    def process_run(self, run: Sequence[tuple[IntegrationEvent, CommandContext, Tracking]]) -> None:
         """Run the policies for a run of one upstream partition's events in one unit of work:
-        their events commit together, with ``tracking`` (the run's last position). Each reaction
-        records its own message's context (actor, correlation, causation)."""
+        their events commit together, with every message's position. Each reaction records its
+        own message's context (actor, correlation, causation)."""
         policies = self.policies()
-        with acting(run[0][1], tracking) as unit:
-            for event, context in run:
+        with acting(run[0][1], [tracking for _, _, tracking in run]) as unit:
+            for event, context, _ in run:
                 unit.meta = context.as_meta()
                 policies[type(event)](self, event)
         self.commit(unit)
+
+    def mark_applied(self, tracking: Tracking) -> None:
+        """Record an upstream position whose one outcome was not a reaction (a dead letter)."""
+        self.commit(acting(CommandContext(actor=f"{self.service_name}:inbox"), (tracking,)))
+
+    def applied_position(self, source: str) -> int | None:
+        """The highest upstream position applied from ``source`` (a topic and partition)."""
+        recorder: Any = self.recorder
+        position: int | None = recorder.applied_position(source)
+        return position
+
+    def has_applied(self, source: str, position: int) -> bool:
+        recorder: Any = self.recorder
+        return bool(recorder.has_applied(source, position))
 
     async def perform(
         self,
@@ -300,15 +313,13 @@ class ServiceApplication(Application[UUID]):
         return result
 
     def commit(self, unit: UnitOfWork) -> None:
-        """Store the new events of every aggregate ``unit`` tracked, in one transaction (with its
-        tracking position, if any), then tell the commit listeners."""
+        """Store the new events of every aggregate ``unit`` tracked, in one transaction (with the
+        upstream positions it applied, if any), then tell the commit listeners."""
         events = self._new_events(unit)
-        if unit.tracking is None:
-            recordings = self.events.put(events) if events else []
+        if unit.applied:
+            recordings = self.events.put(events, applied=unit.applied)
         else:
-            processing = ProcessingEvent[UUID](tracking=unit.tracking)
-            processing.collect_events(*events)
-            recordings = self._record(processing)
+            recordings = self.events.put(events) if events else []
         self._committed(recordings)
 
     @staticmethod

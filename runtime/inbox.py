@@ -1,12 +1,13 @@
 """Inbox: apply other services' integration events exactly once (invariants 3, 5).
 
 A batch subscriber receives records; a policy runs for each, and the new events of one partition's
-run of records are stored with the run's last tracking position in one transaction (each event
-with its own message's correlation and causation). Should any reaction in the run fail, the run is
-applied again one record at a time, so that each failure has its own outcome. The position is the
-producer's notification id,
-kept per upstream topic and partition, so a redelivered record (same offset) and a republished one
-(new offset, same position) are both recognised and skipped. Kafka offsets are committed after the
+run of records are stored with every record's position in one transaction (each event with its own
+message's correlation and causation). Should any reaction in the run fail, the run is applied again
+one record at a time, so that each failure has its own outcome. The position is the producer's
+notification id; the service records each one it applied per upstream topic and partition
+(``runtime.store.APPLIED_TABLE``), so a redelivered record (same offset) and a republished one (new
+offset, same position) are both recognised and skipped, while one the relay publishes again after
+a later one of its partition went through is still applied. Kafka offsets are committed after the
 whole batch is processed; an infrastructure failure nacks the batch so it is fetched again.
 Undecodable records, unknown schema versions and policy errors go to ``<topic>.dlq`` with the error.
 """
@@ -194,7 +195,7 @@ class Inbox:
         reaction in a run fail, the run again one record at a time, so that every failure has
         its own outcome (committed runs are skipped as already applied)."""
         runs: dict[str, list[_Ready]] = {}
-        taken: dict[str, int] = {}
+        taken: set[tuple[str, int]] = set()
         stop, poison = len(records), None
         for index, record in enumerate(records):
             found = self._read(subscription, record, taken)
@@ -203,7 +204,7 @@ class Inbox:
                 break
             if found is not None:
                 runs.setdefault(found.tracking.application_name, []).append(found)
-                taken[found.tracking.application_name] = found.tracking.notification_id
+                taken.add((found.tracking.application_name, found.tracking.notification_id))
         try:
             for run in runs.values():
                 self._apply_run(run)
@@ -222,22 +223,21 @@ class Inbox:
         return stop, poison
 
     def _apply_run(self, run: list[_Ready]) -> None:
-        tracking = run[-1].tracking
-        self._app.process_run([(ready.event, ready.context) for ready in run], tracking)
-        self._positions[tracking.application_name] = tracking.notification_id
+        self._app.process_run([(ready.event, ready.context, ready.tracking) for ready in run])
         for ready in run:
+            self._advance(ready.tracking)
             metrics.INBOX_PROCESSED.labels(ready.topic, ready.event.event_type).inc()
 
     def _read(
         self,
         subscription: Subscription,
         record: ConsumerRecord[bytes, bytes],
-        taken: dict[str, int] | None = None,
+        taken: set[tuple[str, int]] | None = None,
         *,
         count_dedupe: bool = True,
     ) -> _Ready | _Poison | None:
         """What a record asks for: a reaction, a dead letter, or nothing (not this service's
-        business, or applied already: at or before the partition's position, or ``taken``)."""
+        business, or applied already: recorded as applied, or ``taken`` earlier in its batch)."""
         try:
             envelope = Envelope.model_validate_json(record.value or b"")
         except ValidationError as error:
@@ -246,8 +246,7 @@ class Inbox:
         if handled is None:
             return None
         tracking_name = f"{record.topic}:{record.partition}"
-        seen = max(self._position(tracking_name), (taken or {}).get(tracking_name, 0))
-        if envelope.position <= seen:
+        if self._applied(tracking_name, envelope.position, taken or set()):
             if count_dedupe:
                 metrics.INBOX_DEDUPES.labels(record.topic).inc()
             return None
@@ -285,7 +284,9 @@ class Inbox:
         try:
             self._app.process(event, context, tracking)
         except RecordConflictError:
-            if tracking.notification_id <= self._position(tracking_name, reload=True):
+            if self._app.has_applied(tracking_name, tracking.notification_id):
+                # Another consumer applied it meanwhile.
+                self._advance(tracking)
                 metrics.INBOX_DEDUPES.labels(record.topic).inc()
                 return None
             raise
@@ -294,15 +295,25 @@ class Inbox:
         except Exception as error:
             log.exception("policy failed for %s at %s", event.event_type, tracking_name)
             return _Poison(record, "policy-error", repr(error), tracking)
-        self._positions[tracking_name] = tracking.notification_id
+        self._advance(tracking)
         metrics.INBOX_PROCESSED.labels(record.topic, event.event_type).inc()
         return None
 
-    def _position(self, tracking_name: str, *, reload: bool = False) -> int:
-        if reload or tracking_name not in self._positions:
-            tracked = self._app.process_recorder.max_tracking_id(tracking_name)
-            self._positions[tracking_name] = tracked or 0
-        return self._positions[tracking_name]
+    def _applied(self, source: str, position: int, taken: set[tuple[str, int]]) -> bool:
+        """Whether the record at ``position`` was applied: taken earlier in its batch, or
+        recorded. Positions above the highest recorded are new without asking the store."""
+        if (source, position) in taken:
+            return True
+        return position <= self._highest(source) and self._app.has_applied(source, position)
+
+    def _highest(self, source: str) -> int:
+        if source not in self._positions:
+            self._positions[source] = self._app.applied_position(source) or 0
+        return self._positions[source]
+
+    def _advance(self, tracking: Tracking) -> None:
+        source = tracking.application_name
+        self._positions[source] = max(self._highest(source), tracking.notification_id)
 
     async def _dead_letter(self, poison: _Poison) -> None:
         record, tracking = poison.record, poison.tracking
@@ -329,8 +340,8 @@ class Inbox:
         )
         if tracking is not None:
             # The dead letter is the message's one outcome: a redelivery must not run it again.
-            await asyncio.to_thread(self._app.process_recorder.insert_tracking, tracking)
-            self._positions[tracking.application_name] = tracking.notification_id
+            await asyncio.to_thread(self._app.mark_applied, tracking)
+            self._advance(tracking)
 
     @staticmethod
     def _observe_lag(message: Any, records: tuple[ConsumerRecord[bytes, bytes], ...]) -> None:

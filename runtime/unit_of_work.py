@@ -50,10 +50,10 @@ class Tracked(Protocol):
 class UnitOfWork:
     """Entered, it is the current unit of work of this thread or task (``current_unit``)."""
 
-    def __init__(self, context: CommandContext, tracking: Tracking | None = None) -> None:
+    def __init__(self, context: CommandContext, applied: Sequence[Tracking] = ()) -> None:
         self.context = context
-        self.tracking = tracking
-        """The upstream position a policy run records with its events."""
+        self.applied = tuple(applied)
+        """The upstream positions a policy run records with its events."""
         self.meta = context.as_meta()
         self._aggregates: dict[UUID, Tracked] = {}
         self._token: contextvars.Token[UnitOfWork | None] | None = None
@@ -84,10 +84,10 @@ _current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
 )
 
 
-def acting(context: CommandContext, tracking: Tracking | None = None) -> UnitOfWork:
+def acting(context: CommandContext, applied: Sequence[Tracking] = ()) -> UnitOfWork:
     """A unit of work to enter. Applications commit theirs (``ServiceApplication``); domain tests
     enter one to trigger events without a store."""
-    return UnitOfWork(context, tracking)
+    return UnitOfWork(context, applied)
 
 
 def active_unit() -> UnitOfWork | None:

@@ -16,6 +16,12 @@ from sqlalchemy.engine import make_url
 
 from runtime.settings import Settings
 
+APPLIED_TABLE = "inbox_applied"
+"""Every upstream position the service's inbox applied (or dead-lettered), one row each, written
+in the same transaction as the reaction's events: its primary key makes each message's outcome
+happen once. A maximum per source would not do: after a failed send the relay publishes again from
+the failed position, and a later message of the same partition may have gone through already."""
+
 
 def sqlite_path(settings: Settings, service: str) -> Path:
     return settings.data_dir / f"{service}.sqlite"

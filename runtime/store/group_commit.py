@@ -6,8 +6,8 @@ queued behind the last batch, inserts them in a single ``insert_events`` call, t
 waiting event loop once for the whole batch: crossing into a loop costs a syscall and the GIL, so
 waking it once per command would slow every command under load. A batch that fails as a whole
 (for example a version conflict in one command) is retried command by command, so only the guilty
-one fails and the others still commit atomically each. Commands that carry a tracking record
-(policies) bypass the writer: their tracking position must commit with exactly their own events.
+one fails and the others still commit atomically each. Policy runs, which carry the upstream
+positions they apply, bypass the writer: those must commit with exactly their own events.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ class GroupCommitMixin:
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        if kwargs.get("tracking") is not None or not stored_events:
+        if kwargs.get("applied") or kwargs.get("tracking") is not None or not stored_events:
             return super().insert_events(stored_events, **kwargs)  # type: ignore[misc, no-any-return]
         return self.committer.submit(stored_events)
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory, PostgresProcessRecorder
 from eventsourcing.utils import Environment
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
+from runtime.store import APPLIED_TABLE
 from runtime.store.chain import GENESIS, LOG_TABLE_SUFFIX, log_entries
 from runtime.store.group_commit import GroupCommitMixin
 
@@ -31,12 +32,49 @@ class ChainedPostgresRecorder(PostgresProcessRecorder):
             "SELECT notification_id, hash FROM {} ORDER BY notification_id DESC LIMIT 1"
         ).format(log)
         self._insert_log = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(log)
+        applied = sql.Identifier(datastore.schema, APPLIED_TABLE)
+        self.sql_create_statements.append(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (source text NOT NULL, position bigint NOT NULL, "
+                "PRIMARY KEY (source, position))"
+            ).format(applied)
+        )
+        self._insert_applied = sql.SQL("INSERT INTO {} VALUES (%s, %s)").format(applied)
+        self._select_applied_position = sql.SQL(
+            "SELECT MAX(position) AS position FROM {} WHERE source = %s"
+        ).format(applied)
+        self._select_applied = sql.SQL(
+            "SELECT 1 FROM {} WHERE source = %s AND position = %s"
+        ).format(applied)
 
     def log_head(self) -> tuple[int, bytes] | None:
         """The newest log row's notification id and hash: the store's head."""
         with self.datastore.get_connection() as connection:
             row = connection.execute(self._select_log_head).fetchone()
         return None if row is None else (row["notification_id"], bytes(row["hash"]))
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        applied: Sequence[Tracking] = kwargs.get("applied", ())
+        if applied:
+            # The primary key refuses a position applied before: the whole unit rolls back.
+            curs.executemany(
+                self._insert_applied, [(a.application_name, a.notification_id) for a in applied]
+            )
+
+    def applied_position(self, source: str) -> int | None:
+        """The highest upstream position applied from ``source`` (``APPLIED_TABLE``)."""
+        with self.datastore.get_connection() as connection:
+            row = connection.execute(self._select_applied_position, (source,)).fetchone()
+        return None if row is None else row["position"]
+
+    def has_applied(self, source: str, position: int) -> bool:
+        with self.datastore.get_connection() as connection:
+            return (
+                connection.execute(self._select_applied, (source, position)).fetchone() is not None
+            )
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -22,7 +22,7 @@ from eventsourcing.sqlite import (
 )
 from eventsourcing.utils import Environment
 
-from runtime.store import sqlite_write_lock
+from runtime.store import APPLIED_TABLE, sqlite_write_lock
 from runtime.store.chain import GENESIS, LOG_TABLE_SUFFIX, log_entries
 from runtime.store.group_commit import GroupCommitMixin
 
@@ -51,11 +51,21 @@ class SerialisedSQLiteRecorder(SQLiteProcessRecorder):
             f"CREATE TABLE IF NOT EXISTS {self.log_table_name} ("
             "notification_id INTEGER PRIMARY KEY, originator_id TEXT NOT NULL, "
             "originator_version INTEGER NOT NULL, hash BLOB NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {APPLIED_TABLE} ("
+            "source TEXT NOT NULL, position INTEGER NOT NULL, "
+            "PRIMARY KEY (source, position)) WITHOUT ROWID",
         ]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        applied: Sequence[Tracking] = kwargs.get("applied", ())
+        if applied:
+            # The primary key refuses a position applied before: the whole unit rolls back.
+            c.executemany(
+                f"INSERT INTO {APPLIED_TABLE} VALUES (?, ?)",
+                [(a.application_name, a.notification_id) for a in applied],
+            )
         if not stored_events:
             return []
         # One executemany, not the library's execute per event: each call into SQLite gives up
@@ -76,15 +86,26 @@ class SerialisedSQLiteRecorder(SQLiteProcessRecorder):
         )
         last, head = c.fetchone()
         notification_ids = range(last - len(stored_events) + 1, last + 1)
-        tracking: Tracking | None = kwargs.get("tracking")
-        if tracking is not None:
-            self._insert_tracking(c, tracking)
         entries = log_entries(head or GENESIS, notification_ids, stored_events)
         c.executemany(
             f"INSERT INTO {self.log_table_name} VALUES (?, ?, ?, ?)",
             [(n, stream.hex, version, h) for n, stream, version, h in entries],
         )
         return notification_ids
+
+    def applied_position(self, source: str) -> int | None:
+        """The highest upstream position applied from ``source`` (``APPLIED_TABLE``)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT MAX(position) FROM {APPLIED_TABLE} WHERE source=?", (source,))
+            found: int | None = c.fetchone()[0]
+        return found
+
+    def has_applied(self, source: str, position: int) -> bool:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT 1 FROM {APPLIED_TABLE} WHERE source=? AND position=?", (source, position)
+            )
+            return c.fetchone() is not None
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -81,8 +81,34 @@ async def test_applies_once_and_skips_redelivered_and_republished(app: OrdersApp
     await fresh_inbox.handle(subscription, [record(registered, offset=6)])
 
     assert app.recorder.max_notification_id() == after_first
-    assert app.process_recorder.max_tracking_id("customers.events:0") == 7
+    assert app.applied_position("customers.events:0") == 7
     assert producer.sent == []
+
+
+async def test_a_message_published_again_after_a_later_one_went_through_is_applied_once(
+    app: OrdersApplication,
+) -> None:
+    """The relay's send of position 5 failed while position 6, of the same partition, went
+    through; the relay publishes again from 5. Position 5 is applied, 6 is not applied twice, in
+    a batch and one at a time alike."""
+    producer = RecordingProducer()
+    inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
+    (subscription,) = subscriptions(OrdersApplication)
+    first, second = uuid4(), uuid4()
+    fifth = envelope(CustomerRegistered(customer_id=first, legal_name="A", owner_id="s"), 5)
+    sixth = envelope(CustomerRegistered(customer_id=second, legal_name="B", owner_id="s"), 6)
+
+    await inbox.handle(subscription, [record(sixth, offset=0)])
+    stored = app.recorder.max_notification_id()
+    await inbox.handle(subscription, [record(fifth, offset=1), record(sixth, offset=2)])
+
+    assert app.known_customer(first) is not None
+    assert app.recorder.max_notification_id() == (stored or 0) + 1
+    assert app.has_applied("customers.events:0", 5)
+    # After a restart, both are known as applied, though 5 is below the highest position.
+    fresh_inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
+    await fresh_inbox.handle(subscription, [record(fifth, offset=3), record(sixth, offset=4)])
+    assert app.recorder.max_notification_id() == (stored or 0) + 1
 
 
 async def test_unknown_schema_version_and_undecodable_go_to_the_dlq(app: OrdersApplication) -> None:
@@ -102,7 +128,7 @@ async def test_unknown_schema_version_and_undecodable_go_to_the_dlq(app: OrdersA
     # The dead letter is the one outcome of position 3: a redelivery is not dead-lettered again.
     await inbox.handle(subscription, [record(future, offset=2)])
     assert len(producer.sent) == 2
-    assert app.process_recorder.max_tracking_id("customers.events:0") == 3
+    assert app.applied_position("customers.events:0") == 3
 
 
 async def test_a_payload_outside_its_contract_s_bounds_goes_to_the_dlq(
@@ -122,7 +148,7 @@ async def test_a_payload_outside_its_contract_s_bounds_goes_to_the_dlq(
 
     assert [dict(m["headers"])["x-error-reason"] for m in producer.sent] == [b"invalid-payload"]
     assert app.known_customer(registered.customer_id) is None
-    assert app.process_recorder.max_tracking_id("customers.events:0") == 1
+    assert app.applied_position("customers.events:0") == 1
 
 
 class BuggyOrders(OrdersApplication):
@@ -168,7 +194,7 @@ async def test_a_store_failure_is_raised_so_the_batch_is_fetched_again(tmp_path:
     registered = envelope(CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s"), 1)
     with pytest.raises(OperationalError):
         await inbox.handle(subscription, [record(registered)])
-    assert app.process_recorder.max_tracking_id("customers.events:0") is None
+    assert app.applied_position("customers.events:0") is None
     app.close()
 
 
@@ -206,7 +232,7 @@ async def test_a_reaction_not_possible_yet_waits_and_is_never_dead_lettered(
             attempt,
         )
     assert producer.sent == []
-    assert app.process_recorder.max_tracking_id("customers.events:0") is None
+    assert app.applied_position("customers.events:0") is None
 
     app.signed = True
     await inbox.handle(subscription, batch)  # redelivered once the refusal lifted
@@ -242,5 +268,5 @@ async def test_a_partition_s_run_commits_once_each_reaction_with_its_own_cause(
     stored = app.recorder.select_notifications(1, 10)
     causes = [app.mapper.to_domain_event(n).meta["causation_id"] for n in stored]
     assert causes == [str(e.event_id) for e in sent]
-    assert app.process_recorder.max_tracking_id("customers.events:0") == 3
-    assert app.process_recorder.max_tracking_id("customers.events:1") == 4
+    assert app.applied_position("customers.events:0") == 3
+    assert app.applied_position("customers.events:1") == 4

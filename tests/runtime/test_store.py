@@ -82,7 +82,7 @@ def test_a_policy_commits_its_events_with_the_upstream_position_or_neither(
     assert not known.approved
 
     app.process(approved, POLICY, Tracking("customers.events:0", 2))
-    assert app.process_recorder.max_tracking_id("customers.events:0") == 2
+    assert app.applied_position("customers.events:0") == 2
     app.close()
 
 

@@ -75,7 +75,7 @@ def test_xc07_sd02_no_voucher_opens_before_the_rule_parameters_are_in_force(
     assert (waiting.value.rule, waiting.value.policy_key) == ("XC-07", "rule-parameters")
     # Nothing written, the message not consumed: it is applied once the GM signed.
     assert client.app.recorder.max_notification_id() is None
-    assert client.app.process_recorder.max_tracking_id("orders.events:0") is None
+    assert client.app.applied_position("orders.events:0") is None
     Signers(store_settings.keys_path).put_policies_in_force(client.app)
     client.app.process(delivered, POLICY, Tracking("orders.events:0", 1))
     assert client.page(f"/vouchers?customer_id={customer_id}", "technician")["total"] == 1
