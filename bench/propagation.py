@@ -145,7 +145,7 @@ async def service_latencies(stack: Stack, rate: float, seconds: float) -> dict[s
     clerk = CommandContext(actor="salesperson")
 
     async def register(i: int) -> None:
-        await asyncio.to_thread(app.register_customer, clerk, f"Bench {i}", "salesperson")
+        await app.perform(app.register_customer, clerk, f"Bench {i}", "salesperson")
 
     expected = int(rate * seconds)
     database = stack.config.data_dir / "orders.sqlite"

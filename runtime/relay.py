@@ -1,11 +1,14 @@
 """Outbox relay: follows the committed notification log and publishes it (invariants 1, 2, 4).
 
 The log is the outbox: commands never publish. The relay reads committed notifications after its
-saved position, maps each domain event to its public contract, sends the batch keyed by aggregate
-id, waits for every ``acks=all`` acknowledgement, and only then saves the new position in the
-service's own database. A crash between the two replays the batch: publishing is at-least-once and
-consumers dedupe by ``position``. A local commit wakes the relay at once; it polls only as a
-fallback (for commits made by another process on the same store).
+saved position, maps each domain event to its public contract and sends the batch keyed by
+aggregate id. Batches are pipelined: while one waits for its ``acks=all`` acknowledgements, the
+relay reads and sends the next ones (up to ``max_in_flight``); it saves a batch's last position in
+the service's own database only once that batch and every one before it are acknowledged. A crash
+or a failed send publishes again from the first unacknowledged event: publishing is at-least-once,
+and consumers record each position they applied (``runtime.store.APPLIED_TABLE``). A local commit
+wakes the relay at once; it polls only as a fallback (for commits made by another process on the
+same store).
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import asyncio
 import fcntl
 import logging
 import os
+from asyncio import FIRST_COMPLETED
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -132,6 +138,18 @@ class PublishFailed(Exception):
         self.error = error
 
 
+@dataclass
+class _Flight:
+    """A batch sent and not yet settled."""
+
+    notifications: Sequence[Notification]
+    sent: list[tuple[Notification, asyncio.Future[Any]]]
+    failure: PublishFailed | None
+    """A failure while sending (mapping or enqueueing): nothing after it was sent."""
+    acknowledged: asyncio.Future[list[Any]]
+    """Every acknowledgement (or its error) of ``sent``."""
+
+
 class OutboxRelay:
     """Publishes the notification log; one active per service (``RelayLock``).
 
@@ -150,6 +168,7 @@ class OutboxRelay:
         lock: RelayLock,
         batch_size: int = 500,
         poll_seconds: float = 0.5,
+        max_in_flight: int = 4,
     ) -> None:
         self._app = application
         self._producer = producer
@@ -158,6 +177,7 @@ class OutboxRelay:
         self._lock = lock
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
+        self._max_in_flight = max_in_flight
         self._tracking_name = f"outbox-relay:{topic}"
         self._wake = Wakeup()
         self.active = False
@@ -190,27 +210,51 @@ class OutboxRelay:
             self.position = await asyncio.to_thread(self._saved_position)
             while True:
                 try:
-                    self.position = await self._publish_after(self.position)
+                    await self._pump(backoff)
                 except PublishFailed as failure:
                     self.position = await asyncio.to_thread(self._saved_position)
                     await self._report_stuck(failure)
                     await backoff.sleep()
-                else:
-                    self._report_flowing(backoff)
 
     def _saved_position(self) -> int:
         return self._app.process_recorder.max_tracking_id(self._tracking_name) or 0
 
-    async def _publish_after(self, position: int) -> int:
-        self._wake.clear()
-        notifications = await asyncio.to_thread(
-            self._app.process_recorder.select_notifications, position + 1, self._batch_size
-        )
-        if not notifications:
-            self.head = max(self.head, position)
-            metrics.RELAY_LAG.set(0)
-            await self._sleep()
-            return position
+    async def _pump(self, backoff: Backoff) -> None:
+        """Send batch after batch from ``position``, settling them in order; raise at the first
+        event that could not be published, once everything before it is saved."""
+        flights: deque[_Flight] = deque()
+        read_to = self.position
+        while True:
+            self._wake.clear()
+            if len(flights) < self._max_in_flight and not (flights and flights[-1].failure):
+                notifications = await asyncio.to_thread(
+                    self._app.process_recorder.select_notifications, read_to + 1, self._batch_size
+                )
+                if notifications:
+                    flights.append(await self._send(notifications))
+                    read_to = notifications[-1].id
+                    self.head = max(self.head, read_to)
+                    if len(notifications) == self._batch_size:
+                        continue  # more is waiting: send it before settling
+            if not flights:
+                self.head = max(self.head, self.position)
+                metrics.RELAY_LAG.set(0)
+                await self._sleep()
+                continue
+            oldest = flights[0]
+            if not oldest.acknowledged.done():
+                # Until it is acknowledged, or a commit brings more to send meanwhile.
+                woken: asyncio.Future[Any] = asyncio.ensure_future(self._sleep())
+                await asyncio.wait([oldest.acknowledged, woken], return_when=FIRST_COMPLETED)
+                woken.cancel()
+                if not oldest.acknowledged.done():
+                    continue
+            flights.popleft()
+            await self._settle(oldest)
+            self._report_flowing(backoff)
+
+    async def _send(self, notifications: Sequence[Notification]) -> _Flight:
+        """Enqueue every event of the batch the service publishes; stop at one that cannot be."""
         sent: list[tuple[Notification, asyncio.Future[Any]]] = []
         failure: PublishFailed | None = None
         for notification in notifications:
@@ -231,28 +275,31 @@ class OutboxRelay:
                 failure = PublishFailed(notification, error)
                 break
             sent.append((notification, ack))
-        outcomes = await asyncio.gather(*(ack for _, ack in sent), return_exceptions=True)
+        acknowledged = asyncio.gather(*(ack for _, ack in sent), return_exceptions=True)
+        return _Flight(notifications, sent, failure, acknowledged)
+
+    async def _settle(self, flight: _Flight) -> None:
+        """Save the position up to the batch's first failure (all of it without one), then
+        raise that failure."""
+        outcomes = flight.acknowledged.result()
+        failure = flight.failure
         # Everything before the first failure is published: save up to there.
-        published = notifications[-1].id if failure is None else failure.notification.id - 1
-        for (notification, _), outcome in zip(sent, outcomes, strict=True):
+        published = flight.notifications[-1].id if failure is None else failure.notification.id - 1
+        for (notification, _), outcome in zip(flight.sent, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 failure = PublishFailed(notification, outcome)
                 published = notification.id - 1
                 break
-        acked = sum(1 for _, ack in sent if ack.done() and not ack.exception())
+        acked = sum(1 for outcome in outcomes if not isinstance(outcome, BaseException))
         metrics.RELAY_PUBLISHED.inc(acked)
-        if published > position and acked:
+        if published > self.position and acked:
             # A run of internal-only events is not worth a write: after a restart the relay just
             # reads past them again.
             await self._save_position(published)
-        position = max(position, published)
-        self.head = max(self.head, notifications[-1].id)
-        metrics.RELAY_LAG.set(self.head - position)
+        self.position = max(self.position, published)
+        metrics.RELAY_LAG.set(self.head - self.position)
         if failure is not None:
             raise failure
-        if len(notifications) == self._batch_size:
-            self._wake.set()
-        return position
 
     async def _report_stuck(self, failure: PublishFailed) -> None:
         notification = failure.notification

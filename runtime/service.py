@@ -65,12 +65,13 @@ class ServiceSpec:
 
 def new_producer(settings: Settings) -> AIOKafkaProducer:
     # acks=all: a message counts as published only once the broker has it. Idempotence stays off:
-    # the embedded broker does not support it, and consumers dedupe by position anyway.
+    # the embedded broker does not support it, and consumers record every position they applied
+    # anyway. No linger: what the relay sends in one turn of the loop goes out together already.
     return AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap,
         acks="all",
         enable_idempotence=False,
-        linger_ms=2,
+        linger_ms=0,
         request_timeout_ms=15000,
         max_request_size=settings.kafka_max_message_bytes,
     )

@@ -151,3 +151,59 @@ async def test_the_relay_decodes_only_the_events_it_publishes(tmp_path: Path) ->
         with contextlib.suppress(asyncio.CancelledError):
             await running
         app.close()
+
+
+class HeldBroker:
+    """Stands in for the producer: takes every message, acknowledges it when the test says."""
+
+    def __init__(self) -> None:
+        self.acks: list[tuple[bytes, asyncio.Future[None]]] = []
+
+    async def send(self, topic: str, value: bytes, key: bytes) -> asyncio.Future[None]:
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.acks.append((value, acked))
+        return acked
+
+    def acknowledge(self, *numbers: int) -> None:
+        for number in numbers:
+            self.acks[number][1].set_result(None)
+
+
+async def test_batches_are_pipelined_and_the_position_saved_only_in_order(
+    tmp_path: Path,
+) -> None:
+    app = CustomersApplication(KernelSettings(data_dir=tmp_path))
+    for n in range(6):
+        app.register_customer(CLERK, f"C{n}", "salesperson")
+    broker = HeldBroker()
+    relay = OutboxRelay(
+        app,
+        broker,  # type: ignore[arg-type]
+        "customers.events",
+        OUTBOUND,
+        RelayLock("customers", tmp_path, ""),
+        batch_size=2,
+        poll_seconds=0.05,
+        max_in_flight=3,
+    )
+
+    def saved() -> int:
+        return app.process_recorder.max_tracking_id("outbox-relay:customers.events") or 0
+
+    running = asyncio.create_task(relay.run())
+    try:
+        # Three batches are sent before any is acknowledged.
+        await eventually(lambda: _now(len(broker.acks) == 6), what="three batches in flight")
+        assert names([value for value, _ in broker.acks]) == [f"C{n}" for n in range(6)]
+        broker.acknowledge(2, 3, 4, 5)  # the second and third batches: they wait for the first
+        assert (relay.position, saved()) == (0, 0)
+        broker.acknowledge(0, 1)
+        await eventually(lambda: _now(relay.position == 6), what="all three settled in order")
+        assert saved() == 6
+        app.register_customer(CLERK, "C6", "salesperson")  # a commit wakes the relay
+        await eventually(lambda: _now(len(broker.acks) == 7), what="the next batch")
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        app.close()
