@@ -56,6 +56,9 @@ C = TypeVar("C", bound=IntegrationEvent)
 P = ParamSpec("P")
 R = TypeVar("R")
 
+Applying = tuple[IntegrationEvent, CommandContext, Tracking]
+"""An upstream event a policy reacts to, in its message's context, at its position."""
+
 _POLICY_FOR = "__countersign_policy_for__"
 
 
@@ -267,20 +270,29 @@ class ServiceApplication(Application[UUID]):
         inbox). A position applied before is refused (IntegrityError), and nothing is written."""
         self.process_run([(event, context, tracking)])
 
-    def process_run(self, run: Sequence[tuple[IntegrationEvent, CommandContext, Tracking]]) -> None:
+    def process_run(self, run: Sequence[Applying]) -> None:
         """Run the policies for a run of one upstream partition's events in one unit of work:
         their events commit together, with every message's position. Each reaction records its
         own message's context (actor, correlation, causation)."""
+        self.commit(self._react(run))
+
+    async def process_run_async(self, run: Sequence[Applying]) -> None:
+        """``process_run`` on the event loop (the inbox): the store's writer commits it."""
+        await self.commit_async(self._react(run))
+
+    def _react(self, run: Sequence[Applying]) -> UnitOfWork:
         policies = self.policies()
         with acting(run[0][1], [tracking for _, _, tracking in run]) as unit:
             for event, context, _ in run:
                 unit.meta = context.as_meta()
                 policies[type(event)](self, event)
-        self.commit(unit)
+        return unit
 
-    def mark_applied(self, tracking: Tracking) -> None:
+    async def mark_applied(self, tracking: Tracking) -> None:
         """Record an upstream position whose one outcome was not a reaction (a dead letter)."""
-        self.commit(acting(CommandContext(actor=f"{self.service_name}:inbox"), (tracking,)))
+        await self.commit_async(
+            acting(CommandContext(actor=f"{self.service_name}:inbox"), (tracking,))
+        )
 
     def applied_position(self, source: str) -> int | None:
         """The highest upstream position applied from ``source`` (a topic and partition)."""
@@ -306,10 +318,7 @@ class ServiceApplication(Application[UUID]):
         meanwhile, and the loop serves other requests until then."""
         with acting(context) as unit:
             result = command(context, *args, **kwargs)
-        events = self._new_events(unit)
-        if events:
-            assert isinstance(self.events, ChainedEventStore)
-            self._committed(await self.events.put_async(events))
+        await self.commit_async(unit)
         return result
 
     def commit(self, unit: UnitOfWork) -> None:
@@ -321,6 +330,13 @@ class ServiceApplication(Application[UUID]):
         else:
             recordings = self.events.put(events) if events else []
         self._committed(recordings)
+
+    async def commit_async(self, unit: UnitOfWork) -> None:
+        """``commit`` on the event loop: the store's writer commits while the loop runs on."""
+        events = self._new_events(unit)
+        if events or unit.applied:
+            assert isinstance(self.events, ChainedEventStore)
+            self._committed(await self.events.put_async(events, unit.applied))
 
     @staticmethod
     def _new_events(unit: UnitOfWork) -> list[Any]:

@@ -161,14 +161,12 @@ class Inbox:
     async def handle(
         self, subscription: Subscription, records: Sequence[ConsumerRecord[bytes, bytes]]
     ) -> None:
-        """Apply the records in order. Healthy runs are applied in one worker thread (one hop
-        per batch, not per record); a poison record stops the run to be dead-lettered."""
+        """Apply the records in order, on the event loop (the store's writer commits); a poison
+        record stops the run to be dead-lettered."""
         remaining = list(records)
         while remaining:
             try:
-                applied, poison = await asyncio.to_thread(
-                    self._apply_until_poison, subscription, remaining
-                )
+                applied, poison = await self._apply_until_poison(subscription, remaining)
             except NotYet as waiting:
                 # What was applied before it is tracked: the redelivered batch skips it.
                 first = self.waits.record(subscription.topic, waiting)
@@ -188,7 +186,7 @@ class Inbox:
                 remaining = remaining[1:]
         self.waits.clear(subscription.topic)
 
-    def _apply_until_poison(
+    async def _apply_until_poison(
         self, subscription: Subscription, records: list[ConsumerRecord[bytes, bytes]]
     ) -> tuple[int, _Poison | None]:
         """Each partition's run of records up to the first poison in one transaction; should a
@@ -207,7 +205,7 @@ class Inbox:
                 taken.add((found.tracking.application_name, found.tracking.notification_id))
         try:
             for run in runs.values():
-                self._apply_run(run)
+                await self._apply_run(run)
         except RecordConflictError:
             pass  # another consumer applied some of it: one at a time finds out which
         except PersistenceError:
@@ -217,13 +215,15 @@ class Inbox:
         else:
             return stop, poison
         for index, record in enumerate(records[:stop]):
-            failed = self._apply(subscription, record)
+            failed = await self._apply(subscription, record)
             if failed is not None:
                 return index, failed
         return stop, poison
 
-    def _apply_run(self, run: list[_Ready]) -> None:
-        self._app.process_run([(ready.event, ready.context, ready.tracking) for ready in run])
+    async def _apply_run(self, run: list[_Ready]) -> None:
+        await self._app.process_run_async(
+            [(ready.event, ready.context, ready.tracking) for ready in run]
+        )
         for ready in run:
             self._advance(ready.tracking)
             metrics.INBOX_PROCESSED.labels(ready.topic, ready.event.event_type).inc()
@@ -271,7 +271,7 @@ class Inbox:
         )
         return _Ready(event, context, tracking, record.topic)
 
-    def _apply(
+    async def _apply(
         self, subscription: Subscription, record: ConsumerRecord[bytes, bytes]
     ) -> _Poison | None:
         """One record in its own transaction, after its batch's runs failed (their duplicates
@@ -282,7 +282,7 @@ class Inbox:
         event, context, tracking = found.event, found.context, found.tracking
         tracking_name = tracking.application_name
         try:
-            self._app.process(event, context, tracking)
+            await self._app.process_run_async([(event, context, tracking)])
         except RecordConflictError:
             if self._app.has_applied(tracking_name, tracking.notification_id):
                 # Another consumer applied it meanwhile.
@@ -340,7 +340,7 @@ class Inbox:
         )
         if tracking is not None:
             # The dead letter is the message's one outcome: a redelivery must not run it again.
-            await asyncio.to_thread(self._app.mark_applied, tracking)
+            await self._app.mark_applied(tracking)
             self._advance(tracking)
 
     @staticmethod

@@ -53,6 +53,7 @@ from eventsourcing.persistence import (
     Notification,
     Recording,
     StoredEvent,
+    Tracking,
     Transcoder,
 )
 
@@ -252,14 +253,15 @@ class ChainedEventStore(EventStore[UUID]):
         return self._recorded(domain_events, stored, hashes, notification_ids)
 
     async def put_async(
-        self, domain_events: Sequence[DomainEventProtocol[UUID]]
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], applied: Sequence[Tracking] = ()
     ) -> list[Recording[UUID]]:
-        """``put`` on the event loop: the store's writer commits while the loop runs on."""
+        """``put`` on the event loop, with the upstream positions ``applied``: the store's writer
+        commits while the loop runs on."""
         recorder = self.recorder
         if not isinstance(recorder, GroupCommitMixin):
             raise TypeError(f"{type(recorder).__name__} has no asynchronous writer")
         stored, hashes = self._sealer.to_sealed_events(domain_events, self._committed_hash)
-        notification_ids = await recorder.insert_events_async(stored)
+        notification_ids = await recorder.insert_events_async(stored, applied)
         return self._recorded(domain_events, stored, hashes, notification_ids)
 
     def _recorded(

@@ -1,13 +1,13 @@
 """Group commit: one writer thread per store commits whatever has gathered, in one transaction.
 
-Commands hand their sealed events to the store's writer and wait: a thread on a threading event
-(``submit``), a coroutine on the event loop (``submit_async``). The writer takes every command
-queued behind the last batch, inserts them in a single ``insert_events`` call, then wakes each
-waiting event loop once for the whole batch: crossing into a loop costs a syscall and the GIL, so
-waking it once per command would slow every command under load. A batch that fails as a whole
-(for example a version conflict in one command) is retried command by command, so only the guilty
-one fails and the others still commit atomically each. Policy runs, which carry the upstream
-positions they apply, bypass the writer: those must commit with exactly their own events.
+Commands and policy runs hand their sealed events (and the upstream positions a policy run
+applies) to the store's writer and wait: a thread on a threading event (``submit``), a coroutine on
+the event loop (``submit_async``; the loop hands over everything one of its turns committed, in one
+go). The writer takes everything queued, inserts it in a single ``insert_events`` call, then wakes
+each waiting event loop once for the whole batch: crossing into a loop costs a syscall and the GIL,
+so waking it once per command would slow every command under load. A batch that fails as a whole
+(for example a version conflict in one command, or a position applied before) is retried unit by
+unit, so only the guilty one fails and the others still commit atomically each.
 """
 
 from __future__ import annotations
@@ -19,18 +19,23 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import StoredEvent, Tracking
 
-InsertEvents = Callable[[Sequence[StoredEvent]], Sequence[int] | None]
+InsertEvents = Callable[..., Sequence[int] | None]
+"""A recorder's ``insert_events(stored_events, applied=positions)``."""
 
 
 class _Pending:
-    __slots__ = ("done", "error", "events", "future", "notification_ids")
+    __slots__ = ("applied", "done", "error", "events", "future", "notification_ids")
 
     def __init__(
-        self, events: Sequence[StoredEvent], future: asyncio.Future[Sequence[int] | None] | None
+        self,
+        events: Sequence[StoredEvent],
+        applied: Sequence[Tracking],
+        future: asyncio.Future[Sequence[int] | None] | None,
     ) -> None:
         self.events = events
+        self.applied = applied
         self.future = future
         """The waiting coroutine's future; None for a waiting thread (``done``)."""
         self.done = threading.Event() if future is None else None
@@ -48,9 +53,12 @@ class GroupCommitter:
         self._gathering: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
         self._closed = False
 
-    def submit(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
-        """Commit ``events`` in the writer's next batch; their notification ids."""
-        pending = _Pending(events, None)
+    def submit(
+        self, events: Sequence[StoredEvent], applied: Sequence[Tracking] = ()
+    ) -> Sequence[int] | None:
+        """Commit ``events`` (and ``applied``) in the writer's next batch; their notification
+        ids."""
+        pending = _Pending(events, applied, None)
         self._enqueue(pending)
         assert pending.done is not None
         pending.done.wait()
@@ -58,7 +66,9 @@ class GroupCommitter:
             raise pending.error
         return pending.notification_ids
 
-    async def submit_async(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
+    async def submit_async(
+        self, events: Sequence[StoredEvent], applied: Sequence[Tracking] = ()
+    ) -> Sequence[int] | None:
         """``submit`` for a coroutine: the event loop runs on while the writer commits."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Sequence[int] | None] = loop.create_future()
@@ -67,7 +77,7 @@ class GroupCommitter:
             # Hand over, in one go, every command this turn of the loop commits.
             gathering = self._gathering[loop] = []
             loop.call_soon(self._hand_over, loop)
-        gathering.append(_Pending(events, future))
+        gathering.append(_Pending(events, applied, future))
         return await future
 
     def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -113,7 +123,10 @@ class GroupCommitter:
 
     def _write(self, batch: list[_Pending]) -> None:
         try:
-            ids = self._insert([event for pending in batch for event in pending.events])
+            ids = self._insert(
+                [event for pending in batch for event in pending.events],
+                applied=[position for pending in batch for position in pending.applied],
+            )
         except Exception as error:
             if len(batch) == 1:
                 batch[0].error = error
@@ -165,12 +178,12 @@ class GroupCommitMixin:
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        if kwargs.get("applied") or kwargs.get("tracking") is not None or not stored_events:
-            return super().insert_events(stored_events, **kwargs)  # type: ignore[misc, no-any-return]
-        return self.committer.submit(stored_events)
+        if kwargs.get("tracking") is not None:
+            raise TypeError("a unit records the upstream positions it applies with applied=")
+        return self.committer.submit(stored_events, kwargs.get("applied", ()))
 
     async def insert_events_async(
-        self, stored_events: Sequence[StoredEvent]
+        self, stored_events: Sequence[StoredEvent], applied: Sequence[Tracking] = ()
     ) -> Sequence[int] | None:
-        """``insert_events`` without tracking, awaited on the event loop."""
-        return await self.committer.submit_async(stored_events)
+        """``insert_events``, awaited on the event loop."""
+        return await self.committer.submit_async(stored_events, applied)

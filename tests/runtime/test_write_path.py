@@ -32,7 +32,7 @@ class Recorder:
         self.batches: list[int] = []
         self.refuse = refuse
 
-    def __call__(self, events: Sequence[StoredEvent]) -> Sequence[int]:
+    def __call__(self, events: Sequence[StoredEvent], applied: object = ()) -> Sequence[int]:
         if any(e.originator_id.int == self.refuse for e in events):  # type: ignore[union-attr]
             raise ValueError("refused")
         self.batches.append(len(events))
