@@ -13,7 +13,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from aiokafka.errors import MessageSizeTooLargeError
+from aiokafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 from eventsourcing.persistence import Tracking
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -202,6 +202,46 @@ async def test_batches_are_pipelined_and_the_position_saved_only_in_order(
         assert saved() == 6
         app.register_customer(CLERK, "C6", "salesperson")  # a commit wakes the relay
         await eventually(lambda: _now(len(broker.acks) == 7), what="the next batch")
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        app.close()
+
+
+async def test_a_failed_batch_in_the_pipeline_is_published_again_from_its_failed_event(
+    tmp_path: Path,
+) -> None:
+    """The second of three batches in flight fails while the third went through: the first is
+    saved, and the relay publishes again from the failed event (the third's events twice: the
+    consumers record each position they applied)."""
+    app = CustomersApplication(KernelSettings(data_dir=tmp_path))
+    for n in range(6):
+        app.register_customer(CLERK, f"C{n}", "salesperson")
+    broker = HeldBroker()
+    relay = OutboxRelay(
+        app,
+        broker,  # type: ignore[arg-type]
+        "customers.events",
+        OUTBOUND,
+        RelayLock("customers", tmp_path, ""),
+        batch_size=2,
+        poll_seconds=0.05,
+        max_in_flight=3,
+    )
+    running = asyncio.create_task(relay.run())
+    try:
+        await eventually(lambda: _now(len(broker.acks) == 6), what="three batches in flight")
+        broker.acks[2][1].set_exception(KafkaTimeoutError())
+        broker.acknowledge(0, 1, 3, 4, 5)
+        await eventually(lambda: _now(relay.stuck is not None), what="the failure reported")
+        assert relay.stuck is not None and relay.stuck.position == 3
+        assert relay.position == 2
+        await eventually(lambda: _now(len(broker.acks) >= 10), what="C2 to C5 sent again")
+        assert names([value for value, _ in broker.acks[6:10]]) == ["C2", "C3", "C4", "C5"]
+        broker.acknowledge(6, 7, 8, 9)
+        await eventually(lambda: _now(relay.position == 6), what="the relay to flow again")
+        assert relay.stuck is None
     finally:
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
