@@ -239,9 +239,7 @@ def test_cu15_xc01_a_new_owner_restarts_the_approval_in_progress() -> None:
     matrix = AuthorityMatrix.load(KernelSettings().authority_matrix_file)
     customer = registered()
     customer.submit_for_approval(Decimal(0), "CNY", "registrar")
-    customer.request_approval(
-        uuid4(), matrix.rule(APPROVAL_KIND), 1, "registrar", Decimal(0), ()
-    )
+    customer.request_approval(uuid4(), matrix.rule(APPROVAL_KIND), 1, "registrar", Decimal(0), ())
     customer.assign_owners("salesperson-2", None, "owner left", "manager", MANAGER)
     assert customer.approval is not None
     assert customer.approval.status is ApprovalStatus.INVALIDATED
