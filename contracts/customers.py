@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from uuid import UUID
 
 from contracts.envelope import IntegrationEvent
@@ -25,4 +26,21 @@ class CustomerApproved(CustomerEvent):
     approved_by: UserId
 
 
-PUBLISHED: tuple[type[IntegrationEvent], ...] = (CustomerRegistered, CustomerApproved)
+GradeLetter = Literal["A", "B", "C"]
+"""CU-03: A, large and urgent demand; B, ordinary demand; C, potential demand."""
+
+
+class CustomerGradeChanged(CustomerEvent):
+    """CU-03, CU-05: the sales manager decided the customer's grade; without an ``old_grade`` it
+    is the first. Orders and service-desk treat the customer by it (CU-04)."""
+
+    old_grade: GradeLetter | None
+    new_grade: GradeLetter
+    decided_by: UserId
+
+
+PUBLISHED: tuple[type[IntegrationEvent], ...] = (
+    CustomerRegistered,
+    CustomerApproved,
+    CustomerGradeChanged,
+)

@@ -77,6 +77,11 @@ ShortText = Annotated[str, text(200, min_length=0), AfterValidator(_printable)]
 LongText = Annotated[str, text(2000), AfterValidator(_printable)]
 """A reason, a finding, an outcome, a comment."""
 
+Phone = Annotated[
+    str, StringConstraints(min_length=3, max_length=40, pattern=r"^\+?[0-9][0-9 ()./-]*$")
+]
+"""A telephone number as written: digits, an optional leading +, spaces and punctuation."""
+
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 """ISO 4217, e.g. CNY."""
 

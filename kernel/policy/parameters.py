@@ -34,6 +34,10 @@ class Contracts(_Section):
     archive_by_day_of_next_month: int = Field(ge=1, le=28)
 
 
+class Customers(_Section):
+    grade_review_interval_days: int = Field(ge=1, le=3660)
+
+
 class RuleParameters(_Section):
     policy_key: str
     version: int
@@ -41,6 +45,7 @@ class RuleParameters(_Section):
     service_sla: ServiceSla
     cash: Cash
     contracts: Contracts
+    customers: Customers
 
     @classmethod
     def parse(cls, content: str) -> RuleParameters:

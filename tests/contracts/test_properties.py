@@ -27,8 +27,15 @@ from pydantic import BaseModel, ValidationError
 from contracts import IntegrationEvent
 from contracts.customers import CustomerApproved, CustomerRegistered
 from countersign.services import SPECS
-from customers.adapters.http.customers import RegisterCustomer, SubmitForApproval
+from customers.adapters.http.customers import (
+    AssignOwners,
+    DecideGrade,
+    RecordFile,
+    RegisterCustomer,
+    SubmitForApproval,
+)
 from customers.application import CustomersApplication
+from customers.domain.customer import Contact
 from kernel.settings import KernelSettings
 from kernel.signing.commands import PageAnswer
 from kernel.signing.http import RequestSignature, SigningAnswer, printable
@@ -69,6 +76,7 @@ FORMATS = {
 }
 POLICY = CommandContext("policy")
 SALES = as_user("salesperson", "salesperson")
+MANAGER = as_user("sales-manager", "sales_manager")
 CUSTOMER = CommandContext("customer")
 
 
@@ -182,11 +190,44 @@ def test_customer_commands_publish_whatever_they_accept(settings_: KernelSetting
     seen = [0]
 
     @EXAMPLES
-    @given(valid(RegisterCustomer), valid(SubmitForApproval))
-    def register(body: RegisterCustomer, submit: SubmitForApproval) -> None:
+    @given(
+        valid(RegisterCustomer),
+        valid(SubmitForApproval),
+        valid(RecordFile),
+        st.lists(valid(DecideGrade), max_size=3),
+        valid(AssignOwners),
+    )
+    def register(
+        body: RegisterCustomer,
+        submit: SubmitForApproval,
+        file: RecordFile,
+        grades: list[DecideGrade],
+        owners: AssignOwners,
+    ) -> None:
         customer = app.register_customer(SALES, body.legal_name, body.owner_id or "salesperson")
         with contextlib.suppress(RuleViolation):
             app.submit_for_approval(SALES, customer.id, submit.credit_limit, submit.currency)
+        contacts = None
+        if file.contacts is not None:
+            contacts = [value_object(Contact, contact) for contact in file.contacts]
+        with contextlib.suppress(RuleViolation):
+            app.record_customer_file(
+                SALES,
+                customer.id,
+                org_structure=file.org_structure,
+                contacts=contacts,
+                premises=file.premises,
+                industry_standing=file.industry_standing,
+                business_notes=file.business_notes,
+                important=file.important,
+            )
+        for grade in grades:  # CU-03, CU-05: the first grade, then changes
+            with contextlib.suppress(RuleViolation):
+                app.decide_grade(MANAGER, customer.id, grade.grade, grade.reason or "")
+        with contextlib.suppress(RuleViolation):
+            app.assign_owners(
+                MANAGER, customer.id, owners.owner_id, owners.deputy_id, owners.reason
+            )
         seen[0] = published(spec, app, seen[0])
 
     try:

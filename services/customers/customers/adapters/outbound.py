@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.customers import CustomerApproved, CustomerRegistered
+from contracts.customers import CustomerApproved, CustomerGradeChanged, CustomerRegistered
 from customers.domain.customer import Customer
 from runtime.outbound import Outbound
 
@@ -10,5 +10,6 @@ OUTBOUND = Outbound(
     {
         Customer.Registered: CustomerRegistered,
         Customer.Approved: CustomerApproved,
+        Customer.GradeChanged: CustomerGradeChanged,
     }
 )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from customers.domain.customer import Customer
 from customers.projections import CUSTOMERS, CustomerView, customers
-from runtime.application import ServiceApplication
+from kernel.application import KernelApplication
 from runtime.views import Page, PageRequest
 
 
-class CustomerQueries(ServiceApplication):
+class CustomerQueries(KernelApplication):
     projections = (customers,)
 
     def customer(self, customer_id: UUID) -> Customer:
@@ -20,3 +21,12 @@ class CustomerQueries(ServiceApplication):
         """``name`` matches any part of the legal name."""
         named = [CUSTOMERS.table.c.legal_name.contains(name, autoescape=True)] if name else []
         return self.read_models.page(CUSTOMERS, request, *named)
+
+    def due_for_grade_review(self, request: PageRequest, as_of: datetime) -> Page[CustomerView]:
+        """CU-05: graded customers whose grade the sales manager last decided longer ago than
+        the review interval of the rule parameters in force (XC-07)."""
+        interval = self.rule_parameters().customers.grade_review_interval_days
+        decided_at = CUSTOMERS.table.c.grade_decided_at
+        return self.read_models.page(
+            CUSTOMERS, request, decided_at <= as_of - timedelta(days=interval)
+        )

@@ -1,16 +1,41 @@
-"""The customer file: registered by sales, opened only once the approval chain has signed."""
+"""The customer file: registered by sales, opened only once the approval chain has signed; what
+sales learn of the customer (CU-01), its grade (CU-03, CU-05) and its owners (CU-15)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
 
-from kernel.approvals.domain import Approvable, ApprovalState
+from kernel.approvals.domain import Approvable, ApprovalState, ApprovalStatus
+from kernel.roles import Role
 from runtime.aggregate import RuleViolation
 
 APPROVAL_KIND = "customer_approval"
+
+MAX_CONTACTS = 20
+MAX_PREMISES = 10
+"""CU-01: a file lists at most this many responsible persons and premises."""
+
+
+class Grade(StrEnum):
+    """CU-03: demand-based. A: large and urgent; B: ordinary, intends to buy; C: potential."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+@dataclass(frozen=True)
+class Contact:
+    """CU-01: a responsible person at the customer."""
+
+    name: str
+    role: str
+    phone: str
 
 
 class CustomerStatus(StrEnum):
@@ -29,6 +54,22 @@ class Customer(Approvable):
         self.credit_limit = Decimal(0)
         self.currency = ""
         self.approved_by: str | None = None
+        # CU-01: the file's content, as sales last recorded it.
+        self.important = False
+        self.org_structure = ""
+        self.contacts: tuple[Contact, ...] = ()
+        self.premises: tuple[str, ...] = ()
+        self.industry_standing = ""
+        self.business_notes = ""
+        # CU-03, CU-05: the grade the sales manager decided, and the pending proposal.
+        self.grade: Grade | None = None
+        self.grade_reason: str | None = None
+        self.grade_decided_by: str | None = None
+        self.grade_decided_at: datetime | None = None
+        self.proposed_grade: Grade | None = None
+        self.proposed_by: str | None = None
+        # CU-15: the deputy account owner (the primary is ``owner_id``).
+        self.deputy_id: str | None = None
 
     class Registered(Approvable.Created):
         legal_name: str
@@ -50,6 +91,75 @@ class Customer(Approvable):
 
         def apply(self, customer: Customer) -> None:
             customer.status, customer.approved_by = CustomerStatus.ACTIVE, self.approved_by
+
+    class FileRecorded(Approvable.Event):
+        """CU-01: the file's content after what ``recorded_by`` learned."""
+
+        org_structure: str
+        contacts: tuple[Contact, ...]
+        premises: tuple[str, ...]
+        industry_standing: str
+        business_notes: str
+        recorded_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.org_structure = self.org_structure
+            customer.contacts = tuple(self.contacts)
+            customer.premises = tuple(self.premises)
+            customer.industry_standing = self.industry_standing
+            customer.business_notes = self.business_notes
+
+    class ImportanceFlagged(Approvable.Event):
+        important: bool
+        flagged_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.important = self.important
+
+    class GradeProposed(Approvable.Event):
+        grade: str
+        reason: str
+        proposed_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.proposed_grade, customer.proposed_by = Grade(self.grade), self.proposed_by
+
+    class GradeChanged(Approvable.Event):
+        """CU-03 (the first grade: no ``old_grade``), CU-05 (an upgrade or a downgrade)."""
+
+        old_grade: str | None
+        new_grade: str
+        reason: str
+        decided_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.grade = Grade(self.new_grade)
+            customer._grade_decided(self.reason, self.decided_by, self.timestamp)
+
+    class GradeReviewed(Approvable.Event):
+        """CU-05: the sales manager reviewed the grade and kept it."""
+
+        grade: str
+        reason: str
+        decided_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer._grade_decided(self.reason, self.decided_by, self.timestamp)
+
+    class OwnersAssigned(Approvable.Event):
+        """CU-15: the primary account owner and the deputy."""
+
+        owner_id: str
+        deputy_id: str | None
+        reason: str
+        assigned_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.owner_id, customer.deputy_id = self.owner_id, self.deputy_id
+
+    def _grade_decided(self, reason: str, decided_by: str, at: datetime) -> None:
+        self.grade_reason, self.grade_decided_by, self.grade_decided_at = reason, decided_by, at
+        self.proposed_grade = self.proposed_by = None
 
     @classmethod
     def register(cls, legal_name: str, owner_id: str, registered_by: str) -> Self:
@@ -95,3 +205,118 @@ class Customer(Approvable):
             credit_limit=self.credit_limit,
             currency=self.currency,
         )
+
+    # -- CU-01: the file's content
+
+    def record_file(
+        self,
+        recorded_by: str,
+        *,
+        org_structure: str | None = None,
+        contacts: Collection[Contact] | None = None,
+        premises: Collection[str] | None = None,
+        industry_standing: str | None = None,
+        business_notes: str | None = None,
+    ) -> None:
+        """Record what ``recorded_by`` learned; a section not given keeps its content."""
+        contacts = self.contacts if contacts is None else tuple(contacts)
+        premises = self.premises if premises is None else tuple(premises)
+        # CU-01: a bounded file: every responsible person named and reachable, no repeats.
+        if len(contacts) > MAX_CONTACTS:
+            raise RuleViolation(
+                "CU-01", "too many contacts", count=len(contacts), most=MAX_CONTACTS
+            )
+        if len(premises) > MAX_PREMISES:
+            raise RuleViolation(
+                "CU-01", "too many premises", count=len(premises), most=MAX_PREMISES
+            )
+        for contact in contacts:
+            if not (contact.name.strip() and contact.phone.strip()):
+                raise RuleViolation(
+                    "CU-01", "a contact needs a name and a phone", name=contact.name
+                )
+        if len({(c.name, c.phone) for c in contacts}) < len(contacts):
+            raise RuleViolation("CU-01", "a contact is listed twice")
+        if len(set(premises)) < len(premises) or not all(p.strip() for p in premises):
+            raise RuleViolation("CU-01", "premises must be named once each")
+        self.trigger_event(
+            self.FileRecorded,
+            org_structure=self.org_structure if org_structure is None else org_structure,
+            contacts=contacts,
+            premises=premises,
+            industry_standing=(
+                self.industry_standing if industry_standing is None else industry_standing
+            ),
+            business_notes=self.business_notes if business_notes is None else business_notes,
+            recorded_by=recorded_by,
+        )
+
+    def flag_importance(self, important: bool, flagged_by: str) -> None:
+        # CU-01: important or not important for trading; recorded only when it changes.
+        if important != self.important:
+            self.trigger_event(self.ImportanceFlagged, important=important, flagged_by=flagged_by)
+
+    # -- CU-03, CU-05: the grade
+
+    def propose_grade(self, grade: Grade, reason: str, proposed_by: str) -> None:
+        # CU-03: anyone in sales may propose a grade; only the sales manager decides it.
+        if not reason.strip():
+            raise RuleViolation("CU-03", "a grade proposal gives its reasons")
+        self.trigger_event(
+            self.GradeProposed, grade=grade.value, reason=reason, proposed_by=proposed_by
+        )
+
+    def decide_grade(
+        self, grade: Grade, reason: str, decided_by: str, roles: Collection[str]
+    ) -> None:
+        first = self.grade is None
+        rule = "CU-03" if first else "CU-05"
+        # CU-03: the sales manager assigns the grade; CU-05: and decides every later change.
+        if Role.SALES_MANAGER not in roles:
+            raise RuleViolation(rule, "only the sales manager decides a customer's grade")
+        # CU-05: a review records why the grade is changed or kept.
+        if not first and not reason.strip():
+            raise RuleViolation("CU-05", "a grade review gives its reasons", grade=self.grade)
+        if grade == self.grade:
+            self.trigger_event(
+                self.GradeReviewed, grade=grade.value, reason=reason, decided_by=decided_by
+            )
+        else:
+            self.trigger_event(
+                self.GradeChanged,
+                old_grade=None if self.grade is None else self.grade.value,
+                new_grade=grade.value,
+                reason=reason,
+                decided_by=decided_by,
+            )
+
+    # -- CU-15: the account owners
+
+    def assign_owners(
+        self,
+        owner_id: str,
+        deputy_id: str | None,
+        reason: str,
+        assigned_by: str,
+        roles: Collection[str],
+    ) -> None:
+        # CU-15: the sales manager allocates the accounts.
+        if Role.SALES_MANAGER not in roles:
+            raise RuleViolation("CU-15", "only the sales manager assigns account owners")
+        # CU-15: one primary owner and one deputy, two different people.
+        if deputy_id == owner_id:
+            raise RuleViolation("CU-15", "the deputy cannot be the primary owner", owner=owner_id)
+        if (owner_id, deputy_id) == (self.owner_id, self.deputy_id):
+            raise RuleViolation("CU-15", "these are already the account's owners")
+        if not reason.strip():
+            raise RuleViolation("CU-15", "a change of owner gives its reason")
+        self.trigger_event(
+            self.OwnersAssigned,
+            owner_id=owner_id,
+            deputy_id=deputy_id,
+            reason=reason,
+            assigned_by=assigned_by,
+        )
+        # XC-01: an approval in progress vouched for the old owner; it starts again.
+        if self.approval is not None and self.approval.status is ApprovalStatus.IN_PROGRESS:
+            self.content_changed()

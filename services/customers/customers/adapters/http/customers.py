@@ -8,13 +8,16 @@ from uuid import UUID
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from contracts.values import Amount, CurrencyCode, Name, UserId
+from contracts.values import Amount, CurrencyCode, LongText, Name, Phone, ShortText, UserId
 from customers.application import CustomersApplication
-from customers.projections import CUSTOMERS, CustomerView
+from customers.domain.customer import MAX_CONTACTS, MAX_PREMISES, Contact, Grade
+from customers.projections import CUSTOMERS, CustomerFileView, CustomerView
 from kernel.approvals.http import document_routes
 from kernel.roles import SALES, Role
+from runtime import clock
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
+from runtime.transcoding import value_object
 from runtime.unit_of_work import CommandContext
 from runtime.views import Page, PageRequest
 
@@ -23,6 +26,8 @@ approvals = document_routes("/customers", "customers")
 
 App = Annotated[CustomersApplication, Depends(application_of(CustomersApplication))]
 Sales = Annotated[CommandContext, Depends(acting_as(*SALES))]
+SalesOrManager = Annotated[CommandContext, Depends(acting_as(*SALES, Role.SALES_MANAGER))]
+"""Sales staff and their manager: the rule, not the route, says which of them decides what."""
 READERS = (*SALES, Role.SALES_MANAGER, Role.FINANCE, Role.LEADERSHIP_GM)
 Reader = Annotated[Principal, Depends(requires(*READERS))]
 
@@ -39,23 +44,113 @@ class SubmitForApproval(BaseModel):
     currency: CurrencyCode = "CNY"
 
 
+class ContactEntry(BaseModel):
+    name: Name
+    role: Name
+    phone: Phone
+
+
+class RecordFile(BaseModel):
+    """CU-01: what the caller learned; a section left out keeps what the file holds."""
+
+    org_structure: LongText | None = None
+    contacts: list[ContactEntry] | None = Field(default=None, max_length=MAX_CONTACTS)
+    premises: list[ShortText] | None = Field(default=None, max_length=MAX_PREMISES)
+    industry_standing: LongText | None = None
+    business_notes: LongText | None = Field(
+        default=None, description="Trading and business condition"
+    )
+    important: bool | None = Field(default=None, description="Important for trading")
+
+
+class ProposeGrade(BaseModel):
+    grade: Grade
+    reason: LongText
+
+
+class DecideGrade(BaseModel):
+    grade: Grade
+    reason: LongText | None = Field(
+        default=None, description="Required once the customer has a grade (CU-05)"
+    )
+
+
+class AssignOwners(BaseModel):
+    owner_id: UserId
+    deputy_id: UserId | None = None
+    reason: LongText
+
+
 @router.post("", status_code=201)
-async def register_customer(context: Sales, body: RegisterCustomer, app: App) -> CustomerView:
+async def register_customer(context: Sales, body: RegisterCustomer, app: App) -> CustomerFileView:
     customer = await app.perform(
         app.register_customer, context, body.legal_name, body.owner_id or context.actor
     )
-    return CustomerView.model_validate(customer)
+    return CustomerFileView.model_validate(customer)
 
 
 @router.post("/{customer_id}/submit")
 async def submit_for_approval(
     context: Sales, customer_id: UUID, body: SubmitForApproval, app: App
-) -> CustomerView:
+) -> CustomerFileView:
     """Send the customer file and the requested credit limit to the approval chain (CU-02)."""
     customer = await app.perform(
         app.submit_for_approval, context, customer_id, body.credit_limit, body.currency
     )
-    return CustomerView.model_validate(customer)
+    return CustomerFileView.model_validate(customer)
+
+
+@router.post("/{customer_id}/file")
+async def record_customer_file(
+    context: SalesOrManager, customer_id: UUID, body: RecordFile, app: App
+) -> CustomerFileView:
+    """Record what was learned of the customer (CU-01)."""
+    contacts = None
+    if body.contacts is not None:
+        contacts = [value_object(Contact, contact) for contact in body.contacts]
+    customer = await app.perform(
+        app.record_customer_file,
+        context,
+        customer_id,
+        org_structure=body.org_structure,
+        contacts=contacts,
+        premises=body.premises,
+        industry_standing=body.industry_standing,
+        business_notes=body.business_notes,
+        important=body.important,
+    )
+    return CustomerFileView.model_validate(customer)
+
+
+@router.post("/{customer_id}/grade-proposal")
+async def propose_grade(
+    context: SalesOrManager, customer_id: UUID, body: ProposeGrade, app: App
+) -> CustomerFileView:
+    """Propose a grade, with reasons, for the sales manager to decide (CU-03, CU-05)."""
+    customer = await app.perform(app.propose_grade, context, customer_id, body.grade, body.reason)
+    return CustomerFileView.model_validate(customer)
+
+
+@router.post("/{customer_id}/grade")
+async def decide_grade(
+    context: SalesOrManager, customer_id: UUID, body: DecideGrade, app: App
+) -> CustomerFileView:
+    """The sales manager assigns the grade (CU-03), or reviews it: changed or kept (CU-05)."""
+    customer = await app.perform(
+        app.decide_grade, context, customer_id, body.grade, body.reason or ""
+    )
+    return CustomerFileView.model_validate(customer)
+
+
+@router.post("/{customer_id}/owners")
+async def assign_owners(
+    context: SalesOrManager, customer_id: UUID, body: AssignOwners, app: App
+) -> CustomerFileView:
+    """The sales manager names the primary account owner and the deputy (CU-15)."""
+    customer = await app.perform(
+        app.assign_owners, context, customer_id, body.owner_id, body.deputy_id, body.reason
+    )
+    return CustomerFileView.model_validate(customer)
 
 
 @router.get("")
@@ -69,6 +164,15 @@ def list_customers(
     return app.customer_list(query, name)
 
 
+@router.get("/grade-review-due")
+def grade_review_due(
+    _: Reader, query: Annotated[PageRequest, Depends(CUSTOMERS.query)], app: App
+) -> Page[CustomerView]:
+    """Customers whose grade was last decided longer ago than the review interval of the rule
+    parameters in force (CU-05)."""
+    return app.due_for_grade_review(query, clock.now())
+
+
 @router.get("/{customer_id}")
-def get_customer(_: Reader, customer_id: UUID, app: App) -> CustomerView:
-    return CustomerView.model_validate(app.customer(customer_id))
+def get_customer(_: Reader, customer_id: UUID, app: App) -> CustomerFileView:
+    return CustomerFileView.model_validate(app.customer(customer_id))
