@@ -325,11 +325,8 @@ class ServiceApplication(Application[UUID]):
         """Store the new events of every aggregate ``unit`` tracked, in one transaction (with the
         upstream positions it applied, if any), then tell the commit listeners."""
         events = self._new_events(unit)
-        if unit.applied:
-            recordings = self.events.put(events, applied=unit.applied)
-        else:
-            recordings = self.events.put(events) if events else []
-        self._committed(recordings)
+        if events or unit.applied:
+            self._committed(self.events.put(events, applied=unit.applied))
 
     async def commit_async(self, unit: UnitOfWork) -> None:
         """``commit`` on the event loop: the store's writer commits while the loop runs on."""

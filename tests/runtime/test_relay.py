@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -169,9 +169,12 @@ class HeldBroker:
             self.acks[number][1].set_result(None)
 
 
-async def test_batches_are_pipelined_and_the_position_saved_only_in_order(
+@contextlib.asynccontextmanager
+async def pipelined(
     tmp_path: Path,
-) -> None:
+) -> AsyncIterator[tuple[CustomersApplication, HeldBroker, OutboxRelay]]:
+    """Six customers registered, and a running relay sending them two at a time, up to three
+    batches in flight, to a broker that acknowledges only when the test says."""
     app = CustomersApplication(KernelSettings(data_dir=tmp_path))
     for n in range(6):
         app.register_customer(CLERK, f"C{n}", "salesperson")
@@ -186,12 +189,24 @@ async def test_batches_are_pipelined_and_the_position_saved_only_in_order(
         poll_seconds=0.05,
         max_in_flight=3,
     )
+    running = asyncio.create_task(relay.run())
+    try:
+        yield app, broker, relay
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        app.close()
+
+
+async def test_batches_are_pipelined_and_the_position_saved_only_in_order(
+    tmp_path: Path,
+) -> None:
 
     def saved() -> int:
         return app.process_recorder.max_tracking_id("outbox-relay:customers.events") or 0
 
-    running = asyncio.create_task(relay.run())
-    try:
+    async with pipelined(tmp_path) as (app, broker, relay):
         # Three batches are sent before any is acknowledged.
         await eventually(lambda: _now(len(broker.acks) == 6), what="three batches in flight")
         assert names([value for value, _ in broker.acks]) == [f"C{n}" for n in range(6)]
@@ -202,11 +217,6 @@ async def test_batches_are_pipelined_and_the_position_saved_only_in_order(
         assert saved() == 6
         app.register_customer(CLERK, "C6", "salesperson")  # a commit wakes the relay
         await eventually(lambda: _now(len(broker.acks) == 7), what="the next batch")
-    finally:
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
-        app.close()
 
 
 async def test_a_failed_batch_in_the_pipeline_is_published_again_from_its_failed_event(
@@ -215,22 +225,7 @@ async def test_a_failed_batch_in_the_pipeline_is_published_again_from_its_failed
     """The second of three batches in flight fails while the third went through: the first is
     saved, and the relay publishes again from the failed event (the third's events twice: the
     consumers record each position they applied)."""
-    app = CustomersApplication(KernelSettings(data_dir=tmp_path))
-    for n in range(6):
-        app.register_customer(CLERK, f"C{n}", "salesperson")
-    broker = HeldBroker()
-    relay = OutboxRelay(
-        app,
-        broker,  # type: ignore[arg-type]
-        "customers.events",
-        OUTBOUND,
-        RelayLock("customers", tmp_path, ""),
-        batch_size=2,
-        poll_seconds=0.05,
-        max_in_flight=3,
-    )
-    running = asyncio.create_task(relay.run())
-    try:
+    async with pipelined(tmp_path) as (_, broker, relay):
         await eventually(lambda: _now(len(broker.acks) == 6), what="three batches in flight")
         broker.acks[2][1].set_exception(KafkaTimeoutError())
         broker.acknowledge(0, 1, 3, 4, 5)
@@ -242,8 +237,3 @@ async def test_a_failed_batch_in_the_pipeline_is_published_again_from_its_failed
         broker.acknowledge(6, 7, 8, 9)
         await eventually(lambda: _now(relay.position == 6), what="the relay to flow again")
         assert relay.stuck is None
-    finally:
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
-        app.close()
