@@ -3,12 +3,13 @@
 The log is the outbox: commands never publish. The relay reads committed notifications after its
 saved position, maps each domain event to its public contract and sends the batch keyed by
 aggregate id. Batches are pipelined: while one waits for its ``acks=all`` acknowledgements, the
-relay reads and sends the next ones (up to ``max_in_flight``); it saves a batch's last position in
-the service's own database only once that batch and every one before it are acknowledged. A crash
-or a failed send publishes again from the first unacknowledged event: publishing is at-least-once,
-and consumers record each position they applied (``runtime.store.APPLIED_TABLE``). A local commit
-wakes the relay at once; it polls only as a fallback (for commits made by another process on the
-same store).
+relay reads and sends the next ones (up to ``max_in_flight``); a batch is settled only once it and
+every one before it are acknowledged. The settled position is saved in the service's own database
+when the relay falls idle, before it reports a failure, and otherwise every ``save_seconds`` (as
+Debezium flushes its offsets): a crash publishes again from the last saved position, and a failed
+send from its failed event. Publishing is at-least-once either way, and consumers record each
+position they applied (``runtime.store.APPLIED_TABLE``). A local commit wakes the relay at once; it
+polls only as a fallback (for commits made by another process on the same store).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
+import math
 import os
 from asyncio import FIRST_COMPLETED
 from collections import deque
@@ -169,6 +171,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_seconds: float = 0.5,
         max_in_flight: int = 4,
+        save_seconds: float = 1.0,
     ) -> None:
         self._app = application
         self._producer = producer
@@ -178,12 +181,18 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._max_in_flight = max_in_flight
+        self._save_seconds = save_seconds
         self._tracking_name = f"outbox-relay:{topic}"
         self._wake = Wakeup()
         self.active = False
         """Holds the relay lock: this process publishes the service's events."""
         self.position = 0
-        """The last notification published and saved."""
+        """The last notification published (and every one before it)."""
+        self._saved = 0
+        """The last position saved; settled batches that published something wait in
+        ``_to_save`` until the next save."""
+        self._to_save = 0
+        self._saved_at = -math.inf
         self.head = 0
         """The newest notification seen in the store."""
         self.stuck: Stuck | None = None
@@ -207,14 +216,16 @@ class OutboxRelay:
         self.active = True
         backoff = Backoff(self._poll_seconds)
         with self._lock:
-            self.position = await asyncio.to_thread(self._saved_position)
-            while True:
-                try:
-                    await self._pump(backoff)
-                except PublishFailed as failure:
-                    self.position = await asyncio.to_thread(self._saved_position)
-                    await self._report_stuck(failure)
-                    await backoff.sleep()
+            self.position = self._saved = await self._app.read(self._saved_position)
+            try:
+                while True:
+                    try:
+                        await self._pump(backoff)
+                    except PublishFailed as failure:
+                        await self._report_stuck(failure)
+                        await backoff.sleep()
+            finally:
+                self._save_on_stop()
 
     def _saved_position(self) -> int:
         return self._app.process_recorder.max_tracking_id(self._tracking_name) or 0
@@ -227,7 +238,7 @@ class OutboxRelay:
         while True:
             self._wake.clear()
             if len(flights) < self._max_in_flight and not (flights and flights[-1].failure):
-                notifications = await asyncio.to_thread(
+                notifications = await self._app.read(
                     self._app.process_recorder.select_notifications, read_to + 1, self._batch_size
                 )
                 if notifications:
@@ -239,6 +250,7 @@ class OutboxRelay:
             if not flights:
                 self.head = max(self.head, self.position)
                 metrics.RELAY_LAG.set(0)
+                await self._save(when_due=False)
                 await self._sleep()
                 continue
             oldest = flights[0]
@@ -279,8 +291,8 @@ class OutboxRelay:
         return _Flight(notifications, sent, failure, acknowledged)
 
     async def _settle(self, flight: _Flight) -> None:
-        """Save the position up to the batch's first failure (all of it without one), then
-        raise that failure."""
+        """Advance the position up to the batch's first failure (all of it without one); at a
+        failure, save it and raise the failure."""
         outcomes = flight.acknowledged.result()
         failure = flight.failure
         # Everything before the first failure is published: save up to there.
@@ -295,15 +307,35 @@ class OutboxRelay:
         if published > self.position and acked:
             # A run of internal-only events is not worth a write: after a restart the relay just
             # reads past them again.
-            await self._save_position(published)
+            self._to_save = published
         self.position = max(self.position, published)
         metrics.RELAY_LAG.set(self.head - self.position)
+        await self._save(when_due=failure is None)
         if failure is not None:
             raise failure
 
+    async def _save(self, *, when_due: bool) -> None:
+        """Save the position if anything published is unsaved (only once ``save_seconds`` have
+        passed since the last save, ``when_due``)."""
+        now = asyncio.get_running_loop().time()
+        if self._to_save <= self._saved or (when_due and now - self._saved_at < self._save_seconds):
+            return
+        await self._save_position(self.position)
+        self._saved, self._saved_at = self.position, now
+
+    def _save_on_stop(self) -> None:
+        """Stopping: what was published need not be published again after a restart (should
+        the save fail, it will be, and the consumers skip it)."""
+        if self._to_save <= self._saved:
+            return
+        try:
+            self._app.process_recorder.insert_tracking(Tracking(self._tracking_name, self.position))
+        except Exception:
+            log.warning("relay could not save position %d on stop", self.position, exc_info=True)
+
     async def _report_stuck(self, failure: PublishFailed) -> None:
         notification = failure.notification
-        head = await asyncio.to_thread(self._app.recorder.max_notification_id)
+        head = await self._app.read(self._app.recorder.max_notification_id)
         self.head = max(self.head, head or 0)
         metrics.RELAY_LAG.set(self.head - self.position)
         metrics.RELAY_ERRORS.inc()

@@ -153,6 +153,7 @@ def build_app(
             RelayLock(spec.name, settings.data_dir, settings.database_url),
             batch_size=settings.relay_batch_size,
             poll_seconds=settings.relay_poll_seconds,
+            save_seconds=settings.relay_save_seconds,
         )
         work = {
             f"{spec.name}-kafka": link.connect(),

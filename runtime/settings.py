@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # (commits by another process on the same store), and the relay's batch size.
     relay_poll_seconds: float = Field(default=0.5, gt=0)
     relay_batch_size: int = Field(default=500, gt=0)
+    # While busy, the relay saves its published position this often (and whenever it falls idle);
+    # a crash publishes again what it had not saved, and the consumers skip it.
+    relay_save_seconds: float = Field(default=1.0, gt=0)
     # Projections apply the commits of this interval together (how stale a list may be).
     projection_interval_seconds: float = Field(default=0.25, ge=0)
     # How often a service signs and publishes its store's head while it moves (runtime.witness).

@@ -171,7 +171,7 @@ class HeldBroker:
 
 @contextlib.asynccontextmanager
 async def pipelined(
-    tmp_path: Path,
+    tmp_path: Path, save_seconds: float = 1.0
 ) -> AsyncIterator[tuple[CustomersApplication, HeldBroker, OutboxRelay]]:
     """Six customers registered, and a running relay sending them two at a time, up to three
     batches in flight, to a broker that acknowledges only when the test says."""
@@ -188,6 +188,7 @@ async def pipelined(
         batch_size=2,
         poll_seconds=0.05,
         max_in_flight=3,
+        save_seconds=save_seconds,
     )
     running = asyncio.create_task(relay.run())
     try:
@@ -199,12 +200,16 @@ async def pipelined(
         app.close()
 
 
+def saved_position(app: CustomersApplication) -> int:
+    return app.process_recorder.max_tracking_id("outbox-relay:customers.events") or 0
+
+
 async def test_batches_are_pipelined_and_the_position_saved_only_in_order(
     tmp_path: Path,
 ) -> None:
 
     def saved() -> int:
-        return app.process_recorder.max_tracking_id("outbox-relay:customers.events") or 0
+        return saved_position(app)
 
     async with pipelined(tmp_path) as (app, broker, relay):
         # Three batches are sent before any is acknowledged.
@@ -214,7 +219,7 @@ async def test_batches_are_pipelined_and_the_position_saved_only_in_order(
         assert (relay.position, saved()) == (0, 0)
         broker.acknowledge(0, 1)
         await eventually(lambda: _now(relay.position == 6), what="all three settled in order")
-        assert saved() == 6
+        await eventually(lambda: _now(saved() == 6), what="the position saved once idle")
         app.register_customer(CLERK, "C6", "salesperson")  # a commit wakes the relay
         await eventually(lambda: _now(len(broker.acks) == 7), what="the next batch")
 
@@ -237,3 +242,22 @@ async def test_a_failed_batch_in_the_pipeline_is_published_again_from_its_failed
         broker.acknowledge(6, 7, 8, 9)
         await eventually(lambda: _now(relay.position == 6), what="the relay to flow again")
         assert relay.stuck is None
+
+
+async def test_while_busy_the_position_is_saved_once_per_save_interval_and_on_stop(
+    tmp_path: Path,
+) -> None:
+    """Saving after every batch would cost a write per batch; a crash between saves only
+    publishes the unsaved events again, and the consumers skip what they applied."""
+    async with pipelined(tmp_path, save_seconds=3600) as (app, broker, relay):
+        await eventually(lambda: _now(len(broker.acks) == 6), what="three batches in flight")
+        broker.acknowledge(0, 1)
+        await eventually(lambda: _now(saved_position(app) == 2), what="the first save")
+        broker.acknowledge(2, 3)
+        await eventually(lambda: _now(relay.position == 4), what="the second batch settled")
+        assert saved_position(app) == 2  # busy (the third batch in flight) and not due
+    reopened = CustomersApplication(KernelSettings(data_dir=tmp_path))
+    try:
+        assert saved_position(reopened) == 4  # saved on stop
+    finally:
+        reopened.close()
