@@ -20,6 +20,10 @@ MAX_CONTACTS = 20
 MAX_PREMISES = 10
 """CU-01: a file lists at most this many responsible persons and premises."""
 
+FILE_REFRESH_INTERVAL_DAYS = 91
+"""CU-20: a file not recorded or confirmed for three months is stale. A rule parameter (XC-07)
+once the kernel's ``RuleParameters.customers`` has a field for it."""
+
 
 class Grade(StrEnum):
     """CU-03: demand-based. A: large and urgent; B: ordinary, intends to buy; C: potential."""
@@ -70,6 +74,8 @@ class Customer(Approvable):
         self.proposed_by: str | None = None
         # CU-15: the deputy account owner (the primary is ``owner_id``).
         self.deputy_id: str | None = None
+        # CU-20: when sales last recorded or confirmed the file; None: not since registration.
+        self.file_refreshed_at: datetime | None = None
 
     class Registered(Approvable.Created):
         legal_name: str
@@ -108,6 +114,7 @@ class Customer(Approvable):
             customer.premises = tuple(self.premises)
             customer.industry_standing = self.industry_standing
             customer.business_notes = self.business_notes
+            customer.file_refreshed_at = self.timestamp
 
     class ImportanceFlagged(Approvable.Event):
         important: bool
@@ -156,6 +163,15 @@ class Customer(Approvable):
 
         def apply(self, customer: Customer) -> None:
             customer.owner_id, customer.deputy_id = self.owner_id, self.deputy_id
+
+    class FileRefreshed(Approvable.Event):
+        """CU-20: sales checked the file against the customer and confirmed it is current."""
+
+        how_checked: str
+        refreshed_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.file_refreshed_at = self.timestamp
 
     def _grade_decided(self, reason: str, decided_by: str, at: datetime) -> None:
         self.grade_reason, self.grade_decided_by, self.grade_decided_at = reason, decided_by, at
@@ -320,3 +336,16 @@ class Customer(Approvable):
         # XC-01: an approval in progress vouched for the old owner; it starts again.
         if self.approval is not None and self.approval.status is ApprovalStatus.IN_PROGRESS:
             self.content_changed()
+
+    # -- CU-20: the file kept fresh
+
+    def confirm_file(self, how_checked: str, refreshed_by: str) -> None:
+        """Sales checked the file against the customer and found it current; recording what
+        changed (``record_file``) refreshes it as well."""
+        # CU-20: only a file with content can be confirmed as current.
+        if not (self.contacts or self.org_structure.strip()):
+            raise RuleViolation("CU-20", "the file records nothing yet: record it first (CU-01)")
+        # CU-20: a refresh says how the file was checked (a visit, a call, the customer's papers).
+        if not how_checked.strip():
+            raise RuleViolation("CU-20", "a refresh says how the file was checked")
+        self.trigger_event(self.FileRefreshed, how_checked=how_checked, refreshed_by=refreshed_by)
