@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from customers.application.care import CareCommands, CareQueries
 from customers.application.commands import CustomerCommands
 from customers.application.queries import CustomerQueries
+from customers.application.trading import TradingHistoryPolicies
 
 
-class CustomersApplication(CustomerCommands, CustomerQueries):
+class CustomersApplication(CustomerCommands, CustomerQueries, CareCommands, TradingHistoryPolicies):
     service_name = "customers"
+    # Each mixin declares its own; the application serves them all.
+    projections = (*CustomerQueries.projections, *CareQueries.projections)
+    value_objects = (*CustomerCommands.value_objects, *CareCommands.value_objects)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import ClassVar
 from uuid import UUID
 
 from customers.domain.customer import APPROVAL_KIND, Contact, Customer, Grade
@@ -15,7 +16,7 @@ from runtime.unit_of_work import CommandContext
 
 
 class CustomerCommands(Approvals, Governance, AuditTrail):
-    value_objects = (Contact,)
+    value_objects: ClassVar[tuple[type, ...]] = (Contact,)
 
     @command
     def register_customer(

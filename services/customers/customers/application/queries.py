@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import ClassVar
 from uuid import UUID
 
 from customers.domain.customer import Customer
 from customers.projections import CUSTOMERS, CustomerView, customers
 from kernel.application import KernelApplication
+from runtime.projections import Projection
 from runtime.views import Page, PageRequest
 
 
 class CustomerQueries(KernelApplication):
-    projections = (customers,)
+    projections: ClassVar[tuple[Projection, ...]] = (customers,)
 
     def customer(self, customer_id: UUID) -> Customer:
         return self.get(Customer, customer_id, "customer")

@@ -1,0 +1,194 @@
+"""Commands and queries of the customer cared for: the file kept fresh (CU-20), visit plans, the
+weekly meeting and the work log (CU-18), the key-customer care plan (CU-25), the trading history
+(CU-26)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date, datetime, timedelta
+from typing import ClassVar
+from uuid import UUID
+
+from customers.care_projections import (
+    CARE_PLANS,
+    FILE_FRESHNESS,
+    VISIT_PLANS,
+    VISITS,
+    CarePlanView,
+    FileFreshnessView,
+    TradingHistoryView,
+    VisitPlanView,
+    VisitView,
+    care_plans,
+    file_freshness,
+    trading_entries,
+    visits,
+)
+from customers.domain.care import CarePlan
+from customers.domain.customer import FILE_REFRESH_INTERVAL_DAYS, Customer
+from customers.domain.trading import TradingHistory
+from customers.domain.visits import Period, PlannedVisit, VisitPlan, WorkLog
+from kernel.application import KernelApplication
+from runtime.aggregate import RuleViolation
+from runtime.application import command
+from runtime.projections import Projection
+from runtime.unit_of_work import CommandContext
+from runtime.views import Page, PageRequest
+
+
+class CareQueries(KernelApplication):
+    projections: ClassVar[tuple[Projection, ...]] = (
+        file_freshness,
+        visits,
+        care_plans,
+        trading_entries,
+    )
+
+    def local_date(self, at: datetime) -> date:
+        """The day ``at`` falls on in the company's working calendar (XC-10)."""
+        return at.astimezone(self.calendar.zone).date()
+
+    def stale_files(self, request: PageRequest, as_of: datetime) -> Page[FileFreshnessView]:
+        """CU-20: files neither recorded nor confirmed for longer than the refresh interval."""
+        refreshed_at = FILE_FRESHNESS.table.c.file_refreshed_at
+        stale_before = as_of - timedelta(days=FILE_REFRESH_INTERVAL_DAYS)
+        return self.read_models.page(FILE_FRESHNESS, request, refreshed_at <= stale_before)
+
+    def visit_plan(self, plan_id: UUID) -> VisitPlan:
+        return self.get(VisitPlan, plan_id, "visit plan")
+
+    def visit_plans(self, request: PageRequest) -> Page[VisitPlanView]:
+        return self.read_models.page(VISIT_PLANS, request)
+
+    def customer_visits(self, request: PageRequest) -> Page[VisitView]:
+        return self.read_models.page(VISITS, request)
+
+    def work_log(self, salesperson: str, day: date) -> WorkLog:
+        return self.get(WorkLog, WorkLog.id_for(salesperson, day), "work log")
+
+    def care_plan(self, care_plan_id: UUID) -> CarePlan:
+        return self.get(CarePlan, care_plan_id, "care plan")
+
+    def follow_ups_due(self, request: PageRequest, as_of: datetime) -> Page[CarePlanView]:
+        """CU-25: care plans whose next follow-up visit is due by the day of ``as_of``."""
+        due = CARE_PLANS.table.c.next_follow_up_on <= self.local_date(as_of)
+        return self.read_models.page(CARE_PLANS, request, due)
+
+    def trading_history(self, customer_id: UUID) -> TradingHistoryView:
+        """CU-26: nothing traded yet is an empty history, not an unknown one."""
+        self.get(Customer, customer_id, "customer")
+        history = self.find(TradingHistory, TradingHistory.id_for(customer_id))
+        if history is None:
+            return TradingHistoryView(
+                customer_id=customer_id,
+                shipments=0,
+                deliveries=0,
+                invoices=0,
+                shipped={},
+                invoiced={},
+                last_shipped_at=None,
+                last_delivered_at=None,
+            )
+        return TradingHistoryView.model_validate(history)
+
+
+class CareCommands(CareQueries):
+    value_objects: ClassVar[tuple[type, ...]] = (PlannedVisit,)
+
+    @command
+    def refresh_customer_file(
+        self, context: CommandContext, customer_id: UUID, how_checked: str
+    ) -> Customer:
+        """CU-20: sales checked the file against the customer and confirm it is current."""
+        customer = self.get(Customer, customer_id, "customer")
+        customer.confirm_file(how_checked, context.actor)
+        return customer
+
+    @command
+    def plan_visits(
+        self,
+        context: CommandContext,
+        period: Period,
+        starts_on: date,
+        planned: Sequence[PlannedVisit],
+    ) -> VisitPlan:
+        """CU-18: the caller's own plan of customer visits for a month, a week or a day."""
+        if self.find(VisitPlan, VisitPlan.id_for(context.actor, period, starts_on)) is not None:
+            raise RuleViolation(
+                "CU-18", "this period is already planned", period=period, starts_on=starts_on
+            )
+        for customer_id in {visit.customer_id for visit in planned}:
+            self.get(Customer, customer_id, "customer")
+        return VisitPlan.plan(context.actor, period, starts_on, planned)
+
+    @command
+    def confirm_key_visits(
+        self,
+        context: CommandContext,
+        plan_id: UUID,
+        customer_ids: Collection[UUID],
+        at: datetime,
+    ) -> VisitPlan:
+        """CU-18: at the Saturday-morning meeting the sales manager confirms next week's key
+        visits."""
+        plan = self.get(VisitPlan, plan_id, "visit plan")
+        plan.confirm_key_visits(customer_ids, context.actor, context.roles, at)
+        return plan
+
+    @command
+    def record_visit(
+        self,
+        context: CommandContext,
+        plan_id: UUID,
+        customer_id: UUID,
+        visited_on: date,
+        facts: str,
+        at: datetime,
+    ) -> VisitPlan:
+        """CU-18: after each visit the salesperson records the facts found at the customer."""
+        plan = self.get(VisitPlan, plan_id, "visit plan")
+        self.get(Customer, customer_id, "customer")
+        plan.record_visit(customer_id, visited_on, facts, context.actor, self.local_date(at))
+        return plan
+
+    @command
+    def write_work_log(
+        self, context: CommandContext, day: date, entry: str, at: datetime
+    ) -> WorkLog:
+        """CU-18: the caller's written log of the day."""
+        log = self.find(WorkLog, WorkLog.id_for(context.actor, day))
+        log = log or WorkLog.open(context.actor, day)
+        log.write(entry, self.local_date(at))
+        return log
+
+    @command
+    def draw_up_care_plan(
+        self,
+        context: CommandContext,
+        customer_id: UUID,
+        follow_up_every_days: int,
+        measures: str,
+        at: datetime,
+    ) -> CarePlan:
+        """CU-25: the care plan of a key customer and the cycle of its follow-up visits."""
+        customer = self.get(Customer, customer_id, "customer")
+        if self.find(CarePlan, CarePlan.id_for(customer_id)) is not None:
+            raise RuleViolation("CU-25", "the customer already has a care plan")
+        return CarePlan.draw_up(
+            customer, follow_up_every_days, measures, context.actor, self.local_date(at)
+        )
+
+    @command
+    def record_follow_up(
+        self,
+        context: CommandContext,
+        care_plan_id: UUID,
+        visited_on: date,
+        findings: str,
+        feedback: str,
+        at: datetime,
+    ) -> CarePlan:
+        """CU-25: a follow-up visit, its findings and the customer's feedback."""
+        plan = self.get(CarePlan, care_plan_id, "care plan")
+        plan.record_follow_up(visited_on, findings, feedback, context.actor, self.local_date(at))
+        return plan

@@ -1,0 +1,238 @@
+"""Read tables of the customer cared for: how fresh each file is (CU-20), the visit plans and
+visits (CU-18), the care plans (CU-25) and the trading history (CU-26)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import NAMESPACE_OID, UUID, uuid5
+
+from pydantic import Field
+from sqlalchemy import Connection
+
+from contracts.values import Name, UserId
+from customers.domain.care import CarePlan
+from customers.domain.customer import Customer
+from customers.domain.trading import TradingHistory
+from customers.domain.visits import Period, VisitPlan
+from runtime.projections import Projection
+from runtime.views import Money, ReadTable, View, identity
+
+# -- CU-20: the file kept fresh
+
+
+class FileFreshnessView(View):
+    customer_id: UUID = identity("customer_id")
+    legal_name: Name
+    owner_id: UserId
+    file_refreshed_at: datetime = Field(
+        description="When sales last recorded or confirmed the file, else its registration"
+    )
+    refreshed_by: str | None = Field(max_length=64)
+
+
+FILE_FRESHNESS = ReadTable(
+    FileFreshnessView,
+    "customer_file_freshness",
+    sortable=("file_refreshed_at",),
+    filters=("owner_id",),
+)
+file_freshness = Projection("customer_file_freshness", FILE_FRESHNESS.table)
+
+
+@file_freshness.on(Customer.Registered)
+def _registered(event: Customer.Registered, db: Connection) -> None:
+    FILE_FRESHNESS.insert(db, event, file_refreshed_at=event.timestamp, refreshed_by=None)
+
+
+@file_freshness.on(Customer.FileRecorded)
+def _recorded(event: Customer.FileRecorded, db: Connection) -> None:
+    FILE_FRESHNESS.update(
+        db, event, file_refreshed_at=event.timestamp, refreshed_by=event.recorded_by
+    )
+
+
+@file_freshness.on(Customer.FileRefreshed)
+def _refreshed(event: Customer.FileRefreshed, db: Connection) -> None:
+    FILE_FRESHNESS.update(
+        db, event, file_refreshed_at=event.timestamp, refreshed_by=event.refreshed_by
+    )
+
+
+@file_freshness.on(Customer.OwnersAssigned)
+def _owners(event: Customer.OwnersAssigned, db: Connection) -> None:
+    FILE_FRESHNESS.update(db, event, owner_id=event.owner_id)
+
+
+# -- CU-18: visit plans and visits
+
+
+class VisitPlanView(View):
+    plan_id: UUID = identity("plan_id")
+    salesperson: UserId
+    period: Period
+    starts_on: date
+    visits_planned: int
+    visits_recorded: int
+    key_visits_confirmed_by: str | None = Field(
+        description="The sales manager who confirmed the week's key visits", max_length=64
+    )
+    version: int
+
+
+VISIT_PLANS = ReadTable(
+    VisitPlanView, "visit_plans", sortable=("starts_on",), filters=("salesperson", "period")
+)
+
+
+class VisitView(View):
+    """CU-18: the target-customer sheet of one visit."""
+
+    visit_id: UUID = identity("visit_id")
+    plan_id: UUID
+    customer_id: UUID
+    visited_on: date
+    facts: str
+    recorded_by: UserId
+
+
+VISITS = ReadTable(
+    VisitView, "customer_visits", sortable=("visited_on",), filters=("customer_id", "recorded_by")
+)
+visits = Projection("visits", VISIT_PLANS.table, VISITS.table)
+
+
+@visits.on(VisitPlan.Planned)
+def _planned(event: VisitPlan.Planned, db: Connection) -> None:
+    VISIT_PLANS.insert(
+        db,
+        event,
+        visits_planned=len(event.visits),
+        visits_recorded=0,
+        key_visits_confirmed_by=None,
+    )
+
+
+@visits.on(VisitPlan.KeyVisitsConfirmed)
+def _key_visits(event: VisitPlan.KeyVisitsConfirmed, db: Connection) -> None:
+    VISIT_PLANS.update(db, event, key_visits_confirmed_by=event.confirmed_by)
+
+
+@visits.on(VisitPlan.VisitRecorded)
+def _visited(event: VisitPlan.VisitRecorded, db: Connection) -> None:
+    VISIT_PLANS.update(db, event, visits_recorded=VISIT_PLANS.table.c.visits_recorded + 1)
+    visit_id = uuid5(NAMESPACE_OID, f"visit:{event.originator_id}:{event.originator_version}")
+    VISITS.insert(db, event, visit_id=visit_id, plan_id=event.originator_id)
+
+
+# -- CU-25: care plans
+
+
+class CarePlanView(View):
+    care_plan_id: UUID = identity("care_plan_id")
+    customer_id: UUID
+    follow_up_every_days: int
+    measures: str
+    drawn_up_by: UserId
+    starts_on: date
+    next_follow_up_on: date = Field(description="Follow-ups are due from this day (CU-25)")
+    follow_ups: int
+    last_findings: str | None
+    last_feedback: str | None
+    version: int
+
+
+CARE_PLANS = ReadTable(
+    CarePlanView, "care_plans", sortable=("next_follow_up_on",), filters=("customer_id",)
+)
+care_plans = Projection("care_plans", CARE_PLANS.table)
+
+
+@care_plans.on(CarePlan.DrawnUp)
+def _drawn_up(event: CarePlan.DrawnUp, db: Connection) -> None:
+    CARE_PLANS.insert(db, event, follow_ups=0, last_findings=None, last_feedback=None)
+
+
+@care_plans.on(CarePlan.FollowUpRecorded)
+def _followed_up(event: CarePlan.FollowUpRecorded, db: Connection) -> None:
+    CARE_PLANS.update(
+        db,
+        event,
+        follow_ups=CARE_PLANS.table.c.follow_ups + 1,
+        last_findings=event.findings,
+        last_feedback=event.feedback,
+        next_follow_up_on=event.next_follow_up_on,
+    )
+
+
+# -- CU-26: the trading history
+
+
+class TradingEntryView(View):
+    """One shipment, delivery or invoice reported by orders or billing."""
+
+    entry_id: UUID = identity("entry_id")
+    customer_id: UUID
+    kind: str = Field(description="shipment, delivery or invoice", max_length=20)
+    order_id: UUID
+    invoice_id: UUID | None
+    amount: Decimal | None = Field(
+        max_digits=16, decimal_places=2, description="None for a delivery"
+    )
+    currency: str | None = Field(max_length=3)
+    recorded_at: datetime
+
+
+TRADING_ENTRIES = ReadTable(
+    TradingEntryView,
+    "trading_entries",
+    sortable=("recorded_at",),
+    filters=("customer_id", "kind", "order_id"),
+)
+trading_entries = Projection("trading_entries", TRADING_ENTRIES.table)
+
+
+@trading_entries.on(TradingHistory.ShipmentRecorded)
+def _shipment(event: TradingHistory.ShipmentRecorded, db: Connection) -> None:
+    _entry(event, db, "shipment", invoice_id=None)
+
+
+@trading_entries.on(TradingHistory.DeliveryRecorded)
+def _delivery(event: TradingHistory.DeliveryRecorded, db: Connection) -> None:
+    _entry(event, db, "delivery", invoice_id=None, amount=None, currency=None)
+
+
+@trading_entries.on(TradingHistory.InvoiceRecorded)
+def _invoice(event: TradingHistory.InvoiceRecorded, db: Connection) -> None:
+    _entry(event, db, "invoice")
+
+
+def _entry(
+    event: TradingHistory.ShipmentRecorded
+    | TradingHistory.DeliveryRecorded
+    | TradingHistory.InvoiceRecorded,
+    db: Connection,
+    kind: str,
+    **values: object,
+) -> None:
+    TRADING_ENTRIES.insert(
+        db,
+        event,
+        entry_id=uuid5(NAMESPACE_OID, f"trading:{event.originator_id}:{event.originator_version}"),
+        kind=kind,
+        recorded_at=event.timestamp,
+        **values,
+    )
+
+
+class TradingHistoryView(View):
+    """CU-26: what the customer has traded, for the credit evaluation and the grade."""
+
+    customer_id: UUID
+    shipments: int
+    deliveries: int
+    invoices: int
+    shipped: dict[str, Money] = Field(description="Shipped value per currency")
+    invoiced: dict[str, Money] = Field(description="Invoiced value per currency")
+    last_shipped_at: datetime | None
+    last_delivered_at: datetime | None
