@@ -223,3 +223,35 @@ def test_cu_26_the_trading_history_accumulates_orders_and_billing_events(
 
     untraded = register(client, "Bravo Pumps")
     assert client.ok("GET", f"/customers/{untraded}/trading-history", "finance")["shipments"] == 0
+
+
+def test_cu_21_sensitive_fields_only_to_allowed_levels_and_each_read_is_logged(
+    client: ServiceClient,
+) -> None:
+    customer_id = register(client)
+    client.ok(
+        "POST",
+        f"/customers/{customer_id}/file",
+        "salesperson",
+        {"industry_standing": "Market leader", "contacts": [ALICE]},
+    )
+    client.ok("POST", f"/customers/{customer_id}/submit", "salesperson", {"credit_limit": "5000"})
+
+    seen_by_sales = client.ok("GET", f"/customers/{customer_id}", "salesperson")
+    assert (seen_by_sales["credit_limit"], seen_by_sales["industry_standing"]) == (None, None)
+    assert seen_by_sales["contacts"] == [ALICE]
+    log = "/customer-files/sensitive-reads"
+    assert client.page(log, "sales-manager")["total"] == 0
+    assert client.call("GET", log, "salesperson").status_code == 403
+
+    seen_by_finance = client.ok("GET", f"/customers/{customer_id}", "finance")
+    assert (seen_by_finance["credit_limit"], seen_by_finance["industry_standing"]) == (
+        "5000.00",
+        "Market leader",
+    )
+    client.ok("GET", f"/customers/{customer_id}", "sales-manager")
+    reads = client.page(f"{log}?customer_id={customer_id}", "gm")
+    assert sorted((r["reader"], r["fields"]) for r in reads["items"]) == [
+        ("finance", ["credit_limit", "industry_standing"]),
+        ("sales-manager", ["credit_limit", "industry_standing"]),
+    ]

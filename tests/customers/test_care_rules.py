@@ -1,6 +1,6 @@
 """The customer cared for, allowed and refused at the aggregates that guard it: the file kept
 fresh (CU-20), visit plans, the weekly meeting and the work log (CU-18), the key-customer care
-plan (CU-25), the trading history (CU-26)."""
+plan (CU-25), the trading history (CU-26), tiered access to the sensitive fields (CU-21)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from customers.domain.access import SENSITIVE_FIELDS, SensitiveRead, may_read_sensitive
 from customers.domain.care import CarePlan
 from customers.domain.customer import Contact, Customer, Grade
 from customers.domain.trading import TradingHistory
@@ -268,3 +269,25 @@ def test_cu_26_a_document_reported_twice_counts_once() -> None:
         history.record_invoice(invoice_id, order_id, Decimal("100.00"), "CNY")
     assert (history.shipments, history.deliveries, history.invoices) == (1, 1, 1)
     assert history.shipped == {"CNY": Decimal("100.00")}
+
+
+# CU-21: tiered access to the sensitive fields
+
+
+def test_cu_21_a_read_of_the_sensitive_fields_by_an_allowed_level_is_logged() -> None:
+    customer_id = uuid4()
+    for roles in (MANAGER, {Role.FINANCE}, {Role.LEADERSHIP_GM, Role.SALESPERSON}):
+        read = SensitiveRead.log(customer_id, "reader", roles)
+        assert (read.customer_id, read.reader, read.fields) == (
+            customer_id,
+            "reader",
+            SENSITIVE_FIELDS,
+        )
+
+
+def test_cu_21_sales_staff_are_refused_the_sensitive_fields() -> None:
+    for roles in (SALESPERSON, {Role.SALES_CLERK}, set()):
+        assert not may_read_sensitive(roles)
+        with pytest.raises(RuleViolation) as excinfo:
+            SensitiveRead.log(uuid4(), "reader", roles)
+        refused("CU-21", excinfo)

@@ -11,6 +11,7 @@ from pydantic import Field
 from sqlalchemy import Connection
 
 from contracts.values import Name, UserId
+from customers.domain.access import SensitiveRead
 from customers.domain.care import CarePlan
 from customers.domain.customer import Customer
 from customers.domain.trading import TradingHistory
@@ -236,3 +237,25 @@ class TradingHistoryView(View):
     invoiced: dict[str, Money] = Field(description="Invoiced value per currency")
     last_shipped_at: datetime | None
     last_delivered_at: datetime | None
+
+
+# -- CU-21: reads of the sensitive fields
+
+
+class SensitiveReadView(View):
+    read_id: UUID = identity("read_id")
+    customer_id: UUID
+    reader: UserId
+    fields: list[str]
+    read_at: datetime
+
+
+SENSITIVE_READS = ReadTable(
+    SensitiveReadView, "sensitive_reads", sortable=("read_at",), filters=("customer_id", "reader")
+)
+sensitive_read_log = Projection("sensitive_reads", SENSITIVE_READS.table)
+
+
+@sensitive_read_log.on(SensitiveRead.Logged)
+def _read(event: SensitiveRead.Logged, db: Connection) -> None:
+    SENSITIVE_READS.insert(db, event, fields=list(event.fields), read_at=event.timestamp)

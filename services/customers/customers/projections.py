@@ -137,3 +137,16 @@ class CustomerFileView(CustomerView):
     premises: list[str]
     industry_standing: str
     business_notes: str
+
+
+class TieredCustomerFileView(CustomerFileView):
+    """CU-21: the file as the reader's level shows it: the sensitive fields are None for those
+    not allowed them."""
+
+    # Narrower in the parent: None here is what a level not allowed the field sees.
+    credit_limit: Money | None = Field(  # type: ignore[assignment]
+        description="CU-07, CU-12; shown to the allowed levels (CU-21)"
+    )
+    industry_standing: str | None = Field(  # type: ignore[assignment]
+        description="Shown to the allowed levels (CU-21)"
+    )

@@ -12,18 +12,22 @@ from uuid import UUID
 from customers.care_projections import (
     CARE_PLANS,
     FILE_FRESHNESS,
+    SENSITIVE_READS,
     VISIT_PLANS,
     VISITS,
     CarePlanView,
     FileFreshnessView,
+    SensitiveReadView,
     TradingHistoryView,
     VisitPlanView,
     VisitView,
     care_plans,
     file_freshness,
+    sensitive_read_log,
     trading_entries,
     visits,
 )
+from customers.domain.access import SensitiveRead, may_read_sensitive
 from customers.domain.care import CarePlan
 from customers.domain.customer import FILE_REFRESH_INTERVAL_DAYS, Customer
 from customers.domain.trading import TradingHistory
@@ -42,6 +46,7 @@ class CareQueries(KernelApplication):
         visits,
         care_plans,
         trading_entries,
+        sensitive_read_log,
     )
 
     def local_date(self, at: datetime) -> date:
@@ -192,3 +197,22 @@ class CareCommands(CareQueries):
         plan = self.get(CarePlan, care_plan_id, "care plan")
         plan.record_follow_up(visited_on, findings, feedback, context.actor, self.local_date(at))
         return plan
+
+    @command
+    def log_sensitive_read(self, context: CommandContext, customer_id: UUID) -> SensitiveRead:
+        """CU-21: the caller reads the customer's sensitive fields; the read is logged."""
+        return SensitiveRead.log(customer_id, context.actor, context.roles)
+
+    def customer_file_for(
+        self, context: CommandContext, customer_id: UUID
+    ) -> tuple[Customer, bool]:
+        """CU-21: the customer's file, and whether the caller's level shows its sensitive
+        fields; showing them is logged first."""
+        customer = self.get(Customer, customer_id, "customer")
+        if not may_read_sensitive(context.roles):
+            return customer, False
+        self.log_sensitive_read(context, customer_id)
+        return customer, True
+
+    def sensitive_reads(self, request: PageRequest) -> Page[SensitiveReadView]:
+        return self.read_models.page(SENSITIVE_READS, request)

@@ -15,16 +15,19 @@ from customers.adapters.http.customers import READERS, App, Reader, SalesOrManag
 from customers.care_projections import (
     CARE_PLANS,
     FILE_FRESHNESS,
+    SENSITIVE_READS,
     TRADING_ENTRIES,
     VISIT_PLANS,
     VISITS,
     CarePlanView,
     FileFreshnessView,
+    SensitiveReadView,
     TradingEntryView,
     TradingHistoryView,
     VisitPlanView,
     VisitView,
 )
+from customers.domain.access import SENSITIVE_READERS
 from customers.domain.care import MAX_FOLLOW_UP_CYCLE_DAYS
 from customers.domain.visits import MAX_PLANNED_VISITS, Period, PlannedVisit
 from customers.projections import CustomerFileView
@@ -263,3 +266,16 @@ def list_trading_entries(
 ) -> Page[TradingEntryView]:
     """Shipments, deliveries and invoices, by customer, kind or order (CU-26)."""
     return app.read_models.page(TRADING_ENTRIES, query)
+
+
+# -- CU-21
+
+
+@router.get("/customer-files/sensitive-reads")
+def sensitive_reads(
+    _: Annotated[Principal, Depends(requires(*SENSITIVE_READERS))],
+    query: Annotated[PageRequest, Depends(SENSITIVE_READS.query)],
+    app: App,
+) -> Page[SensitiveReadView]:
+    """Who read which customer's sensitive fields, and when (CU-21)."""
+    return app.sensitive_reads(query)

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 
 from contracts.values import Amount, CurrencyCode, LongText, Name, Phone, ShortText, UserId
 from customers.application import CustomersApplication
+from customers.domain.access import SENSITIVE_FIELDS
 from customers.domain.customer import MAX_CONTACTS, MAX_PREMISES, Contact, Grade
-from customers.projections import CUSTOMERS, CustomerFileView, CustomerView
+from customers.projections import CUSTOMERS, CustomerFileView, CustomerView, TieredCustomerFileView
 from kernel.approvals.http import document_routes
 from kernel.roles import SALES, Role
 from runtime import clock
@@ -174,5 +175,13 @@ def grade_review_due(
 
 
 @router.get("/{customer_id}")
-def get_customer(_: Reader, customer_id: UUID, app: App) -> CustomerFileView:
-    return CustomerFileView.model_validate(app.customer(customer_id))
+def get_customer(
+    context: Annotated[CommandContext, Depends(acting_as(*READERS))], customer_id: UUID, app: App
+) -> TieredCustomerFileView:
+    """The file; its sensitive fields only to the levels allowed them, each such read logged
+    (CU-21)."""
+    customer, sensitive_shown = app.customer_file_for(context, customer_id)
+    view = TieredCustomerFileView.model_validate(customer)
+    if sensitive_shown:
+        return view
+    return view.model_copy(update=dict.fromkeys(SENSITIVE_FIELDS))
