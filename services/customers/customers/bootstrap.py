@@ -1,12 +1,18 @@
 """Composition root: the customers service's application, routes and published events."""
 
-from customers.adapters.http import care, customers
+from customers.adapters.http import care, customers, information_policy
 from customers.adapters.outbound import OUTBOUND
 from customers.application import CustomersApplication
 from runtime.service import ServiceSpec
 
 SPEC = ServiceSpec(
     application=CustomersApplication,
-    routers=(customers.router, customers.approvals, care.router),
+    routers=(
+        customers.router,
+        customers.approvals,
+        care.router,
+        information_policy.router,
+        information_policy.approvals,
+    ),
     outbound=OUTBOUND,
 )

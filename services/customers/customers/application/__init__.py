@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from customers.application.care import CareCommands, CareQueries
 from customers.application.commands import CustomerCommands
+from customers.application.information_policy import InformationPolicyCommands
 from customers.application.queries import CustomerQueries
 from customers.application.trading import TradingHistoryPolicies
 
 
-class CustomersApplication(CustomerCommands, CustomerQueries, CareCommands, TradingHistoryPolicies):
+class CustomersApplication(
+    CustomerCommands,
+    CustomerQueries,
+    CareCommands,
+    TradingHistoryPolicies,
+    InformationPolicyCommands,
+):
     service_name = "customers"
     # Each mixin declares its own; the application serves them all.
     projections = (*CustomerQueries.projections, *CareQueries.projections)
