@@ -1,7 +1,7 @@
 """The customer cared for over HTTP on a real store: stale files (CU-20), visit plans, the weekly
 meeting, visits and work logs (CU-18), care plans and follow-ups due (CU-25), and the trading
-history fed by orders' and billing's events (CU-26). Refusals are 422s with the rule's id that
-change nothing."""
+history fed by orders' and billing's events (CU-26), tiered access (CU-21) and segments (CU-24).
+Refusals are 422s with the rule's id that change nothing."""
 
 from __future__ import annotations
 
@@ -255,3 +255,25 @@ def test_cu_21_sensitive_fields_only_to_allowed_levels_and_each_read_is_logged(
         ("finance", ["credit_limit", "industry_standing"]),
         ("sales-manager", ["credit_limit", "industry_standing"]),
     ]
+
+
+def test_cu_24_needs_analysed_into_segments_and_changes_required_later(
+    client: ServiceClient,
+) -> None:
+    customer_id, other_id = register(client), register(client, "Bravo Pumps")
+    path = f"/customers/{customer_id}/needs"
+    first = {
+        "channel": "survey",
+        "needs": "Valves for line 2",
+        "segment": "OEM",
+        "service_focus": "Fast spares",
+    }
+    analysed = client.ok("POST", path, "service-department", first)
+    assert (analysed["customer_id"], analysed["analyses"]) == (customer_id, 1)
+    refused(client, path, "salesperson", {**first, "channel": "visit"}, "CU-24")  # no changes
+    client.ok("POST", path, "salesperson", {**first, "changes": "Unchanged after the visit"})
+    other = {**first, "segment": "Distributor", "channel": "industry_report"}
+    client.ok("POST", f"/customers/{other_id}/needs", "sales-manager", other)
+
+    oem = client.page("/customer-segments?segment=OEM", "service-department")
+    assert [(s["customer_id"], s["analyses"]) for s in oem["items"]] == [(customer_id, 2)]

@@ -1,6 +1,7 @@
 """The customer cared for, allowed and refused at the aggregates that guard it: the file kept
 fresh (CU-20), visit plans, the weekly meeting and the work log (CU-18), the key-customer care
-plan (CU-25), the trading history (CU-26), tiered access to the sensitive fields (CU-21)."""
+plan (CU-25), the trading history (CU-26), tiered access to the sensitive fields (CU-21), needs
+analysis and segmentation (CU-24)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from customers.domain.access import SENSITIVE_FIELDS, SensitiveRead, may_read_sensitive
 from customers.domain.care import CarePlan
 from customers.domain.customer import Contact, Customer, Grade
+from customers.domain.needs import Channel, CustomerNeeds
 from customers.domain.trading import TradingHistory
 from customers.domain.visits import Period, PlannedVisit, VisitPlan, WorkLog
 from kernel.roles import Role
@@ -291,3 +293,31 @@ def test_cu_21_sales_staff_are_refused_the_sensitive_fields() -> None:
         with pytest.raises(RuleViolation) as excinfo:
             SensitiveRead.log(uuid4(), "reader", roles)
         refused("CU-21", excinfo)
+
+
+# CU-24: needs analysis and segmentation
+
+
+def test_cu_24_needs_are_analysed_into_a_segment_and_their_changes_tracked() -> None:
+    record = CustomerNeeds.open(uuid4())
+    record.analyse(Channel.SURVEY, "Valves for line 2", "", "OEM", "Fast spares", "cs")
+    record.analyse(
+        Channel.VISIT, "Valves and pumps", "Added pumps", "OEM", "Spares and training", "sp"
+    )
+    assert (record.segment, record.service_focus, record.analyses) == (
+        "OEM",
+        "Spares and training",
+        2,
+    )
+
+
+def test_cu_24_an_analysis_without_segment_or_a_later_one_without_changes_is_refused() -> None:
+    record = CustomerNeeds.open(uuid4())
+    with pytest.raises(RuleViolation) as excinfo:
+        record.analyse(Channel.INQUIRY, "Valves", "", " ", "Fast spares", "cs")
+    refused("CU-24", excinfo)
+    record.analyse(Channel.INQUIRY, "Valves", "", "Distributor", "Stock", "cs")
+    with pytest.raises(RuleViolation) as excinfo:
+        record.analyse(Channel.INDUSTRY_REPORT, "Valves", " ", "OEM", "Stock", "cs")
+    refused("CU-24", excinfo)
+    assert (record.segment, record.analyses) == ("Distributor", 1)

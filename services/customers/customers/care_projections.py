@@ -14,6 +14,7 @@ from contracts.values import Name, UserId
 from customers.domain.access import SensitiveRead
 from customers.domain.care import CarePlan
 from customers.domain.customer import Customer
+from customers.domain.needs import CustomerNeeds
 from customers.domain.trading import TradingHistory
 from customers.domain.visits import Period, VisitPlan
 from runtime.projections import Projection
@@ -259,3 +260,51 @@ sensitive_read_log = Projection("sensitive_reads", SENSITIVE_READS.table)
 @sensitive_read_log.on(SensitiveRead.Logged)
 def _read(event: SensitiveRead.Logged, db: Connection) -> None:
     SENSITIVE_READS.insert(db, event, fields=list(event.fields), read_at=event.timestamp)
+
+
+# -- CU-24: needs analysis and segmentation
+
+
+class CustomerNeedsView(View):
+    needs_id: UUID = identity("needs_id")
+    customer_id: UUID
+    segment: str | None = Field(max_length=200)
+    service_focus: str | None
+    needs: str | None
+    analyses: int
+    last_analysed_at: datetime | None
+
+
+SEGMENTS = ReadTable(
+    CustomerNeedsView,
+    "customer_segments",
+    sortable=("last_analysed_at",),
+    filters=("segment", "customer_id"),
+)
+segments = Projection("customer_segments", SEGMENTS.table)
+
+
+@segments.on(CustomerNeeds.Opened)
+def _needs_opened(event: CustomerNeeds.Opened, db: Connection) -> None:
+    SEGMENTS.insert(
+        db,
+        event,
+        segment=None,
+        service_focus=None,
+        needs=None,
+        analyses=0,
+        last_analysed_at=None,
+    )
+
+
+@segments.on(CustomerNeeds.Analysed)
+def _analysed(event: CustomerNeeds.Analysed, db: Connection) -> None:
+    SEGMENTS.update(
+        db,
+        event,
+        segment=event.segment,
+        service_focus=event.service_focus,
+        needs=event.needs,
+        analyses=SEGMENTS.table.c.analyses + 1,
+        last_analysed_at=event.timestamp,
+    )

@@ -12,10 +12,12 @@ from uuid import UUID
 from customers.care_projections import (
     CARE_PLANS,
     FILE_FRESHNESS,
+    SEGMENTS,
     SENSITIVE_READS,
     VISIT_PLANS,
     VISITS,
     CarePlanView,
+    CustomerNeedsView,
     FileFreshnessView,
     SensitiveReadView,
     TradingHistoryView,
@@ -23,6 +25,7 @@ from customers.care_projections import (
     VisitView,
     care_plans,
     file_freshness,
+    segments,
     sensitive_read_log,
     trading_entries,
     visits,
@@ -30,6 +33,7 @@ from customers.care_projections import (
 from customers.domain.access import SensitiveRead, may_read_sensitive
 from customers.domain.care import CarePlan
 from customers.domain.customer import FILE_REFRESH_INTERVAL_DAYS, Customer
+from customers.domain.needs import Channel, CustomerNeeds
 from customers.domain.trading import TradingHistory
 from customers.domain.visits import Period, PlannedVisit, VisitPlan, WorkLog
 from kernel.application import KernelApplication
@@ -47,6 +51,7 @@ class CareQueries(KernelApplication):
         care_plans,
         trading_entries,
         sensitive_read_log,
+        segments,
     )
 
     def local_date(self, at: datetime) -> date:
@@ -216,3 +221,24 @@ class CareCommands(CareQueries):
 
     def sensitive_reads(self, request: PageRequest) -> Page[SensitiveReadView]:
         return self.read_models.page(SENSITIVE_READS, request)
+
+    @command
+    def analyse_needs(
+        self,
+        context: CommandContext,
+        customer_id: UUID,
+        channel: Channel,
+        needs: str,
+        changes: str,
+        segment: str,
+        service_focus: str,
+    ) -> CustomerNeeds:
+        """CU-24: the customer's needs, analysed into a segment and a service focus."""
+        self.get(Customer, customer_id, "customer")
+        record = self.find(CustomerNeeds, CustomerNeeds.id_for(customer_id))
+        record = record or CustomerNeeds.open(customer_id)
+        record.analyse(channel, needs, changes, segment, service_focus, context.actor)
+        return record
+
+    def segmented(self, request: PageRequest) -> Page[CustomerNeedsView]:
+        return self.read_models.page(SEGMENTS, request)

@@ -10,16 +10,18 @@ from uuid import UUID
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from contracts.values import Day, LongText, ShortText, UserId
+from contracts.values import Day, LongText, Name, ShortText, UserId
 from customers.adapters.http.customers import READERS, App, Reader, SalesOrManager
 from customers.care_projections import (
     CARE_PLANS,
     FILE_FRESHNESS,
+    SEGMENTS,
     SENSITIVE_READS,
     TRADING_ENTRIES,
     VISIT_PLANS,
     VISITS,
     CarePlanView,
+    CustomerNeedsView,
     FileFreshnessView,
     SensitiveReadView,
     TradingEntryView,
@@ -29,9 +31,10 @@ from customers.care_projections import (
 )
 from customers.domain.access import SENSITIVE_READERS
 from customers.domain.care import MAX_FOLLOW_UP_CYCLE_DAYS
+from customers.domain.needs import Channel
 from customers.domain.visits import MAX_PLANNED_VISITS, Period, PlannedVisit
 from customers.projections import CustomerFileView
-from kernel.roles import Role
+from kernel.roles import SALES, Role
 from runtime import clock
 from runtime.auth import Principal, acting_as, requires
 from runtime.transcoding import value_object
@@ -44,6 +47,9 @@ CARE_TEAM = (Role.SALES_MANAGER, Role.CS_MANAGER, Role.CS_DIRECTOR, Role.SERVICE
 """CU-25: customers keep the care plan; the customer-service side visits (RULES §1)."""
 CareTeam = Annotated[CommandContext, Depends(acting_as(*CARE_TEAM))]
 CareReader = Annotated[Principal, Depends(requires(*READERS, *CARE_TEAM))]
+CareTeamOrSales = Annotated[
+    CommandContext, Depends(acting_as(*CARE_TEAM, *SALES, Role.SALES_MANAGER))
+]
 Salesperson = Annotated[CommandContext, Depends(acting_as(Role.SALESPERSON))]
 SalesManager = Annotated[CommandContext, Depends(acting_as(Role.SALESPERSON, Role.SALES_MANAGER))]
 """Offered to salespeople too, so that the rule, not the route, refuses them (CU-18)."""
@@ -279,3 +285,42 @@ def sensitive_reads(
 ) -> Page[SensitiveReadView]:
     """Who read which customer's sensitive fields, and when (CU-21)."""
     return app.sensitive_reads(query)
+
+
+# -- CU-24
+
+
+class AnalyseNeeds(BaseModel):
+    channel: Channel
+    needs: LongText
+    changes: ShortText = Field(
+        default="", description="How the needs moved since the last analysis; required then"
+    )
+    segment: Name
+    service_focus: LongText
+
+
+@router.post("/customers/{customer_id}/needs")
+async def analyse_needs(
+    context: CareTeamOrSales, customer_id: UUID, body: AnalyseNeeds, app: App
+) -> CustomerNeedsView:
+    """The customer's needs analysed into a segment and a service focus (CU-24)."""
+    record = await app.perform(
+        app.analyse_needs,
+        context,
+        customer_id,
+        body.channel,
+        body.needs,
+        body.changes,
+        body.segment,
+        body.service_focus,
+    )
+    return CustomerNeedsView.model_validate(record)
+
+
+@router.get("/customer-segments")
+def customer_segments(
+    _: CareReader, query: Annotated[PageRequest, Depends(SEGMENTS.query)], app: App
+) -> Page[CustomerNeedsView]:
+    """Customers by segment and service focus; filter by segment (CU-24)."""
+    return app.segmented(query)
