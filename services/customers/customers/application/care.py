@@ -1,6 +1,6 @@
 """Commands and queries of the customer cared for: the file kept fresh (CU-20), visit plans, the
 weekly meeting and the work log (CU-18), the key-customer care plan (CU-25), the trading history
-(CU-26)."""
+(CU-26), tiered access to the sensitive fields (CU-21), needs analysis and segments (CU-24)."""
 
 from __future__ import annotations
 

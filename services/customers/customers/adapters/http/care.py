@@ -1,5 +1,6 @@
 """HTTP commands and queries of the customer cared for: the file kept fresh (CU-20), visit plans,
-visits and work logs (CU-18), care plans and follow-ups (CU-25), the trading history (CU-26)."""
+visits and work logs (CU-18), care plans and follow-ups (CU-25), the trading history (CU-26),
+the log of sensitive reads (CU-21), needs and segments (CU-24)."""
 
 from __future__ import annotations
 
@@ -47,9 +48,7 @@ CARE_TEAM = (Role.SALES_MANAGER, Role.CS_MANAGER, Role.CS_DIRECTOR, Role.SERVICE
 """CU-25: customers keep the care plan; the customer-service side visits (RULES §1)."""
 CareTeam = Annotated[CommandContext, Depends(acting_as(*CARE_TEAM))]
 CareReader = Annotated[Principal, Depends(requires(*READERS, *CARE_TEAM))]
-CareTeamOrSales = Annotated[
-    CommandContext, Depends(acting_as(*CARE_TEAM, *SALES, Role.SALES_MANAGER))
-]
+CareTeamOrSales = Annotated[CommandContext, Depends(acting_as(*CARE_TEAM, *SALES))]
 Salesperson = Annotated[CommandContext, Depends(acting_as(Role.SALESPERSON))]
 SalesManager = Annotated[CommandContext, Depends(acting_as(Role.SALESPERSON, Role.SALES_MANAGER))]
 """Offered to salespeople too, so that the rule, not the route, refuses them (CU-18)."""
