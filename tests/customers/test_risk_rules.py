@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import get_args
 from uuid import uuid4
 
 import pytest
 
+from contracts.customers import CustomerAbnormalityReported
 from customers.domain.customer import Customer, Severity, Standing
 from customers.domain.risk_review import Decision, RiskReview, Trigger
 from kernel.roles import Role
@@ -239,3 +241,8 @@ def test_cu_06_a_release_lifts_only_what_the_review_decided() -> None:
         customer.release(Decision.CREDIT_HOLD, "settled", "owner", uuid4())
     refused("CU-06", excinfo)
     assert customer.standing is Standing.BLACKLISTED
+
+
+def test_cu_13_the_published_severities_are_the_domains() -> None:
+    published = CustomerAbnormalityReported.model_fields["severity"].annotation
+    assert set(get_args(published)) == {severity.value for severity in Severity}

@@ -126,7 +126,8 @@ class RiskReview(Approvable):
         }
 
     def interested_parties(self) -> set[str]:
-        return {self.opened_by}
+        # XC-05: the account owner who filled in the checklist never approves lifting it.
+        return {self.checklist_by} if self.checklist_by else set()
 
     def on_approved(self, approval: ApprovalState) -> None:
         self.trigger_event(self.ReleaseApproved, approval_id=approval.approval_id)
