@@ -78,7 +78,8 @@ class CustomerBlacklisted(CustomerEvent):
 
 
 class CustomerRemovedFromBlacklist(CustomerEvent):
-    """CU-06: the removal approved by ``approval_id``."""
+    """CU-06: the removal approved by ``approval_id``; the customer is back in good standing,
+    without the hold the blacklisting superseded."""
 
     reason: LongText
     released_by: UserId

@@ -104,6 +104,18 @@ def test_cu_06_orders_learns_the_standing_and_refuses_a_blacklisted_customer(
             reason="settled",
             released_by="sales-manager",
             approval_id=approval_id,
+        )
+    )
+    assert (known().credit_hold, known().blacklisted) == (False, False)
+    assert place()[0] == 201
+
+    receive(
+        CreditHoldPlaced(
+            customer_id=customer_id,
+            reason="late again",
+            provisional=False,
+            placed_by="sales-manager",
+            review_id=review_id,
         ),
         CreditHoldReleased(
             customer_id=customer_id,
@@ -112,5 +124,4 @@ def test_cu_06_orders_learns_the_standing_and_refuses_a_blacklisted_customer(
             approval_id=approval_id,
         ),
     )
-    assert (known().credit_hold, known().blacklisted) == (False, False)
-    assert place()[0] == 201
+    assert known().credit_hold is False

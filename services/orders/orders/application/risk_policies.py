@@ -36,4 +36,6 @@ class CustomerRiskPolicies(ServiceApplication):
 
     @policy(CustomerRemovedFromBlacklist)
     def on_customer_removed_from_blacklist(self, event: CustomerRemovedFromBlacklist) -> None:
-        self._known(event.customer_id).blacklist(False)
+        customer = self._known(event.customer_id)
+        customer.blacklist(False)
+        customer.hold_credit(False)  # superseded by the blacklisting, lifted with it
