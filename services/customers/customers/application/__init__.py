@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from customers.application.commands import CustomerCommands
 from customers.application.queries import CustomerQueries
+from customers.application.risk import RiskCommands
 
 
-class CustomersApplication(CustomerCommands, CustomerQueries):
+class CustomersApplication(CustomerCommands, RiskCommands, CustomerQueries):
     service_name = "customers"
