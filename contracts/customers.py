@@ -6,7 +6,7 @@ from typing import Literal
 from uuid import UUID
 
 from contracts.envelope import IntegrationEvent
-from contracts.values import Amount, CurrencyCode, Name, UserId
+from contracts.values import Amount, CurrencyCode, LongText, Name, ShortText, UserId
 
 
 class CustomerEvent(IntegrationEvent, producer="customers", aggregate_field="customer_id"):
@@ -39,8 +39,60 @@ class CustomerGradeChanged(CustomerEvent):
     decided_by: UserId
 
 
+class CustomerAbnormalityReported(CustomerEvent):
+    """CU-13: trouble in the customer's business or payments, recorded at once; it opened or
+    joined the dangerous-customer review ``review_id`` (CU-06)."""
+
+    abnormality_id: UUID
+    review_id: UUID
+    source: ShortText
+    severity: Literal["low", "medium", "high", "critical"]
+    reported_by: UserId
+
+
+class CreditHoldPlaced(CustomerEvent):
+    """CU-13 (``provisional``: until the review ends), CU-06 (the review decided it): cash or
+    payment before delivery, no new credit."""
+
+    reason: LongText
+    provisional: bool
+    placed_by: UserId
+    review_id: UUID
+
+
+class CreditHoldReleased(CustomerEvent):
+    """CU-06: the hold is lifted: by an approval (``approval_id``), or, provisional, by the end
+    of the review that decided no hold."""
+
+    reason: LongText
+    released_by: UserId
+    approval_id: UUID | None
+
+
+class CustomerBlacklisted(CustomerEvent):
+    """CU-06: no new quotes, contracts or orders with the customer."""
+
+    reason: LongText
+    decided_by: UserId
+    review_id: UUID
+
+
+class CustomerRemovedFromBlacklist(CustomerEvent):
+    """CU-06: the removal approved by ``approval_id``; the customer is back in good standing,
+    without the hold the blacklisting superseded."""
+
+    reason: LongText
+    released_by: UserId
+    approval_id: UUID
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     CustomerRegistered,
     CustomerApproved,
     CustomerGradeChanged,
+    CustomerAbnormalityReported,
+    CreditHoldPlaced,
+    CreditHoldReleased,
+    CustomerBlacklisted,
+    CustomerRemovedFromBlacklist,
 )

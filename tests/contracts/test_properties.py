@@ -34,6 +34,8 @@ from customers.adapters.http.customers import (
     RegisterCustomer,
     SubmitForApproval,
 )
+from customers.adapters.http.risk import Assess, CompleteChecklist, Reasoned, ReportAbnormality
+from customers.adapters.http.risk import Decide as DecideReview
 from customers.application import CustomersApplication
 from customers.domain.customer import Contact
 from kernel.settings import KernelSettings
@@ -295,3 +297,56 @@ def test_order_commands_publish_whatever_they_accept(
         assume(seen[0] > 0)
 
     sell()
+
+
+def test_risk_commands_publish_whatever_they_accept(tmp_path: Path) -> None:
+    """CU-13, CU-06: an abnormality, a provisional hold, the review's decision and an approved
+    release, from whatever their request bodies admit."""
+    init_dev_keys(tmp_path / "keys", ["gm", "sales-manager", "finance"])
+    settings_ = KernelSettings(data_dir=tmp_path)
+    spec = SPECS["customers"]
+    app = CustomersApplication(settings_)
+    signers = Signers(settings_.keys_path)
+    signers.put_policies_in_force(app)
+    finance = as_user("finance", "finance")
+    deciders = as_user("sales-manager", "sales_manager", "leadership_gm")
+    approvers = {"finance": "finance", "sales_manager": "sales-manager", "leadership_gm": "gm"}
+    seen = [0]
+
+    @EXAMPLES
+    @given(
+        valid(ReportAbnormality),
+        valid(Reasoned),
+        valid(CompleteChecklist),
+        valid(Assess),
+        valid(DecideReview),
+    )
+    def review(
+        report: ReportAbnormality,
+        hold: Reasoned,
+        checklist: CompleteChecklist,
+        assess: Assess,
+        decide: DecideReview,
+    ) -> None:
+        customer = app.register_customer(SALES, "ACME", "salesperson")
+        app.report_abnormality(SALES, customer.id, report.source, report.facts, report.severity)
+        review_id = app.customer(customer.id).open_review_id
+        assert review_id is not None
+        with contextlib.suppress(RuleViolation):
+            app.place_provisional_hold(finance, customer.id, hold.reason)
+        with contextlib.suppress(RuleViolation):
+            app.complete_review_checklist(SALES, review_id, checklist.checklist)
+            app.assess_review(finance, review_id, assess.payment_history, assess.exposure)
+            app.decide_review(deciders, review_id, decide.decision, decide.reason)
+            app.request_release(SALES, review_id, hold.reason)
+            document = app.document(review_id)
+            while document.approval and (step := document.approval.next_step()):
+                role = step.roles[0]
+                document = signers.decide(app, review_id, approvers[role], role)
+            app.release(SALES, review_id)
+        seen[0] = published(spec, app, seen[0])
+
+    try:
+        review()
+    finally:
+        app.close()

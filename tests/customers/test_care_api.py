@@ -239,9 +239,8 @@ def test_cu_21_sensitive_fields_only_to_allowed_levels_and_each_read_is_logged(
 
     seen_by_sales = client.ok("GET", f"/customers/{customer_id}", "salesperson")
     assert (seen_by_sales["credit_limit"], seen_by_sales["industry_standing"]) == (None, None)
-    assert seen_by_sales["contacts"] == [ALICE]
+    assert (seen_by_sales["contacts"], seen_by_sales["standing"]) == ([ALICE], "good")
     log = "/customer-files/sensitive-reads"
-    assert client.page(log, "sales-manager")["total"] == 0
     assert client.call("GET", log, "salesperson").status_code == 403
 
     seen_by_finance = client.ok("GET", f"/customers/{customer_id}", "finance")
@@ -251,9 +250,11 @@ def test_cu_21_sensitive_fields_only_to_allowed_levels_and_each_read_is_logged(
     )
     client.ok("GET", f"/customers/{customer_id}", "sales-manager")
     reads = client.page(f"{log}?customer_id={customer_id}", "gm")
+    everything = ["credit_limit", "industry_standing", "standing", "open_review_id"]
     assert sorted((r["reader"], r["fields"]) for r in reads["items"]) == [
-        ("finance", ["credit_limit", "industry_standing"]),
-        ("sales-manager", ["credit_limit", "industry_standing"]),
+        ("finance", everything),
+        ("sales-manager", everything),
+        ("salesperson", ["standing", "open_review_id"]),
     ]
 
 

@@ -13,7 +13,13 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from customers.domain.access import SENSITIVE_FIELDS, SensitiveRead, may_read_sensitive
+from customers.domain.access import (
+    CONFIDENTIAL_FIELDS,
+    RISK_FIELDS,
+    SENSITIVE_FIELDS,
+    SensitiveRead,
+    sensitive_fields_shown,
+)
 from customers.domain.care import CarePlan
 from customers.domain.customer import Contact, Customer, Grade
 from customers.domain.needs import Channel, CustomerNeeds
@@ -279,19 +285,19 @@ def test_cu_26_a_document_reported_twice_counts_once() -> None:
 def test_cu_21_a_read_of_the_sensitive_fields_by_an_allowed_level_is_logged() -> None:
     customer_id = uuid4()
     for roles in (MANAGER, {Role.FINANCE}, {Role.LEADERSHIP_GM, Role.SALESPERSON}):
-        read = SensitiveRead.log(customer_id, "reader", roles)
-        assert (read.customer_id, read.reader, read.fields) == (
-            customer_id,
-            "reader",
-            SENSITIVE_FIELDS,
-        )
+        shown = sensitive_fields_shown(roles)
+        assert shown == SENSITIVE_FIELDS
+        read = SensitiveRead.log(customer_id, "reader", roles, shown)
+        assert (read.customer_id, read.reader, read.fields) == (customer_id, "reader", shown)
+    sales_read = SensitiveRead.log(customer_id, "sp", SALESPERSON, RISK_FIELDS)
+    assert sales_read.fields == RISK_FIELDS
 
 
-def test_cu_21_sales_staff_are_refused_the_sensitive_fields() -> None:
+def test_cu_21_sales_staff_are_refused_the_confidential_fields() -> None:
     for roles in (SALESPERSON, {Role.SALES_CLERK}, set()):
-        assert not may_read_sensitive(roles)
+        assert sensitive_fields_shown(roles) == RISK_FIELDS
         with pytest.raises(RuleViolation) as excinfo:
-            SensitiveRead.log(uuid4(), "reader", roles)
+            SensitiveRead.log(uuid4(), "reader", roles, CONFIDENTIAL_FIELDS)
         refused("CU-21", excinfo)
 
 

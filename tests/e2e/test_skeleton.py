@@ -136,6 +136,35 @@ async def test_refused_command_names_the_rule_and_changes_nothing(api: Api) -> N
     assert bad.json()["rule"] == "INPUT"
 
 
+async def test_cu_06_orders_hears_of_a_blacklisting_and_refuses_every_new_order(api: Api) -> None:
+    """customers decides a dangerous-customer review; orders learns it through the broker."""
+    customer_id = await api.approved_customer("Absconding Traders")
+    await api.order_when_customer_known(customer_id, ["SN-B0"])
+    reported = await api.ok(
+        "POST",
+        "customers",
+        f"/customers/{customer_id}/abnormalities",
+        "warehouse",
+        {"source": "billing", "facts": "Cheque 0042 bounced", "severity": "high"},
+    )
+    review = f"/risk-reviews/{reported['open_review_id']}"
+    await api.ok("POST", "customers", f"{review}/checklist", "salesperson", {"checklist": "Late"})
+    assessment = {"payment_history": "never paid", "exposure": "5000.00"}
+    await api.ok("POST", "customers", f"{review}/assessment", "finance", assessment)
+    decision = {"decision": "blacklisted", "reason": "absconded with the goods"}
+    await api.ok("POST", "customers", f"{review}/decision", "sales-manager", decision)
+
+    async def refused() -> dict[str, str] | None:
+        response = await api.place_order(customer_id, [f"SN-{uuid4()}"])
+        if response.status_code != 422:
+            return None  # not heard yet: that order went through
+        answer: dict[str, str] = response.json()
+        return answer
+
+    answer = await eventually(refused, what="orders to hear of the blacklisting")
+    assert answer["rule"] == "CU-06"
+
+
 async def _messages(stack: Stack, topic: str) -> list[tuple[bytes | None, bytes | None, list]]:
     """Everything on ``topic`` right now, read from the start without a consumer group."""
     consumer = AIOKafkaConsumer(

@@ -1,6 +1,6 @@
 """Composition root: the customers service's application, routes and published events."""
 
-from customers.adapters.http import care, customers, information_policy
+from customers.adapters.http import care, customers, information_policy, risk
 from customers.adapters.outbound import OUTBOUND
 from customers.application import CustomersApplication
 from runtime.service import ServiceSpec
@@ -10,6 +10,8 @@ SPEC = ServiceSpec(
     routers=(
         customers.router,
         customers.approvals,
+        risk.router,
+        risk.approvals,
         care.router,
         information_policy.router,
         information_policy.approvals,

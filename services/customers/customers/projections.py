@@ -7,10 +7,11 @@ from decimal import Decimal
 from uuid import UUID
 
 from pydantic import AliasChoices, Field
-from sqlalchemy import Connection
+from sqlalchemy import Connection, update
 
-from contracts.values import Name, UserId
-from customers.domain.customer import Customer, CustomerStatus, Grade
+from contracts.values import LongText, Name, ShortText, UserId
+from customers.domain.customer import Customer, CustomerStatus, Grade, Severity, Standing
+from customers.domain.risk_review import Decision, Trigger
 from kernel.approvals.domain import Approvable
 from runtime.projections import Projection
 from runtime.views import Money, ReadTable, View, identity
@@ -37,13 +38,17 @@ class CustomerView(View):
     )
     registered_at: datetime = Field(validation_alias=AliasChoices("registered_at", "created_on"))
     version: int
+    standing: Standing = Field(description="Good, watch, held or blacklisted (CU-06, CU-13)")
+    open_review_id: UUID | None = Field(
+        description="The dangerous-customer review under way (CU-06)"
+    )
 
 
 CUSTOMERS = ReadTable(
     CustomerView,
     "customers",
     sortable=("registered_at", "legal_name", "credit_limit", "grade_decided_at"),
-    filters=("owner_id", "deputy_id", "status", "grade", "important"),
+    filters=("owner_id", "deputy_id", "status", "grade", "important", "standing"),
 )
 customers = Projection("customers", CUSTOMERS.table)
 
@@ -65,6 +70,8 @@ def _registered(event: Customer.Registered, db: Connection) -> None:
         grade_reason=None,
         grade_decided_by=None,
         grade_decided_at=None,
+        standing=Standing.GOOD,
+        open_review_id=None,
     )
 
 
@@ -117,6 +124,37 @@ def _owners(event: Customer.OwnersAssigned, db: Connection) -> None:
     CUSTOMERS.update(db, event, owner_id=event.owner_id, deputy_id=event.deputy_id)
 
 
+@customers.on(Customer.RiskReviewOpened)
+def _review_opened(event: Customer.RiskReviewOpened, db: Connection) -> None:
+    CUSTOMERS.update(db, event, open_review_id=event.review_id)
+
+
+@customers.on(Customer.CreditHoldPlaced)
+def _held(event: Customer.CreditHoldPlaced, db: Connection) -> None:
+    standing = Standing.PROVISIONAL_HOLD if event.provisional else Standing.CREDIT_HOLD
+    CUSTOMERS.update(db, event, standing=standing)
+
+
+@customers.on(Customer.Blacklisted)
+def _blacklisted(event: Customer.Blacklisted, db: Connection) -> None:
+    CUSTOMERS.update(db, event, standing=Standing.BLACKLISTED)
+
+
+@customers.on(Customer.CreditHoldReleased)
+def _hold_released(event: Customer.CreditHoldReleased, db: Connection) -> None:
+    CUSTOMERS.update(db, event, standing=Standing.GOOD)
+
+
+@customers.on(Customer.RemovedFromBlacklist)
+def _removed_from_blacklist(event: Customer.RemovedFromBlacklist, db: Connection) -> None:
+    CUSTOMERS.update(db, event, standing=Standing.GOOD)
+
+
+@customers.on(Customer.RiskReviewClosed)
+def _review_closed(event: Customer.RiskReviewClosed, db: Connection) -> None:
+    CUSTOMERS.update(db, event, open_review_id=None, standing=event.standing)
+
+
 @customers.on(Approvable.Event)
 def _versioned(event: Approvable.Event, db: Connection) -> None:
     """Approvals and signatures on a customer change only its version."""
@@ -139,9 +177,71 @@ class CustomerFileView(CustomerView):
     business_notes: str
 
 
+class AbnormalityView(View):
+    """CU-13: an abnormality the sales manager and finance see until its review is decided."""
+
+    abnormality_id: UUID = identity("abnormality_id")
+    customer_id: UUID
+    review_id: UUID = Field(description="The dangerous-customer review it opened or joined")
+    source: ShortText
+    facts: LongText
+    severity: Severity
+    reported_by: UserId
+    reported_at: datetime
+    open: bool = Field(description="Until the review is decided (CU-06)")
+
+
+ABNORMALITIES = ReadTable(
+    AbnormalityView,
+    "abnormalities",
+    sortable=("reported_at",),
+    filters=("customer_id", "review_id", "severity", "open"),
+)
+abnormalities = Projection("abnormalities", ABNORMALITIES.table)
+
+
+@abnormalities.on(Customer.AbnormalityReported)
+def _abnormality(event: Customer.AbnormalityReported, db: Connection) -> None:
+    ABNORMALITIES.insert(
+        db,
+        event,
+        abnormality_id=event.abnormality_id,
+        customer_id=event.originator_id,
+        reported_at=event.timestamp,
+        open=True,
+    )
+
+
+@abnormalities.on(Customer.RiskReviewClosed)
+def _abnormalities_closed(event: Customer.RiskReviewClosed, db: Connection) -> None:
+    table = ABNORMALITIES.table
+    db.execute(update(table).where(table.c.review_id == event.review_id).values(open=False))
+
+
+class RiskReviewView(View):
+    """CU-06: a dangerous-customer review, as far as it has gone."""
+
+    review_id: UUID = identity("review_id")
+    customer_id: UUID
+    trigger: Trigger
+    opened_by: UserId
+    opened_at: datetime = Field(validation_alias=AliasChoices("opened_at", "created_on"))
+    checklist: LongText | None = Field(description="The account owner's problem-customer checklist")
+    checklist_by: UserId | None
+    payment_history: LongText | None = Field(description="Added by finance")
+    exposure: Money | None = Field(description="Added by finance")
+    assessed_by: UserId | None
+    decision: Decision | None
+    decision_reason: LongText | None
+    decided_by: UserId | None
+    release_reason: LongText | None = Field(description="Why lifting the decision was requested")
+    released: bool
+    version: int
+
+
 class TieredCustomerFileView(CustomerFileView):
-    """CU-21: the file as the reader's level shows it: the sensitive fields are None for those
-    not allowed them."""
+    """CU-21: the file as the reader's level shows it: the confidential fields are None for
+    those not allowed them."""
 
     # Narrower in the parent: None here is what a level not allowed the field sees.
     credit_limit: Money | None = Field(  # type: ignore[assignment]

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from contracts.customers import CustomerApproved, CustomerGradeChanged, CustomerRegistered
+from contracts.customers import (
+    CreditHoldPlaced,
+    CreditHoldReleased,
+    CustomerAbnormalityReported,
+    CustomerApproved,
+    CustomerBlacklisted,
+    CustomerGradeChanged,
+    CustomerRegistered,
+    CustomerRemovedFromBlacklist,
+)
 from customers.domain.customer import Customer
 from runtime.outbound import Outbound
 
@@ -11,5 +20,10 @@ OUTBOUND = Outbound(
         Customer.Registered: CustomerRegistered,
         Customer.Approved: CustomerApproved,
         Customer.GradeChanged: CustomerGradeChanged,
+        Customer.AbnormalityReported: CustomerAbnormalityReported,
+        Customer.CreditHoldPlaced: CreditHoldPlaced,
+        Customer.CreditHoldReleased: CreditHoldReleased,
+        Customer.Blacklisted: CustomerBlacklisted,
+        Customer.RemovedFromBlacklist: CustomerRemovedFromBlacklist,
     }
 )

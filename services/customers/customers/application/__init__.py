@@ -6,11 +6,13 @@ from customers.application.care import CareCommands, CareQueries
 from customers.application.commands import CustomerCommands
 from customers.application.information_policy import InformationPolicyCommands
 from customers.application.queries import CustomerQueries
+from customers.application.risk import RiskCommands
 from customers.application.trading import TradingHistoryPolicies
 
 
 class CustomersApplication(
     CustomerCommands,
+    RiskCommands,
     CustomerQueries,
     CareCommands,
     TradingHistoryPolicies,

@@ -30,7 +30,7 @@ from customers.care_projections import (
     trading_entries,
     visits,
 )
-from customers.domain.access import SensitiveRead, may_read_sensitive
+from customers.domain.access import SensitiveRead, sensitive_fields_shown
 from customers.domain.care import CarePlan
 from customers.domain.customer import FILE_REFRESH_INTERVAL_DAYS, Customer
 from customers.domain.needs import Channel, CustomerNeeds
@@ -204,20 +204,21 @@ class CareCommands(CareQueries):
         return plan
 
     @command
-    def log_sensitive_read(self, context: CommandContext, customer_id: UUID) -> SensitiveRead:
-        """CU-21: the caller reads the customer's sensitive fields; the read is logged."""
-        return SensitiveRead.log(customer_id, context.actor, context.roles)
+    def log_sensitive_read(
+        self, context: CommandContext, customer_id: UUID, fields: Sequence[str]
+    ) -> SensitiveRead:
+        """CU-21: the caller reads the customer's sensitive ``fields``; the read is logged."""
+        return SensitiveRead.log(customer_id, context.actor, context.roles, fields)
 
     def customer_file_for(
         self, context: CommandContext, customer_id: UUID
-    ) -> tuple[Customer, bool]:
-        """CU-21: the customer's file, and whether the caller's level shows its sensitive
-        fields; showing them is logged first."""
+    ) -> tuple[Customer, tuple[str, ...]]:
+        """CU-21: the customer's file and the sensitive fields the caller's level shows; the
+        read is logged first."""
         customer = self.get(Customer, customer_id, "customer")
-        if not may_read_sensitive(context.roles):
-            return customer, False
-        self.log_sensitive_read(context, customer_id)
-        return customer, True
+        shown = sensitive_fields_shown(context.roles)
+        self.log_sensitive_read(context, customer_id, shown)
+        return customer, shown
 
     def sensitive_reads(self, request: PageRequest) -> Page[SensitiveReadView]:
         return self.read_models.page(SENSITIVE_READS, request)

@@ -7,14 +7,15 @@ from typing import ClassVar
 from uuid import UUID
 
 from customers.domain.customer import Customer
-from customers.projections import CUSTOMERS, CustomerView, customers
+from customers.domain.risk_review import RiskReview
+from customers.projections import CUSTOMERS, CustomerView, abnormalities, customers
 from kernel.application import KernelApplication
 from runtime.projections import Projection
 from runtime.views import Page, PageRequest
 
 
 class CustomerQueries(KernelApplication):
-    projections: ClassVar[tuple[Projection, ...]] = (customers,)
+    projections: ClassVar[tuple[Projection, ...]] = (customers, abnormalities)
 
     def customer(self, customer_id: UUID) -> Customer:
         return self.get(Customer, customer_id, "customer")
@@ -32,3 +33,6 @@ class CustomerQueries(KernelApplication):
         return self.read_models.page(
             CUSTOMERS, request, decided_at <= as_of - timedelta(days=interval)
         )
+
+    def risk_review(self, review_id: UUID) -> RiskReview:
+        return self.get(RiskReview, review_id, "risk review")

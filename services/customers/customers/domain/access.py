@@ -1,25 +1,32 @@
-"""Tiered, confidential access to customer files (CU-21): the sensitive fields are shown only to
-the roles whose level allows them, and each read of them is logged."""
+"""Tiered, confidential access to customer files (CU-21): the confidential fields are shown only
+to the levels allowed them, and every read that shows a sensitive field is logged."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Self
 from uuid import UUID
 
 from kernel.roles import Role
 from runtime.aggregate import Aggregate, RuleViolation
 
-SENSITIVE_FIELDS = ("credit_limit", "industry_standing")
-"""CU-21: the credit granted and the customer's standing (the blacklist status joins them once
-the file holds it, CU-06)."""
+CONFIDENTIAL_FIELDS = ("credit_limit", "industry_standing")
+"""CU-21: the credit granted and the customer's standing in its industry, shown only to the
+``CONFIDENTIAL_READERS``."""
 
-SENSITIVE_READERS = frozenset({Role.SALES_MANAGER, Role.FINANCE, Role.LEADERSHIP_GM})
-"""CU-21: the levels that decide on credit and grade; sales staff see the file without them."""
+RISK_FIELDS = ("standing", "open_review_id")
+"""CU-21: the hold, blacklist and dangerous-customer status. Sales see them, since they must not
+sell to a held or blacklisted customer (CU-06), but each read is logged like the others'."""
+
+SENSITIVE_FIELDS = (*CONFIDENTIAL_FIELDS, *RISK_FIELDS)
+
+CONFIDENTIAL_READERS = frozenset({Role.SALES_MANAGER, Role.FINANCE, Role.LEADERSHIP_GM})
+"""CU-21: the levels that decide on credit and grade."""
 
 
-def may_read_sensitive(roles: Collection[str]) -> bool:
-    return not SENSITIVE_READERS.isdisjoint(roles)
+def sensitive_fields_shown(roles: Collection[str]) -> tuple[str, ...]:
+    """CU-21: the sensitive fields a reader in ``roles`` sees."""
+    return SENSITIVE_FIELDS if not CONFIDENTIAL_READERS.isdisjoint(roles) else RISK_FIELDS
 
 
 class SensitiveRead(Aggregate):
@@ -36,14 +43,13 @@ class SensitiveRead(Aggregate):
         fields: tuple[str, ...]
 
     @classmethod
-    def log(cls, customer_id: UUID, reader: str, roles: Collection[str]) -> Self:
-        # CU-21: read access is tiered by role: only the allowed levels read these fields.
-        if not may_read_sensitive(roles):
+    def log(
+        cls, customer_id: UUID, reader: str, roles: Collection[str], fields: Sequence[str]
+    ) -> Self:
+        # CU-21: read access is tiered by level: nobody reads a field above theirs.
+        above = sorted(set(fields) - set(sensitive_fields_shown(roles)))
+        if above:
             raise RuleViolation(
-                "CU-21",
-                "the customer's sensitive fields are not shown at this level",
-                fields=list(SENSITIVE_FIELDS),
+                "CU-21", "these fields of the customer are not shown at this level", fields=above
             )
-        return cls._create(
-            cls.Logged, customer_id=customer_id, reader=reader, fields=SENSITIVE_FIELDS
-        )
+        return cls._create(cls.Logged, customer_id=customer_id, reader=reader, fields=tuple(fields))

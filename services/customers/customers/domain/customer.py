@@ -9,7 +9,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
+from uuid import UUID
 
+from customers.domain.risk_review import Decision
 from kernel.approvals.domain import Approvable, ApprovalState, ApprovalStatus
 from kernel.roles import Role
 from runtime.aggregate import RuleViolation
@@ -47,6 +49,32 @@ class CustomerStatus(StrEnum):
     ACTIVE = "active"
 
 
+class Standing(StrEnum):
+    """CU-06, CU-13: how far the company trusts the customer while trading."""
+
+    GOOD = "good"
+    WATCH = "watch"
+    PROVISIONAL_HOLD = "provisional_hold"
+    """CU-13: held at once on an abnormality, until the review ends."""
+    CREDIT_HOLD = "credit_hold"
+    """CU-06: cash or payment before delivery, no new credit."""
+    BLACKLISTED = "blacklisted"
+    """CU-06: no new quotes, contracts or orders."""
+
+
+class Severity(StrEnum):
+    """CU-13: how grave the reporter judges an abnormality."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+HOLDS = (Standing.PROVISIONAL_HOLD, Standing.CREDIT_HOLD)
+LIGHTER_THAN_HOLD = (Standing.GOOD, Standing.WATCH, Standing.PROVISIONAL_HOLD)
+
+
 class Customer(Approvable):
     document_type = "customer"
 
@@ -74,6 +102,9 @@ class Customer(Approvable):
         self.proposed_by: str | None = None
         # CU-15: the deputy account owner (the primary is ``owner_id``).
         self.deputy_id: str | None = None
+        # CU-06, CU-13: the customer's standing and the dangerous-customer review under way.
+        self.standing = Standing.GOOD
+        self.open_review_id: UUID | None = None
         # CU-20: when sales last recorded or confirmed the file; None: not since registration.
         self.file_refreshed_at: datetime | None = None
 
@@ -163,6 +194,77 @@ class Customer(Approvable):
 
         def apply(self, customer: Customer) -> None:
             customer.owner_id, customer.deputy_id = self.owner_id, self.deputy_id
+
+    class RiskReviewOpened(Approvable.Event):
+        """CU-06: a dangerous-customer review of this customer is under way."""
+
+        review_id: UUID
+        trigger: str
+        opened_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.open_review_id = self.review_id
+
+    class AbnormalityReported(Approvable.Event):
+        """CU-13: trouble in the customer's business or payments, recorded at once."""
+
+        abnormality_id: UUID
+        review_id: UUID
+        source: str
+        facts: str
+        severity: str
+        reported_by: str
+
+    class CreditHoldPlaced(Approvable.Event):
+        """CU-13 (``provisional``, until the review ends), CU-06 (the review's decision)."""
+
+        reason: str
+        provisional: bool
+        placed_by: str
+        review_id: UUID
+
+        def apply(self, customer: Customer) -> None:
+            customer.standing = (
+                Standing.PROVISIONAL_HOLD if self.provisional else Standing.CREDIT_HOLD
+            )
+
+    class CreditHoldReleased(Approvable.Event):
+        """CU-06: a decided hold is released by approval; a provisional one when the review
+        decides no hold (no ``approval_id``)."""
+
+        reason: str
+        released_by: str
+        approval_id: UUID | None
+
+        def apply(self, customer: Customer) -> None:
+            customer.standing = Standing.GOOD
+
+    class Blacklisted(Approvable.Event):
+        reason: str
+        decided_by: str
+        review_id: UUID
+
+        def apply(self, customer: Customer) -> None:
+            customer.standing = Standing.BLACKLISTED
+
+    class RemovedFromBlacklist(Approvable.Event):
+        reason: str
+        released_by: str
+        approval_id: UUID
+
+        def apply(self, customer: Customer) -> None:
+            customer.standing = Standing.GOOD
+
+    class RiskReviewClosed(Approvable.Event):
+        """CU-06: the review decided; ``standing`` is the customer's standing after it."""
+
+        review_id: UUID
+        decision: str
+        decided_by: str
+        standing: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.open_review_id, customer.standing = None, Standing(self.standing)
 
     class FileRefreshed(Approvable.Event):
         """CU-20: sales checked the file against the customer and confirmed it is current."""
@@ -336,6 +438,118 @@ class Customer(Approvable):
         # XC-01: an approval in progress vouched for the old owner; it starts again.
         if self.approval is not None and self.approval.status is ApprovalStatus.IN_PROGRESS:
             self.content_changed()
+
+    # -- CU-06, CU-13: the customer's standing
+
+    def review_opened(self, review_id: UUID, trigger: str, opened_by: str) -> None:
+        # CU-06: one review at a time; what else comes up goes into the review under way.
+        if self.open_review_id is not None:
+            raise RuleViolation(
+                "CU-06",
+                "a dangerous-customer review of this customer is already under way",
+                review_id=str(self.open_review_id),
+            )
+        self.trigger_event(
+            self.RiskReviewOpened, review_id=review_id, trigger=trigger, opened_by=opened_by
+        )
+
+    def report_abnormality(
+        self, abnormality_id: UUID, source: str, facts: str, severity: Severity, reported_by: str
+    ) -> None:
+        """CU-13: anyone records it at once; it joins the review under way (opened first)."""
+        if not facts.strip():
+            raise RuleViolation("CU-13", "an abnormality report states the facts")
+        assert self.open_review_id is not None, "the review is opened before the report"
+        self.trigger_event(
+            self.AbnormalityReported,
+            abnormality_id=abnormality_id,
+            review_id=self.open_review_id,
+            source=source,
+            facts=facts,
+            severity=severity.value,
+            reported_by=reported_by,
+        )
+
+    def place_provisional_hold(self, reason: str, placed_by: str, roles: Collection[str]) -> None:
+        # CU-13: the sales manager or finance hold the customer at once, until the review ends.
+        if not {Role.SALES_MANAGER, Role.FINANCE} & set(roles):
+            raise RuleViolation(
+                "CU-13", "only the sales manager or finance place a provisional credit hold"
+            )
+        if self.open_review_id is None:
+            raise RuleViolation(
+                "CU-13", "a provisional hold lasts until a review ends: no review is under way"
+            )
+        if self.standing in (*HOLDS, Standing.BLACKLISTED):
+            raise RuleViolation("CU-13", "the customer is already held", standing=self.standing)
+        if not reason.strip():
+            raise RuleViolation("CU-13", "a provisional hold gives its reason")
+        self.trigger_event(
+            self.CreditHoldPlaced,
+            reason=reason,
+            provisional=True,
+            placed_by=placed_by,
+            review_id=self.open_review_id,
+        )
+
+    def review_decided(self, decision: Decision, reason: str, decided_by: str) -> None:
+        """CU-06: the review's decision becomes the customer's standing; a provisional hold ends
+        with the review."""
+        review_id = self.open_review_id
+        assert review_id is not None, "a review decides only while it is under way"
+        # CU-06: a review never lightens a decided hold or a blacklisting: that takes approval.
+        if decision is Decision.CREDIT_HOLD and self.standing in LIGHTER_THAN_HOLD:
+            self.trigger_event(
+                self.CreditHoldPlaced,
+                reason=reason,
+                provisional=False,
+                placed_by=decided_by,
+                review_id=review_id,
+            )
+        elif decision is Decision.BLACKLISTED and self.standing is not Standing.BLACKLISTED:
+            self.trigger_event(
+                self.Blacklisted, reason=reason, decided_by=decided_by, review_id=review_id
+            )
+        elif decision in (Decision.WATCH, Decision.CLEARED) and (
+            self.standing is Standing.PROVISIONAL_HOLD
+        ):
+            self.trigger_event(
+                self.CreditHoldReleased, reason=reason, released_by=decided_by, approval_id=None
+            )
+        standing = self.standing
+        if standing in (Standing.GOOD, Standing.WATCH):
+            standing = Standing.WATCH if decision is Decision.WATCH else Standing.GOOD
+        self.trigger_event(
+            self.RiskReviewClosed,
+            review_id=review_id,
+            decision=decision.value,
+            decided_by=decided_by,
+            standing=standing.value,
+        )
+
+    def release(self, decision: Decision, reason: str, released_by: str, approval_id: UUID) -> None:
+        """CU-06: the approved release of the hold or the blacklisting a review decided."""
+        if decision is Decision.BLACKLISTED and self.standing is Standing.BLACKLISTED:
+            self.trigger_event(
+                self.RemovedFromBlacklist,
+                reason=reason,
+                released_by=released_by,
+                approval_id=approval_id,
+            )
+        elif decision is Decision.CREDIT_HOLD and self.standing is Standing.CREDIT_HOLD:
+            self.trigger_event(
+                self.CreditHoldReleased,
+                reason=reason,
+                released_by=released_by,
+                approval_id=approval_id,
+            )
+        else:
+            raise RuleViolation(
+                "CU-06",
+                "the customer's standing is no longer what the review decided",
+                standing=self.standing,
+                decided=decision,
+            )
 
     # -- CU-20: the file kept fresh
 

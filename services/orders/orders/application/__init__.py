@@ -5,7 +5,8 @@ from __future__ import annotations
 from orders.application.commands import OrderCommands
 from orders.application.policies import CustomerPolicies
 from orders.application.queries import OrderQueries
+from orders.application.risk_policies import CustomerRiskPolicies
 
 
-class OrdersApplication(OrderCommands, CustomerPolicies, OrderQueries):
+class OrdersApplication(OrderCommands, CustomerPolicies, CustomerRiskPolicies, OrderQueries):
     service_name = "orders"

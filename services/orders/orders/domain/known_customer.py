@@ -17,6 +17,9 @@ class KnownCustomer(Aggregate):
         self.approved = False
         self.credit_limit = Decimal(0)
         self.currency = ""
+        # CU-06, CU-13: what customers decided of the customer's standing.
+        self.credit_hold = False
+        self.blacklisted = False
 
     class Registered(Aggregate.Created):
         legal_name: str
@@ -29,9 +32,29 @@ class KnownCustomer(Aggregate):
             customer.approved = True
             customer.credit_limit, customer.currency = self.credit_limit, self.currency
 
+    class CreditHoldChanged(Aggregate.Event):
+        held: bool
+
+        def apply(self, customer: KnownCustomer) -> None:
+            customer.credit_hold = self.held
+
+    class BlacklistChanged(Aggregate.Event):
+        blacklisted: bool
+
+        def apply(self, customer: KnownCustomer) -> None:
+            customer.blacklisted = self.blacklisted
+
     @classmethod
     def learn(cls, customer_id: UUID, legal_name: str) -> Self:
         return cls._create(cls.Registered, id=customer_id, legal_name=legal_name)
 
     def approve(self, credit_limit: Decimal, currency: str) -> None:
         self.trigger_event(self.Approved, credit_limit=credit_limit, currency=currency)
+
+    def hold_credit(self, held: bool) -> None:
+        if held != self.credit_hold:
+            self.trigger_event(self.CreditHoldChanged, held=held)
+
+    def blacklist(self, blacklisted: bool) -> None:
+        if blacklisted != self.blacklisted:
+            self.trigger_event(self.BlacklistChanged, blacklisted=blacklisted)

@@ -100,6 +100,11 @@ class Order(Signable):
             raise RuleViolation(
                 "CU-02", "the customer's file is not approved yet", customer_id=str(customer.id)
             )
+        # CU-06: no new transaction with a blacklisted customer.
+        if customer.blacklisted:
+            raise RuleViolation(
+                "CU-06", "the customer is blacklisted", customer_id=str(customer.id)
+            )
         if not lines:
             raise RuleViolation("OR-16", "an order needs at least one line")
         return cls._create(

@@ -30,7 +30,7 @@ from customers.care_projections import (
     VisitPlanView,
     VisitView,
 )
-from customers.domain.access import SENSITIVE_READERS
+from customers.domain.access import CONFIDENTIAL_READERS
 from customers.domain.care import MAX_FOLLOW_UP_CYCLE_DAYS
 from customers.domain.needs import Channel
 from customers.domain.visits import MAX_PLANNED_VISITS, Period, PlannedVisit
@@ -278,7 +278,7 @@ def list_trading_entries(
 
 @router.get("/customer-files/sensitive-reads")
 def sensitive_reads(
-    _: Annotated[Principal, Depends(requires(*SENSITIVE_READERS))],
+    _: Annotated[Principal, Depends(requires(*CONFIDENTIAL_READERS))],
     query: Annotated[PageRequest, Depends(SENSITIVE_READS.query)],
     app: App,
 ) -> Page[SensitiveReadView]:

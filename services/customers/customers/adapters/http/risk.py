@@ -1,0 +1,169 @@
+"""HTTP commands and queries for a customer's risk: abnormalities (CU-13), dangerous-customer
+reviews, their decision and the approved release of what they decided (CU-06)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from contracts.values import Amount, LongText, ShortText
+from customers.application import CustomersApplication
+from customers.domain.customer import Severity
+from customers.domain.risk_review import Decision, Trigger
+from customers.projections import (
+    ABNORMALITIES,
+    AbnormalityView,
+    CustomerFileView,
+    RiskReviewView,
+)
+from kernel.approvals.http import document_routes
+from kernel.roles import EMPLOYEES, SALES, Role
+from runtime.auth import Principal, acting_as, requires
+from runtime.http import application_of
+from runtime.unit_of_work import CommandContext
+from runtime.views import Page, PageRequest
+
+router = APIRouter(tags=["customers"])
+approvals = document_routes("/risk-reviews", "customers")
+"""The release of a review's hold or blacklisting is approved on the review (CU-06)."""
+
+App = Annotated[CustomersApplication, Depends(application_of(CustomersApplication))]
+Anyone = Annotated[CommandContext, Depends(acting_as(*EMPLOYEES))]
+Involved = Annotated[
+    CommandContext,
+    Depends(
+        acting_as(*SALES, Role.SALES_MANAGER, Role.FINANCE, Role.LEADERSHIP_GM, Role.LEADERSHIP_DGM)
+    ),
+]
+"""Those a review involves: the rule, not the route, says which of them does what."""
+Watchers = Annotated[
+    Principal,
+    Depends(requires(Role.SALES_MANAGER, Role.FINANCE, Role.LEADERSHIP_GM, Role.LEADERSHIP_DGM)),
+]
+"""CU-13: who sees the abnormalities."""
+Reader = Annotated[
+    Principal,
+    Depends(
+        requires(*SALES, Role.SALES_MANAGER, Role.FINANCE, Role.LEADERSHIP_GM, Role.LEADERSHIP_DGM)
+    ),
+]
+
+
+class ReportAbnormality(BaseModel):
+    source: ShortText = Field(description="Billing, sales, an outside source...")
+    facts: LongText
+    severity: Severity
+
+
+class OpenReview(BaseModel):
+    trigger: Trigger
+
+
+class Reasoned(BaseModel):
+    reason: LongText
+
+
+class CompleteChecklist(BaseModel):
+    checklist: LongText = Field(description="The problem-customer checklist, filled in")
+
+
+class Assess(BaseModel):
+    payment_history: LongText
+    exposure: Amount = Field(description="Open receivables and unbilled orders")
+
+
+class Decide(BaseModel):
+    decision: Decision
+    reason: LongText
+
+
+@router.post("/customers/{customer_id}/abnormalities", status_code=201)
+async def report_abnormality(
+    context: Anyone, customer_id: UUID, body: ReportAbnormality, app: App
+) -> CustomerFileView:
+    """Record trouble in the customer's business or payments at once (CU-13)."""
+    customer = await app.perform(
+        app.report_abnormality, context, customer_id, body.source, body.facts, body.severity
+    )
+    return CustomerFileView.model_validate(customer)
+
+
+@router.post("/customers/{customer_id}/risk-reviews", status_code=201)
+async def open_risk_review(
+    context: Involved, customer_id: UUID, body: OpenReview, app: App
+) -> RiskReviewView:
+    """Open a dangerous-customer review on one of its triggers (CU-06)."""
+    review = await app.perform(app.open_risk_review, context, customer_id, body.trigger)
+    return RiskReviewView.model_validate(review)
+
+
+@router.post("/customers/{customer_id}/provisional-hold")
+async def place_provisional_hold(
+    context: Involved, customer_id: UUID, body: Reasoned, app: App
+) -> CustomerFileView:
+    """The sales manager or finance hold the customer until the review ends (CU-13)."""
+    customer = await app.perform(app.place_provisional_hold, context, customer_id, body.reason)
+    return CustomerFileView.model_validate(customer)
+
+
+@router.get("/abnormalities")
+def list_abnormalities(
+    _: Watchers,
+    query: Annotated[PageRequest, Depends(ABNORMALITIES.query)],
+    app: App,
+) -> Page[AbnormalityView]:
+    """Abnormalities reported, oldest first; ``open=true``: those whose review is under way."""
+    return app.read_models.page(ABNORMALITIES, query)
+
+
+@router.get("/risk-reviews/{review_id}")
+def get_risk_review(_: Reader, review_id: UUID, app: App) -> RiskReviewView:
+    return RiskReviewView.model_validate(app.risk_review(review_id))
+
+
+@router.post("/risk-reviews/{review_id}/checklist")
+async def complete_checklist(
+    context: Involved, review_id: UUID, body: CompleteChecklist, app: App
+) -> RiskReviewView:
+    """The account owner completes the problem-customer checklist (CU-06)."""
+    review = await app.perform(app.complete_review_checklist, context, review_id, body.checklist)
+    return RiskReviewView.model_validate(review)
+
+
+@router.post("/risk-reviews/{review_id}/assessment")
+async def assess_review(
+    context: Involved, review_id: UUID, body: Assess, app: App
+) -> RiskReviewView:
+    """Finance adds the payment history and the exposure (CU-06)."""
+    review = await app.perform(
+        app.assess_review, context, review_id, body.payment_history, body.exposure
+    )
+    return RiskReviewView.model_validate(review)
+
+
+@router.post("/risk-reviews/{review_id}/decision")
+async def decide_review(
+    context: Involved, review_id: UUID, body: Decide, app: App
+) -> RiskReviewView:
+    """The sales manager decides; leadership for grade A or high exposure (CU-06)."""
+    review = await app.perform(app.decide_review, context, review_id, body.decision, body.reason)
+    return RiskReviewView.model_validate(review)
+
+
+@router.post("/risk-reviews/{review_id}/release-request")
+async def request_release(
+    context: Involved, review_id: UUID, body: Reasoned, app: App
+) -> RiskReviewView:
+    """Send the release of the review's hold or blacklisting to its approval chain (CU-06)."""
+    review = await app.perform(app.request_release, context, review_id, body.reason)
+    return RiskReviewView.model_validate(review)
+
+
+@router.post("/risk-reviews/{review_id}/release")
+async def release(context: Involved, review_id: UUID, app: App) -> CustomerFileView:
+    """Once approved: release the hold, or remove the customer from the blacklist (CU-06)."""
+    customer = await app.perform(app.release, context, review_id)
+    return CustomerFileView.model_validate(customer)
