@@ -6,11 +6,19 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from pydantic import AliasChoices, Field
-from sqlalchemy import Connection
+from pydantic import AliasChoices, BaseModel, Field
+from sqlalchemy import Connection, func, select
 
 from contracts.values import Name, UserId
 from customers.domain.customer import Customer, CustomerStatus, Grade
+from customers.domain.handover import (
+    Handover,
+    HandoverReason,
+    HandoverStatus,
+    MatterKind,
+    Party,
+)
+from customers.domain.master_data import ChangeStatus
 from kernel.approvals.domain import Approvable
 from runtime.projections import Projection
 from runtime.views import Money, ReadTable, View, identity
@@ -137,3 +145,131 @@ class CustomerFileView(CustomerView):
     premises: list[str]
     industry_standing: str
     business_notes: str
+
+
+def accounts_per_owner(db: Connection) -> dict[str, int]:
+    """CU-15: how many accounts each salesperson owns as primary."""
+    owner = CUSTOMERS.table.c.owner_id
+    counted = db.execute(select(owner, func.count()).group_by(owner))
+    return {row[0]: row[1] for row in counted}
+
+
+class OwnerAccounts(View):
+    """CU-15: one salesperson's share of the accounts."""
+
+    owner_id: UserId
+    accounts: int
+
+
+class OpenMatterView(View):
+    kind: MatterKind
+    reference: Name
+    customer_id: UUID
+
+
+class HandoverView(View):
+    """CU-22: a handover list, its parties and its deadline."""
+
+    handover_id: UUID = identity("handover_id")
+    transferor_id: UserId
+    receiver_id: UserId
+    witness_id: UserId
+    reason: HandoverReason
+    customer_ids: list[UUID]
+    status: HandoverStatus
+    due_at: datetime = Field(description="Signed by all three within the working days (CU-22)")
+    overdue: bool
+    initiated_by: UserId
+    initiated_at: datetime = Field(validation_alias=AliasChoices("initiated_at", "created_on"))
+    signed_at: datetime | None
+    version: int
+
+
+HANDOVERS = ReadTable(
+    HandoverView,
+    "handovers",
+    sortable=("due_at", "initiated_at"),
+    filters=("status", "overdue", "transferor_id", "receiver_id"),
+)
+handovers = Projection("handovers", HANDOVERS.table)
+
+
+@handovers.on(Handover.Initiated)
+def _handover_initiated(event: Handover.Initiated, db: Connection) -> None:
+    HANDOVERS.insert(
+        db,
+        event,
+        customer_ids=[str(c) for c in event.customer_ids],
+        status=HandoverStatus.OPEN,
+        overdue=False,
+        initiated_at=event.timestamp,
+        signed_at=None,
+    )
+
+
+@handovers.on(Handover.ListRevised)
+def _handover_revised(event: Handover.ListRevised, db: Connection) -> None:
+    HANDOVERS.update(db, event, customer_ids=[str(c) for c in event.customer_ids])
+
+
+@handovers.on(Handover.FellOverdue)
+def _handover_overdue(event: Handover.FellOverdue, db: Connection) -> None:
+    HANDOVERS.update(db, event, overdue=True)
+
+
+@handovers.on(Handover.Signed)
+def _handover_signed(event: Handover.Signed, db: Connection) -> None:
+    HANDOVERS.update(db, event, status=HandoverStatus.SIGNED, signed_at=event.timestamp)
+
+
+@handovers.on(Approvable.Event)
+def _handover_versioned(event: Approvable.Event, db: Connection) -> None:
+    """Signatures on a handover change only its version."""
+    HANDOVERS.update(db, event)
+
+
+def handovers_past_due(db: Connection, now: datetime) -> list[UUID]:
+    """CU-22: open handovers past their due time and not flagged yet."""
+    columns = HANDOVERS.table.c
+    query = select(columns.handover_id).where(
+        columns.status == HandoverStatus.OPEN, columns.due_at < now, ~columns.overdue
+    )
+    return list(db.execute(query).scalars())
+
+
+class HandoverListView(HandoverView):
+    """A whole handover list (CU-22): what is handed over, the version to sign, who signed it."""
+
+    open_matters: list[OpenMatterView]
+    version_hash: str = Field(description="The version each party reviews and signs")
+    signed_parties: list[Party] = Field(description="Who signed this version")
+
+
+@customers.on(Customer.MasterDataChanged)
+def _master_data_changed(event: Customer.MasterDataChanged, db: Connection) -> None:
+    CUSTOMERS.update(db, event, legal_name=event.legal_name)
+
+
+class PrintedLine(BaseModel):
+    field: str
+    before: str | None = Field(description="Shown once the change is applied")
+    after: str
+
+
+class MasterDataChangeView(View):
+    """CU-14: a master-data change request and its printed record (客户资料变更申请单)."""
+
+    change_id: UUID = identity("change_id")
+    customer_id: UUID
+    reason: str
+    status: ChangeStatus
+    printed_lines: list[PrintedLine]
+    submitted_by: UserId
+    submitted_at: datetime = Field(validation_alias=AliasChoices("submitted_at", "created_on"))
+    approved_by: str | None
+    applied_by: str | None
+    applied_at: datetime | None
+    archived_by: str | None
+    archived_at: datetime | None
+    version_hash: str = Field(description="The version the manager approves, the clerk signs")
+    version: int

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from customers.application.commands import CustomerCommands
+from customers.application.master_data import MasterDataCommands
+from customers.application.ownership import OwnershipCommands
 from customers.application.queries import CustomerQueries
 
 
-class CustomersApplication(CustomerCommands, CustomerQueries):
+class CustomersApplication(
+    CustomerCommands, CustomerQueries, OwnershipCommands, MasterDataCommands
+):
     service_name = "customers"

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
+from uuid import UUID
 
 from kernel.approvals.domain import Approvable, ApprovalState, ApprovalStatus
 from kernel.roles import Role
@@ -221,6 +222,16 @@ class Customer(Approvable):
         """Record what ``recorded_by`` learned; a section not given keeps its content."""
         contacts = self.contacts if contacts is None else tuple(contacts)
         premises = self.premises if premises is None else tuple(premises)
+        # CU-14: once the file is opened, its master data changes only by an approved request.
+        if self.status is CustomerStatus.ACTIVE and (contacts, premises) != (
+            self.contacts,
+            self.premises,
+        ):
+            raise RuleViolation(
+                "CU-14",
+                "an opened customer's contacts and premises change only by an approved "
+                "master-data change request",
+            )
         # CU-01: a bounded file: every responsible person named and reachable, no repeats.
         if len(contacts) > MAX_CONTACTS:
             raise RuleViolation(
@@ -320,3 +331,78 @@ class Customer(Approvable):
         # XC-01: an approval in progress vouched for the old owner; it starts again.
         if self.approval is not None and self.approval.status is ApprovalStatus.IN_PROGRESS:
             self.content_changed()
+
+    # -- CU-22: the handover of the accounts
+
+    class HandedOver(OwnersAssigned):
+        """CU-22: the owners after a handover list that all three signed."""
+
+        handover_id: UUID
+
+    def check_held_by(self, transferor_id: str) -> None:
+        # CU-22: the transferor hands over only an account they hold, as owner or deputy.
+        if transferor_id not in (self.owner_id, self.deputy_id):
+            raise RuleViolation(
+                "CU-22",
+                "the transferor holds no account of this customer",
+                customer_id=str(self.id),
+                transferor=transferor_id,
+            )
+
+    def hand_over(self, handover_id: UUID, transferor_id: str, receiver_id: str) -> None:
+        self.check_held_by(transferor_id)
+        # CU-15: the receiver takes the transferor's place; never owner and deputy at once.
+        if transferor_id == self.owner_id:
+            owner_id = receiver_id
+            deputy_id = None if self.deputy_id == receiver_id else self.deputy_id
+        else:
+            owner_id, deputy_id = self.owner_id, receiver_id
+            if owner_id == receiver_id:
+                deputy_id = None
+        self.trigger_event(
+            self.HandedOver,
+            owner_id=owner_id,
+            deputy_id=deputy_id,
+            reason=f"handover {handover_id}",
+            assigned_by=transferor_id,
+            handover_id=handover_id,
+        )
+
+    # -- CU-14: master data changes only through an approved change request
+
+    class MasterDataChanged(Approvable.Event):
+        """CU-14: the approved change applied; the old values stay in this event."""
+
+        change_id: UUID
+        old_legal_name: str
+        legal_name: str
+        old_contacts: tuple[Contact, ...]
+        contacts: tuple[Contact, ...]
+        old_premises: tuple[str, ...]
+        premises: tuple[str, ...]
+        applied_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.legal_name = self.legal_name
+            customer.contacts, customer.premises = tuple(self.contacts), tuple(self.premises)
+
+    def change_master_data(
+        self,
+        change_id: UUID,
+        applied_by: str,
+        legal_name: str | None,
+        contacts: Collection[Contact] | None,
+        premises: Collection[str] | None,
+    ) -> None:
+        """Apply an approved change request (``MasterDataChange``); a field not given is kept."""
+        self.trigger_event(
+            self.MasterDataChanged,
+            change_id=change_id,
+            old_legal_name=self.legal_name,
+            legal_name=self.legal_name if legal_name is None else legal_name,
+            old_contacts=self.contacts,
+            contacts=self.contacts if contacts is None else tuple(contacts),
+            old_premises=self.premises,
+            premises=self.premises if premises is None else tuple(premises),
+            applied_by=applied_by,
+        )
