@@ -1,6 +1,6 @@
 """Composition root: the customers service's application, routes and published events."""
 
-from customers.adapters.http import customers, master_data, ownership
+from customers.adapters.http import account_records, customers, master_data, ownership
 from customers.adapters.outbound import OUTBOUND
 from customers.application import CustomersApplication
 from runtime.service import ServiceSpec
@@ -13,6 +13,7 @@ SPEC = ServiceSpec(
         ownership.router,
         master_data.router,
         master_data.approvals,
+        account_records.router,
     ),
     outbound=OUTBOUND,
 )

@@ -10,7 +10,13 @@ from pydantic import AliasChoices, BaseModel, Field
 from sqlalchemy import Connection, func, select
 
 from contracts.values import Name, UserId
-from customers.domain.customer import Customer, CustomerStatus, Grade
+from customers.domain.customer import (
+    Customer,
+    CustomerStatus,
+    Grade,
+    ReportChannel,
+    ReportKind,
+)
 from customers.domain.handover import (
     Handover,
     HandoverReason,
@@ -273,3 +279,46 @@ class MasterDataChangeView(View):
     archived_at: datetime | None
     version_hash: str = Field(description="The version the manager approves, the clerk signs")
     version: int
+
+
+class AccountReportView(View):
+    """CU-16: a change an account owner reported to their superior."""
+
+    report_id: UUID = identity("report_id")
+    customer_id: UUID
+    kind: ReportKind
+    channel: ReportChannel
+    summary: str = Field(max_length=2000)
+    reported_by: UserId
+    reported_at: datetime
+
+
+ACCOUNT_REPORTS = ReadTable(
+    AccountReportView,
+    "account_reports",
+    sortable=("reported_at",),
+    filters=("customer_id", "kind", "reported_by"),
+)
+account_reports = Projection("account_reports", ACCOUNT_REPORTS.table)
+
+
+@account_reports.on(Customer.AccountChangeReported)
+def _change_reported(event: Customer.AccountChangeReported, db: Connection) -> None:
+    ACCOUNT_REPORTS.insert(db, event, customer_id=event.originator_id, reported_at=event.timestamp)
+
+
+class RecordAccessView(View):
+    """CU-17: one access to a customer's original records."""
+
+    accessed_by: UserId
+    role: str
+    purpose: str
+    accessed_at: datetime
+
+
+class OriginalRecordsView(View):
+    """CU-17: what the custodian keeps of a customer, and who read it."""
+
+    customer_id: UUID = identity("customer_id")
+    original_records: list[str]
+    record_accesses: list[RecordAccessView]

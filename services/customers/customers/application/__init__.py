@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from customers.application.account_records import AccountRecordCommands
 from customers.application.commands import CustomerCommands
 from customers.application.master_data import MasterDataCommands
 from customers.application.ownership import OwnershipCommands
@@ -9,6 +10,10 @@ from customers.application.queries import CustomerQueries
 
 
 class CustomersApplication(
-    CustomerCommands, CustomerQueries, OwnershipCommands, MasterDataCommands
+    CustomerCommands,
+    CustomerQueries,
+    OwnershipCommands,
+    MasterDataCommands,
+    AccountRecordCommands,
 ):
     service_name = "customers"
