@@ -104,7 +104,7 @@ def test_cu_15_the_accounts_per_salesperson_and_an_unbalanced_assignment_is_refu
     client: ServiceClient,
 ) -> None:
     mine = [register(client, f"Customer {n}") for n in range(8)]
-    theirs = register(client, "Spare Parts Co", owner="salesperson-2")
+    register(client, "Spare Parts Co", owner="salesperson-2")
     clerks = register(client, "Desk Supplies", owner="sales-clerk")
     app_of(client).catch_up_projections()
     assert client.ok("GET", "/customers/owners/accounts", "sales-manager") == [
@@ -124,7 +124,6 @@ def test_cu_15_the_accounts_per_salesperson_and_an_unbalanced_assignment_is_refu
     app_of(client).catch_up_projections()
     counts = client.ok("GET", "/customers/owners/accounts", "finance")
     assert {c["owner_id"]: c["accounts"] for c in counts}["salesperson-2"] == 2
-    assert theirs not in mine
 
 
 def test_cu_22_handover_needs_all_three_signatures_then_moves_the_accounts(
