@@ -1,12 +1,21 @@
 """Composition root: the customers service's application, routes and published events."""
 
-from customers.adapters.http import customers, risk
+from customers.adapters.http import account_records, customers, master_data, ownership, risk
 from customers.adapters.outbound import OUTBOUND
 from customers.application import CustomersApplication
 from runtime.service import ServiceSpec
 
 SPEC = ServiceSpec(
     application=CustomersApplication,
-    routers=(customers.router, customers.approvals, risk.router, risk.approvals),
+    routers=(
+        customers.router,
+        customers.approvals,
+        risk.router,
+        risk.approvals,
+        ownership.router,
+        master_data.router,
+        master_data.approvals,
+        account_records.router,
+    ),
     outbound=OUTBOUND,
 )

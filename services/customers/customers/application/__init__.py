@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from customers.application.account_records import AccountRecordCommands
 from customers.application.commands import CustomerCommands
+from customers.application.master_data import MasterDataCommands
+from customers.application.ownership import OwnershipCommands
 from customers.application.queries import CustomerQueries
 from customers.application.risk import RiskCommands
 
 
-class CustomersApplication(CustomerCommands, RiskCommands, CustomerQueries):
+class CustomersApplication(
+    CustomerCommands,
+    RiskCommands,
+    CustomerQueries,
+    OwnershipCommands,
+    MasterDataCommands,
+    AccountRecordCommands,
+):
     service_name = "customers"
