@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
+from pydantic import AliasChoices, BaseModel, Field
+
 from contracts.envelope import IntegrationEvent
-from contracts.values import Amount, CurrencyCode, LongText, Name, ShortText, UserId
+from contracts.values import (
+    Amount,
+    CurrencyCode,
+    Digest,
+    Label,
+    LongText,
+    Name,
+    ShortText,
+    UserId,
+)
 
 
 class CustomerEvent(IntegrationEvent, producer="customers", aggregate_field="customer_id"):
@@ -86,6 +97,46 @@ class CustomerRemovedFromBlacklist(CustomerEvent):
     approval_id: UUID
 
 
+def _also(*names: str) -> Any:
+    """The public field name first, then the domain event's name for it."""
+    return Field(validation_alias=AliasChoices(*names))
+
+
+class AccountOwnerChanged(CustomerEvent):
+    """CU-15, CU-22: the account's primary owner and deputy now; every change of owner, whether
+    the sales manager assigned it or a signed handover moved it (then ``handover_id``)."""
+
+    owner_id: UserId
+    deputy_id: UserId | None
+    reason: LongText
+    changed_by: UserId = _also("changed_by", "assigned_by")
+    handover_id: UUID | None = None
+
+
+class HandoverEvent(IntegrationEvent, producer="customers", aggregate_field="handover_id"):
+    handover_id: UUID
+
+
+class HandedOverMatter(BaseModel):
+    """An open matter handed over with an account, by its reference in its own service."""
+
+    kind: Literal["quote", "contract", "receivable"]
+    reference: Label
+    customer_id: UUID
+
+
+class AccountOwnerHandoverSigned(HandoverEvent):
+    """CU-22: the transferor, the receiver and the supervising witness signed the same handover
+    list; its customers and open matters (quotes, contracts, receivables) pass to the receiver."""
+
+    transferor_id: UserId
+    receiver_id: UserId
+    witness_id: UserId
+    customer_ids: list[UUID]
+    open_matters: list[HandedOverMatter]
+    version_hash: Digest
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     CustomerRegistered,
     CustomerApproved,
@@ -95,4 +146,6 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     CreditHoldReleased,
     CustomerBlacklisted,
     CustomerRemovedFromBlacklist,
+    AccountOwnerChanged,
+    AccountOwnerHandoverSigned,
 )

@@ -37,6 +37,8 @@ class Role(StrEnum):
     MANAGEMENT = "management"
     LEGAL_EXPERT = "legal_expert"
     """The in-house legal expert who reviews contracts (an outside lawyer gets an account too)."""
+    CUSTOMER_RECORDS_CUSTODIAN = "customer_records_custodian"
+    """CU-17: keeps the original customer records; every access to them is logged."""
 
 
 SALES = (Role.SALESPERSON, Role.SALES_CLERK)

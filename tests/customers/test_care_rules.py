@@ -70,6 +70,12 @@ def test_cu_20_recording_or_confirming_the_file_refreshes_it() -> None:
     assert refreshed.refreshed_by == "salesperson"
 
 
+def test_cu_20_an_approved_master_data_change_refreshes_the_file() -> None:
+    customer = registered()
+    customer.change_master_data(uuid4(), "sales-clerk", None, None, ["1 Harbour Road"])
+    assert customer.file_refreshed_at is not None
+
+
 def test_cu_20_an_empty_file_or_an_unexplained_refresh_is_refused() -> None:
     customer = registered()
     with pytest.raises(RuleViolation) as excinfo:

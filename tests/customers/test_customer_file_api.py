@@ -172,7 +172,10 @@ def test_cu05_no_review_list_before_the_rule_parameters_are_in_force(
     assert (response.status_code, response.json()["rule"]) == (422, "XC-07"), response.text
 
 
-def test_cu15_only_the_sales_manager_names_owner_and_deputy(client: ServiceClient) -> None:
+def test_cu15_only_the_sales_manager_names_owner_and_deputy(
+    client: ServiceClient, store_settings: KernelSettings
+) -> None:
+    Signers(store_settings.keys_path).put_policies_in_force(client.app)  # CU-15's margin
     customer_id = register(client)
     register(client, "Bravo Pumps")
     path = f"/customers/{customer_id}/owners"

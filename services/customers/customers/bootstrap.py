@@ -1,6 +1,14 @@
 """Composition root: the customers service's application, routes and published events."""
 
-from customers.adapters.http import care, customers, information_policy, risk
+from customers.adapters.http import (
+    account_records,
+    care,
+    customers,
+    information_policy,
+    master_data,
+    ownership,
+    risk,
+)
 from customers.adapters.outbound import OUTBOUND
 from customers.application import CustomersApplication
 from runtime.service import ServiceSpec
@@ -12,6 +20,10 @@ SPEC = ServiceSpec(
         customers.approvals,
         risk.router,
         risk.approvals,
+        ownership.router,
+        master_data.router,
+        master_data.approvals,
+        account_records.router,
         care.router,
         information_policy.router,
         information_policy.approvals,

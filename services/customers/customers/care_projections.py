@@ -61,6 +61,17 @@ def _refreshed(event: Customer.FileRefreshed, db: Connection) -> None:
     )
 
 
+@file_freshness.on(Customer.MasterDataChanged)
+def _master_data_changed(event: Customer.MasterDataChanged, db: Connection) -> None:
+    FILE_FRESHNESS.update(
+        db,
+        event,
+        legal_name=event.legal_name,
+        file_refreshed_at=event.timestamp,
+        refreshed_by=event.applied_by,
+    )
+
+
 @file_freshness.on(Customer.OwnersAssigned)
 def _owners(event: Customer.OwnersAssigned, db: Connection) -> None:
     FILE_FRESHNESS.update(db, event, owner_id=event.owner_id)

@@ -6,11 +6,27 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from pydantic import AliasChoices, Field
-from sqlalchemy import Connection, update
+from pydantic import AliasChoices, BaseModel, Field
+from sqlalchemy import Connection, func, select, update
 
 from contracts.values import LongText, Name, ShortText, UserId
-from customers.domain.customer import Customer, CustomerStatus, Grade, Severity, Standing
+from customers.domain.customer import (
+    Customer,
+    CustomerStatus,
+    Grade,
+    ReportChannel,
+    ReportKind,
+    Severity,
+    Standing,
+)
+from customers.domain.handover import (
+    Handover,
+    HandoverReason,
+    HandoverStatus,
+    MatterKind,
+    Party,
+)
+from customers.domain.master_data import ChangeStatus
 from customers.domain.risk_review import Decision, Trigger
 from kernel.approvals.domain import Approvable
 from runtime.projections import Projection
@@ -237,6 +253,177 @@ class RiskReviewView(View):
     release_reason: LongText | None = Field(description="Why lifting the decision was requested")
     released: bool
     version: int
+
+
+def accounts_per_owner(db: Connection) -> dict[str, int]:
+    """CU-15: how many accounts each salesperson owns as primary."""
+    owner = CUSTOMERS.table.c.owner_id
+    counted = db.execute(select(owner, func.count()).group_by(owner))
+    return {row[0]: row[1] for row in counted}
+
+
+class OwnerAccounts(View):
+    """CU-15: one salesperson's share of the accounts."""
+
+    owner_id: UserId
+    accounts: int
+
+
+class OpenMatterView(View):
+    kind: MatterKind
+    reference: Name
+    customer_id: UUID
+
+
+class HandoverView(View):
+    """CU-22: a handover list, its parties and its deadline."""
+
+    handover_id: UUID = identity("handover_id")
+    transferor_id: UserId
+    receiver_id: UserId
+    witness_id: UserId
+    reason: HandoverReason
+    customer_ids: list[UUID]
+    status: HandoverStatus
+    due_at: datetime = Field(description="Signed by all three within the working days (CU-22)")
+    overdue: bool
+    initiated_by: UserId
+    initiated_at: datetime = Field(validation_alias=AliasChoices("initiated_at", "created_on"))
+    signed_at: datetime | None
+    version: int
+
+
+HANDOVERS = ReadTable(
+    HandoverView,
+    "handovers",
+    sortable=("due_at", "initiated_at"),
+    filters=("status", "overdue", "transferor_id", "receiver_id"),
+)
+handovers = Projection("handovers", HANDOVERS.table)
+
+
+@handovers.on(Handover.Initiated)
+def _handover_initiated(event: Handover.Initiated, db: Connection) -> None:
+    HANDOVERS.insert(
+        db,
+        event,
+        customer_ids=[str(c) for c in event.customer_ids],
+        status=HandoverStatus.OPEN,
+        overdue=False,
+        initiated_at=event.timestamp,
+        signed_at=None,
+    )
+
+
+@handovers.on(Handover.ListRevised)
+def _handover_revised(event: Handover.ListRevised, db: Connection) -> None:
+    HANDOVERS.update(db, event, customer_ids=[str(c) for c in event.customer_ids])
+
+
+@handovers.on(Handover.FellOverdue)
+def _handover_overdue(event: Handover.FellOverdue, db: Connection) -> None:
+    HANDOVERS.update(db, event, overdue=True)
+
+
+@handovers.on(Handover.Signed)
+def _handover_signed(event: Handover.Signed, db: Connection) -> None:
+    HANDOVERS.update(db, event, status=HandoverStatus.SIGNED, signed_at=event.timestamp)
+
+
+@handovers.on(Approvable.Event)
+def _handover_versioned(event: Approvable.Event, db: Connection) -> None:
+    """Signatures on a handover change only its version."""
+    HANDOVERS.update(db, event)
+
+
+def handovers_past_due(db: Connection, now: datetime) -> list[UUID]:
+    """CU-22: open handovers past their due time and not flagged yet."""
+    columns = HANDOVERS.table.c
+    query = select(columns.handover_id).where(
+        columns.status == HandoverStatus.OPEN, columns.due_at < now, ~columns.overdue
+    )
+    return list(db.execute(query).scalars())
+
+
+class HandoverListView(HandoverView):
+    """A whole handover list (CU-22): what is handed over, the version to sign, who signed it."""
+
+    open_matters: list[OpenMatterView]
+    version_hash: str = Field(description="The version each party reviews and signs")
+    signed_parties: list[Party] = Field(description="Who signed this version")
+
+
+@customers.on(Customer.MasterDataChanged)
+def _master_data_changed(event: Customer.MasterDataChanged, db: Connection) -> None:
+    CUSTOMERS.update(db, event, legal_name=event.legal_name)
+
+
+class PrintedLine(BaseModel):
+    field: str
+    before: str | None = Field(description="Shown once the change is applied")
+    after: str
+
+
+class MasterDataChangeView(View):
+    """CU-14: a master-data change request and its printed record (客户资料变更申请单)."""
+
+    change_id: UUID = identity("change_id")
+    customer_id: UUID
+    reason: str
+    status: ChangeStatus
+    printed_lines: list[PrintedLine]
+    submitted_by: UserId
+    submitted_at: datetime = Field(validation_alias=AliasChoices("submitted_at", "created_on"))
+    approved_by: str | None
+    applied_by: str | None
+    applied_at: datetime | None
+    archived_by: str | None
+    archived_at: datetime | None
+    version_hash: str = Field(description="The version the manager approves, the clerk signs")
+    version: int
+
+
+class AccountReportView(View):
+    """CU-16: a change an account owner reported to their superior."""
+
+    report_id: UUID = identity("report_id")
+    customer_id: UUID
+    kind: ReportKind
+    channel: ReportChannel
+    summary: str = Field(max_length=2000)
+    reported_by: UserId
+    reported_at: datetime
+
+
+ACCOUNT_REPORTS = ReadTable(
+    AccountReportView,
+    "account_reports",
+    sortable=("reported_at",),
+    filters=("customer_id", "kind", "reported_by"),
+)
+account_reports = Projection("account_reports", ACCOUNT_REPORTS.table)
+
+
+@account_reports.on(Customer.AccountChangeReported)
+def _change_reported(event: Customer.AccountChangeReported, db: Connection) -> None:
+    ACCOUNT_REPORTS.insert(db, event, customer_id=event.originator_id, reported_at=event.timestamp)
+
+
+class RecordAccessView(View):
+    """CU-17: one access to a customer's original records."""
+
+    accessed_by: UserId
+    role: str
+    purpose: str
+    accessed_at: datetime
+
+
+class OriginalRecordsView(View):
+    """CU-17: what the custodian keeps of a customer, and who read it."""
+
+    customer_id: UUID = identity("customer_id")
+    original_records: list[str]
+    record_accesses: list[RecordAccessView]
 
 
 class TieredCustomerFileView(CustomerFileView):

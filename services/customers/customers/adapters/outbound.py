@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from contracts.customers import (
+    AccountOwnerChanged,
+    AccountOwnerHandoverSigned,
     CreditHoldPlaced,
     CreditHoldReleased,
     CustomerAbnormalityReported,
@@ -13,6 +15,7 @@ from contracts.customers import (
     CustomerRemovedFromBlacklist,
 )
 from customers.domain.customer import Customer
+from customers.domain.handover import Handover
 from runtime.outbound import Outbound
 
 OUTBOUND = Outbound(
@@ -25,5 +28,7 @@ OUTBOUND = Outbound(
         Customer.CreditHoldReleased: CreditHoldReleased,
         Customer.Blacklisted: CustomerBlacklisted,
         Customer.RemovedFromBlacklist: CustomerRemovedFromBlacklist,
+        Customer.OwnersAssigned: AccountOwnerChanged,
+        Handover.Signed: AccountOwnerHandoverSigned,
     }
 )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from customers.application.account_records import AccountRecordCommands
 from customers.application.care import CareCommands, CareQueries
 from customers.application.commands import CustomerCommands
 from customers.application.information_policy import InformationPolicyCommands
+from customers.application.master_data import MasterDataCommands
+from customers.application.ownership import OwnershipCommands
 from customers.application.queries import CustomerQueries
 from customers.application.risk import RiskCommands
 from customers.application.trading import TradingHistoryPolicies
@@ -14,6 +17,9 @@ class CustomersApplication(
     CustomerCommands,
     RiskCommands,
     CustomerQueries,
+    OwnershipCommands,
+    MasterDataCommands,
+    AccountRecordCommands,
     CareCommands,
     TradingHistoryPolicies,
     InformationPolicyCommands,

@@ -7,7 +7,9 @@ from decimal import Decimal
 from typing import ClassVar
 from uuid import UUID
 
+from customers.domain.allocation import check_balanced
 from customers.domain.customer import APPROVAL_KIND, Contact, Customer, Grade
+from customers.projections import accounts_per_owner
 from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
 from kernel.governance import Governance
@@ -93,5 +95,12 @@ class CustomerCommands(Approvals, Governance, AuditTrail):
     ) -> Customer:
         """CU-15: the sales manager names the account's primary owner and deputy."""
         customer = self.get(Customer, customer_id, "customer")
+        previous_owner = customer.owner_id
         customer.assign_owners(owner_id, deputy_id, reason, context.actor, context.roles)
+        if owner_id != previous_owner:
+            # CU-15: the accounts stay roughly evenly spread across the sales staff.
+            with self.read_models.read() as db:
+                accounts = accounts_per_owner(db)
+            margin = self.rule_parameters().customers.allocation_margin_accounts
+            check_balanced(owner_id, previous_owner, accounts, margin)
         return customer

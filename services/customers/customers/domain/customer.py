@@ -339,6 +339,16 @@ class Customer(Approvable):
         """Record what ``recorded_by`` learned; a section not given keeps its content."""
         contacts = self.contacts if contacts is None else tuple(contacts)
         premises = self.premises if premises is None else tuple(premises)
+        # CU-14: once the file is opened, its master data changes only by an approved request.
+        if self.status is CustomerStatus.ACTIVE and (contacts, premises) != (
+            self.contacts,
+            self.premises,
+        ):
+            raise RuleViolation(
+                "CU-14",
+                "an opened customer's contacts and premises change only by an approved "
+                "master-data change request",
+            )
         # CU-01: a bounded file: every responsible person named and reachable, no repeats.
         if len(contacts) > MAX_CONTACTS:
             raise RuleViolation(
@@ -551,6 +561,199 @@ class Customer(Approvable):
                 decided=decision,
             )
 
+    # -- CU-22: the handover of the accounts
+
+    class HandedOver(OwnersAssigned):
+        """CU-22: the owners after a handover list that all three signed."""
+
+        handover_id: UUID
+
+    def check_held_by(self, transferor_id: str) -> None:
+        # CU-22: the transferor hands over only an account they hold, as owner or deputy.
+        if transferor_id not in (self.owner_id, self.deputy_id):
+            raise RuleViolation(
+                "CU-22",
+                "the transferor holds no account of this customer",
+                customer_id=str(self.id),
+                transferor=transferor_id,
+            )
+
+    def hand_over(self, handover_id: UUID, transferor_id: str, receiver_id: str) -> None:
+        self.check_held_by(transferor_id)
+        # CU-15: the receiver takes the transferor's place; never owner and deputy at once.
+        if transferor_id == self.owner_id:
+            owner_id = receiver_id
+            deputy_id = None if self.deputy_id == receiver_id else self.deputy_id
+        else:
+            owner_id, deputy_id = self.owner_id, receiver_id
+            if owner_id == receiver_id:
+                deputy_id = None
+        self.trigger_event(
+            self.HandedOver,
+            owner_id=owner_id,
+            deputy_id=deputy_id,
+            reason=f"handover {handover_id}",
+            assigned_by=transferor_id,
+            handover_id=handover_id,
+        )
+
+    # -- CU-14: master data changes only through an approved change request
+
+    class MasterDataChanged(Approvable.Event):
+        """CU-14: the approved change applied; the old values stay in this event."""
+
+        change_id: UUID
+        old_legal_name: str
+        legal_name: str
+        old_contacts: tuple[Contact, ...]
+        contacts: tuple[Contact, ...]
+        old_premises: tuple[str, ...]
+        premises: tuple[str, ...]
+        applied_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.legal_name = self.legal_name
+            customer.contacts, customer.premises = tuple(self.contacts), tuple(self.premises)
+            customer.file_refreshed_at = self.timestamp  # CU-20: an approved change refreshes
+
+    def change_master_data(
+        self,
+        change_id: UUID,
+        applied_by: str,
+        legal_name: str | None,
+        contacts: Collection[Contact] | None,
+        premises: Collection[str] | None,
+    ) -> None:
+        """Apply an approved change request (``MasterDataChange``); a field not given is kept."""
+        self.trigger_event(
+            self.MasterDataChanged,
+            change_id=change_id,
+            old_legal_name=self.legal_name,
+            legal_name=self.legal_name if legal_name is None else legal_name,
+            old_contacts=self.contacts,
+            contacts=self.contacts if contacts is None else tuple(contacts),
+            old_premises=self.premises,
+            premises=self.premises if premises is None else tuple(premises),
+            applied_by=applied_by,
+        )
+
+    # -- CU-16: the owners report changes in their accounts
+
+    class AccountChangeReported(Approvable.Event):
+        """CU-16: what the owner or deputy reported to their superior, how and how urgently."""
+
+        report_id: UUID
+        kind: str
+        channel: str
+        summary: str
+        reported_by: str
+
+    def report_change(
+        self,
+        report_id: UUID,
+        kind: ReportKind,
+        channel: ReportChannel,
+        summary: str,
+        reported_by: str,
+    ) -> None:
+        # CU-16: the account's owner, or the deputy acting for them, reports its changes.
+        if reported_by not in (self.owner_id, self.deputy_id):
+            raise RuleViolation(
+                "CU-16",
+                "only the account's owner or deputy reports changes in it",
+                owner=self.owner_id,
+                deputy=self.deputy_id,
+            )
+        # CU-16: routine reports are oral, urgent ones oral or by phone, periodic ones written
+        # on the logistics situation record.
+        if channel not in REPORT_CHANNELS[kind]:
+            raise RuleViolation(
+                "CU-16",
+                f"a {kind.value} report is made {' or '.join(REPORT_CHANNELS[kind])}",
+                channel=channel.value,
+            )
+        if not summary.strip():
+            raise RuleViolation("CU-16", "a report says what changed")
+        self.trigger_event(
+            self.AccountChangeReported,
+            report_id=report_id,
+            kind=kind.value,
+            channel=channel.value,
+            summary=summary,
+            reported_by=reported_by,
+        )
+
+    # -- CU-17: the original records, kept by the custodian, every access logged
+
+    class OriginalRecordsFiled(Approvable.Event):
+        """CU-17: the custodian took an original record into safekeeping."""
+
+        description: str
+        filed_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.original_records = (*customer.original_records, self.description)
+
+    class OriginalRecordsAccessed(Approvable.Event):
+        """CU-17: who read the original records, in which role, why."""
+
+        accessed_by: str
+        role: str
+        purpose: str
+
+        def apply(self, customer: Customer) -> None:
+            access = RecordAccess(self.accessed_by, self.role, self.purpose, self.timestamp)
+            customer.record_accesses = (*customer.record_accesses, access)
+
+    # The state of CU-17 lives in the instance dictionary with a default, as Approvable's does:
+    # a snapshot taken before it existed still loads.
+
+    @property
+    def original_records(self) -> tuple[str, ...]:
+        found: tuple[str, ...] = self.__dict__.get("_original_records", ())
+        return found
+
+    @original_records.setter
+    def original_records(self, records: tuple[str, ...]) -> None:
+        self.__dict__["_original_records"] = records
+
+    @property
+    def record_accesses(self) -> tuple[RecordAccess, ...]:
+        found: tuple[RecordAccess, ...] = self.__dict__.get("_record_accesses", ())
+        return found
+
+    @record_accesses.setter
+    def record_accesses(self, accesses: tuple[RecordAccess, ...]) -> None:
+        self.__dict__["_record_accesses"] = accesses
+
+    def file_original_record(self, description: str, filed_by: str, roles: Collection[str]) -> None:
+        # CU-17: a designated custodian organises and keeps the original records.
+        if Role.CUSTOMER_RECORDS_CUSTODIAN not in roles:
+            raise RuleViolation("CU-17", "only the records custodian files original records")
+        if not description.strip():
+            raise RuleViolation("CU-17", "a filed record says what it is")
+        self.trigger_event(self.OriginalRecordsFiled, description=description, filed_by=filed_by)
+
+    def access_original_records(
+        self, accessed_by: str, roles: Collection[str], purpose: str
+    ) -> None:
+        # CU-17: the custodian hands the records to the account's people and their manager;
+        # every access is logged with its reason.
+        role = next((r for r in ORIGINAL_RECORD_READERS if r in roles), None)
+        if role is None and accessed_by in (self.owner_id, self.deputy_id):
+            role = Role.SALESPERSON
+        if role is None:
+            raise RuleViolation(
+                "CU-17",
+                "the original records are read by the custodian, the sales manager or the "
+                "account's owner or deputy",
+            )
+        if not purpose.strip():
+            raise RuleViolation("CU-17", "an access to the original records gives its purpose")
+        self.trigger_event(
+            self.OriginalRecordsAccessed, accessed_by=accessed_by, role=role, purpose=purpose
+        )
+
     # -- CU-20: the file kept fresh
 
     def confirm_file(self, how_checked: str, refreshed_by: str) -> None:
@@ -563,3 +766,39 @@ class Customer(Approvable):
         if not how_checked.strip():
             raise RuleViolation("CU-20", "a refresh says how the file was checked")
         self.trigger_event(self.FileRefreshed, how_checked=how_checked, refreshed_by=refreshed_by)
+
+
+class ReportKind(StrEnum):
+    """CU-16: how urgently an owner reports a change in their account."""
+
+    ROUTINE = "routine"
+    URGENT = "urgent"
+    PERIODIC = "periodic"
+
+
+class ReportChannel(StrEnum):
+    ORAL = "oral"
+    PHONE = "phone"
+    LOGISTICS_RECORD = "logistics_record"
+    """The logistics situation record (periodic reports)."""
+
+
+REPORT_CHANNELS = {
+    ReportKind.ROUTINE: (ReportChannel.ORAL,),
+    ReportKind.URGENT: (ReportChannel.ORAL, ReportChannel.PHONE),
+    ReportKind.PERIODIC: (ReportChannel.LOGISTICS_RECORD,),
+}
+"""CU-16: routine reports are oral, urgent ones oral or by phone, periodic ones written."""
+
+ORIGINAL_RECORD_READERS = (Role.CUSTOMER_RECORDS_CUSTODIAN, Role.SALES_MANAGER)
+"""CU-17: besides the account's owner and deputy, who may read the original records."""
+
+
+@dataclass(frozen=True)
+class RecordAccess:
+    """CU-17: one access to the original records."""
+
+    accessed_by: str
+    role: str
+    purpose: str
+    accessed_at: datetime
