@@ -36,6 +36,8 @@ class Contracts(_Section):
 
 class Customers(_Section):
     grade_review_interval_days: int = Field(ge=1, le=3660)
+    credit_review_interval_days: int = Field(ge=1, le=3660)
+    a_grade_credit_review_interval_days: int = Field(ge=1, le=3660)
 
 
 class RuleParameters(_Section):

@@ -6,10 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from sqlalchemy import Connection
 
 from contracts.values import Name, UserId
+from customers.domain.credit_investigation import (
+    InvestigationMethod,
+    InvestigationStatus,
+)
 from customers.domain.customer import Customer, CustomerStatus, Grade
 from kernel.approvals.domain import Approvable
 from runtime.projections import Projection
@@ -37,13 +41,44 @@ class CustomerView(View):
     )
     registered_at: datetime = Field(validation_alias=AliasChoices("registered_at", "created_on"))
     version: int
+    rejection_reason: str | None = Field(
+        description="Why the approval chain last refused to open the file (CU-02)", max_length=2000
+    )
+    credit_terms_allowed: bool = Field(
+        description="May buy on credit terms: an approved limit and a completed credit "
+        "investigation; otherwise cash or payment before delivery only (CU-07)"
+    )
+    credit_investigation_id: UUID | None = Field(
+        description="The last completed credit investigation (CU-07, CU-08)"
+    )
+    credit_reviewed_at: datetime | None = Field(
+        description="Last credit investigation or change of limit: reviews are due from it (CU-11)"
+    )
+    credit_review_due_since: datetime | None = Field(
+        description="When the periodic credit review was recorded as due (CU-11)"
+    )
+    # An optional Money has no column type: the field shows the amount to the cent itself.
+    proposed_credit_limit: Decimal | None = Field(
+        max_digits=16, decimal_places=2, description="A change of limit awaiting approval (CU-12)"
+    )
+
+    @field_validator("proposed_credit_limit")
+    @classmethod
+    def _in_cents(cls, amount: Decimal | None) -> Decimal | None:
+        return None if amount is None else amount.quantize(Decimal("0.01"))
 
 
 CUSTOMERS = ReadTable(
     CustomerView,
     "customers",
-    sortable=("registered_at", "legal_name", "credit_limit", "grade_decided_at"),
-    filters=("owner_id", "deputy_id", "status", "grade", "important"),
+    sortable=(
+        "registered_at",
+        "legal_name",
+        "credit_limit",
+        "grade_decided_at",
+        "credit_reviewed_at",
+    ),
+    filters=("owner_id", "deputy_id", "status", "grade", "important", "credit_terms_allowed"),
 )
 customers = Projection("customers", CUSTOMERS.table)
 
@@ -65,12 +100,24 @@ def _registered(event: Customer.Registered, db: Connection) -> None:
         grade_reason=None,
         grade_decided_by=None,
         grade_decided_at=None,
+        rejection_reason=None,
+        credit_terms_allowed=False,
+        credit_investigation_id=None,
+        credit_reviewed_at=None,
+        credit_review_due_since=None,
+        proposed_credit_limit=None,
     )
 
 
 @customers.on(Customer.SubmittedForApproval)
 def _submitted(event: Customer.SubmittedForApproval, db: Connection) -> None:
-    CUSTOMERS.update(db, event, credit_limit=event.credit_limit, currency=event.currency)
+    CUSTOMERS.update(
+        db,
+        event,
+        credit_limit=event.credit_limit,
+        currency=event.currency,
+        status=CustomerStatus.PENDING_APPROVAL,
+    )
 
 
 @customers.on(Customer.Approved)
@@ -117,6 +164,54 @@ def _owners(event: Customer.OwnersAssigned, db: Connection) -> None:
     CUSTOMERS.update(db, event, owner_id=event.owner_id, deputy_id=event.deputy_id)
 
 
+@customers.on(Customer.Rejected)
+def _rejected(event: Customer.Rejected, db: Connection) -> None:
+    CUSTOMERS.update(db, event, status=CustomerStatus.REJECTED, rejection_reason=event.reason)
+
+
+@customers.on(Customer.CreditInvestigated)
+def _investigated(event: Customer.CreditInvestigated, db: Connection) -> None:
+    CUSTOMERS.update(
+        db,
+        event,
+        credit_investigation_id=event.investigation_id,
+        credit_reviewed_at=event.timestamp,
+        credit_review_due_since=None,
+    )
+
+
+@customers.on(Customer.CreditTermsChanged)
+def _credit_terms(event: Customer.CreditTermsChanged, db: Connection) -> None:
+    CUSTOMERS.update(db, event, credit_terms_allowed=event.credit_terms_allowed)
+
+
+@customers.on(Customer.CreditLimitChangeRequested)
+def _limit_requested(event: Customer.CreditLimitChangeRequested, db: Connection) -> None:
+    CUSTOMERS.update(db, event, proposed_credit_limit=event.proposed_credit_limit)
+
+
+@customers.on(Customer.CreditLimitChanged)
+def _limit_changed(event: Customer.CreditLimitChanged, db: Connection) -> None:
+    CUSTOMERS.update(
+        db,
+        event,
+        credit_limit=event.new_credit_limit,
+        proposed_credit_limit=None,
+        credit_reviewed_at=event.timestamp,
+        credit_review_due_since=None,
+    )
+
+
+@customers.on(Customer.CreditLimitChangeRejected)
+def _limit_refused(event: Customer.CreditLimitChangeRejected, db: Connection) -> None:
+    CUSTOMERS.update(db, event, proposed_credit_limit=None)
+
+
+@customers.on(Customer.CreditReviewDue)
+def _review_due(event: Customer.CreditReviewDue, db: Connection) -> None:
+    CUSTOMERS.update(db, event, credit_review_due_since=event.timestamp)
+
+
 @customers.on(Approvable.Event)
 def _versioned(event: Approvable.Event, db: Connection) -> None:
     """Approvals and signatures on a customer change only its version."""
@@ -137,3 +232,28 @@ class CustomerFileView(CustomerView):
     premises: list[str]
     industry_standing: str
     business_notes: str
+
+
+class CreditInvestigationView(View):
+    """A credit investigation as it stands (CU-08, CU-09, CU-10)."""
+
+    investigation_id: UUID = identity("investigation_id")
+    customer_id: UUID
+    method: InvestigationMethod
+    investigator_id: UserId = Field(description="The investigator of record (CU-09)")
+    opened_by: UserId
+    agency: str | None = Field(max_length=200)
+    agency_chosen_because: str | None = Field(max_length=2000)
+    status: InvestigationStatus
+    answers: dict[str, str] = Field(description="The standardised form's items answered (CU-08)")
+    missing_items: list[str] = Field(description="Items of the form still to answer (CU-08)")
+    agency_report: str | None
+    assessment: str | None = Field(description="The investigating manager's, on the agency report")
+    assessed_by: str | None = Field(max_length=64)
+    open_doubts: dict[UUID, str] = Field(
+        description="Doubts raised and not yet resolved, by id: each blocks completion (CU-10)"
+    )
+    conclusion: str | None
+    completed_by: str | None = Field(max_length=64)
+    opened_at: datetime = Field(validation_alias=AliasChoices("opened_at", "created_on"))
+    version: int

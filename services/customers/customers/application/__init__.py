@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from customers.application.commands import CustomerCommands
+from customers.application.credit import CreditCommands
 from customers.application.queries import CustomerQueries
 
 
-class CustomersApplication(CustomerCommands, CustomerQueries):
+class CustomersApplication(CustomerCommands, CustomerQueries, CreditCommands):
     service_name = "customers"
