@@ -17,7 +17,6 @@ from customers.bootstrap import SPEC
 from customers.domain.credit_investigation import FORM_ITEMS
 from kernel.roles import Role
 from kernel.settings import KernelSettings
-from runtime.unit_of_work import CommandContext
 from tests.service_client import ServiceClient, service_client
 from tests.signers import Signers
 
@@ -204,11 +203,15 @@ def test_cu11_credit_reviews_fall_due_on_the_cycle_of_the_rule_parameters(
     due = client.page("/credit-reviews/due", "sales-manager")
     assert [c["customer_id"] for c in due["items"]] == [customer_id]
 
-    timer = CommandContext(actor="customers:timer")
-    assert app.note_credit_review_due(timer, UUID(customer_id))
-    assert not app.note_credit_review_due(timer, UUID(customer_id))  # once per cycle
+    (timer,) = [timer for timer in SPEC.timers() if timer.name == "credit-reviews"]
+    timer.tick(app)
     noted = client.ok("GET", f"/customers/{customer_id}", "finance")
     assert noted["credit_review_due_since"] is not None
+    timer.tick(app)  # once per cycle
+    assert client.ok("GET", f"/customers/{customer_id}", "finance") == noted
+    assert [e.event for e in app.audit_trail(UUID(customer_id))].count(
+        "Customer.CreditReviewDue"
+    ) == 1
 
     investigate(client, customer_id)  # the re-investigation starts a new cycle
     assert client.page("/credit-reviews/due", "sales-manager")["total"] == 0

@@ -7,18 +7,43 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+from sqlalchemy import ColumnElement, select
+
 from customers.domain.credit_investigation import CreditInvestigation, InvestigationMethod
 from customers.domain.customer import CREDIT_LIMIT_KIND, Customer, Grade
 from customers.projections import CUSTOMERS, CustomerView
+from kernel.application import PolicyNotInForce
 from kernel.approvals import Approvals
+from kernel.settings import KernelSettings
 from runtime import clock
-from runtime.application import command
+from runtime.application import Feature, Timer, command
 from runtime.ids import new_id
 from runtime.unit_of_work import CommandContext
 from runtime.views import Page, PageRequest
 
 
+def _record_credit_reviews_due(app: CreditCommands) -> None:
+    """CU-11: the timer's tick: ``CreditReviewDue`` for every customer whose cycle ended."""
+    try:
+        falling_due = app.credit_reviews_to_record(clock.now())
+    except PolicyNotInForce:
+        return  # XC-07: no cycle runs before the general manager signed the rule parameters
+    timer = CommandContext(actor=f"{app.service_name}:timer")
+    for customer_id in falling_due:
+        app.note_credit_review_due(timer, customer_id)
+
+
+CREDIT_REVIEWS = Timer(
+    "credit-reviews",
+    lambda settings: KernelSettings.of(settings).timer_seconds,
+    _record_credit_reviews_due,
+)
+
+
 class CreditCommands(Approvals):
+    feature = Feature("credit-reviews", timers=(CREDIT_REVIEWS,))
+    """CU-11: the periodic credit reviews fall due on their own, once per cycle."""
+
     @command
     def open_credit_investigation(
         self,
@@ -118,18 +143,29 @@ class CreditCommands(Approvals):
         )
         return timedelta(days=days)
 
-    def due_for_credit_review(self, request: PageRequest, as_of: datetime) -> Page[CustomerView]:
-        """CU-11: customers trading on an investigated credit whose last investigation or change
-        of limit is older than their review cycle: due, or overdue."""
+    def _credit_review_due(self, as_of: datetime) -> ColumnElement[bool]:
+        """CU-11: the last investigation or change of limit is older than the review cycle."""
         columns = CUSTOMERS.table.c
         a_grade = columns.grade == Grade.A.value
-        due = (
+        return (
             a_grade & (columns.credit_reviewed_at <= as_of - self.credit_review_interval(Grade.A))
         ) | (
             (columns.grade.is_(None) | ~a_grade)
             & (columns.credit_reviewed_at <= as_of - self.credit_review_interval(None))
         )
-        return self.read_models.page(CUSTOMERS, request, due)
+
+    def due_for_credit_review(self, request: PageRequest, as_of: datetime) -> Page[CustomerView]:
+        """CU-11: customers trading on an investigated credit whose review is due or overdue."""
+        return self.read_models.page(CUSTOMERS, request, self._credit_review_due(as_of))
+
+    def credit_reviews_to_record(self, as_of: datetime) -> list[UUID]:
+        """CU-11: customers whose review fell due and is not recorded as due yet."""
+        columns = CUSTOMERS.table.c
+        query = select(columns.customer_id).where(
+            self._credit_review_due(as_of), columns.credit_review_due_since.is_(None)
+        )
+        with self.read_models.read() as db:
+            return list(db.scalars(query))
 
     @command
     def note_credit_review_due(self, context: CommandContext, customer_id: UUID) -> bool:
