@@ -132,6 +132,10 @@ def test_cu07_cu08_cu10_an_investigation_opens_credit_terms(
     doubted = client.ok("POST", f"{path}/doubts", "finance", {"question": "who owns plant 2?"})
     (doubt_id,) = doubted["open_doubts"]
 
+    listed = client.page(f"/credit-investigations?customer_id={customer_id}", "finance")
+    assert [
+        (i["investigator_id"], i["status"], i["open_doubt_count"]) for i in listed["items"]
+    ] == [("salesperson", "open", 1)]
     before = client.ok("GET", path, "finance")
     refused(client, f"{path}/complete", "salesperson", {"conclusion": "ok"}, "CU-08")  # as is
     client.ok("POST", f"{path}/assessment", "sales-manager", {"assessment": "BB fits our record"})
@@ -143,6 +147,13 @@ def test_cu07_cu08_cu10_an_investigation_opens_credit_terms(
     completed = client.ok("POST", f"{path}/complete", "salesperson", {"conclusion": "ok"})
     assert (completed["status"], completed["open_doubts"]) == ("completed", {})
 
+    (row,) = client.page("/credit-investigations?status=completed", "finance")["items"]
+    assert (row["investigation_id"], row["open_doubt_count"], row["version"]) == (
+        investigation["investigation_id"],
+        0,
+        completed["version"],
+    )
+    assert row["completed_at"] is not None
     customer = client.ok("GET", f"/customers/{customer_id}", "finance")
     assert customer["credit_terms_allowed"] is True
     assert customer["credit_investigation_id"] == investigation["investigation_id"]

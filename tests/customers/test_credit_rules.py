@@ -347,3 +347,16 @@ def test_cu11_credit_review_falls_due_once_per_cycle() -> None:
     assert not customer.note_credit_review_due(interval, reviewed + interval * 2)  # once
     investigated(customer)
     assert customer.credit_review_due_since is None  # a new cycle begins
+
+
+def test_cu12_a_change_whose_approval_was_invalidated_can_be_proposed_again() -> None:
+    customer = opened("500")
+    investigated(customer)
+    customer.request_credit_limit_change(Decimal(900), "orders doubled", "owner")
+    request(customer, CREDIT_LIMIT_KIND, Decimal(900))
+    customer.assign_owners("owner-2", None, "rebalancing", "m1", MANAGER)  # XC-01: invalidated
+    customer.request_credit_limit_change(Decimal(700), "orders doubled", "owner-2")
+    request(customer, CREDIT_LIMIT_KIND, Decimal(700))
+    decide(customer, "f1", Role.FINANCE)
+    decide(customer, "m1", Role.SALES_MANAGER)
+    assert (customer.credit_limit, customer.proposed_credit_limit) == (Decimal(700), None)

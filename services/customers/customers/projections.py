@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from contracts.values import Name, UserId
 from customers.domain.credit_investigation import (
+    CreditInvestigation,
     InvestigationMethod,
     InvestigationStatus,
 )
@@ -257,3 +258,66 @@ class CreditInvestigationView(View):
     completed_by: str | None = Field(max_length=64)
     opened_at: datetime = Field(validation_alias=AliasChoices("opened_at", "created_on"))
     version: int
+
+
+class CreditInvestigationRow(View):
+    """A credit investigation in the list: who investigates whom, and how far it is."""
+
+    investigation_id: UUID = identity("investigation_id")
+    customer_id: UUID
+    method: InvestigationMethod
+    investigator_id: UserId = Field(description="The investigator of record (CU-09)")
+    status: InvestigationStatus
+    open_doubt_count: int = Field(description="Doubts not yet resolved (CU-10)")
+    opened_at: datetime
+    completed_at: datetime | None
+    version: int
+
+
+CREDIT_INVESTIGATIONS = ReadTable(
+    CreditInvestigationRow,
+    "credit_investigations",
+    sortable=("opened_at", "completed_at"),
+    filters=("customer_id", "investigator_id", "status"),
+)
+credit_investigations = Projection("credit_investigations", CREDIT_INVESTIGATIONS.table)
+
+
+@credit_investigations.on(CreditInvestigation.Opened)
+def _investigation_opened(event: CreditInvestigation.Opened, db: Connection) -> None:
+    CREDIT_INVESTIGATIONS.insert(
+        db,
+        event,
+        status=InvestigationStatus.OPEN,
+        open_doubt_count=0,
+        opened_at=event.timestamp,
+        completed_at=None,
+    )
+
+
+@credit_investigations.on(CreditInvestigation.DoubtRaised)
+def _doubt_raised(event: CreditInvestigation.DoubtRaised, db: Connection) -> None:
+    count = CREDIT_INVESTIGATIONS.table.c.open_doubt_count
+    CREDIT_INVESTIGATIONS.update(db, event, open_doubt_count=count + 1)
+
+
+@credit_investigations.on(CreditInvestigation.DoubtResolved)
+def _doubt_resolved(event: CreditInvestigation.DoubtResolved, db: Connection) -> None:
+    count = CREDIT_INVESTIGATIONS.table.c.open_doubt_count
+    CREDIT_INVESTIGATIONS.update(db, event, open_doubt_count=count - 1)
+
+
+@credit_investigations.on(CreditInvestigation.Completed)
+def _investigation_completed(event: CreditInvestigation.Completed, db: Connection) -> None:
+    CREDIT_INVESTIGATIONS.update(
+        db, event, status=InvestigationStatus.COMPLETED, completed_at=event.timestamp
+    )
+
+
+@credit_investigations.on(
+    CreditInvestigation.FormAnswered,
+    CreditInvestigation.AgencyReportReceived,
+    CreditInvestigation.ManagerAssessed,
+)
+def _investigation_versioned(event: CreditInvestigation.Event, db: Connection) -> None:
+    CREDIT_INVESTIGATIONS.update(db, event)

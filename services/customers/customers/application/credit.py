@@ -11,7 +11,12 @@ from sqlalchemy import ColumnElement, select
 
 from customers.domain.credit_investigation import CreditInvestigation, InvestigationMethod
 from customers.domain.customer import CREDIT_LIMIT_KIND, Customer, Grade
-from customers.projections import CUSTOMERS, CustomerView
+from customers.projections import (
+    CREDIT_INVESTIGATIONS,
+    CUSTOMERS,
+    CreditInvestigationRow,
+    CustomerView,
+)
 from kernel.application import PolicyNotInForce
 from kernel.approvals import Approvals
 from kernel.settings import KernelSettings
@@ -69,6 +74,9 @@ class CreditCommands(Approvals):
 
     def credit_investigation(self, investigation_id: UUID) -> CreditInvestigation:
         return self.get(CreditInvestigation, investigation_id, "credit investigation")
+
+    def credit_investigation_list(self, request: PageRequest) -> Page[CreditInvestigationRow]:
+        return self.read_models.page(CREDIT_INVESTIGATIONS, request)
 
     @command
     def answer_investigation_form(

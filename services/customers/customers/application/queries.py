@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from customers.domain.customer import Customer
-from customers.projections import CUSTOMERS, CustomerView, customers
+from customers.projections import CUSTOMERS, CustomerView, credit_investigations, customers
 from kernel.application import KernelApplication
 from runtime.views import Page, PageRequest
 
 
 class CustomerQueries(KernelApplication):
-    projections = (customers,)
+    projections = (customers, credit_investigations)
 
     def customer(self, customer_id: UUID) -> Customer:
         return self.get(Customer, customer_id, "customer")

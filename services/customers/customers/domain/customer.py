@@ -452,7 +452,8 @@ class Customer(Approvable):
             raise RuleViolation("CU-12", "this is already the credit limit", limit=str(new_limit))
         if not reason.strip():
             raise RuleViolation("CU-12", "a change of credit limit gives its reason")
-        if self.proposed_credit_limit is not None:
+        # CU-12: one change at a time; one whose approval was invalidated may be proposed anew.
+        if self.approval is not None and self.approval.status is ApprovalStatus.IN_PROGRESS:
             raise RuleViolation(
                 "CU-12",
                 "a change of credit limit is already awaiting approval",

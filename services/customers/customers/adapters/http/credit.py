@@ -12,7 +12,14 @@ from pydantic import BaseModel, Field
 from contracts.values import Amount, LongText, Name, UserId
 from customers.adapters.http.customers import READERS, App, Reader, SalesOrManager
 from customers.domain.credit_investigation import FORM_ITEMS, InvestigationMethod
-from customers.projections import CUSTOMERS, CreditInvestigationView, CustomerFileView, CustomerView
+from customers.projections import (
+    CREDIT_INVESTIGATIONS,
+    CUSTOMERS,
+    CreditInvestigationRow,
+    CreditInvestigationView,
+    CustomerFileView,
+    CustomerView,
+)
 from kernel.roles import Role
 from runtime import clock
 from runtime.auth import acting_as
@@ -152,6 +159,14 @@ async def complete_credit_investigation(
         app.complete_credit_investigation, context, investigation_id, body.conclusion
     )
     return CreditInvestigationView.model_validate(investigation)
+
+
+@router.get("/credit-investigations")
+def list_credit_investigations(
+    _: Reader, query: Annotated[PageRequest, Depends(CREDIT_INVESTIGATIONS.query)], app: App
+) -> Page[CreditInvestigationRow]:
+    """Credit investigations, oldest first: by customer, investigator of record or status."""
+    return app.credit_investigation_list(query)
 
 
 @router.get("/credit-investigations/{investigation_id}")
