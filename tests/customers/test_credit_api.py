@@ -226,3 +226,38 @@ def test_cu11_credit_reviews_fall_due_on_the_cycle_of_the_rule_parameters(
 
     investigate(client, customer_id)  # the re-investigation starts a new cycle
     assert client.page("/credit-reviews/due", "sales-manager")["total"] == 0
+
+
+def test_cu11_grade_a_credit_is_reviewed_on_the_shorter_cycle(
+    client: ServiceClient, signers: Signers, moved_clock: list[datetime]
+) -> None:
+    ordinary = opened(client, signers)
+    large = opened(client, signers)
+    client.ok("POST", f"/customers/{large}/grade", "sales-manager", {"grade": "A"})
+    investigate(client, ordinary)
+    # CU-09: the sales manager investigates a grade-A customer personally.
+    own = client.ok(
+        "POST",
+        "/credit-investigations",
+        "sales-manager",
+        {"customer_id": large, "method": "internal", "investigator_id": "sales-manager"},
+    )
+    path = f"/credit-investigations/{own['investigation_id']}"
+    client.ok("POST", f"{path}/form", "sales-manager", {"answers": ANSWERS})
+    client.ok("POST", f"{path}/complete", "sales-manager", {"conclusion": "strong"})
+
+    parameters = application(client).rule_parameters().customers
+    assert parameters.a_grade_credit_review_interval_days < parameters.credit_review_interval_days
+    moved_clock[0] += timedelta(days=parameters.a_grade_credit_review_interval_days + 1)
+    due = client.page("/credit-reviews/due", "sales-manager")
+    assert [c["customer_id"] for c in due["items"]] == [large]
+
+
+def test_cu11_no_credit_review_falls_due_before_the_rule_parameters_are_in_force(
+    store_settings: KernelSettings,
+) -> None:
+    with service_client(SPEC, store_settings) as bare:
+        response = bare.call("GET", "/credit-reviews/due", "sales-manager")
+        assert (response.status_code, response.json()["rule"]) == (422, "XC-07"), response.text
+        (timer,) = [timer for timer in SPEC.timers() if timer.name == "credit-reviews"]
+        timer.tick(bare.app)  # records nothing, raises nothing
