@@ -168,6 +168,8 @@ def test_cu09_the_investigator_of_record_is_assigned_by_rule_and_others_refused(
     client.ok("POST", f"/customers/{customer_id}/file", "salesperson", {"important": True})
     body = {"customer_id": customer_id, "method": "internal", "investigator_id": "salesperson"}
     refused(client, "/credit-investigations", "sales-manager", body, "CU-09")
+    refused(client, "/credit-investigations", "salesperson", body, "CU-09")  # self-assigned
+    assert client.page(f"/credit-investigations?customer_id={customer_id}", "finance")["total"] == 0
     own = client.ok(
         "POST",
         "/credit-investigations",

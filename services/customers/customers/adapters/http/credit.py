@@ -20,7 +20,6 @@ from customers.projections import (
     CustomerFileView,
     CustomerView,
 )
-from kernel.roles import Role
 from runtime import clock
 from runtime.auth import acting_as
 from runtime.unit_of_work import CommandContext
@@ -30,7 +29,6 @@ router = APIRouter(tags=["credit"])
 
 Investigators = Annotated[CommandContext, Depends(acting_as(*READERS))]
 """Who may take part in an investigation: the rule, not the route, says who investigates."""
-Manager = Annotated[CommandContext, Depends(acting_as(Role.SALES_MANAGER))]
 
 
 class OpenInvestigation(BaseModel):
@@ -79,7 +77,7 @@ class CreditLimitChange(BaseModel):
 
 @router.post("/credit-investigations", status_code=201)
 async def open_credit_investigation(
-    context: Manager, body: OpenInvestigation, app: App
+    context: SalesOrManager, body: OpenInvestigation, app: App
 ) -> CreditInvestigationView:
     """The sales manager opens a credit investigation and names its investigator (CU-08, CU-09)."""
     investigation = await app.perform(
