@@ -1,6 +1,6 @@
 """Composition root: the customers service's application, routes and published events."""
 
-from customers.adapters.http import account_records, customers, master_data, ownership, risk
+from customers.adapters.http import account_records, credit, customers, master_data, ownership, risk
 from customers.adapters.outbound import OUTBOUND
 from customers.application import CustomersApplication
 from runtime.service import ServiceSpec
@@ -10,6 +10,7 @@ SPEC = ServiceSpec(
     routers=(
         customers.router,
         customers.approvals,
+        credit.router,
         risk.router,
         risk.approvals,
         ownership.router,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from customers.application.account_records import AccountRecordCommands
 from customers.application.commands import CustomerCommands
+from customers.application.credit import CreditCommands
 from customers.application.master_data import MasterDataCommands
 from customers.application.ownership import OwnershipCommands
 from customers.application.queries import CustomerQueries
@@ -13,6 +14,7 @@ from customers.application.risk import RiskCommands
 class CustomersApplication(
     CustomerCommands,
     RiskCommands,
+    CreditCommands,
     CustomerQueries,
     OwnershipCommands,
     MasterDataCommands,

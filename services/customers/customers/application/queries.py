@@ -7,13 +7,19 @@ from uuid import UUID
 
 from customers.domain.customer import Customer
 from customers.domain.risk_review import RiskReview
-from customers.projections import CUSTOMERS, CustomerView, abnormalities, customers
+from customers.projections import (
+    CUSTOMERS,
+    CustomerView,
+    abnormalities,
+    credit_investigations,
+    customers,
+)
 from kernel.application import KernelApplication
 from runtime.views import Page, PageRequest
 
 
 class CustomerQueries(KernelApplication):
-    projections = (customers, abnormalities)
+    projections = (customers, abnormalities, credit_investigations)
 
     def customer(self, customer_id: UUID) -> Customer:
         return self.get(Customer, customer_id, "customer")
