@@ -137,6 +137,34 @@ class AccountOwnerHandoverSigned(HandoverEvent):
     version_hash: Digest
 
 
+class CustomerRejected(CustomerEvent):
+    """CU-02: the approval chain refused to open the file; sales may correct and resubmit it."""
+
+    reason: LongText
+    rejected_by: UserId
+
+
+class CreditTermsChanged(CustomerEvent):
+    """CU-07: whether the customer may now buy on credit terms (an approved limit and a completed
+    credit investigation); without them, cash or payment before delivery only. Orders and billing
+    enforce it."""
+
+    credit_terms_allowed: bool
+    credit_limit: Amount
+    currency: CurrencyCode
+
+
+class CreditLimitChanged(CustomerEvent):
+    """CU-12: a change of credit limit approved through the matrix's chain."""
+
+    old_credit_limit: Amount
+    new_credit_limit: Amount
+    currency: CurrencyCode
+    approval_id: UUID
+    approved_by: list[UserId]
+    credit_terms_allowed: bool = Field(description="CU-07, after the change")
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     CustomerRegistered,
     CustomerApproved,
@@ -148,4 +176,7 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     CustomerRemovedFromBlacklist,
     AccountOwnerChanged,
     AccountOwnerHandoverSigned,
+    CustomerRejected,
+    CreditTermsChanged,
+    CreditLimitChanged,
 )

@@ -409,6 +409,9 @@ class Approvable(Aggregate):
     def on_approved(self, approval: ApprovalState) -> None:
         """Called when the last step is granted; subclasses trigger their own outcome event."""
 
+    def on_rejected(self, approval: ApprovalState, reason: str) -> None:
+        """Called when a step is rejected; subclasses trigger their own outcome event."""
+
     def on_customer_signed(self, signed_at: datetime) -> None:
         """Called once the customer's signature is recorded (through their own link, or the scan
         of a signed paper); subclasses trigger their own outcome event."""
@@ -571,6 +574,7 @@ class Approvable(Aggregate):
         self.trigger_event(
             Approvable.ApprovalRejected, **self._decision(step, approver), reason=reason
         )
+        self.on_rejected(self._current(), reason)
 
     def escalate_if_overdue(self, now: datetime) -> bool:
         """If the pending step is past its due time, record it once and let the step's

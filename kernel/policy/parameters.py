@@ -38,6 +38,8 @@ class Customers(_Section):
     grade_review_interval_days: int = Field(ge=1, le=3660)
     allocation_margin_accounts: int = Field(ge=0, le=10_000)
     handover_within_working_days: int = Field(ge=1, le=60)
+    credit_review_interval_days: int = Field(ge=1, le=3660)
+    a_grade_credit_review_interval_days: int = Field(ge=1, le=3660)
 
 
 class RuleParameters(_Section):

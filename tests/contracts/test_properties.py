@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from contracts import IntegrationEvent
 from contracts.customers import CustomerApproved, CustomerRegistered
 from countersign.services import SPECS
+from customers.adapters.http.credit import Conclusion, CreditLimitChange
 from customers.adapters.http.customers import (
     AssignOwners,
     DecideGrade,
@@ -37,7 +38,9 @@ from customers.adapters.http.customers import (
 from customers.adapters.http.risk import Assess, CompleteChecklist, Reasoned, ReportAbnormality
 from customers.adapters.http.risk import Decide as DecideReview
 from customers.application import CustomersApplication
+from customers.domain.credit_investigation import FORM_ITEMS, InvestigationMethod
 from customers.domain.customer import Contact
+from kernel.roles import Role
 from kernel.settings import KernelSettings
 from kernel.signing.commands import PageAnswer
 from kernel.signing.http import RequestSignature, SigningAnswer, printable
@@ -151,7 +154,7 @@ def published(spec: ServiceSpec, app: ServiceApplication, after: int) -> int:
 
 @pytest.fixture
 def settings_(tmp_path: Path) -> KernelSettings:
-    init_dev_keys(tmp_path / "keys", ["gm", "sales-manager", service_key_id("orders")])
+    init_dev_keys(tmp_path / "keys", ["gm", "sales-manager", "finance", service_key_id("orders")])
     return KernelSettings(data_dir=tmp_path)
 
 
@@ -234,6 +237,61 @@ def test_customer_commands_publish_whatever_they_accept(settings_: KernelSetting
 
     try:
         register()
+    finally:
+        app.close()
+
+
+DECIDERS = {
+    "finance": ("finance", Role.FINANCE),
+    "sales_manager": ("sales-manager", Role.SALES_MANAGER),
+    "leadership": ("gm", Role.LEADERSHIP_GM),
+}
+"""Who decides each step of the customers' chains in these tests."""
+
+
+def test_credit_commands_publish_whatever_they_accept(settings_: KernelSettings) -> None:
+    """CU-02 rejections, CU-07 credit terms and CU-12 changes of limit, from what the routes
+    admit."""
+    spec = SPECS["customers"]
+    app = CustomersApplication(settings_)
+    signers = Signers(settings_.keys_path)
+    signers.put_policies_in_force(app)
+    seen = [0]
+
+    def decide_all(customer_id: UUID, rejection: str | None = None) -> None:
+        approval = app.document(customer_id).approval
+        assert approval is not None
+        for state in approval.steps:
+            user, role = DECIDERS[state.step.name]
+            if rejection is not None:
+                signers.decide(app, customer_id, user, role, "reject", rejection)
+                return
+            signers.decide(app, customer_id, user, role)
+
+    @EXAMPLES
+    @given(valid(SubmitForApproval), valid(Conclusion), valid(CreditLimitChange), st.booleans())
+    def credit(
+        submit: SubmitForApproval, conclusion: Conclusion, change: CreditLimitChange, reject: bool
+    ) -> None:
+        customer = app.register_customer(SALES, "ACME", "salesperson")
+        try:
+            app.submit_for_approval(SALES, customer.id, submit.credit_limit, submit.currency)
+        except RuleViolation:
+            return
+        decide_all(customer.id, change.reason if reject else None)
+        investigation = app.open_credit_investigation(
+            MANAGER, customer.id, InvestigationMethod.INTERNAL, "salesperson"
+        )
+        answers = {item: conclusion.conclusion for item in FORM_ITEMS}
+        with contextlib.suppress(RuleViolation):  # a blank answer or limit, an unchanged limit
+            app.answer_investigation_form(SALES, investigation.id, answers)
+            app.complete_credit_investigation(SALES, investigation.id, conclusion.conclusion)
+            app.request_credit_limit_change(SALES, customer.id, change.credit_limit, change.reason)
+            decide_all(customer.id)
+        seen[0] = published(spec, app, seen[0])
+
+    try:
+        credit()
     finally:
         app.close()
 

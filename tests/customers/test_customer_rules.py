@@ -45,9 +45,9 @@ def grant(customer: Customer, step: str, user: str, role: str) -> None:
 def test_cu02_customer_is_opened_once_the_chain_has_approved() -> None:
     customer = submitted("500")
     assert customer.status is CustomerStatus.PENDING_APPROVAL
+    grant(customer, "finance", "f1", "finance")  # CU-12: finance reviews the credit first
+    assert customer.status is CustomerStatus.PENDING_APPROVAL
     grant(customer, "sales_manager", "m1", "sales_manager")
-    assert customer.status is CustomerStatus.PENDING_APPROVAL  # CU-02: finance when credit
-    grant(customer, "finance", "f1", "finance")
     assert customer.status is CustomerStatus.ACTIVE
     assert customer.credit_limit == Decimal(500)
     with pytest.raises(RuleViolation) as again:
@@ -63,7 +63,7 @@ def test_cu02_cash_only_customer_needs_no_finance_step() -> None:
 
 @pytest.mark.parametrize("approver", ["registrar", "owner"])
 def test_xc05_registrar_or_owner_cannot_approve(approver: str) -> None:
-    customer = submitted()
+    customer = submitted("0")
     with pytest.raises(RuleViolation) as refused:
         grant(customer, "sales_manager", approver, "sales_manager")
     assert refused.value.rule == "XC-05"

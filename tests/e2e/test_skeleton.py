@@ -57,7 +57,7 @@ async def test_skeleton_flow_customer_to_invoice_and_service_vouchers(api: Api) 
         {"credit_limit": "50000.00"},
     )
     decided = await api.approve_all_steps("customers", f"/customers/{customer_id}")
-    assert decided == [("sales_manager", "sales-manager"), ("finance", "finance")]
+    assert decided == [("finance", "finance"), ("sales_manager", "sales-manager")]
     approved = await api.ok("GET", "customers", f"/customers/{customer_id}", "sales-manager")
     assert approved["status"] == "active"
     assert approved["credit_limit"] == "50000.00"
@@ -232,8 +232,8 @@ async def test_approvals_and_signatures_are_public_events_any_subscriber_follows
     assert (requested["actor"], requested["document_type"]) == ("salesperson", "customer")
     decided = [contract_for(e.event_type, 1).model_validate(e.payload).model_dump() for e in grants]
     assert [(d["step"], d["actor"], d["actor_role"]) for d in decided] == [
-        ("sales_manager", "sales-manager", "sales_manager"),
         ("finance", "finance", "finance"),
+        ("sales_manager", "sales-manager", "sales_manager"),
     ]
     for grant in decided:  # signed, on the very version and policy the request named
         assert grant["subject_version_hash"] == requested["subject_version_hash"]

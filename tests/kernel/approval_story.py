@@ -88,8 +88,8 @@ def every_signed_event(app: CustomersApplication, signers: Signers) -> Story:
     story.approve_policy()
     approved = app.register_customer(SALESPERSON, "ACME", "salesperson").id
     app.submit_for_approval(SALESPERSON, approved, Decimal(5000), "CNY")
-    story.signed["ApprovalGranted"] = story.decide("sales-manager", Role.SALES_MANAGER, approved)
     story.decide("finance", Role.FINANCE, approved)
+    story.signed["ApprovalGranted"] = story.decide("sales-manager", Role.SALES_MANAGER, approved)
     signature_id, story.signed["SignatureCaptured"] = story.capture(approved)
     story.signed["SignatureVoided"] = story.void(approved, signature_id, "wrong signer name")
     rejected = app.register_customer(SALESPERSON, "Globex", "salesperson").id

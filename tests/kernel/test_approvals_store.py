@@ -100,9 +100,9 @@ def test_xc02_xc07_customer_approval_chain_with_signatures_and_audit_trail(
         )
     assert forged.value.rule == "XC-02"
 
+    signers.decide(app, customer.id, "finance", Role.FINANCE)  # CU-12: finance reviews first
+    assert app.customer(customer.id).status == "pending_approval"  # the sales manager decides
     signers.decide(app, customer.id, "sales-manager", Role.SALES_MANAGER)
-    assert app.customer(customer.id).status == "pending_approval"  # finance still to give opinion
-    signers.decide(app, customer.id, "finance", Role.FINANCE)
     approved = app.customer(customer.id)
     assert approved.status == "active"
     assert approved.credit_limit == Decimal(5000)
@@ -117,8 +117,8 @@ def test_xc02_xc07_customer_approval_chain_with_signatures_and_audit_trail(
         "Approved",
     ]
     steps = [(e.actor, e.details.get("step"), e.details.get("approver_role")) for e in trail]
-    assert steps[3] == ("sales-manager", "sales_manager", "sales_manager")
-    assert steps[4] == ("finance", "finance", "finance")
+    assert steps[3] == ("finance", "finance", "finance")
+    assert steps[4] == ("sales-manager", "sales_manager", "sales_manager")
     granted = [e for e in trail if e.event.endswith("ApprovalGranted")]
     assert {e.details["policy_version"] for e in granted} == {version}
     assert {e.details["subject_version_hash"] for e in granted} == {approved.version_hash}
@@ -129,7 +129,7 @@ def test_xc01_a_changed_credit_limit_invalidates_the_approval(
 ) -> None:
     signers.put_policies_in_force(app)
     customer = submitted(app)
-    signers.decide(app, customer.id, "sales-manager", Role.SALES_MANAGER)
+    signers.decide(app, customer.id, "finance", Role.FINANCE)
     app.submit_for_approval(SALESPERSON, customer.id, Decimal(9000), "CNY")
     assert events_of(app, customer)[-3:] == [
         "SubmittedForApproval",
@@ -137,7 +137,7 @@ def test_xc01_a_changed_credit_limit_invalidates_the_approval(
         "ApprovalRequested",
     ]
     view = ApprovalView.of(app.document(customer.id), "sales-manager")
-    assert view.next_step == "sales_manager"  # re-approval starts from the first step
+    assert view.next_step == "finance"  # re-approval starts from the first step
 
 
 def test_xc01_a_signed_rejection_with_its_reason_ends_the_request(
@@ -153,7 +153,8 @@ def test_xc01_a_signed_rejection_with_its_reason_ends_the_request(
     trail = app.audit_trail(customer.id)
     rejected = [e for e in trail if e.event.endswith("ApprovalRejected")]
     assert rejected[0].details["reason"] == reason
-    assert app.customer(customer.id).status == "pending_approval"
+    customer = app.customer(customer.id)  # CU-02: rejected, to correct and resubmit
+    assert (customer.status, customer.rejection_reason) == ("rejected", reason)
 
 
 def test_xc01_an_overdue_step_is_recorded_once_and_escalates_to_the_next_role(
@@ -181,11 +182,11 @@ def test_xc01_an_overdue_step_is_recorded_once_and_escalates_to_the_next_role(
     trail = app.audit_trail(customer.id)
     late = [e for e in trail if e.event.endswith("ApprovalOverdue")]
     assert len(late) == 1
-    assert late[0].details["step"] == "sales_manager"
+    assert late[0].details["step"] == "finance"
     assert late[0].details["escalated_to"] == ["leadership_gm"]
     assert late[0].actor == "customers:timer"
 
-    # The general manager may now decide the step the sales manager left waiting.
+    # The general manager may now decide the step finance left waiting.
     signers.decide(app, customer.id, "gm", Role.LEADERSHIP_GM)
     view = ApprovalView.of(app.document(customer.id), "finance")
     assert view.steps[0].decided_by == "gm"
@@ -254,9 +255,9 @@ def test_xc01_xc02_xc07_every_approval_and_signature_is_published_as_its_public_
     assert (policy["actor"], policy["actor_role"]) == ("gm", "leadership_gm")
     granted = published["ApprovalGranted"][0]
     assert (granted["actor"], granted["actor_role"], granted["step"]) == (
-        "sales-manager",
-        "sales_manager",
-        "sales_manager",
+        "finance",
+        "finance",
+        "finance",
     )
     assert granted["policy_version"] == policy["number"]
     # Deadlines name the calendar they were counted on (XC-07, XC-10).
@@ -271,4 +272,4 @@ def test_xc01_xc02_xc07_every_approval_and_signature_is_published_as_its_public_
     assert published["ApprovalRejected"][0]["reason"] == "no credit rating form"
     [change] = published["ApprovalInvalidated"]
     assert change["document_id"] == str(invalidated.id)
-    assert {late["step"] for late in published["ApprovalOverdue"]} == {"sales_manager"}
+    assert {late["step"] for late in published["ApprovalOverdue"]} == {"finance"}

@@ -85,9 +85,9 @@ def swap_signature(story: Story, signed: Signed) -> Callable[[bytes], bytes]:
 def test_every_kind_of_signed_event_verifies(store_settings: KernelSettings, story: Story) -> None:
     report, signatures = checked(store_settings, KeyRing.load(story.signers.keys))
     assert report.failure is None
-    assert (report.streams, report.events, signatures) == (5, 18, 8)
+    assert (report.streams, report.events, signatures) == (5, 19, 8)
     unchecked = checked(store_settings, None)[0]
-    assert (unchecked.streams, unchecked.events, unchecked.failures) == (5, 18, [])
+    assert (unchecked.streams, unchecked.events, unchecked.failures) == (5, 19, [])
 
 
 @pytest.mark.parametrize(
@@ -183,7 +183,7 @@ def test_the_cli_checks_the_signatures_and_names_the_first_forgery(
 
     untouched = runner.invoke(audit_app, options)
     assert untouched.exit_code == 0, untouched.output
-    assert re.search(r"customers\W+5\W+18\W+8\W+-\W+18\W+OK", untouched.stdout), untouched.stdout
+    assert re.search(r"customers\W+5\W+19\W+8\W+-\W+19\W+OK", untouched.stdout), untouched.stdout
 
     no_keys = runner.invoke(audit_app, [*options, "--keys-dir", str(tmp_path / "nowhere")])
     assert no_keys.exit_code == 1

@@ -3,6 +3,7 @@
 from customers.adapters.http import (
     account_records,
     care,
+    credit,
     customers,
     information_policy,
     master_data,
@@ -18,6 +19,7 @@ SPEC = ServiceSpec(
     routers=(
         customers.router,
         customers.approvals,
+        credit.router,
         risk.router,
         risk.approvals,
         ownership.router,

@@ -6,10 +6,15 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, field_validator
 from sqlalchemy import Connection, func, select, update
 
 from contracts.values import LongText, Name, ShortText, UserId
+from customers.domain.credit_investigation import (
+    CreditInvestigation,
+    InvestigationMethod,
+    InvestigationStatus,
+)
 from customers.domain.customer import (
     Customer,
     CustomerStatus,
@@ -58,13 +63,52 @@ class CustomerView(View):
     open_review_id: UUID | None = Field(
         description="The dangerous-customer review under way (CU-06)"
     )
+    rejection_reason: str | None = Field(
+        description="Why the approval chain last refused to open the file (CU-02)", max_length=2000
+    )
+    credit_terms_allowed: bool = Field(
+        description="May buy on credit terms: an approved limit and a completed credit "
+        "investigation; otherwise cash or payment before delivery only (CU-07)"
+    )
+    credit_investigation_id: UUID | None = Field(
+        description="The last completed credit investigation (CU-07, CU-08)"
+    )
+    credit_reviewed_at: datetime | None = Field(
+        description="Last credit investigation or change of limit: reviews are due from it (CU-11)"
+    )
+    credit_review_due_since: datetime | None = Field(
+        description="When the periodic credit review was recorded as due (CU-11)"
+    )
+    # An optional Money has no column type: the field shows the amount to the cent itself.
+    proposed_credit_limit: Decimal | None = Field(
+        max_digits=16, decimal_places=2, description="A change of limit awaiting approval (CU-12)"
+    )
+
+    @field_validator("proposed_credit_limit")
+    @classmethod
+    def _in_cents(cls, amount: Decimal | None) -> Decimal | None:
+        return None if amount is None else amount.quantize(Decimal("0.01"))
 
 
 CUSTOMERS = ReadTable(
     CustomerView,
     "customers",
-    sortable=("registered_at", "legal_name", "credit_limit", "grade_decided_at"),
-    filters=("owner_id", "deputy_id", "status", "grade", "important", "standing"),
+    sortable=(
+        "registered_at",
+        "legal_name",
+        "credit_limit",
+        "grade_decided_at",
+        "credit_reviewed_at",
+    ),
+    filters=(
+        "owner_id",
+        "deputy_id",
+        "status",
+        "grade",
+        "important",
+        "standing",
+        "credit_terms_allowed",
+    ),
 )
 customers = Projection("customers", CUSTOMERS.table)
 
@@ -88,12 +132,24 @@ def _registered(event: Customer.Registered, db: Connection) -> None:
         grade_decided_at=None,
         standing=Standing.GOOD,
         open_review_id=None,
+        rejection_reason=None,
+        credit_terms_allowed=False,
+        credit_investigation_id=None,
+        credit_reviewed_at=None,
+        credit_review_due_since=None,
+        proposed_credit_limit=None,
     )
 
 
 @customers.on(Customer.SubmittedForApproval)
 def _submitted(event: Customer.SubmittedForApproval, db: Connection) -> None:
-    CUSTOMERS.update(db, event, credit_limit=event.credit_limit, currency=event.currency)
+    CUSTOMERS.update(
+        db,
+        event,
+        credit_limit=event.credit_limit,
+        currency=event.currency,
+        status=CustomerStatus.PENDING_APPROVAL,
+    )
 
 
 @customers.on(Customer.Approved)
@@ -169,6 +225,54 @@ def _removed_from_blacklist(event: Customer.RemovedFromBlacklist, db: Connection
 @customers.on(Customer.RiskReviewClosed)
 def _review_closed(event: Customer.RiskReviewClosed, db: Connection) -> None:
     CUSTOMERS.update(db, event, open_review_id=None, standing=event.standing)
+
+
+@customers.on(Customer.Rejected)
+def _rejected(event: Customer.Rejected, db: Connection) -> None:
+    CUSTOMERS.update(db, event, status=CustomerStatus.REJECTED, rejection_reason=event.reason)
+
+
+@customers.on(Customer.CreditInvestigated)
+def _investigated(event: Customer.CreditInvestigated, db: Connection) -> None:
+    CUSTOMERS.update(
+        db,
+        event,
+        credit_investigation_id=event.investigation_id,
+        credit_reviewed_at=event.timestamp,
+        credit_review_due_since=None,
+    )
+
+
+@customers.on(Customer.CreditTermsChanged)
+def _credit_terms(event: Customer.CreditTermsChanged, db: Connection) -> None:
+    CUSTOMERS.update(db, event, credit_terms_allowed=event.credit_terms_allowed)
+
+
+@customers.on(Customer.CreditLimitChangeRequested)
+def _limit_requested(event: Customer.CreditLimitChangeRequested, db: Connection) -> None:
+    CUSTOMERS.update(db, event, proposed_credit_limit=event.proposed_credit_limit)
+
+
+@customers.on(Customer.CreditLimitChanged)
+def _limit_changed(event: Customer.CreditLimitChanged, db: Connection) -> None:
+    CUSTOMERS.update(
+        db,
+        event,
+        credit_limit=event.new_credit_limit,
+        proposed_credit_limit=None,
+        credit_reviewed_at=event.timestamp,
+        credit_review_due_since=None,
+    )
+
+
+@customers.on(Customer.CreditLimitChangeRejected)
+def _limit_refused(event: Customer.CreditLimitChangeRejected, db: Connection) -> None:
+    CUSTOMERS.update(db, event, proposed_credit_limit=None)
+
+
+@customers.on(Customer.CreditReviewDue)
+def _review_due(event: Customer.CreditReviewDue, db: Connection) -> None:
+    CUSTOMERS.update(db, event, credit_review_due_since=event.timestamp)
 
 
 @customers.on(Approvable.Event)
@@ -424,6 +528,94 @@ class OriginalRecordsView(View):
     customer_id: UUID = identity("customer_id")
     original_records: list[str]
     record_accesses: list[RecordAccessView]
+
+
+class CreditInvestigationView(View):
+    """A credit investigation as it stands (CU-08, CU-09, CU-10)."""
+
+    investigation_id: UUID = identity("investigation_id")
+    customer_id: UUID
+    method: InvestigationMethod
+    investigator_id: UserId = Field(description="The investigator of record (CU-09)")
+    opened_by: UserId
+    agency: str | None = Field(max_length=200)
+    agency_chosen_because: str | None = Field(max_length=2000)
+    status: InvestigationStatus
+    answers: dict[str, str] = Field(description="The standardised form's items answered (CU-08)")
+    missing_items: list[str] = Field(description="Items of the form still to answer (CU-08)")
+    agency_report: str | None
+    assessment: str | None = Field(description="The investigating manager's, on the agency report")
+    assessed_by: str | None = Field(max_length=64)
+    open_doubts: dict[UUID, str] = Field(
+        description="Doubts raised and not yet resolved, by id: each blocks completion (CU-10)"
+    )
+    conclusion: str | None
+    completed_by: str | None = Field(max_length=64)
+    opened_at: datetime = Field(validation_alias=AliasChoices("opened_at", "created_on"))
+    version: int
+
+
+class CreditInvestigationRow(View):
+    """A credit investigation in the list: who investigates whom, and how far it is."""
+
+    investigation_id: UUID = identity("investigation_id")
+    customer_id: UUID
+    method: InvestigationMethod
+    investigator_id: UserId = Field(description="The investigator of record (CU-09)")
+    status: InvestigationStatus
+    open_doubt_count: int = Field(description="Doubts not yet resolved (CU-10)")
+    opened_at: datetime
+    completed_at: datetime | None
+    version: int
+
+
+CREDIT_INVESTIGATIONS = ReadTable(
+    CreditInvestigationRow,
+    "credit_investigations",
+    sortable=("opened_at", "completed_at"),
+    filters=("customer_id", "investigator_id", "status"),
+)
+credit_investigations = Projection("credit_investigations", CREDIT_INVESTIGATIONS.table)
+
+
+@credit_investigations.on(CreditInvestigation.Opened)
+def _investigation_opened(event: CreditInvestigation.Opened, db: Connection) -> None:
+    CREDIT_INVESTIGATIONS.insert(
+        db,
+        event,
+        status=InvestigationStatus.OPEN,
+        open_doubt_count=0,
+        opened_at=event.timestamp,
+        completed_at=None,
+    )
+
+
+@credit_investigations.on(CreditInvestigation.DoubtRaised)
+def _doubt_raised(event: CreditInvestigation.DoubtRaised, db: Connection) -> None:
+    count = CREDIT_INVESTIGATIONS.table.c.open_doubt_count
+    CREDIT_INVESTIGATIONS.update(db, event, open_doubt_count=count + 1)
+
+
+@credit_investigations.on(CreditInvestigation.DoubtResolved)
+def _doubt_resolved(event: CreditInvestigation.DoubtResolved, db: Connection) -> None:
+    count = CREDIT_INVESTIGATIONS.table.c.open_doubt_count
+    CREDIT_INVESTIGATIONS.update(db, event, open_doubt_count=count - 1)
+
+
+@credit_investigations.on(CreditInvestigation.Completed)
+def _investigation_completed(event: CreditInvestigation.Completed, db: Connection) -> None:
+    CREDIT_INVESTIGATIONS.update(
+        db, event, status=InvestigationStatus.COMPLETED, completed_at=event.timestamp
+    )
+
+
+@credit_investigations.on(
+    CreditInvestigation.FormAnswered,
+    CreditInvestigation.AgencyReportReceived,
+    CreditInvestigation.ManagerAssessed,
+)
+def _investigation_versioned(event: CreditInvestigation.Event, db: Connection) -> None:
+    CREDIT_INVESTIGATIONS.update(db, event)
 
 
 class TieredCustomerFileView(CustomerFileView):

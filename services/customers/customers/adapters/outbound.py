@@ -7,11 +7,14 @@ from contracts.customers import (
     AccountOwnerHandoverSigned,
     CreditHoldPlaced,
     CreditHoldReleased,
+    CreditLimitChanged,
+    CreditTermsChanged,
     CustomerAbnormalityReported,
     CustomerApproved,
     CustomerBlacklisted,
     CustomerGradeChanged,
     CustomerRegistered,
+    CustomerRejected,
     CustomerRemovedFromBlacklist,
 )
 from customers.domain.customer import Customer
@@ -30,5 +33,8 @@ OUTBOUND = Outbound(
         Customer.RemovedFromBlacklist: CustomerRemovedFromBlacklist,
         Customer.OwnersAssigned: AccountOwnerChanged,
         Handover.Signed: AccountOwnerHandoverSigned,
+        Customer.Rejected: CustomerRejected,
+        Customer.CreditTermsChanged: CreditTermsChanged,
+        Customer.CreditLimitChanged: CreditLimitChanged,
     }
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from customers.application.account_records import AccountRecordCommands
 from customers.application.care import CareCommands, CareQueries
 from customers.application.commands import CustomerCommands
+from customers.application.credit import CreditCommands
 from customers.application.information_policy import InformationPolicyCommands
 from customers.application.master_data import MasterDataCommands
 from customers.application.ownership import OwnershipCommands
@@ -16,6 +17,7 @@ from customers.application.trading import TradingHistoryPolicies
 class CustomersApplication(
     CustomerCommands,
     RiskCommands,
+    CreditCommands,
     CustomerQueries,
     OwnershipCommands,
     MasterDataCommands,

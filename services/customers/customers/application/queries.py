@@ -8,14 +8,24 @@ from uuid import UUID
 
 from customers.domain.customer import Customer
 from customers.domain.risk_review import RiskReview
-from customers.projections import CUSTOMERS, CustomerView, abnormalities, customers
+from customers.projections import (
+    CUSTOMERS,
+    CustomerView,
+    abnormalities,
+    credit_investigations,
+    customers,
+)
 from kernel.application import KernelApplication
 from runtime.projections import Projection
 from runtime.views import Page, PageRequest
 
 
 class CustomerQueries(KernelApplication):
-    projections: ClassVar[tuple[Projection, ...]] = (customers, abnormalities)
+    projections: ClassVar[tuple[Projection, ...]] = (
+        customers,
+        abnormalities,
+        credit_investigations,
+    )
 
     def customer(self, customer_id: UUID) -> Customer:
         return self.get(Customer, customer_id, "customer")

@@ -10,13 +10,14 @@ from uuid import UUID
 from kernel.roles import Role
 from runtime.aggregate import Aggregate, RuleViolation
 
-CONFIDENTIAL_FIELDS = ("credit_limit", "industry_standing")
-"""CU-21: the credit granted and the customer's standing in its industry, shown only to the
-``CONFIDENTIAL_READERS``."""
+CONFIDENTIAL_FIELDS = ("credit_limit", "proposed_credit_limit", "industry_standing")
+"""CU-21: the credit granted or proposed and the customer's standing in its industry, shown only
+to the ``CONFIDENTIAL_READERS``."""
 
-RISK_FIELDS = ("standing", "open_review_id")
-"""CU-21: the hold, blacklist and dangerous-customer status. Sales see them, since they must not
-sell to a held or blacklisted customer (CU-06), but each read is logged like the others'."""
+RISK_FIELDS = ("standing", "open_review_id", "credit_terms_allowed")
+"""CU-21: the hold, blacklist and dangerous-customer status, and whether credit terms are
+allowed. Sales see them, since they must not sell to a held or blacklisted customer on credit
+(CU-06, CU-07), but each read is logged like the others'."""
 
 SENSITIVE_FIELDS = (*CONFIDENTIAL_FIELDS, *RISK_FIELDS)
 

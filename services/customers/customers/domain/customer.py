@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
 from uuid import UUID
 
 from customers.domain.risk_review import Decision
-from kernel.approvals.domain import Approvable, ApprovalState, ApprovalStatus
+from kernel.approvals.domain import Approvable, ApprovalState, ApprovalStatus, StepStatus
 from kernel.roles import Role
 from runtime.aggregate import RuleViolation
 
 APPROVAL_KIND = "customer_approval"
+CREDIT_LIMIT_KIND = "credit_limit"
+"""CU-12: the matrix's chain for a change of credit limit after onboarding."""
 
 MAX_CONTACTS = 20
 MAX_PREMISES = 10
@@ -47,6 +49,7 @@ class Contact:
 class CustomerStatus(StrEnum):
     PENDING_APPROVAL = "pending_approval"
     ACTIVE = "active"
+    REJECTED = "rejected"
 
 
 class Standing(StrEnum):
@@ -105,6 +108,15 @@ class Customer(Approvable):
         # CU-06, CU-13: the customer's standing and the dangerous-customer review under way.
         self.standing = Standing.GOOD
         self.open_review_id: UUID | None = None
+        # CU-02: why the approval chain last refused to open the file.
+        self.rejection_reason: str | None = None
+        # CU-07, CU-11: the last completed credit investigation; CU-12: a limit awaiting approval.
+        self.credit_investigation_id: UUID | None = None
+        self.credit_reviewed_at: datetime | None = None
+        self.credit_review_due_since: datetime | None = None
+        self.credit_terms_allowed = False
+        self.proposed_credit_limit: Decimal | None = None
+
         # CU-20: when sales last recorded or confirmed the file; None: not since registration.
         self.file_refreshed_at: datetime | None = None
 
@@ -120,6 +132,7 @@ class Customer(Approvable):
 
         def apply(self, customer: Customer) -> None:
             customer.credit_limit, customer.currency = self.credit_limit, self.currency
+            customer.status = CustomerStatus.PENDING_APPROVAL  # CU-02: also when resubmitted
 
     class Approved(Approvable.Event):
         approved_by: str
@@ -266,6 +279,76 @@ class Customer(Approvable):
         def apply(self, customer: Customer) -> None:
             customer.open_review_id, customer.standing = None, Standing(self.standing)
 
+    class Rejected(Approvable.Event):
+        """CU-02: the approval chain refused to open the file; sales may correct and resubmit."""
+
+        reason: str
+        rejected_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.status, customer.rejection_reason = CustomerStatus.REJECTED, self.reason
+
+    class CreditInvestigated(Approvable.Event):
+        """CU-07, CU-11: a credit investigation of the customer was completed."""
+
+        investigation_id: UUID
+        completed_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.credit_investigation_id = self.investigation_id
+            customer.credit_reviewed_at, customer.credit_review_due_since = self.timestamp, None
+
+    class CreditTermsChanged(Approvable.Event):
+        """CU-07: whether the customer may now buy on credit terms, not only cash or prepayment."""
+
+        credit_terms_allowed: bool
+        credit_limit: Decimal
+        currency: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.credit_terms_allowed = self.credit_terms_allowed
+
+    class CreditLimitChangeRequested(Approvable.Event):
+        """CU-12: a new limit proposed, with the reason, for the matrix's chain to approve."""
+
+        proposed_credit_limit: Decimal
+        reason: str
+        requested_by: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.proposed_credit_limit = self.proposed_credit_limit
+
+    class CreditLimitChanged(Approvable.Event):
+        """CU-12: the chain approved the new limit."""
+
+        old_credit_limit: Decimal
+        new_credit_limit: Decimal
+        currency: str
+        approval_id: UUID
+        approved_by: tuple[str, ...]
+        credit_terms_allowed: bool
+
+        def apply(self, customer: Customer) -> None:
+            customer.credit_limit, customer.proposed_credit_limit = self.new_credit_limit, None
+            customer.credit_reviewed_at, customer.credit_review_due_since = self.timestamp, None
+
+    class CreditLimitChangeRejected(Approvable.Event):
+        """CU-12: the chain refused the proposed limit; the limit in force stays."""
+
+        proposed_credit_limit: Decimal
+        reason: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.proposed_credit_limit = None
+
+    class CreditReviewDue(Approvable.Event):
+        """CU-11: the periodic credit re-investigation and limit review fell due."""
+
+        last_reviewed_at: datetime
+
+        def apply(self, customer: Customer) -> None:
+            customer.credit_review_due_since = self.timestamp
+
     class FileRefreshed(Approvable.Event):
         """CU-20: sales checked the file against the customer and confirmed it is current."""
 
@@ -287,19 +370,24 @@ class Customer(Approvable):
 
     def approval_content(self) -> Mapping[str, Any]:
         # What the approvers vouch for: who the customer is and the credit the company grants.
-        return {
+        content = {
             "legal_name": self.legal_name,
             "owner_id": self.owner_id,
             "credit_limit": str(self.credit_limit),
             "currency": self.currency,
         }
+        # CU-12: a proposed change of limit is what its approvers vouch for too.
+        if self.proposed_credit_limit is not None:
+            content["proposed_credit_limit"] = str(self.proposed_credit_limit)
+        return content
 
     def interested_parties(self) -> set[str]:
         return {self.registered_by, self.owner_id}
 
     def submit_for_approval(self, credit_limit: Decimal, currency: str, submitted_by: str) -> None:
-        # CU-02: the file is opened once, by approval, before any trade.
-        if self.status is not CustomerStatus.PENDING_APPROVAL:
+        # CU-02: the file is opened once, by approval, before any trade; a rejected one may be
+        # corrected and submitted again.
+        if self.status is CustomerStatus.ACTIVE:
             raise RuleViolation("CU-02", "the customer is already approved", status=self.status)
         # CU-12: a credit limit is an amount the company is prepared to lose, never negative.
         if credit_limit < 0:
@@ -317,12 +405,28 @@ class Customer(Approvable):
         return ("credit",) if self.credit_limit > 0 else ()
 
     def on_approved(self, approval: ApprovalState) -> None:
+        if approval.kind == CREDIT_LIMIT_KIND:
+            self._credit_limit_approved(approval)
+            return
         self.trigger_event(
             self.Approved,
             approved_by=approval.steps[-1].decided_by or "",
             credit_limit=self.credit_limit,
             currency=self.currency,
         )
+        self._settle_credit_terms()
+
+    def on_rejected(self, approval: ApprovalState, reason: str) -> None:
+        if approval.kind == CREDIT_LIMIT_KIND:
+            assert self.proposed_credit_limit is not None
+            self.trigger_event(
+                self.CreditLimitChangeRejected,
+                proposed_credit_limit=self.proposed_credit_limit,
+                reason=reason,
+            )
+            return
+        rejecting = next(s for s in approval.steps if s.status is StepStatus.REJECTED)
+        self.trigger_event(self.Rejected, reason=reason, rejected_by=rejecting.decided_by or "")
 
     # -- CU-01: the file's content
 
@@ -753,6 +857,95 @@ class Customer(Approvable):
         self.trigger_event(
             self.OriginalRecordsAccessed, accessed_by=accessed_by, role=role, purpose=purpose
         )
+
+    # -- CU-07, CU-11, CU-12: credit
+
+    def record_credit_investigation(self, investigation_id: UUID, completed_by: str) -> None:
+        """CU-07, CU-11: a completed investigation of this customer (the application checks it)."""
+        self.trigger_event(
+            self.CreditInvestigated, investigation_id=investigation_id, completed_by=completed_by
+        )
+        self._settle_credit_terms()
+
+    def credit_conditions(self) -> tuple[str, ...]:
+        # CU-12: leadership approves a limit for grade-A exposure (the matrix's ``major_if``).
+        return ("a_grade",) if self.grade is Grade.A else ()
+
+    def request_credit_limit_change(
+        self, new_limit: Decimal, reason: str, requested_by: str
+    ) -> None:
+        # CU-12: after onboarding the limit changes only through an approved change request.
+        if self.status is not CustomerStatus.ACTIVE:
+            raise RuleViolation(
+                "CU-12", "the limit of a customer not yet opened is set by its approval"
+            )
+        if new_limit < 0:
+            raise RuleViolation("CU-12", "the credit limit cannot be negative")
+        if new_limit == self.credit_limit:
+            raise RuleViolation("CU-12", "this is already the credit limit", limit=str(new_limit))
+        if not reason.strip():
+            raise RuleViolation("CU-12", "a change of credit limit gives its reason")
+        # CU-12: one change at a time; one whose approval was invalidated may be proposed anew.
+        if self.approval is not None and self.approval.status is ApprovalStatus.IN_PROGRESS:
+            raise RuleViolation(
+                "CU-12",
+                "a change of credit limit is already awaiting approval",
+                proposed=str(self.proposed_credit_limit),
+            )
+        # CU-12 (CU-07): a limit follows a completed credit investigation.
+        if self.credit_investigation_id is None:
+            raise RuleViolation(
+                "CU-12", "the credit limit changes only after a completed credit investigation"
+            )
+        self.trigger_event(
+            self.CreditLimitChangeRequested,
+            proposed_credit_limit=new_limit,
+            reason=reason,
+            requested_by=requested_by,
+        )
+
+    def _credit_limit_approved(self, approval: ApprovalState) -> None:
+        assert self.proposed_credit_limit is not None
+        new_limit = self.proposed_credit_limit
+        self.trigger_event(
+            self.CreditLimitChanged,
+            old_credit_limit=self.credit_limit,
+            new_credit_limit=new_limit,
+            currency=self.currency,
+            approval_id=approval.approval_id,
+            approved_by=tuple(s.decided_by for s in approval.steps if s.decided_by),
+            credit_terms_allowed=self._credit_terms_earned(new_limit),
+        )
+        self._settle_credit_terms()
+
+    def _credit_terms_earned(self, limit: Decimal) -> bool:
+        # CU-07: credit terms need an opened file, a completed investigation and a limit.
+        return (
+            self.status is CustomerStatus.ACTIVE
+            and self.credit_investigation_id is not None
+            and limit > 0
+        )
+
+    def _settle_credit_terms(self) -> None:
+        allowed = self._credit_terms_earned(self.credit_limit)
+        if allowed != self.credit_terms_allowed:
+            self.trigger_event(
+                self.CreditTermsChanged,
+                credit_terms_allowed=allowed,
+                credit_limit=self.credit_limit,
+                currency=self.currency,
+            )
+
+    def note_credit_review_due(self, interval: timedelta, now: datetime) -> bool:
+        """CU-11: once trading on an investigated credit began, record once per cycle that the
+        credit review is due; returns whether it did."""
+        reviewed_at = self.credit_reviewed_at
+        if reviewed_at is None or self.credit_review_due_since is not None:
+            return False
+        if now < reviewed_at + interval:
+            return False
+        self.trigger_event(self.CreditReviewDue, last_reviewed_at=reviewed_at)
+        return True
 
     # -- CU-20: the file kept fresh
 
