@@ -80,6 +80,23 @@ def test_cu_19_sales_do_not_draft_and_a_policy_in_force_is_not_revised(
     assert excinfo.value.rule == "CU-19"
 
 
+def test_cu_19_a_rejected_policy_records_why_and_may_be_resubmitted(command_context: None) -> None:
+    policy = submitted()
+    policy.reject(
+        "cs_director",
+        Approver("director", frozenset({Role.CS_DIRECTOR}), policy.version_hash, "signature"),
+        "Add the delivery situation",
+    )
+    assert (policy.status, policy.rejection_reason) == (
+        PolicyStatus.DRAFT,
+        "Add the delivery situation",
+    )
+    policy.revise(
+        "Customer information 2027", [*ITEMS, "Delivery situation"], "cs", CUSTOMER_SERVICE
+    )
+    policy.submit("cs")
+
+
 def test_cu_19_a_revision_under_review_sends_the_policy_back_to_the_start(
     command_context: None,
 ) -> None:

@@ -35,6 +35,7 @@ class InformationPolicy(Approvable):
         self.drafted_by: str
         self.status = PolicyStatus.DRAFT
         self.approved_by: str | None = None
+        self.rejection_reason: str | None = None
 
     class Drafted(Approvable.Created):
         title: str
@@ -55,6 +56,15 @@ class InformationPolicy(Approvable):
 
     class Submitted(Approvable.Event):
         submitted_by: str
+
+    class Rejected(Approvable.Event):
+        """CU-19: the director or the GM sent the draft back; it may be revised and resubmitted."""
+
+        reason: str
+        rejected_by: str
+
+        def apply(self, policy: InformationPolicy) -> None:
+            policy.rejection_reason = self.reason
 
     class PutInForce(Approvable.Event):
         approved_by: str
@@ -102,6 +112,10 @@ class InformationPolicy(Approvable):
 
     def on_approved(self, approval: ApprovalState) -> None:
         self.trigger_event(self.PutInForce, approved_by=approval.steps[-1].decided_by or "")
+
+    def on_rejected(self, approval: ApprovalState, reason: str) -> None:
+        rejected_by = next((s.decided_by for s in reversed(approval.steps) if s.decided_by), "")
+        self.trigger_event(self.Rejected, reason=reason, rejected_by=rejected_by)
 
 
 def _check_drafter(roles: Collection[str]) -> None:

@@ -42,6 +42,7 @@ class InformationPolicyView(View):
     drafted_by: UserId
     status: PolicyStatus
     approved_by: str | None = Field(description="The GM who approved it (CU-19)", max_length=64)
+    rejection_reason: str | None = Field(description="Why it was last sent back", max_length=2000)
     version: int
 
 
