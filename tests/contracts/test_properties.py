@@ -278,7 +278,8 @@ def test_credit_commands_publish_whatever_they_accept(settings_: KernelSettings)
             app.submit_for_approval(SALES, customer.id, submit.credit_limit, submit.currency)
         except RuleViolation:
             return
-        decide_all(customer.id, change.reason if reject else None)
+        # XC-01 refuses a rejection without a reason: only a stated one rejects.
+        decide_all(customer.id, change.reason if reject and change.reason.strip() else None)
         investigation = app.open_credit_investigation(
             MANAGER, customer.id, InvestigationMethod.INTERNAL, "salesperson"
         )
