@@ -35,13 +35,13 @@ def app(store_settings: KernelSettings) -> Iterator[CustomersApplication]:
 
 
 def long_history(app: CustomersApplication, cycles: int) -> UUID:
-    """A customer submitted and rejected ``cycles`` times: three events a cycle, the approval
+    """A customer submitted and rejected ``cycles`` times: four events a cycle, the approval
     state, signatures and decimals a real document holds."""
     signers = Signers(app.settings.keys_path)
     customer = app.register_customer(SALESPERSON, "ACME", "salesperson")
     for n in range(cycles):
         app.submit_for_approval(SALESPERSON, customer.id, Decimal(100 + n), "CNY")
-        signers.decide(app, customer.id, "sales-manager", Role.SALES_MANAGER, "reject", "no")
+        signers.decide(app, customer.id, "finance", Role.FINANCE, "reject", "no")
     signers.seal(app, customer.id, "salesperson")
     return customer.id
 
@@ -64,26 +64,26 @@ def rewrite(app: CustomersApplication, version: int, stored: bytes) -> None:
 
 
 def test_a_long_history_loads_from_its_newest_snapshot(app: CustomersApplication) -> None:
-    customer_id = long_history(app, cycles=8)  # 1 + 24 + 1 events
+    customer_id = long_history(app, cycles=8)  # 1 + 32 + 1 events
 
     # One snapshot as each commit crosses a multiple of the interval, at the commit's version.
     versions = [version for _, version, _, _ in stored_snapshots(app)]
-    assert [v // INTERVAL for v in versions] == [1, 2, 3, 4, 5]
+    assert [v // INTERVAL for v in versions] == [1, 2, 3, 4, 5, 6]
     loaded = app.snapshot_cache.load(customer_id)
     replayed = app.snapshot_cache.load(customer_id, use_snapshot=False)
-    assert (loaded.replayed, replayed.replayed) == (1, 26)
+    assert (loaded.replayed, replayed.replayed) == (34 - versions[-1], 34)
     assert encode(loaded.aggregate) == encode(replayed.aggregate)
     assert loaded.head == replayed.head
     customer = app.customer(customer_id)
-    assert customer.version == 26 and customer.credit_limit == Decimal(107)
+    assert customer.version == 34 and customer.credit_limit == Decimal(107)
     report = app.snapshot_cache.verify()
-    assert (report.checked, report.problems) == (5, [])
+    assert (report.checked, report.problems) == (6, [])
 
 
 def test_xc01_an_altered_snapshot_is_not_used_and_audit_verify_names_it(
     app: CustomersApplication, store_settings: KernelSettings
 ) -> None:
-    customer_id = long_history(app, cycles=3)  # snapshot at version 5
+    customer_id = long_history(app, cycles=3)  # snapshots at versions 5 and 10
     stream, version, _, stored = stored_snapshots(app)[-1]
     anchor, seal, state = unpack(stored)
     altered = state.replace(b'"ACME"', b'"EVIL"')
@@ -138,7 +138,7 @@ def test_a_snapshot_anchored_elsewhere_is_not_used(app: CustomersApplication) ->
     )
     refused = metrics.SNAPSHOTS_REFUSED.labels("anchor")._value.get()
 
-    assert app.snapshot_cache.load(customer_id).replayed == 11  # every event again
+    assert app.snapshot_cache.load(customer_id).replayed == 1 + 3 * 4 + 1  # every event again
     assert metrics.SNAPSHOTS_REFUSED.labels("anchor")._value.get() == refused + 1
     [problem] = app.snapshot_cache.verify().problems
     assert problem.endswith("anchored to another event than the one stored")
