@@ -8,9 +8,10 @@ Three kinds of method, one idiom each (docs/architecture.md):
   runs each in a unit of work whose events commit with the upstream position;
 - **queries** read aggregates (``find``/``get``) or the service's read tables (``read_models``).
 
-Shared business features (approvals, governance...) are mixins that carry a ``Feature``: the
-runtime mounts the routes, runs the timers and fills the projections of every feature an
-application's class inherits.
+An application is assembled from mixins, each carrying a ``Feature``: the kernel's shared ones
+(approvals, governance...) and the service's own slices (its files, its credit reviews...). The
+runtime mounts the routes, runs the timers, fills the projections and registers the value objects
+of every feature an application's class inherits, so no slice can be half-registered.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ class Timer:
 
 @dataclass(frozen=True, eq=False)
 class Feature:
-    """A part of the shared business kernel that an application opts into by inheriting it."""
+    """What one slice of an application (a kernel feature or the service's own) brings to it:
+    routes, read models, timers, value objects stored in events, contracts it publishes."""
 
     name: str
     routers: tuple[APIRouter, ...] = ()
@@ -141,10 +143,6 @@ class ServiceApplication(Application[UUID]):
     service_name: ClassVar[str]
     settings_class: ClassVar[type[Settings]] = Settings
     """What ``run_service`` reads the environment into."""
-    value_objects: ClassVar[tuple[type, ...]] = ()
-    """Frozen dataclasses stored inside this service's events."""
-    projections: ClassVar[tuple[Projection, ...]] = ()
-    """This service's own read models (features bring theirs)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -167,7 +165,7 @@ class ServiceApplication(Application[UUID]):
 
     @classmethod
     def all_projections(cls) -> tuple[Projection, ...]:
-        return (*(p for f in cls.features() for p in f.projections), *cls.projections)
+        return tuple(p for f in cls.features() for p in f.projections)
 
     @classmethod
     def policies(cls) -> dict[type[IntegrationEvent], Callable[[Any, Any], None]]:
@@ -180,11 +178,7 @@ class ServiceApplication(Application[UUID]):
         return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        value_objects = (
-            *(v for f in self.features() for v in f.value_objects),
-            *self.value_objects,
-        )
-        register(transcoder, value_objects)
+        register(transcoder, [v for f in self.features() for v in f.value_objects])
 
     # -- the store
 

@@ -6,11 +6,11 @@ from uuid import UUID
 
 from billing.domain.invoice import Invoice
 from billing.projections import invoices
-from runtime.application import ServiceApplication
+from runtime.application import Feature, ServiceApplication
 
 
 class InvoiceQueries(ServiceApplication):
-    projections = (invoices,)
+    feature = Feature("invoices", projections=(invoices,))
 
     def invoice(self, invoice_id: UUID) -> Invoice:
         return self.get(Invoice, invoice_id, "invoice")

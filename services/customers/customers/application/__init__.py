@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from customers.application.account_records import AccountRecordCommands
-from customers.application.care import CareCommands, CareQueries
+from customers.application.care import CareCommands
 from customers.application.commands import CustomerCommands
 from customers.application.credit import CreditCommands
 from customers.application.information_policy import InformationPolicyCommands
@@ -27,6 +27,3 @@ class CustomersApplication(
     InformationPolicyCommands,
 ):
     service_name = "customers"
-    # Each mixin declares its own; the application serves them all.
-    projections = (*CustomerQueries.projections, *CareQueries.projections)
-    value_objects = (*CustomerCommands.value_objects, *CareCommands.value_objects)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
-from typing import ClassVar
 from uuid import UUID
 
 from customers.care_projections import (
@@ -38,20 +37,22 @@ from customers.domain.trading import TradingHistory
 from customers.domain.visits import Period, PlannedVisit, VisitPlan, WorkLog
 from kernel.application import KernelApplication
 from runtime.aggregate import RuleViolation
-from runtime.application import command
-from runtime.projections import Projection
+from runtime.application import Feature, command
 from runtime.unit_of_work import CommandContext
 from runtime.views import Page, PageRequest
 
 
 class CareQueries(KernelApplication):
-    projections: ClassVar[tuple[Projection, ...]] = (
-        file_freshness,
-        visits,
-        care_plans,
-        trading_entries,
-        sensitive_read_log,
-        segments,
+    feature = Feature(
+        "customer-care",
+        projections=(
+            file_freshness,
+            visits,
+            care_plans,
+            trading_entries,
+            sensitive_read_log,
+            segments,
+        ),
     )
 
     def local_date(self, at: datetime) -> date:
@@ -103,7 +104,7 @@ class CareQueries(KernelApplication):
 
 
 class CareCommands(CareQueries):
-    value_objects: ClassVar[tuple[type, ...]] = (PlannedVisit,)
+    feature = Feature("visit-planning", value_objects=(PlannedVisit,))
 
     @command
     def refresh_customer_file(

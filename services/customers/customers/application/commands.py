@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import ClassVar
 from uuid import UUID
 
 from customers.domain.allocation import check_balanced
@@ -13,12 +12,12 @@ from customers.projections import accounts_per_owner
 from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
 from kernel.governance import Governance
-from runtime.application import command
+from runtime.application import Feature, command
 from runtime.unit_of_work import CommandContext
 
 
 class CustomerCommands(Approvals, Governance, AuditTrail):
-    value_objects: ClassVar[tuple[type, ...]] = (Contact,)
+    feature = Feature("customer-files", value_objects=(Contact,))
 
     @command
     def register_customer(

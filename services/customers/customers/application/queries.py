@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import ClassVar
 from uuid import UUID
 
 from customers.domain.customer import Customer
@@ -16,15 +15,13 @@ from customers.projections import (
     customers,
 )
 from kernel.application import KernelApplication
-from runtime.projections import Projection
+from runtime.application import Feature
 from runtime.views import Page, PageRequest
 
 
 class CustomerQueries(KernelApplication):
-    projections: ClassVar[tuple[Projection, ...]] = (
-        customers,
-        abnormalities,
-        credit_investigations,
+    feature = Feature(
+        "customer-lists", projections=(customers, abnormalities, credit_investigations)
     )
 
     def customer(self, customer_id: UUID) -> Customer:

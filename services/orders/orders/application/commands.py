@@ -9,12 +9,12 @@ from kernel.governance import Governance
 from kernel.signing import CustomerSigning
 from orders.domain.known_customer import KnownCustomer
 from orders.domain.order import Order, OrderLine
-from runtime.application import command
+from runtime.application import Feature, command
 from runtime.unit_of_work import CommandContext
 
 
 class OrderCommands(CustomerSigning, Governance, AuditTrail):
-    value_objects = (OrderLine,)
+    feature = Feature("order-commands", value_objects=(OrderLine,))
 
     @command
     def place_order(

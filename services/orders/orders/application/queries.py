@@ -7,11 +7,11 @@ from uuid import UUID
 from orders.domain.known_customer import KnownCustomer
 from orders.domain.order import Order
 from orders.projections import orders
-from runtime.application import ServiceApplication
+from runtime.application import Feature, ServiceApplication
 
 
 class OrderQueries(ServiceApplication):
-    projections = (orders,)
+    feature = Feature("orders", projections=(orders,))
 
     def order(self, order_id: UUID) -> Order:
         return self.get(Order, order_id, "order")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from runtime.application import ServiceApplication
+from runtime.application import Feature, ServiceApplication
 from service_desk.domain.voucher import ServiceVoucher
 from service_desk.projections import vouchers
 
 
 class VoucherQueries(ServiceApplication):
-    projections = (vouchers,)
+    feature = Feature("vouchers", projections=(vouchers,))
 
     def voucher(self, voucher_id: UUID) -> ServiceVoucher:
         return self.get(ServiceVoucher, voucher_id, "service voucher")
