@@ -7,6 +7,7 @@ the rule's id that change nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,7 +18,9 @@ from contracts.customers import CustomerBlacklisted, CustomerGradeChanged, Custo
 from kernel.roles import Role
 from kernel.settings import KernelSettings
 from orders.application import OrdersApplication
+from orders.application.quotes import QUOTE_EXPIRY
 from orders.bootstrap import SPEC
+from runtime import clock
 from runtime.unit_of_work import CommandContext
 from tests.service_client import ServiceClient, service_client
 from tests.signers import Signers
@@ -331,3 +334,27 @@ def test_or_05_an_issued_quote_is_followed_up_until_won_or_lost(
     assert won["status"] == "won"
     refused(client, f"{path}/lost", "salesperson", {"reason": "too late"}, "OR-05")
     assert client.page("/quotes?status=won", "sales-manager")["total"] == 1
+
+
+def test_or_05_an_issued_quote_unanswered_past_its_validity_expires_on_its_own(
+    client: ServiceClient, signers: Signers
+) -> None:
+    customer_id = Customers(client).registered()
+    open_quote = approved(client, signers, customer_id)
+    answered = approved(client, signers, customer_id)
+    issued = client.ok("POST", f"/quotes/{open_quote}/issue", "sales-clerk")
+    client.ok("POST", f"/quotes/{answered}/issue", "sales-clerk")
+    client.ok("POST", f"/quotes/{answered}/lost", "salesperson", {"reason": "price"})
+    app = application(client)
+    app.catch_up_projections()
+
+    QUOTE_EXPIRY.tick(app)  # still valid
+    assert client.ok("GET", f"/quotes/{open_quote}", "salesperson")["status"] == "issued"
+    later = datetime.fromisoformat(issued["valid_until"]) + timedelta(minutes=1)
+    clock.use(lambda: later)
+    try:
+        QUOTE_EXPIRY.tick(app)
+    finally:
+        clock.use(lambda: datetime.now(tz=UTC))
+    assert client.ok("GET", f"/quotes/{open_quote}", "salesperson")["status"] == "expired"
+    assert client.ok("GET", f"/quotes/{answered}", "salesperson")["status"] == "lost"
