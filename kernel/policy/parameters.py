@@ -4,6 +4,7 @@ company, typed, read from the version the general manager signed."""
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,6 +43,12 @@ class Customers(_Section):
     a_grade_credit_review_interval_days: int = Field(ge=1, le=3660)
 
 
+class Quotes(_Section):
+    follow_up_within_working_days: int = Field(ge=1, le=60)
+    valid_days: int = Field(ge=1, le=366)
+    minimum_margin_percent: Decimal = Field(ge=0, lt=100)
+
+
 class RuleParameters(_Section):
     policy_key: str
     version: int
@@ -50,6 +57,7 @@ class RuleParameters(_Section):
     cash: Cash
     contracts: Contracts
     customers: Customers
+    quotes: Quotes
 
     @classmethod
     def parse(cls, content: str) -> RuleParameters:

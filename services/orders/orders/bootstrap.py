@@ -1,12 +1,19 @@
 """Composition root: the orders service's application, routes and published events."""
 
-from orders.adapters.http import orders, signatures
+from orders.adapters.http import orders, quotes, signatures
 from orders.adapters.outbound import OUTBOUND
 from orders.application import OrdersApplication
 from runtime.service import ServiceSpec
 
 SPEC = ServiceSpec(
     application=OrdersApplication,
-    routers=(orders.router, signatures.documents, signatures.signing),
+    routers=(
+        orders.router,
+        signatures.documents,
+        signatures.signing,
+        quotes.router,
+        quotes.inquiry_approvals,
+        quotes.quote_approvals,
+    ),
     outbound=OUTBOUND,
 )

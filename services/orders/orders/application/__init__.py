@@ -1,12 +1,22 @@
-"""The orders application: sales orders, shipping and delivery (RULES §3.3)."""
+"""The orders application: leads, inquiries and quotes, sales orders, shipping and delivery
+(RULES §3.3)."""
 
 from __future__ import annotations
 
 from orders.application.commands import OrderCommands
+from orders.application.grade_policies import CustomerGradePolicies
 from orders.application.policies import CustomerPolicies
 from orders.application.queries import OrderQueries
+from orders.application.quotes import QuoteCommands
 from orders.application.risk_policies import CustomerRiskPolicies
 
 
-class OrdersApplication(OrderCommands, CustomerPolicies, CustomerRiskPolicies, OrderQueries):
+class OrdersApplication(
+    OrderCommands,
+    CustomerPolicies,
+    CustomerRiskPolicies,
+    OrderQueries,
+    QuoteCommands,
+    CustomerGradePolicies,
+):
     service_name = "orders"
