@@ -79,7 +79,7 @@ def history(client: ServiceClient, customer_id: UUID) -> Any:
 
 
 def entries(client: ServiceClient, customer_id: UUID) -> list[str]:
-    page = client.page(f"/trading-entries?customer_id={customer_id}&size=100", "sales-manager")
+    page = client.page(f"/trading-entries?customer_id={customer_id}&limit=100", "sales-manager")
     return sorted(entry["kind"] for entry in page["items"])
 
 
@@ -88,7 +88,7 @@ def due(client: ServiceClient, path: str) -> list[UUID]:
 
 
 def abnormalities(client: ServiceClient, customer_id: UUID) -> list[Any]:
-    page = client.page("/abnormalities?size=100", "sales-manager")
+    page = client.page("/abnormalities?limit=100", "sales-manager")
     return [a for a in page["items"] if a["customer_id"] == str(customer_id)]
 
 
