@@ -1,4 +1,7 @@
-"""Events published by the orders service on ``orders.events``."""
+"""Events published by the orders service on ``orders.events``.
+
+Contract-first: customers records signed contracts and returns (RULES §7 rows 3, 6) before
+orders raises them (issue #13); until then orders publishes none of them."""
 
 from __future__ import annotations
 
@@ -10,8 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validat
 from contracts.envelope import IntegrationEvent
 from contracts.values import (
     MAX_AMOUNT,
+    Amount,
     Code,
     CurrencyCode,
+    Digest,
     Instant,
     Price,
     Quantity,
@@ -91,8 +96,62 @@ class DeliveryConfirmedByCustomer(OrderEvent):
     received_at: Instant
 
 
+class ContractSigned(IntegrationEvent, producer="orders", aggregate_field="contract_id"):
+    """OR-09: the customer and the company signed the approved version of the contract. Not
+    raised by orders yet (#13)."""
+
+    contract_id: UUID
+    customer_id: UUID
+    version_hash: Digest
+    customer_signature_id: UUID
+    company_signature_id: UUID
+    sealed: bool
+    amount: Amount
+    currency: CurrencyCode
+    signed_at: Instant
+
+
+class ReturnEvent(IntegrationEvent, producer="orders", aggregate_field="return_id"):
+    """OR-24…OR-29: goods the customer returns from an order, under a red outbound order."""
+
+    return_id: UUID
+    order_id: UUID
+    customer_id: UUID
+    red_outbound_id: UUID
+
+
+class RedOutboundOrderIssued(ReturnEvent):
+    """OR-28: the approved return's red outbound order reverses the original one. Not raised by
+    orders yet (#13)."""
+
+    lines: list[OrderLine] = Field(min_length=1, max_length=200)
+    currency: CurrencyCode
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total(self) -> Decimal:
+        """The value returned: the lines' quantity times unit price."""
+        return total_of(self.lines)
+
+    @model_validator(mode="after")
+    def _bookable(self) -> RedOutboundOrderIssued:
+        total_of(self.lines)
+        return self
+
+
+class ReturnReceivedIntoWarehouse(ReturnEvent):
+    """OR-28: the warehouse took the returned goods in and counted them. Not raised by
+    orders yet (#13)."""
+
+    received_at: Instant
+    discrepancy: ShortText
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     OrderPlaced,
     GoodsIssued,
     DeliveryConfirmedByCustomer,
+    ContractSigned,
+    RedOutboundOrderIssued,
+    ReturnReceivedIntoWarehouse,
 )

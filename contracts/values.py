@@ -74,7 +74,8 @@ Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^
 ShortText = Annotated[str, text(200, min_length=0), AfterValidator(_printable)]
 """A description, a place."""
 
-LongText = Annotated[str, text(2000), AfterValidator(_printable)]
+LONG_TEXT = 2000
+LongText = Annotated[str, text(LONG_TEXT), AfterValidator(_printable)]
 """A reason, a finding, an outcome, a comment."""
 
 Phone = Annotated[
@@ -100,6 +101,13 @@ Instant = Annotated[datetime, AfterValidator(_in_window)]
 """A moment, with its time zone, between 2000 and 2100."""
 
 Day = Annotated[date, AfterValidator(_day_in_window)]
+
+Rating = Annotated[int, Field(ge=1, le=4)]
+"""SD-31: one of four satisfaction levels: 1 very dissatisfied, 2 dissatisfied, 3 satisfied,
+4 very satisfied."""
+
+Days = Annotated[int, Field(ge=0, le=36_500)]
+"""A count of days (how long a receivable is overdue)."""
 
 Signature = Annotated[str, StringConstraints(max_length=200, pattern=r"^[A-Za-z0-9+/]+={0,2}$")]
 """An Ed25519 signature, base64."""

@@ -41,6 +41,8 @@ class Customers(_Section):
     handover_within_working_days: int = Field(ge=1, le=60)
     credit_review_interval_days: int = Field(ge=1, le=3660)
     a_grade_credit_review_interval_days: int = Field(ge=1, le=3660)
+    overdue_abnormality_days: int = Field(ge=1, le=3660)
+    dissatisfactions_for_grade_review: int = Field(ge=1, le=1000)
 
 
 class Quotes(_Section):

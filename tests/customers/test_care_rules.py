@@ -285,6 +285,45 @@ def test_cu_26_a_document_reported_twice_counts_once() -> None:
     assert history.shipped == {"CNY": Decimal("100.00")}
 
 
+def test_cu_26_payments_returns_and_contracts_accumulate_once_each() -> None:
+    history = TradingHistory.open(uuid4())
+    payment_id, return_id = uuid4(), uuid4()
+    for _ in range(2):
+        history.record_payment(payment_id, Decimal("40.00"), "CNY", "cheque", SATURDAY_BEFORE)
+        history.record_return(return_id, uuid4(), Decimal("15.00"), "CNY")
+    assert history.record_contract(uuid4(), Decimal("900.00"), "CNY", SATURDAY_BEFORE)
+    assert not history.record_payment(
+        payment_id, Decimal("40.00"), "CNY", "cheque", SATURDAY_BEFORE
+    )
+    assert (history.payment_record.payments, history.payment_record.paid) == (
+        1,
+        {"CNY": Decimal("40.00")},
+    )
+    assert (history.trade.contracts, history.trade.returns) == (1, 1)
+
+
+def test_cu_26_an_overdue_receivable_is_recorded_again_only_when_later() -> None:
+    history = TradingHistory.open(uuid4())
+    receivable_id = uuid4()
+    assert history.record_overdue(receivable_id, uuid4(), Decimal("10.00"), "CNY", 40)
+    assert not history.record_overdue(receivable_id, uuid4(), Decimal("10.00"), "CNY", 40)
+    assert history.record_overdue(receivable_id, uuid4(), Decimal("10.00"), "CNY", 70)
+    assert (history.days_overdue(receivable_id), history.days_overdue(uuid4())) == (70, 0)
+
+
+def test_cu_05_a_survey_rating_any_item_1_or_2_and_a_valid_complaint_are_dissatisfactions() -> None:
+    history = TradingHistory.open(uuid4())
+    history.record_survey(uuid4(), (4, 3, 3, 4))
+    history.record_complaint(uuid4(), "service", valid=False)
+    assert history.dissatisfactions_since(None) == 0
+    history.record_survey(uuid4(), (4, 2, 4, 4))
+    history.record_complaint(uuid4(), "sales", valid=True)
+    assert history.dissatisfactions_since(None) == 2
+    assert (history.satisfaction.surveys, history.satisfaction.dissatisfied_surveys) == (2, 1)
+    latest = max(history.satisfaction.dissatisfied_at)
+    assert history.dissatisfactions_since(latest) == 0
+
+
 # CU-21: tiered access to the sensitive fields
 
 

@@ -8,9 +8,10 @@ from uuid import uuid4
 
 import pytest
 
-from customers.domain.customer import APPROVAL_KIND, Customer, CustomerStatus
+from customers.domain.customer import APPROVAL_KIND, Customer, CustomerStatus, Grade
 from kernel.approvals.domain import Approver
 from kernel.approvals.matrix import AuthorityMatrix
+from kernel.roles import Role
 from kernel.settings import KernelSettings
 from runtime.aggregate import RuleViolation
 from runtime.unit_of_work import CommandContext, acting
@@ -80,3 +81,36 @@ def test_cu12_credit_limit_cannot_be_negative() -> None:
 def test_events_record_who_acted_in_which_conversation() -> None:
     customer = Customer.register("ACME", owner_id="o", registered_by="r")
     assert customer.collect_events()[0].meta["actor"] == "tester"
+
+
+# CU-05: the grade review a trigger makes due; CU-11 with it at the reconciliation (BI-08)
+
+
+def graded() -> Customer:
+    customer = Customer.register("ACME", owner_id="owner", registered_by="registrar")
+    customer.decide_grade(Grade.B, "ordinary demand", "m1", {Role.SALES_MANAGER})
+    return customer
+
+
+def test_cu_05_a_trigger_makes_the_grade_review_due_once_until_the_grade_is_decided() -> None:
+    customer = graded()
+    assert customer.note_grade_review_due("two complaints")
+    assert customer.grade_review_due_since is not None
+    assert not customer.note_grade_review_due("a third complaint")
+    customer.decide_grade(Grade.B, "kept after the complaints", "m1", {Role.SALES_MANAGER})
+    assert customer.grade_review_due_since is None
+    assert customer.note_grade_review_due("two more complaints")
+
+
+def test_cu_05_cu_11_the_reconciliation_makes_grade_and_credit_reviews_due_once() -> None:
+    customer = graded()
+    customer.schedule_reviews("the 2026 H2 reconciliation")
+    customer.schedule_reviews("the 2026 H2 reconciliation")
+    due = [
+        type(e).__name__
+        for e in customer.collect_events()
+        if isinstance(e, Customer.GradeReviewDue | Customer.CreditReviewDue)
+    ]
+    assert due == ["GradeReviewDue", "CreditReviewDue"]
+    assert customer.grade_review_due_since is not None
+    assert customer.credit_review_due_since is not None

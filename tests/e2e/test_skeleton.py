@@ -8,13 +8,15 @@ import contextlib
 import functools
 import re
 import sqlite3
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from uuid import uuid4
+from typing import Any
+from uuid import UUID, uuid4
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from contracts import Envelope, contract_for
+from contracts.billing import InstrumentDishonoured
 from contracts.topics import SERVICES, events_topic
 from countersign.demo import run_demo
 from countersign.stack import FileSink, Stack, StackError
@@ -163,6 +165,81 @@ async def test_cu_06_orders_hears_of_a_blacklisting_and_refuses_every_new_order(
 
     answer = await eventually(refused, what="orders to hear of the blacklisting")
     assert answer["rule"] == "CU-06"
+
+
+async def test_cu_13_billing_reports_a_dishonoured_cheque_and_orders_hears_of_the_hold(
+    stack: Stack, api: Api
+) -> None:
+    """Billing cannot raise ``InstrumentDishonoured`` yet (#12): the test publishes one on
+    ``billing.events`` as billing's relay would, enveloped and keyed by the instrument."""
+    customer_id = await api.approved_customer("Bounced Cheque Co")
+    await api.order_when_customer_known(customer_id, ["BC-1"])
+    bounced = InstrumentDishonoured(
+        instrument_id=uuid4(),
+        customer_id=UUID(customer_id),
+        instrument_type="cheque",
+        amount=Decimal("5000.00"),
+        currency="CNY",
+        maturity=date(2026, 11, 15),
+        reason="insufficient funds",
+    )
+    envelope = Envelope(
+        event_id=uuid4(),
+        event_type=bounced.event_type,
+        schema_version=bounced.schema_version,
+        occurred_at=datetime.now(UTC),
+        producer=bounced.producer,
+        # Far beyond billing's own notification ids, so none of billing's messages shares it
+        # (the inbox still applies those: it asks the store about positions below its highest).
+        position=10**15,
+        aggregate_id=bounced.instrument_id,
+        aggregate_version=1,
+        correlation_id=uuid4(),
+        causation_id=None,
+        actor="finance",
+        payload=bounced.model_dump(mode="json"),
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            events_topic("billing"),
+            envelope.model_dump_json().encode(),
+            key=str(bounced.instrument_id).encode(),
+        )
+    finally:
+        await producer.stop()
+
+    async def held() -> dict[str, Any] | None:
+        found: dict[str, Any] = await api.ok(
+            "GET", "customers", f"/customers/{customer_id}", "sales-manager"
+        )
+        return found if found["standing"] == "provisional_hold" else None
+
+    customer = await eventually(held, what="customers to hold the customer")
+    review = await api.ok(
+        "GET", "customers", f"/risk-reviews/{customer['open_review_id']}", "sales-manager"
+    )
+    assert review["trigger"] == "bounced_instrument"
+    reports = await api.every_item("customers", "/abnormalities", "sales-manager")
+    [reported] = [a for a in reports if a["customer_id"] == customer_id]
+    assert (reported["source"], reported["review_id"]) == ("billing", review["review_id"])
+
+    settings = KernelSettings(
+        data_dir=stack.config.data_dir, database_url=stack.config.database_url
+    )
+
+    def orders_recorded_the_hold() -> bool:
+        store = open_store(settings, "orders")
+        assert store is not None
+        with contextlib.closing(store):
+            topics = [row[2] for row in store.stream(UUID(customer_id))]
+        return any(topic.endswith("KnownCustomer.CreditHoldChanged") for topic in topics)
+
+    async def orders_heard() -> bool:
+        return await asyncio.to_thread(orders_recorded_the_hold)
+
+    await eventually(orders_heard, what="orders to record the customer's credit hold")
 
 
 async def _messages(stack: Stack, topic: str) -> list[tuple[bytes | None, bytes | None, list]]:

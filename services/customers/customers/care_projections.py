@@ -17,6 +17,7 @@ from customers.domain.customer import Customer
 from customers.domain.needs import CustomerNeeds
 from customers.domain.trading import TradingHistory
 from customers.domain.visits import Period, VisitPlan
+from runtime.aggregate import Aggregate
 from runtime.projections import Projection
 from runtime.views import Money, ReadTable, View, identity
 
@@ -182,17 +183,27 @@ def _followed_up(event: CarePlan.FollowUpRecorded, db: Connection) -> None:
 
 
 class TradingEntryView(View):
-    """One shipment, delivery or invoice reported by orders or billing."""
+    """One document orders, billing or service-desk reported of the customer."""
 
     entry_id: UUID = identity("entry_id")
     customer_id: UUID
-    kind: str = Field(description="shipment, delivery or invoice", max_length=20)
-    order_id: UUID
-    invoice_id: UUID | None
-    amount: Decimal | None = Field(
-        max_digits=16, decimal_places=2, description="None for a delivery"
+    kind: str = Field(
+        description="shipment, delivery, contract, return, return_received, invoice, "
+        "receipt_signed, payment, overdue, dishonoured, discrepancy, survey or complaint",
+        max_length=20,
     )
+    order_id: UUID | None
+    document_id: UUID | None = Field(
+        description="The invoice, contract, return, payment, receivable, instrument, statement, "
+        "service call or complaint"
+    )
+    amount: Decimal | None = Field(max_digits=16, decimal_places=2)
     currency: str | None = Field(max_length=3)
+    detail: str | None = Field(
+        description="Days overdue; whether a discrepancy is explained, a survey or complaint "
+        "dissatisfied; what a return's count found",
+        max_length=200,
+    )
     recorded_at: datetime
 
 
@@ -207,35 +218,133 @@ trading_entries = Projection("trading_entries", TRADING_ENTRIES.table)
 
 @trading_entries.on(TradingHistory.ShipmentRecorded)
 def _shipment(event: TradingHistory.ShipmentRecorded, db: Connection) -> None:
-    _entry(event, db, "shipment", invoice_id=None)
+    _entry(event, db, "shipment", event.order_id, None, event.amount, event.currency)
 
 
 @trading_entries.on(TradingHistory.DeliveryRecorded)
 def _delivery(event: TradingHistory.DeliveryRecorded, db: Connection) -> None:
-    _entry(event, db, "delivery", invoice_id=None, amount=None, currency=None)
+    _entry(event, db, "delivery", event.order_id)
 
 
 @trading_entries.on(TradingHistory.InvoiceRecorded)
 def _invoice(event: TradingHistory.InvoiceRecorded, db: Connection) -> None:
-    _entry(event, db, "invoice")
+    _entry(event, db, "invoice", event.order_id, event.invoice_id, event.amount, event.currency)
+
+
+@trading_entries.on(TradingHistory.ContractRecorded)
+def _contract(event: TradingHistory.ContractRecorded, db: Connection) -> None:
+    _entry(event, db, "contract", None, event.contract_id, event.amount, event.currency)
+
+
+@trading_entries.on(TradingHistory.ReturnRecorded)
+def _return(event: TradingHistory.ReturnRecorded, db: Connection) -> None:
+    _entry(event, db, "return", event.order_id, event.return_id, event.amount, event.currency)
+
+
+@trading_entries.on(TradingHistory.ReturnReceived)
+def _return_received(event: TradingHistory.ReturnReceived, db: Connection) -> None:
+    detail = event.discrepancy[:200] or None
+    _entry(event, db, "return_received", event.order_id, event.return_id, detail=detail)
+
+
+@trading_entries.on(TradingHistory.ReceiptSignedRecorded)
+def _receipt_signed(event: TradingHistory.ReceiptSignedRecorded, db: Connection) -> None:
+    _entry(event, db, "receipt_signed", event.order_id, event.invoice_id)
+
+
+@trading_entries.on(TradingHistory.PaymentRecorded)
+def _payment(event: TradingHistory.PaymentRecorded, db: Connection) -> None:
+    _entry(event, db, "payment", None, event.payment_id, event.amount, event.currency, event.method)
+
+
+@trading_entries.on(TradingHistory.OverdueRecorded)
+def _overdue(event: TradingHistory.OverdueRecorded, db: Connection) -> None:
+    detail = f"{event.days_overdue} days overdue"
+    _entry(event, db, "overdue", None, event.receivable_id, event.amount, event.currency, detail)
+
+
+@trading_entries.on(TradingHistory.DishonourRecorded)
+def _dishonoured(event: TradingHistory.DishonourRecorded, db: Connection) -> None:
+    _entry(
+        event,
+        db,
+        "dishonoured",
+        None,
+        event.instrument_id,
+        event.amount,
+        event.currency,
+        event.instrument_type,
+    )
+
+
+@trading_entries.on(TradingHistory.DiscrepancyRecorded)
+def _discrepancy(event: TradingHistory.DiscrepancyRecorded, db: Connection) -> None:
+    difference = event.balance - event.customer_balance
+    detail = "explained" if event.explained else "unexplained"
+    _entry(event, db, "discrepancy", None, event.statement_id, difference, event.currency, detail)
+
+
+@trading_entries.on(TradingHistory.SurveyRecorded)
+def _survey(event: TradingHistory.SurveyRecorded, db: Connection) -> None:
+    detail = "dissatisfied" if event.dissatisfied else "satisfied"
+    _entry(event, db, "survey", None, event.call_id, detail=detail)
+
+
+@trading_entries.on(TradingHistory.ComplaintRecorded)
+def _complaint(event: TradingHistory.ComplaintRecorded, db: Connection) -> None:
+    detail = f"{event.subject}, {'valid' if event.valid else 'not valid'}"
+    _entry(event, db, "complaint", None, event.complaint_id, detail=detail)
 
 
 def _entry(
-    event: TradingHistory.ShipmentRecorded
-    | TradingHistory.DeliveryRecorded
-    | TradingHistory.InvoiceRecorded,
+    event: Aggregate.Event,
     db: Connection,
     kind: str,
-    **values: object,
+    order_id: UUID | None,
+    document_id: UUID | None = None,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+    detail: str | None = None,
 ) -> None:
     TRADING_ENTRIES.insert(
         db,
         event,
         entry_id=uuid5(NAMESPACE_OID, f"trading:{event.originator_id}:{event.originator_version}"),
         kind=kind,
+        order_id=order_id,
+        document_id=document_id,
+        amount=amount,
+        currency=currency,
+        detail=detail,
         recorded_at=event.timestamp,
-        **values,
     )
+
+
+class TradeView(View):
+    contracts: int
+    returns: int
+    returned: dict[str, Money] = Field(description="Returned value per currency")
+
+
+class PaymentRecordView(View):
+    """CU-26: the payment record; with what went wrong, the credit review's inputs (CU-11)."""
+
+    receipts_signed: int
+    payments: int
+    paid: dict[str, Money] = Field(description="Paid per currency")
+    last_paid_at: datetime | None
+    overdue: dict[str, int] = Field(description="Days overdue per receivable")
+    dishonoured_instruments: int
+    unexplained_discrepancies: int
+
+
+class SatisfactionView(View):
+    """CU-05: the satisfaction profile."""
+
+    surveys: int
+    dissatisfied_surveys: int = Field(description="Some item rated 1 or 2 of 4 (SD-31)")
+    complaints: int
+    valid_complaints: int
 
 
 class TradingHistoryView(View):
@@ -249,6 +358,9 @@ class TradingHistoryView(View):
     invoiced: dict[str, Money] = Field(description="Invoiced value per currency")
     last_shipped_at: datetime | None
     last_delivered_at: datetime | None
+    trade: TradeView
+    payment_record: PaymentRecordView
+    satisfaction: SatisfactionView
 
 
 # -- CU-21: reads of the sensitive fields

@@ -57,6 +57,9 @@ class CustomerView(View):
     grade_decided_at: datetime | None = Field(
         description="When the grade was last decided: reviews are due from it (CU-05)"
     )
+    grade_review_due_since: datetime | None = Field(
+        description="When a trigger made the grade review due before its turn (CU-05)"
+    )
     registered_at: datetime = Field(validation_alias=AliasChoices("registered_at", "created_on"))
     version: int
     standing: Standing = Field(description="Good, watch, held or blacklisted (CU-06, CU-13)")
@@ -130,6 +133,7 @@ def _registered(event: Customer.Registered, db: Connection) -> None:
         grade_reason=None,
         grade_decided_by=None,
         grade_decided_at=None,
+        grade_review_due_since=None,
         standing=Standing.GOOD,
         open_review_id=None,
         rejection_reason=None,
@@ -187,8 +191,14 @@ def _grade_decided(
         grade_reason=event.reason,
         grade_decided_by=event.decided_by,
         grade_decided_at=event.timestamp,
+        grade_review_due_since=None,
         **values,
     )
+
+
+@customers.on(Customer.GradeReviewDue)
+def _grade_review_due(event: Customer.GradeReviewDue, db: Connection) -> None:
+    CUSTOMERS.update(db, event, grade_review_due_since=event.timestamp)
 
 
 @customers.on(Customer.OwnersAssigned)

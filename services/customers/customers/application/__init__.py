@@ -10,20 +10,20 @@ from customers.application.information_policy import InformationPolicyCommands
 from customers.application.master_data import MasterDataCommands
 from customers.application.ownership import OwnershipCommands
 from customers.application.queries import CustomerQueries
-from customers.application.risk import RiskCommands
-from customers.application.trading import TradingHistoryPolicies
+from customers.application.reviews import ReviewPolicies
+from customers.application.risk import RiskPolicies
 
 
 class CustomersApplication(
     CustomerCommands,
-    RiskCommands,
+    RiskPolicies,
     CreditCommands,
     CustomerQueries,
     OwnershipCommands,
     MasterDataCommands,
     AccountRecordCommands,
     CareCommands,
-    TradingHistoryPolicies,
+    ReviewPolicies,
     InformationPolicyCommands,
 ):
     service_name = "customers"

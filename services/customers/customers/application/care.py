@@ -18,7 +18,10 @@ from customers.care_projections import (
     CarePlanView,
     CustomerNeedsView,
     FileFreshnessView,
+    PaymentRecordView,
+    SatisfactionView,
     SensitiveReadView,
+    TradeView,
     TradingHistoryView,
     VisitPlanView,
     VisitView,
@@ -33,7 +36,12 @@ from customers.domain.access import SensitiveRead, sensitive_fields_shown
 from customers.domain.care import CarePlan
 from customers.domain.customer import FILE_REFRESH_INTERVAL_DAYS, Customer
 from customers.domain.needs import Channel, CustomerNeeds
-from customers.domain.trading import TradingHistory
+from customers.domain.trading import (
+    PaymentRecord,
+    SatisfactionProfile,
+    TradeRecord,
+    TradingHistory,
+)
 from customers.domain.visits import Period, PlannedVisit, VisitPlan, WorkLog
 from kernel.application import KernelApplication
 from runtime.aggregate import RuleViolation
@@ -99,6 +107,9 @@ class CareQueries(KernelApplication):
                 invoiced={},
                 last_shipped_at=None,
                 last_delivered_at=None,
+                trade=TradeView.model_validate(TradeRecord()),
+                payment_record=PaymentRecordView.model_validate(PaymentRecord()),
+                satisfaction=SatisfactionView.model_validate(SatisfactionProfile()),
             )
         return TradingHistoryView.model_validate(history)
 

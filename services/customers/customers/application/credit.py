@@ -163,8 +163,10 @@ class CreditCommands(Approvals):
         )
 
     def due_for_credit_review(self, request: PageRequest, as_of: datetime) -> Page[CustomerView]:
-        """CU-11: customers trading on an investigated credit whose review is due or overdue."""
-        return self.read_models.page(CUSTOMERS, request, self._credit_review_due(as_of))
+        """CU-11: customers trading on an investigated credit whose review is due or overdue,
+        and those recorded as due (by the cycle, or with the reconciliation, BI-08)."""
+        due = CUSTOMERS.table.c.credit_review_due_since.is_not(None)
+        return self.read_models.page(CUSTOMERS, request, self._credit_review_due(as_of) | due)
 
     def credit_reviews_to_record(self, as_of: datetime) -> list[UUID]:
         """CU-11: customers whose review fell due and is not recorded as due yet."""

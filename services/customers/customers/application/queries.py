@@ -34,11 +34,15 @@ class CustomerQueries(KernelApplication):
 
     def due_for_grade_review(self, request: PageRequest, as_of: datetime) -> Page[CustomerView]:
         """CU-05: graded customers whose grade the sales manager last decided longer ago than
-        the review interval of the rule parameters in force (XC-07)."""
+        the review interval of the rule parameters in force (XC-07), and customers a trigger
+        made due (repeated dissatisfaction, the June and December reconciliation)."""
         interval = self.rule_parameters().customers.grade_review_interval_days
-        decided_at = CUSTOMERS.table.c.grade_decided_at
+        columns = CUSTOMERS.table.c
         return self.read_models.page(
-            CUSTOMERS, request, decided_at <= as_of - timedelta(days=interval)
+            CUSTOMERS,
+            request,
+            (columns.grade_decided_at <= as_of - timedelta(days=interval))
+            | columns.grade_review_due_since.is_not(None),
         )
 
     def risk_review(self, review_id: UUID) -> RiskReview:

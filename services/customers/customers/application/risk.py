@@ -1,15 +1,24 @@
 """Commands on a customer's risk: abnormalities (CU-13), the dangerous-customer review, its
-decision and the approved release of a hold or a blacklisting (CU-06)."""
+decision and the approved release of a hold or a blacklisting (CU-06); and the reactions to
+what billing reports of the customer's payments (CU-13)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from uuid import UUID
 
-from customers.domain.customer import Customer, Grade, Severity
+from contracts.billing import (
+    InstrumentDishonoured,
+    ReceivableOverdue,
+    ReconciliationDiscrepancyFound,
+)
+from contracts.values import LONG_TEXT
+from customers.application.trading import TradingHistoryPolicies
+from customers.domain.customer import Customer, Grade, Severity, Standing
 from customers.domain.risk_review import BLACKLIST_KIND, Decision, RiskReview, Trigger
 from kernel.approvals import Approvals
-from runtime.application import command
+from kernel.roles import Role
+from runtime.application import command, policy
 from runtime.ids import new_id
 from runtime.unit_of_work import CommandContext
 
@@ -32,13 +41,25 @@ class RiskCommands(Approvals):
         facts: str,
         severity: Severity,
     ) -> Customer:
-        """CU-13: recorded at once by anyone; it opens a dangerous-customer review (CU-06), or
-        joins the one under way, which the sales manager and finance see."""
+        """CU-13: recorded at once by anyone."""
         customer = self.get(Customer, customer_id, "customer")
-        if customer.open_review_id is None:
-            self._open_review(customer, Trigger.ABNORMALITY, context.actor)
-        customer.report_abnormality(new_id(), source, facts, severity, context.actor)
+        self._abnormality(customer, Trigger.ABNORMALITY, source, facts, severity, context.actor)
         return customer
+
+    def _abnormality(
+        self,
+        customer: Customer,
+        trigger: Trigger,
+        source: str,
+        facts: str,
+        severity: Severity,
+        reported_by: str,
+    ) -> None:
+        """CU-13: a person's report or billing's: it opens a dangerous-customer review on its
+        trigger (CU-06), or joins the one under way, which the sales manager and finance see."""
+        if customer.open_review_id is None:
+            self._open_review(customer, trigger, reported_by)
+        customer.report_abnormality(new_id(), source, facts, severity, reported_by)
 
     @command
     def open_risk_review(
@@ -112,3 +133,84 @@ class RiskCommands(Approvals):
         assert decision is not None, "a released review was decided"
         customer.release(decision, review.release_reason or "", context.actor, approval_id)
         return customer
+
+
+BILLING = "billing"
+"""The source and reporter of the abnormalities billing's events reveal."""
+FINANCE = frozenset({Role.FINANCE})
+"""Billing's reports are finance's (BI-11, BI-14): finance may hold the customer at once."""
+
+
+class RiskPolicies(RiskCommands, TradingHistoryPolicies):
+    """CU-13: what billing reports of the customer's payments, recorded in the trading history
+    (CU-26); the grave part is an abnormality, reported as a person reports one."""
+
+    def _billing_abnormality(
+        self, customer_id: UUID, trigger: Trigger, facts: str, severity: Severity
+    ) -> None:
+        customer = self.find(Customer, customer_id)
+        if customer is None:
+            return  # no file to review: the trading history keeps the fact
+        # The facts quote billing's text, bounded as a reported abnormality's are.
+        self._abnormality(customer, trigger, BILLING, facts[:LONG_TEXT], severity, BILLING)
+        # CU-13: a high-severity report holds the customer at once, until the review ends.
+        if severity is Severity.HIGH and customer.standing in (Standing.GOOD, Standing.WATCH):
+            customer.place_provisional_hold(
+                f"{trigger.value} reported by billing", BILLING, FINANCE
+            )
+
+    @policy(ReceivableOverdue)
+    def on_receivable_overdue(self, event: ReceivableOverdue) -> None:
+        """CU-13, BI-11: a receivable overdue past the abnormality threshold (XC-07) is an
+        abnormality, once; one less overdue is only recorded."""
+        history = self.history_of(event.customer_id)
+        before = history.days_overdue(event.receivable_id)
+        recorded = history.record_overdue(
+            event.receivable_id, event.invoice_id, event.amount, event.currency, event.days_overdue
+        )
+        if not recorded:
+            return
+        threshold = self.rule_parameters().customers.overdue_abnormality_days
+        if before <= threshold < event.days_overdue:
+            facts = (
+                f"Receivable {event.receivable_id} ({event.amount} {event.currency}) is "
+                f"{event.days_overdue} days overdue"
+            )
+            self._billing_abnormality(
+                event.customer_id, Trigger.OVERDUE_RECEIVABLES, facts, Severity.HIGH
+            )
+
+    @policy(InstrumentDishonoured)
+    def on_instrument_dishonoured(self, event: InstrumentDishonoured) -> None:
+        """CU-13, BI-14: a bounced instrument is an abnormality."""
+        recorded = self.history_of(event.customer_id).record_dishonour(
+            event.instrument_id, event.instrument_type, event.amount, event.currency
+        )
+        if recorded:
+            facts = (
+                f"{event.instrument_type} {event.instrument_id} ({event.amount} {event.currency}, "
+                f"maturity {event.maturity}) dishonoured: {event.reason}"
+            )
+            self._billing_abnormality(
+                event.customer_id, Trigger.BOUNCED_INSTRUMENT, facts, Severity.HIGH
+            )
+
+    @policy(ReconciliationDiscrepancyFound)
+    def on_reconciliation_discrepancy(self, event: ReconciliationDiscrepancyFound) -> None:
+        """CU-13, BI-08: a difference with the customer's own books that nobody explains is an
+        abnormality; an explained one is only recorded."""
+        recorded = self.history_of(event.customer_id).record_discrepancy(
+            event.statement_id,
+            event.balance,
+            event.customer_balance,
+            event.currency,
+            event.explained,
+        )
+        if recorded and not event.explained:
+            facts = (
+                f"The {event.year} {event.period} statement shows {event.balance} "
+                f"{event.currency}; the customer's books show {event.customer_balance}"
+            )
+            self._billing_abnormality(
+                event.customer_id, Trigger.ABNORMALITY, facts, Severity.MEDIUM
+            )

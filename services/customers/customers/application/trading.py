@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from contracts.billing import InvoiceIssued
-from contracts.orders import DeliveryConfirmedByCustomer, GoodsIssued
+from contracts.billing import InvoiceIssued, InvoiceReceiptSignedByCustomer, PaymentApplied
+from contracts.orders import (
+    ContractSigned,
+    DeliveryConfirmedByCustomer,
+    GoodsIssued,
+    RedOutboundOrderIssued,
+    ReturnReceivedIntoWarehouse,
+)
 from customers.domain.trading import TradingHistory
 from runtime.application import ServiceApplication, policy
 
@@ -28,9 +34,44 @@ class TradingHistoryPolicies(ServiceApplication):
         """CU-26: the shipment record, as the customer confirmed receiving it."""
         self.history_of(event.customer_id).record_delivery(event.order_id, event.received_at)
 
+    @policy(ContractSigned)
+    def on_contract_signed(self, event: ContractSigned) -> None:
+        """CU-26: the contracts the customer signed."""
+        self.history_of(event.customer_id).record_contract(
+            event.contract_id, event.amount, event.currency, event.signed_at
+        )
+
+    @policy(RedOutboundOrderIssued)
+    def on_red_outbound_order(self, event: RedOutboundOrderIssued) -> None:
+        """CU-26, CU-06: the returns, an input to the claims and dangerous-customer triggers."""
+        self.history_of(event.customer_id).record_return(
+            event.return_id, event.order_id, event.total, event.currency
+        )
+
+    @policy(ReturnReceivedIntoWarehouse)
+    def on_return_received(self, event: ReturnReceivedIntoWarehouse) -> None:
+        """CU-26: the returned goods back in the warehouse, with what the count found."""
+        self.history_of(event.customer_id).record_return_received(
+            event.return_id, event.order_id, event.received_at, event.discrepancy
+        )
+
     @policy(InvoiceIssued)
     def on_invoice_issued(self, event: InvoiceIssued) -> None:
         """CU-26: the payment record starts from what was invoiced."""
         self.history_of(event.customer_id).record_invoice(
             event.invoice_id, event.order_id, event.amount, event.currency
+        )
+
+    @policy(InvoiceReceiptSignedByCustomer)
+    def on_invoice_receipt_signed(self, event: InvoiceReceiptSignedByCustomer) -> None:
+        """CU-26: the customer signed for the invoice: its payment terms run."""
+        self.history_of(event.customer_id).record_receipt_signed(
+            event.invoice_id, event.order_id, event.signed_at
+        )
+
+    @policy(PaymentApplied)
+    def on_payment_applied(self, event: PaymentApplied) -> None:
+        """CU-26: the payment record, an input to the credit review (CU-11)."""
+        self.history_of(event.customer_id).record_payment(
+            event.payment_id, event.amount, event.currency, event.method, event.received_at
         )

@@ -342,9 +342,10 @@ class Customer(Approvable):
             customer.proposed_credit_limit = None
 
     class CreditReviewDue(Approvable.Event):
-        """CU-11: the periodic credit re-investigation and limit review fell due."""
+        """CU-11: the periodic credit re-investigation and limit review fell due (or was
+        scheduled with the reconciliation, BI-08, before any review: no ``last_reviewed_at``)."""
 
-        last_reviewed_at: datetime
+        last_reviewed_at: datetime | None
 
         def apply(self, customer: Customer) -> None:
             customer.credit_review_due_since = self.timestamp
@@ -358,9 +359,19 @@ class Customer(Approvable):
         def apply(self, customer: Customer) -> None:
             customer.file_refreshed_at = self.timestamp
 
+    class GradeReviewDue(Approvable.Event):
+        """CU-05: the grade is to be reviewed before its periodic turn: ``reason`` says why
+        (repeated dissatisfaction, the June or December reconciliation)."""
+
+        reason: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.grade_review_due_since = self.timestamp
+
     def _grade_decided(self, reason: str, decided_by: str, at: datetime) -> None:
         self.grade_reason, self.grade_decided_by, self.grade_decided_at = reason, decided_by, at
         self.proposed_grade = self.proposed_by = None
+        self.grade_review_due_since = None
 
     @classmethod
     def register(cls, legal_name: str, owner_id: str, registered_by: str) -> Self:
@@ -521,6 +532,34 @@ class Customer(Approvable):
                 reason=reason,
                 decided_by=decided_by,
             )
+
+    # The state added after customers were first snapshotted lives in the instance dictionary
+    # with a default, as CU-17's does.
+
+    @property
+    def grade_review_due_since(self) -> datetime | None:
+        """CU-05: when a trigger made the grade review due; None once the grade is decided."""
+        found: datetime | None = self.__dict__.get("_grade_review_due_since")
+        return found
+
+    @grade_review_due_since.setter
+    def grade_review_due_since(self, since: datetime | None) -> None:
+        self.__dict__["_grade_review_due_since"] = since
+
+    def note_grade_review_due(self, reason: str) -> bool:
+        """CU-05: a trigger makes the grade review due, once until the grade is decided; returns
+        whether it did."""
+        if self.grade_review_due_since is not None:
+            return False
+        self.trigger_event(self.GradeReviewDue, reason=reason)
+        return True
+
+    def schedule_reviews(self, reason: str) -> None:
+        """CU-05, CU-11: the grade and the credit are reviewed together, at the June and
+        December reconciliation (BI-08); a review already due stays due."""
+        self.note_grade_review_due(reason)
+        if self.credit_review_due_since is None:
+            self.trigger_event(self.CreditReviewDue, last_reviewed_at=self.credit_reviewed_at)
 
     # -- CU-15: the account owners
 

@@ -190,5 +190,5 @@ def credit_reviews_due(
     _: Reader, query: Annotated[PageRequest, Depends(CUSTOMERS.query)], app: App
 ) -> Page[CustomerView]:
     """Customers whose periodic credit review is due or overdue under the rule parameters in
-    force (CU-11)."""
+    force, or was scheduled with the June and December reconciliation (CU-11, BI-08)."""
     return app.due_for_credit_review(query, clock.now())

@@ -170,7 +170,8 @@ def grade_review_due(
     _: Reader, query: Annotated[PageRequest, Depends(CUSTOMERS.query)], app: App
 ) -> Page[CustomerView]:
     """Customers whose grade was last decided longer ago than the review interval of the rule
-    parameters in force (CU-05)."""
+    parameters in force, or that a trigger made due: repeated dissatisfaction, the June and
+    December reconciliation (CU-05)."""
     return app.due_for_grade_review(query, clock.now())
 
 
