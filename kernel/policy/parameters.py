@@ -43,6 +43,8 @@ class Customers(_Section):
     a_grade_credit_review_interval_days: int = Field(ge=1, le=3660)
     overdue_abnormality_days: int = Field(ge=1, le=3660)
     dissatisfactions_for_grade_review: int = Field(ge=1, le=1000)
+    overdue_payments_for_grade_review: int = Field(ge=1, le=1000)
+    large_order_amount: Decimal = Field(gt=0)
 
 
 class Quotes(_Section):

@@ -29,6 +29,7 @@ from contracts.envelope import IntegrationEvent
 from contracts.orders import (
     ContractSigned,
     OrderLine,
+    OrderPlaced,
     RedOutboundOrderIssued,
     ReturnReceivedIntoWarehouse,
 )
@@ -415,3 +416,39 @@ def test_cu_05_cu_11_the_reconciliation_statement_schedules_grade_and_credit_rev
     assert file["grade_review_due_since"] is not None
     assert file["credit_review_due_since"] is not None
     assert other not in due(client, "/credit-reviews/due")
+
+
+# CU-05: repeated overdue payments and a large order are grade review triggers
+
+
+def test_cu_05_repeated_overdue_payments_make_the_grade_review_due(
+    client: ServiceClient, feed: Any
+) -> None:
+    customer_id = register(client)
+    client.ok("POST", f"/customers/{customer_id}/grade", "sales-manager", {"grade": "B"})
+    assert parameters(client).overdue_payments_for_grade_review == 2, "the test feeds two"
+    first = uuid4()
+    feed(overdue(customer_id, 5, first))
+    feed(overdue(customer_id, 20, first))  # the same receivable, later: still one
+    assert customer_id not in due(client, "/customers/grade-review-due")
+
+    feed(overdue(customer_id, 3))
+    assert customer_id in due(client, "/customers/grade-review-due")
+
+
+def placed(customer_id: UUID, unit_price: str) -> OrderPlaced:
+    line = OrderLine(product_code="P-1", quantity=1, unit_price=Decimal(unit_price))
+    return OrderPlaced(order_id=uuid4(), customer_id=customer_id, lines=[line], currency="CNY")
+
+
+def test_cu_05_a_large_order_makes_the_grade_review_due_a_smaller_one_does_not(
+    client: ServiceClient, feed: Any
+) -> None:
+    customer_id = register(client)
+    client.ok("POST", f"/customers/{customer_id}/grade", "sales-manager", {"grade": "C"})
+    large = parameters(client).large_order_amount
+    feed(placed(customer_id, str(large - Decimal("0.01"))))
+    assert customer_id not in due(client, "/customers/grade-review-due")
+
+    feed(placed(customer_id, str(large)))
+    assert customer_id in due(client, "/customers/grade-review-due")

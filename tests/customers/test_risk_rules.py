@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from contracts.customers import CustomerAbnormalityReported
-from customers.domain.customer import Customer, Severity, Standing
+from customers.domain.customer import Customer, Grade, Severity, Standing
 from customers.domain.risk_review import Decision, RiskReview, Trigger
 from kernel.roles import Role
 from runtime.aggregate import RuleViolation
@@ -246,3 +246,43 @@ def test_cu_06_a_release_lifts_only_what_the_review_decided() -> None:
 def test_cu_13_the_published_severities_are_the_domains() -> None:
     published = CustomerAbnormalityReported.model_fields["severity"].annotation
     assert set(get_args(published)) == {severity.value for severity in Severity}
+
+
+# CU-05: an abnormality report and a dangerous-customer outcome are grade review triggers
+
+
+def _graded() -> Customer:
+    customer = Customer.register("ACME", owner_id="owner", registered_by="registrar")
+    customer.decide_grade(Grade.B, "steady demand", "manager", MANAGER)
+    return customer
+
+
+def test_cu_05_an_abnormality_report_makes_the_grade_review_due() -> None:
+    customer = _graded()
+    assert customer.grade_review_due_since is None
+    review = RiskReview.open(customer.id, Trigger.ABNORMALITY, "clerk")
+    customer.review_opened(review.id, Trigger.ABNORMALITY, "clerk")
+    customer.report_abnormality(uuid4(), "sales", "Management changed", Severity.MEDIUM, "clerk")
+    assert customer.grade_review_due_since is not None
+    [due] = [e for e in customer.collect_events() if isinstance(e, Customer.GradeReviewDue)]
+    assert due.reason == "an abnormality was reported by sales"
+
+
+@pytest.mark.parametrize("decision", list(Decision))
+def test_cu_05_every_dangerous_customer_outcome_makes_the_grade_review_due(
+    decision: Decision,
+) -> None:
+    customer, review = prepared()
+    customer.decide_grade(Grade.B, "reviewed after the report", "manager", MANAGER)
+    assert customer.grade_review_due_since is None  # the report's trigger was answered
+    review.decide(decision, "pattern of late payment", "manager", MANAGER, ())
+    customer.review_decided(decision, "pattern of late payment", "manager")
+    assert customer.grade_review_due_since is not None
+
+
+def test_cu_05_a_grade_review_already_due_is_not_noted_twice() -> None:
+    customer, review = prepared()  # the report made it due
+    review.decide(Decision.WATCH, "pattern of late payment", "manager", MANAGER, ())
+    customer.review_decided(Decision.WATCH, "pattern of late payment", "manager")
+    dues = [e for e in customer.collect_events() if isinstance(e, Customer.GradeReviewDue)]
+    assert len(dues) == 1

@@ -10,7 +10,6 @@ from customers.application.information_policy import InformationPolicyCommands
 from customers.application.master_data import MasterDataCommands
 from customers.application.ownership import OwnershipCommands
 from customers.application.queries import CustomerQueries
-from customers.application.reviews import ReviewPolicies
 from customers.application.risk import RiskPolicies
 
 
@@ -23,7 +22,6 @@ class CustomersApplication(
     MasterDataCommands,
     AccountRecordCommands,
     CareCommands,
-    ReviewPolicies,
     InformationPolicyCommands,
 ):
     service_name = "customers"

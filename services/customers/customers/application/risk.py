@@ -13,7 +13,7 @@ from contracts.billing import (
     ReconciliationDiscrepancyFound,
 )
 from contracts.values import LONG_TEXT
-from customers.application.trading import TradingHistoryPolicies
+from customers.application.reviews import ReviewPolicies
 from customers.domain.customer import Customer, Grade, Severity, Standing
 from customers.domain.risk_review import BLACKLIST_KIND, Decision, RiskReview, Trigger
 from kernel.approvals import Approvals
@@ -141,7 +141,7 @@ FINANCE = frozenset({Role.FINANCE})
 """Billing's reports are finance's (BI-11, BI-14): finance may hold the customer at once."""
 
 
-class RiskPolicies(RiskCommands, TradingHistoryPolicies):
+class RiskPolicies(RiskCommands, ReviewPolicies):
     """CU-13: what billing reports of the customer's payments, recorded in the trading history
     (CU-26); the grave part is an abnormality, reported as a person reports one."""
 
@@ -170,6 +170,7 @@ class RiskPolicies(RiskCommands, TradingHistoryPolicies):
         )
         if not recorded:
             return
+        self._overdue_payments_changed(event.customer_id)
         threshold = self.rule_parameters().customers.overdue_abnormality_days
         if before <= threshold < event.days_overdue:
             facts = (

@@ -361,7 +361,8 @@ class Customer(Approvable):
 
     class GradeReviewDue(Approvable.Event):
         """CU-05: the grade is to be reviewed before its periodic turn: ``reason`` says why
-        (repeated dissatisfaction, the June or December reconciliation)."""
+        (a large order, repeated overdue payments or dissatisfaction, an abnormality report, a
+        dangerous-customer outcome, the June or December reconciliation)."""
 
         reason: str
 
@@ -622,6 +623,7 @@ class Customer(Approvable):
             severity=severity.value,
             reported_by=reported_by,
         )
+        self.note_grade_review_due(f"an abnormality was reported by {source}")
 
     def place_provisional_hold(self, reason: str, placed_by: str, roles: Collection[str]) -> None:
         # CU-13: the sales manager or finance hold the customer at once, until the review ends.
@@ -679,6 +681,7 @@ class Customer(Approvable):
             decided_by=decided_by,
             standing=standing.value,
         )
+        self.note_grade_review_due(f"the dangerous-customer review decided {decision.value}")
 
     def release(self, decision: Decision, reason: str, released_by: str, approval_id: UUID) -> None:
         """CU-06: the approved release of the hold or the blacklisting a review decided."""

@@ -43,6 +43,8 @@ class PaymentRecord:
     last_paid_at: datetime | None = None
     overdue: Mapping[str, int] = field(default_factory=dict)
     """Days overdue per receivable, as billing last reported them."""
+    fell_overdue_at: tuple[datetime, ...] = ()
+    """When each receivable was first reported overdue (CU-05: repeated overdue payments)."""
     dishonoured_instruments: int = 0
     unexplained_discrepancies: int = 0
 
@@ -201,8 +203,13 @@ class TradingHistory(Aggregate):
 
         def apply(self, history: TradingHistory) -> None:
             record = history.payment_record
+            first = str(self.receivable_id) not in record.overdue
             overdue = {**record.overdue, str(self.receivable_id): self.days_overdue}
-            history.payment_record = replace(record, overdue=overdue)
+            history.payment_record = replace(
+                record,
+                overdue=overdue,
+                fell_overdue_at=_also(record.fell_overdue_at, self.timestamp, first),
+            )
 
     class DishonourRecorded(Aggregate.Event):
         """Billing's ``InstrumentDishonoured``."""
@@ -490,8 +497,15 @@ class TradingHistory(Aggregate):
     def dissatisfactions_since(self, since: datetime | None) -> int:
         """CU-05: dissatisfied surveys and valid complaints recorded after ``since`` (all of
         them without)."""
-        dissatisfied_at = self.satisfaction.dissatisfied_at
-        return sum(1 for at in dissatisfied_at if since is None or at > since)
+        return _since(self.satisfaction.dissatisfied_at, since)
+
+    def overdue_payments_since(self, since: datetime | None) -> int:
+        """CU-05: receivables that fell overdue after ``since`` (all of them without)."""
+        return _since(self.payment_record.fell_overdue_at, since)
+
+
+def _since(instants: tuple[datetime, ...], since: datetime | None) -> int:
+    return sum(1 for at in instants if since is None or at > since)
 
 
 def _add(totals: dict[str, Decimal], currency: str, amount: Decimal) -> None:
