@@ -42,6 +42,10 @@ class Customers(_Section):
     a_grade_credit_review_interval_days: int = Field(ge=1, le=3660)
 
 
+class Expenses(_Section):
+    budget_alert_percent: int = Field(ge=1, le=100)
+
+
 class RuleParameters(_Section):
     policy_key: str
     version: int
@@ -50,6 +54,7 @@ class RuleParameters(_Section):
     cash: Cash
     contracts: Contracts
     customers: Customers
+    expenses: Expenses
 
     @classmethod
     def parse(cls, content: str) -> RuleParameters:
