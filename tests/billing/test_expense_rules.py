@@ -329,6 +329,23 @@ def test_bi_23_over_the_line_only_with_leaderships_over_budget_approval() -> Non
     assert no_line.value.rule == "BI-23"
 
 
+def test_bi_23_an_approved_claim_its_line_no_longer_covers_is_approved_again_over_budget() -> None:
+    within = approved(claim())
+    with pytest.raises(RuleViolation) as still_covered:
+        within.declare_over_budget("finance", line_exceeded=False)
+    assert still_covered.value.rule == "BI-23"
+    within.declare_over_budget("finance", line_exceeded=True)
+    assert (within.status, within.over_budget) == (ClaimStatus.SUBMITTED, True)
+    invalidated = within.approval
+    assert invalidated is not None and invalidated.status == "invalidated"
+    request(within, CLAIM_KIND, within.approval_conditions())
+    approved(within)
+    assert within.status is ClaimStatus.APPROVED
+    with pytest.raises(RuleViolation) as twice:
+        within.declare_over_budget("finance", line_exceeded=True)
+    assert twice.value.rule == "BI-23"
+
+
 def test_bi_23_a_claim_over_budget_tells_the_chain() -> None:
     assert claim(over_budget=True).approval_conditions() == ("over_budget",)
     assert claim().approval_conditions() == ()

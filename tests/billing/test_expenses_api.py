@@ -195,6 +195,7 @@ def test_bi_22_claims_wait_for_the_budget_management_approved(
     drafted = client.ok("POST", "/expense-budgets", "dept-head", body)
     budget_id = drafted["budget_id"]
     refused(client, "/expense-budgets", "dept-head", "BI-22", {**body, "year": 2027, "lines": []})
+    refused(client, "/expense-budgets", "dept-head", "BI-22", body)  # one per department and year
     claim = claim_body(budget_id, expense("50", "C-1"))
     refused(client, "/expense-claims", "technician", "BI-22", claim)
 
@@ -232,6 +233,28 @@ def test_bi_23_over_budget_claim_is_flagged_for_leadership_and_refused_on_an_unk
     client.ok("POST", f"/expense-claims/{claim['claim_id']}/reimburse", "accountant")
     lines = client.page(f"/expense-budget-lines?budget_id={budget_id}", "finance")["items"]
     assert lines[0]["remaining"] == "-50.00"
+
+
+def test_bi_23_a_claim_the_line_no_longer_covers_is_paid_only_once_approved_over_budget(
+    client: ServiceClient, signers: Signers
+) -> None:
+    budget_id = budget(client, signers, travel="100")
+    first, second = (
+        client.ok("POST", "/expense-claims", "technician", claim_body(budget_id, expense("60", r)))
+        for r in ("G-1", "G-2")
+    )
+    for claim in (first, second):
+        assert claim["over_budget"] is False
+        through_chain(client, signers, claim["claim_id"])
+    client.ok("POST", f"/expense-claims/{first['claim_id']}/reimburse", "accountant")
+    refused(client, f"/expense-claims/{second['claim_id']}/reimburse", "accountant", "BI-23")
+    refused(client, f"/expense-claims/{first['claim_id']}/over-budget", "finance", "BI-23")
+
+    again = client.ok("POST", f"/expense-claims/{second['claim_id']}/over-budget", "finance")
+    assert (again["status"], again["over_budget"]) == ("submitted", True)
+    through_chain(client, signers, second["claim_id"])
+    paid = client.ok("POST", f"/expense-claims/{second['claim_id']}/reimburse", "accountant")
+    assert paid["status"] == "reimbursed"
 
 
 def test_bi_24_open_advances_are_aged_and_netted_off_the_reimbursement(

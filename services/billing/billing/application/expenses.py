@@ -35,6 +35,7 @@ from kernel.approvals import Approvals
 from kernel.governance import Governance
 from kernel.governance.domain import Finding, ViolationRecord
 from runtime import clock
+from runtime.aggregate import RuleViolation
 from runtime.application import Feature, command
 from runtime.ids import new_id
 from runtime.unit_of_work import CommandContext
@@ -58,6 +59,11 @@ class ExpenseCommands(Approvals, Governance):
         self, context: CommandContext, department: str, year: int, lines: Sequence[BudgetLine]
     ) -> ExpenseBudget:
         """BI-22: the department drafts; finance reviews, management approves."""
+        if self.find(ExpenseBudget, ExpenseBudget.id_for(department, year)) is not None:
+            raise RuleViolation(
+                "BI-22",
+                f"{department} already has a {year} budget: revise it if it was sent back",
+            )
         budget = ExpenseBudget.draft(department, year, lines, context.actor)
         self.request_approval(budget, BUDGET_KIND, context.actor)
         return budget
@@ -164,6 +170,20 @@ class ExpenseCommands(Approvals, Governance):
         threshold = self.rule_parameters().expenses.budget_alert_percent
         self.expense_budget(claim.budget_id).charge(
             claim.id, claim.budget_line, claim.amount, claim.over_budget, threshold
+        )
+        return claim
+
+    @command
+    def request_over_budget_approval(self, context: CommandContext, claim_id: UUID) -> ExpenseClaim:
+        """BI-23: an approved claim its line no longer covers goes through the chain again,
+        marked over budget, for leadership to approve knowingly."""
+        claim = self.expense_claim(claim_id)
+        budget = self.expense_budget(claim.budget_id)
+        claim.declare_over_budget(
+            context.actor, budget.would_exceed(claim.budget_line, claim.amount)
+        )
+        self.request_approval(
+            claim, CLAIM_KIND, claim.employee_id, claim.amount, claim.approval_conditions()
         )
         return claim
 

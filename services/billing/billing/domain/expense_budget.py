@@ -174,7 +174,7 @@ class ExpenseBudget(Approvable):
             raise RuleViolation(
                 "BI-23",
                 "the claim exceeds what remains of its budget line and leadership did not "
-                "approve it as over budget",
+                "approve it as over budget: send it back for an over-budget approval",
                 remaining=str(self.remaining(line)),
                 amount=str(amount),
             )

@@ -209,6 +209,15 @@ class ExpenseClaim(Approvable):
             claim.status, claim.reimbursed_by = ClaimStatus.REIMBURSED, self.reimbursed_by
             claim.advance_netted, claim.paid_out = self.advance_netted, self.paid_out
 
+    class OverBudgetDeclared(Approvable.Event):
+        """BI-23: the line no longer covers an approved claim; it goes through the chain again
+        for leadership to approve it over budget."""
+
+        declared_by: str
+
+        def apply(self, claim: ExpenseClaim) -> None:
+            claim.over_budget, claim.status = True, ClaimStatus.SUBMITTED
+
     class ForgeryFound(Approvable.Event):
         """BI-25: a document the claim was made on is forged; the claim is never paid."""
 
@@ -339,6 +348,19 @@ class ExpenseClaim(Approvable):
             advance_netted=netted,
             paid_out=self.amount - netted,
         )
+
+    def declare_over_budget(self, declared_by: str, line_exceeded: bool) -> None:
+        # BI-23: only an approved claim its line no longer covers needs approving again.
+        if self.status is not ClaimStatus.APPROVED or self.over_budget or not line_exceeded:
+            raise RuleViolation(
+                "BI-23",
+                "only an approved claim its budget line no longer covers goes back for an "
+                "over-budget approval",
+                status=self.status.value,
+                over_budget=self.over_budget,
+            )
+        self.trigger_event(self.OverBudgetDeclared, declared_by=declared_by)
+        self.content_changed()
 
     def declare_forged(self, found_by: str, evidence: str) -> None:
         # BI-25: forging documents to claim expenses is a dismissal offence; the claim is void.

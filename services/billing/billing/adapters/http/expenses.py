@@ -200,6 +200,16 @@ async def reimburse_expense_claim(context: Finance, claim_id: UUID, app: App) ->
     return ExpenseClaimDetail.model_validate(claim)
 
 
+@router.post("/expense-claims/{claim_id}/over-budget")
+async def request_over_budget_approval(
+    context: Finance, claim_id: UUID, app: App
+) -> ExpenseClaimDetail:
+    """The claim's budget line no longer covers it: back through the chain, marked over budget,
+    for leadership to approve knowingly (BI-23)."""
+    claim = await app.perform(app.request_over_budget_approval, context, claim_id)
+    return ExpenseClaimDetail.model_validate(claim)
+
+
 @router.post("/expense-claims/{claim_id}/forgery")
 async def declare_expense_forgery(
     context: Finance, claim_id: UUID, body: DeclareForgery, app: App
