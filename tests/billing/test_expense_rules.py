@@ -305,13 +305,17 @@ def charged_events(budget: ExpenseBudget) -> list[object]:
 def test_bi_23_spending_is_charged_and_finance_alerted_once_when_crossing_the_threshold() -> None:
     budget = budget_in_force("1000")
     budget.collect_events()
-    budget.charge(uuid4(), "travel", Decimal(700), False, 80)
+    budget.charge(uuid4(), "travel", Decimal(700), False, 80, 1)
     assert [type(e) for e in charged_events(budget)] == [ExpenseBudget.ExpenseCharged]
-    budget.charge(uuid4(), "travel", Decimal(100), False, 80)
+    budget.charge(uuid4(), "travel", Decimal(100), False, 80, 1)
     crossing = charged_events(budget)
     assert isinstance(crossing[1], ExpenseBudget.BudgetThresholdExceeded)
-    assert (crossing[1].spent, crossing[1].threshold_percent) == (Decimal(800), 80)
-    budget.charge(uuid4(), "travel", Decimal(100), False, 80)
+    assert (
+        crossing[1].spent,
+        crossing[1].threshold_percent,
+        crossing[1].rule_parameters_version,
+    ) == (Decimal(800), 80, 1)
+    budget.charge(uuid4(), "travel", Decimal(100), False, 80, 1)
     assert len(charged_events(budget)) == 1
     assert budget.remaining("travel") == Decimal(100)
 
@@ -320,9 +324,9 @@ def test_bi_23_over_the_line_only_with_leaderships_over_budget_approval() -> Non
     budget = budget_in_force("1000")
     assert budget.would_exceed("travel", Decimal("1000.01"))
     with pytest.raises(RuleViolation) as refused:
-        budget.charge(uuid4(), "travel", Decimal("1000.01"), False, 80)
+        budget.charge(uuid4(), "travel", Decimal("1000.01"), False, 80, 1)
     assert refused.value.rule == "BI-23"
-    budget.charge(uuid4(), "travel", Decimal("1000.01"), True, 80)
+    budget.charge(uuid4(), "travel", Decimal("1000.01"), True, 80, 1)
     assert budget.remaining("travel") == Decimal("-0.01")
     with pytest.raises(RuleViolation) as no_line:
         budget.would_exceed("entertainment", Decimal(1))

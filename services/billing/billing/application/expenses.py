@@ -167,9 +167,14 @@ class ExpenseCommands(Approvals, Governance):
         claim.reimburse(
             context.actor, self.find(AdvanceAccount, AdvanceAccount.id_for(claim.employee_id))
         )
-        threshold = self.rule_parameters().expenses.budget_alert_percent
+        parameters = self.rule_parameters()
         self.expense_budget(claim.budget_id).charge(
-            claim.id, claim.budget_line, claim.amount, claim.over_budget, threshold
+            claim.id,
+            claim.budget_line,
+            claim.amount,
+            claim.over_budget,
+            parameters.expenses.budget_alert_percent,
+            parameters.version,
         )
         return claim
 

@@ -87,6 +87,8 @@ class ExpenseBudget(Approvable):
         budgeted: Decimal
         spent: Decimal
         threshold_percent: int
+        rule_parameters_version: int
+        """The rule parameters (XC-07) the threshold was read from."""
 
     @staticmethod
     def id_for(department: str, year: int) -> UUID:
@@ -168,6 +170,7 @@ class ExpenseBudget(Approvable):
         amount: Decimal,
         over_budget_approved: bool,
         threshold_percent: int,
+        rule_parameters_version: int,
     ) -> None:
         # BI-23: spending stays within the line unless leadership approved the claim over it.
         if self.would_exceed(line, amount) and not over_budget_approved:
@@ -189,6 +192,7 @@ class ExpenseBudget(Approvable):
                 budgeted=budgeted,
                 spent=before + amount,
                 threshold_percent=threshold_percent,
+                rule_parameters_version=rule_parameters_version,
             )
 
 
