@@ -128,6 +128,7 @@ def test_bi_20_bi_23_claim_paid_after_three_approvals_and_charged_to_its_budget_
     ] == [("travel", "1000.00", "850.00", "150.00", True)]
     claims = client.page("/expense-claims?employee_id=technician", "finance")
     assert [(c["claim_id"], c["status"]) for c in claims["items"]] == [(claim_id, "reimbursed")]
+    assert claims["items"][0]["reimbursed_at"] == paid["reimbursed_at"] is not None
 
 
 def test_bi_20_c6_the_unit_leader_decides_as_department_head(

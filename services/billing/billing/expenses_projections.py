@@ -37,6 +37,9 @@ class ExpenseClaimView(View):
     submitted_at: datetime = Field(validation_alias=AliasChoices("submitted_at", "created_on"))
     advance_netted: Money = Field(description="BI-24: cash advances settled out of it")
     paid_out: Money
+    reimbursed_at: datetime | None = Field(
+        description="With submitted_at, the reimbursement cycle time (RULES §8)"
+    )
 
 
 class ExpenseLineView(View):
@@ -58,7 +61,7 @@ class ExpenseClaimDetail(ExpenseClaimView):
 EXPENSE_CLAIMS = ReadTable(
     ExpenseClaimView,
     "expense_claims",
-    sortable=("submitted_at", "amount"),
+    sortable=("submitted_at", "amount", "reimbursed_at"),
     filters=("employee_id", "department", "status", "without_pre_approval"),
 )
 expense_claims = Projection("expense_claims", EXPENSE_CLAIMS.table)
@@ -74,6 +77,7 @@ def _submitted(event: ExpenseClaim.Submitted, db: Connection) -> None:
         submitted_at=event.timestamp,
         advance_netted=Decimal(0),
         paid_out=Decimal(0),
+        reimbursed_at=None,
     )
 
 
@@ -95,6 +99,7 @@ def _reimbursed(event: ExpenseClaim.Reimbursed, db: Connection) -> None:
         status=ClaimStatus.REIMBURSED,
         advance_netted=event.advance_netted,
         paid_out=event.paid_out,
+        reimbursed_at=event.timestamp,
     )
 
 

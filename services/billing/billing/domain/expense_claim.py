@@ -169,6 +169,7 @@ class ExpenseClaim(Approvable):
         self.advance_netted = Decimal(0)
         self.paid_out = Decimal(0)
         self.reimbursed_by: str | None = None
+        self.reimbursed_at: datetime | None = None
 
     class Submitted(Approvable.Created):
         employee_id: str
@@ -207,6 +208,7 @@ class ExpenseClaim(Approvable):
 
         def apply(self, claim: ExpenseClaim) -> None:
             claim.status, claim.reimbursed_by = ClaimStatus.REIMBURSED, self.reimbursed_by
+            claim.reimbursed_at = self.timestamp
             claim.advance_netted, claim.paid_out = self.advance_netted, self.paid_out
 
     class OverBudgetDeclared(Approvable.Event):
