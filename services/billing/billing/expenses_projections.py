@@ -111,7 +111,7 @@ def _forged(event: ExpenseClaim.ForgeryFound, db: Connection) -> None:
 # -- BI-22, BI-23: actual spending against each budget line
 
 
-class BudgetLineEntry(View):
+class BudgetAmountView(View):
     name: Name
     amount: Money
 
@@ -122,7 +122,7 @@ class ExpenseBudgetView(View):
     year: int
     status: BudgetStatus
     drafted_by: UserId
-    lines: list[BudgetLineEntry]
+    lines: list[BudgetAmountView]
     rejection_reason: str | None
 
 
