@@ -53,6 +53,10 @@ class Quotes(_Section):
     minimum_margin_percent: Decimal = Field(ge=0, lt=100)
 
 
+class Expenses(_Section):
+    budget_alert_percent: int = Field(ge=1, le=100)
+
+
 class RuleParameters(_Section):
     policy_key: str
     version: int
@@ -62,6 +66,7 @@ class RuleParameters(_Section):
     contracts: Contracts
     customers: Customers
     quotes: Quotes
+    expenses: Expenses
 
     @classmethod
     def parse(cls, content: str) -> RuleParameters:

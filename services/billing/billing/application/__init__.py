@@ -1,7 +1,8 @@
-"""The billing application: invoices and receivables (RULES §3.5)."""
+"""The billing application: invoices, receivables and expenses (RULES §3.5)."""
 
 from __future__ import annotations
 
+from billing.application.expenses import ExpenseCommands
 from billing.application.policies import ShipmentPolicies
 from billing.application.queries import InvoiceQueries
 from kernel.approvals import Approvals
@@ -9,5 +10,7 @@ from kernel.audit import AuditTrail
 from kernel.governance import Governance
 
 
-class BillingApplication(ShipmentPolicies, InvoiceQueries, Approvals, Governance, AuditTrail):
+class BillingApplication(
+    ShipmentPolicies, InvoiceQueries, ExpenseCommands, Approvals, Governance, AuditTrail
+):
     service_name = "billing"
