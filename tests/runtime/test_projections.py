@@ -261,4 +261,3 @@ def test_a_projection_whose_tables_changed_is_rebuilt(
     changed.catch_up(customers.process_recorder, customers.mapper)
     assert sorted(n for _, n in numbers(changed)) == [1, 2, 3]
     changed.close()
-
