@@ -13,6 +13,7 @@ from contracts.customers import (
     CustomerApproved,
     CustomerBlacklisted,
     CustomerGradeChanged,
+    CustomerProfileUpdated,
     CustomerRegistered,
     CustomerRejected,
     CustomerRemovedFromBlacklist,
@@ -36,5 +37,6 @@ OUTBOUND = Outbound(
         Customer.Rejected: CustomerRejected,
         Customer.CreditTermsChanged: CreditTermsChanged,
         Customer.CreditLimitChanged: CreditLimitChanged,
+        Customer.MasterDataChanged: CustomerProfileUpdated,
     }
 )
