@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing.application.customer_policies import CustomerPolicies
 from billing.application.policies import ShipmentPolicies
 from billing.application.queries import InvoiceQueries
 from kernel.approvals import Approvals
@@ -9,5 +10,7 @@ from kernel.audit import AuditTrail
 from kernel.governance import Governance
 
 
-class BillingApplication(ShipmentPolicies, InvoiceQueries, Approvals, Governance, AuditTrail):
+class BillingApplication(
+    ShipmentPolicies, CustomerPolicies, InvoiceQueries, Approvals, Governance, AuditTrail
+):
     service_name = "billing"
