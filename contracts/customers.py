@@ -191,6 +191,14 @@ class CustomerProfileUpdated(CustomerEvent):
     applied_by: UserId
 
 
+class CustomerDataReturned(HandoverEvent):
+    """CU-22, §4.13: the transferor handed back the customer data of this handover, as the
+    receiver or the witness (``received_by``) attests; the employee's final pay waits for it."""
+
+    transferor_id: UserId
+    received_by: UserId
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     CustomerRegistered,
     CustomerApproved,
@@ -206,4 +214,5 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     CreditTermsChanged,
     CreditLimitChanged,
     CustomerProfileUpdated,
+    CustomerDataReturned,
 )

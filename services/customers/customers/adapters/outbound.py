@@ -12,6 +12,7 @@ from contracts.customers import (
     CustomerAbnormalityReported,
     CustomerApproved,
     CustomerBlacklisted,
+    CustomerDataReturned,
     CustomerGradeChanged,
     CustomerProfileUpdated,
     CustomerRegistered,
@@ -38,5 +39,6 @@ OUTBOUND = Outbound(
         Customer.CreditTermsChanged: CreditTermsChanged,
         Customer.CreditLimitChanged: CreditLimitChanged,
         Customer.MasterDataChanged: CustomerProfileUpdated,
+        Handover.DataReturned: CustomerDataReturned,
     }
 )
