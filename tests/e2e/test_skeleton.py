@@ -206,6 +206,36 @@ async def test_cu_22_a_change_of_owner_reaches_open_orders_invoices_and_the_serv
     await eventually(service_file_updated, what="service-desk's file to show the new owner")
 
 
+async def test_cu_23_a_service_clerk_s_approved_change_reaches_service_desk_s_file(
+    api: Api,
+) -> None:
+    """CU-23: the service clerk maintains the one customer file through customers' change
+    request (CU-14); once applied, service-desk's copy shows it."""
+    customer_id = await api.approved_customer("Renamed Pumps")
+    contact = {"name": "Li Wei", "role": "Plant engineer", "phone": "+86 10 5555 0199"}
+    body = {
+        "reason": "new plant engineer",
+        "legal_name": "Renamed Pumps Group",
+        "contacts": [contact],
+    }
+    change = await api.ok(
+        "POST", "customers", f"/customers/{customer_id}/master-data-changes", "service-clerk", body
+    )
+    await api.approve_all_steps("customers", f"/master-data-changes/{change['change_id']}")
+    path = f"/master-data-changes/{change['change_id']}/apply"
+    await api.ok("POST", "customers", path, "sales-clerk")
+
+    async def service_file() -> dict[str, object] | None:
+        found = await api.call("GET", "service-desk", f"/customers/{customer_id}", "technician")
+        if found.status_code != 200 or found.json()["legal_name"] != "Renamed Pumps Group":
+            return None
+        file: dict[str, object] = found.json()
+        return file
+
+    file = await eventually(service_file, what="service-desk's copy of the changed file")
+    assert (file["contacts"], file["approved"]) == ([contact], True)
+
+
 async def _messages(stack: Stack, topic: str) -> list[tuple[bytes | None, bytes | None, list]]:
     """Everything on ``topic`` right now, read from the start without a consumer group."""
     consumer = AIOKafkaConsumer(
