@@ -15,6 +15,7 @@ from contracts.values import (
     Label,
     LongText,
     Name,
+    Phone,
     ShortText,
     UserId,
 )
@@ -165,6 +166,39 @@ class CreditLimitChanged(CustomerEvent):
     credit_terms_allowed: bool = Field(description="CU-07, after the change")
 
 
+class ProfileContact(BaseModel):
+    """CU-01: a responsible person at the customer."""
+
+    name: Name
+    role: Name
+    phone: Phone
+
+
+ProfileField = Literal["legal_name", "contacts", "premises"]
+
+
+class CustomerProfileUpdated(CustomerEvent):
+    """CU-14, CU-23: an approved master-data change request (``request_id``, approved by
+    ``approval_id``) was applied. It carries the file's master data after the change, so a copy
+    kept from these events (service-desk's) is whole; ``changed_fields`` names what changed."""
+
+    legal_name: Name
+    contacts: list[ProfileContact]
+    premises: list[ShortText] = Field(description="The customer's premises (its addresses)")
+    changed_fields: list[ProfileField]
+    request_id: UUID = _also("request_id", "change_id")
+    approval_id: UUID | None = Field(description="None only for a change recorded before CU-23")
+    applied_by: UserId
+
+
+class CustomerDataReturned(HandoverEvent):
+    """CU-22, §4.13: the transferor handed back the customer data of this handover, as the
+    receiver or the witness (``received_by``) attests; the employee's final pay waits for it."""
+
+    transferor_id: UserId
+    received_by: UserId
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     CustomerRegistered,
     CustomerApproved,
@@ -179,4 +213,6 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     CustomerRejected,
     CreditTermsChanged,
     CreditLimitChanged,
+    CustomerProfileUpdated,
+    CustomerDataReturned,
 )

@@ -72,7 +72,7 @@ def test_cu_20_recording_or_confirming_the_file_refreshes_it() -> None:
 
 def test_cu_20_an_approved_master_data_change_refreshes_the_file() -> None:
     customer = registered()
-    customer.change_master_data(uuid4(), "sales-clerk", None, None, ["1 Harbour Road"])
+    customer.change_master_data(uuid4(), "sales-clerk", None, None, ["1 Harbour Road"], uuid4())
     assert customer.file_refreshed_at is not None
 
 

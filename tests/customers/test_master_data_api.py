@@ -10,6 +10,8 @@ from uuid import UUID
 
 import pytest
 
+from contracts.customers import CustomerProfileUpdated
+from customers.adapters.outbound import OUTBOUND
 from customers.application import CustomersApplication
 from customers.bootstrap import SPEC
 from kernel.approvals.domain import Capacity, Method, SignatureCapture
@@ -110,3 +112,34 @@ def test_cu_14_an_opened_file_refuses_a_direct_change_of_its_contacts(
     alice = {"name": "Alice Wang", "role": "Buyer", "phone": "+86 21 5555 0101"}
     refused(client, f"/customers/{customer_id}/file", "salesperson", "CU-14", {"contacts": [alice]})
     assert client.ok("GET", f"/customers/{customer_id}", "finance") == before
+
+
+def test_cu_23_a_service_clerk_maintains_the_one_file_and_the_applied_change_is_published(
+    client: ServiceClient, store_settings: KernelSettings
+) -> None:
+    customer = client.ok("POST", "/customers", "salesperson", {"legal_name": "ACME Valves"})
+    customer_id = customer["customer_id"]
+    submit = f"/customers/{customer_id}/master-data-changes"
+    alice = {"name": "Alice Wang", "role": "Site engineer", "phone": "+86 21 5555 0101"}
+    body = {"reason": "new site engineer", "contacts": [alice]}
+    assert client.call("POST", submit, "technician", body).status_code == 403
+    change = client.ok("POST", submit, "service-clerk", body)
+    assert change["submitted_by"] == "service-clerk"
+
+    app = app_of(client)
+    Signers(store_settings.keys_path).decide(
+        app, UUID(change["change_id"]), "sales-manager", "sales_manager"
+    )
+    client.ok("POST", f"/master-data-changes/{change['change_id']}/apply", "sales-clerk")
+
+    published = [OUTBOUND(event) for event in app.events.get(UUID(customer_id))]
+    [updated] = [c for c in published if isinstance(c, CustomerProfileUpdated)]
+    approval = app.master_data_change(UUID(change["change_id"])).approval
+    assert approval is not None
+    assert (updated.request_id, updated.approval_id) == (
+        UUID(change["change_id"]),
+        approval.approval_id,
+    )
+    assert (updated.legal_name, updated.changed_fields) == ("ACME Valves", ["contacts"])
+    assert [c.model_dump() for c in updated.contacts] == [alice]
+    assert updated.applied_by == "sales-clerk"

@@ -11,7 +11,11 @@ from uuid import UUID
 
 import pytest
 
-from contracts.customers import AccountOwnerChanged, AccountOwnerHandoverSigned
+from contracts.customers import (
+    AccountOwnerChanged,
+    AccountOwnerHandoverSigned,
+    CustomerDataReturned,
+)
 from contracts.topics import SERVICES
 from customers.adapters.outbound import OUTBOUND
 from customers.application import CustomersApplication
@@ -213,3 +217,68 @@ def test_cu_22_an_unsigned_handover_past_its_working_days_is_listed_overdue(
     HANDOVER_DEADLINES.tick(app)
     overdue = client.page("/handovers?overdue=true", "sales-manager")
     assert [h["handover_id"] for h in overdue["items"]] == [handover["handover_id"]]
+    assert overdue["items"][0]["escalated_to"] == "unit_leader"
+
+
+def test_cu_22_an_overdue_handover_is_escalated_to_the_unit_head_s_list(
+    client: ServiceClient, moved_clock: list[datetime], signers: Signers
+) -> None:
+    late = draw_up(client, register(client, "ACME Valves"))
+    on_time = draw_up(client, register(client, "Bravo Pumps"))
+    app = app_of(client)
+    app.catch_up_projections()
+    assert client.page("/handovers/escalated", "unit-leader")["total"] == 0
+
+    moved_clock[0] = datetime.fromisoformat(late["due_at"]) + timedelta(minutes=1)
+    HANDOVER_DEADLINES.tick(app)
+    escalated = client.page("/handovers/escalated", "unit-leader")
+    assert {h["handover_id"] for h in escalated["items"]} == {
+        late["handover_id"],
+        on_time["handover_id"],
+    }
+    assert client.call("GET", "/handovers/escalated", "salesperson").status_code == 403
+
+    # Signed at last: off the unit head's list, still recorded as overdue.
+    path = f"/handovers/{late['handover_id']}/sign"
+    for party in (TRANSFEROR, RECEIVER, WITNESS):
+        client.ok("POST", path, party, signature(signers, late, party))
+    escalated = client.page("/handovers/escalated", "unit-leader")
+    assert [h["handover_id"] for h in escalated["items"]] == [on_time["handover_id"]]
+    assert client.ok("GET", f"/handovers/{late['handover_id']}", "unit-leader")["overdue"]
+
+
+def test_cu_22_final_pay_waits_until_the_customer_data_is_returned(
+    client: ServiceClient, signers: Signers
+) -> None:
+    clearance = f"/employees/{TRANSFEROR}/final-pay-clearance"
+    first = register(client, "ACME Valves")
+    handover = draw_up(client, first)
+    app_of(client).catch_up_projections()
+    answer = client.ok("GET", clearance, "finance")
+    assert answer == {
+        "employee_id": TRANSFEROR,
+        "settleable": False,
+        "handovers_awaiting_data": [handover["handover_id"]],
+        "accounts_still_owned": 1,
+    }
+    assert client.call("GET", clearance, "salesperson").status_code == 403
+
+    path = f"/handovers/{handover['handover_id']}"
+    for party in (TRANSFEROR, RECEIVER, WITNESS):
+        client.ok("POST", f"{path}/sign", party, signature(signers, handover, party))
+    app_of(client).catch_up_projections()
+    answer = client.ok("GET", clearance, "finance")
+    assert (answer["settleable"], answer["accounts_still_owned"]) == (False, 0)
+
+    returned = f"{path}/customer-data-returned"
+    refused(client, returned, TRANSFEROR, None, "CU-22")  # not for themselves
+    recorded = client.ok("POST", returned, WITNESS)
+    assert recorded["data_returned_at"] is not None
+    refused(client, returned, RECEIVER, None, "CU-22")  # once
+    app_of(client).catch_up_projections()
+    assert client.ok("GET", clearance, "finance")["settleable"] is True
+
+    stored = app_of(client).events.get(UUID(handover["handover_id"]))
+    published = [OUTBOUND(event) for event in stored]
+    [data_returned] = [c for c in published if isinstance(c, CustomerDataReturned)]
+    assert (data_returned.transferor_id, data_returned.received_by) == (TRANSFEROR, WITNESS)

@@ -216,12 +216,30 @@ def test_cu_22_a_signed_handover_is_not_changed_or_signed_again() -> None:
     refused("CU-22", again)
 
 
-def test_cu_22_an_unsigned_handover_falls_overdue_once() -> None:
+def test_cu_22_an_unsigned_handover_falls_overdue_once_escalated_to_the_unit_head() -> None:
     handover = drawn_up()
     assert not handover.flag_overdue(DUE)
+    assert handover.escalated_to is None
     assert handover.flag_overdue(DUE + timedelta(minutes=1))
     assert not handover.flag_overdue(DUE + timedelta(days=1))
-    assert handover.overdue
+    assert (handover.overdue, handover.escalated_to) == (True, "unit_leader")
+
+
+def test_cu_22_the_receiver_or_the_witness_records_the_customer_data_returned_once() -> None:
+    handover = drawn_up()
+    for outsider in (TRANSFEROR, "sales-manager"):
+        with pytest.raises(RuleViolation) as not_theirs:
+            handover.record_data_returned(outsider)
+        refused("CU-22", not_theirs)
+    assert handover.data_returned_at is None
+    handover.record_data_returned(WITNESS)
+    assert handover.data_received_by == WITNESS
+    assert handover.data_returned_at is not None
+    with pytest.raises(RuleViolation) as twice:
+        handover.record_data_returned(RECEIVER)
+    refused("CU-22", twice)
+    [returned] = [e for e in handover.collect_events() if isinstance(e, Handover.DataReturned)]
+    assert (returned.transferor_id, returned.received_by) == (TRANSFEROR, WITNESS)
 
 
 def test_cu_22_the_receiver_takes_the_transferors_place_on_the_account() -> None:

@@ -242,6 +242,77 @@ async def test_cu_13_billing_reports_a_dishonoured_cheque_and_orders_hears_of_th
     await eventually(orders_heard, what="orders to record the customer's credit hold")
 
 
+async def test_cu_22_a_change_of_owner_reaches_open_orders_invoices_and_the_service_file(
+    api: Api,
+) -> None:
+    """CU-15, CU-22 (§7 row 11): the sales manager gives the account to another salesperson;
+    orders and billing hear of it through the broker and the open order and the receivable pass
+    to the new owner; service-desk's copy of the file (CU-23) shows the owner too."""
+    customer_id = await api.approved_customer("Handed-over Valves")
+    placed = await api.order_when_customer_known(customer_id, ["SN-H1"])
+    shipped = await api.order_when_customer_known(customer_id, ["SN-H2"])
+    await api.ok("POST", "orders", f"/orders/{shipped}/ship", "warehouse")
+    await eventually(lambda: api.invoices(customer_id), what="the invoice")
+    before = await api.ok("GET", "orders", f"/orders/{placed}", "finance")
+    assert before["account_owner_id"] == "salesperson"
+
+    body = {"owner_id": "salesperson-2", "reason": "salesperson leaves the region"}
+    await api.ok("POST", "customers", f"/customers/{customer_id}/owners", "sales-manager", body)
+
+    async def orders_reassigned() -> bool:
+        owners = [
+            (await api.ok("GET", "orders", f"/orders/{o}", "finance"))["account_owner_id"]
+            for o in (placed, shipped)
+        ]
+        listed = await api.every_item(
+            "orders", f"/orders?customer_id={customer_id}&account_owner_id=salesperson-2", "finance"
+        )
+        return owners == ["salesperson-2"] * 2 and len(listed) == 2
+
+    async def receivables_reassigned() -> bool:
+        invoices = await api.invoices(customer_id)
+        return [i["account_owner_id"] for i in invoices] == ["salesperson-2"]
+
+    async def service_file_updated() -> bool:
+        path = f"/customers/{customer_id}"
+        found = await api.call("GET", "service-desk", path, "service-clerk")
+        return found.status_code == 200 and found.json()["owner_id"] == "salesperson-2"
+
+    await eventually(orders_reassigned, what="orders to reassign the open orders")
+    await eventually(receivables_reassigned, what="billing to reassign the receivable")
+    await eventually(service_file_updated, what="service-desk's file to show the new owner")
+
+
+async def test_cu_23_a_service_clerk_s_approved_change_reaches_service_desk_s_file(
+    api: Api,
+) -> None:
+    """CU-23: the service clerk maintains the one customer file through customers' change
+    request (CU-14); once applied, service-desk's copy shows it."""
+    customer_id = await api.approved_customer("Renamed Pumps")
+    contact = {"name": "Li Wei", "role": "Plant engineer", "phone": "+86 10 5555 0199"}
+    body = {
+        "reason": "new plant engineer",
+        "legal_name": "Renamed Pumps Group",
+        "contacts": [contact],
+    }
+    change = await api.ok(
+        "POST", "customers", f"/customers/{customer_id}/master-data-changes", "service-clerk", body
+    )
+    await api.approve_all_steps("customers", f"/master-data-changes/{change['change_id']}")
+    path = f"/master-data-changes/{change['change_id']}/apply"
+    await api.ok("POST", "customers", path, "sales-clerk")
+
+    async def service_file() -> dict[str, object] | None:
+        found = await api.call("GET", "service-desk", f"/customers/{customer_id}", "technician")
+        if found.status_code != 200 or found.json()["legal_name"] != "Renamed Pumps Group":
+            return None
+        file: dict[str, object] = found.json()
+        return file
+
+    file = await eventually(service_file, what="service-desk's copy of the changed file")
+    assert (file["contacts"], file["approved"]) == ([contact], True)
+
+
 async def _messages(stack: Stack, topic: str) -> list[tuple[bytes | None, bytes | None, list]]:
     """Everything on ``topic`` right now, read from the start without a consumer group."""
     consumer = AIOKafkaConsumer(

@@ -122,3 +122,23 @@ def test_or22_the_delivery_confirmation_shows_the_order_as_shipped() -> None:
     assert sheet.title == "Delivery confirmation"
     assert ("Customer", "ACME") in sheet.facts and ("Total", "21.00 CNY") in sheet.facts
     assert sheet.table_rows == (("P-1", "pump", "2", "10.50", "SN-1, SN-2"),)
+
+
+def test_cu_22_an_open_order_follows_the_account_and_a_completed_one_keeps_its_owner() -> None:
+    customer = approved_customer()
+    customer.change_owner("salesperson-1")
+    open_order = Order.place(customer, (LINE,), "salesperson")
+    completed = Order.place(customer, (LINE,), "salesperson")
+    completed.ship("warehouse")
+    customer_signs(completed)
+    handover_id = uuid4()
+    for order in (open_order, completed):
+        order.reassign("salesperson-2", handover_id)
+    assert (open_order.account_owner_id, completed.account_owner_id) == (
+        "salesperson-2",
+        "salesperson-1",
+    )
+    [moved] = [e for e in open_order.collect_events() if isinstance(e, Order.Reassigned)]
+    assert moved.handover_id == handover_id
+    customer.change_owner("salesperson-2")
+    assert Order.place(customer, (LINE,), "salesperson").account_owner_id == "salesperson-2"

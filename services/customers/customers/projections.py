@@ -401,9 +401,17 @@ class HandoverView(View):
     status: HandoverStatus
     due_at: datetime = Field(description="Signed by all three within the working days (CU-22)")
     overdue: bool
+    escalated_to: str | None = Field(
+        description="The role an overdue handover was escalated to: the unit head (CU-22)",
+        max_length=64,
+    )
     initiated_by: UserId
     initiated_at: datetime = Field(validation_alias=AliasChoices("initiated_at", "created_on"))
     signed_at: datetime | None
+    data_returned_at: datetime | None = Field(
+        description="When the transferor handed back the customer data; their final pay waits "
+        "for it (CU-22)"
+    )
     version: int
 
 
@@ -411,7 +419,7 @@ HANDOVERS = ReadTable(
     HandoverView,
     "handovers",
     sortable=("due_at", "initiated_at"),
-    filters=("status", "overdue", "transferor_id", "receiver_id"),
+    filters=("status", "overdue", "transferor_id", "receiver_id", "escalated_to"),
 )
 handovers = Projection("handovers", HANDOVERS.table)
 
@@ -424,8 +432,10 @@ def _handover_initiated(event: Handover.Initiated, db: Connection) -> None:
         customer_ids=[str(c) for c in event.customer_ids],
         status=HandoverStatus.OPEN,
         overdue=False,
+        escalated_to=None,
         initiated_at=event.timestamp,
         signed_at=None,
+        data_returned_at=None,
     )
 
 
@@ -436,7 +446,12 @@ def _handover_revised(event: Handover.ListRevised, db: Connection) -> None:
 
 @handovers.on(Handover.FellOverdue)
 def _handover_overdue(event: Handover.FellOverdue, db: Connection) -> None:
-    HANDOVERS.update(db, event, overdue=True)
+    HANDOVERS.update(db, event, overdue=True, escalated_to=event.escalated_to)
+
+
+@handovers.on(Handover.DataReturned)
+def _handover_data_returned(event: Handover.DataReturned, db: Connection) -> None:
+    HANDOVERS.update(db, event, data_returned_at=event.timestamp)
 
 
 @handovers.on(Handover.Signed)
@@ -457,6 +472,26 @@ def handovers_past_due(db: Connection, now: datetime) -> list[UUID]:
         columns.status == HandoverStatus.OPEN, columns.due_at < now, ~columns.overdue
     )
     return list(db.execute(query).scalars())
+
+
+def handovers_awaiting_data(db: Connection, transferor_id: str) -> list[UUID]:
+    """CU-22: the employee's handovers whose customer data has not come back yet."""
+    columns = HANDOVERS.table.c
+    query = select(columns.handover_id).where(
+        columns.transferor_id == transferor_id, columns.data_returned_at.is_(None)
+    )
+    return list(db.execute(query).scalars())
+
+
+class FinalPayClearance(BaseModel):
+    """CU-22: whether a departing employee's final pay may be settled."""
+
+    employee_id: UserId
+    settleable: bool
+    handovers_awaiting_data: list[UUID] = Field(
+        description="Their handovers whose customer data has not come back"
+    )
+    accounts_still_owned: int = Field(description="Accounts not handed over yet (CU-15)")
 
 
 class HandoverListView(HandoverView):

@@ -1,10 +1,12 @@
 """Composition root: the service-desk service's application, routes and published events."""
 
 from runtime.service import ServiceSpec
-from service_desk.adapters.http import vouchers
+from service_desk.adapters.http import customer_files, vouchers
 from service_desk.adapters.outbound import OUTBOUND
 from service_desk.application import ServiceDeskApplication
 
 SPEC = ServiceSpec(
-    application=ServiceDeskApplication, routers=(vouchers.router,), outbound=OUTBOUND
+    application=ServiceDeskApplication,
+    routers=(vouchers.router, customer_files.router),
+    outbound=OUTBOUND,
 )

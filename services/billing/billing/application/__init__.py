@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing.application.customer_policies import CustomerPolicies
 from billing.application.expenses import ExpenseCommands
 from billing.application.policies import ShipmentPolicies
 from billing.application.queries import InvoiceQueries
@@ -11,6 +12,12 @@ from kernel.governance import Governance
 
 
 class BillingApplication(
-    ShipmentPolicies, InvoiceQueries, ExpenseCommands, Approvals, Governance, AuditTrail
+    ShipmentPolicies,
+    CustomerPolicies,
+    InvoiceQueries,
+    ExpenseCommands,
+    Approvals,
+    Governance,
+    AuditTrail,
 ):
     service_name = "billing"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from billing.domain.invoice import Invoice
+from billing.domain.known_customer import KnownCustomer
 from contracts.orders import GoodsIssued
 from runtime.application import ServiceApplication, policy
 
@@ -12,4 +13,6 @@ class ShipmentPolicies(ServiceApplication):
     def on_goods_issued(self, event: GoodsIssued) -> None:
         """BI-01: one invoice per shipment, for what was shipped."""
         if self.find(Invoice, Invoice.id_for(event.order_id)) is None:
-            Invoice.issue(event.order_id, event.customer_id, event.total, event.currency)
+            customer = self.find(KnownCustomer, event.customer_id)
+            owner_id = None if customer is None else customer.owner_id
+            Invoice.issue(event.order_id, event.customer_id, event.total, event.currency, owner_id)

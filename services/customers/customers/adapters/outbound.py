@@ -12,7 +12,9 @@ from contracts.customers import (
     CustomerAbnormalityReported,
     CustomerApproved,
     CustomerBlacklisted,
+    CustomerDataReturned,
     CustomerGradeChanged,
+    CustomerProfileUpdated,
     CustomerRegistered,
     CustomerRejected,
     CustomerRemovedFromBlacklist,
@@ -36,5 +38,7 @@ OUTBOUND = Outbound(
         Customer.Rejected: CustomerRejected,
         Customer.CreditTermsChanged: CreditTermsChanged,
         Customer.CreditLimitChanged: CreditLimitChanged,
+        Customer.MasterDataChanged: CustomerProfileUpdated,
+        Handover.DataReturned: CustomerDataReturned,
     }
 )

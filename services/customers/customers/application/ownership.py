@@ -7,13 +7,21 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from customers.domain.customer import Customer
-from customers.domain.handover import Handover, HandoverReason, OpenMatter
+from customers.domain.handover import (
+    ESCALATE_TO,
+    Handover,
+    HandoverReason,
+    HandoverStatus,
+    OpenMatter,
+)
 from customers.projections import (
     HANDOVERS,
+    FinalPayClearance,
     HandoverView,
     OwnerAccounts,
     accounts_per_owner,
     handovers,
+    handovers_awaiting_data,
     handovers_past_due,
 )
 from kernel.approvals import Approvals
@@ -55,6 +63,29 @@ class OwnershipCommands(Approvals):
 
     def handover_list(self, request: PageRequest) -> Page[HandoverView]:
         return self.read_models.page(HANDOVERS, request)
+
+    def escalated_handovers(self, request: PageRequest) -> Page[HandoverView]:
+        """CU-22, §4.13: the overdue handovers escalated to the unit head, still unsigned."""
+        columns = HANDOVERS.table.c
+        return self.read_models.page(
+            HANDOVERS,
+            request,
+            columns.escalated_to == ESCALATE_TO.value,
+            columns.status == HandoverStatus.OPEN,
+        )
+
+    def final_pay_clearance(self, employee_id: str) -> FinalPayClearance:
+        """CU-22: final pay is settled only once the employee holds no account and every one of
+        their handovers got its customer data back."""
+        with self.read_models.read() as db:
+            awaiting = handovers_awaiting_data(db, employee_id)
+            owned = accounts_per_owner(db).get(employee_id, 0)
+        return FinalPayClearance(
+            employee_id=employee_id,
+            settleable=not awaiting and not owned,
+            handovers_awaiting_data=awaiting,
+            accounts_still_owned=owned,
+        )
 
     @command
     def initiate_handover(
@@ -132,6 +163,14 @@ class OwnershipCommands(Approvals):
     @command
     def flag_overdue_handover(self, context: CommandContext, handover_id: UUID) -> bool:
         return self.handover(handover_id).flag_overdue(clock.now())
+
+    @command
+    def record_customer_data_returned(self, context: CommandContext, handover_id: UUID) -> Handover:
+        """CU-22: the receiver or the witness records that the transferor handed the customer
+        data back."""
+        handover = self.handover(handover_id)
+        handover.record_data_returned(context.actor)
+        return handover
 
     def _held_by(self, customer_id: UUID, transferor_id: str) -> None:
         # CU-22: a handover lists only accounts the transferor holds.

@@ -756,6 +756,18 @@ class Customer(Approvable):
         old_premises: tuple[str, ...]
         premises: tuple[str, ...]
         applied_by: str
+        approval_id: UUID | None = None
+        """The approval of the change request (changes applied before CU-23 lack it)."""
+
+        @property
+        def changed_fields(self) -> list[str]:
+            """CU-23: what the change altered, for the copies kept from the public event."""
+            pairs = {
+                "legal_name": (self.old_legal_name, self.legal_name),
+                "contacts": (tuple(self.old_contacts), tuple(self.contacts)),
+                "premises": (tuple(self.old_premises), tuple(self.premises)),
+            }
+            return [field for field, (old, new) in pairs.items() if old != new]
 
         def apply(self, customer: Customer) -> None:
             customer.legal_name = self.legal_name
@@ -769,6 +781,7 @@ class Customer(Approvable):
         legal_name: str | None,
         contacts: Collection[Contact] | None,
         premises: Collection[str] | None,
+        approval_id: UUID,
     ) -> None:
         """Apply an approved change request (``MasterDataChange``); a field not given is kept."""
         self.trigger_event(
@@ -781,6 +794,7 @@ class Customer(Approvable):
             old_premises=self.premises,
             premises=self.premises if premises is None else tuple(premises),
             applied_by=applied_by,
+            approval_id=approval_id,
         )
 
     # -- CU-16: the owners report changes in their accounts

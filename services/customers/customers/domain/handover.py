@@ -13,7 +13,12 @@ from typing import Any, Self
 from uuid import UUID
 
 from kernel.approvals.domain import Approvable, Capacity, SignatureCapture
+from kernel.roles import Role
 from runtime.aggregate import RuleViolation
+
+ESCALATE_TO = Role.UNIT_LEADER
+"""CU-22, §4.13: an overdue handover goes to the unit head (该单位主管), who also pursues the
+receivables later found unsettled."""
 
 
 class HandoverReason(StrEnum):
@@ -63,7 +68,10 @@ class Handover(Approvable):
         self.due_at: datetime
         self.status = HandoverStatus.OPEN
         self.overdue = False
+        self.escalated_to: str | None = None
         self.signed_at: datetime | None = None
+        self.data_returned_at: datetime | None = None
+        self.data_received_by: str | None = None
 
     class Initiated(Approvable.Created):
         transferor_id: str
@@ -105,9 +113,21 @@ class Handover(Approvable):
         """CU-22, §4.13: not signed within the working days; escalated to the unit head."""
 
         due_at: datetime
+        escalated_to: str = ESCALATE_TO.value
+        """The role the handover is escalated to (earlier events name none: the unit head)."""
 
         def apply(self, handover: Handover) -> None:
-            handover.overdue = True
+            handover.overdue, handover.escalated_to = True, self.escalated_to
+
+    class DataReturned(Approvable.Event):
+        """CU-22, §4.13 (CustomerDataReturned): the transferor handed back the customer data;
+        until then their final pay is not settled."""
+
+        transferor_id: str
+        received_by: str
+
+        def apply(self, handover: Handover) -> None:
+            handover.data_returned_at, handover.data_received_by = self.timestamp, self.received_by
 
     @classmethod
     def initiate(
@@ -264,8 +284,27 @@ class Handover(Approvable):
         """CU-22: record once that the handover passed its due time unsigned."""
         if self.status is not HandoverStatus.OPEN or self.overdue or now <= self.due_at:
             return False
-        self.trigger_event(self.FellOverdue, due_at=self.due_at)
+        self.trigger_event(self.FellOverdue, due_at=self.due_at, escalated_to=ESCALATE_TO.value)
         return True
+
+    def record_data_returned(self, received_by: str) -> None:
+        # CU-22: the data goes back to the company: the receiver or the witness attests it, never
+        # the transferor for themselves (XC-05), and once.
+        if self.party_of(received_by) not in (Party.RECEIVER, Party.WITNESS):
+            raise RuleViolation(
+                "CU-22",
+                "the receiver or the witness records that the customer data came back",
+                recorded_by=received_by,
+            )
+        if self.data_returned_at is not None:
+            raise RuleViolation(
+                "CU-22",
+                "the customer data of this handover was already returned",
+                received_by=self.data_received_by,
+            )
+        self.trigger_event(
+            self.DataReturned, transferor_id=self.transferor_id, received_by=received_by
+        )
 
     def _check_open(self) -> None:
         if self.status is not HandoverStatus.OPEN:

@@ -158,8 +158,10 @@ class MasterDataChange(Approvable):
             applied_by=applied_by,
             old_values={field: before[field] for field in self.new_values()},
         )
+        approval = self.approval
+        assert approval is not None, "approved without an approval"
         customer.change_master_data(
-            self.id, applied_by, self.legal_name, self.contacts, self.premises
+            self.id, applied_by, self.legal_name, self.contacts, self.premises, approval.approval_id
         )
 
     def signature_allowed(self, capacity: Capacity) -> None:

@@ -14,6 +14,7 @@ class KnownCustomer(Aggregate):
 
     def __init__(self) -> None:
         self.legal_name: str
+        self.owner_id: str | None
         self.approved = False
         self.credit_limit = Decimal(0)
         self.currency = ""
@@ -23,6 +24,16 @@ class KnownCustomer(Aggregate):
 
     class Registered(Aggregate.Created):
         legal_name: str
+        owner_id: str | None = None
+        """CU-15: the primary account owner (files learned before it was recorded lack it)."""
+
+    class OwnerChanged(Aggregate.Event):
+        """CU-15, CU-22: the account's primary owner now."""
+
+        owner_id: str
+
+        def apply(self, customer: KnownCustomer) -> None:
+            customer.owner_id = self.owner_id
 
     class Approved(Aggregate.Event):
         credit_limit: Decimal
@@ -45,8 +56,12 @@ class KnownCustomer(Aggregate):
             customer.blacklisted = self.blacklisted
 
     @classmethod
-    def learn(cls, customer_id: UUID, legal_name: str) -> Self:
-        return cls._create(cls.Registered, id=customer_id, legal_name=legal_name)
+    def learn(cls, customer_id: UUID, legal_name: str, owner_id: str | None = None) -> Self:
+        return cls._create(cls.Registered, id=customer_id, legal_name=legal_name, owner_id=owner_id)
+
+    def change_owner(self, owner_id: str) -> None:
+        if owner_id != self.owner_id:
+            self.trigger_event(self.OwnerChanged, owner_id=owner_id)
 
     def approve(self, credit_limit: Decimal, currency: str) -> None:
         self.trigger_event(self.Approved, credit_limit=credit_limit, currency=currency)

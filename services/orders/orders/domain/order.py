@@ -52,6 +52,7 @@ class Order(Signable):
         self.currency: str
         self.placed_by: str
         self.customer_name: str
+        self.account_owner_id: str | None
         self.status = OrderStatus.PLACED
         self.issued_by: str | None = None
         self.shipped_at: datetime | None = None
@@ -64,6 +65,8 @@ class Order(Signable):
         placed_by: str
         customer_name: str = ""
         """The customer's legal name when the order was placed (older orders lack it)."""
+        account_owner_id: str | None = None
+        """CU-15: the customer's account owner when the order was placed."""
 
     class GoodsIssued(Aggregate.Event):
         """What left the warehouse, for whom: billing invoices from this event alone."""
@@ -84,6 +87,15 @@ class Order(Signable):
 
         def apply(self, order: Order) -> None:
             order.status, order.received_at = OrderStatus.DELIVERED, self.received_at
+
+    class Reassigned(Aggregate.Event):
+        """CU-15, CU-22: the open order passed to the account's new owner."""
+
+        account_owner_id: str
+        handover_id: UUID | None
+
+        def apply(self, order: Order) -> None:
+            order.account_owner_id = self.account_owner_id
 
     @property
     def total(self) -> Decimal:
@@ -114,7 +126,19 @@ class Order(Signable):
             currency=customer.currency,
             placed_by=placed_by,
             customer_name=customer.legal_name,
+            account_owner_id=customer.owner_id,
         )
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet completed: the customer has not confirmed the delivery."""
+        return self.status is not OrderStatus.DELIVERED
+
+    def reassign(self, owner_id: str, handover_id: UUID | None) -> None:
+        """CU-15, CU-22: an open order follows the account to its new owner; a completed one
+        keeps the owner it was completed under."""
+        if self.is_open and owner_id != self.account_owner_id:
+            self.trigger_event(self.Reassigned, account_owner_id=owner_id, handover_id=handover_id)
 
     def ship(self, warehouse_keeper: str) -> None:
         # OR-19: the warehouse ships a placed order once.

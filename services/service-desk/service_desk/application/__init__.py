@@ -5,9 +5,12 @@ from __future__ import annotations
 from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
 from kernel.governance import Governance
+from service_desk.application.customer_files import CustomerFiles
 from service_desk.application.policies import DeliveryPolicies
 from service_desk.application.queries import VoucherQueries
 
 
-class ServiceDeskApplication(DeliveryPolicies, VoucherQueries, Approvals, Governance, AuditTrail):
+class ServiceDeskApplication(
+    DeliveryPolicies, CustomerFiles, VoucherQueries, Approvals, Governance, AuditTrail
+):
     service_name = "service-desk"

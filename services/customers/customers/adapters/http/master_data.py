@@ -22,7 +22,9 @@ router = APIRouter(tags=["master-data changes"])
 approvals = document_routes("/master-data-changes", "master-data changes")
 
 App = Annotated[CustomersApplication, Depends(application_of(CustomersApplication))]
-Sales = Annotated[CommandContext, Depends(acting_as(*SALES))]
+Maintainer = Annotated[CommandContext, Depends(acting_as(*SALES, Role.SERVICE_CLERK))]
+"""CU-14, CU-23: sales and the after-sales service clerks keep the one customer file up to date,
+both through the change request."""
 Clerk = Annotated[CommandContext, Depends(acting_as(Role.SALES_CLERK))]
 Reader = Annotated[Principal, Depends(requires(*EMPLOYEES))]
 
@@ -44,7 +46,7 @@ class SubmitChange(BaseModel):
 
 @router.post("/customers/{customer_id}/master-data-changes", status_code=201)
 async def submit_master_data_change(
-    context: Sales, customer_id: UUID, body: SubmitChange, app: App
+    context: Maintainer, customer_id: UUID, body: SubmitChange, app: App
 ) -> MasterDataChangeView:
     """Fill in the change request for the responsible manager to approve (CU-14)."""
     contacts = None

@@ -9,10 +9,16 @@ from uuid import UUID
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from contracts.values import Digest, Label
+from contracts.values import Digest, Label, UserId
 from customers.application import CustomersApplication
 from customers.domain.handover import HandoverReason, MatterKind, OpenMatter
-from customers.projections import HANDOVERS, HandoverListView, HandoverView, OwnerAccounts
+from customers.projections import (
+    HANDOVERS,
+    FinalPayClearance,
+    HandoverListView,
+    HandoverView,
+    OwnerAccounts,
+)
 from kernel.approvals.http import CaptureSignature
 from kernel.roles import EMPLOYEES, SALES, Role
 from runtime.auth import Principal, acting_as, requires
@@ -26,8 +32,18 @@ App = Annotated[CustomersApplication, Depends(application_of(CustomersApplicatio
 Manager = Annotated[CommandContext, Depends(acting_as(Role.SALES_MANAGER))]
 SalesOrManager = Annotated[CommandContext, Depends(acting_as(*SALES, Role.SALES_MANAGER))]
 Signer = Annotated[CommandContext, Depends(acting_as(*EMPLOYEES))]
-"""Any employee: the handover list itself says who signs it."""
+"""Any employee: the handover list itself says who signs it, and who attests the data's return."""
 Reader = Annotated[Principal, Depends(requires(*EMPLOYEES))]
+UnitHead = Annotated[Principal, Depends(requires(Role.UNIT_LEADER))]
+PayReader = Annotated[
+    Principal,
+    Depends(
+        requires(
+            Role.FINANCE, Role.ACCOUNTANT, Role.MANAGEMENT, Role.SALES_MANAGER, Role.UNIT_LEADER
+        )
+    ),
+]
+"""CU-22: who settles or signs off a departing employee's final pay."""
 
 MAX_LISTED = 500
 """CU-22: the most customers, and open matters, one handover list holds."""
@@ -111,6 +127,31 @@ def list_handovers(
 ) -> Page[HandoverView]:
     """Handovers, soonest due first; ``overdue=true`` lists those not signed in time (CU-22)."""
     return app.handover_list(query)
+
+
+@router.get("/handovers/escalated")
+def escalated_handovers(
+    _: UnitHead, query: Annotated[PageRequest, Depends(HANDOVERS.query)], app: App
+) -> Page[HandoverView]:
+    """The overdue handovers escalated to the unit head and still unsigned (CU-22, §4.13)."""
+    return app.escalated_handovers(query)
+
+
+@router.post("/handovers/{handover_id}/customer-data-returned")
+async def record_customer_data_returned(
+    context: Signer, handover_id: UUID, app: App
+) -> HandoverListView:
+    """The receiver or the witness records that the transferor handed back the customer data
+    (CU-22, CustomerDataReturned)."""
+    handover = await app.perform(app.record_customer_data_returned, context, handover_id)
+    return HandoverListView.model_validate(handover)
+
+
+@router.get("/employees/{employee_id}/final-pay-clearance")
+def final_pay_clearance(_: PayReader, employee_id: UserId, app: App) -> FinalPayClearance:
+    """May the employee's final pay be settled? Not while they hold an account or a handover of
+    theirs waits for its customer data (CU-22)."""
+    return app.final_pay_clearance(employee_id)
 
 
 @router.get("/handovers/{handover_id}")
