@@ -40,54 +40,50 @@ _handovers = HANDOVERS.table.c
 _plans = VISIT_PLANS.table.c
 
 
-def _count() -> Any:
-    return func.count()
-
-
 def _by_grade(app: Any, now: datetime) -> Select[Any]:
     graded = _customers.grade.is_not(None)
-    return select(_customers.grade, _count()).where(graded).group_by(_customers.grade)
+    return select(_customers.grade, func.count()).where(graded).group_by(_customers.grade)
 
 
 def _grade_moves(app: Any, now: datetime) -> Select[Any]:
     direction = GRADE_CHANGES.table.c.direction
     moved = direction != GradeMove.ASSIGNED
-    return select(direction, _count()).where(moved).group_by(direction)
+    return select(direction, func.count()).where(moved).group_by(direction)
 
 
 def _grade_reviews_due(app: CustomerQueries, now: datetime) -> Select[Any]:
-    return select(_count()).select_from(CUSTOMERS.table).where(app.grade_review_due(now))
+    return select(func.count()).select_from(CUSTOMERS.table).where(app.grade_review_due(now))
 
 
 def _investigations_open(app: Any, now: datetime) -> Select[Any]:
     in_progress = _investigations.status == InvestigationStatus.OPEN
-    return select(_count()).select_from(CREDIT_INVESTIGATIONS.table).where(in_progress)
+    return select(func.count()).select_from(CREDIT_INVESTIGATIONS.table).where(in_progress)
 
 
 def _investigations_blocked(app: Any, now: datetime) -> Select[Any]:
     blocked = (_investigations.status == InvestigationStatus.OPEN) & (
         _investigations.open_doubt_count > 0
     )
-    return select(_count()).select_from(CREDIT_INVESTIGATIONS.table).where(blocked)
+    return select(func.count()).select_from(CREDIT_INVESTIGATIONS.table).where(blocked)
 
 
 def _credit_reviews_past_due(app: Any, now: datetime) -> Select[Any]:
     due = _customers.credit_review_due_since.is_not(None)
-    return select(_count()).select_from(CUSTOMERS.table).where(due)
+    return select(func.count()).select_from(CUSTOMERS.table).where(due)
 
 
 def _risk_reviews_open(app: Any, now: datetime) -> Select[Any]:
     under_review = _customers.open_review_id.is_not(None)
-    return select(_count()).select_from(CUSTOMERS.table).where(under_review)
+    return select(func.count()).select_from(CUSTOMERS.table).where(under_review)
 
 
 def _by_standing(app: Any, now: datetime) -> Select[Any]:
-    return select(_customers.standing, _count()).group_by(_customers.standing)
+    return select(_customers.standing, func.count()).group_by(_customers.standing)
 
 
 def _abnormality_reports(app: Any, now: datetime) -> Select[Any]:
     severity = ABNORMALITIES.table.c.severity
-    return select(severity, _count()).group_by(severity)
+    return select(severity, func.count()).group_by(severity)
 
 
 def _week_start(app: KernelApplication, now: datetime) -> datetime:
@@ -99,17 +95,17 @@ def _week_start(app: KernelApplication, now: datetime) -> datetime:
 
 def _abnormality_reports_this_week(app: KernelApplication, now: datetime) -> Select[Any]:
     this_week = ABNORMALITIES.table.c.reported_at >= _week_start(app, now)
-    return select(_count()).select_from(ABNORMALITIES.table).where(this_week)
+    return select(func.count()).select_from(ABNORMALITIES.table).where(this_week)
 
 
 def _stale_files(app: Any, now: datetime) -> Select[Any]:
-    return select(_count()).select_from(FILE_FRESHNESS.table).where(file_stale(now))
+    return select(func.count()).select_from(FILE_FRESHNESS.table).where(file_stale(now))
 
 
 def _changes_pending(app: Any, now: datetime) -> Select[Any]:
     status = MASTER_DATA_CHANGES.table.c.status
     pending = status != ChangeStatus.ARCHIVED
-    return select(status, _count()).where(pending).group_by(status)
+    return select(status, func.count()).where(pending).group_by(status)
 
 
 def _week_plans_under_way(app: KernelApplication, now: datetime, column: Any) -> Select[Any]:
@@ -135,27 +131,27 @@ def _visits_recorded(app: KernelApplication, now: datetime) -> Select[Any]:
 
 def _sheets(app: Any, now: datetime) -> Select[Any]:
     recorded_by = VISITS.table.c.recorded_by
-    return select(recorded_by, _count()).group_by(recorded_by)
+    return select(recorded_by, func.count()).group_by(recorded_by)
 
 
 def _handovers_signed(app: Any, now: datetime) -> Select[Any]:
     on_time = case((_handovers.signed_at <= _handovers.due_at, "true"), else_="false")
     signed = _handovers.status == HandoverStatus.SIGNED
-    return select(on_time, _count()).where(signed).group_by(on_time)
+    return select(on_time, func.count()).where(signed).group_by(on_time)
 
 
 def _handovers_overdue(app: Any, now: datetime) -> Select[Any]:
     overdue = (_handovers.status == HandoverStatus.OPEN) & (_handovers.due_at < now)
-    return select(_count()).select_from(HANDOVERS.table).where(overdue)
+    return select(func.count()).select_from(HANDOVERS.table).where(overdue)
 
 
 def _without_owner(app: Any, now: datetime) -> Select[Any]:
     unowned = _customers.owner_id.is_(None) | (_customers.owner_id == "")
-    return select(_count()).select_from(CUSTOMERS.table).where(unowned)
+    return select(func.count()).select_from(CUSTOMERS.table).where(unowned)
 
 
 def _without_deputy(app: Any, now: datetime) -> Select[Any]:
-    return select(_count()).select_from(CUSTOMERS.table).where(_customers.deputy_id.is_(None))
+    return select(func.count()).select_from(CUSTOMERS.table).where(_customers.deputy_id.is_(None))
 
 
 def _each(values: Any) -> tuple[tuple[str, ...], ...]:
