@@ -774,3 +774,13 @@ def _change_applied(event: MasterDataChange.Applied, db: Connection) -> None:
 @master_data_changes.on(MasterDataChange.Archived)
 def _change_archived(event: MasterDataChange.Archived, db: Connection) -> None:
     MASTER_DATA_CHANGES.update(db, event, status=ChangeStatus.ARCHIVED)
+
+
+class TieredCustomerView(CustomerView):
+    """CU-21: a customer in a list as the reader's level shows it: the confidential fields are
+    None for those not allowed them."""
+
+    # Narrower in the parent: None here is what a level not allowed the field sees.
+    credit_limit: Money | None = Field(  # type: ignore[assignment]
+        description="CU-07, CU-12; shown to the allowed levels (CU-21)"
+    )

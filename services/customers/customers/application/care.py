@@ -231,6 +231,25 @@ class CareCommands(CareQueries):
         self.log_sensitive_read(context, customer_id, shown)
         return customer, shown
 
+    def listed_for(
+        self, context: CommandContext, customer_ids: Sequence[UUID], listed: Collection[str]
+    ) -> tuple[str, ...]:
+        """CU-21: of the sensitive fields a list of customers holds (``listed``), those the
+        caller's level shows; their read is logged first for each customer listed, as a file's
+        is."""
+        shown = tuple(field for field in sensitive_fields_shown(context.roles) if field in listed)
+        if customer_ids and shown:
+            self.log_sensitive_reads(context, customer_ids, shown)
+        return shown
+
+    @command
+    def log_sensitive_reads(
+        self, context: CommandContext, customer_ids: Sequence[UUID], fields: Sequence[str]
+    ) -> list[SensitiveRead]:
+        """CU-21: the caller reads these customers' sensitive ``fields`` in a list: one read
+        logged per customer, so each customer's log says who saw what of it."""
+        return [SensitiveRead.log(c, context.actor, context.roles, fields) for c in customer_ids]
+
     def sensitive_reads(self, request: PageRequest) -> Page[SensitiveReadView]:
         return self.read_models.page(SENSITIVE_READS, request)
 
