@@ -187,7 +187,10 @@ async def request_credit_limit_change(
 
 @router.get("/credit-reviews/due")
 def credit_reviews_due(
-    tiered: Tiered, query: Annotated[PageRequest, Depends(CUSTOMERS.query)], app: App
+    _: Reader,
+    tiered: Tiered,
+    query: Annotated[PageRequest, Depends(CUSTOMERS.query)],
+    app: App,
 ) -> Page[TieredCustomerView]:
     """Customers whose periodic credit review is due or overdue under the rule parameters in
     force, or was scheduled with the June and December reconciliation (CU-11, BI-08); fields

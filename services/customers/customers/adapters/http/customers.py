@@ -79,7 +79,8 @@ def customer_pages(
 
 
 Tiered = Annotated[CustomerPages, Depends(customer_pages)]
-"""CU-21: the one way a route lists customers: readers only, fields by level, reads logged."""
+"""CU-21: the one way a route lists customers: fields by level, reads logged. The route still
+states its readers (``Reader``), as every route does."""
 
 
 class RegisterCustomer(BaseModel):
@@ -205,6 +206,7 @@ async def assign_owners(
 
 @router.get("")
 def list_customers(
+    _: Reader,
     tiered: Tiered,
     query: Annotated[PageRequest, Depends(CUSTOMERS.query)],
     app: App,
@@ -217,7 +219,10 @@ def list_customers(
 
 @router.get("/grade-review-due")
 def grade_review_due(
-    tiered: Tiered, query: Annotated[PageRequest, Depends(CUSTOMERS.query)], app: App
+    _: Reader,
+    tiered: Tiered,
+    query: Annotated[PageRequest, Depends(CUSTOMERS.query)],
+    app: App,
 ) -> Page[TieredCustomerView]:
     """Customers whose grade was last decided longer ago than the review interval of the rule
     parameters in force, or that a trigger made due: repeated dissatisfaction, the June and
