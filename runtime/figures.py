@@ -4,8 +4,8 @@ A figure is a name, a meaning and a SQLAlchemy Core query over the service's rea
 row the query answers is one sample, its columns the label values and, last, the value. The
 figures are computed at scrape time from the projections, never from the event store (XC-04:
 every figure is a projection over events), so they are as current as the read models and cost
-one indexed query each. A service declares its figures on its application (``figures``); the
-runtime serves them on ``/metrics`` after the technical metrics (``runtime.metrics``).
+one indexed query each. A service declares its figures in a mixin's ``Feature(figures=...)``;
+the runtime serves them on ``/metrics`` after the technical metrics (``runtime.metrics``).
 """
 
 from __future__ import annotations

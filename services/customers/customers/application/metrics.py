@@ -178,7 +178,8 @@ FIGURES = (
     ),
     Figure(
         "countersign_customers_grade_reviews_due",
-        "Graded customers whose grade was decided longer ago than the review interval (CU-05).",
+        "Customers whose grade review is due: decided longer ago than the review interval, or "
+        "made due by a trigger (CU-05).",
         _grade_reviews_due,
         rule="CU-05",
     ),
