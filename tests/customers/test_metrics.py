@@ -198,7 +198,7 @@ def test_the_customers_dashboard_figures_follow_the_read_models(
         ("countersign_customers_by_grade", {"grade": "C"}, 1),
         ("countersign_customers_grade_changes_total", {"direction": "upgrade"}, 1),
         ("countersign_customers_grade_changes_total", {"direction": "downgrade"}, 1),
-        ("countersign_customers_grade_reviews_due", {}, 0),
+        ("countersign_customers_grade_reviews_due", {}, 2),  # CU-05: the reports made them due
         ("countersign_customers_credit_investigations_in_progress", {}, 1),
         ("countersign_customers_credit_investigations_blocked", {}, 1),
         ("countersign_customers_credit_reviews_past_due", {}, 0),
@@ -225,12 +225,12 @@ def test_the_customers_dashboard_figures_follow_the_read_models(
         assert value(found, name, **labels) == expected, (name, labels)
     promtool_accepts(exposition)
 
-    # A half-year later: grades and files due, the open handover late, a credit review due
+    # A half-year later: every grade and file due, the open handover late, a credit review due
     # (the timer records it), and no visit plan or report this week.
     moved_clock[0] += timedelta(days=183)
     application(client).note_credit_review_due(TIMER, UUID(bravo))
     later = samples(scrape(client))
-    assert value(later, "countersign_customers_grade_reviews_due") == 3
+    assert value(later, "countersign_customers_grade_reviews_due") == 4
     assert value(later, "countersign_customers_stale_files") == 4
     assert value(later, "countersign_customers_handovers_overdue") == 1
     assert value(later, "countersign_customers_credit_reviews_past_due") == 1
