@@ -35,10 +35,12 @@ from eventsourcing.persistence import (
     Tracking,
 )
 from fastapi import APIRouter
+from prometheus_client import CollectorRegistry
 
 from contracts import IntegrationEvent
 from runtime import metrics
 from runtime.aggregate import Aggregate, NotFound
+from runtime.figures import Figure, figure_registry
 from runtime.projections import Projection, ReadModels
 from runtime.settings import Settings
 from runtime.signing import load_private_key, private_key_path, service_key_id
@@ -84,6 +86,8 @@ class Feature:
     projections: tuple[Projection, ...] = ()
     timers: tuple[Timer, ...] = ()
     value_objects: tuple[type, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    """Business metrics read from the read models when ``/metrics`` is scraped."""
     published: Mapping[type, type[IntegrationEvent]] = field(default_factory=dict)
     """Domain event class -> the public contract every service using the feature publishes."""
 
@@ -166,6 +170,10 @@ class ServiceApplication(Application[UUID]):
     @classmethod
     def all_projections(cls) -> tuple[Projection, ...]:
         return tuple(p for f in cls.features() for p in f.projections)
+
+    @classmethod
+    def all_figures(cls) -> tuple[Figure, ...]:
+        return tuple(figure for f in cls.features() for figure in f.figures)
 
     @classmethod
     def policies(cls) -> dict[type[IntegrationEvent], Callable[[Any, Any], None]]:
@@ -358,6 +366,11 @@ class ServiceApplication(Application[UUID]):
             listener(recordings)
 
     # -- read models
+
+    @functools.cached_property
+    def figure_registry(self) -> CollectorRegistry:
+        """The figures of the application's features, for ``/metrics``."""
+        return figure_registry(self, self.all_figures())
 
     def catch_up_projections(self) -> int:
         """Apply every committed event to the read tables now (the runtime does it on commit)."""

@@ -177,8 +177,14 @@ def create_http_app(
         return {"status": "ok", "service": service}
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def prometheus_metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    def prometheus_metrics(request: Request) -> Response:
+        """The technical metrics, then the serving application's business figures: a plain
+        ``def``, since the figures are queries of the read models (run in the thread pool)."""
+        exposition = generate_latest()
+        application = getattr(request.app.state, "application", None)
+        if isinstance(application, ServiceApplication):
+            exposition += generate_latest(application.figure_registry)
+        return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
         app.include_router(router, responses=REFUSALS)

@@ -3,17 +3,17 @@ visits (CU-18), the care plans (CU-25) and the trading history (CU-26)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import NAMESPACE_OID, UUID, uuid5
 
 from pydantic import Field
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection
 
 from contracts.values import Name, UserId
 from customers.domain.access import SensitiveRead
 from customers.domain.care import CarePlan
-from customers.domain.customer import Customer
+from customers.domain.customer import FILE_REFRESH_INTERVAL_DAYS, Customer
 from customers.domain.needs import CustomerNeeds
 from customers.domain.trading import TradingHistory
 from customers.domain.visits import Period, VisitPlan
@@ -431,3 +431,9 @@ def _analysed(event: CustomerNeeds.Analysed, db: Connection) -> None:
         analyses=SEGMENTS.table.c.analyses + 1,
         last_analysed_at=event.timestamp,
     )
+
+
+def file_stale(as_of: datetime) -> ColumnElement[bool]:
+    """CU-20: the file was neither recorded nor confirmed for longer than the refresh interval."""
+    stale_before = as_of - timedelta(days=FILE_REFRESH_INTERVAL_DAYS)
+    return FILE_FRESHNESS.table.c.file_refreshed_at <= stale_before

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from uuid import UUID
+from enum import StrEnum
+from uuid import NAMESPACE_OID, UUID, uuid5
 
 from pydantic import AliasChoices, BaseModel, Field, field_validator
 from sqlalchemy import Connection, func, select, update
@@ -31,7 +32,7 @@ from customers.domain.handover import (
     MatterKind,
     Party,
 )
-from customers.domain.master_data import ChangeStatus
+from customers.domain.master_data import ChangeStatus, MasterDataChange
 from customers.domain.risk_review import Decision, Trigger
 from kernel.approvals.domain import Approvable
 from runtime.projections import Projection
@@ -673,4 +674,113 @@ class TieredCustomerFileView(CustomerFileView):
     )
     industry_standing: str | None = Field(  # type: ignore[assignment]
         description="Shown to the allowed levels (CU-21)"
+    )
+
+
+# -- CU-05: the grade's movements, for the dashboard (RULES.md §8)
+
+
+class GradeMove(StrEnum):
+    ASSIGNED = "assigned"
+    """CU-03: the first grade."""
+    UPGRADE = "upgrade"
+    DOWNGRADE = "downgrade"
+
+
+def grade_move(old_grade: str | None, new_grade: str) -> GradeMove:
+    """CU-03: A is the largest, most urgent demand; a move toward A is an upgrade."""
+    if old_grade is None:
+        return GradeMove.ASSIGNED
+    order = list(Grade)
+    return (
+        GradeMove.UPGRADE
+        if order.index(Grade(new_grade)) < order.index(Grade(old_grade))
+        else GradeMove.DOWNGRADE
+    )
+
+
+class GradeChangeView(View):
+    """CU-05: one decided change of a customer's grade, and which way it went."""
+
+    change_id: UUID = identity("change_id")
+    customer_id: UUID
+    old_grade: Grade | None
+    new_grade: Grade
+    direction: GradeMove
+    decided_by: UserId
+    changed_at: datetime
+
+
+GRADE_CHANGES = ReadTable(
+    GradeChangeView,
+    "grade_changes",
+    sortable=("changed_at",),
+    filters=("customer_id", "direction"),
+)
+grade_changes = Projection("grade_changes", GRADE_CHANGES.table)
+
+
+@grade_changes.on(Customer.GradeChanged)
+def _grade_change(event: Customer.GradeChanged, db: Connection) -> None:
+    GRADE_CHANGES.insert(
+        db,
+        event,
+        change_id=uuid5(NAMESPACE_OID, f"grade:{event.originator_id}:{event.originator_version}"),
+        customer_id=event.originator_id,
+        direction=grade_move(event.old_grade, event.new_grade),
+        changed_at=event.timestamp,
+    )
+
+
+# -- CU-14: the change requests and how far each went
+
+
+class MasterDataChangeRow(View):
+    """CU-14: a change request in the list: for which customer, by whom, how far it went."""
+
+    change_id: UUID = identity("change_id")
+    customer_id: UUID
+    status: ChangeStatus
+    submitted_by: UserId
+    submitted_at: datetime
+
+
+MASTER_DATA_CHANGES = ReadTable(
+    MasterDataChangeRow,
+    "master_data_changes",
+    sortable=("submitted_at",),
+    filters=("customer_id", "status"),
+)
+master_data_changes = Projection("master_data_changes", MASTER_DATA_CHANGES.table)
+
+
+@master_data_changes.on(MasterDataChange.Submitted)
+def _change_submitted(event: MasterDataChange.Submitted, db: Connection) -> None:
+    MASTER_DATA_CHANGES.insert(
+        db, event, status=ChangeStatus.SUBMITTED, submitted_at=event.timestamp
+    )
+
+
+@master_data_changes.on(MasterDataChange.Approved)
+def _change_approved(event: MasterDataChange.Approved, db: Connection) -> None:
+    MASTER_DATA_CHANGES.update(db, event, status=ChangeStatus.APPROVED)
+
+
+@master_data_changes.on(MasterDataChange.Applied)
+def _change_applied(event: MasterDataChange.Applied, db: Connection) -> None:
+    MASTER_DATA_CHANGES.update(db, event, status=ChangeStatus.APPLIED)
+
+
+@master_data_changes.on(MasterDataChange.Archived)
+def _change_archived(event: MasterDataChange.Archived, db: Connection) -> None:
+    MASTER_DATA_CHANGES.update(db, event, status=ChangeStatus.ARCHIVED)
+
+
+class TieredCustomerView(CustomerView):
+    """CU-21: a customer in a list as the reader's level shows it: the confidential fields are
+    None for those not allowed them."""
+
+    # Narrower in the parent: None here is what a level not allowed the field sees.
+    credit_limit: Money | None = Field(  # type: ignore[assignment]
+        description="CU-07, CU-12; shown to the allowed levels (CU-21)"
     )

@@ -8,6 +8,7 @@ from customers.application.commands import CustomerCommands
 from customers.application.credit import CreditCommands
 from customers.application.information_policy import InformationPolicyCommands
 from customers.application.master_data import MasterDataCommands
+from customers.application.metrics import CustomerMetrics
 from customers.application.ownership import OwnershipCommands
 from customers.application.queries import CustomerQueries
 from customers.application.risk import RiskPolicies
@@ -23,5 +24,6 @@ class CustomersApplication(
     AccountRecordCommands,
     CareCommands,
     InformationPolicyCommands,
+    CustomerMetrics,
 ):
     service_name = "customers"

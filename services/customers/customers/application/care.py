@@ -5,7 +5,7 @@ weekly meeting and the work log (CU-18), the key-customer care plan (CU-25), the
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from uuid import UUID
 
 from customers.care_projections import (
@@ -27,6 +27,7 @@ from customers.care_projections import (
     VisitView,
     care_plans,
     file_freshness,
+    file_stale,
     segments,
     sensitive_read_log,
     trading_entries,
@@ -34,7 +35,7 @@ from customers.care_projections import (
 )
 from customers.domain.access import SensitiveRead, sensitive_fields_shown
 from customers.domain.care import CarePlan
-from customers.domain.customer import FILE_REFRESH_INTERVAL_DAYS, Customer
+from customers.domain.customer import Customer
 from customers.domain.needs import Channel, CustomerNeeds
 from customers.domain.trading import (
     PaymentRecord,
@@ -69,9 +70,7 @@ class CareQueries(KernelApplication):
 
     def stale_files(self, request: PageRequest, as_of: datetime) -> Page[FileFreshnessView]:
         """CU-20: files neither recorded nor confirmed for longer than the refresh interval."""
-        refreshed_at = FILE_FRESHNESS.table.c.file_refreshed_at
-        stale_before = as_of - timedelta(days=FILE_REFRESH_INTERVAL_DAYS)
-        return self.read_models.page(FILE_FRESHNESS, request, refreshed_at <= stale_before)
+        return self.read_models.page(FILE_FRESHNESS, request, file_stale(as_of))
 
     def visit_plan(self, plan_id: UUID) -> VisitPlan:
         return self.get(VisitPlan, plan_id, "visit plan")
@@ -231,6 +230,25 @@ class CareCommands(CareQueries):
         shown = sensitive_fields_shown(context.roles)
         self.log_sensitive_read(context, customer_id, shown)
         return customer, shown
+
+    def listed_for(
+        self, context: CommandContext, customer_ids: Sequence[UUID], listed: Collection[str]
+    ) -> tuple[str, ...]:
+        """CU-21: of the sensitive fields a list of customers holds (``listed``), those the
+        caller's level shows; their read is logged first for each customer listed, as a file's
+        is."""
+        shown = tuple(field for field in sensitive_fields_shown(context.roles) if field in listed)
+        if customer_ids and shown:
+            self.log_sensitive_reads(context, customer_ids, shown)
+        return shown
+
+    @command
+    def log_sensitive_reads(
+        self, context: CommandContext, customer_ids: Sequence[UUID], fields: Sequence[str]
+    ) -> list[SensitiveRead]:
+        """CU-21: the caller reads these customers' sensitive ``fields`` in a list: one read
+        logged per customer, so each customer's log says who saw what of it."""
+        return [SensitiveRead.log(c, context.actor, context.roles, fields) for c in customer_ids]
 
     def sensitive_reads(self, request: PageRequest) -> Page[SensitiveReadView]:
         return self.read_models.page(SENSITIVE_READS, request)

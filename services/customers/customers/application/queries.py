@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from sqlalchemy import ColumnElement
+
 from customers.domain.customer import Customer
 from customers.domain.risk_review import RiskReview
 from customers.projections import (
@@ -33,17 +35,18 @@ class CustomerQueries(KernelApplication):
         return self.read_models.page(CUSTOMERS, request, *named)
 
     def due_for_grade_review(self, request: PageRequest, as_of: datetime) -> Page[CustomerView]:
-        """CU-05: graded customers whose grade the sales manager last decided longer ago than
-        the review interval of the rule parameters in force (XC-07), and customers a trigger
-        made due (repeated dissatisfaction, the June and December reconciliation)."""
+        """CU-05: graded customers whose grade review is due (``grade_review_due``)."""
+        return self.read_models.page(CUSTOMERS, request, self.grade_review_due(as_of))
+
+    def grade_review_due(self, as_of: datetime) -> ColumnElement[bool]:
+        """CU-05: the sales manager last decided the grade longer ago than the review interval
+        of the rule parameters in force (XC-07), or a trigger made the review due (repeated
+        dissatisfaction, the June and December reconciliation)."""
         interval = self.rule_parameters().customers.grade_review_interval_days
         columns = CUSTOMERS.table.c
-        return self.read_models.page(
-            CUSTOMERS,
-            request,
-            (columns.grade_decided_at <= as_of - timedelta(days=interval))
-            | columns.grade_review_due_since.is_not(None),
-        )
+        return (
+            columns.grade_decided_at <= as_of - timedelta(days=interval)
+        ) | columns.grade_review_due_since.is_not(None)
 
     def risk_review(self, review_id: UUID) -> RiskReview:
         return self.get(RiskReview, review_id, "risk review")

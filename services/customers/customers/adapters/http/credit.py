@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from contracts.values import Amount, LongText, Name, UserId
-from customers.adapters.http.customers import READERS, App, Reader, SalesOrManager
+from customers.adapters.http.customers import READERS, App, Reader, SalesOrManager, Tiered
 from customers.domain.credit_investigation import FORM_ITEMS, InvestigationMethod
 from customers.projections import (
     CREDIT_INVESTIGATIONS,
@@ -18,7 +18,7 @@ from customers.projections import (
     CreditInvestigationRow,
     CreditInvestigationView,
     CustomerFileView,
-    CustomerView,
+    TieredCustomerView,
 )
 from runtime import clock
 from runtime.auth import acting_as
@@ -187,8 +187,12 @@ async def request_credit_limit_change(
 
 @router.get("/credit-reviews/due")
 def credit_reviews_due(
-    _: Reader, query: Annotated[PageRequest, Depends(CUSTOMERS.query)], app: App
-) -> Page[CustomerView]:
+    _: Reader,
+    tiered: Tiered,
+    query: Annotated[PageRequest, Depends(CUSTOMERS.query)],
+    app: App,
+) -> Page[TieredCustomerView]:
     """Customers whose periodic credit review is due or overdue under the rule parameters in
-    force, or was scheduled with the June and December reconciliation (CU-11, BI-08)."""
-    return app.due_for_credit_review(query, clock.now())
+    force, or was scheduled with the June and December reconciliation (CU-11, BI-08); fields
+    by level (CU-21)."""
+    return tiered(app.due_for_credit_review(query, clock.now()))

@@ -10,12 +10,19 @@ from pydantic import BaseModel, Field
 
 from contracts.values import Amount, CurrencyCode, LongText, Name, Phone, ShortText, UserId
 from customers.application import CustomersApplication
-from customers.domain.access import SENSITIVE_FIELDS
+from customers.domain.access import SENSITIVE_FIELDS, sensitive_fields_shown
 from customers.domain.customer import MAX_CONTACTS, MAX_PREMISES, Contact, Grade
-from customers.projections import CUSTOMERS, CustomerFileView, CustomerView, TieredCustomerFileView
+from customers.projections import (
+    CUSTOMERS,
+    CustomerFileView,
+    CustomerView,
+    TieredCustomerFileView,
+    TieredCustomerView,
+)
 from kernel.approvals.http import document_routes
 from kernel.roles import SALES, Role
 from runtime import clock
+from runtime.aggregate import RuleViolation
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
 from runtime.transcoding import value_object
@@ -31,6 +38,49 @@ SalesOrManager = Annotated[CommandContext, Depends(acting_as(*SALES, Role.SALES_
 """Sales staff and their manager: the rule, not the route, says which of them decides what."""
 READERS = (*SALES, Role.SALES_MANAGER, Role.FINANCE, Role.LEADERSHIP_GM)
 Reader = Annotated[Principal, Depends(requires(*READERS))]
+
+LISTED_SENSITIVE = tuple(field for field in SENSITIVE_FIELDS if field in CustomerView.model_fields)
+"""CU-21: the sensitive fields a list of customers holds."""
+
+
+class CustomerPages:
+    """CU-21: a page of customers as the reader's level shows it, the read of its sensitive
+    fields logged for each customer listed. Every list of customers answers through it."""
+
+    def __init__(self, app: CustomersApplication, context: CommandContext) -> None:
+        self.app = app
+        self.context = context
+
+    def __call__(self, page: Page[CustomerView]) -> Page[TieredCustomerView]:
+        listed = [item.customer_id for item in page.items]
+        shown = self.app.listed_for(self.context, listed, LISTED_SENSITIVE)
+        hidden = dict.fromkeys(set(LISTED_SENSITIVE) - set(shown))
+        return Page[TieredCustomerView](
+            items=[
+                TieredCustomerView.model_validate(item).model_copy(update=hidden)
+                for item in page.items
+            ],
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+
+def customer_pages(
+    context: Annotated[CommandContext, Depends(acting_as(*READERS))],
+    query: Annotated[PageRequest, Depends(CUSTOMERS.query)],
+    app: App,
+) -> CustomerPages:
+    # CU-21: the order of a list sorted by a field tells its values: only to who sees them.
+    sort = (query.sort or "").removeprefix("-")
+    if sort in LISTED_SENSITIVE and sort not in sensitive_fields_shown(context.roles):
+        raise RuleViolation("CU-21", "the list cannot be sorted by a field not shown at this level")
+    return CustomerPages(app, context)
+
+
+Tiered = Annotated[CustomerPages, Depends(customer_pages)]
+"""CU-21: the one way a route lists customers: fields by level, reads logged. The route still
+states its readers (``Reader``), as every route does."""
 
 
 class RegisterCustomer(BaseModel):
@@ -157,22 +207,27 @@ async def assign_owners(
 @router.get("")
 def list_customers(
     _: Reader,
+    tiered: Tiered,
     query: Annotated[PageRequest, Depends(CUSTOMERS.query)],
     app: App,
     name: Name | None = None,
-) -> Page[CustomerView]:
-    """Customer files, oldest first; ``name`` matches any part of the legal name."""
-    return app.customer_list(query, name)
+) -> Page[TieredCustomerView]:
+    """Customer files, oldest first; ``name`` matches any part of the legal name. The
+    confidential fields only to the levels allowed them, each read logged (CU-21)."""
+    return tiered(app.customer_list(query, name))
 
 
 @router.get("/grade-review-due")
 def grade_review_due(
-    _: Reader, query: Annotated[PageRequest, Depends(CUSTOMERS.query)], app: App
-) -> Page[CustomerView]:
+    _: Reader,
+    tiered: Tiered,
+    query: Annotated[PageRequest, Depends(CUSTOMERS.query)],
+    app: App,
+) -> Page[TieredCustomerView]:
     """Customers whose grade was last decided longer ago than the review interval of the rule
     parameters in force, or that a trigger made due: repeated dissatisfaction, the June and
-    December reconciliation (CU-05)."""
-    return app.due_for_grade_review(query, clock.now())
+    December reconciliation (CU-05); fields by level (CU-21)."""
+    return tiered(app.due_for_grade_review(query, clock.now()))
 
 
 @router.get("/{customer_id}")
