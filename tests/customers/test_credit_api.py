@@ -194,7 +194,9 @@ def test_cu12_a_limit_change_is_approved_through_the_chain(
     investigate(client, customer_id)
 
     requested = client.ok("POST", path, "salesperson", change)
-    assert (requested["proposed_credit_limit"], requested["credit_limit"]) == ("8000.00", "5000.00")
+    assert requested["proposed_credit_limit"] is None  # CU-21: not shown at the proposer's level
+    proposed = client.ok("GET", f"/customers/{customer_id}", "finance")
+    assert (proposed["proposed_credit_limit"], proposed["credit_limit"]) == ("8000.00", "5000.00")
     decide(client, signers, customer_id, "finance", "sales-manager")
     changed = client.ok("GET", f"/customers/{customer_id}", "finance")
     assert (changed["credit_limit"], changed["proposed_credit_limit"]) == ("8000.00", None)

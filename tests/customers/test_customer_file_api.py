@@ -66,7 +66,7 @@ def test_cu01_sales_record_the_file_and_the_list_filters_by_importance(
     assert noted["contacts"] == [ALICE] == recorded["contacts"]  # kept: not given again
     assert noted["business_notes"] == "Pays in 60 days; expanding line 2"
     assert (noted["important"], noted["org_structure"]) == (True, "Holding with two plants")
-    assert client.ok("GET", f"/customers/{customer_id}", "finance") == noted
+    assert client.ok("GET", f"/customers/{customer_id}", "salesperson") == noted
 
     important = client.page("/customers?important=true", "sales-manager")
     assert [c["customer_id"] for c in important["items"]] == [customer_id]
@@ -120,7 +120,7 @@ def test_cu03_salesperson_proposes_and_cannot_set_grade(client: ServiceClient) -
     assert (proposed["grade"], proposed["proposed_grade"]) == (None, "A")
 
     refused(client, path, "salesperson", {"grade": "A", "reason": "I say so"}, "CU-03")
-    assert client.ok("GET", f"/customers/{customer_id}", "finance") == proposed
+    assert client.ok("GET", f"/customers/{customer_id}", "salesperson") == proposed
 
     assigned = client.ok("POST", path, "sales-manager", {"grade": "A"})
     assert (assigned["grade"], assigned["proposed_grade"]) == ("A", None)

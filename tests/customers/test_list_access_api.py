@@ -116,3 +116,22 @@ def test_cu_21_every_route_listing_sensitive_fields_answers_through_the_tiered_p
             assert customer_pages in calls, f"{route.path} lists customers untiered (CU-21)"
             checked.add(route.path)
     assert checked == set(LISTS)
+
+
+def test_cu_21_a_command_answers_with_the_file_as_the_caller_s_level_shows_it(
+    client: ServiceClient,
+) -> None:
+    customer = client.ok("POST", "/customers", "salesperson", {"legal_name": "Charlie Gears"})
+    path = f"/customers/{customer['customer_id']}"
+    submitted = client.ok("POST", f"{path}/submit", "salesperson", {"credit_limit": "7000"})
+    assert (submitted["credit_limit"], submitted["standing"]) == (None, "good")
+    reported = client.ok(
+        "POST",
+        f"{path}/abnormalities",
+        "warehouse",
+        {"source": "sales", "facts": "Goods refused at the gate", "severity": "low"},
+    )
+    assert reported["credit_limit"] is None and reported["open_review_id"] is not None
+
+    graded = client.ok("POST", f"{path}/grade", "sales-manager", {"grade": "C"})
+    assert graded["credit_limit"] == "7000.00"

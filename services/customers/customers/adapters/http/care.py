@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from contracts.values import Day, LongText, Name, ShortText, UserId
-from customers.adapters.http.customers import READERS, App, Reader, SalesOrManager
+from customers.adapters.http.customers import READERS, App, Reader, SalesOrManager, file_answer
 from customers.care_projections import (
     CARE_PLANS,
     FILE_FRESHNESS,
@@ -34,7 +34,7 @@ from customers.domain.access import CONFIDENTIAL_READERS
 from customers.domain.care import MAX_FOLLOW_UP_CYCLE_DAYS
 from customers.domain.needs import Channel
 from customers.domain.visits import MAX_PLANNED_VISITS, Period, PlannedVisit
-from customers.projections import CustomerFileView
+from customers.projections import TieredCustomerFileView
 from kernel.roles import SALES, Role
 from runtime import clock
 from runtime.auth import Principal, acting_as, requires
@@ -120,10 +120,10 @@ class WorkLogView(View):
 @router.post("/customers/{customer_id}/file/refresh")
 async def refresh_customer_file(
     context: SalesOrManager, customer_id: UUID, body: RefreshFile, app: App
-) -> CustomerFileView:
+) -> TieredCustomerFileView:
     """Confirm the file is current after checking it against the customer (CU-20)."""
     customer = await app.perform(app.refresh_customer_file, context, customer_id, body.how_checked)
-    return CustomerFileView.model_validate(customer)
+    return file_answer(customer, context)
 
 
 @router.get("/customer-files/stale")

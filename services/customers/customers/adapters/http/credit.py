@@ -10,14 +10,21 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from contracts.values import Amount, LongText, Name, UserId
-from customers.adapters.http.customers import READERS, App, Reader, SalesOrManager, Tiered
+from customers.adapters.http.customers import (
+    READERS,
+    App,
+    Reader,
+    SalesOrManager,
+    Tiered,
+    file_answer,
+)
 from customers.domain.credit_investigation import FORM_ITEMS, InvestigationMethod
 from customers.projections import (
     CREDIT_INVESTIGATIONS,
     CUSTOMERS,
     CreditInvestigationRow,
     CreditInvestigationView,
-    CustomerFileView,
+    TieredCustomerFileView,
     TieredCustomerView,
 )
 from runtime import clock
@@ -177,12 +184,12 @@ def get_credit_investigation(
 @router.post("/customers/{customer_id}/credit-limit-change")
 async def request_credit_limit_change(
     context: SalesOrManager, customer_id: UUID, body: CreditLimitChange, app: App
-) -> CustomerFileView:
+) -> TieredCustomerFileView:
     """Propose a new credit limit for the matrix's chain to approve (CU-12)."""
     customer = await app.perform(
         app.request_credit_limit_change, context, customer_id, body.credit_limit, body.reason
     )
-    return CustomerFileView.model_validate(customer)
+    return file_answer(customer, context)
 
 
 @router.get("/credit-reviews/due")

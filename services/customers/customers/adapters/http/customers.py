@@ -11,10 +11,9 @@ from pydantic import BaseModel, Field
 from contracts.values import Amount, CurrencyCode, LongText, Name, Phone, ShortText, UserId
 from customers.application import CustomersApplication
 from customers.domain.access import SENSITIVE_FIELDS, sensitive_fields_shown
-from customers.domain.customer import MAX_CONTACTS, MAX_PREMISES, Contact, Grade
+from customers.domain.customer import MAX_CONTACTS, MAX_PREMISES, Contact, Customer, Grade
 from customers.projections import (
     CUSTOMERS,
-    CustomerFileView,
     CustomerView,
     TieredCustomerFileView,
     TieredCustomerView,
@@ -83,6 +82,13 @@ Tiered = Annotated[CustomerPages, Depends(customer_pages)]
 states its readers (``Reader``), as every route does."""
 
 
+def file_answer(customer: Customer, context: CommandContext) -> TieredCustomerFileView:
+    """CU-21: a command answers with the file as the caller's level shows it (the command's own
+    events record who acted on it)."""
+    hidden = set(SENSITIVE_FIELDS) - set(sensitive_fields_shown(context.roles))
+    return TieredCustomerFileView.model_validate(customer).model_copy(update=dict.fromkeys(hidden))
+
+
 class RegisterCustomer(BaseModel):
     legal_name: Name
     owner_id: UserId | None = Field(
@@ -133,28 +139,30 @@ class AssignOwners(BaseModel):
 
 
 @router.post("", status_code=201)
-async def register_customer(context: Sales, body: RegisterCustomer, app: App) -> CustomerFileView:
+async def register_customer(
+    context: Sales, body: RegisterCustomer, app: App
+) -> TieredCustomerFileView:
     customer = await app.perform(
         app.register_customer, context, body.legal_name, body.owner_id or context.actor
     )
-    return CustomerFileView.model_validate(customer)
+    return file_answer(customer, context)
 
 
 @router.post("/{customer_id}/submit")
 async def submit_for_approval(
     context: Sales, customer_id: UUID, body: SubmitForApproval, app: App
-) -> CustomerFileView:
+) -> TieredCustomerFileView:
     """Send the customer file and the requested credit limit to the approval chain (CU-02)."""
     customer = await app.perform(
         app.submit_for_approval, context, customer_id, body.credit_limit, body.currency
     )
-    return CustomerFileView.model_validate(customer)
+    return file_answer(customer, context)
 
 
 @router.post("/{customer_id}/file")
 async def record_customer_file(
     context: SalesOrManager, customer_id: UUID, body: RecordFile, app: App
-) -> CustomerFileView:
+) -> TieredCustomerFileView:
     """Record what was learned of the customer (CU-01)."""
     contacts = None
     if body.contacts is not None:
@@ -170,38 +178,38 @@ async def record_customer_file(
         business_notes=body.business_notes,
         important=body.important,
     )
-    return CustomerFileView.model_validate(customer)
+    return file_answer(customer, context)
 
 
 @router.post("/{customer_id}/grade-proposal")
 async def propose_grade(
     context: SalesOrManager, customer_id: UUID, body: ProposeGrade, app: App
-) -> CustomerFileView:
+) -> TieredCustomerFileView:
     """Propose a grade, with reasons, for the sales manager to decide (CU-03, CU-05)."""
     customer = await app.perform(app.propose_grade, context, customer_id, body.grade, body.reason)
-    return CustomerFileView.model_validate(customer)
+    return file_answer(customer, context)
 
 
 @router.post("/{customer_id}/grade")
 async def decide_grade(
     context: SalesOrManager, customer_id: UUID, body: DecideGrade, app: App
-) -> CustomerFileView:
+) -> TieredCustomerFileView:
     """The sales manager assigns the grade (CU-03), or reviews it: changed or kept (CU-05)."""
     customer = await app.perform(
         app.decide_grade, context, customer_id, body.grade, body.reason or ""
     )
-    return CustomerFileView.model_validate(customer)
+    return file_answer(customer, context)
 
 
 @router.post("/{customer_id}/owners")
 async def assign_owners(
     context: SalesOrManager, customer_id: UUID, body: AssignOwners, app: App
-) -> CustomerFileView:
+) -> TieredCustomerFileView:
     """The sales manager names the primary account owner and the deputy (CU-15)."""
     customer = await app.perform(
         app.assign_owners, context, customer_id, body.owner_id, body.deputy_id, body.reason
     )
-    return CustomerFileView.model_validate(customer)
+    return file_answer(customer, context)
 
 
 @router.get("")

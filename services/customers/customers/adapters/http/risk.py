@@ -10,14 +10,15 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from contracts.values import Amount, LongText, ShortText
+from customers.adapters.http.customers import file_answer
 from customers.application import CustomersApplication
 from customers.domain.customer import Severity
 from customers.domain.risk_review import Decision, Trigger
 from customers.projections import (
     ABNORMALITIES,
     AbnormalityView,
-    CustomerFileView,
     RiskReviewView,
+    TieredCustomerFileView,
 )
 from kernel.approvals.http import document_routes
 from kernel.roles import EMPLOYEES, SALES, Role
@@ -83,12 +84,12 @@ class Decide(BaseModel):
 @router.post("/customers/{customer_id}/abnormalities", status_code=201)
 async def report_abnormality(
     context: Anyone, customer_id: UUID, body: ReportAbnormality, app: App
-) -> CustomerFileView:
+) -> TieredCustomerFileView:
     """Record trouble in the customer's business or payments at once (CU-13)."""
     customer = await app.perform(
         app.report_abnormality, context, customer_id, body.source, body.facts, body.severity
     )
-    return CustomerFileView.model_validate(customer)
+    return file_answer(customer, context)
 
 
 @router.post("/customers/{customer_id}/risk-reviews", status_code=201)
@@ -103,10 +104,10 @@ async def open_risk_review(
 @router.post("/customers/{customer_id}/provisional-hold")
 async def place_provisional_hold(
     context: Involved, customer_id: UUID, body: Reasoned, app: App
-) -> CustomerFileView:
+) -> TieredCustomerFileView:
     """The sales manager or finance hold the customer until the review ends (CU-13)."""
     customer = await app.perform(app.place_provisional_hold, context, customer_id, body.reason)
-    return CustomerFileView.model_validate(customer)
+    return file_answer(customer, context)
 
 
 @router.get("/abnormalities")
@@ -163,7 +164,7 @@ async def request_release(
 
 
 @router.post("/risk-reviews/{review_id}/release")
-async def release(context: Involved, review_id: UUID, app: App) -> CustomerFileView:
+async def release(context: Involved, review_id: UUID, app: App) -> TieredCustomerFileView:
     """Once approved: release the hold, or remove the customer from the blacklist (CU-06)."""
     customer = await app.perform(app.release, context, review_id)
-    return CustomerFileView.model_validate(customer)
+    return file_answer(customer, context)
