@@ -221,8 +221,13 @@ async def test_cu_13_billing_reports_a_dishonoured_cheque_and_orders_hears_of_th
         "GET", "customers", f"/risk-reviews/{customer['open_review_id']}", "sales-manager"
     )
     assert review["trigger"] == "bounced_instrument"
-    reports = await api.every_item("customers", "/abnormalities", "sales-manager")
-    [reported] = [a for a in reports if a["customer_id"] == customer_id]
+
+    async def listed() -> list[dict[str, Any]] | None:
+        reports = await api.every_item("customers", "/abnormalities", "sales-manager")
+        return [a for a in reports if a["customer_id"] == customer_id] or None
+
+    # The list is a projection: it follows the commit the file already shows.
+    [reported] = await eventually(listed, what="the abnormality on the list")
     assert (reported["source"], reported["review_id"]) == ("billing", review["review_id"])
 
     settings = KernelSettings(

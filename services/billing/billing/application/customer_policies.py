@@ -24,6 +24,8 @@ class CustomerPolicies(ServiceApplication):
             event.customer_id, owner_id=None
         )
         customer.change_owner(event.owner_id)
+        # The receivables come from the list table: bring it up to every invoice committed so far.
+        self.catch_up_projections()
         with self.read_models.read() as db:
             receivables = invoices_of(db, event.customer_id)
         for invoice_id in receivables:

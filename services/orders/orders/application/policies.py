@@ -30,6 +30,8 @@ class CustomerPolicies(ServiceApplication):
             event.customer_id, legal_name=""
         )
         customer.change_owner(event.owner_id)
+        # The open orders come from the list table: bring it up to every order committed so far.
+        self.catch_up_projections()
         with self.read_models.read() as db:
             open_orders = open_orders_of(db, event.customer_id)
         for order_id in open_orders:
