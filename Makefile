@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install browser run lint test bench
+.PHONY: install browser promtool run lint test bench
 
 install: $(STAMP)
 
@@ -24,6 +24,14 @@ browser:
 		|| { $$SUDO apt-get update >/dev/null && \
 		     $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver >/dev/null; }; }
 
+# The metrics test checks the exposition with Debian's promtool; installed the same way.
+promtool:
+	@command -v promtool >/dev/null || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus >/dev/null \
+		|| { $$SUDO apt-get update >/dev/null && \
+		     $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus >/dev/null; }; }
+
 run: install
 	$(BIN)/countersign up
 
@@ -32,7 +40,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint browser
+test: lint browser promtool
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
