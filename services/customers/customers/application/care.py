@@ -221,15 +221,12 @@ class CareCommands(CareQueries):
         """CU-21: the caller reads the customer's sensitive ``fields``; the read is logged."""
         return SensitiveRead.log(customer_id, context.actor, context.roles, fields)
 
-    def customer_file_for(
-        self, context: CommandContext, customer_id: UUID
-    ) -> tuple[Customer, tuple[str, ...]]:
-        """CU-21: the customer's file and the sensitive fields the caller's level shows; the
-        read is logged first."""
+    def customer_file_for(self, context: CommandContext, customer_id: UUID) -> Customer:
+        """CU-21: the customer's file; the read of the sensitive fields the caller's level shows
+        is logged first."""
         customer = self.get(Customer, customer_id, "customer")
-        shown = sensitive_fields_shown(context.roles)
-        self.log_sensitive_read(context, customer_id, shown)
-        return customer, shown
+        self.log_sensitive_read(context, customer_id, sensitive_fields_shown(context.roles))
+        return customer
 
     def listed_for(
         self, context: CommandContext, customer_ids: Sequence[UUID], listed: Collection[str]

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from contracts.values import Day, LongText, Name, ShortText, UserId
-from customers.adapters.http.customers import READERS, App, Reader, SalesOrManager, file_answer
+from customers.adapters.http.customers import READERS, App, Reader, SalesOrManager, file_as_shown
 from customers.care_projections import (
     CARE_PLANS,
     FILE_FRESHNESS,
@@ -123,7 +123,7 @@ async def refresh_customer_file(
 ) -> TieredCustomerFileView:
     """Confirm the file is current after checking it against the customer (CU-20)."""
     customer = await app.perform(app.refresh_customer_file, context, customer_id, body.how_checked)
-    return file_answer(customer, context)
+    return file_as_shown(customer, context)
 
 
 @router.get("/customer-files/stale")

@@ -16,7 +16,7 @@ from customers.adapters.http.customers import (
     Reader,
     SalesOrManager,
     Tiered,
-    file_answer,
+    file_as_shown,
 )
 from customers.domain.credit_investigation import FORM_ITEMS, InvestigationMethod
 from customers.projections import (
@@ -189,7 +189,7 @@ async def request_credit_limit_change(
     customer = await app.perform(
         app.request_credit_limit_change, context, customer_id, body.credit_limit, body.reason
     )
-    return file_answer(customer, context)
+    return file_as_shown(customer, context)
 
 
 @router.get("/credit-reviews/due")

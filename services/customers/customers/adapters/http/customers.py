@@ -82,9 +82,9 @@ Tiered = Annotated[CustomerPages, Depends(customer_pages)]
 states its readers (``Reader``), as every route does."""
 
 
-def file_answer(customer: Customer, context: CommandContext) -> TieredCustomerFileView:
-    """CU-21: a command answers with the file as the caller's level shows it (the command's own
-    events record who acted on it)."""
+def file_as_shown(customer: Customer, context: CommandContext) -> TieredCustomerFileView:
+    """CU-21: the file as the caller's level shows it: what a read answers (logged by the read)
+    and what a command answers (its own events record who acted on the file)."""
     hidden = set(SENSITIVE_FIELDS) - set(sensitive_fields_shown(context.roles))
     return TieredCustomerFileView.model_validate(customer).model_copy(update=dict.fromkeys(hidden))
 
@@ -145,7 +145,7 @@ async def register_customer(
     customer = await app.perform(
         app.register_customer, context, body.legal_name, body.owner_id or context.actor
     )
-    return file_answer(customer, context)
+    return file_as_shown(customer, context)
 
 
 @router.post("/{customer_id}/submit")
@@ -156,7 +156,7 @@ async def submit_for_approval(
     customer = await app.perform(
         app.submit_for_approval, context, customer_id, body.credit_limit, body.currency
     )
-    return file_answer(customer, context)
+    return file_as_shown(customer, context)
 
 
 @router.post("/{customer_id}/file")
@@ -178,7 +178,7 @@ async def record_customer_file(
         business_notes=body.business_notes,
         important=body.important,
     )
-    return file_answer(customer, context)
+    return file_as_shown(customer, context)
 
 
 @router.post("/{customer_id}/grade-proposal")
@@ -187,7 +187,7 @@ async def propose_grade(
 ) -> TieredCustomerFileView:
     """Propose a grade, with reasons, for the sales manager to decide (CU-03, CU-05)."""
     customer = await app.perform(app.propose_grade, context, customer_id, body.grade, body.reason)
-    return file_answer(customer, context)
+    return file_as_shown(customer, context)
 
 
 @router.post("/{customer_id}/grade")
@@ -198,7 +198,7 @@ async def decide_grade(
     customer = await app.perform(
         app.decide_grade, context, customer_id, body.grade, body.reason or ""
     )
-    return file_answer(customer, context)
+    return file_as_shown(customer, context)
 
 
 @router.post("/{customer_id}/owners")
@@ -209,7 +209,7 @@ async def assign_owners(
     customer = await app.perform(
         app.assign_owners, context, customer_id, body.owner_id, body.deputy_id, body.reason
     )
-    return file_answer(customer, context)
+    return file_as_shown(customer, context)
 
 
 @router.get("")
@@ -244,6 +244,4 @@ def get_customer(
 ) -> TieredCustomerFileView:
     """The file; its confidential fields only to the levels allowed them, each read of its
     sensitive fields logged (CU-21)."""
-    customer, shown = app.customer_file_for(context, customer_id)
-    hidden = set(SENSITIVE_FIELDS) - set(shown)
-    return TieredCustomerFileView.model_validate(customer).model_copy(update=dict.fromkeys(hidden))
+    return file_as_shown(app.customer_file_for(context, customer_id), context)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from contracts.values import Amount, LongText, ShortText
-from customers.adapters.http.customers import file_answer
+from customers.adapters.http.customers import file_as_shown
 from customers.application import CustomersApplication
 from customers.domain.customer import Severity
 from customers.domain.risk_review import Decision, Trigger
@@ -89,7 +89,7 @@ async def report_abnormality(
     customer = await app.perform(
         app.report_abnormality, context, customer_id, body.source, body.facts, body.severity
     )
-    return file_answer(customer, context)
+    return file_as_shown(customer, context)
 
 
 @router.post("/customers/{customer_id}/risk-reviews", status_code=201)
@@ -107,7 +107,7 @@ async def place_provisional_hold(
 ) -> TieredCustomerFileView:
     """The sales manager or finance hold the customer until the review ends (CU-13)."""
     customer = await app.perform(app.place_provisional_hold, context, customer_id, body.reason)
-    return file_answer(customer, context)
+    return file_as_shown(customer, context)
 
 
 @router.get("/abnormalities")
@@ -167,4 +167,4 @@ async def request_release(
 async def release(context: Involved, review_id: UUID, app: App) -> TieredCustomerFileView:
     """Once approved: release the hold, or remove the customer from the blacklist (CU-06)."""
     customer = await app.perform(app.release, context, review_id)
-    return file_answer(customer, context)
+    return file_as_shown(customer, context)
