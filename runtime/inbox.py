@@ -130,9 +130,8 @@ class Inbox:
         self.waits = waits if waits is not None else Waits()
 
     def subscribe(self, broker: KafkaBroker, subscription: Subscription) -> None:
-        subscriber = batch_subscriber(
-            broker, subscription.topic, self._app.service_name, self._settings
-        )
+        group_id = f"{self._app.service_name}.{subscription.topic}"
+        subscriber = batch_subscriber(broker, subscription.topic, group_id, self._settings)
 
         async def handle_batch(body: list[Any], message: KafkaMessage) -> None:
             records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message

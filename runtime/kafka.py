@@ -25,7 +25,11 @@ log = logging.getLogger(__name__)
 
 def batch_subscriber(broker: KafkaBroker, topic: str, group_id: str, settings: Settings) -> Any:
     """A consumer group's batch subscriber on ``topic``, from the earliest offset the group has
-    not committed; a batch whose handler raises is not acknowledged and comes again."""
+    not committed; a batch whose handler raises is not acknowledged and comes again.
+
+    Give each subscriber its own group (and broker): consumers sharing a group rebalance
+    whenever one joins, so a sibling starting would stop one already working through a
+    backlog, and joins would follow one another instead of overlapping."""
     return broker.subscriber(
         topic,
         group_id=group_id,
@@ -38,17 +42,23 @@ def batch_subscriber(broker: KafkaBroker, topic: str, group_id: str, settings: S
     )
 
 
+class ConsumersNotAssigned(Exception):
+    """The consumers were not given their partitions in time."""
+
+
 class KafkaLink:
     def __init__(
         self,
         producer: AIOKafkaProducer,
-        new_broker: Callable[[], KafkaBroker],
+        new_brokers: Callable[[], list[KafkaBroker]],
         first_delay: float = 0.5,
+        start_timeout: float = 90.0,
     ) -> None:
         self.producer = producer
-        self._new_broker = new_broker
+        self._new_brokers = new_brokers
         self._first_delay = first_delay
-        self.broker: KafkaBroker | None = None
+        self._start_timeout = start_timeout
+        self.brokers: list[KafkaBroker] = []
         self.producing = asyncio.Event()
         """Set once the producer is connected: the relay and the dead-letter queue may send."""
         self.consuming = asyncio.Event()
@@ -69,17 +79,25 @@ class KafkaLink:
         """Connect the producer, then start the consumers; each retried until it succeeds."""
         await self._until_done("the Kafka producer", self.producer.start)
         self.producing.set()
-        await self._until_done("the Kafka consumers", self._start_broker)
+        await self._until_done("the Kafka consumers", self._start_brokers)
         self.consuming.set()
 
-    async def _start_broker(self) -> None:
-        broker = self._new_broker()
+    async def _start_brokers(self) -> None:
+        """Start every broker's subscribers together. A consumer's start waits for its group to
+        assign it partitions; should that not happen in time (a join the broker never
+        completes), they are all stopped and started afresh rather than waiting for ever."""
+        brokers = self._new_brokers()
         try:
-            await broker.start()
-        except BaseException:
-            await broker.stop()
+            async with asyncio.timeout(self._start_timeout):
+                await asyncio.gather(*(broker.start() for broker in brokers))
+        except BaseException as error:
+            await asyncio.gather(*(broker.stop() for broker in brokers), return_exceptions=True)
+            if isinstance(error, TimeoutError):
+                raise ConsumersNotAssigned(
+                    f"no partitions assigned within {self._start_timeout:g}s"
+                ) from error
             raise
-        self.broker = broker
+        self.brokers = brokers
 
     async def _until_done(self, what: str, attempt: Callable[[], Awaitable[None]]) -> None:
         backoff = Backoff(self._first_delay)
@@ -96,6 +114,6 @@ class KafkaLink:
                 return
 
     async def close(self) -> None:
-        if self.broker is not None:
-            await self.broker.stop()
+        for broker in self.brokers:
+            await broker.stop()
         await self.producer.stop()

@@ -135,16 +135,24 @@ def build_app(
         witness = Witness(application, settings)
         waits = app.state.waits = Waits()
 
-        def new_broker() -> KafkaBroker:
-            # FastStream logs every batch: routine, so at DEBUG.
-            broker = KafkaBroker(settings.kafka_bootstrap, logger=log, log_level=logging.DEBUG)
-            inbox = Inbox(application, producer, settings, waits)
-            for subscription in subscriptions(spec.application):
-                inbox.subscribe(broker, subscription)
-            witness.subscribe(broker)
-            return broker
+        def new_brokers() -> list[KafkaBroker]:
+            """One broker, and so one consumer group, per subscription (see batch_subscriber)."""
 
-        link = app.state.kafka = KafkaLink(producer, new_broker)
+            def new_broker() -> KafkaBroker:
+                # FastStream logs every batch: routine, so at DEBUG.
+                return KafkaBroker(settings.kafka_bootstrap, logger=log, log_level=logging.DEBUG)
+
+            inbox = Inbox(application, producer, settings, waits)
+            brokers = []
+            for subscription in subscriptions(spec.application):
+                inbox.subscribe(broker := new_broker(), subscription)
+                brokers.append(broker)
+            witness.subscribe(broker := new_broker())
+            return [*brokers, broker]
+
+        link = app.state.kafka = KafkaLink(
+            producer, new_brokers, start_timeout=settings.consumer_start_timeout_seconds
+        )
         relay = app.state.relay = relay_class(
             application,
             producer,

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # this long after an empty poll, so it bounds the latency an idle consumer adds.
     consumer_batch_timeout_ms: int = 5
     consumer_max_records: int = 200
+    # How long the consumers may wait for their partitions before they are started again.
+    consumer_start_timeout_seconds: float = Field(default=90.0, gt=0)
 
     @model_validator(mode="after")
     def _events_fit_in_messages(self) -> Settings:
