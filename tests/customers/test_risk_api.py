@@ -180,3 +180,26 @@ def test_cu_06_a_hold_or_blacklisting_is_lifted_only_by_an_approved_release(
     assert released["standing"] == "good"
     assert client.ok("GET", path, "finance")["released"] is True
     refused(client, f"{path}/release", "salesperson", None, "CU-06")  # once
+
+
+def test_cu_21_a_review_shows_finance_s_figures_only_at_the_confidential_levels_each_read_logged(
+    client: ServiceClient,
+) -> None:
+    customer_id = register(client)
+    review_id = prepared(client, customer_id, exposure="7500.00")
+    path = f"/risk-reviews/{review_id}"
+
+    below = client.ok("GET", path, "salesperson")
+    assert below["checklist"] == "Late twice"
+    assert below["payment_history"] is None and below["exposure"] is None
+    answered = client.ok("POST", f"{path}/checklist", "salesperson", {"checklist": "Late thrice"})
+    assert answered["exposure"] is None, "a command's answer shows no more than a read"
+
+    shown = client.ok("GET", path, "sales-manager")
+    assert shown["payment_history"] == "60 days late"
+    assert shown["exposure"] == "7500.00"
+
+    log = client.page(f"/customer-files/sensitive-reads?customer_id={customer_id}", "gm")
+    fields = {(read["reader"], tuple(read["fields"])) for read in log["items"]}
+    assert ("salesperson", ("open_review_id",)) in fields
+    assert ("sales-manager", ("open_review_id", "payment_history", "exposure")) in fields

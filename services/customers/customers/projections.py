@@ -359,8 +359,12 @@ class RiskReviewView(View):
     opened_at: datetime = Field(validation_alias=AliasChoices("opened_at", "created_on"))
     checklist: LongText | None = Field(description="The account owner's problem-customer checklist")
     checklist_by: UserId | None
-    payment_history: LongText | None = Field(description="Added by finance")
-    exposure: Money | None = Field(description="Added by finance")
+    payment_history: LongText | None = Field(
+        description="Added by finance; shown to the confidential levels only (CU-21)"
+    )
+    exposure: Money | None = Field(
+        description="Added by finance; shown to the confidential levels only (CU-21)"
+    )
     assessed_by: UserId | None
     decision: Decision | None
     decision_reason: LongText | None

@@ -33,10 +33,11 @@ from customers.care_projections import (
     trading_entries,
     visits,
 )
-from customers.domain.access import SensitiveRead, sensitive_fields_shown
+from customers.domain.access import SensitiveRead, review_fields_shown, sensitive_fields_shown
 from customers.domain.care import CarePlan
 from customers.domain.customer import Customer
 from customers.domain.needs import Channel, CustomerNeeds
+from customers.domain.risk_review import RiskReview
 from customers.domain.trading import (
     PaymentRecord,
     SatisfactionProfile,
@@ -227,6 +228,13 @@ class CareCommands(CareQueries):
         customer = self.get(Customer, customer_id, "customer")
         self.log_sensitive_read(context, customer_id, sensitive_fields_shown(context.roles))
         return customer
+
+    def risk_review_for(self, context: CommandContext, review_id: UUID) -> RiskReview:
+        """CU-21: a dangerous-customer review; the read of what the caller's level shows of it is
+        logged first, against the customer reviewed."""
+        review = self.get(RiskReview, review_id, "risk review")
+        self.log_sensitive_read(context, review.customer_id, review_fields_shown(context.roles))
+        return review
 
     def listed_for(
         self, context: CommandContext, customer_ids: Sequence[UUID], listed: Collection[str]

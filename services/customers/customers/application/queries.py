@@ -8,7 +8,6 @@ from uuid import UUID
 from sqlalchemy import ColumnElement
 
 from customers.domain.customer import Customer
-from customers.domain.risk_review import RiskReview
 from customers.projections import (
     CUSTOMERS,
     CustomerView,
@@ -47,6 +46,3 @@ class CustomerQueries(KernelApplication):
         return (
             columns.grade_decided_at <= as_of - timedelta(days=interval)
         ) | columns.grade_review_due_since.is_not(None)
-
-    def risk_review(self, review_id: UUID) -> RiskReview:
-        return self.get(RiskReview, review_id, "risk review")

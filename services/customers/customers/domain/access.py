@@ -21,13 +21,26 @@ allowed. Sales see them, since they must not sell to a held or blacklisted custo
 
 SENSITIVE_FIELDS = (*CONFIDENTIAL_FIELDS, *RISK_FIELDS)
 
+REVIEW_ASSESSMENT_FIELDS = ("payment_history", "exposure")
+"""CU-21: finance's assessment in a dangerous-customer review, the customer's credit in figures:
+shown, like the confidential fields, only to the ``CONFIDENTIAL_READERS``."""
+
 CONFIDENTIAL_READERS = frozenset({Role.SALES_MANAGER, Role.FINANCE, Role.LEADERSHIP_GM})
 """CU-21: the levels that decide on credit and grade."""
 
 
 def sensitive_fields_shown(roles: Collection[str]) -> tuple[str, ...]:
-    """CU-21: the sensitive fields a reader in ``roles`` sees."""
+    """CU-21: the sensitive fields of a customer's file a reader in ``roles`` sees."""
     return SENSITIVE_FIELDS if not CONFIDENTIAL_READERS.isdisjoint(roles) else RISK_FIELDS
+
+
+def review_fields_shown(roles: Collection[str]) -> tuple[str, ...]:
+    """CU-21: the sensitive fields of a dangerous-customer review a reader in ``roles`` sees:
+    that the customer is under review (risk status), and finance's figures at the
+    confidential levels."""
+    if CONFIDENTIAL_READERS.isdisjoint(roles):
+        return ("open_review_id",)
+    return ("open_review_id", *REVIEW_ASSESSMENT_FIELDS)
 
 
 class SensitiveRead(Aggregate):
@@ -48,7 +61,8 @@ class SensitiveRead(Aggregate):
         cls, customer_id: UUID, reader: str, roles: Collection[str], fields: Sequence[str]
     ) -> Self:
         # CU-21: read access is tiered by level: nobody reads a field above theirs.
-        above = sorted(set(fields) - set(sensitive_fields_shown(roles)))
+        shown = {*sensitive_fields_shown(roles), *review_fields_shown(roles)}
+        above = sorted(set(fields) - shown)
         if above:
             raise RuleViolation(
                 "CU-21", "these fields of the customer are not shown at this level", fields=above

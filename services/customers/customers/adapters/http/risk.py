@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 from contracts.values import Amount, LongText, ShortText
 from customers.adapters.http.customers import file_as_shown
 from customers.application import CustomersApplication
+from customers.domain.access import REVIEW_ASSESSMENT_FIELDS, review_fields_shown
 from customers.domain.customer import Severity
-from customers.domain.risk_review import Decision, Trigger
+from customers.domain.risk_review import Decision, RiskReview, Trigger
 from customers.projections import (
     ABNORMALITIES,
     AbnormalityView,
@@ -45,12 +46,19 @@ Watchers = Annotated[
     Depends(requires(Role.SALES_MANAGER, Role.FINANCE, Role.LEADERSHIP_GM, Role.LEADERSHIP_DGM)),
 ]
 """CU-13: who sees the abnormalities."""
-Reader = Annotated[
-    Principal,
+Reading = Annotated[
+    CommandContext,
     Depends(
-        requires(*SALES, Role.SALES_MANAGER, Role.FINANCE, Role.LEADERSHIP_GM, Role.LEADERSHIP_DGM)
+        acting_as(*SALES, Role.SALES_MANAGER, Role.FINANCE, Role.LEADERSHIP_GM, Role.LEADERSHIP_DGM)
     ),
 ]
+
+
+def review_as_shown(review: RiskReview, context: CommandContext) -> RiskReviewView:
+    """CU-21: finance's figures in the review only to the confidential levels; below them they
+    read as not given."""
+    hidden = set(REVIEW_ASSESSMENT_FIELDS) - set(review_fields_shown(context.roles))
+    return RiskReviewView.model_validate(review).model_copy(update=dict.fromkeys(hidden))
 
 
 class ReportAbnormality(BaseModel):
@@ -98,7 +106,7 @@ async def open_risk_review(
 ) -> RiskReviewView:
     """Open a dangerous-customer review on one of its triggers (CU-06)."""
     review = await app.perform(app.open_risk_review, context, customer_id, body.trigger)
-    return RiskReviewView.model_validate(review)
+    return review_as_shown(review, context)
 
 
 @router.post("/customers/{customer_id}/provisional-hold")
@@ -121,8 +129,9 @@ def list_abnormalities(
 
 
 @router.get("/risk-reviews/{review_id}")
-def get_risk_review(_: Reader, review_id: UUID, app: App) -> RiskReviewView:
-    return RiskReviewView.model_validate(app.risk_review(review_id))
+def get_risk_review(context: Reading, review_id: UUID, app: App) -> RiskReviewView:
+    """The review as the caller's level shows it, the read logged (CU-21)."""
+    return review_as_shown(app.risk_review_for(context, review_id), context)
 
 
 @router.post("/risk-reviews/{review_id}/checklist")
@@ -131,7 +140,7 @@ async def complete_checklist(
 ) -> RiskReviewView:
     """The account owner completes the problem-customer checklist (CU-06)."""
     review = await app.perform(app.complete_review_checklist, context, review_id, body.checklist)
-    return RiskReviewView.model_validate(review)
+    return review_as_shown(review, context)
 
 
 @router.post("/risk-reviews/{review_id}/assessment")
@@ -142,7 +151,7 @@ async def assess_review(
     review = await app.perform(
         app.assess_review, context, review_id, body.payment_history, body.exposure
     )
-    return RiskReviewView.model_validate(review)
+    return review_as_shown(review, context)
 
 
 @router.post("/risk-reviews/{review_id}/decision")
@@ -151,7 +160,7 @@ async def decide_review(
 ) -> RiskReviewView:
     """The sales manager decides; leadership for grade A or high exposure (CU-06)."""
     review = await app.perform(app.decide_review, context, review_id, body.decision, body.reason)
-    return RiskReviewView.model_validate(review)
+    return review_as_shown(review, context)
 
 
 @router.post("/risk-reviews/{review_id}/release-request")
@@ -160,7 +169,7 @@ async def request_release(
 ) -> RiskReviewView:
     """Send the release of the review's hold or blacklisting to its approval chain (CU-06)."""
     review = await app.perform(app.request_release, context, review_id, body.reason)
-    return RiskReviewView.model_validate(review)
+    return review_as_shown(review, context)
 
 
 @router.post("/risk-reviews/{review_id}/release")
