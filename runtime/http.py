@@ -4,6 +4,7 @@ request bodies; health, readiness and metrics; command counting."""
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
@@ -159,9 +160,12 @@ def create_http_app(
     async def count_commands(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        started = time.perf_counter()
         response = await call_next(request)
         route = request.scope.get("route")
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and route is not None:
+            path = getattr(route, "path", "?")
+            metrics.COMMAND_SECONDS.labels(path).observe(time.perf_counter() - started)
             outcome = (
                 "accepted"
                 if response.status_code < 400
@@ -169,7 +173,7 @@ def create_http_app(
                 if response.status_code < 500
                 else "failed"
             )
-            metrics.COMMANDS.labels(getattr(route, "path", "?"), outcome).inc()
+            metrics.COMMANDS.labels(path, outcome).inc()
         return response
 
     @app.get("/health", tags=["operations"])

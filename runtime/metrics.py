@@ -5,12 +5,18 @@ One process runs one service, so Prometheus' ``job`` label tells services apart.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 COMMANDS = Counter(
     "countersign_commands",
     "HTTP commands handled, by route and outcome (accepted, refused, failed).",
     ["command", "outcome"],
+)
+COMMAND_SECONDS = Histogram(
+    "countersign_command_duration_seconds",
+    "Time from an HTTP command's arrival to its answer, by route.",
+    ["command"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 EVENTS_APPENDED = Counter("countersign_events_appended", "Domain events committed to the store.")
 RELAY_PUBLISHED = Counter(
@@ -56,8 +62,25 @@ CHECKPOINT_POSITION = Gauge(
     "countersign_checkpoint_position",
     "The store position of the newest signed checkpoint the broker acknowledged.",
 )
+CHECKPOINT_PUBLISHED_AT = Gauge(
+    "countersign_checkpoint_published_timestamp_seconds",
+    "Unix time the broker acknowledged this service's newest signed checkpoint.",
+)
 CHECKPOINTS_WITNESSED = Counter(
     "countersign_checkpoints_witnessed", "Other services' signed checkpoints newly kept."
+)
+CHECKPOINT_WITNESSED_SIGNED_AT = Gauge(
+    "countersign_checkpoint_witnessed_signed_timestamp_seconds",
+    "Unix time the newest checkpoint this service witnessed of another was signed, by signer.",
+    ["signer_service"],
+)
+TIMER_LAST_RUN = Gauge(
+    "countersign_timer_last_run_timestamp_seconds",
+    "Unix time a timer last completed its tick.",
+    ["timer"],
+)
+TIMER_FAILURES = Counter(
+    "countersign_timer_failures", "Timer ticks that failed (tried again next tick).", ["timer"]
 )
 SNAPSHOTS_TAKEN = Counter("countersign_snapshots_taken", "Aggregate snapshots stored.")
 SNAPSHOTS_REFUSED = Counter(

@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 
 from contracts import IntegrationEvent, events_topic
+from runtime import metrics
 from runtime.application import ServiceApplication, Timer
 from runtime.auth import UserDirectory
 from runtime.http import create_http_app
@@ -106,7 +107,10 @@ async def run_timer(application: ServiceApplication, timer: Timer, settings: Set
         try:
             await asyncio.to_thread(timer.tick, application)
         except Exception:
+            metrics.TIMER_FAILURES.labels(timer.name).inc()
             log.exception("timer %s failed; trying again at the next tick", timer.name)
+        else:
+            metrics.TIMER_LAST_RUN.labels(timer.name).set_to_current_time()
 
 
 def build_app(

@@ -133,6 +133,7 @@ class Checkpointer:
             return
         self.last = checkpoint
         metrics.CHECKPOINT_POSITION.set(head[0])
+        metrics.CHECKPOINT_PUBLISHED_AT.set_to_current_time()
 
 
 class Witness:
@@ -143,6 +144,7 @@ class Witness:
         self._settings = settings
         self._service = application.service_name
         self._key_ring = KeyRing.load(settings.keys_path)
+        self._newest_signed: dict[str, float] = {}
         with application.read_models.writing() as db:
             WITNESSED.create(db, checkfirst=True)
 
@@ -188,6 +190,10 @@ class Witness:
                     )
                 )
                 new += 1
+                signed_at = checkpoint.signed_at.timestamp()
+                if signed_at > self._newest_signed.get(checkpoint.service, 0.0):
+                    self._newest_signed[checkpoint.service] = signed_at
+                    metrics.CHECKPOINT_WITNESSED_SIGNED_AT.labels(checkpoint.service).set(signed_at)
         metrics.CHECKPOINTS_WITNESSED.inc(new)
         return new
 
