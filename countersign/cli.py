@@ -16,6 +16,7 @@ from contracts.topics import SERVICES
 from countersign.audit_cmd import audit_app
 from countersign.console import console, fail
 from countersign.contracts_cmd import contracts_app
+from countersign.dashboards_cmd import dashboards_app
 from countersign.demo import DemoError, run_demo
 from countersign.keys_cmd import keys_app
 from countersign.projections_cmd import projections_app
@@ -32,6 +33,7 @@ app.add_typer(contracts_app, name="contracts", help="Public event contracts: Asy
 app.add_typer(keys_app, name="keys", help="Development signing keys (Ed25519).")
 app.add_typer(audit_app, name="audit", help="The audit trail: verify the stores, trace a document.")
 app.add_typer(projections_app, name="projections", help="Read models: rebuild from the events.")
+app.add_typer(dashboards_app, name="dashboards", help="Grafana dashboards as code.")
 
 
 @app.callback()

@@ -1,0 +1,340 @@
+"""Grafana dashboards as code, built with grafana-foundation-sdk for Grafana 11.6.
+
+``countersign dashboards generate`` writes them to ``deploy/grafana/dashboards/`` (committed, and
+provisioned by ``deploy/grafana/provisioning/dashboards/countersign.yml``); a test checks the
+committed files are what this module builds, that they validate against Grafana's dashboard
+schema, and that every query parses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from grafana_foundation_sdk.builders.common import (
+    ReduceDataOptions,
+    VizLegendOptions,
+    VizTooltipOptions,
+)
+from grafana_foundation_sdk.builders.dashboard import (
+    Dashboard,
+    DatasourceVariable,
+    Row,
+    ThresholdsConfig,
+)
+from grafana_foundation_sdk.builders.prometheus import Dataquery as PrometheusQuery
+from grafana_foundation_sdk.builders.stat import Panel as Stat
+from grafana_foundation_sdk.builders.timeseries import Panel as Timeseries
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.common import (
+    LegendDisplayMode,
+    LegendPlacement,
+    SortOrder,
+    TooltipDisplayMode,
+)
+from grafana_foundation_sdk.models.dashboard import (
+    DataSourceRef,
+    Threshold,
+    ThresholdsMode,
+)
+
+DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
+"""Every panel reads the Prometheus the dashboard's ``datasource`` variable picks."""
+
+
+def query(expr: str, legend: str = "") -> PrometheusQuery:
+    return PrometheusQuery().expr(expr).legend_format(legend).datasource(DATASOURCE)
+
+
+def over_time(
+    title: str, unit: str, *queries: PrometheusQuery, description: str = ""
+) -> Timeseries:
+    panel = Timeseries().title(title).description(description).unit(unit).datasource(DATASOURCE)
+    panel = panel.min(0).height(8).span(12)
+    legend = VizLegendOptions().display_mode(LegendDisplayMode.LIST).calcs([])
+    panel = panel.legend(legend.placement(LegendPlacement.BOTTOM).show_legend(True))
+    panel = panel.tooltip(VizTooltipOptions().mode(TooltipDisplayMode.MULTI).sort(SortOrder.NONE))
+    for ref, target in zip("ABCDEFGH", queries, strict=False):
+        panel = panel.with_target(target.ref_id(ref))
+    return panel
+
+
+def figure(
+    title: str,
+    target: PrometheusQuery,
+    *,
+    unit: str = "none",
+    description: str = "",
+    steps: list[tuple[float, str]] | None = None,
+) -> Stat:
+    """One current value, never negative; ``steps`` colour it (from a value up, the colour).
+    The first step starts at 0: Grafana's strict schema has no "from minus infinity"."""
+    panel = Stat().title(title).description(description).unit(unit).datasource(DATASOURCE)
+    panel = panel.reduce_options(ReduceDataOptions().calcs(["lastNotNull"])).height(5).span(6)
+    thresholds = [Threshold(value=value, color=color) for value, color in steps or [(0, "blue")]]
+    panel = panel.thresholds(ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE).steps(thresholds))
+    return panel.with_target(target.ref_id("A"))
+
+
+def _dashboard(uid: str, title: str, description: str) -> Dashboard:
+    return (
+        Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags(["countersign"])
+        .refresh("30s")
+        .time("now-1h", "now")
+        .timezone("browser")
+        .with_variable(DatasourceVariable("datasource").label("Prometheus").type("prometheus"))
+    )
+
+
+def system_overview() -> Dashboard:
+    """Traffic, errors, latency, lags and dead letters, per service."""
+    return (
+        _dashboard(
+            "countersign-system",
+            "Countersign / System overview",
+            "Is every service up, answering, publishing and keeping up with the others?",
+        )
+        .with_row(Row("Services"))
+        .with_panel(
+            figure(
+                "Services up",
+                query('sum(up{job="countersign"})'),
+                description="Of the four services, how many answer Prometheus' scrape.",
+                steps=[(0, "red"), (4, "green")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Dead letters (range)",
+                query("sum(increase(countersign_dlq_messages_total[$__range]))"),
+                description="Poison messages sent to a dead-letter topic in the time range.",
+                steps=[(0, "green"), (1, "red")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Relay lag (events)",
+                query("sum(countersign_relay_lag_events)"),
+                description="Committed events no broker has acknowledged yet, all services.",
+                steps=[(0, "green"), (100, "orange"), (1000, "red")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Stuck relays",
+                query("count(countersign_relay_stuck_position > 0) or vector(0)"),
+                description="Services whose relay cannot publish a message "
+                "(`countersign status` says why).",
+                steps=[(0, "green"), (1, "red")],
+            )
+        )
+        .with_row(Row("Commands"))
+        .with_panel(
+            over_time(
+                "Commands per second",
+                "reqps",
+                query(
+                    "sum by (service, outcome) "
+                    "(rate(countersign_commands_total[$__rate_interval]))",
+                    "{{service}} {{outcome}}",
+                ),
+                description="Refused: a rule's 4xx answer. Failed: a 5xx, a defect.",
+            )
+        )
+        .with_panel(
+            over_time(
+                "Command latency, 99th percentile",
+                "s",
+                query(
+                    "histogram_quantile(0.99, sum by (service, le) "
+                    "(rate(countersign_command_duration_seconds_bucket[$__rate_interval])))",
+                    "{{service}}",
+                ),
+            )
+        )
+        .with_row(Row("Events and messages"))
+        .with_panel(
+            over_time(
+                "Events committed and published per second",
+                "ops",
+                query(
+                    "sum by (service) (rate(countersign_events_appended_total[$__rate_interval]))",
+                    "{{service}} committed",
+                ),
+                query(
+                    "sum by (service) (rate(countersign_relay_published_total[$__rate_interval]))",
+                    "{{service}} published",
+                ),
+            )
+        )
+        .with_panel(
+            over_time(
+                "Messages applied per second",
+                "ops",
+                query(
+                    "sum by (service, topic) "
+                    "(rate(countersign_inbox_processed_total[$__rate_interval]))",
+                    "{{service}} ← {{topic}}",
+                ),
+            )
+        )
+        .with_panel(
+            over_time(
+                "Relay lag",
+                "none",
+                query("countersign_relay_lag_events", "{{service}}"),
+                description="Committed events not yet acknowledged by the broker.",
+            )
+        )
+        .with_panel(
+            over_time(
+                "Consumer lag",
+                "none",
+                query(
+                    "sum by (service, topic) (countersign_consumer_lag_messages)",
+                    "{{service}} ← {{topic}}",
+                ),
+                description="Messages a service has not processed yet, per topic.",
+            )
+        )
+        .with_row(Row("Tamper evidence and timers"))
+        .with_panel(
+            over_time(
+                "Age of each service's newest signed checkpoint",
+                "s",
+                query(
+                    "time() - countersign_checkpoint_published_timestamp_seconds",
+                    "{{service}}",
+                ),
+                description="Checkpoints are published while the store moves; an idle store "
+                "keeps its last one.",
+            )
+        )
+        .with_panel(
+            over_time(
+                "Time since a timer last ran",
+                "s",
+                query(
+                    "time() - countersign_timer_last_run_timestamp_seconds",
+                    "{{service}} {{timer}}",
+                ),
+            )
+        )
+    )
+
+
+def customers_business() -> Dashboard:
+    """RULES.md §8 "Customers", from the customers service's figures."""
+    return (
+        _dashboard(
+            "countersign-customers",
+            "Countersign / Customers",
+            "Grades, credit, risk and account ownership (RULES.md §8, Customers).",
+        )
+        .with_row(Row("Grades and credit"))
+        .with_panel(
+            over_time(
+                "Customers by grade (CU-03)",
+                "none",
+                query("sum by (grade) (countersign_customers_by_grade)", "{{grade}}"),
+            )
+        )
+        .with_panel(
+            over_time(
+                "Customers by standing (CU-06, CU-13)",
+                "none",
+                query("sum by (standing) (countersign_customers_by_standing)", "{{standing}}"),
+            )
+        )
+        .with_panel(
+            figure(
+                "Grade reviews due (CU-05)",
+                query("sum(countersign_customers_grade_reviews_due)"),
+                steps=[(0, "green"), (1, "orange")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Credit reviews past due (CU-11)",
+                query("sum(countersign_customers_credit_reviews_past_due)"),
+                steps=[(0, "green"), (1, "orange")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Credit investigations blocked by a doubt (CU-10)",
+                query("sum(countersign_customers_credit_investigations_blocked)"),
+                steps=[(0, "green"), (1, "orange")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Dangerous-customer reviews open (CU-06)",
+                query("sum(countersign_customers_risk_reviews_open)"),
+            )
+        )
+        .with_row(Row("Files and ownership"))
+        .with_panel(
+            figure(
+                "Files older than three months (CU-20)",
+                query("sum(countersign_customers_stale_files)"),
+                steps=[(0, "green"), (1, "orange")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Accounts without an owner (CU-15)",
+                query("sum(countersign_customers_accounts_without_owner)"),
+                description="Should be 0.",
+                steps=[(0, "green"), (1, "red")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Handovers overdue (CU-22)",
+                query("sum(countersign_customers_handovers_overdue)"),
+                steps=[(0, "green"), (1, "red")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Abnormalities reported this week (CU-13)",
+                query("sum(countersign_customers_abnormality_reports_this_week)"),
+            )
+        )
+    )
+
+
+DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
+    "system-overview": system_overview,
+    "customers": customers_business,
+}
+"""File name (without ``.json``) -> the dashboard it holds."""
+
+
+def render(build: Callable[[], Dashboard]) -> str:
+    dashboard = build().build()
+    for number, panel in enumerate(dashboard.panels or [], start=1):
+        panel.id_val = number  # unique within the dashboard, in reading order
+    return JSONEncoder(sort_keys=True, indent=2).encode(dashboard) + "\n"
+
+
+def as_json(build: Callable[[], Dashboard]) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(render(build))
+    return loaded
+
+
+def generate(directory: Path) -> list[Path]:
+    """Write every dashboard to ``directory``; returns the files written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, build in DASHBOARDS.items():
+        path = directory / f"{name}.json"
+        path.write_text(render(build))
+        written.append(path)
+    return written
