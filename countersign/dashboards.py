@@ -111,7 +111,7 @@ def system_overview() -> Dashboard:
         .with_panel(
             figure(
                 "Dead letters (range)",
-                query("sum(increase(countersign_dlq_messages_total[$__range]))"),
+                query("sum(increase(countersign_dlq_messages_total[$__range])) or vector(0)"),
                 description="Poison messages sent to a dead-letter topic in the time range.",
                 steps=[(0, "green"), (1, "red")],
             )
