@@ -310,8 +310,79 @@ def customers_business() -> Dashboard:
     )
 
 
+def approvals_and_audit() -> Dashboard:
+    """What waits for whose decision or signature, and how fresh the witnesses of each store are."""
+    return (
+        _dashboard(
+            "countersign-approvals-audit",
+            "Countersign / Approvals and audit",
+            "Approvals waiting (XC-01), signatures not captured (XC-02), and the signed "
+            "checkpoints each store's witnesses hold.",
+        )
+        .with_row(Row("Approvals and signatures"))
+        .with_panel(
+            figure(
+                "Approvals overdue (escalated)",
+                query('sum(countersign_approvals_waiting{overdue="true"}) or vector(0)'),
+                description="Steps not decided within their working hours, now escalated.",
+                steps=[(0, "green"), (1, "red")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Customers' signatures requested, not captured",
+                query("sum(countersign_signatures_requested_not_captured) or vector(0)"),
+                description="Signing links still open: neither signed, declined nor expired.",
+            )
+        )
+        .with_panel(
+            over_time(
+                "Approvals waiting",
+                "none",
+                query(
+                    "sum by (service, document_type) (countersign_approvals_waiting)",
+                    "{{service}} {{document_type}}",
+                ),
+            )
+        )
+        .with_panel(
+            over_time(
+                "Age of the oldest approval waiting",
+                "s",
+                query(
+                    "time() - min by (service, document_type) "
+                    "(countersign_approvals_oldest_requested_timestamp_seconds)",
+                    "{{service}} {{document_type}}",
+                ),
+            )
+        )
+        .with_row(Row("Tamper evidence"))
+        .with_panel(
+            over_time(
+                "Age of the newest checkpoint witnessed, per store",
+                "s",
+                query(
+                    "time() - max by (signer_service) "
+                    "(countersign_checkpoint_witnessed_signed_timestamp_seconds)",
+                    "{{signer_service}}",
+                ),
+                description="How long ago the newest head of each store that another service "
+                "witnessed was signed: events after it are not witnessed yet.",
+            )
+        )
+        .with_panel(
+            over_time(
+                "Store position of the newest signed checkpoint",
+                "none",
+                query("countersign_checkpoint_position", "{{service}}"),
+            )
+        )
+    )
+
+
 DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "system-overview": system_overview,
+    "approvals-audit": approvals_and_audit,
     "customers": customers_business,
 }
 """File name (without ``.json``) -> the dashboard it holds."""

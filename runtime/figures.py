@@ -1,7 +1,8 @@
 """Business metrics: figures a service reads from its own read models when Prometheus scrapes.
 
 A figure is a name, a meaning and a SQLAlchemy Core query over the service's read tables; each
-row the query answers is one sample, its columns the label values and, last, the value. The
+row the query answers is one sample, its columns the label values and, last, the value (a
+moment is exposed as Unix seconds). The
 figures are computed at scrape time from the projections, never from the event store (XC-04:
 every figure is a projection over events), so they are as current as the read models and cost
 one indexed query each. A service declares its figures in a mixin's ``Feature(figures=...)``;
@@ -81,6 +82,8 @@ class FigureCollector(Collector):
                 for row in db.execute(query):
                     # The label columns first, the value last (None: a sum over no row).
                     *labels, value = tuple[Any, ...](row)
+                    if isinstance(value, datetime):  # a moment: Unix seconds, as Prometheus has it
+                        value = value.timestamp()
                     samples[tuple(map(str, labels))] = float(value or 0)
                 family = figure.family()
                 for label_values, value in samples.items():

@@ -14,7 +14,7 @@ from kernel.approvals import http
 from kernel.approvals.commands import ApprovalCommands
 from kernel.approvals.domain import Approvable, SignatureCapture
 from kernel.approvals.matrix import Step
-from kernel.approvals.projections import overdue_documents, pending_approvals
+from kernel.approvals.projections import APPROVAL_FIGURES, overdue_documents, pending_approvals
 from kernel.policy.domain import PolicyVersion
 from kernel.timers import deadline_timer
 from runtime.application import Feature
@@ -32,6 +32,7 @@ class Approvals(ApprovalCommands):
         routers=(http.policies, http.pending),
         projections=(pending_approvals,),
         timers=(ESCALATION,),
+        figures=APPROVAL_FIGURES,
         value_objects=(Step, SignatureCapture),
         published={
             Approvable.ApprovalRequested: public.ApprovalRequested,

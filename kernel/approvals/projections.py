@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, case, func, select
 
 from kernel.approvals.domain import Approvable
+from runtime.figures import Figure
 from runtime.projections import Projection
 from runtime.views import ReadTable, View, identity
 
@@ -89,3 +91,39 @@ def overdue_documents(db: Connection, now: datetime) -> list[UUID]:
     columns = PENDING.table.c
     query = select(columns.document_id).where(columns.due_at < now, ~columns.overdue)
     return list(db.execute(query).scalars())
+
+
+def _waiting(app: Any, now: datetime) -> Select[Any]:
+    columns = PENDING.table.c
+    overdue = case((columns.overdue, "true"), else_="false")
+    return select(columns.document_type, overdue, func.count()).group_by(
+        columns.document_type, overdue
+    )
+
+
+def _oldest_waiting(app: Any, now: datetime) -> Select[Any]:
+    columns = PENDING.table.c
+    return select(columns.document_type, func.min(columns.requested_at)).group_by(
+        columns.document_type
+    )
+
+
+APPROVAL_FIGURES = (
+    Figure(
+        "countersign_approvals_waiting",
+        "Approvals waiting for a decision, by document type and whether the step is overdue "
+        "(escalated).",
+        _waiting,
+        labels=("document_type", "overdue"),
+        rule="XC-01",
+    ),
+    Figure(
+        "countersign_approvals_oldest_requested_timestamp_seconds",
+        "When the oldest approval still waiting was requested, by document type; its age is "
+        "time() minus this.",
+        _oldest_waiting,
+        labels=("document_type",),
+        rule="XC-01",
+    ),
+)
+"""XC-01, RULES.md §8: what waits for whom, since when."""

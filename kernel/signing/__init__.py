@@ -14,7 +14,11 @@ from kernel.approvals import Approvals
 from kernel.signing import http
 from kernel.signing.commands import SigningCommands
 from kernel.signing.domain import CustomerAnswer, Signable
-from kernel.signing.projections import documents_with_lapsed_links, signing_requests
+from kernel.signing.projections import (
+    SIGNING_FIGURES,
+    documents_with_lapsed_links,
+    signing_requests,
+)
 from kernel.timers import deadline_timer
 from runtime.application import Feature
 
@@ -31,6 +35,7 @@ class CustomerSigning(SigningCommands, Approvals):
         routers=(http.page, http.requests),
         projections=(signing_requests,),
         timers=(LINK_EXPIRY,),
+        figures=SIGNING_FIGURES,
         value_objects=(CustomerAnswer,),
         published={
             Signable.SigningRequested: public.CustomerSignatureRequested,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, func, select
 
 from kernel.signing.domain import RequestStatus, Signable
+from runtime.figures import Figure
 from runtime.projections import Projection
 from runtime.views import ReadTable, View, identity
 
@@ -74,3 +76,25 @@ def documents_with_lapsed_links(db: Connection, now: datetime) -> list[UUID]:
         columns.status == RequestStatus.OPEN, columns.expires_at < now
     )
     return list(db.execute(query).scalars())
+
+
+def _open_requests(app: Any, now: datetime) -> Select[Any]:
+    columns = SIGNING_REQUESTS.table.c
+    still_open = columns.status == RequestStatus.OPEN
+    return (
+        select(columns.document_type, func.count())
+        .where(still_open)
+        .group_by(columns.document_type)
+    )
+
+
+SIGNING_FIGURES = (
+    Figure(
+        "countersign_signatures_requested_not_captured",
+        "Customers' signatures requested whose link is still open (neither signed, declined nor "
+        "expired), by document type.",
+        _open_requests,
+        labels=("document_type",),
+        rule="XC-02",
+    ),
+)

@@ -87,6 +87,12 @@ async def test_every_panel_of_every_dashboard_shows_data(stack: Stack, prometheu
         # Business traffic: commands, events, messages to the other services, figures.
         for n in range(3):
             await api.approved_customer(f"Dashboard Co {n}")
+        # And one approval left waiting, for the approvals dashboard.
+        waiting = await api.ok(
+            "POST", "customers", "/customers", "salesperson", {"legal_name": "Waiting Co"}
+        )
+        path = f"/customers/{waiting['customer_id']}/submit"
+        await api.ok("POST", "customers", path, "salesperson", {"credit_limit": "5000"})
     finally:
         await api.close()
 
