@@ -1,12 +1,16 @@
 """Every dashboard panel shows data: a real Prometheus (Debian's package) scrapes the four running
 services while customers are registered and approved, and each panel's query, as Grafana would
-send it, must return at least one series. An empty panel fails the test."""
+send it, must return at least one series. An empty panel fails the test. The same running
+services expose every metric the catalogue (docs/metrics.md) lists, in a format
+`promtool check metrics` accepts."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -128,3 +132,24 @@ def test_the_prometheus_of_the_test_scrapes_what_production_does() -> None:
     assert {target["labels"]["service"] for target in job["static_configs"]} == set(
         StackConfig.on_free_ports(Path("unused")).services
     )
+
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
+
+
+async def test_the_running_services_expose_every_catalogued_metric(stack: Stack) -> None:
+    catalogued = set(re.findall(r"^\| `(countersign_\w+)`", CATALOGUE.read_text(), re.M))
+    assert len(catalogued) > 20
+    promtool = shutil.which("promtool")
+    assert promtool, "Debian's prometheus package is needed: `make test` installs it"
+    exposed: set[str] = set()
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        for service in stack.config.services:
+            exposition = (await http.get(f"{stack.url(service)}/metrics")).text
+            checked = subprocess.run(
+                [promtool, "check", "metrics"], input=exposition, capture_output=True, text=True
+            )
+            assert checked.returncode == 0, f"{service}: {checked.stdout}{checked.stderr}"
+            # Prometheus' text format names a counter's family with its _total.
+            exposed |= set(re.findall(r"^# TYPE (\S+) ", exposition, re.M))
+    assert catalogued <= exposed, sorted(catalogued - exposed)
