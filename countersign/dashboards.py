@@ -208,7 +208,8 @@ def system_overview() -> Dashboard:
                 "Age of each service's newest signed checkpoint",
                 "s",
                 query(
-                    "time() - countersign_checkpoint_published_timestamp_seconds",
+                    # 0: none published yet since the service started.
+                    "time() - (countersign_checkpoint_published_timestamp_seconds > 0)",
                     "{{service}}",
                 ),
                 description="Checkpoints are published while the store moves; an idle store "

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,9 +23,13 @@ import yaml
 
 from countersign.dashboards import DASHBOARDS, render
 from countersign.stack import FileSink, Stack, StackConfig, free_port
+from tests.deploy.pictures import PanelData, Series, draw
 from tests.e2e.api import Api, eventually
 
 SCRAPE_SECONDS = 1
+ARTIFACTS = Path(
+    os.environ.get("COUNTERSIGN_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,26 +79,61 @@ async def prometheus(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> 
         log.close()
 
 
+def grafana_expr(expr: str) -> str:
+    """The query as Grafana sends it for the last few minutes: its range variables filled in."""
+    return expr.replace("$__rate_interval", "1m").replace("$__range", "5m")
+
+
 def panel_queries() -> list[tuple[str, str, str]]:
-    """(dashboard, panel title, query) for every query, with Grafana's range variables filled
-    in as Grafana would for the last few minutes."""
+    """(dashboard, panel title, query) for every query."""
     found = []
     for name, build in DASHBOARDS.items():
         for panel in json.loads(render(build))["panels"]:
             for target in panel.get("targets", []):
-                expr = target["expr"].replace("$__rate_interval", "1m").replace("$__range", "5m")
-                found.append((name, panel["title"], expr))
+                found.append((name, panel["title"], grafana_expr(target["expr"])))
     return found
 
 
-async def test_every_panel_of_every_dashboard_shows_data(stack: Stack, prometheus: str) -> None:
+async def draw_dashboards(http: httpx.AsyncClient, since: float) -> list[Path]:
+    """Each dashboard as a PNG from the data Prometheus gathered since ``since``."""
+    drawn = []
+    for name, build in DASHBOARDS.items():
+        dashboard = json.loads(render(build))
+        panels = []
+        for panel in dashboard["panels"]:
+            if panel["type"] == "row":
+                continue
+            data = PanelData(panel["title"], panel["type"])
+            for target in panel["targets"]:
+                params = {
+                    "query": grafana_expr(target["expr"]),
+                    "start": since,
+                    "end": time.time(),
+                    "step": SCRAPE_SECONDS,
+                }
+                answer = (await http.get("/api/v1/query_range", params=params)).json()
+                for result in answer["data"]["result"]:
+                    labels = result["metric"]
+                    legend = re.sub(
+                        r"\{\{\s*(\w+)\s*\}\}",
+                        lambda m, labels=labels: str(labels.get(m.group(1), "")),
+                        target.get("legendFormat") or "",
+                    )
+                    times = [float(t) for t, _ in result["values"]]
+                    values = [float(v) for _, v in result["values"]]
+                    data.series.append(Series(legend, times, values))
+            panels.append(data)
+        drawn.append(draw(dashboard["title"], panels, ARTIFACTS / "dashboards" / f"{name}.png"))
+    return drawn
+
+
+async def business_traffic(stack: Stack) -> None:
+    """Commands, events, messages to the other services, figures; one approval left waiting."""
     api = Api(stack)
     try:
         await api.put_policies_in_force()
-        # Business traffic: commands, events, messages to the other services, figures.
         for n in range(3):
             await api.approved_customer(f"Dashboard Co {n}")
-        # And one approval left waiting, for the approvals dashboard.
         waiting = await api.ok(
             "POST", "customers", "/customers", "salesperson", {"legal_name": "Waiting Co"}
         )
@@ -100,27 +142,46 @@ async def test_every_panel_of_every_dashboard_shows_data(stack: Stack, prometheu
     finally:
         await api.close()
 
+
+async def test_every_panel_of_every_dashboard_shows_data(stack: Stack, prometheus: str) -> None:
     queries = panel_queries()
     async with httpx.AsyncClient(base_url=prometheus, timeout=10.0) as http:
 
-        async def empty_panels() -> list[tuple[str, str, str]]:
-            empty = []
-            for dashboard, title, expr in queries:
-                answer = await http.get("/api/v1/query", params={"query": expr})
-                if answer.status_code != 200 or not answer.json()["data"]["result"]:
-                    empty.append((dashboard, title, expr))
-            return empty
+        async def answer(expr: str) -> list[Any]:
+            found = await http.get("/api/v1/query", params={"query": expr})
+            return list(found.json()["data"]["result"]) if found.status_code == 200 else []
 
-        async def all_show_data() -> bool:
+        async def scraping() -> bool:
             try:
-                return not await empty_panels()
+                return bool(await answer(f"count(up == 1) == {len(stack.config.services)}"))
             except httpx.TransportError:  # Prometheus still starting
                 return False
 
+        # The traffic runs while Prometheus watches, so that the rates have something to show.
+        await eventually(scraping, timeout=60, what="Prometheus to scrape every service")
+        started = time.time()
+        await business_traffic(stack)
+
+        async def empty_panels() -> list[tuple[str, str, str]]:
+            return [(d, title, expr) for d, title, expr in queries if not await answer(expr)]
+
+        async def every_panel_shows_data() -> bool:
+            return not await empty_panels()
+
         try:
-            await eventually(all_show_data, timeout=90, what="every panel to show data")
+            await eventually(every_panel_shows_data, timeout=90, what="every panel's data")
         except AssertionError:
             pytest.fail(f"panels without data: {await empty_panels()}")
+
+        # For a reviewer: the dashboards drawn from what Prometheus gathered (CI's artifacts),
+        # once it has scraped for a while after the traffic.
+        async def history() -> bool:
+            ago = time.time() - started
+            return bool(await answer(f"min(count_over_time(up[{ago:.0f}s])) >= 15"))
+
+        await eventually(history, timeout=60, what="fifteen scrapes after the traffic")
+        for picture in await draw_dashboards(http, started - 5):
+            assert picture.stat().st_size > 0
 
 
 def test_the_prometheus_of_the_test_scrapes_what_production_does() -> None:
