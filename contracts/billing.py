@@ -101,6 +101,22 @@ class ReconciliationDiscrepancyFound(ReconciliationEvent):
     explanation: LongText | None
 
 
+class CreditReviewFiguresSupplied(
+    IntegrationEvent, producer="billing", aggregate_field="customer_id"
+):
+    """CU-11, RULES §7 row 21: billing's answer to ``CreditReviewDue``: the customer's payment
+    position and exposure when the review fell due. Not raised by billing yet (#12)."""
+
+    customer_id: UUID
+    currency: CurrencyCode
+    open_receivables: Amount
+    overdue_receivables: Amount
+    unbilled_shipments: Amount
+    reservations: Amount
+    paid_last_year: Amount = Field(description="Payments applied in the last 365 days")
+    as_of: Instant
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     InvoiceIssued,
     InvoiceReceiptSignedByCustomer,
@@ -109,4 +125,5 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     InstrumentDishonoured,
     ReconciliationStatementIssued,
     ReconciliationDiscrepancyFound,
+    CreditReviewFiguresSupplied,
 )

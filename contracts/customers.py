@@ -12,6 +12,7 @@ from contracts.values import (
     Amount,
     CurrencyCode,
     Digest,
+    Instant,
     Label,
     LongText,
     Name,
@@ -166,6 +167,15 @@ class CreditLimitChanged(CustomerEvent):
     credit_terms_allowed: bool = Field(description="CU-07, after the change")
 
 
+class CreditReviewDue(CustomerEvent):
+    """CU-11: the customer's periodic credit re-investigation and limit review fell due (RULES §7
+    row 21): billing answers with the customer's receivables and exposure, orders with the open
+    pipeline, as inputs to the review."""
+
+    last_reviewed_at: Instant | None = Field(description="None: never reviewed since onboarding")
+    due_since: Instant = _also("due_since", "timestamp")
+
+
 class ProfileContact(BaseModel):
     """CU-01: a responsible person at the customer."""
 
@@ -215,4 +225,5 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     CreditLimitChanged,
     CustomerProfileUpdated,
     CustomerDataReturned,
+    CreditReviewDue,
 )

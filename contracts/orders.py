@@ -147,6 +147,18 @@ class ReturnReceivedIntoWarehouse(ReturnEvent):
     discrepancy: ShortText
 
 
+class OpenPipelineSupplied(IntegrationEvent, producer="orders", aggregate_field="customer_id"):
+    """CU-11, RULES §7 row 21: orders' answer to ``CreditReviewDue``: what the customer has in
+    the pipeline when the review fell due. Not raised by orders yet (#13)."""
+
+    customer_id: UUID
+    currency: CurrencyCode
+    open_orders: int = Field(ge=0, le=1_000_000, description="Placed, not yet delivered")
+    open_orders_amount: Amount
+    open_quotes_amount: Amount = Field(description="Issued quotes not yet won, lost or expired")
+    as_of: Instant
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     OrderPlaced,
     GoodsIssued,
@@ -154,4 +166,5 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     ContractSigned,
     RedOutboundOrderIssued,
     ReturnReceivedIntoWarehouse,
+    OpenPipelineSupplied,
 )

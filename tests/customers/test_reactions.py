@@ -18,6 +18,7 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from contracts.billing import (
+    CreditReviewFiguresSupplied,
     InstrumentDishonoured,
     InvoiceReceiptSignedByCustomer,
     PaymentApplied,
@@ -25,16 +26,20 @@ from contracts.billing import (
     ReconciliationDiscrepancyFound,
     ReconciliationStatementIssued,
 )
+from contracts.customers import CreditReviewDue
 from contracts.envelope import IntegrationEvent
 from contracts.orders import (
     ContractSigned,
+    OpenPipelineSupplied,
     OrderLine,
     OrderPlaced,
     RedOutboundOrderIssued,
     ReturnReceivedIntoWarehouse,
 )
 from contracts.service_desk import ComplaintClosed, SurveyRatings, SurveyResponseRecorded
+from customers.adapters.outbound import OUTBOUND
 from customers.bootstrap import SPEC
+from customers.domain.customer import Customer
 from kernel.application import KernelApplication
 from kernel.settings import KernelSettings
 from runtime.unit_of_work import CommandContext
@@ -452,3 +457,70 @@ def test_cu_05_a_large_order_makes_the_grade_review_due_a_smaller_one_does_not(
 
     feed(placed(customer_id, str(large)))
     assert customer_id in due(client, "/customers/grade-review-due")
+
+
+def credit_figures(customer_id: UUID, as_of: datetime, overdue: str) -> CreditReviewFiguresSupplied:
+    return CreditReviewFiguresSupplied(
+        customer_id=customer_id,
+        currency="CNY",
+        open_receivables=Decimal("1200.00"),
+        overdue_receivables=Decimal(overdue),
+        unbilled_shipments=Decimal("300.00"),
+        reservations=Decimal("150.00"),
+        paid_last_year=Decimal("9800.00"),
+        as_of=as_of,
+    )
+
+
+def test_cu_11_a_credit_review_falling_due_is_published_for_billing_and_orders(
+    client: ServiceClient, feed: Any
+) -> None:
+    customer_id = register(client)
+    statement = ReconciliationStatementIssued(
+        statement_id=uuid4(),
+        customer_id=customer_id,
+        year=2026,
+        period="H2",
+        balance=Decimal("100.00"),
+        currency="CNY",
+    )
+    feed(statement)  # BI-08: the December statement makes the credit review due (row 22)
+
+    (recorded,) = [
+        e for e in client.app.events.get(customer_id) if isinstance(e, Customer.CreditReviewDue)
+    ]
+    due = OUTBOUND(recorded)
+    assert isinstance(due, CreditReviewDue)
+    assert due.customer_id == customer_id and due.last_reviewed_at is None
+    assert due.due_since == recorded.timestamp
+
+
+def test_cu_11_billing_s_and_orders_answers_reach_the_credit_review_confidential_levels_only(
+    client: ServiceClient, feed: Any
+) -> None:
+    customer_id = register(client)
+    later = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
+    feed(credit_figures(customer_id, later, overdue="400.00"))
+    feed(credit_figures(customer_id, AT, overdue="999.00"))  # older, arriving late: ignored
+    feed(
+        OpenPipelineSupplied(
+            customer_id=customer_id,
+            currency="CNY",
+            open_orders=2,
+            open_orders_amount=Decimal("5000.00"),
+            open_quotes_amount=Decimal("12000.00"),
+            as_of=later,
+        )
+    )
+
+    shown = history(client, customer_id)  # finance
+    figures = shown["credit_review_figures"]
+    assert (figures["open_receivables"], figures["overdue_receivables"]) == ("1200.00", "400.00")
+    assert shown["open_pipeline"]["open_orders"] == 2
+
+    # CU-21: below the confidential levels the figures are not shown.
+    for_sales = client.ok("GET", f"/customers/{customer_id}/trading-history", "salesperson")
+    assert for_sales["credit_review_figures"] is None and for_sales["open_pipeline"] is None
+    log = client.page(f"/customer-files/sensitive-reads?customer_id={customer_id}", "gm")
+    assert ["credit_review_figures", "open_pipeline"] in [r["fields"] for r in log["items"]]
+    assert "salesperson" not in {r["reader"] for r in log["items"]}

@@ -347,6 +347,28 @@ class SatisfactionView(View):
     valid_complaints: int
 
 
+class CreditReviewFiguresView(View):
+    """CU-11: billing's figures when the credit review fell due (confidential, CU-21)."""
+
+    currency: str
+    open_receivables: Money
+    overdue_receivables: Money
+    unbilled_shipments: Money
+    reservations: Money
+    paid_last_year: Money
+    as_of: datetime
+
+
+class OpenPipelineView(View):
+    """CU-11: orders' open pipeline when the credit review fell due (confidential, CU-21)."""
+
+    currency: str
+    open_orders: int
+    open_orders_amount: Money
+    open_quotes_amount: Money
+    as_of: datetime
+
+
 class TradingHistoryView(View):
     """CU-26: what the customer has traded, for the credit evaluation and the grade."""
 
@@ -361,6 +383,16 @@ class TradingHistoryView(View):
     trade: TradeView
     payment_record: PaymentRecordView
     satisfaction: SatisfactionView
+    credit_review_figures: CreditReviewFiguresView | None = Field(
+        default=None,
+        description="CU-11: billing's answer to the credit review falling due; "
+        "shown to the confidential levels only (CU-21)",
+    )
+    open_pipeline: OpenPipelineView | None = Field(
+        default=None,
+        description="CU-11: orders' answer to the credit review falling due; "
+        "shown to the confidential levels only (CU-21)",
+    )
 
 
 # -- CU-21: reads of the sensitive fields

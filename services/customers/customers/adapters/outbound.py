@@ -8,6 +8,7 @@ from contracts.customers import (
     CreditHoldPlaced,
     CreditHoldReleased,
     CreditLimitChanged,
+    CreditReviewDue,
     CreditTermsChanged,
     CustomerAbnormalityReported,
     CustomerApproved,
@@ -40,5 +41,6 @@ OUTBOUND = Outbound(
         Customer.CreditLimitChanged: CreditLimitChanged,
         Customer.MasterDataChanged: CustomerProfileUpdated,
         Handover.DataReturned: CustomerDataReturned,
+        Customer.CreditReviewDue: CreditReviewDue,
     }
 )

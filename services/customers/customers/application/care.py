@@ -33,7 +33,13 @@ from customers.care_projections import (
     trading_entries,
     visits,
 )
-from customers.domain.access import SensitiveRead, review_fields_shown, sensitive_fields_shown
+from customers.domain.access import (
+    CREDIT_FIGURE_FIELDS,
+    SensitiveRead,
+    credit_figures_shown,
+    review_fields_shown,
+    sensitive_fields_shown,
+)
 from customers.domain.care import CarePlan
 from customers.domain.customer import Customer
 from customers.domain.needs import Channel, CustomerNeeds
@@ -228,6 +234,16 @@ class CareCommands(CareQueries):
         customer = self.get(Customer, customer_id, "customer")
         self.log_sensitive_read(context, customer_id, sensitive_fields_shown(context.roles))
         return customer
+
+    def trading_history_for(self, context: CommandContext, customer_id: UUID) -> TradingHistoryView:
+        """CU-26 as the caller's level shows it: the credit review's figures (CU-11) only at the
+        confidential levels, their read logged first (CU-21)."""
+        history = self.trading_history(customer_id)
+        reported = [f for f in CREDIT_FIGURE_FIELDS if getattr(history, f) is not None]
+        shown = [f for f in reported if f in credit_figures_shown(context.roles)]
+        if shown:
+            self.log_sensitive_read(context, customer_id, shown)
+        return history.model_copy(update=dict.fromkeys(set(reported) - set(shown)))
 
     def risk_review_for(self, context: CommandContext, review_id: UUID) -> RiskReview:
         """CU-21: a dangerous-customer review; the read of what the caller's level shows of it is

@@ -5,19 +5,27 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from contracts.billing import InvoiceIssued, InvoiceReceiptSignedByCustomer, PaymentApplied
+from contracts.billing import (
+    CreditReviewFiguresSupplied,
+    InvoiceIssued,
+    InvoiceReceiptSignedByCustomer,
+    PaymentApplied,
+)
 from contracts.orders import (
     ContractSigned,
     DeliveryConfirmedByCustomer,
     GoodsIssued,
+    OpenPipelineSupplied,
     RedOutboundOrderIssued,
     ReturnReceivedIntoWarehouse,
 )
-from customers.domain.trading import TradingHistory
-from runtime.application import ServiceApplication, policy
+from customers.domain.trading import CreditReviewFigures, OpenPipeline, TradingHistory
+from runtime.application import Feature, ServiceApplication, policy
 
 
 class TradingHistoryPolicies(ServiceApplication):
+    feature = Feature("trading-history", value_objects=(CreditReviewFigures, OpenPipeline))
+
     def history_of(self, customer_id: UUID) -> TradingHistory:
         found = self.find(TradingHistory, TradingHistory.id_for(customer_id))
         return found or TradingHistory.open(customer_id)
@@ -74,4 +82,32 @@ class TradingHistoryPolicies(ServiceApplication):
         """CU-26: the payment record, an input to the credit review (CU-11)."""
         self.history_of(event.customer_id).record_payment(
             event.payment_id, event.amount, event.currency, event.method, event.received_at
+        )
+
+    @policy(CreditReviewFiguresSupplied)
+    def on_credit_review_figures(self, event: CreditReviewFiguresSupplied) -> None:
+        """CU-11, RULES §7 row 21: billing's receivables and exposure, for the credit review."""
+        self.history_of(event.customer_id).record_credit_figures(
+            CreditReviewFigures(
+                event.currency,
+                event.open_receivables,
+                event.overdue_receivables,
+                event.unbilled_shipments,
+                event.reservations,
+                event.paid_last_year,
+                event.as_of,
+            )
+        )
+
+    @policy(OpenPipelineSupplied)
+    def on_open_pipeline(self, event: OpenPipelineSupplied) -> None:
+        """CU-11, RULES §7 row 21: orders' open pipeline, for the credit review."""
+        self.history_of(event.customer_id).record_open_pipeline(
+            OpenPipeline(
+                event.currency,
+                event.open_orders,
+                event.open_orders_amount,
+                event.open_quotes_amount,
+                event.as_of,
+            )
         )

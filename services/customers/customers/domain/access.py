@@ -25,22 +25,37 @@ REVIEW_ASSESSMENT_FIELDS = ("payment_history", "exposure")
 """CU-21: finance's assessment in a dangerous-customer review, the customer's credit in figures:
 shown, like the confidential fields, only to the ``CONFIDENTIAL_READERS``."""
 
+CREDIT_FIGURE_FIELDS = ("credit_review_figures", "open_pipeline")
+"""CU-21: billing's receivables and exposure and orders' open pipeline reported for the credit
+review (CU-11), shown only to the ``CONFIDENTIAL_READERS``."""
+
 CONFIDENTIAL_READERS = frozenset({Role.SALES_MANAGER, Role.FINANCE, Role.LEADERSHIP_GM})
 """CU-21: the levels that decide on credit and grade."""
 
 
+def shows_confidential(roles: Collection[str]) -> bool:
+    """CU-21: whether a reader in ``roles`` is at a level that decides on credit and grade."""
+    return not CONFIDENTIAL_READERS.isdisjoint(roles)
+
+
 def sensitive_fields_shown(roles: Collection[str]) -> tuple[str, ...]:
     """CU-21: the sensitive fields of a customer's file a reader in ``roles`` sees."""
-    return SENSITIVE_FIELDS if not CONFIDENTIAL_READERS.isdisjoint(roles) else RISK_FIELDS
+    return SENSITIVE_FIELDS if shows_confidential(roles) else RISK_FIELDS
 
 
 def review_fields_shown(roles: Collection[str]) -> tuple[str, ...]:
     """CU-21: the sensitive fields of a dangerous-customer review a reader in ``roles`` sees:
     that the customer is under review (risk status), and finance's figures at the
     confidential levels."""
-    if CONFIDENTIAL_READERS.isdisjoint(roles):
+    if not shows_confidential(roles):
         return ("open_review_id",)
     return ("open_review_id", *REVIEW_ASSESSMENT_FIELDS)
+
+
+def credit_figures_shown(roles: Collection[str]) -> tuple[str, ...]:
+    """CU-21: what billing and orders reported for the credit review, at the confidential
+    levels only."""
+    return CREDIT_FIGURE_FIELDS if shows_confidential(roles) else ()
 
 
 class SensitiveRead(Aggregate):
@@ -61,7 +76,11 @@ class SensitiveRead(Aggregate):
         cls, customer_id: UUID, reader: str, roles: Collection[str], fields: Sequence[str]
     ) -> Self:
         # CU-21: read access is tiered by level: nobody reads a field above theirs.
-        shown = {*sensitive_fields_shown(roles), *review_fields_shown(roles)}
+        shown = {
+            *sensitive_fields_shown(roles),
+            *review_fields_shown(roles),
+            *credit_figures_shown(roles),
+        }
         above = sorted(set(fields) - shown)
         if above:
             raise RuleViolation(

@@ -61,6 +61,32 @@ class SatisfactionProfile:
     """When each dissatisfied survey or valid complaint was recorded."""
 
 
+@dataclass(frozen=True)
+class CreditReviewFigures:
+    """CU-11, RULES §7 row 21: billing's payment position and exposure of the customer when its
+    credit review fell due."""
+
+    currency: str
+    open_receivables: Decimal
+    overdue_receivables: Decimal
+    unbilled_shipments: Decimal
+    reservations: Decimal
+    paid_last_year: Decimal
+    as_of: datetime
+
+
+@dataclass(frozen=True)
+class OpenPipeline:
+    """CU-11, RULES §7 row 21: orders' open pipeline of the customer when its credit review fell
+    due."""
+
+    currency: str
+    open_orders: int
+    open_orders_amount: Decimal
+    open_quotes_amount: Decimal
+    as_of: datetime
+
+
 class TradingHistory(Aggregate):
     def __init__(self) -> None:
         self.customer_id: UUID
@@ -280,6 +306,26 @@ class TradingHistory(Aggregate):
             )
             history._recorded.add(f"complaint:{self.complaint_id}")
 
+    class CreditFiguresRecorded(Aggregate.Event):
+        """Billing's ``CreditReviewFiguresSupplied``: the newest replaces the one before."""
+
+        customer_id: UUID
+        figures: CreditReviewFigures
+
+        def apply(self, history: TradingHistory) -> None:
+            history.__dict__["_credit_review_figures"] = self.figures
+            history._recorded.add(f"credit-figures:{self.figures.as_of.isoformat()}")
+
+    class OpenPipelineRecorded(Aggregate.Event):
+        """Orders' ``OpenPipelineSupplied``: the newest replaces the one before."""
+
+        customer_id: UUID
+        pipeline: OpenPipeline
+
+        def apply(self, history: TradingHistory) -> None:
+            history.__dict__["_open_pipeline"] = self.pipeline
+            history._recorded.add(f"open-pipeline:{self.pipeline.as_of.isoformat()}")
+
     # The state added after the first histories were snapshotted lives in the instance
     # dictionary with a default, as the customer's CU-17 state does.
 
@@ -310,6 +356,16 @@ class TradingHistory(Aggregate):
     def satisfaction(self, profile: SatisfactionProfile) -> None:
         self.__dict__["_satisfaction"] = profile
 
+    @property
+    def credit_review_figures(self) -> CreditReviewFigures | None:
+        found: CreditReviewFigures | None = self.__dict__.get("_credit_review_figures")
+        return found
+
+    @property
+    def open_pipeline(self) -> OpenPipeline | None:
+        found: OpenPipeline | None = self.__dict__.get("_open_pipeline")
+        return found
+
     @staticmethod
     def id_for(customer_id: UUID) -> UUID:
         # One history per customer.
@@ -327,6 +383,23 @@ class TradingHistory(Aggregate):
             return False
         self.trigger_event(event, customer_id=self.customer_id, **fields)
         return True
+
+    def record_credit_figures(self, figures: CreditReviewFigures) -> bool:
+        """CU-11: billing's answer to the credit review falling due; an older answer arriving
+        late does not replace a newer one."""
+        known = self.credit_review_figures
+        if known is not None and known.as_of >= figures.as_of:
+            return False
+        key = f"credit-figures:{figures.as_of.isoformat()}"
+        return self._record(key, self.CreditFiguresRecorded, figures=figures)
+
+    def record_open_pipeline(self, pipeline: OpenPipeline) -> bool:
+        """CU-11: orders' answer to the credit review falling due (newest wins, as above)."""
+        known = self.open_pipeline
+        if known is not None and known.as_of >= pipeline.as_of:
+            return False
+        key = f"open-pipeline:{pipeline.as_of.isoformat()}"
+        return self._record(key, self.OpenPipelineRecorded, pipeline=pipeline)
 
     def record_shipment(self, order_id: UUID, amount: Decimal, currency: str) -> bool:
         return self._record(

@@ -260,9 +260,12 @@ def get_care_plan(_: CareReader, care_plan_id: UUID, app: App) -> CarePlanView:
 
 
 @router.get("/customers/{customer_id}/trading-history")
-def trading_history(_: Reader, customer_id: UUID, app: App) -> TradingHistoryView:
-    """What orders and billing reported of the customer's trade (CU-26)."""
-    return app.trading_history(customer_id)
+def trading_history(
+    context: Annotated[CommandContext, Depends(acting_as(*READERS))], customer_id: UUID, app: App
+) -> TradingHistoryView:
+    """What orders and billing reported of the customer's trade (CU-26); the credit review's
+    figures (CU-11) only to the confidential levels, each such read logged (CU-21)."""
+    return app.trading_history_for(context, customer_id)
 
 
 @router.get("/trading-entries")
