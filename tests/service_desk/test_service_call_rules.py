@@ -51,8 +51,10 @@ def registered(zone: Zone = Zone.URBAN, at: datetime = FRIDAY_16) -> ServiceCall
         "Stops after ten minutes",
         at,
         "service-clerk",
-        False,
-        False,
+        False,  # a service clerk, not the sales clerk
+        False,  # coverage is clear
+        False,  # not expected to be chargeable
+        False,  # not a grade-A customer
         sla_for(zone, False, at, SLA, CALENDAR),
         1,
         at,

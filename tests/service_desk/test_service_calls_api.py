@@ -6,6 +6,7 @@ customer's signature after the work only (SD-11), closing (SD-12) and the leader
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -19,6 +20,8 @@ from eventsourcing.persistence import Tracking
 from contracts.customers import CustomerGradeChanged, CustomerRegistered
 from contracts.orders import DeliveryConfirmedByCustomer, OrderLine
 from contracts.topics import SERVICES
+from kernel.approvals.domain import seal_fields
+from kernel.approvals.http import CaptureSignature
 from kernel.settings import KernelSettings
 from runtime.aggregate import RuleViolation
 from runtime.signing import init_dev_keys, service_key_id
@@ -28,7 +31,7 @@ from service_desk.application.service_calls import CARRY_OVER, SLA_BREACHES
 from service_desk.bootstrap import SPEC
 from tests.conftest import USERS
 from tests.service_client import ServiceClient, service_client
-from tests.signers import Signers, page_answer
+from tests.signers import PAPER_SCAN, Signers, on_paper, page_answer
 
 POLICY = CommandContext("service-desk:policy")
 TUESDAY_10 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -442,3 +445,78 @@ def test_sd_12_sd_21_closed_with_the_signature_then_approved_by_the_leader(
     signers.decide(client.app, UUID(call_id), "unit-leader", "unit_leader")  # type: ignore[arg-type]
     assert client.ok("GET", path, "service-clerk")["status"] == "closed"
     assert client.page("/service-calls/open", "service-clerk")["total"] == 0
+
+
+def test_sd_43_c5_a_chargeable_or_unclear_sales_request_waits_for_the_sales_manager(
+    client: ServiceClient, desk: Desk, store_settings: KernelSettings
+) -> None:
+    customer_id = desk.customer()
+    signers = Signers(store_settings.keys_path)
+    call = desk.register(customer_id, "sales-clerk", channel="sales", chargeable=True)
+    call_id = str(call["call_id"])
+    assert call["awaiting_confirmation"] is True
+    pending = client.page("/approvals/pending", "sales-manager")
+    assert [(a["document_id"], a["kind"]) for a in pending["items"]] == [
+        (call_id, "service_call_confirmation")
+    ]
+    assert client.page("/service-calls/dispatch-list", "service-supervisor")["total"] == 0
+    body = {"technician_ids": ["technician"]}
+    path = f"/service-calls/{call_id}/dispatch"
+    desk.refused("POST", path, "service-supervisor", body, "SD-43")
+
+    signers.decide(client.app, UUID(call_id), "sales-manager", "sales_manager")  # type: ignore[arg-type]
+    assert client.page("/service-calls/dispatch-list", "service-supervisor")["total"] == 1
+    assert client.ok("POST", path, "service-supervisor", body)["status"] == "dispatched"
+
+    # Clear coverage and no charge: no confirmation; a declined request is cancelled.
+    clear = desk.register(customer_id, "sales-clerk", channel="sales")
+    assert clear["awaiting_confirmation"] is False
+    unclear = str(
+        desk.register(customer_id, "sales-clerk", channel="sales", coverage_unclear=True)["call_id"]
+    )
+    signers.decide(
+        client.app,  # type: ignore[arg-type]
+        UUID(unclear),
+        "sales-manager",
+        "sales_manager",
+        action="reject",
+        note="Not an after-sales matter",
+    )
+    assert client.ok("GET", f"/service-calls/{unclear}", "sales-clerk")["status"] == "cancelled"
+    open_calls = client.page("/service-calls/open", "service-clerk")
+    assert unclear not in [c["call_id"] for c in open_calls["items"]]
+
+
+def paper_scan(client: ServiceClient, call_id: str, user: str) -> dict[str, Any]:
+    """What a clerk's app posts for the scan of a report the customer signed on paper, sealed."""
+    capture = on_paper()
+    body: dict[str, Any] = {
+        "signer_name": capture.signer_name,
+        "capacity": "customer",
+        "method": "paper_scan",
+        "image_base64": base64.b64encode(PAPER_SCAN).decode(),
+        "place": capture.place,
+        "signed_at": capture.signed_at.isoformat(),
+    }
+    document = client.app.signable(UUID(call_id))  # type: ignore[attr-defined]
+    as_captured = CaptureSignature.model_validate({**body, "seal": "AA=="}).capture()
+    fields = seal_fields("service_call", document.id, document.version_hash, as_captured, user)
+    signers = Signers(client.app.settings.keys_path)  # type: ignore[attr-defined]
+    return {**body, "seal": signers.sign(user, fields)}
+
+
+def test_sd_11_a_report_signed_on_paper_is_recorded_only_after_the_work(
+    client: ServiceClient, desk: Desk
+) -> None:
+    customer_id = desk.customer()
+    early = str(desk.register(customer_id)["call_id"])
+    body = paper_scan(client, early, "sales-clerk")
+    desk.refused("POST", f"/service-calls/{early}/signatures", "sales-clerk", body, "SD-11")
+
+    call_id = desk.completed(customer_id)
+    body = paper_scan(client, call_id, "sales-clerk")
+    client.ok("POST", f"/service-calls/{call_id}/signatures", "sales-clerk", body)
+    call = client.ok("GET", f"/service-calls/{call_id}", "service-clerk")
+    assert (call["status"], call["customer_comments"]) == ("completed_on_site", "")
+    again = paper_scan(client, call_id, "sales-clerk")
+    desk.refused("POST", f"/service-calls/{call_id}/signatures", "sales-clerk", again, "SD-11")

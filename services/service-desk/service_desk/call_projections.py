@@ -41,6 +41,7 @@ class ServiceCallRow(View):
     sla_breached: bool = Field(description="The deadline passed with no arrival or reply")
     service_type: str | None = Field(max_length=1, description="SD-01: A, B, C or D")
     lead_technician_id: str | None = Field(max_length=64)
+    awaiting_confirmation: bool = Field(description="SD-43: the sales manager confirms first")
     version: int
 
 
@@ -113,6 +114,16 @@ def _prioritised(event: ServiceCall.DispatchPrioritised, db: Connection) -> None
     SERVICE_CALLS.update(db, event, **_reprioritise(db, event.originator_id, prioritised=True))
 
 
+@service_calls.on(ServiceCall.ConfirmedBySales)
+def _confirmed(event: ServiceCall.ConfirmedBySales, db: Connection) -> None:
+    SERVICE_CALLS.update(db, event, awaiting_confirmation=False)
+
+
+@service_calls.on(ServiceCall.SalesConfirmationRefused)
+def _refused(event: ServiceCall.SalesConfirmationRefused, db: Connection) -> None:
+    SERVICE_CALLS.update(db, event, status=CallStatus.CANCELLED.value)
+
+
 @service_calls.on(ServiceCall.SlaBreached)
 def _breached(event: ServiceCall.SlaBreached, db: Connection) -> None:
     SERVICE_CALLS.update(db, event, sla_breached=True)
@@ -168,7 +179,12 @@ def _approved(event: ServiceCall.ReportApproved, db: Connection) -> None:
 
 def calls_past_sla(db: Connection, now: datetime) -> list[UUID]:
     """The calls whose SLA deadline passed with no arrival or reply, not flagged yet."""
-    late = _calls.sla_met.is_(None) & ~_calls.sla_breached & (_calls.sla_due_at < now)
+    late = (
+        _calls.sla_met.is_(None)
+        & ~_calls.sla_breached
+        & (_calls.status != CallStatus.CANCELLED.value)
+        & (_calls.sla_due_at < now)
+    )
     return list(db.execute(select(_calls.call_id).where(late)).scalars())
 
 

@@ -20,6 +20,7 @@ from runtime.unit_of_work import CommandContext
 from service_desk.call_projections import calls_past_sla, calls_undispatched_before, service_calls
 from service_desk.domain.known_customer import KnownCustomer
 from service_desk.domain.service_call import (
+    SERVICE_CALL_CONFIRMATION,
     SERVICE_REPORT,
     Caller,
     Channel,
@@ -86,6 +87,8 @@ class ServiceCallCommands(CustomerSigning):
         emergency: bool,
         fault: str,
         received_at: datetime | None,
+        coverage_unclear: bool = False,
+        chargeable: bool = False,
     ) -> ServiceCall:
         """SD-03, SD-42, SD-43: the call goes into the register at once; its SLA clock starts at
         registration whatever the channel (C5), under the rule parameters and calendar in force."""
@@ -103,7 +106,7 @@ class ServiceCallCommands(CustomerSigning):
         parameters = self.rule_parameters()
         now = clock.now()
         sla = sla_for(zone, supplier_dependent, now, parameters.service_sla, self.calendar)
-        return ServiceCall.register(
+        call = ServiceCall.register(
             customer.id,
             caller,
             voucher,
@@ -115,11 +118,16 @@ class ServiceCallCommands(CustomerSigning):
             received_at or now,
             context.actor,
             Role.SALES_CLERK in context.roles,
+            coverage_unclear,
+            chargeable,
             customer.grade == "A",
             sla,
             parameters.version,
             now,
         )
+        if call.awaiting_confirmation:
+            self.request_approval(call, SERVICE_CALL_CONFIRMATION, context.actor)
+        return call
 
     @command
     def dispatch_call(

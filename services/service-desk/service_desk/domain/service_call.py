@@ -21,6 +21,8 @@ from runtime.clock import SKEW
 
 SERVICE_REPORT = "service_report"
 """The authority matrix's approval of the service report (SD-21)."""
+SERVICE_CALL_CONFIRMATION = "service_call_confirmation"
+"""The authority matrix's confirmation of a sales-channel request by the sales manager (SD-43)."""
 
 
 class Channel(StrEnum):
@@ -65,6 +67,8 @@ class CallStatus(StrEnum):
     COMPLETED_ON_SITE = "completed_on_site"
     REPORT_PENDING_APPROVAL = "report_pending_approval"
     CLOSED = "closed"
+    CANCELLED = "cancelled"
+    """SD-43: the sales manager declined to confirm the sales-channel request."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,7 @@ class ServiceCall(Signable):
         self.rule_parameters_version: int
         self.green_channel: bool
         self.warranty_until: date | None
+        self.awaiting_confirmation: bool
         self.status = CallStatus.REGISTERED
         self.prioritised = False
         self.sla_breached = False
@@ -182,6 +187,26 @@ class ServiceCall(Signable):
         """CU-04, RULES §7 row 10: a grade-A customer when the call came in."""
         warranty_until: date | None
         """SD-01, SD-02: from the voucher, when the call names one."""
+        awaiting_confirmation: bool
+        """SD-43, C5: a sales-channel request of unclear coverage or chargeable (type A) waits
+        for the sales manager's confirmation before dispatch; the SLA runs all the same."""
+
+    class ConfirmedBySales(Signable.Event):
+        """``ServiceCallConfirmedBySales`` (SD-43)."""
+
+        approval_id: UUID
+
+        def apply(self, call: ServiceCall) -> None:
+            call.awaiting_confirmation = False
+
+    class SalesConfirmationRefused(Signable.Event):
+        """SD-43: the sales manager declined the request; the call is cancelled."""
+
+        approval_id: UUID
+        reason: str
+
+        def apply(self, call: ServiceCall) -> None:
+            call.status = CallStatus.CANCELLED
 
     class DispatchPrioritised(Signable.Event):
         """SD-07: not dispatched on its day; priority dispatch the next (the SLA keeps running)."""
@@ -316,6 +341,8 @@ class ServiceCall(Signable):
         received_at: datetime,
         registered_by: str,
         sales_clerk: bool,
+        coverage_unclear: bool,
+        chargeable: bool,
         green_channel: bool,
         sla: Sla,
         rule_parameters_version: int,
@@ -364,6 +391,9 @@ class ServiceCall(Signable):
             rule_parameters_version=rule_parameters_version,
             green_channel=green_channel,
             warranty_until=None if voucher is None else voucher[2],
+            # SD-43, C5: the sales manager confirms only where coverage is unclear or the job is
+            # chargeable (type A).
+            awaiting_confirmation=channel is Channel.SALES and (coverage_unclear or chargeable),
         )
 
     def prioritise(self, now: datetime, calendar: Calendar) -> bool:
@@ -378,7 +408,12 @@ class ServiceCall(Signable):
 
     def flag_breach(self, now: datetime) -> bool:
         """The SLA deadline passed without its arrival or reply: flagged once."""
-        if self.sla_breached or self.sla_met is not None or now <= self.sla_due_at:
+        if (
+            self.sla_breached
+            or self.sla_met is not None
+            or self.status is CallStatus.CANCELLED
+            or now <= self.sla_due_at
+        ):
             return False
         self.trigger_event(
             self.SlaBreached, sla_kind=self.sla_kind, sla_due_at=self.sla_due_at, zone=self.zone
@@ -393,6 +428,11 @@ class ServiceCall(Signable):
         if self.status is not CallStatus.REGISTERED:
             raise RuleViolation(
                 "SD-08", "only a registered call is dispatched", status=self.status.value
+            )
+        if self.awaiting_confirmation:
+            raise RuleViolation(
+                "SD-43",
+                "the sales manager confirms this sales-channel request before it is dispatched",
             )
         team = tuple(dict.fromkeys(technician_ids))
         if not team:
@@ -666,5 +706,14 @@ class ServiceCall(Signable):
         self.trigger_event(self.VoucherClosed, voucher_id=self.voucher_id, closed_by=closed_by)
 
     def on_approved(self, approval: ApprovalState) -> None:
+        if approval.kind == SERVICE_CALL_CONFIRMATION:
+            self.trigger_event(self.ConfirmedBySales, approval_id=approval.approval_id)
+            return
         # SD-21, C11: the leader's approval archives the report and closes the call.
         self.trigger_event(self.ReportApproved, approval_id=approval.approval_id)
+
+    def on_rejected(self, approval: ApprovalState, reason: str) -> None:
+        if approval.kind == SERVICE_CALL_CONFIRMATION:
+            self.trigger_event(
+                self.SalesConfirmationRefused, approval_id=approval.approval_id, reason=reason
+            )

@@ -90,6 +90,7 @@ class ServiceCallView(View):
     status: CallStatus
     green_channel: bool
     prioritised: bool
+    awaiting_confirmation: bool
     sla_met: bool | None
     sla_breached: bool
     technician_ids: list[str]
@@ -125,6 +126,10 @@ class RegisterCall(BaseModel):
         default=False, description="SD-06: a fault in a supplier's component"
     )
     emergency: bool = Field(default=False, description="SD-45: the emergency path")
+    coverage_unclear: bool = Field(
+        default=False, description="SD-43: warranty or contract coverage is unclear"
+    )
+    chargeable: bool = Field(default=False, description="SD-43: expected to be paid work (A)")
     fault: LongText
     received_at: Instant | None = Field(
         default=None, description="When the call or letter came in (SD-42); now by default"
@@ -182,6 +187,8 @@ async def register_call(context: Registrar, body: RegisterCall, app: App) -> Ser
         body.emergency,
         body.fault,
         body.received_at,
+        body.coverage_unclear,
+        body.chargeable,
     )
     return ServiceCallView.model_validate(call)
 
@@ -269,7 +276,9 @@ def open_service_calls(
     sorted_query = (
         query if query.sort else PageRequest(query.limit, query.offset, "sla_due_at", query.filters)
     )
-    not_closed = SERVICE_CALLS.table.c.status != CallStatus.CLOSED.value
+    not_closed = SERVICE_CALLS.table.c.status.not_in(
+        (CallStatus.CLOSED.value, CallStatus.CANCELLED.value)
+    )
     return app.read_models.page(SERVICE_CALLS, sorted_query, not_closed)
 
 
@@ -278,9 +287,11 @@ def dispatch_list(
     _: Reader, query: Annotated[PageRequest, Depends(SERVICE_CALLS.query)], app: App
 ) -> Page[ServiceCallRow]:
     """Calls waiting for dispatch: emergencies, then grade-A customers (green channel), then
-    carried over from an earlier day (SD-07), each by SLA deadline."""
+    carried over from an earlier day (SD-07), each by SLA deadline. A sales-channel request
+    waiting for the sales manager's confirmation is not on it yet (SD-43)."""
     ordered = PageRequest(query.limit, query.offset, "dispatch_key", query.filters)
-    waiting = SERVICE_CALLS.table.c.status == CallStatus.REGISTERED.value
+    columns = SERVICE_CALLS.table.c
+    waiting = (columns.status == CallStatus.REGISTERED.value) & ~columns.awaiting_confirmation
     return app.read_models.page(SERVICE_CALLS, ordered, waiting)
 
 
