@@ -3,7 +3,7 @@ deadline and the dispatch list (grade-A customers first: RULES §7 row 10; SD-07
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from pydantic import Field
@@ -50,7 +50,8 @@ def priority(emergency: bool, green_channel: bool, prioritised: bool) -> int:
 
 
 def dispatch_key(rank: int, sla_due_at: datetime) -> str:
-    return f"{rank}:{sla_due_at.isoformat()}"
+    """Sorts as text: the rank, then the deadline in UTC to the second."""
+    return f"{rank}:{sla_due_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S}"
 
 
 SERVICE_CALLS = ReadTable(
