@@ -487,9 +487,11 @@ def test_sd_43_c5_a_chargeable_or_unclear_sales_request_waits_for_the_sales_mana
     assert unclear not in [c["call_id"] for c in open_calls["items"]]
 
 
-def paper_scan(client: ServiceClient, call_id: str, user: str) -> dict[str, Any]:
+def paper_scan(
+    client: ServiceClient, call_id: str, user: str, at: datetime | None = None
+) -> dict[str, Any]:
     """What a clerk's app posts for the scan of a report the customer signed on paper, sealed."""
-    capture = on_paper()
+    capture = on_paper(at)
     body: dict[str, Any] = {
         "signer_name": capture.signer_name,
         "capacity": "customer",
@@ -506,14 +508,23 @@ def paper_scan(client: ServiceClient, call_id: str, user: str) -> dict[str, Any]
 
 
 def test_sd_11_a_report_signed_on_paper_is_recorded_only_after_the_work(
-    client: ServiceClient, desk: Desk
+    client: ServiceClient, desk: Desk, moved_clock: list[datetime]
 ) -> None:
     customer_id = desk.customer()
     early = str(desk.register(customer_id)["call_id"])
     body = paper_scan(client, early, "sales-clerk")
     desk.refused("POST", f"/service-calls/{early}/signatures", "sales-clerk", body, "SD-11")
 
-    call_id = desk.completed(customer_id)
+    call_id = str(desk.register(customer_id)["call_id"])
+    desk.dispatched(call_id)
+    path = f"/service-calls/{call_id}"
+    client.ok("POST", f"{path}/arrival", "technician")
+    client.ok("POST", f"{path}/diagnosis", "technician", desk.diagnosis())
+    moved_clock[0] = TUESDAY_10 + timedelta(hours=2)
+    client.ok("POST", f"{path}/completion", "technician", desk.completion())
+    # A page dated before the work was completed was signed before the service.
+    before = paper_scan(client, call_id, "sales-clerk", at=TUESDAY_10 + timedelta(hours=1))
+    desk.refused("POST", f"/service-calls/{call_id}/signatures", "sales-clerk", before, "SD-11")
     body = paper_scan(client, call_id, "sales-clerk")
     client.ok("POST", f"/service-calls/{call_id}/signatures", "sales-clerk", body)
     call = client.ok("GET", f"/service-calls/{call_id}", "service-clerk")
