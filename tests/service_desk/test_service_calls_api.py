@@ -30,6 +30,7 @@ from service_desk.adapters.outbound import OUTBOUND
 from service_desk.application.service_calls import CARRY_OVER, SLA_BREACHES
 from service_desk.bootstrap import SPEC
 from tests.conftest import USERS
+from tests.customers.test_metrics import promtool_accepts
 from tests.service_client import ServiceClient, service_client
 from tests.signers import PAPER_SCAN, Signers, on_paper, page_answer
 
@@ -243,6 +244,7 @@ def test_sd_04_a_late_arrival_misses_the_sla_and_the_timer_flags_the_breach_once
     assert 'countersign_service_desk_sla_outcomes_total{met="yes",zone="urban"} 1.0' in metrics
     assert 'countersign_service_desk_sla_breaches_total{zone="urban"} 1.0' in metrics
     assert 'countersign_service_desk_sla_breaches_total{zone="suburban"} 0.0' in metrics
+    promtool_accepts(metrics)
 
 
 def test_sd_43_c5_the_sales_channel_registers_into_the_same_register(
@@ -291,6 +293,7 @@ def test_sd_07_calls_not_dispatched_on_their_day_get_priority_after_grade_a_and_
     listed = client.page("/service-calls/dispatch-list", "service-supervisor")
     assert [c["call_id"] for c in listed["items"]] == [emergency, a_grade, carried, newer]
     assert client.ok("GET", f"/service-calls/{carried}", "service-clerk")["prioritised"] is True
+    assert "countersign_service_desk_calls_carried_over 1.0" in client.http.get("/metrics").text
     trail = client.ok("GET", f"/audit-trail/{carried}", "service-supervisor")
     assert [e["event"].rpartition(".")[2] for e in trail].count("DispatchPrioritised") == 1
 
@@ -437,6 +440,8 @@ def test_sd_12_sd_21_closed_with_the_signature_then_approved_by_the_leader(
     assert [(a["document_id"], a["kind"]) for a in pending["items"]] == [
         (call_id, "service_report")
     ]
+    metrics = client.http.get("/metrics").text
+    assert "countersign_service_desk_reports_awaiting_approval 1.0" in metrics
 
     signers = Signers(store_settings.keys_path)
     with pytest.raises(RuleViolation) as own:  # the technician who wrote it does not approve it
@@ -445,6 +450,9 @@ def test_sd_12_sd_21_closed_with_the_signature_then_approved_by_the_leader(
     signers.decide(client.app, UUID(call_id), "unit-leader", "unit_leader")  # type: ignore[arg-type]
     assert client.ok("GET", path, "service-clerk")["status"] == "closed"
     assert client.page("/service-calls/open", "service-clerk")["total"] == 0
+    assert (
+        "countersign_service_desk_reports_awaiting_approval 0.0" in client.http.get("/metrics").text
+    )
 
 
 def test_sd_43_c5_a_chargeable_or_unclear_sales_request_waits_for_the_sales_manager(
