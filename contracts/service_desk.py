@@ -1,5 +1,8 @@
 """Events published by the service-desk service on ``service-desk.events``.
 
+Service calls (RULES §4.9): their registration, the diagnosis (orders' exchange, §7 row 16) and
+the customer-signed service report (billing's invoice of type A, §7 row 12).
+
 Contract-first: customers reacts to the surveys and closed complaints (RULES §7 row 18) before
 service-desk raises them (issue #14); until then service-desk publishes none of them."""
 
@@ -11,7 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from contracts.envelope import IntegrationEvent
-from contracts.values import Code, Day, Instant, LongText, Rating
+from contracts.values import Code, Day, Instant, LongText, Name, Quantity, Rating, ShortText, UserId
 
 
 class ServiceVoucherCreated(
@@ -25,6 +28,60 @@ class ServiceVoucherCreated(
     product_code: Code
     serial_number: Code
     warranty_until: Day
+
+
+class ServiceCallEvent(IntegrationEvent, producer="service-desk", aggregate_field="call_id"):
+    call_id: UUID
+    customer_id: UUID
+
+
+class ServiceCallRegistered(ServiceCallEvent):
+    """SD-03, SD-43: a call entered in the call-in register, by phone, letter or the sales
+    channel; its SLA clock started (SD-04, SD-05, SD-06, C3). Keeps sales informed (C5)."""
+
+    voucher_id: UUID | None
+    channel: Literal["phone", "letter", "sales"]
+    zone: Literal["urban", "suburban", "within_radius", "beyond_radius"]
+    sla_kind: Literal["arrival", "reply"]
+    sla_due_at: Instant
+    emergency: bool
+    registered_by: UserId
+
+
+class DiagnosisRecorded(ServiceCallEvent):
+    """SD-09, SD-01: the technician's diagnosis on site and the service type it decided;
+    ``unit_to_be_replaced`` is what orders reacts to with an exchange (RULES §7 row 16)."""
+
+    voucher_id: UUID | None
+    in_warranty: bool
+    tampered: bool
+    service_type: Literal["A", "B", "C", "D"]
+    unit_to_be_replaced: bool
+    cause: LongText
+    diagnosed_by: UserId
+
+
+class ServicePart(BaseModel):
+    """SD-10: a part replaced on site, with the reason."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", from_attributes=True)
+
+    name: Name
+    quantity: Quantity
+    reason: ShortText
+
+
+class CustomerSignedServiceReport(ServiceCallEvent):
+    """SD-11: the customer signed the service report through their own channel, after the work
+    was completed; comments verbatim. Billing invoices a type-A one (RULES §7 row 12, BI-16)."""
+
+    voucher_id: UUID | None
+    service_type: Literal["A", "B", "C", "D"]
+    signature_id: UUID
+    signed_at: Instant
+    customer_comments: LongText | Literal[""]
+    work_done: LongText
+    parts: list[ServicePart]
 
 
 class SurveyRatings(BaseModel):
@@ -64,6 +121,9 @@ class ComplaintClosed(IntegrationEvent, producer="service-desk", aggregate_field
 
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     ServiceVoucherCreated,
+    ServiceCallRegistered,
+    DiagnosisRecorded,
+    CustomerSignedServiceReport,
     SurveyResponseRecorded,
     ComplaintClosed,
 )

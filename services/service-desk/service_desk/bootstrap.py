@@ -1,12 +1,18 @@
 """Composition root: the service-desk service's application, routes and published events."""
 
 from runtime.service import ServiceSpec
-from service_desk.adapters.http import customer_files, vouchers
+from service_desk.adapters.http import customer_files, service_calls, vouchers
 from service_desk.adapters.outbound import OUTBOUND
 from service_desk.application import ServiceDeskApplication
 
 SPEC = ServiceSpec(
     application=ServiceDeskApplication,
-    routers=(vouchers.router, customer_files.router),
+    routers=(
+        vouchers.router,
+        customer_files.router,
+        service_calls.router,
+        service_calls.approvals,
+        service_calls.signing,
+    ),
     outbound=OUTBOUND,
 )

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from contracts.service_desk import ServiceVoucherCreated
+from contracts import service_desk as contract
 from runtime.outbound import Outbound
+from service_desk.domain.service_call import ServiceCall
 from service_desk.domain.voucher import ServiceVoucher
 
-OUTBOUND = Outbound({ServiceVoucher.Created: ServiceVoucherCreated})
+OUTBOUND = Outbound(
+    {
+        ServiceVoucher.Created: contract.ServiceVoucherCreated,
+        ServiceCall.Registered: contract.ServiceCallRegistered,
+        ServiceCall.DiagnosisRecorded: contract.DiagnosisRecorded,
+        ServiceCall.ReportSigned: contract.CustomerSignedServiceReport,
+    }
+)

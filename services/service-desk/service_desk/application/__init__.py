@@ -6,11 +6,20 @@ from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
 from kernel.governance import Governance
 from service_desk.application.customer_files import CustomerFiles
+from service_desk.application.metrics import ServiceDeskMetrics
 from service_desk.application.policies import DeliveryPolicies
 from service_desk.application.queries import VoucherQueries
+from service_desk.application.service_calls import ServiceCallCommands
 
 
 class ServiceDeskApplication(
-    DeliveryPolicies, CustomerFiles, VoucherQueries, Approvals, Governance, AuditTrail
+    DeliveryPolicies,
+    CustomerFiles,
+    VoucherQueries,
+    ServiceCallCommands,
+    ServiceDeskMetrics,
+    Approvals,
+    Governance,
+    AuditTrail,
 ):
     service_name = "service-desk"
