@@ -381,10 +381,69 @@ def approvals_and_audit() -> Dashboard:
     )
 
 
+def service_desk_business() -> Dashboard:
+    """RULES.md §8 "Service-desk", from the service-desk service's figures."""
+    outcomes = "countersign_service_desk_sla_outcomes_total"
+    return (
+        _dashboard(
+            "countersign-service-desk",
+            "Countersign / Service desk",
+            "Arrival and reply times against the SLA, carried-over calls and reports awaiting "
+            "approval (RULES.md §8, Service-desk).",
+        )
+        .with_row(Row("SLA (SD-04, SD-05, SD-06)"))
+        .with_panel(
+            figure(
+                "SLA compliance, all zones (target ≥ 90 %)",
+                query(f'sum({outcomes}{{met="yes"}}) / sum({outcomes})'),
+                unit="percentunit",
+                description="Calls whose arrival or written reply was in time, of those decided "
+                "(no value until one is).",
+                steps=[(0, "red"), (0.9, "green")],
+            )
+        )
+        .with_panel(
+            over_time(
+                "SLA compliance by zone",
+                "percentunit",
+                query(
+                    f'sum by (zone) ({outcomes}{{met="yes"}}) / sum by (zone) ({outcomes})',
+                    "{{zone}}",
+                ),
+            )
+        )
+        .with_panel(
+            over_time(
+                "SLA breaches flagged",
+                "none",
+                query(
+                    "sum by (zone) (countersign_service_desk_sla_breaches_total)",
+                    "{{zone}}",
+                ),
+            )
+        )
+        .with_row(Row("Dispatch and reports"))
+        .with_panel(
+            figure(
+                "Calls carried over with priority (SD-07)",
+                query("sum(countersign_service_desk_calls_carried_over)"),
+                steps=[(0, "green"), (1, "orange")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Reports awaiting the leader's approval (SD-21)",
+                query("sum(countersign_service_desk_reports_awaiting_approval)"),
+            )
+        )
+    )
+
+
 DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "system-overview": system_overview,
     "approvals-audit": approvals_and_audit,
     "customers": customers_business,
+    "service-desk": service_desk_business,
 }
 """File name (without ``.json``) -> the dashboard it holds."""
 
