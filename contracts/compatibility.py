@@ -5,7 +5,8 @@ A snapshot is a contract's serialization-mode JSON schema (the shape the relay s
 consumers read new messages, and replays read old messages with the new model. So removing a
 property, changing its type, newly requiring one or dropping an allowed value is breaking; adding
 an optional property, or one with a default (which the serialization schema lists as required,
-since it is always sent), is not. A breaking change needs a new ``schema_version`` (its own snapshot).
+since it is always sent), is not. A breaking change needs a new ``schema_version`` (its own
+snapshot).
 """
 
 from __future__ import annotations
