@@ -443,6 +443,11 @@ class SalesContract(Signable):
             )
         if customer_id is None:
             raise RuleViolation("OR-10", "a contract names its customer, or the quote it follows")
+        # CU-02: no transaction with a customer who has no customer file.
+        if quote is None and customer is None:
+            raise RuleViolation(
+                "CU-02", "unknown customer: no customer file exists", customer_id=str(customer_id)
+            )
         chosen = quoted if lines is None else lines
         _not_blacklisted(customer, customer_id)
         _stated(chosen, payment_terms_days, term_months, liability_clause)

@@ -100,6 +100,12 @@ class DraftContract(Terms):
         default=None, min_length=1, max_length=200, description="The quote's lines when absent"
     )
 
+    @model_validator(mode="after")
+    def _bookable(self) -> DraftContract:
+        if self.lines is not None:
+            Lines(lines=self.lines)
+        return self
+
     def contract_lines(self) -> tuple[ContractLine, ...] | None:
         if self.lines is None:
             return None
