@@ -155,6 +155,18 @@ def test_or_08_a_contract_follows_a_won_quote() -> None:
     refused("CU-06", blacklisted)
 
 
+def test_cu_02_a_contract_without_a_quote_is_with_a_known_customer() -> None:
+    line = (ContractLine("P-1", "pump", 1, Decimal("100")),)
+    with pytest.raises(RuleViolation) as unknown:
+        SalesContract.draft(None, uuid4(), None, "CNY", line, 30, 12, LIABILITY, (), False, "s")
+    refused("CU-02", unknown)
+    known = customer()
+    contract = SalesContract.draft(
+        None, known.id, known, "CNY", line, 30, 12, LIABILITY, (), False, "s"
+    )
+    assert (contract.quote_id, contract.customer_id, contract.deviations) == (None, known.id, ())
+
+
 # OR-06: negotiation
 
 
