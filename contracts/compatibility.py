@@ -4,7 +4,9 @@ A snapshot is a contract's serialization-mode JSON schema (the shape the relay s
 ``snapshots/<EventType>.v<N>.json``. A new schema must keep every message readable both ways: old
 consumers read new messages, and replays read old messages with the new model. So removing a
 property, changing its type, newly requiring one or dropping an allowed value is breaking; adding
-an optional property is not. A breaking change needs a new ``schema_version`` (its own snapshot).
+an optional property, or one with a default (which the serialization schema lists as required,
+since it is always sent), is not. A breaking change needs a new ``schema_version`` (its own
+snapshot).
 """
 
 from __future__ import annotations
@@ -151,6 +153,10 @@ class _Comparison:
                 self._problems.append(f"{path}.{name}: property removed")
         for name in new.get("required", ()):
             if name not in old_required:
+                if name not in old_properties and "default" in new_properties.get(name, {}):
+                    # Always sent from now on, and a replayed message without it reads its
+                    # default: an added property with a default is optional to every reader.
+                    continue
                 what = "became required" if name in old_properties else "new required property"
                 self._problems.append(f"{path}.{name}: {what}")
         for name, old_property in old_properties.items():

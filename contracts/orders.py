@@ -1,7 +1,7 @@
 """Events published by the orders service on ``orders.events``.
 
-Contract-first: customers records signed contracts and returns (RULES §7 rows 3, 6) before
-orders raises them (issue #13); until then orders publishes none of them."""
+Contract-first: customers records returns (RULES §7 row 6) before orders raises them; until then
+orders publishes none of them. Signed contracts (row 3) are raised since issue #13."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from contracts.values import (
     Amount,
     Code,
     CurrencyCode,
+    Days,
     Digest,
     Instant,
     Price,
@@ -97,8 +98,7 @@ class DeliveryConfirmedByCustomer(OrderEvent):
 
 
 class ContractSigned(IntegrationEvent, producer="orders", aggregate_field="contract_id"):
-    """OR-09: the customer and the company signed the approved version of the contract. Not
-    raised by orders yet (#13)."""
+    """OR-09: the customer and the company signed the approved version of the contract."""
 
     contract_id: UUID
     customer_id: UUID
@@ -109,6 +109,11 @@ class ContractSigned(IntegrationEvent, producer="orders", aggregate_field="contr
     amount: Amount
     currency: CurrencyCode
     signed_at: Instant
+    payment_terms_days: Days | None = Field(
+        default=None,
+        description="OR-10, BI-19: the days the customer has to pay, from which receivables "
+        "take their due dates (absent from contracts signed before it was sent)",
+    )
 
 
 class ReturnEvent(IntegrationEvent, producer="orders", aggregate_field="return_id"):

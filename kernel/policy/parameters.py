@@ -33,6 +33,7 @@ class Cash(_Section):
 class Contracts(_Section):
     filed_within_working_days: int = Field(ge=0)
     archive_by_day_of_next_month: int = Field(ge=1, le=28)
+    standard_payment_terms_days: int = Field(ge=0, le=3660)
 
 
 class Customers(_Section):

@@ -140,6 +140,15 @@ def test_adding_an_optional_property_is_not_breaking() -> None:
     assert check(old, new) == []
 
 
+def test_adding_a_property_with_a_default_is_not_breaking_though_it_is_always_sent() -> None:
+    old, new = _goods_issued(), _goods_issued()
+    new["properties"]["terms"] = {"anyOf": [{"type": "integer"}, {"type": "null"}], "default": None}
+    new["required"] += ["terms"]
+    assert check(old, new) == []
+    del new["properties"]["terms"]["default"]
+    assert check(old, new) == ["GoodsIssued.terms: new required property"]
+
+
 class _Grade(BaseModel):
     level: Literal["A", "B", "C"]
 

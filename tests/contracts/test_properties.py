@@ -40,13 +40,16 @@ from customers.adapters.http.risk import Decide as DecideReview
 from customers.application import CustomersApplication
 from customers.domain.credit_investigation import FORM_ITEMS, InvestigationMethod
 from customers.domain.customer import Contact
+from kernel.approvals.domain import Capacity, Method
 from kernel.roles import Role
 from kernel.settings import KernelSettings
 from kernel.signing.commands import PageAnswer
 from kernel.signing.http import RequestSignature, SigningAnswer, printable
 from orders.adapters.http.orders import PlaceOrder
+from orders.adapters.http.sales_contracts import DraftContract
 from orders.application import OrdersApplication
 from orders.domain.order import OrderLine
+from orders.domain.sales_contract import ContractStatus
 from runtime.aggregate import RuleViolation
 from runtime.application import ServiceApplication
 from runtime.relay import envelope_for
@@ -54,7 +57,7 @@ from runtime.service import ServiceSpec
 from runtime.signing import init_dev_keys, service_key_id
 from runtime.transcoding import value_object
 from runtime.unit_of_work import CommandContext
-from tests.signers import DRAWN, Signers, as_user
+from tests.signers import DRAWN, Signers, as_user, on_paper
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -154,7 +157,8 @@ def published(spec: ServiceSpec, app: ServiceApplication, after: int) -> int:
 
 @pytest.fixture
 def settings_(tmp_path: Path) -> KernelSettings:
-    init_dev_keys(tmp_path / "keys", ["gm", "sales-manager", "finance", service_key_id("orders")])
+    users = ["gm", "sales-manager", "finance", "legal-expert"]
+    init_dev_keys(tmp_path / "keys", [*users, service_key_id("orders")])
     return KernelSettings(data_dir=tmp_path)
 
 
@@ -356,6 +360,69 @@ def test_order_commands_publish_whatever_they_accept(
         assume(seen[0] > 0)
 
     sell()
+
+
+CONTRACT_APPROVERS = {
+    "department_review": ("finance", Role.FINANCE),
+    "legal_expert": ("legal-expert", Role.LEGAL_EXPERT),
+    "sales_manager": ("sales-manager", Role.SALES_MANAGER),
+    "leadership": ("gm", Role.LEADERSHIP_GM),
+}
+
+
+def test_contract_commands_publish_whatever_they_accept(
+    orders: tuple[OrdersApplication, UUID], settings_: KernelSettings
+) -> None:
+    """Whatever a drafted contract states, once confirmed, approved and signed by both parties,
+    publishes as ``ContractSigned``."""
+    spec = SPECS["orders"]
+    app, customer_id = orders
+    signers = Signers(settings_.keys_path)
+    signers.put_policies_in_force(app)
+    seen, signed = [0], [0]
+
+    def approve_all(contract_id: UUID) -> None:
+        approval = app.document(contract_id).approval
+        while approval is not None and (pending := approval.next_step()) is not None:
+            user, role = CONTRACT_APPROVERS[pending.step.name]
+            signers.decide(app, contract_id, user, role)
+            approval = app.document(contract_id).approval
+
+    @EXAMPLES
+    @given(valid(DraftContract))
+    def contract(body: DraftContract) -> None:
+        try:
+            drafted = app.draft_sales_contract(
+                SALES,
+                None,
+                customer_id,
+                body.currency,
+                body.contract_lines(),
+                body.payment_terms_days,
+                body.term_months,
+                body.liability_clause,
+                tuple(body.special_clauses),
+                body.important_or_complex,
+            )
+            if drafted.non_standard_terms(30):
+                approve_all(app.propose_contract_deviations(SALES, drafted.id).id)
+            approve_all(app.submit_sales_contract(SALES, drafted.id).id)
+            seal = on_paper()
+            company = type(seal)(
+                "gm", "Wu Hao", Capacity.EMPLOYEE, "Countersign", Method.SEAL, "0" * 64,
+                "Shanghai", seal.signed_at,
+            )  # fmt: skip
+            signers.seal(app, drafted.id, "gm", company)
+            signers.seal(app, drafted.id, "finance", seal)
+            assert app.sales_contract(drafted.id).status is ContractStatus.SIGNED
+            signed[0] += 1
+        except RuleViolation:
+            pass
+        seen[0] = published(spec, app, seen[0])
+        assume(seen[0] > 0)
+
+    contract()
+    assert signed[0] > 0
 
 
 def test_risk_commands_publish_whatever_they_accept(tmp_path: Path) -> None:

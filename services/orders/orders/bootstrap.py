@@ -1,6 +1,6 @@
 """Composition root: the orders service's application, routes and published events."""
 
-from orders.adapters.http import orders, quotes, signatures
+from orders.adapters.http import orders, quotes, sales_contracts, signatures
 from orders.adapters.outbound import OUTBOUND
 from orders.application import OrdersApplication
 from runtime.service import ServiceSpec
@@ -14,6 +14,9 @@ SPEC = ServiceSpec(
         quotes.router,
         quotes.inquiry_approvals,
         quotes.quote_approvals,
+        sales_contracts.router,
+        sales_contracts.contract_documents,
+        sales_contracts.contract_signing,
     ),
     outbound=OUTBOUND,
 )

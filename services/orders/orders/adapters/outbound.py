@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contracts import orders as contract
 from orders.domain.order import Order
+from orders.domain.sales_contract import SalesContract
 from runtime.outbound import Outbound
 
 OUTBOUND = Outbound(
@@ -11,5 +12,6 @@ OUTBOUND = Outbound(
         Order.Placed: contract.OrderPlaced,
         Order.GoodsIssued: contract.GoodsIssued,
         Order.DeliveryConfirmed: contract.DeliveryConfirmedByCustomer,
+        SalesContract.Signed: contract.ContractSigned,
     }
 )
