@@ -5,7 +5,9 @@ orders raises them (issue #13); until then orders publishes none of them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
@@ -16,6 +18,7 @@ from contracts.values import (
     Amount,
     Code,
     CurrencyCode,
+    Days,
     Digest,
     Instant,
     Price,
@@ -96,9 +99,21 @@ class DeliveryConfirmedByCustomer(OrderEvent):
     received_at: Instant
 
 
+def _added_later(*names: str) -> Callable[[dict[str, Any]], None]:
+    """Properties added to a version with a default: messages from before lack them, so a reader
+    does not require them (the relay always sends them). Adding them is compatible."""
+
+    def not_required(schema: dict[str, Any]) -> None:
+        schema["required"] = [name for name in schema.get("required", ()) if name not in names]
+
+    return not_required
+
+
 class ContractSigned(IntegrationEvent, producer="orders", aggregate_field="contract_id"):
     """OR-09: the customer and the company signed the approved version of the contract. Not
     raised by orders yet (#13)."""
+
+    model_config = ConfigDict(json_schema_extra=_added_later("payment_terms_days"))
 
     contract_id: UUID
     customer_id: UUID
@@ -109,6 +124,11 @@ class ContractSigned(IntegrationEvent, producer="orders", aggregate_field="contr
     amount: Amount
     currency: CurrencyCode
     signed_at: Instant
+    payment_terms_days: Days | None = Field(
+        default=None,
+        description="BI-19: the contract's payment terms (付款方式), in days from the invoice; "
+        "billing's default applies when it is not given",
+    )
 
 
 class ReturnEvent(IntegrationEvent, producer="orders", aggregate_field="return_id"):
