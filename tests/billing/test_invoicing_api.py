@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import Tracking
+from prometheus_client.parser import text_string_to_metric_families
 
 from billing.adapters.outbound import OUTBOUND
 from billing.application import BillingApplication
@@ -30,6 +31,7 @@ from runtime import clock
 from runtime.signing import init_dev_keys, service_key_id
 from runtime.unit_of_work import CommandContext
 from tests.conftest import USERS
+from tests.customers.test_metrics import promtool_accepts
 from tests.service_client import ServiceClient, service_client
 from tests.signers import Signers, page_answer
 
@@ -351,3 +353,34 @@ def test_bi_11_an_overdue_receivable_is_reported_once_by_the_timer(
     assert overdue.days_overdue > 30
     rows = client.page("/receivables?overdue_reported=true", "finance")
     assert [r["invoice_id"] for r in rows["items"]] == [invoice_id]
+
+
+def test_bi_13_the_receivables_dashboard_follows_the_read_models(
+    client: ServiceClient, signers: Signers
+) -> None:
+    invoice_id = issued(client, signers)
+    customer_id = client.ok("GET", f"/receivables/{invoice_id}", "finance")["customer_id"]
+    client.ok("POST", "/payments", "finance", payment(customer_id, (invoice_id, "25")))
+    delivered(client)  # a second request, still a draft
+    client.app.catch_up_projections()
+    exposition = client.http.get("/metrics").text
+    promtool_accepts(exposition)
+    found = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+        if sample.name.startswith("countersign_billing_")
+    }
+    aging = {
+        labels[0][1]: value
+        for (name, labels), value in found.items()
+        if name == "countersign_billing_receivables_aging"
+    }
+    assert aging == {"current": 75, "1-30": 0, "31-60": 0, "61-90": 0, "over_90": 0}
+    assert found[("countersign_billing_dso", ())] == 67.5
+    assert found[("countersign_billing_receivables_overdue", ())] == 0
+    assert found[("countersign_billing_invoices_without_signed_receipt", ())] == 1
+    requests = "countersign_billing_invoice_requests"
+    assert found[(requests, (("status", "invoiced"),))] == 1
+    assert found[(requests, (("status", "draft"),))] == 1
+    assert found[(requests, (("status", "rejected"),))] == 0

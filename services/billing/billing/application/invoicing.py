@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from billing.application.invoicing_metrics import FIGURES
 from billing.domain.invoice import Invoice
 from billing.domain.invoice_request import (
     REQUEST_KIND,
@@ -75,6 +76,7 @@ class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
         "invoicing",
         projections=(invoice_requests, receivables),
         timers=(OVERDUE_RECEIVABLES,),
+        figures=FIGURES,
         value_objects=(InvoiceLine,),
     )
 
