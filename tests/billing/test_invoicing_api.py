@@ -23,7 +23,7 @@ from billing.application import BillingApplication
 from billing.application.invoicing import OVERDUE_RECEIVABLES
 from billing.bootstrap import SPEC
 from contracts.billing import InvoiceReceiptSignedByCustomer, PaymentApplied, ReceivableOverdue
-from contracts.customers import CustomerRegistered
+from contracts.customers import AccountOwnerChanged, CustomerRegistered
 from contracts.orders import ContractSigned, DeliveryConfirmedByCustomer, OrderLine, OrderPlaced
 from contracts.topics import SERVICES
 from kernel.settings import KernelSettings
@@ -384,3 +384,51 @@ def test_bi_13_the_receivables_dashboard_follows_the_read_models(
     assert found[(requests, (("status", "invoiced"),))] == 1
     assert found[(requests, (("status", "draft"),))] == 1
     assert found[(requests, (("status", "rejected"),))] == 0
+
+
+def test_cu_22_open_receivables_and_drafts_pass_to_the_new_owner(
+    client: ServiceClient, signers: Signers
+) -> None:
+    customer_id = uuid4()
+    open_id = issued(client, signers, customer_id)
+    paid_id = issued(client, signers, customer_id)
+    client.ok("POST", "/payments", "finance", payment(str(customer_id), (paid_id, "100")))
+    draft_id = delivered(client, customer_id)["request_id"]
+    changed = AccountOwnerChanged(
+        customer_id=customer_id,
+        owner_id="salesperson-2",
+        deputy_id=None,
+        reason="handover",
+        changed_by="sales-manager",
+        handover_id=uuid4(),
+    )
+    receive(client, changed, "customers.events")
+
+    owners = {
+        row["invoice_id"]: row["account_owner_id"]
+        for row in client.page(f"/receivables?customer_id={customer_id}", "finance")["items"]
+    }
+    assert owners == {open_id: "salesperson-2", paid_id: "salesperson"}  # settled: kept
+    draft = client.ok("GET", f"/invoice-requests/{draft_id}", "salesperson-2")
+    assert draft["salesperson_id"] == "salesperson-2"
+    path = f"/invoice-requests/{draft_id}/submit"
+    refused(client, path, "salesperson", "BI-01", {"lines": LINES})
+    client.ok("POST", path, "salesperson-2", {"lines": LINES})
+
+
+def test_bi_01_a_request_the_sales_department_rejects_is_corrected_and_submitted_again(
+    client: ServiceClient, signers: Signers
+) -> None:
+    request_id = delivered(client)["request_id"]
+    path = f"/invoice-requests/{request_id}/submit"
+    client.ok("POST", path, "salesperson", {"lines": LINES})
+    app = app_of(client)
+    signers.decide(app, UUID(request_id), "sales-manager", "sales_manager", "reject", "wrong tax")
+    rejected = client.ok("GET", f"/invoice-requests/{request_id}", "salesperson")
+    assert (rejected["status"], rejected["rejection"]) == ("rejected", "wrong tax")
+    refused(client, f"/invoice-requests/{request_id}/issue", "finance", "BI-01", {"number": "X"})
+    assert client.ok("POST", path, "salesperson", {"lines": LINES})["status"] == "submitted"
+    signers.decide(app, UUID(request_id), "sales-manager", "sales_manager")
+    signers.decide(app, UUID(request_id), "finance", "finance")
+    client.ok("POST", f"/invoice-requests/{request_id}/issue", "finance", {"number": "INV-9"})
+    assert client.page("/invoice-requests?status=invoiced", "finance")["total"] == 1

@@ -92,6 +92,19 @@ def _invoiced(event: InvoiceRequest.Invoiced, db: Connection) -> None:
     INVOICE_REQUESTS.update(db, event, status=RequestStatus.INVOICED, invoice_id=event.invoice_id)
 
 
+@invoice_requests.on(InvoiceRequest.Reassigned)
+def _request_reassigned(event: InvoiceRequest.Reassigned, db: Connection) -> None:
+    INVOICE_REQUESTS.update(db, event, salesperson_id=event.salesperson_id)
+
+
+def open_requests_of(db: Connection, customer_id: UUID) -> list[UUID]:
+    """CU-22: the customer's invoice requests not yet submitted."""
+    columns = INVOICE_REQUESTS.table.c
+    unsubmitted = columns.status.in_((RequestStatus.DRAFT, RequestStatus.REJECTED))
+    query = select(columns.request_id).where(columns.customer_id == customer_id, unsubmitted)
+    return list(db.scalars(query))
+
+
 # -- BI-19, BI-09: the receivables
 
 

@@ -116,6 +116,15 @@ class InvoiceRequest(Approvable):
         def apply(self, request: InvoiceRequest) -> None:
             request.status, request.invoice_id = RequestStatus.INVOICED, self.invoice_id
 
+    class Reassigned(Approvable.Event):
+        """CU-15, CU-22: a request not yet submitted passes to the account's new owner."""
+
+        salesperson_id: str
+        handover_id: UUID | None
+
+        def apply(self, request: InvoiceRequest) -> None:
+            request.salesperson_id = self.salesperson_id
+
     @staticmethod
     def id_for(order_id: UUID) -> UUID:
         # One request per confirmed delivery: a redelivered confirmation finds it.
@@ -171,6 +180,13 @@ class InvoiceRequest(Approvable):
                 ],
             )
         self.trigger_event(self.Submitted, submitted_by=salesperson, lines=lines)
+
+    def reassign(self, owner_id: str, handover_id: UUID | None) -> None:
+        """CU-15, CU-22: the new owner raises what the former one had not submitted; a request
+        under review stays with who submitted it."""
+        open_ = self.status in (RequestStatus.DRAFT, RequestStatus.REJECTED)
+        if open_ and owner_id != self.salesperson_id:
+            self.trigger_event(self.Reassigned, salesperson_id=owner_id, handover_id=handover_id)
 
     def mark_invoiced(self, invoice_id: UUID) -> None:
         # BI-01: no invoice without a request the sales department reviewed and finance agreed.
