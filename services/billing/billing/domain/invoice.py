@@ -133,7 +133,10 @@ class Invoice(Signable):
         amount: Decimal,
         currency: str,
         account_owner_id: str | None,
+        **requested: object,
     ) -> Self:
+        """BI-01: the order's one invoice; ``requested`` are the fields of ``Issued`` that an
+        invoice issued on a request has (``issue_requested``)."""
         return cls._create(
             cls.Issued,
             id=cls.id_for(order_id),
@@ -142,6 +145,7 @@ class Invoice(Signable):
             amount=amount,
             currency=currency,
             account_owner_id=account_owner_id,
+            **requested,
         )
 
     @classmethod
@@ -160,14 +164,12 @@ class Invoice(Signable):
     ) -> Self:
         """BI-01, BI-19: finance issues the invoice of a reviewed request; the receivable falls
         due ``payment_terms_days`` after ``issued_on``."""
-        return cls._create(
-            cls.Issued,
-            id=cls.id_for(order_id),
-            order_id=order_id,
-            customer_id=customer_id,
-            amount=amount,
-            currency=currency,
-            account_owner_id=account_owner_id,
+        return cls.issue(
+            order_id,
+            customer_id,
+            amount,
+            currency,
+            account_owner_id,
             request_id=request_id,
             number=number,
             issued_by=issued_by,
