@@ -22,9 +22,16 @@ from billing.adapters.outbound import OUTBOUND
 from billing.application import BillingApplication
 from billing.application.invoicing import OVERDUE_RECEIVABLES
 from billing.bootstrap import SPEC
+from billing.domain.credit_note import CreditNote
 from contracts.billing import InvoiceReceiptSignedByCustomer, PaymentApplied, ReceivableOverdue
 from contracts.customers import AccountOwnerChanged, CustomerRegistered
-from contracts.orders import ContractSigned, DeliveryConfirmedByCustomer, OrderLine, OrderPlaced
+from contracts.orders import (
+    ContractSigned,
+    DeliveryConfirmedByCustomer,
+    OrderLine,
+    OrderPlaced,
+    RedOutboundOrderIssued,
+)
 from contracts.topics import SERVICES
 from kernel.settings import KernelSettings
 from runtime import clock
@@ -432,3 +439,58 @@ def test_bi_01_a_request_the_sales_department_rejects_is_corrected_and_submitted
     signers.decide(app, UUID(request_id), "finance", "finance")
     client.ok("POST", f"/invoice-requests/{request_id}/issue", "finance", {"number": "INV-9"})
     assert client.page("/invoice-requests?status=invoiced", "finance")["total"] == 1
+
+
+def returned(client: ServiceClient, invoice_id: str, *lines: dict[str, Any]) -> str:
+    """Orders' red outbound order for goods of the invoice's order; the credit note's path."""
+    invoice = client.ok("GET", f"/receivables/{invoice_id}", "finance")
+    return_id = uuid4()
+    red = RedOutboundOrderIssued(
+        return_id=return_id,
+        order_id=invoice["order_id"],
+        customer_id=invoice["customer_id"],
+        red_outbound_id=uuid4(),
+        lines=[OrderLine.model_validate(line) for line in lines],
+        currency="CNY",
+    )
+    receive(client, red, "orders.events")
+    receive(client, red, "orders.events")  # redelivered: still one credit note
+    return f"/credit-notes/{CreditNote.id_for(return_id)}"
+
+
+def test_bi_18_a_return_is_reversed_by_an_approved_red_letter_invoice(
+    client: ServiceClient, signers: Signers
+) -> None:
+    invoice_id = issued(client, signers)
+    note = returned(client, invoice_id, LINES[1])
+    requested = client.ok("GET", note, "finance")
+    assert (requested["status"], requested["amount"]) == ("requested", "40.00")
+    assert requested["original_invoice_id"] == invoice_id
+    approval = client.ok("GET", f"{note}/approval", "finance")
+    assert [s["name"] for s in approval["steps"]] == ["sales_manager", "finance"]
+    refused(client, f"{note}/issue", "finance", "BI-18", {"number": "RED-1"})
+    note_id = UUID(requested["credit_note_id"])
+    signers.decide(app_of(client), note_id, "sales-manager", "sales_manager")
+    signers.decide(app_of(client), note_id, "finance", "finance")
+    issued_note = client.ok("POST", f"{note}/issue", "finance", {"number": "RED-1"})
+    assert (issued_note["status"], issued_note["number"]) == ("issued", "RED-1")
+    refused(client, f"{note}/issue", "finance", "BI-18", {"number": "RED-2"})
+    invoice = client.ok("GET", f"/receivables/{invoice_id}", "finance")
+    assert (invoice["credited"], invoice["outstanding"]) == ("40.00", "60.00")
+
+    # BI-18: never more than is left of the original invoice.
+    too_much = returned(client, invoice_id, {**LINES[0], "quantity": 3})
+    too_much_id = UUID(client.ok("GET", too_much, "finance")["credit_note_id"])
+    signers.decide(app_of(client), too_much_id, "sales-manager", "sales_manager")
+    signers.decide(app_of(client), too_much_id, "finance", "finance")
+    refused(client, f"{too_much}/issue", "finance", "BI-18", {"number": "RED-3"})
+
+    customer_id = invoice["customer_id"]
+    client.ok("POST", "/payments", "finance", payment(customer_id, (invoice_id, "60")))
+    row = client.page(f"/receivables?customer_id={customer_id}", "finance")["items"][0]
+    assert (row["paid"], row["credited"], row["outstanding"], row["settled"]) == (
+        "60.00",
+        "40.00",
+        "0.00",
+        True,
+    )

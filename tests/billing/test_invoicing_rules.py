@@ -1,7 +1,8 @@
 """The invoicing rules at the aggregates that guard them, allowed and refused: the request raised
 by the order's salesperson (BI-01) for exactly what was delivered (BI-03), the invoice registered
 when sent (BI-02), the due date from the payment terms (BI-19), payments recorded by finance only
-(BI-05) and never beyond what is owed (BI-09), an overdue receivable reported once (BI-11)."""
+(BI-05) and never beyond what is owed (BI-09), an overdue receivable reported once (BI-11), a
+credit note issued once approved, never beyond the original invoice (BI-18)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from uuid import uuid4
 
 import pytest
 
+from billing.domain.credit_note import CreditNote
 from billing.domain.invoice import Invoice
 from billing.domain.invoice_request import InvoiceLine, InvoiceRequest, RequestSource
 from billing.domain.payment import Payment
@@ -136,3 +138,20 @@ def test_bi_11_an_overdue_receivable_is_reported_once_beyond_the_threshold() -> 
     paid = invoice(30)
     paid.apply_payment(uuid4(), Decimal(100))
     assert not paid.report_overdue(due + timedelta(days=90), threshold=30)
+
+
+def test_bi_18_a_credit_note_is_issued_once_approved_and_within_the_invoice() -> None:
+    original = invoice()
+    note = CreditNote.request(
+        uuid4(), original.order_id, original.customer_id, original.id, "CNY", DELIVERED[1:]
+    )
+    with pytest.raises(RuleViolation) as unapproved:
+        note.issue("RED-1", "finance")
+    assert unapproved.value.rule == "BI-18"
+    original.credit(note.id, Decimal(40))
+    assert (original.outstanding, original.settled) == (Decimal(60), False)
+    with pytest.raises(RuleViolation) as beyond:
+        original.credit(uuid4(), Decimal("60.01"))
+    assert beyond.value.rule == "BI-18"
+    original.credit(uuid4(), Decimal(60))
+    assert original.settled

@@ -13,6 +13,7 @@ SPEC = ServiceSpec(
         invoicing.request_approvals,
         invoicing.invoice_documents,
         invoicing.invoice_signing,
+        invoicing.credit_note_approvals,
         expenses.router,
         expenses.budget_approvals,
         expenses.pre_approval_approvals,

@@ -7,11 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import NAMESPACE_OID, UUID, uuid5
 
 from pydantic import AliasChoices, Field
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, type_coerce
 
+from billing.domain.credit_note import CreditNoteStatus
 from billing.domain.invoice import Invoice
 from billing.domain.invoice_request import InvoiceRequest, RequestSource, RequestStatus
 from contracts.values import Code, UserId
@@ -116,6 +118,7 @@ class ReceivableView(View):
     number: str | None = Field(max_length=64)
     amount: Money
     paid: Money
+    credited: Money = Field(description="BI-18: reversed by red-letter invoices")
     outstanding: Money
     currency: str = Field(max_length=3)
     issued_on: date
@@ -134,6 +137,9 @@ RECEIVABLES = ReadTable(
 
 
 class PaymentPartView(View):
+    """What a payment (BI-09) or a credit note (BI-18, ``payment_id`` is the note's) took off
+    one invoice, and when: the outstanding balance as of any day."""
+
     part_id: UUID = identity("part_id")
     payment_id: UUID
     invoice_id: UUID
@@ -153,6 +159,7 @@ def _issued(event: Invoice.Issued, db: Connection) -> None:
         db,
         event,
         paid=Decimal(0),
+        credited=Decimal(0),
         outstanding=event.amount,
         issued_on=event.issued_on or event.timestamp.date(),
         settled=False,
@@ -176,25 +183,41 @@ def _overdue(event: Invoice.Overdue, db: Connection) -> None:
     RECEIVABLES.update(db, event, overdue_reported=True)
 
 
-@receivables.on(Invoice.PaymentApplied)
-def _payment_applied(event: Invoice.PaymentApplied, db: Connection) -> None:
+def _settle(
+    db: Connection, event: Any, document_id: UUID, paid_now: Decimal, credited_now: Decimal
+) -> None:
+    """A payment or a credit note took ``paid_now + credited_now`` off the invoice of
+    ``event``."""
     columns = RECEIVABLES.table.c
     row = db.execute(
-        select(columns.amount, columns.paid).where(columns.invoice_id == event.originator_id)
+        select(columns.amount, columns.paid, columns.credited).where(
+            columns.invoice_id == event.originator_id
+        )
     ).one()
-    paid = row.paid + event.paid
+    paid, credited = row.paid + paid_now, row.credited + credited_now
+    outstanding = row.amount - credited - paid
     RECEIVABLES.update(
-        db, event, paid=paid, outstanding=row.amount - paid, settled=paid >= row.amount
+        db, event, paid=paid, credited=credited, outstanding=outstanding, settled=outstanding <= 0
     )
     PAYMENT_PARTS.insert(
         db,
         event,
         part_id=uuid5(NAMESPACE_OID, f"{event.originator_id}:{event.originator_version}"),
-        payment_id=event.payment_id,
+        payment_id=document_id,
         invoice_id=event.originator_id,
-        paid=event.paid,
+        paid=paid_now + credited_now,
         paid_on=event.timestamp.date(),
     )
+
+
+@receivables.on(Invoice.PaymentApplied)
+def _payment_applied(event: Invoice.PaymentApplied, db: Connection) -> None:
+    _settle(db, event, event.payment_id, event.paid, Decimal(0))
+
+
+@receivables.on(Invoice.Credited)
+def _credited(event: Invoice.Credited, db: Connection) -> None:
+    _settle(db, event, event.credit_note_id, Decimal(0), event.credited)
 
 
 def receivables_of(db: Connection, customer_id: UUID) -> list[UUID]:
@@ -294,6 +317,7 @@ class InvoiceDetail(View):
     number: str | None = Field(max_length=64)
     amount: Money
     paid: Money
+    credited: Money = Field(description="BI-18: reversed by red-letter invoices")
     outstanding: Money
     currency: str = Field(max_length=3)
     status: str = Field(description="issued, awaiting_customer_signature, delivered (BI-01)")
@@ -303,3 +327,18 @@ class InvoiceDetail(View):
     payment_terms_days: int | None = None
     account_owner_id: UserId | None
     issued_by: UserId | None
+
+
+class CreditNoteView(View):
+    """A red-letter invoice (BI-18), read from its events."""
+
+    credit_note_id: UUID = identity("credit_note_id")
+    return_id: UUID
+    order_id: UUID
+    customer_id: UUID
+    original_invoice_id: UUID
+    amount: Money
+    currency: str = Field(max_length=3)
+    lines: list[InvoiceLineView]
+    status: CreditNoteStatus
+    number: str | None = Field(max_length=64)

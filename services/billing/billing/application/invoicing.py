@@ -6,11 +6,13 @@ reported once by a timer on working days."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
 from billing.application.invoicing_metrics import FIGURES
+from billing.domain.credit_note import CREDIT_NOTE_KIND, CreditNote
 from billing.domain.invoice import Invoice
 from billing.domain.invoice_request import (
     REQUEST_KIND,
@@ -32,7 +34,13 @@ from billing.invoicing_projections import (
     overdue_to_report,
     receivables,
 )
-from contracts.orders import ContractSigned, DeliveryConfirmedByCustomer, OrderPlaced
+from contracts.orders import (
+    ContractSigned,
+    DeliveryConfirmedByCustomer,
+    OrderLine,
+    OrderPlaced,
+    RedOutboundOrderIssued,
+)
 from kernel.application import PolicyNotInForce
 from kernel.audit import AuditTrail
 from kernel.governance import Governance
@@ -62,6 +70,11 @@ def _report_overdue_receivables(app: InvoicingCommands) -> None:
     timer = CommandContext(actor=f"{app.service_name}:timer")
     for invoice_id in overdue:
         app.report_overdue_receivable(timer, invoice_id)
+
+
+def _invoice_lines(lines: Sequence[OrderLine]) -> tuple[InvoiceLine, ...]:
+    """What orders delivered or took back, as billing invoices or reverses it."""
+    return tuple(InvoiceLine(line.product_code, line.quantity, line.unit_price) for line in lines)
 
 
 OVERDUE_RECEIVABLES = Timer(
@@ -112,10 +125,7 @@ class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
             event.customer_id,
             "CNY" if order is None else order.currency,
             None if customer is None else customer.owner_id,
-            tuple(
-                InvoiceLine(line.product_code, line.quantity, line.unit_price)
-                for line in event.lines
-            ),
+            _invoice_lines(event.lines),
             event.received_at,
         )
 
@@ -230,6 +240,41 @@ class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
                 )
             invoice.apply_payment(payment_id, part)
         return payment
+
+    # -- BI-18: red-letter invoices
+
+    @policy(RedOutboundOrderIssued)
+    def on_red_outbound_order(self, event: RedOutboundOrderIssued) -> None:
+        """BI-18: a return's red outbound order asks for a credit note against the order's
+        invoice, for the sales manager and finance to approve (a return of goods not invoiced
+        yet reverses nothing here)."""
+        invoice = self.find(Invoice, Invoice.id_for(event.order_id))
+        known = self.find(CreditNote, CreditNote.id_for(event.return_id)) is not None
+        if invoice is None or known:
+            return
+        note = CreditNote.request(
+            event.return_id,
+            event.order_id,
+            event.customer_id,
+            invoice.id,
+            event.currency,
+            _invoice_lines(event.lines),
+        )
+        self.request_approval(note, CREDIT_NOTE_KIND, f"{self.service_name}:policy", note.amount)
+
+    def credit_note(self, credit_note_id: UUID) -> CreditNote:
+        return self.get(CreditNote, credit_note_id, "credit note")
+
+    @command
+    def issue_credit_note(
+        self, context: CommandContext, credit_note_id: UUID, number: str
+    ) -> CreditNote:
+        """BI-18: finance issues the approved credit note; the original invoice's receivable
+        falls by its amount."""
+        note = self.credit_note(credit_note_id)
+        note.issue(number, context.actor)
+        self.invoice(note.original_invoice_id).credit(note.id, note.amount)
+        return note
 
     # -- BI-11, BI-13: overdue, aging, DSO
 

@@ -48,6 +48,7 @@ class Invoice(Signable):
         self.dispatched_at: datetime | None = None
         self.receipt_signed_at: datetime | None = None
         self.paid = Decimal(0)
+        self.credited = Decimal(0)
         self.overdue_reported = False
 
     class Issued(Aggregate.Created):
@@ -97,6 +98,16 @@ class Invoice(Signable):
 
         def apply(self, invoice: Invoice) -> None:
             invoice.paid += self.paid
+
+    class Credited(Aggregate.Event):
+        """BI-18: a red-letter invoice reversed part of it (exposure hook: the invoice's id and
+        the amount no longer owed)."""
+
+        credit_note_id: UUID
+        credited: Decimal
+
+        def apply(self, invoice: Invoice) -> None:
+            invoice.credited += self.credited
 
     class Overdue(Aggregate.Event):
         """BI-11: overdue beyond the threshold; raised once per receivable."""
@@ -180,12 +191,24 @@ class Invoice(Signable):
 
     @property
     def outstanding(self) -> Decimal:
-        return self.amount - self.paid
+        return self.amount - self.credited - self.paid
 
     @property
     def settled(self) -> bool:
-        """BI-09: the sale is complete only once the invoice is fully paid."""
-        return self.paid >= self.amount
+        """BI-09: the sale is complete only once the invoice is fully paid (net of credit
+        notes, BI-18)."""
+        return self.outstanding <= 0
+
+    def credit(self, credit_note_id: UUID, amount: Decimal) -> None:
+        # BI-18: a credit note reverses at most what the invoice still says is owed.
+        if amount <= 0 or amount > self.amount - self.credited:
+            raise RuleViolation(
+                "BI-18",
+                "a credit note reverses at most what is left of the original invoice",
+                invoice_id=str(self.id),
+                left=str(self.amount - self.credited),
+            )
+        self.trigger_event(self.Credited, credit_note_id=credit_note_id, credited=amount)
 
     def dispatch(self, register_number: str, dispatched_by: str) -> None:
         # BI-02: every invoice sent is registered, once.

@@ -18,6 +18,7 @@ from billing.invoicing_projections import (
     BUCKETS,
     INVOICE_REQUESTS,
     RECEIVABLES,
+    CreditNoteView,
     InvoiceDetail,
     InvoiceRequestDetail,
     InvoiceRequestView,
@@ -36,6 +37,7 @@ router = APIRouter(tags=["invoicing"])
 request_approvals = document_routes("/invoice-requests", "invoicing")
 invoice_documents = document_routes("/invoices", "invoicing")
 invoice_signing = signing_routes("/invoices", "invoicing")
+credit_note_approvals = document_routes("/credit-notes", "invoicing")
 
 App = Annotated[BillingApplication, Depends(application_of(BillingApplication))]
 Sales = Annotated[CommandContext, Depends(acting_as(*SALES))]
@@ -126,6 +128,24 @@ async def dispatch_invoice(
     through the signing routes (BI-01, BI-02)."""
     invoice = await app.perform(app.dispatch_invoice, context, invoice_id, body.register_number)
     return InvoiceDetail.model_validate(invoice)
+
+
+# -- BI-18: red-letter invoices
+
+
+@router.get("/credit-notes/{credit_note_id}")
+def get_credit_note(_: Reader, credit_note_id: UUID, app: App) -> CreditNoteView:
+    return CreditNoteView.model_validate(app.credit_note(credit_note_id))
+
+
+@router.post("/credit-notes/{credit_note_id}/issue")
+async def issue_credit_note(
+    context: Finance, credit_note_id: UUID, body: IssueInvoice, app: App
+) -> CreditNoteView:
+    """Finance issues the red-letter invoice the sales manager and finance approved; the original
+    invoice's receivable falls by its amount (BI-18)."""
+    note = await app.perform(app.issue_credit_note, context, credit_note_id, body.number)
+    return CreditNoteView.model_validate(note)
 
 
 # -- BI-05, BI-09: payments
