@@ -123,6 +123,8 @@ class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
             RequestSource.DELIVERY,
             event.order_id,
             event.customer_id,
+            # OrderPlaced comes first on the order's partition; an order placed before billing
+            # listened is in the company's currency.
             "CNY" if order is None else order.currency,
             None if customer is None else customer.owner_id,
             _invoice_lines(event.lines),
@@ -166,7 +168,7 @@ class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
             else terms.days
         )
         customer = self.find(KnownCustomer, request.customer_id)
-        return Invoice.issue_requested(
+        invoice = Invoice.issue_requested(
             request.id,
             request.order_id,
             request.customer_id,
@@ -178,6 +180,8 @@ class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
             clock.now().astimezone(self.calendar.zone).date(),
             days,
         )
+        self.order_invoiced(invoice)
+        return invoice
 
     # -- BI-02: dispatched and registered; the customer's signature comes through the channel
 
@@ -239,6 +243,7 @@ class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
                     invoice_id=str(invoice_id),
                 )
             invoice.apply_payment(payment_id, part)
+            self.receivable_reduced(invoice, part)
         return payment
 
     # -- BI-18: red-letter invoices
@@ -273,8 +278,21 @@ class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
         falls by its amount."""
         note = self.credit_note(credit_note_id)
         note.issue(number, context.actor)
-        self.invoice(note.original_invoice_id).credit(note.id, note.amount)
+        invoice = self.invoice(note.original_invoice_id)
+        invoice.credit(note.id, note.amount)
+        self.receivable_reduced(invoice, note.amount)
         return note
+
+    # -- the credit exposure's hooks (BI-11), in the same unit of work as the change
+
+    def order_invoiced(self, invoice: Invoice) -> None:
+        """An order was invoiced (``invoice.order_id``, ``invoice.id``, ``invoice.amount``): its
+        amount moves from unbilled shipments to open receivables. Nothing keeps an exposure
+        here yet."""
+
+    def receivable_reduced(self, invoice: Invoice, amount: Decimal) -> None:
+        """A payment (BI-09) or a red-letter invoice (BI-18) took ``amount`` off ``invoice``'s
+        receivable. Nothing keeps an exposure here yet."""
 
     # -- BI-11, BI-13: overdue, aging, DSO
 
