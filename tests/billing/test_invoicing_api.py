@@ -7,21 +7,17 @@ day; an overdue receivable reported once by the timer. Refusals are 4xx that wri
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlparse
 from uuid import UUID, uuid4
 
-import pytest
 from eventsourcing.persistence import Tracking
 from prometheus_client.parser import text_string_to_metric_families
 
 from billing.adapters.outbound import OUTBOUND
-from billing.application import BillingApplication
 from billing.application.invoicing import OVERDUE_RECEIVABLES
-from billing.bootstrap import SPEC
 from billing.domain.credit_note import CreditNote
 from contracts.billing import InvoiceReceiptSignedByCustomer, PaymentApplied, ReceivableOverdue
 from contracts.customers import AccountOwnerChanged, CustomerRegistered
@@ -32,14 +28,11 @@ from contracts.orders import (
     OrderPlaced,
     RedOutboundOrderIssued,
 )
-from contracts.topics import SERVICES
-from kernel.settings import KernelSettings
 from runtime import clock
-from runtime.signing import init_dev_keys, service_key_id
 from runtime.unit_of_work import CommandContext
-from tests.conftest import USERS
+from tests.billing.test_expenses_api import app_of, refused
 from tests.customers.test_metrics import promtool_accepts
-from tests.service_client import ServiceClient, service_client
+from tests.service_client import ServiceClient
 from tests.signers import Signers, page_answer
 
 POLICY = CommandContext("billing:policy")
@@ -50,40 +43,8 @@ LINES = [
 ]
 
 
-@pytest.fixture
-def signers(store_settings: KernelSettings) -> Signers:
-    keys = store_settings.keys_path
-    init_dev_keys(keys, [*USERS, *map(service_key_id, SERVICES)])
-    return Signers(keys)
-
-
-@pytest.fixture
-def client(store_settings: KernelSettings, signers: Signers) -> Iterator[ServiceClient]:
-    with service_client(SPEC, store_settings) as client:
-        signers.put_policies_in_force(client.app)
-        yield client
-
-
-def app_of(client: ServiceClient) -> BillingApplication:
-    assert isinstance(client.app, BillingApplication)
-    return client.app
-
-
 def receive(client: ServiceClient, event: Any, topic: str) -> None:
     client.app.process(event, POLICY, Tracking(f"{topic}:0", next(_POSITIONS)))
-
-
-def refused(
-    client: ServiceClient, path: str, user: str, rule: str, body: Any = None, status: int = 422
-) -> dict[str, Any]:
-    """Refused with ``rule``, and nothing written."""
-    before = app_of(client).recorder.max_notification_id()
-    response = client.call("POST", path, user, body)
-    assert response.status_code == status, response.text
-    assert response.json()["rule"] == rule, response.text
-    assert app_of(client).recorder.max_notification_id() == before
-    answer: dict[str, Any] = response.json()
-    return answer
 
 
 def delivered(client: ServiceClient, customer_id: UUID | None = None) -> dict[str, Any]:
