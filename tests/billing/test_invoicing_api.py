@@ -285,6 +285,9 @@ def test_bi_13_aging_and_dso_as_of_any_day(client: ServiceClient, signers: Signe
         found = aging(due + timedelta(days=days))["buckets"]
         assert found[bucket] == "75.00", (days, found)
         assert sum(Decimal(v) for v in found.values()) == Decimal(75)
+    by_owner = f"/receivables/aging?as_of={today.isoformat()}&salesperson_id="
+    assert client.ok("GET", by_owner + "salesperson", "finance")["buckets"]["current"] != "0.00"
+    assert client.ok("GET", by_owner + "salesperson-2", "finance")["receivables"] == "0.00"
     assert client.call("GET", "/receivables/aging?as_of=not-a-day", "finance").status_code == 422
 
 

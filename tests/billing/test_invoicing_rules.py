@@ -119,13 +119,13 @@ def test_bi_05_finance_records_payments_never_a_salesperson() -> None:
 
 def test_bi_09_paid_in_parts_settled_only_in_full_never_beyond() -> None:
     owed = invoice()
-    owed.apply_payment(uuid4(), Decimal(40))
+    owed.apply_payment(uuid4(), Decimal(40), ISSUED_ON)
     assert (owed.outstanding, owed.settled) == (Decimal(60), False)
     for too_much in (Decimal("60.01"), Decimal(0)):
         with pytest.raises(RuleViolation) as beyond:
-            owed.apply_payment(uuid4(), too_much)
+            owed.apply_payment(uuid4(), too_much, ISSUED_ON)
         assert beyond.value.rule == "BI-09"
-    owed.apply_payment(uuid4(), Decimal(60))
+    owed.apply_payment(uuid4(), Decimal(60), ISSUED_ON)
     assert owed.settled
 
 
@@ -136,7 +136,7 @@ def test_bi_11_an_overdue_receivable_is_reported_once_beyond_the_threshold() -> 
     assert late.report_overdue(due + timedelta(days=31), threshold=30)
     assert not late.report_overdue(due + timedelta(days=60), threshold=30)
     paid = invoice(30)
-    paid.apply_payment(uuid4(), Decimal(100))
+    paid.apply_payment(uuid4(), Decimal(100), ISSUED_ON)
     assert not paid.report_overdue(due + timedelta(days=90), threshold=30)
 
 

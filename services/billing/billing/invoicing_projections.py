@@ -184,7 +184,12 @@ def _overdue(event: Invoice.Overdue, db: Connection) -> None:
 
 
 def _settle(
-    db: Connection, event: Any, document_id: UUID, paid_now: Decimal, credited_now: Decimal
+    db: Connection,
+    event: Any,
+    document_id: UUID,
+    paid_now: Decimal,
+    credited_now: Decimal,
+    on: date | None = None,
 ) -> None:
     """A payment or a credit note took ``paid_now + credited_now`` off the invoice of
     ``event``."""
@@ -206,13 +211,13 @@ def _settle(
         payment_id=document_id,
         invoice_id=event.originator_id,
         paid=paid_now + credited_now,
-        paid_on=event.timestamp.date(),
+        paid_on=on or event.timestamp.date(),
     )
 
 
 @receivables.on(Invoice.PaymentApplied)
 def _payment_applied(event: Invoice.PaymentApplied, db: Connection) -> None:
-    _settle(db, event, event.payment_id, event.paid, Decimal(0))
+    _settle(db, event, event.payment_id, event.paid, Decimal(0), event.paid_on)
 
 
 @receivables.on(Invoice.Credited)
@@ -284,11 +289,20 @@ class Aging:
         return (self.receivables / self.credit_sales * self.period_days).quantize(Decimal("0.1"))
 
 
-def aging(db: Connection, as_of: date, period_days: int, customer_id: UUID | None = None) -> Aging:
+def aging(
+    db: Connection,
+    as_of: date,
+    period_days: int,
+    customer_id: UUID | None = None,
+    salesperson_id: str | None = None,
+) -> Aging:
+    """Of one customer's, or one salesperson's (the account owner's), receivables if given."""
     columns = RECEIVABLES.table.c
     issued = [columns.issued_on <= as_of]
     if customer_id is not None:
         issued.append(columns.customer_id == customer_id)
+    if salesperson_id is not None:
+        issued.append(columns.account_owner_id == salesperson_id)
     owed = outstanding_on(as_of)
     bucket = bucket_on(as_of)
     money = columns.amount.type  # sums of amounts read back as amounts, not their cents

@@ -234,6 +234,7 @@ class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
                 amount=str(amount),
                 applied=str(payment.amount),
             )
+        paid_on = received_at.astimezone(self.calendar.zone).date()
         for invoice_id, part in applications.items():
             invoice = self.invoice(invoice_id)
             if invoice.customer_id != customer_id or invoice.currency != currency:
@@ -242,7 +243,7 @@ class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
                     "a payment applies only to its own customer's invoices, in their currency",
                     invoice_id=str(invoice_id),
                 )
-            invoice.apply_payment(payment_id, part)
+            invoice.apply_payment(payment_id, part, paid_on)
             self.receivable_reduced(invoice, part)
         return payment
 
@@ -305,7 +306,9 @@ class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
     def receivables(self, request: PageRequest) -> Page[ReceivableView]:
         return self.read_models.page(RECEIVABLES, request)
 
-    def aging(self, as_of: date, customer_id: UUID | None = None) -> Aging:
+    def aging(
+        self, as_of: date, customer_id: UUID | None = None, salesperson_id: str | None = None
+    ) -> Aging:
         period = self.rule_parameters().receivables.dso_period_days
         with self.read_models.read() as db:
-            return aging(db, as_of, period, customer_id)
+            return aging(db, as_of, period, customer_id, salesperson_id)

@@ -95,6 +95,8 @@ class Invoice(Signable):
 
         payment_id: UUID
         paid: Decimal
+        paid_on: date | None = None
+        """The day the money reached the company, in the calendar's zone (aging as of a day)."""
 
         def apply(self, invoice: Invoice) -> None:
             invoice.paid += self.paid
@@ -222,7 +224,7 @@ class Invoice(Signable):
             self.Dispatched, register_number=register_number, dispatched_by=dispatched_by
         )
 
-    def apply_payment(self, payment_id: UUID, paid: Decimal) -> None:
+    def apply_payment(self, payment_id: UUID, paid: Decimal, paid_on: date) -> None:
         # BI-09: nothing is paid beyond what is owed.
         if paid <= 0 or paid > self.outstanding:
             raise RuleViolation(
@@ -231,7 +233,7 @@ class Invoice(Signable):
                 invoice_id=str(self.id),
                 outstanding=str(self.outstanding),
             )
-        self.trigger_event(self.PaymentApplied, payment_id=payment_id, paid=paid)
+        self.trigger_event(self.PaymentApplied, payment_id=payment_id, paid=paid, paid_on=paid_on)
 
     def days_overdue(self, today: date) -> int:
         return 0 if self.due_on is None else max(0, (today - self.due_on).days)

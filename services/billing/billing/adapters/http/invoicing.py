@@ -24,7 +24,16 @@ from billing.invoicing_projections import (
     InvoiceRequestView,
     ReceivableView,
 )
-from contracts.values import Amount, Code, CurrencyCode, Instant, Price, Quantity, ShortText
+from contracts.values import (
+    Amount,
+    Code,
+    CurrencyCode,
+    Instant,
+    Price,
+    Quantity,
+    ShortText,
+    UserId,
+)
 from kernel.approvals.http import document_routes
 from kernel.roles import EMPLOYEES, SALES, Role
 from kernel.signing.http import signing_routes
@@ -231,10 +240,11 @@ def receivables_aging(
     app: App,
     as_of: Annotated[date, Query(ge=date(2000, 1, 1), le=date(2099, 12, 31))],
     customer_id: UUID | None = None,
+    salesperson_id: UserId | None = None,
 ) -> AgingView:
     """Aging (current, 1-30, 31-60, 61-90, over 90 days past due) and DSO as of a day
     (BI-13, RULES §8)."""
-    found = app.aging(as_of, customer_id)
+    found = app.aging(as_of, customer_id, salesperson_id)
     return AgingView(
         as_of=found.as_of,
         buckets=found.buckets,
