@@ -1,6 +1,6 @@
 """Events published by the billing service on ``billing.events``.
 
-Contract-first: customers reacts to the events after ``InvoiceIssued`` (RULES §7 rows 7, 8, 22)
+Contract-first: customers reacts to the instruments and reconciliations (RULES §7 rows 8, 22)
 before billing raises them (issue #12); until then billing publishes none of them."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class InvoiceIssued(IntegrationEvent, producer="billing", aggregate_field="invoi
 class InvoiceReceiptSignedByCustomer(
     IntegrationEvent, producer="billing", aggregate_field="invoice_id"
 ):
-    """BI-01: the customer signed for receiving the invoice. Not raised by billing yet (#12)."""
+    """BI-01: the customer signed for receiving the invoice."""
 
     invoice_id: UUID
     order_id: UUID
@@ -38,7 +38,7 @@ class InvoiceReceiptSignedByCustomer(
 
 class PaymentApplied(IntegrationEvent, producer="billing", aggregate_field="payment_id"):
     """BI-04, BI-09: a payment received from the customer, applied to the invoices
-    ``applied_to``. Not raised by billing yet (#12)."""
+    ``applied_to``."""
 
     payment_id: UUID
     customer_id: UUID
@@ -50,8 +50,8 @@ class PaymentApplied(IntegrationEvent, producer="billing", aggregate_field="paym
 
 
 class ReceivableOverdue(IntegrationEvent, producer="billing", aggregate_field="receivable_id"):
-    """BI-11: a receivable is overdue beyond billing's ``threshold`` in days. Not raised by
-    billing yet (#12)."""
+    """BI-11: a receivable is overdue beyond billing's ``threshold`` in days (raised once per
+    receivable; a receivable is one invoice, ``receivable_id`` is the invoice's id)."""
 
     receivable_id: UUID
     invoice_id: UUID

@@ -58,6 +58,12 @@ class Expenses(_Section):
     budget_alert_percent: int = Field(ge=1, le=100)
 
 
+class Receivables(_Section):
+    default_payment_terms_days: int = Field(ge=0, le=3660)
+    overdue_alert_days: int = Field(ge=0, le=3660)
+    dso_period_days: int = Field(ge=1, le=3660)
+
+
 class RuleParameters(_Section):
     policy_key: str
     version: int
@@ -68,6 +74,7 @@ class RuleParameters(_Section):
     customers: Customers
     quotes: Quotes
     expenses: Expenses
+    receivables: Receivables
 
     @classmethod
     def parse(cls, content: str) -> RuleParameters:

@@ -6,39 +6,14 @@ once, forgeries recorded against the claimant. Refusals are 4xx that write nothi
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
-import pytest
-
 from billing.application import BillingApplication
-from billing.bootstrap import SPEC
-from contracts.topics import SERVICES
 from kernel.governance.domain import ViolationRecord
-from kernel.settings import KernelSettings
 from runtime import clock
-from runtime.signing import init_dev_keys, service_key_id
-from tests.conftest import USERS
-from tests.service_client import ServiceClient, service_client
+from tests.service_client import ServiceClient
 from tests.signers import Signers
-
-EXPENSE_USERS = ["dept-head", "management", "unit-leader", "technician", "accountant"]
-
-
-@pytest.fixture
-def signers(store_settings: KernelSettings) -> Signers:
-    """The development keys, the expense chain's department head and management included."""
-    keys = store_settings.keys_path
-    init_dev_keys(keys, [*USERS, *EXPENSE_USERS, *map(service_key_id, SERVICES)])
-    return Signers(keys)
-
-
-@pytest.fixture
-def client(store_settings: KernelSettings, signers: Signers) -> Iterator[ServiceClient]:
-    with service_client(SPEC, store_settings) as client:
-        signers.put_policies_in_force(client.app)
-        yield client
 
 
 def app_of(client: ServiceClient) -> BillingApplication:
@@ -48,13 +23,15 @@ def app_of(client: ServiceClient) -> BillingApplication:
 
 def refused(
     client: ServiceClient, path: str, user: str, rule: str, body: Any = None, status: int = 422
-) -> None:
-    """Refused with ``rule``, and nothing written."""
+) -> dict[str, Any]:
+    """Refused with ``rule``, and nothing written; the refusal."""
     before = app_of(client).recorder.max_notification_id()
     response = client.call("POST", path, user, body)
     assert response.status_code == status, response.text
     assert response.json()["rule"] == rule, response.text
     assert app_of(client).recorder.max_notification_id() == before
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def budget(client: ServiceClient, signers: Signers, travel: str = "1000") -> str:

@@ -130,7 +130,7 @@ def test_every_projection_rebuilt_from_the_store_equals_the_live_one(
             if rows := sum(map(len, live.values())):
                 compared[f"{app.service_name}/{name}"] = rows
     # Six customers, each waiting on a step and with a fresh file; six orders, three shipped and
-    # invoiced, three delivered with two vouchers each, three signing links.
+    # invoiced (three receivables), three delivered with two vouchers each, three signing links.
     assert compared == {
         "customers/customers": 6,
         "customers/approvals_pending": 6,
@@ -138,6 +138,7 @@ def test_every_projection_rebuilt_from_the_store_equals_the_live_one(
         "orders/orders": 6,
         "orders/signing_requests": 3,
         "billing/invoices": 3,
+        "billing/receivables": 3,
         "service-desk/vouchers": 6,
     }
 

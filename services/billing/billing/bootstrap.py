@@ -1,6 +1,6 @@
 """Composition root: the billing service's application, routes and published events."""
 
-from billing.adapters.http import expenses, invoices
+from billing.adapters.http import expenses, invoices, invoicing
 from billing.adapters.outbound import OUTBOUND
 from billing.application import BillingApplication
 from runtime.service import ServiceSpec
@@ -9,6 +9,11 @@ SPEC = ServiceSpec(
     application=BillingApplication,
     routers=(
         invoices.router,
+        invoicing.router,
+        invoicing.request_approvals,
+        invoicing.invoice_documents,
+        invoicing.invoice_signing,
+        invoicing.credit_note_approvals,
         expenses.router,
         expenses.budget_approvals,
         expenses.pre_approval_approvals,

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from billing.domain.invoice import Invoice
-from contracts.billing import InvoiceIssued
+from billing.domain.payment import Payment
+from contracts.billing import (
+    InvoiceIssued,
+    InvoiceReceiptSignedByCustomer,
+    PaymentApplied,
+    ReceivableOverdue,
+)
 from runtime.outbound import Outbound
 
-OUTBOUND = Outbound({Invoice.Issued: InvoiceIssued})
+OUTBOUND = Outbound(
+    {
+        Invoice.Issued: InvoiceIssued,
+        Invoice.ReceiptSigned: InvoiceReceiptSignedByCustomer,
+        Payment.Applied: PaymentApplied,
+        Invoice.Overdue: ReceivableOverdue,
+    }
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from billing.application.customer_policies import CustomerPolicies
 from billing.application.expenses import ExpenseCommands
+from billing.application.invoicing import InvoicingCommands
 from billing.application.policies import ShipmentPolicies
 from billing.application.queries import InvoiceQueries
 from kernel.approvals import Approvals
@@ -16,6 +17,7 @@ class BillingApplication(
     CustomerPolicies,
     InvoiceQueries,
     ExpenseCommands,
+    InvoicingCommands,
     Approvals,
     Governance,
     AuditTrail,

@@ -1,10 +1,12 @@
 """Billing learns whose account each customer is from the customers service, and the customer's
-receivables follow the account to a new owner (CU-15, CU-22)."""
+receivables and unsubmitted invoice requests follow the account to a new owner (CU-15, CU-22)."""
 
 from __future__ import annotations
 
 from billing.domain.invoice import Invoice
+from billing.domain.invoice_request import InvoiceRequest
 from billing.domain.known_customer import KnownCustomer
+from billing.invoicing_projections import open_requests_of
 from billing.projections import invoices_of
 from contracts.customers import AccountOwnerChanged, CustomerRegistered
 from runtime.application import ServiceApplication, policy
@@ -28,5 +30,9 @@ class CustomerPolicies(ServiceApplication):
         self.catch_up_projections()
         with self.read_models.read() as db:
             receivables = invoices_of(db, event.customer_id)
+            requests = open_requests_of(db, event.customer_id)
         for invoice_id in receivables:
             self.get(Invoice, invoice_id, "invoice").reassign(event.owner_id, event.handover_id)
+        for request_id in requests:
+            request = self.get(InvoiceRequest, request_id, "invoice request")
+            request.reassign(event.owner_id, event.handover_id)
