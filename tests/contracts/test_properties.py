@@ -455,7 +455,12 @@ def test_risk_commands_publish_whatever_they_accept(tmp_path: Path) -> None:
         decide: DecideReview,
     ) -> None:
         customer = app.register_customer(SALES, "ACME", "salesperson")
-        app.report_abnormality(SALES, customer.id, report.source, report.facts, report.severity)
+        try:
+            app.report_abnormality(SALES, customer.id, report.source, report.facts, report.severity)
+        except RuleViolation:
+            # CU-13 refuses a report stating no facts (blank text the body admits): no event.
+            assert not report.facts.strip()
+            return
         review_id = app.customer(customer.id).open_review_id
         assert review_id is not None
         with contextlib.suppress(RuleViolation):
