@@ -101,6 +101,34 @@ class ReconciliationDiscrepancyFound(ReconciliationEvent):
     explanation: LongText | None
 
 
+class CreditEvent(IntegrationEvent, producer="billing", aggregate_field="customer_id"):
+    """BI-11: the customer's credit exposure, one aggregate per customer: open receivables +
+    unbilled shipments + active reservations, against the credit limit customers approved."""
+
+    customer_id: UUID
+    currency: CurrencyCode
+    credit_limit: Amount
+    exposure: Amount = Field(description="Before this order's reservation")
+
+
+class CreditReserved(CreditEvent):
+    """OR-18, BI-11: the order's amount is reserved against the customer's credit."""
+
+    order_id: UUID
+    amount: Amount
+    over_credit_approved: bool
+
+
+class CreditDeclined(CreditEvent):
+    """OR-18, BI-11: nothing reserved for the order: over the limit (an over-credit sale may be
+    approved), or the customer is on credit hold or blacklisted (no override; billing answers
+    again once the hold is released)."""
+
+    order_id: UUID
+    amount: Amount
+    reason: Literal["over_limit", "credit_hold", "blacklisted"]
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     InvoiceIssued,
     InvoiceReceiptSignedByCustomer,
@@ -109,4 +137,6 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     InstrumentDishonoured,
     ReconciliationStatementIssued,
     ReconciliationDiscrepancyFound,
+    CreditReserved,
+    CreditDeclined,
 )

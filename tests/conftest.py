@@ -69,7 +69,16 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> KernelSett
     return KernelSettings(data_dir=tmp_path, database_url=url)
 
 
-USERS = ["salesperson", "sales-clerk", "sales-manager", "sales-manager-2", "finance", "gm", "dgm"]
+USERS = [
+    "salesperson",
+    "sales-clerk",
+    "branch-manager",
+    "sales-manager",
+    "sales-manager-2",
+    "finance",
+    "gm",
+    "dgm",
+]
 """The development users who sign in the store tests."""
 
 

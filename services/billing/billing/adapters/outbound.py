@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from billing.domain.credit_exposure import CreditExposure
 from billing.domain.invoice import Invoice
-from contracts.billing import InvoiceIssued
+from contracts import billing as contract
 from runtime.outbound import Outbound
 
-OUTBOUND = Outbound({Invoice.Issued: InvoiceIssued})
+OUTBOUND = Outbound(
+    {
+        Invoice.Issued: contract.InvoiceIssued,
+        CreditExposure.CreditReserved: contract.CreditReserved,
+        CreditExposure.CreditDeclined: contract.CreditDeclined,
+    }
+)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from billing.application.credit import CreditPolicies
 from billing.application.customer_policies import CustomerPolicies
 from billing.application.expenses import ExpenseCommands
-from billing.application.policies import ShipmentPolicies
 from billing.application.queries import InvoiceQueries
 from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
@@ -12,7 +12,7 @@ from kernel.governance import Governance
 
 
 class BillingApplication(
-    ShipmentPolicies,
+    CreditPolicies,
     CustomerPolicies,
     InvoiceQueries,
     ExpenseCommands,

@@ -11,5 +11,7 @@ OUTBOUND = Outbound(
         Order.Placed: contract.OrderPlaced,
         Order.GoodsIssued: contract.GoodsIssued,
         Order.DeliveryConfirmed: contract.DeliveryConfirmedByCustomer,
+        Order.CreditCheckRequested: contract.CreditReservationRequested,
+        Order.Cancelled: contract.OrderCancelled,
     }
 )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from orders.application.commands import OrderCommands
+from orders.application.credit_policies import CreditGatePolicies
 from orders.application.grade_policies import CustomerGradePolicies
 from orders.application.policies import CustomerPolicies
 from orders.application.queries import OrderQueries
@@ -13,6 +14,7 @@ from orders.application.risk_policies import CustomerRiskPolicies
 
 class OrdersApplication(
     OrderCommands,
+    CreditGatePolicies,
     CustomerPolicies,
     CustomerRiskPolicies,
     OrderQueries,
