@@ -15,7 +15,12 @@ from eventsourcing.persistence import RecordConflictError, Tracking
 
 from billing.bootstrap import SPEC
 from billing.domain.credit_exposure import CreditExposure
-from contracts.customers import CreditHoldPlaced, CreditHoldReleased, CustomerApproved
+from contracts.customers import (
+    CreditHoldPlaced,
+    CreditHoldReleased,
+    CustomerApproved,
+    CustomerRegistered,
+)
 from contracts.orders import CreditReservationRequested, GoodsIssued, OrderCancelled, OrderLine
 from kernel.settings import KernelSettings
 from runtime.unit_of_work import CommandContext
@@ -53,6 +58,9 @@ class Upstream:
 
 def approved(upstream: Upstream, limit: str) -> UUID:
     customer_id = uuid4()
+    # Billing's own record of the customer's file lives beside the exposure, never in it.
+    registered = CustomerRegistered(customer_id=customer_id, legal_name="ACME", owner_id="s")
+    upstream.publish(registered, "customers.events:0")
     event = CustomerApproved(
         customer_id=customer_id, credit_limit=Decimal(limit), currency="CNY", approved_by="m"
     )
@@ -72,7 +80,7 @@ def request(customer_id: UUID, amount: str, over: bool = False) -> CreditReserva
 
 
 def answers(client: ServiceClient, customer_id: UUID) -> list[Any]:
-    events = client.app.repository.event_store.get(customer_id)
+    events = client.app.repository.event_store.get(CreditExposure.id_for(customer_id))
     kinds = (CreditExposure.CreditReserved, CreditExposure.CreditDeclined)
     return [e for e in events if isinstance(e, kinds)]
 

@@ -32,6 +32,7 @@ class CreditItemView(View):
 
 class ExposureView(View):
     customer_id: UUID = identity("customer_id")
+    exposure_id: UUID = Field(description="The customer's exposure: its audit trail's id")
     currency: str = Field(max_length=3)
     credit_limit: Money
     open_receivables: Money
@@ -51,7 +52,7 @@ EXPOSURES = ReadTable(
     ExposureView,
     "credit_exposures",
     sortable=("exposure", "available", "credit_limit", "updated_at"),
-    filters=("credit_hold", "blacklisted", "currency"),
+    filters=("credit_hold", "blacklisted", "currency", "exposure_id"),
 )
 exposures = Projection("exposures", CREDIT_ITEMS.table, EXPOSURES.table)
 
@@ -73,9 +74,16 @@ def _item(
         )
 
 
+def _customer(db: Connection, event: CreditExposure.Event) -> UUID:
+    columns = EXPOSURES.table.c
+    found = db.scalar(select(columns.customer_id).where(columns.exposure_id == event.originator_id))
+    assert found is not None, "an exposure's event before its opening"
+    return UUID(str(found))
+
+
 def _refresh(db: Connection, event: CreditExposure.Event, **values: object) -> None:
     """The customer's row from its items, with ``values`` changed."""
-    customer_id = event.originator_id
+    customer_id = _customer(db, event)
     items = CREDIT_ITEMS.table.c
     sums = dict.fromkeys(_ITEM_COLUMN.values(), Decimal(0))
     query = select(items.kind, items.amount).where(items.customer_id == customer_id)
@@ -102,6 +110,8 @@ def _opened(event: CreditExposure.Opened, db: Connection) -> None:
     EXPOSURES.insert(
         db,
         event,
+        customer_id=event.customer_id,
+        exposure_id=event.originator_id,
         currency="",
         credit_limit=zero,
         open_receivables=zero,
@@ -127,33 +137,33 @@ def _standing(event: CreditExposure.StandingChanged, db: Connection) -> None:
 
 @exposures.on(CreditExposure.CreditReserved)
 def _reserved(event: CreditExposure.CreditReserved, db: Connection) -> None:
-    _item(db, event.originator_id, event.order_id, ItemKind.RESERVED, event.amount)
+    _item(db, _customer(db, event), event.order_id, ItemKind.RESERVED, event.amount)
     _refresh(db, event)
 
 
 @exposures.on(CreditExposure.CreditDeclined)
 def _declined(event: CreditExposure.CreditDeclined, db: Connection) -> None:
     # Whatever the reason, nothing is reserved for the order now.
-    _item(db, event.originator_id, event.order_id, None, Decimal(0))
+    _item(db, _customer(db, event), event.order_id, None, Decimal(0))
     _refresh(db, event)
 
 
 @exposures.on(CreditExposure.ReservationReleased)
 def _released(event: CreditExposure.ReservationReleased, db: Connection) -> None:
-    _item(db, event.originator_id, event.order_id, None, Decimal(0))
+    _item(db, _customer(db, event), event.order_id, None, Decimal(0))
     _refresh(db, event)
 
 
 @exposures.on(CreditExposure.Shipped)
 def _shipped(event: CreditExposure.Shipped, db: Connection) -> None:
-    _item(db, event.originator_id, event.order_id, ItemKind.UNBILLED, event.amount)
+    _item(db, _customer(db, event), event.order_id, ItemKind.UNBILLED, event.amount)
     _refresh(db, event)
 
 
 @exposures.on(CreditExposure.Invoiced)
 def _invoiced(event: CreditExposure.Invoiced, db: Connection) -> None:
-    _item(db, event.originator_id, event.order_id, None, Decimal(0))
-    _item(db, event.originator_id, event.invoice_id, ItemKind.RECEIVABLE, event.amount)
+    _item(db, _customer(db, event), event.order_id, None, Decimal(0))
+    _item(db, _customer(db, event), event.invoice_id, ItemKind.RECEIVABLE, event.amount)
     _refresh(db, event)
 
 
@@ -162,5 +172,5 @@ def _paid(event: CreditExposure.Paid, db: Connection) -> None:
     items = CREDIT_ITEMS.table.c
     owed = db.scalar(select(items.amount).where(items.item_id == event.invoice_id))
     left = (owed or Decimal(0)) - event.amount
-    _item(db, event.originator_id, event.invoice_id, ItemKind.RECEIVABLE, left)
+    _item(db, _customer(db, event), event.invoice_id, ItemKind.RECEIVABLE, left)
     _refresh(db, event)

@@ -25,10 +25,11 @@ class CreditPolicies(ServiceApplication):
 
     def exposure_of(self, customer_id: UUID) -> CreditExposure:
         """The customer's exposure, opened at nothing the first time it is needed."""
-        return self.find(CreditExposure, customer_id) or CreditExposure.open(customer_id)
+        found = self.find(CreditExposure, CreditExposure.id_for(customer_id))
+        return found or CreditExposure.open(customer_id)
 
     def credit_exposure(self, customer_id: UUID) -> CreditExposure:
-        return self.get(CreditExposure, customer_id, "customer's exposure")
+        return self.get(CreditExposure, CreditExposure.id_for(customer_id), "customer's exposure")
 
     # -- RULES §7 row 9: what customers decided
 

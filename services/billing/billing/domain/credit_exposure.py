@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 from typing import Self
-from uuid import UUID
+from uuid import NAMESPACE_OID, UUID, uuid5
 
 from runtime.aggregate import Aggregate, RuleViolation
 
@@ -20,9 +20,10 @@ class Decline(StrEnum):
 
 
 class CreditExposure(Aggregate):
-    """Keyed by the customer's id."""
+    """One per customer, its id derived from the customer's (``id_for``)."""
 
     def __init__(self) -> None:
+        self.customer_id: UUID
         self.currency = ""
         self.credit_limit = Decimal(0)
         self.credit_hold = False
@@ -37,7 +38,7 @@ class CreditExposure(Aggregate):
         """Invoices issued and not paid in full: what is still owed on each."""
 
     class Opened(Aggregate.Created):
-        pass
+        customer_id: UUID
 
     class LimitChanged(Aggregate.Event):
         credit_limit: Decimal
@@ -130,9 +131,14 @@ class CreditExposure(Aggregate):
             else:
                 exposure.receivables.pop(self.invoice_id, None)
 
+    @staticmethod
+    def id_for(customer_id: UUID) -> UUID:
+        # Derived from the customer, so two first requests for it collide, never make two.
+        return uuid5(NAMESPACE_OID, f"credit-exposure:{customer_id}")
+
     @classmethod
     def open(cls, customer_id: UUID) -> Self:
-        return cls._create(cls.Opened, id=customer_id)
+        return cls._create(cls.Opened, id=cls.id_for(customer_id), customer_id=customer_id)
 
     # -- the figures
 
@@ -196,7 +202,7 @@ class CreditExposure(Aggregate):
         self.trigger_event(
             self.CreditDeclined,
             order_id=order_id,
-            customer_id=self.id,
+            customer_id=self.customer_id,
             amount=amount,
             currency=self.currency or currency,
             credit_limit=self.credit_limit,
@@ -233,7 +239,7 @@ class CreditExposure(Aggregate):
         self.trigger_event(
             self.CreditReserved,
             order_id=order_id,
-            customer_id=self.id,
+            customer_id=self.customer_id,
             amount=amount,
             currency=self.currency or currency,
             credit_limit=self.credit_limit,

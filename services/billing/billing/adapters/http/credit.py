@@ -28,6 +28,7 @@ def get_exposure(_: Reader, customer_id: UUID, app: App) -> ExposureView:
     exposure = app.credit_exposure(customer_id)
     return ExposureView(
         customer_id=customer_id,
+        exposure_id=exposure.id,
         currency=exposure.currency,
         credit_limit=exposure.credit_limit,
         open_receivables=exposure.open_receivables,
