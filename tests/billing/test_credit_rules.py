@@ -149,3 +149,13 @@ def test_bi_11_the_limit_follows_customers_decision() -> None:
     assert not found.reserve(order_id, Decimal(150), False)
     found.change_limit(Decimal(200), "CNY")
     assert found.reserve(order_id, Decimal(150), False)
+
+
+def test_or_18_an_approved_over_credit_sale_withdrawn_by_a_hold_stays_approved() -> None:
+    found = exposure("100")
+    order_id = uuid4()
+    found.reserve(order_id, Decimal(150), True)
+    found.change_standing(credit_hold=True)
+    assert found.blocked == {order_id: (Decimal(150), True)}
+    found.change_standing(credit_hold=False)
+    assert found.reservations == {order_id: Decimal(150)}

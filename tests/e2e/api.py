@@ -108,11 +108,13 @@ class Api:
         body = {"customer_id": customer_id, "lines": [line], "contract_id": str(uuid4())}
         return await self.call("POST", "orders", "/orders", "salesperson", body)
 
-    async def order_when_customer_known(self, customer_id: str, serials: list[str]) -> str:
+    async def order_when_customer_known(
+        self, customer_id: str, serials: list[str], unit_price: str = "10.50"
+    ) -> str:
         """Orders learns of the customer through Kafka: retry while it still says CU-02."""
 
         async def placed() -> str | None:
-            response = await self.place_order(customer_id, serials)
+            response = await self.place_order(customer_id, serials, unit_price)
             if response.status_code == 422 and response.json()["rule"] == "CU-02":
                 return None
             assert response.status_code == 201, response.text
@@ -145,7 +147,9 @@ class Api:
     async def ready_to_issue(self, order_id: str) -> dict[str, Any]:
         """Approved and past the credit gate: over the limit, by the over-credit sale the sales
         manager, finance (and leadership when major) approve (OR-18)."""
-        order = await self.approved_goods_request(order_id)
+        order = await self.order(order_id)
+        if order["status"] == "draft":
+            order = await self.approved_goods_request(order_id)
         if order["status"] == "awaiting_over_credit_approval":
             body = {"reason": "the customer's year-end order"}
             path = f"/orders/{order_id}/over-credit-request"

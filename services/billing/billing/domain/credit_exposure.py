@@ -30,6 +30,8 @@ class CreditExposure(Aggregate):
         self.blacklisted = False
         self.reservations: dict[UUID, Decimal] = {}
         """Orders approved and not shipped yet: the credit reserved for each."""
+        self.over_credit: set[UUID] = set()
+        """Reservations of an approved over-credit sale (OR-18): kept through a hold."""
         self.blocked: dict[UUID, tuple[Decimal, bool]] = {}
         """Orders declined for a hold or the blacklist: answered again once it is lifted."""
         self.unbilled: dict[UUID, Decimal] = {}
@@ -68,6 +70,8 @@ class CreditExposure(Aggregate):
         def apply(self, exposure: CreditExposure) -> None:
             exposure.currency = exposure.currency or self.currency
             exposure.reservations[self.order_id] = self.amount
+            if self.over_credit_approved:
+                exposure.over_credit.add(self.order_id)
             exposure.blocked.pop(self.order_id, None)
 
     class CreditDeclined(Aggregate.Event):
@@ -83,6 +87,7 @@ class CreditExposure(Aggregate):
         def apply(self, exposure: CreditExposure) -> None:
             exposure.currency = exposure.currency or self.currency
             exposure.reservations.pop(self.order_id, None)
+            exposure.over_credit.discard(self.order_id)
             if self.reason is Decline.OVER_LIMIT:
                 exposure.blocked.pop(self.order_id, None)
             else:
@@ -96,6 +101,7 @@ class CreditExposure(Aggregate):
 
         def apply(self, exposure: CreditExposure) -> None:
             exposure.reservations.pop(self.order_id, None)
+            exposure.over_credit.discard(self.order_id)
             exposure.blocked.pop(self.order_id, None)
 
     class Shipped(Aggregate.Event):
@@ -106,6 +112,7 @@ class CreditExposure(Aggregate):
 
         def apply(self, exposure: CreditExposure) -> None:
             exposure.reservations.pop(self.order_id, None)
+            exposure.over_credit.discard(self.order_id)
             exposure.blocked.pop(self.order_id, None)
             exposure.unbilled[self.order_id] = self.amount
 
@@ -181,8 +188,9 @@ class CreditExposure(Aggregate):
             return
         self.trigger_event(self.StandingChanged, credit_hold=hold, blacklisted=listed)
         if hold or listed:
+            refusal = self._refusal() or Decline.CREDIT_HOLD
             for order_id, amount in list(self.reservations.items()):
-                self._decline(order_id, amount, self._refusal() or Decline.CREDIT_HOLD, False)
+                self._decline(order_id, amount, refusal, order_id in self.over_credit)
         else:
             for order_id, (amount, over_credit) in list(self.blocked.items()):
                 self.reserve(order_id, amount, over_credit)
