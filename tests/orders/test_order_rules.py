@@ -333,3 +333,12 @@ def test_or_17_cancelled_before_shipment_with_its_reason_and_never_after() -> No
     shipped.ship("warehouse")
     with refusal("OR-17"):
         shipped.cancel("too late", "sales-manager")
+
+
+def test_or_17_an_approval_granted_after_the_cancellation_asks_billing_nothing() -> None:
+    order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
+    order.submit("salesperson")
+    order.cancel("the customer withdrew", "sales-manager")
+    order.collect_events()
+    order.on_approved(approval(GOODS_REQUEST, order))
+    assert order.collect_events() == [] and order.status is OrderStatus.CANCELLED

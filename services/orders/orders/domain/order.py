@@ -547,6 +547,8 @@ class Order(Signable):
 
     def on_approved(self, approval: ApprovalState) -> None:
         ids = (approval.approval_id,)
+        if self.status is OrderStatus.CANCELLED:
+            return  # cancelled meanwhile: the approval leads nowhere, billing is not asked
         if approval.kind == UNCONTRACTED_ORDER:
             self.trigger_event(self.UncontractedOrderConfirmed, approval_ids=ids)
         elif approval.kind == GOODS_REQUEST:
@@ -562,6 +564,8 @@ class Order(Signable):
 
     def on_rejected(self, approval: ApprovalState, reason: str) -> None:
         ids = (approval.approval_id,)
+        if self.status is OrderStatus.CANCELLED:
+            return
         if approval.kind == OVER_CREDIT_SALE:
             # The order still waits: a new request, or its cancellation.
             self.trigger_event(self.OverCreditSaleRejected, reason=reason, approval_ids=ids)
