@@ -45,9 +45,8 @@ def test_or_18_bi_11_reserved_within_the_limit_declined_over_it_with_the_figures
         Decimal(1000),
         Decimal(0),
     )
-    [_, declined, _] = [
-        e for e in found.collect_events() if not isinstance(e, CreditExposure.LimitChanged)
-    ][1:]
+    kinds = (CreditExposure.CreditReserved, CreditExposure.CreditDeclined)
+    [_, declined, _] = [e for e in found.collect_events() if isinstance(e, kinds)]
     assert isinstance(declined, CreditExposure.CreditDeclined)
     assert (declined.reason, declined.credit_limit, declined.exposure, declined.amount) == (
         Decline.OVER_LIMIT,
@@ -159,3 +158,26 @@ def test_or_18_an_approved_over_credit_sale_withdrawn_by_a_hold_stays_approved()
     assert found.blocked == {order_id: (Decimal(150), True)}
     found.change_standing(credit_hold=False)
     assert found.reservations == {order_id: Decimal(150)}
+
+
+def test_bi_11_every_change_of_the_figures_is_told_with_them() -> None:
+    found = exposure()
+    order_id, invoice_id = uuid4(), uuid4()
+    found.reserve(order_id, Decimal(300), False)
+    found.reserve(uuid4(), Decimal(5000), False)  # declined: nothing changes
+    found.shipped(order_id, Decimal(300))
+    found.invoiced(order_id, invoice_id, Decimal(300))
+    found.paid(invoice_id, Decimal(100))
+    told = [
+        (e.credit_limit, e.reserved, e.unbilled_shipments, e.open_receivables, e.exposure)
+        for e in found.collect_events()
+        if isinstance(e, CreditExposure.ExposureChanged)
+    ]
+    zero = Decimal(0)
+    assert told == [
+        (Decimal(1000), zero, zero, zero, zero),
+        (Decimal(1000), Decimal(300), zero, zero, Decimal(300)),
+        (Decimal(1000), zero, Decimal(300), zero, Decimal(300)),
+        (Decimal(1000), zero, zero, Decimal(300), Decimal(300)),
+        (Decimal(1000), zero, zero, Decimal(200), Decimal(200)),
+    ]

@@ -80,11 +80,15 @@ async def test_skeleton_flow_customer_to_shipment_exposure_and_service_vouchers(
 
     # every service answers for the story of its own documents
     trail = await api.ok("GET", "billing", f"/audit-trail/{exposure['exposure_id']}", "finance")
-    assert [(e["event"], e["actor"]) for e in trail] == [
-        ("CreditExposure.Opened", "billing:policy"),
-        ("CreditExposure.LimitChanged", "billing:policy"),
-        ("CreditExposure.CreditReserved", "billing:policy"),
-        ("CreditExposure.Shipped", "billing:policy"),
+    assert {e["actor"] for e in trail} == {"billing:policy"}
+    assert [e["event"] for e in trail] == [
+        "CreditExposure.Opened",
+        "CreditExposure.LimitChanged",
+        "CreditExposure.ExposureChanged",
+        "CreditExposure.CreditReserved",
+        "CreditExposure.ExposureChanged",
+        "CreditExposure.Shipped",
+        "CreditExposure.ExposureChanged",
     ]
     missing = await api.call("GET", "billing", f"/audit-trail/{uuid4()}", "finance")
     assert missing.status_code == 404

@@ -174,3 +174,8 @@ def _paid(event: CreditExposure.Paid, db: Connection) -> None:
     left = (owed or Decimal(0)) - event.amount
     _item(db, _customer(db, event), event.invoice_id, ItemKind.RECEIVABLE, left)
     _refresh(db, event)
+
+
+@exposures.on(CreditExposure.ExposureChanged)
+def _changed(event: CreditExposure.ExposureChanged, db: Connection) -> None:
+    _refresh(db, event)

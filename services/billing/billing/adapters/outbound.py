@@ -12,5 +12,6 @@ OUTBOUND = Outbound(
         Invoice.Issued: contract.InvoiceIssued,
         CreditExposure.CreditReserved: contract.CreditReserved,
         CreditExposure.CreditDeclined: contract.CreditDeclined,
+        CreditExposure.ExposureChanged: contract.CustomerExposureChanged,
     }
 )

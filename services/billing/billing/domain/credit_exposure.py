@@ -143,6 +143,17 @@ class CreditExposure(Aggregate):
         # Derived from the customer, so two first requests for it collide, never make two.
         return uuid5(NAMESPACE_OID, f"credit-exposure:{customer_id}")
 
+    class ExposureChanged(Aggregate.Event):
+        """BI-11: the figures after a change (published as ``CustomerExposureChanged``)."""
+
+        customer_id: UUID
+        currency: str
+        credit_limit: Decimal
+        exposure: Decimal
+        open_receivables: Decimal
+        unbilled_shipments: Decimal
+        reserved: Decimal
+
     @classmethod
     def open(cls, customer_id: UUID) -> Self:
         return cls._create(cls.Opened, id=cls.id_for(customer_id), customer_id=customer_id)
@@ -170,11 +181,29 @@ class CreditExposure(Aggregate):
     def available(self) -> Decimal:
         return self.credit_limit - self.exposure
 
+    def _figures(self) -> tuple[Decimal, ...]:
+        return (self.credit_limit, self.open_receivables, self.unbilled_shipments, self.reserved)
+
+    def _tell_if_changed(self, before: tuple[Decimal, ...]) -> None:
+        if self._figures() != before and self.currency:
+            self.trigger_event(
+                self.ExposureChanged,
+                customer_id=self.customer_id,
+                currency=self.currency,
+                credit_limit=self.credit_limit,
+                exposure=self.exposure,
+                open_receivables=self.open_receivables,
+                unbilled_shipments=self.unbilled_shipments,
+                reserved=self.reserved,
+            )
+
     # -- what customers decided
 
     def change_limit(self, credit_limit: Decimal, currency: str) -> None:
+        before = self._figures()
         if (credit_limit, currency) != (self.credit_limit, self.currency):
             self.trigger_event(self.LimitChanged, credit_limit=credit_limit, currency=currency)
+        self._tell_if_changed(before)
 
     def change_standing(
         self, credit_hold: bool | None = None, blacklisted: bool | None = None
@@ -188,9 +217,11 @@ class CreditExposure(Aggregate):
             return
         self.trigger_event(self.StandingChanged, credit_hold=hold, blacklisted=listed)
         if hold or listed:
+            before = self._figures()
             refusal = self._refusal() or Decline.CREDIT_HOLD
             for order_id, amount in list(self.reservations.items()):
                 self._decline(order_id, amount, refusal, order_id in self.over_credit)
+            self._tell_if_changed(before)
         else:
             for order_id, (amount, over_credit) in list(self.blocked.items()):
                 self.reserve(order_id, amount, over_credit)
@@ -240,7 +271,7 @@ class CreditExposure(Aggregate):
         if refusal is not None:
             self._decline(order_id, amount, refusal, over_credit_approved, currency)
             return False
-        before = self.exposure
+        figures, before = self._figures(), self.exposure
         if before + amount > self.credit_limit and not over_credit_approved:
             self._decline(order_id, amount, Decline.OVER_LIMIT, over_credit_approved, currency)
             return False
@@ -254,6 +285,7 @@ class CreditExposure(Aggregate):
             exposure=before,
             over_credit_approved=over_credit_approved,
         )
+        self._tell_if_changed(figures)
         return True
 
     def release(self, order_id: UUID) -> None:
@@ -262,12 +294,16 @@ class CreditExposure(Aggregate):
         if amount is None and order_id in self.blocked:
             amount = self.blocked[order_id][0]
         if amount is not None:
+            before = self._figures()
             self.trigger_event(self.ReservationReleased, order_id=order_id, amount=amount)
+            self._tell_if_changed(before)
 
     def shipped(self, order_id: UUID, amount: Decimal) -> None:
         """RULES §7 row 5: the shipment's value counts as unbilled until it is invoiced."""
         if order_id not in self.unbilled:
+            before = self._figures()
             self.trigger_event(self.Shipped, order_id=order_id, amount=amount)
+            self._tell_if_changed(before)
 
     # -- the invoice cycle (called by the invoices when they are issued and paid)
 
@@ -277,7 +313,9 @@ class CreditExposure(Aggregate):
             return
         if amount <= 0:
             raise RuleViolation("BI-11", "an invoice is for a positive amount", amount=str(amount))
+        before = self._figures()
         self.trigger_event(self.Invoiced, order_id=order_id, invoice_id=invoice_id, amount=amount)
+        self._tell_if_changed(before)
 
     def paid(self, invoice_id: UUID, amount: Decimal) -> None:
         """A payment applied to the invoice reduces what is open on it."""
@@ -290,4 +328,6 @@ class CreditExposure(Aggregate):
             raise RuleViolation(
                 "BI-09", "a payment is positive and not beyond what is owed", owed=str(owed)
             )
+        before = self._figures()
         self.trigger_event(self.Paid, invoice_id=invoice_id, amount=amount)
+        self._tell_if_changed(before)
