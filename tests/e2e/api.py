@@ -133,7 +133,9 @@ class Api:
             order = await self.order(order_id)
             return order if order["status"] in statuses else None
 
-        return await eventually(reached, what=f"order {order_id} to be {' or '.join(statuses)}")
+        # Two hops through the broker (orders -> billing -> orders), on a machine busy with others.
+        wanted = " or ".join(statuses)
+        return await eventually(reached, timeout=60, what=f"order {order_id} to be {wanted}")
 
     async def approved_goods_request(self, order_id: str) -> dict[str, Any]:
         """OR-17: submitted, approved by the branch manager then the sales manager; returns the
@@ -191,7 +193,7 @@ class Api:
                 return None
             return found
 
-        return await eventually(counted, what=f"billing to count {amount} unbilled")
+        return await eventually(counted, timeout=60, what=f"billing to count {amount} unbilled")
 
     async def customer_signs_delivery(self, order_id: str) -> dict[str, Any]:
         """The sales clerk sends the customer a signing link; the customer signs on that page
