@@ -5,10 +5,11 @@ before billing raises them (issue #12); until then billing publishes none of the
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from contracts.envelope import IntegrationEvent
 from contracts.values import Amount, CurrencyCode, Day, Days, Instant, LongText
@@ -117,6 +118,52 @@ class CreditReviewFiguresSupplied(
     as_of: Instant
 
 
+class CreditEvent(IntegrationEvent, producer="billing", aggregate_field="customer_id"):
+    """BI-11: the customer's credit exposure, one aggregate per customer: open receivables +
+    unbilled shipments + active reservations, against the credit limit customers approved."""
+
+    customer_id: UUID
+    currency: CurrencyCode
+    credit_limit: Amount
+    exposure: Amount
+
+
+class CreditReserved(CreditEvent):
+    """OR-18, BI-11: the order's amount is reserved against the customer's credit;
+    ``exposure`` is the customer's before this reservation."""
+
+    order_id: UUID
+    amount: Amount
+    over_credit_approved: bool
+
+
+class CreditDeclined(CreditEvent):
+    """OR-18, BI-11: nothing reserved for the order: over the limit (an over-credit sale may be
+    approved), or the customer is on credit hold or blacklisted (no override; billing answers
+    again once the hold is released); ``exposure`` is the customer's without this order."""
+
+    order_id: UUID
+    amount: Amount
+    reason: Literal["over_limit", "credit_hold", "blacklisted"]
+
+
+class CustomerExposureChanged(CreditEvent):
+    """BI-11: the customer's exposure after a reservation, its release or withdrawal, a
+    shipment, an invoice, a payment or a new limit."""
+
+    open_receivables: Amount
+    unbilled_shipments: Amount
+    reserved: Amount
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def utilisation(self) -> Decimal | None:
+        """The exposure as a percentage of the limit (none without a limit)."""
+        if self.credit_limit <= 0:
+            return None
+        return (self.exposure * 100 / self.credit_limit).quantize(Decimal("0.01"))
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     InvoiceIssued,
     InvoiceReceiptSignedByCustomer,
@@ -126,4 +173,7 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     ReconciliationStatementIssued,
     ReconciliationDiscrepancyFound,
     CreditReviewFiguresSupplied,
+    CreditReserved,
+    CreditDeclined,
+    CustomerExposureChanged,
 )

@@ -19,6 +19,7 @@ from contracts.values import (
     Days,
     Digest,
     Instant,
+    LongText,
     Price,
     Quantity,
     ShortText,
@@ -97,6 +98,26 @@ class DeliveryConfirmedByCustomer(OrderEvent):
     received_at: Instant
 
 
+class CreditReservationRequested(OrderEvent):
+    """OR-18, BI-11: the sales manager approved the goods request (or the over-credit sale was
+    approved): orders asks billing to reserve ``amount`` of the customer's credit for the order.
+    Billing answers ``CreditReserved`` or ``CreditDeclined``; ``over_credit_approved`` reserves
+    beyond the limit (never through a credit hold or the blacklist)."""
+
+    amount: Amount
+    currency: CurrencyCode
+    over_credit_approved: bool
+    requested_by: UserId
+
+
+class OrderCancelled(OrderEvent):
+    """OR-17 (§4.3): the order was cancelled or its goods request rejected before shipment;
+    billing releases the credit reserved for it."""
+
+    reason: LongText
+    cancelled_by: UserId
+
+
 class ContractSigned(IntegrationEvent, producer="orders", aggregate_field="contract_id"):
     """OR-09: the customer and the company signed the approved version of the contract."""
 
@@ -168,6 +189,8 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     OrderPlaced,
     GoodsIssued,
     DeliveryConfirmedByCustomer,
+    CreditReservationRequested,
+    OrderCancelled,
     ContractSigned,
     RedOutboundOrderIssued,
     ReturnReceivedIntoWarehouse,

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 
@@ -82,7 +83,9 @@ def run_demo(
     urls: Mapping[str, str], report: Report, keys_dir: Path, timeout: float = 60.0
 ) -> dict[str, Any]:
     """Authority matrix in force -> customer registered and approved through its signed chain ->
-    order placed and shipped -> invoice raised -> delivery confirmed -> service vouchers opened.
+    goods request placed from its contract, approved by the branch and sales managers -> credit
+    reserved by billing -> outbound order issued, goods shipped -> billing counts the shipment
+    unbilled -> delivery confirmed -> service vouchers opened.
     Returns the ids it created."""
     client = _Client(urls, timeout)
     try:
@@ -110,7 +113,8 @@ def _flow(client: _Client, report: Report, keys_dir: Path) -> dict[str, Any]:
         "unit_price": "1250.00",
         "serial_numbers": ["PX7-0001", "PX7-0002"],
     }
-    order_body = {"customer_id": customer_id, "lines": [line]}
+    contract_id = str(uuid4())
+    order_body = {"customer_id": customer_id, "lines": [line], "contract_id": contract_id}
 
     def refused_as_unapproved() -> dict[str, Any] | None:
         response = client.call("POST", "orders", "/orders", "salesperson", order_body)
@@ -144,21 +148,46 @@ def _flow(client: _Client, report: Report, keys_dir: Path) -> dict[str, Any]:
 
     order = client.wait_for("orders to hear of the approval", placed)
     order_id = order["order_id"]
-    report(f"orders     placed order {order_id}: total {order['total']} {order['currency']}")
-
-    client.ok("POST", "orders", f"/orders/{order_id}/ship", "warehouse")
-    report("orders     shipped by the warehouse (GoodsIssued)")
-
-    invoices = client.wait_for(
-        "billing to raise the invoice",
-        lambda: (
-            client.ok("GET", "billing", f"/invoices?customer_id={customer_id}", "finance")["items"]
-            or None
-        ),
-    )
     report(
-        f"billing    raised invoice {invoices[0]['invoice_id']} for {invoices[0]['amount']} "
-        f"{invoices[0]['currency']}"
+        f"orders     placed goods request {order_id} from contract {contract_id}: total "
+        f"{order['total']} {order['currency']}"
+    )
+
+    client.ok("POST", "orders", f"/orders/{order_id}/submit", "salesperson")
+    for step, user in approve_all_steps(
+        client.http, f"{client.urls['orders']}/orders/{order_id}", keys_dir
+    ):
+        report(f"orders     step '{step}' granted and signed by {user}")
+
+    def credit_answered() -> dict[str, Any] | None:
+        found: dict[str, Any] = client.ok("GET", "orders", f"/orders/{order_id}", "finance")
+        return found if found["status"] not in ("pending_approval", "credit_check") else None
+
+    checked = client.wait_for("billing to answer the credit check", credit_answered)
+    report(
+        f"billing    reserved {order['total']} against the credit limit "
+        f"{checked['credit_limit']} (exposure before: {checked['exposure']}); order is "
+        f"{checked['status']}"
+    )
+    client.ok("POST", "orders", f"/orders/{order_id}/outbound", "sales-clerk")
+    report("orders     outbound order issued by the sales clerk, copy 2 to the warehouse")
+    shipped = client.ok("POST", "orders", f"/orders/{order_id}/ship", "warehouse")
+    report(
+        f"orders     shipped by the warehouse (GoodsIssued), within a working day: "
+        f"{shipped['sla_met']}"
+    )
+
+    def unbilled() -> dict[str, Any] | None:
+        response = client.call("GET", "billing", f"/customers/{customer_id}/exposure", "finance")
+        if response.status_code != 200:
+            return None
+        found: dict[str, Any] = response.json()
+        return found if found["unbilled_shipments"] == order["total"] else None
+
+    exposure = client.wait_for("billing to count the shipment", unbilled)
+    report(
+        f"billing    exposure {exposure['exposure']} of {exposure['credit_limit']}: "
+        f"{exposure['unbilled_shipments']} unbilled"
     )
 
     link = client.ok(
@@ -191,6 +220,6 @@ def _flow(client: _Client, report: Report, keys_dir: Path) -> dict[str, Any]:
     return {
         "customer_id": customer_id,
         "order_id": order_id,
-        "invoice_ids": [i["invoice_id"] for i in invoices],
+        "unbilled": exposure["unbilled_shipments"],
         "voucher_ids": [v["voucher_id"] for v in vouchers],
     }

@@ -72,6 +72,7 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> KernelSett
 USERS = [
     "salesperson",
     "sales-clerk",
+    "branch-manager",
     "sales-manager",
     "sales-manager-2",
     "finance",

@@ -54,6 +54,10 @@ class Quotes(_Section):
     minimum_margin_percent: Decimal = Field(ge=0, lt=100)
 
 
+class Orders(_Section):
+    ship_within_working_days: int = Field(ge=1, le=60)
+
+
 class Expenses(_Section):
     budget_alert_percent: int = Field(ge=1, le=100)
 
@@ -73,6 +77,7 @@ class RuleParameters(_Section):
     contracts: Contracts
     customers: Customers
     quotes: Quotes
+    orders: Orders
     expenses: Expenses
     receivables: Receivables
 

@@ -12,9 +12,9 @@ from eventsourcing.persistence import Tracking
 
 from billing.bootstrap import SPEC
 from contracts.customers import AccountOwnerChanged, CustomerRegistered
-from contracts.orders import GoodsIssued, OrderLine
 from kernel.settings import KernelSettings
 from runtime.unit_of_work import CommandContext
+from tests.billing.invoicing import invoice_issued
 from tests.service_client import ServiceClient, service_client
 
 POLICY = CommandContext("billing:policy")
@@ -26,20 +26,13 @@ def client(store_settings: KernelSettings) -> Iterator[ServiceClient]:
         yield client
 
 
-def shipped(customer_id: object) -> GoodsIssued:
-    line = OrderLine(product_code="P-1", quantity=1, unit_price=Decimal("12.50"))
-    return GoodsIssued(
-        order_id=uuid4(), customer_id=customer_id, lines=[line], currency="CNY", issued_by="w"
-    )
-
-
 def test_cu_22_receivables_pass_to_the_customer_s_new_owner(client: ServiceClient) -> None:
     customer_id, other_id, handover_id = uuid4(), uuid4(), uuid4()
     for position, customer in enumerate((customer_id, other_id), start=1):
         registered = CustomerRegistered(customer_id=customer, legal_name="ACME", owner_id="s-1")
         client.app.process(registered, POLICY, Tracking("customers.events:0", position))
-    for position, customer in enumerate((customer_id, customer_id, other_id), start=1):
-        client.app.process(shipped(customer), POLICY, Tracking("orders.events:0", position))
+    for customer in (customer_id, customer_id, other_id):
+        invoice_issued(client.app, customer, Decimal("12.50"))
     client.app.catch_up_projections()
     assert {i["account_owner_id"] for i in client.page("/invoices", "finance")["items"]} == {"s-1"}
 
@@ -60,5 +53,5 @@ def test_cu_22_receivables_pass_to_the_customer_s_new_owner(client: ServiceClien
     invoice = client.ok("GET", f"/invoices/{moved[0]['invoice_id']}", "finance")
     assert invoice["account_owner_id"] == "s-2"
 
-    client.app.process(shipped(customer_id), POLICY, Tracking("orders.events:0", 10))
+    invoice_issued(client.app, customer_id, Decimal("12.50"))
     assert client.page("/invoices?account_owner_id=s-2", "finance")["total"] == 3

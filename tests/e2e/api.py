@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
+from uuid import uuid4
 
 import httpx
 
@@ -103,25 +104,96 @@ class Api:
             "unit_price": unit_price,
             "serial_numbers": serials,
         }
-        return await self.call(
-            "POST",
-            "orders",
-            "/orders",
-            "salesperson",
-            {"customer_id": customer_id, "lines": [line]},
-        )
+        # OR-16: a goods request raised from a signed sales contract.
+        body = {"customer_id": customer_id, "lines": [line], "contract_id": str(uuid4())}
+        return await self.call("POST", "orders", "/orders", "salesperson", body)
 
-    async def order_when_customer_known(self, customer_id: str, serials: list[str]) -> str:
+    async def order_when_customer_known(
+        self, customer_id: str, serials: list[str], unit_price: str = "10.50"
+    ) -> str:
         """Orders learns of the customer through Kafka: retry while it still says CU-02."""
 
         async def placed() -> str | None:
-            response = await self.place_order(customer_id, serials)
+            response = await self.place_order(customer_id, serials, unit_price)
             if response.status_code == 422 and response.json()["rule"] == "CU-02":
                 return None
             assert response.status_code == 201, response.text
             return str(response.json()["order_id"])
 
         return await eventually(placed, what=f"orders to know customer {customer_id}")
+
+    async def order(self, order_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = await self.ok("GET", "orders", f"/orders/{order_id}", "finance")
+        return found
+
+    async def order_in(self, order_id: str, *statuses: str) -> dict[str, Any]:
+        """The order once it reached one of ``statuses`` (billing's answer comes by Kafka)."""
+
+        async def reached() -> dict[str, Any] | None:
+            order = await self.order(order_id)
+            return order if order["status"] in statuses else None
+
+        # Two hops through the broker (orders -> billing -> orders), on a machine busy with others.
+        wanted = " or ".join(statuses)
+        return await eventually(reached, timeout=60, what=f"order {order_id} to be {wanted}")
+
+    async def approved_goods_request(self, order_id: str) -> dict[str, Any]:
+        """OR-17: submitted, approved by the branch manager then the sales manager; returns the
+        order once billing answered the credit reservation (OR-18)."""
+        await self.ok("POST", "orders", f"/orders/{order_id}/submit", "salesperson")
+        await self.approve_all_steps("orders", f"/orders/{order_id}")
+        return await self.order_in(
+            order_id, "ready_to_issue", "awaiting_over_credit_approval", "blocked"
+        )
+
+    async def ready_to_issue(self, order_id: str) -> dict[str, Any]:
+        """Approved and past the credit gate: over the limit, by the over-credit sale the sales
+        manager, finance (and leadership when major) approve (OR-18)."""
+        order = await self.order(order_id)
+        if order["status"] == "draft":
+            order = await self.approved_goods_request(order_id)
+        if order["status"] == "awaiting_over_credit_approval":
+            body = {"reason": "the customer's year-end order"}
+            path = f"/orders/{order_id}/over-credit-request"
+            await self.ok("POST", "orders", path, "salesperson", body)
+            await self.approve_all_steps("orders", f"/orders/{order_id}")
+            order = await self.order_in(order_id, "ready_to_issue", "blocked")
+        assert order["status"] == "ready_to_issue", order
+        return order
+
+    async def issue_and_ship(self, order_id: str) -> dict[str, Any]:
+        """OR-19: the sales clerk's outbound order, then the warehouse keeper's GoodsIssued."""
+        await self.ok("POST", "orders", f"/orders/{order_id}/outbound", "sales-clerk")
+        shipped: dict[str, Any] = await self.ok(
+            "POST", "orders", f"/orders/{order_id}/ship", "warehouse"
+        )
+        return shipped
+
+    async def ship_order(self, order_id: str) -> dict[str, Any]:
+        """RULES §4.3 from the placed goods request to the goods issued."""
+        await self.ready_to_issue(order_id)
+        return await self.issue_and_ship(order_id)
+
+    async def exposure(self, customer_id: str) -> dict[str, Any] | None:
+        """Billing's credit exposure of the customer (BI-11), once it has one."""
+        path = f"/customers/{customer_id}/exposure"
+        response = await self.call("GET", "billing", path, "finance")
+        if response.status_code == 404:
+            return None
+        assert response.status_code == 200, response.text
+        found: dict[str, Any] = response.json()
+        return found
+
+    async def unbilled(self, customer_id: str, amount: str | Decimal) -> dict[str, Any]:
+        """The exposure once billing counts ``amount`` of shipments unbilled (§7 row 5)."""
+
+        async def counted() -> dict[str, Any] | None:
+            found = await self.exposure(customer_id)
+            if found is None or money(found["unbilled_shipments"]) != money(amount):
+                return None
+            return found
+
+        return await eventually(counted, timeout=60, what=f"billing to count {amount} unbilled")
 
     async def customer_signs_delivery(self, order_id: str) -> dict[str, Any]:
         """The sales clerk sends the customer a signing link; the customer signs on that page

@@ -28,7 +28,7 @@ async def test_xc07_vouchers_wait_for_the_signed_rule_parameters_then_open(
 ) -> None:
     customer_id = await api.approved_customer("Waiting Pumps Ltd")
     order_id = await api.order_when_customer_known(customer_id, ["W-1", "W-2"])
-    await api.ok("POST", "orders", f"/orders/{order_id}/ship", "warehouse")
+    await api.ship_order(order_id)
     await api.customer_signs_delivery(order_id)
     urls = {service: stack.url(service) for service in stack.config.services}
 

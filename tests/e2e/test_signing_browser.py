@@ -66,7 +66,7 @@ def browser() -> Iterator[WebDriver]:
 async def shipped_order_with_link(api: Api, name: str) -> tuple[str, dict[str, Any]]:
     customer_id = await api.approved_customer(name)
     order_id = await api.order_when_customer_known(customer_id, ["B-1", "B-2"])
-    await api.ok("POST", "orders", f"/orders/{order_id}/ship", "warehouse")
+    await api.ship_order(order_id)
     link = await api.ok(
         "POST",
         "orders",

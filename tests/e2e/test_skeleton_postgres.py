@@ -12,7 +12,7 @@ from tests.e2e.conftest import running_stack
 from tests.e2e.test_skeleton import (
     test_every_store_is_witnessed_and_verifies_after_the_flow,
     test_refused_command_names_the_rule_and_changes_nothing,
-    test_skeleton_flow_customer_to_invoice_and_service_vouchers,
+    test_skeleton_flow_customer_to_shipment_exposure_and_service_vouchers,
 )
 
 pytestmark = requires_postgres
@@ -20,7 +20,7 @@ pytestmark = requires_postgres
 __all__ = [
     "test_every_store_is_witnessed_and_verifies_after_the_flow",
     "test_refused_command_names_the_rule_and_changes_nothing",
-    "test_skeleton_flow_customer_to_invoice_and_service_vouchers",
+    "test_skeleton_flow_customer_to_shipment_exposure_and_service_vouchers",
 ]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from uuid import uuid4
+from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import Tracking
@@ -15,6 +16,7 @@ from kernel.settings import KernelSettings
 from orders.bootstrap import SPEC
 from runtime.unit_of_work import CommandContext
 from tests.service_client import ServiceClient, service_client
+from tests.signers import Signers
 
 POLICY = CommandContext("orders:policy")
 
@@ -22,7 +24,12 @@ POLICY = CommandContext("orders:policy")
 @pytest.fixture
 def client(store_settings: KernelSettings) -> Iterator[ServiceClient]:
     with service_client(SPEC, store_settings) as client:
+        Signers(store_settings.keys_path).put_policies_in_force(client.app)
         yield client
+
+
+def body(customer_id: UUID, line: dict[str, str]) -> dict[str, Any]:
+    return {"customer_id": str(customer_id), "lines": [line], "contract_id": str(uuid4())}
 
 
 def test_cu_22_open_orders_pass_to_the_customer_s_new_owner(client: ServiceClient) -> None:
@@ -42,11 +49,11 @@ def test_cu_22_open_orders_pass_to_the_customer_s_new_owner(client: ServiceClien
 
     line = {"product_code": "P-1", "quantity": 1, "unit_price": "2.50"}
     placed = [
-        client.ok("POST", "/orders", "salesperson", {"customer_id": str(c), "lines": [line]})
+        client.ok("POST", "/orders", "salesperson", body(c, line))
         for c in (customer_id, customer_id, other_id)
     ]
     assert {o["account_owner_id"] for o in placed} == {"s-1"}
-    client.ok("POST", f"/orders/{placed[1]['order_id']}/ship", "warehouse")
+    client.ok("POST", f"/orders/{placed[1]['order_id']}/submit", "salesperson")
     client.app.catch_up_projections()
 
     handed_over = AccountOwnerChanged(
@@ -69,5 +76,5 @@ def test_cu_22_open_orders_pass_to_the_customer_s_new_owner(client: ServiceClien
     assert (
         client.ok("GET", f"/orders/{placed[2]['order_id']}", "finance")["account_owner_id"] == "s-1"
     )
-    body = {"customer_id": str(customer_id), "lines": [line]}
-    assert client.ok("POST", "/orders", "salesperson", body)["account_owner_id"] == "s-2"
+    placed_now = client.ok("POST", "/orders", "salesperson", body(customer_id, line))
+    assert placed_now["account_owner_id"] == "s-2"

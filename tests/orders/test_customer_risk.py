@@ -38,10 +38,10 @@ def test_cu_06_no_order_for_a_blacklisted_customer() -> None:
         customer.approve(Decimal(1000), "CNY")
         customer.blacklist(True)
         with pytest.raises(RuleViolation) as refused:
-            Order.place(customer, (LINE,), "salesperson")
+            Order.place(customer, (LINE,), "salesperson", uuid4())
         assert refused.value.rule == "CU-06"
         customer.blacklist(False)
-        assert Order.place(customer, (LINE,), "salesperson").customer_id == customer.id
+        assert Order.place(customer, (LINE,), "salesperson", uuid4()).customer_id == customer.id
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_cu_06_orders_learns_the_standing_and_refuses_a_blacklisted_customer(
 
     def place() -> tuple[int, dict[str, object]]:
         line = {"product_code": "P-1", "quantity": 1, "unit_price": "2.50"}
-        body = {"customer_id": str(customer_id), "lines": [line]}
+        body = {"customer_id": str(customer_id), "lines": [line], "contract_id": str(uuid4())}
         response = client.call("POST", "/orders", "salesperson", body)
         return response.status_code, response.json()
 

@@ -27,6 +27,7 @@ from runtime.signing import KeyRing
 from tests.kernel.approval_story import Signed
 from tests.kernel.test_audit_chain import RawStore
 from tests.kernel.test_audit_signatures import forge
+from tests.orders.order_flow import OrderFlow
 from tests.orders.test_orders_api import approved_customer, place
 from tests.service_client import ServiceClient, service_client
 from tests.signers import DRAWN, PAPER_SCAN, Signers, on_paper, page_answer
@@ -35,13 +36,13 @@ from tests.signers import DRAWN, PAPER_SCAN, Signers, on_paper, page_answer
 @pytest.fixture
 def client(store_settings: KernelSettings) -> Iterator[ServiceClient]:
     with service_client(SPEC, store_settings) as client:
+        Signers(store_settings.keys_path).put_policies_in_force(client.app)
         yield client
 
 
 def shipped_order(client: ServiceClient) -> str:
-    order = place(client, approved_customer(client, 1), 2)
-    client.ok("POST", f"/orders/{order['order_id']}/ship", "warehouse")
-    return str(order["order_id"])
+    flow = OrderFlow(client, Signers(client.app.settings.keys_path))
+    return flow.shipped(flow.customer())
 
 
 def issue_link(client: ServiceClient, order_id: str, hours: int = 72) -> dict[str, Any]:
@@ -115,7 +116,9 @@ def test_or22_xc02_the_customer_signs_the_delivery_through_their_own_link(
     with closing(store):
         check = SignatureChecker(KeyRing.load(store_settings.keys_path))
         assert verify(store, check).failure is None
-    assert check.checked == 1  # the service's seal of the customer's answer
+    # The policies put in force, the goods request's two approval steps, and the service's seal
+    # of the customer's answer.
+    assert check.checked == len(client.app.policy_files) + 2 + 1
 
 
 def test_xc02_a_used_link_is_refused_with_a_page_naming_the_rule(client: ServiceClient) -> None:

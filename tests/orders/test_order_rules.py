@@ -7,13 +7,24 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import uuid4
 
 import pytest
 
+from kernel.approvals.domain import ApprovalState
 from kernel.signing.domain import CustomerAnswer, SealedAnswer
 from orders.domain.known_customer import KnownCustomer
-from orders.domain.order import Order, OrderLine, OrderStatus
+from orders.domain.order import (
+    GOODS_REQUEST,
+    OVER_CREDIT_SALE,
+    UNCONTRACTED_ORDER,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ShipmentDelay,
+    UncontractedChannel,
+)
 from runtime import clock
 from runtime.aggregate import RuleViolation
 from runtime.unit_of_work import CommandContext, acting
@@ -34,14 +45,32 @@ def approved_customer() -> KnownCustomer:
     return customer
 
 
+def approval(kind: str, order: Order) -> ApprovalState:
+    """The kernel's approval of ``kind``, granted to its last step (what ``on_approved`` gets)."""
+    return ApprovalState(uuid4(), kind, order.version_hash, 1, "salesperson", [])
+
+
+def credit_checked(order: Order) -> None:
+    """OR-17: submitted and approved by the branch and sales managers; billing is asked."""
+    order.submit("salesperson")
+    order.on_approved(approval(GOODS_REQUEST, order))
+
+
+def to_the_warehouse(order: Order, customer: KnownCustomer | None = None) -> None:
+    """Approved, reserved by billing, and its outbound order issued (OR-17, OR-18, OR-19)."""
+    credit_checked(order)
+    order.credit_reserved(Decimal(1000), Decimal(0), False)
+    order.issue_outbound(customer, uuid4(), None, "sales-clerk", clock.now())
+
+
 def test_cu02_no_order_for_unknown_or_unapproved_customer() -> None:
     with pytest.raises(RuleViolation) as unknown:
-        Order.place(None, (LINE,), "salesperson")
+        Order.place(None, (LINE,), "salesperson", uuid4())
     assert unknown.value.rule == "CU-02"
     with pytest.raises(RuleViolation) as unapproved:
         Order.place(KnownCustomer.learn(uuid4(), "New Co"), (LINE,), "salesperson")
     assert unapproved.value.rule == "CU-02"
-    order = Order.place(approved_customer(), (LINE,), "salesperson")
+    order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
     assert order.total == Decimal("21.00")
     assert order.currency == "CNY"
 
@@ -67,10 +96,11 @@ def customer_signs(order: Order, now: datetime | None = None) -> None:
 
 
 def test_or19_or22_ship_once_then_the_customer_signs_the_delivery() -> None:
-    order = Order.place(approved_customer(), (LINE,), "salesperson")
+    order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
     with pytest.raises(RuleViolation) as early:
         customer_signs(order)
     assert early.value.rule == "OR-22"
+    to_the_warehouse(order)
     order.ship("warehouse")
     with pytest.raises(RuleViolation) as twice:
         order.ship("warehouse")
@@ -94,9 +124,10 @@ def placed_yesterday() -> Iterator[Order]:
     now = clock.now()
     clock.use(lambda: now - timedelta(days=1))
     try:
-        order = Order.place(approved_customer(), (LINE,), "salesperson")
+        order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
     finally:
         clock.use(lambda: datetime.now(tz=UTC))
+    to_the_warehouse(order)
     order.ship("warehouse")
     yield order
 
@@ -116,7 +147,8 @@ def test_or22_a_paper_confirmation_signed_before_the_shipment_is_refused(
 
 
 def test_or22_the_delivery_confirmation_shows_the_order_as_shipped() -> None:
-    order = Order.place(approved_customer(), (LINE,), "salesperson")
+    order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
+    to_the_warehouse(order)
     order.ship("warehouse")
     sheet = order.signing_sheet()
     assert sheet.title == "Delivery confirmation"
@@ -127,8 +159,9 @@ def test_or22_the_delivery_confirmation_shows_the_order_as_shipped() -> None:
 def test_cu_22_an_open_order_follows_the_account_and_a_completed_one_keeps_its_owner() -> None:
     customer = approved_customer()
     customer.change_owner("salesperson-1")
-    open_order = Order.place(customer, (LINE,), "salesperson")
-    completed = Order.place(customer, (LINE,), "salesperson")
+    open_order = Order.place(customer, (LINE,), "salesperson", uuid4())
+    completed = Order.place(customer, (LINE,), "salesperson", uuid4())
+    to_the_warehouse(completed)
     completed.ship("warehouse")
     customer_signs(completed)
     handover_id = uuid4()
@@ -141,4 +174,171 @@ def test_cu_22_an_open_order_follows_the_account_and_a_completed_one_keeps_its_o
     [moved] = [e for e in open_order.collect_events() if isinstance(e, Order.Reassigned)]
     assert moved.handover_id == handover_id
     customer.change_owner("salesperson-2")
-    assert Order.place(customer, (LINE,), "salesperson").account_owner_id == "salesperson-2"
+    assert (
+        Order.place(customer, (LINE,), "salesperson", uuid4()).account_owner_id == "salesperson-2"
+    )
+
+
+# -- RULES §4.3: the goods request, its approval, the credit gate, the outbound order
+
+
+class refusal:
+    """``with refusal("OR-18"):`` the block is refused under that rule, and writes nothing."""
+
+    def __init__(self, rule: str) -> None:
+        self.rule = rule
+        self._raises = pytest.raises(RuleViolation)
+
+    def __enter__(self) -> None:
+        self._raises.__enter__()
+
+    def __exit__(self, *exc: Any) -> bool:
+        handled = self._raises.__exit__(*exc)
+        assert self._raises.excinfo is not None
+        assert self._raises.excinfo.value.rule == self.rule, self._raises.excinfo.value
+        return bool(handled)
+
+
+def test_or_14_an_order_without_a_contract_waits_for_the_written_confirmation() -> None:
+    customer = approved_customer()
+    with refusal("OR-14"):
+        Order.place(customer, (LINE,), "salesperson")
+    with refusal("OR-14"):
+        Order.place(customer, (LINE,), "salesperson", uncontracted=(UncontractedChannel.PHONE, " "))
+    phoned = (UncontractedChannel.PHONE, "the customer ordered by phone; contract to follow")
+    order = Order.place(customer, (LINE,), "salesperson", uncontracted=phoned)
+    assert (order.status, order.uncontracted) == (OrderStatus.AWAITING_CONFIRMATION, True)
+    with refusal("OR-14"):
+        order.submit("salesperson")
+    order.on_approved(approval(UNCONTRACTED_ORDER, order))
+    assert order.status is OrderStatus.DRAFT and order.confirmed_at is not None
+    order.submit("salesperson")
+    assert order.status is OrderStatus.PENDING_APPROVAL
+
+
+def test_or_16_or_17_a_goods_request_from_the_contract_is_approved_then_credit_checked() -> None:
+    contract_id = uuid4()
+    order = Order.place(approved_customer(), (LINE,), "salesperson", contract_id)
+    assert (order.status, order.contract_id) == (OrderStatus.DRAFT, contract_id)
+    assert order.interested_parties() == {"salesperson"}  # XC-05: never its own approver
+    order.submit("salesperson")
+    with refusal("OR-17"):
+        order.submit("salesperson")
+    order.on_approved(approval(GOODS_REQUEST, order))
+    assert order.status is OrderStatus.CREDIT_CHECK
+    [asked] = [e for e in order.collect_events() if isinstance(e, Order.CreditCheckRequested)]
+    assert (asked.amount, asked.over_credit_approved) == (Decimal("21.00"), False)
+
+
+def test_or_17_a_rejected_goods_request_is_cancelled() -> None:
+    order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
+    order.submit("salesperson")
+    order.on_rejected(approval(GOODS_REQUEST, order), "not against the contract")
+    assert order.status is OrderStatus.CANCELLED
+    with refusal("OR-17"):
+        order.cancel("again", "sales-manager")
+
+
+def test_or_18_within_the_limit_the_order_is_ready_to_issue() -> None:
+    order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
+    with refusal("OR-19"):
+        order.issue_outbound(None, uuid4(), None, "sales-clerk", clock.now())
+    credit_checked(order)
+    with refusal("OR-19"):
+        order.issue_outbound(None, uuid4(), None, "sales-clerk", clock.now())
+    order.credit_reserved(Decimal(1000), Decimal(100), False)
+    assert (order.status, order.exposure) == (OrderStatus.READY_TO_ISSUE, Decimal(100))
+
+
+def test_or_18_over_the_limit_the_over_credit_sale_is_approved_then_reserved() -> None:
+    order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
+    credit_checked(order)
+    with refusal("OR-18"):
+        order.request_over_credit_sale("needed", "salesperson")
+    order.credit_declined(Decimal(1000), Decimal(990), "over_limit")
+    assert order.status is OrderStatus.AWAITING_OVER_CREDIT_APPROVAL
+    with refusal("OR-18"):
+        order.request_over_credit_sale(" ", "salesperson")
+    assert order.request_over_credit_sale("year-end order", "salesperson") == Decimal("11.00")
+    order.on_rejected(approval(OVER_CREDIT_SALE, order), "no")
+    assert order.status is OrderStatus.AWAITING_OVER_CREDIT_APPROVAL
+    order.request_over_credit_sale("year-end order, with a payment promised", "salesperson")
+    order.on_approved(approval(OVER_CREDIT_SALE, order))
+    assert (order.status, order.over_credit_approved) == (OrderStatus.CREDIT_CHECK, True)
+    order.credit_reserved(Decimal(1000), Decimal(990), True)
+    assert order.status is OrderStatus.READY_TO_ISSUE
+
+
+def test_or_18_on_credit_hold_the_order_is_blocked_without_override_until_released() -> None:
+    customer = approved_customer()
+    order = Order.place(customer, (LINE,), "salesperson", uuid4())
+    credit_checked(order)
+    order.credit_declined(Decimal(1000), Decimal(0), "credit_hold")
+    assert order.status is OrderStatus.BLOCKED
+    with refusal("OR-18"):
+        order.request_over_credit_sale("urgent", "salesperson")
+    # Billing answers again once the hold is lifted.
+    order.credit_reserved(Decimal(1000), Decimal(0), False)
+    assert order.status is OrderStatus.READY_TO_ISSUE
+    # A hold placed after the reservation blocks the outbound order and the shipment.
+    customer.hold_credit(True)
+    with refusal("OR-18"):
+        order.issue_outbound(customer, uuid4(), None, "sales-clerk", clock.now())
+    customer.hold_credit(False)
+    order.issue_outbound(customer, uuid4(), None, "sales-clerk", clock.now())
+    customer.hold_credit(True)
+    with refusal("OR-18"):
+        order.ship("warehouse", customer)
+    order.credit_declined(Decimal(1000), Decimal(0), "credit_hold")
+    assert order.status is OrderStatus.BLOCKED
+
+
+def test_or_19_or_21_the_outbound_order_is_the_approved_goods_request() -> None:
+    order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
+    credit_checked(order)
+    order.credit_reserved(Decimal(1000), Decimal(0), False)
+    other = replace(LINE, quantity=3, serial_numbers=("SN-1", "SN-2", "SN-3"))
+    with refusal("OR-21"):
+        order.issue_outbound(None, uuid4(), (other,), "sales-clerk", clock.now())
+    with refusal("OR-19"):
+        order.ship("warehouse")
+    outbound_id = uuid4()
+    order.issue_outbound(None, outbound_id, (LINE,), "sales-clerk", clock.now())
+    assert (order.status, order.outbound_id) == (OrderStatus.AWAITING_WAREHOUSE, outbound_id)
+
+
+def test_or_20_a_late_shipment_records_why() -> None:
+    order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
+    to_the_warehouse(order)
+    now = clock.now()
+    with refusal("OR-20"):
+        order.ship("warehouse", None, now, now - timedelta(hours=1))
+    order.ship("warehouse", None, now, now - timedelta(hours=1), ShipmentDelay.STOCK_SHORTAGE)
+    assert (order.sla_met, order.delay_reason) == (False, ShipmentDelay.STOCK_SHORTAGE)
+    in_time = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
+    to_the_warehouse(in_time)
+    in_time.ship("warehouse", None, now, now + timedelta(hours=8))
+    assert (in_time.sla_met, in_time.delay_reason) == (True, None)
+
+
+def test_or_17_cancelled_before_shipment_with_its_reason_and_never_after() -> None:
+    order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
+    credit_checked(order)
+    with refusal("OR-17"):
+        order.cancel("  ", "sales-manager")
+    order.cancel("the customer withdrew", "sales-manager")
+    assert order.status is OrderStatus.CANCELLED and not order.is_open
+    shipped = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
+    to_the_warehouse(shipped)
+    shipped.ship("warehouse")
+    with refusal("OR-17"):
+        shipped.cancel("too late", "sales-manager")
+
+
+def test_or_17_an_approval_granted_after_the_cancellation_asks_billing_nothing() -> None:
+    order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
+    order.submit("salesperson")
+    order.cancel("the customer withdrew", "sales-manager")
+    order.collect_events()
+    order.on_approved(approval(GOODS_REQUEST, order))
+    assert order.collect_events() == [] and order.status is OrderStatus.CANCELLED

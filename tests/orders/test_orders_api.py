@@ -15,7 +15,9 @@ from contracts.customers import CustomerApproved, CustomerRegistered
 from kernel.settings import KernelSettings
 from orders.bootstrap import SPEC
 from runtime.unit_of_work import CommandContext
+from tests.orders.order_flow import OrderFlow
 from tests.service_client import ServiceClient, service_client
+from tests.signers import Signers
 
 POLICY = CommandContext("orders:policy")
 
@@ -23,7 +25,13 @@ POLICY = CommandContext("orders:policy")
 @pytest.fixture
 def client(store_settings: KernelSettings) -> Iterator[ServiceClient]:
     with service_client(SPEC, store_settings) as client:
+        Signers(store_settings.keys_path).put_policies_in_force(client.app)
         yield client
+
+
+@pytest.fixture
+def flow(client: ServiceClient, store_settings: KernelSettings) -> OrderFlow:
+    return OrderFlow(client, Signers(store_settings.keys_path))
 
 
 def approved_customer(client: ServiceClient, position: int) -> UUID:
@@ -39,12 +47,12 @@ def approved_customer(client: ServiceClient, position: int) -> UUID:
 
 def place(client: ServiceClient, customer_id: UUID, quantity: int) -> dict[str, object]:
     line = {"product_code": "P-1", "quantity": quantity, "unit_price": "2.50"}
-    body = {"customer_id": str(customer_id), "lines": [line]}
+    body = {"customer_id": str(customer_id), "lines": [line], "contract_id": str(uuid4())}
     placed: dict[str, object] = client.ok("POST", "/orders", "salesperson", body)
     return placed
 
 
-def test_the_order_list_pages_and_filters(client: ServiceClient) -> None:
+def test_the_order_list_pages_and_filters(client: ServiceClient, flow: OrderFlow) -> None:
     first, second = approved_customer(client, 1), approved_customer(client, 3)
     orders = [place(client, first, n) for n in (1, 2, 3)] + [place(client, second, 4)]
     assert orders[0]["lines"] == [
@@ -56,7 +64,11 @@ def test_the_order_list_pages_and_filters(client: ServiceClient) -> None:
             "serial_numbers": [],
         }
     ]
-    shipped = client.ok("POST", f"/orders/{orders[1]['order_id']}/ship", "warehouse")
+    shipped_id = str(orders[1]["order_id"])
+    flow.approved(shipped_id)
+    flow.billing_reserves(shipped_id)
+    client.ok("POST", f"/orders/{shipped_id}/outbound", "sales-clerk")
+    shipped = client.ok("POST", f"/orders/{shipped_id}/ship", "warehouse")
     assert shipped["status"] == "shipped"
 
     page = client.page(f"/orders?customer_id={first}&limit=2", "sales-manager")
@@ -92,7 +104,7 @@ def test_an_order_too_large_to_publish_is_refused_before_it_is_stored(
             "unit_price": "1",
             "serial_numbers": serials,
         }
-        body = {"customer_id": str(customer_id), "lines": [line]}
+        body = {"customer_id": str(customer_id), "lines": [line], "contract_id": str(uuid4())}
         return client.call("POST", "/orders", "salesperson", body)
 
     huge = order(["S" * 1_200_000])
@@ -103,7 +115,7 @@ def test_an_order_too_large_to_publish_is_refused_before_it_is_stored(
     # Within every bound, yet as an event larger than what can be published.
     serials = [f"{n:060d}" for n in range(60)]
     line = {"product_code": "P", "quantity": 60, "unit_price": "1", "serial_numbers": serials}
-    body = {"customer_id": str(customer_id), "lines": [line] * 200}
+    body = {"customer_id": str(customer_id), "lines": [line] * 200, "contract_id": str(uuid4())}
     too_large = client.call("POST", "/orders", "salesperson", body)
     assert (too_large.status_code, too_large.json()["rule"]) == (422, "INPUT"), too_large.text
     assert too_large.json()["details"]["bytes"] > too_large.json()["details"]["limit"]

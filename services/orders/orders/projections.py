@@ -20,6 +20,8 @@ class OrderSummary(View):
     total: Money
     currency: str = Field(max_length=3)
     placed_by: str = Field(max_length=100)
+    contract_id: UUID | None = Field(description="OR-16: the signed contract it is raised from")
+    uncontracted: bool = Field(description="OR-14: ordered without a formal contract")
     account_owner_id: str | None = Field(
         description="The account owner the order is with; open orders follow the account "
         "to a new owner (CU-15, CU-22)",
@@ -40,19 +42,41 @@ orders = Projection("orders", ORDERS.table)
 
 @orders.on(Order.Placed)
 def _placed(event: Order.Placed, db: Connection) -> None:
+    uncontracted = event.contract_id is None
+    status = OrderStatus.AWAITING_CONFIRMATION if event.uncontracted_channel else OrderStatus.DRAFT
     ORDERS.insert(
-        db, event, status=OrderStatus.PLACED, total=total(event.lines), placed_at=event.timestamp
+        db,
+        event,
+        status=status,
+        total=total(event.lines),
+        uncontracted=uncontracted,
+        placed_at=event.timestamp,
     )
 
 
-@orders.on(Order.GoodsIssued)
-def _shipped(event: Order.GoodsIssued, db: Connection) -> None:
-    ORDERS.update(db, event, status=OrderStatus.SHIPPED)
+_STATUS_AFTER = {
+    Order.UncontractedOrderConfirmed: OrderStatus.DRAFT,
+    Order.GoodsRequestSubmitted: OrderStatus.PENDING_APPROVAL,
+    Order.GoodsRequestRejected: OrderStatus.CANCELLED,
+    Order.CreditCheckRequested: OrderStatus.CREDIT_CHECK,
+    Order.CreditCheckPassed: OrderStatus.READY_TO_ISSUE,
+    Order.SalesOutboundOrderIssued: OrderStatus.AWAITING_WAREHOUSE,
+    Order.GoodsIssued: OrderStatus.SHIPPED,
+    Order.DeliveryConfirmed: OrderStatus.DELIVERED,
+    Order.Cancelled: OrderStatus.CANCELLED,
+}
 
 
-@orders.on(Order.DeliveryConfirmed)
-def _delivered(event: Order.DeliveryConfirmed, db: Connection) -> None:
-    ORDERS.update(db, event, status=OrderStatus.DELIVERED)
+@orders.on(*_STATUS_AFTER)
+def _moved(event: Order.Event, db: Connection) -> None:
+    ORDERS.update(db, event, status=_STATUS_AFTER[type(event)])
+
+
+@orders.on(Order.CreditCheckFailed)
+def _credit_failed(event: Order.CreditCheckFailed, db: Connection) -> None:
+    over_limit = event.reason == "over_limit"
+    status = OrderStatus.AWAITING_OVER_CREDIT_APPROVAL if over_limit else OrderStatus.BLOCKED
+    ORDERS.update(db, event, status=status)
 
 
 @orders.on(Order.Reassigned)
@@ -64,6 +88,7 @@ def open_orders_of(db: Connection, customer_id: UUID) -> list[UUID]:
     """CU-22: the customer's orders not yet completed."""
     columns = ORDERS.table.c
     query = select(columns.order_id).where(
-        columns.customer_id == customer_id, columns.status != OrderStatus.DELIVERED
+        columns.customer_id == customer_id,
+        columns.status.not_in((OrderStatus.DELIVERED, OrderStatus.CANCELLED)),
     )
     return list(db.scalars(query))

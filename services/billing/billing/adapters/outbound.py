@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+from billing.domain.credit_exposure import CreditExposure
 from billing.domain.invoice import Invoice
 from billing.domain.payment import Payment
-from contracts.billing import (
-    InvoiceIssued,
-    InvoiceReceiptSignedByCustomer,
-    PaymentApplied,
-    ReceivableOverdue,
-)
+from contracts import billing as contract
 from runtime.outbound import Outbound
 
 OUTBOUND = Outbound(
     {
-        Invoice.Issued: InvoiceIssued,
-        Invoice.ReceiptSigned: InvoiceReceiptSignedByCustomer,
-        Payment.Applied: PaymentApplied,
-        Invoice.Overdue: ReceivableOverdue,
+        Invoice.Issued: contract.InvoiceIssued,
+        Invoice.ReceiptSigned: contract.InvoiceReceiptSignedByCustomer,
+        Payment.Applied: contract.PaymentApplied,
+        Invoice.Overdue: contract.ReceivableOverdue,
+        CreditExposure.CreditReserved: contract.CreditReserved,
+        CreditExposure.CreditDeclined: contract.CreditDeclined,
+        CreditExposure.ExposureChanged: contract.CustomerExposureChanged,
     }
 )

@@ -1,11 +1,11 @@
-"""The billing application: invoices, receivables and expenses (RULES §3.5)."""
+"""The billing application: credit exposure, invoices, receivables and expenses (RULES §3.5).
+Invoicing builds on the credit exposure: an invoice issued or paid moves it."""
 
 from __future__ import annotations
 
 from billing.application.customer_policies import CustomerPolicies
 from billing.application.expenses import ExpenseCommands
 from billing.application.invoicing import InvoicingCommands
-from billing.application.policies import ShipmentPolicies
 from billing.application.queries import InvoiceQueries
 from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
@@ -13,11 +13,10 @@ from kernel.governance import Governance
 
 
 class BillingApplication(
-    ShipmentPolicies,
+    InvoicingCommands,
     CustomerPolicies,
     InvoiceQueries,
     ExpenseCommands,
-    InvoicingCommands,
     Approvals,
     Governance,
     AuditTrail,

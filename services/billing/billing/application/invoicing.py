@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from billing.application.credit import CreditPolicies
 from billing.application.invoicing_metrics import FIGURES
 from billing.domain.credit_note import CREDIT_NOTE_KIND, CreditNote
 from billing.domain.invoice import Invoice
@@ -84,7 +85,7 @@ OVERDUE_RECEIVABLES = Timer(
 )
 
 
-class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
+class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail):
     feature = Feature(
         "invoicing",
         projections=(invoice_requests, receivables),
@@ -287,13 +288,15 @@ class InvoicingCommands(CustomerSigning, Governance, AuditTrail):
     # -- the credit exposure's hooks (BI-11), in the same unit of work as the change
 
     def order_invoiced(self, invoice: Invoice) -> None:
-        """An order was invoiced (``invoice.order_id``, ``invoice.id``, ``invoice.amount``): its
-        amount moves from unbilled shipments to open receivables. Nothing keeps an exposure
-        here yet."""
+        """An order was invoiced: its amount moves from unbilled shipments to open receivables
+        in the customer's exposure."""
+        exposure = self.exposure_of(invoice.customer_id)
+        exposure.invoiced(invoice.order_id, invoice.id, invoice.amount)
 
     def receivable_reduced(self, invoice: Invoice, amount: Decimal) -> None:
         """A payment (BI-09) or a red-letter invoice (BI-18) took ``amount`` off ``invoice``'s
-        receivable. Nothing keeps an exposure here yet."""
+        receivable, and so off the customer's exposure."""
+        self.exposure_of(invoice.customer_id).paid(invoice.id, amount)
 
     # -- BI-11, BI-13: overdue, aging, DSO
 

@@ -13,5 +13,7 @@ OUTBOUND = Outbound(
         Order.GoodsIssued: contract.GoodsIssued,
         Order.DeliveryConfirmed: contract.DeliveryConfirmedByCustomer,
         SalesContract.Signed: contract.ContractSigned,
+        Order.CreditCheckRequested: contract.CreditReservationRequested,
+        Order.Cancelled: contract.OrderCancelled,
     }
 )

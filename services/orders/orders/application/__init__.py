@@ -4,6 +4,7 @@ and delivery (RULES §3.3)."""
 from __future__ import annotations
 
 from orders.application.commands import OrderCommands
+from orders.application.credit_policies import CreditGatePolicies
 from orders.application.grade_policies import CustomerGradePolicies
 from orders.application.policies import CustomerPolicies
 from orders.application.queries import OrderQueries
@@ -14,6 +15,7 @@ from orders.application.sales_contracts import SalesContractCommands
 
 class OrdersApplication(
     OrderCommands,
+    CreditGatePolicies,
     CustomerPolicies,
     CustomerRiskPolicies,
     OrderQueries,

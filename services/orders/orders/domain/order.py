@@ -1,5 +1,7 @@
-"""A sales order: placed for an approved customer, shipped, then confirmed by the customer's
-signature on delivery."""
+"""A sales order (RULES §4.3): the goods request raised from the signed contract (or an
+uncontracted order the sales manager confirmed), approved by the branch manager then the sales
+manager, through the credit gate, issued to the warehouse and shipped, then confirmed by the
+customer's signature on delivery."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from enum import StrEnum
 from typing import Any, Self
 from uuid import UUID
 
-from kernel.approvals.domain import Capacity
+from kernel.approvals.domain import ApprovalState, Capacity
 from kernel.signing.domain import Signable, SigningSheet
 from orders.domain.known_customer import KnownCustomer
 from runtime.aggregate import Aggregate, RuleViolation
@@ -36,13 +38,78 @@ def total(lines: Iterable[OrderLine]) -> Decimal:
 
 
 class OrderStatus(StrEnum):
-    PLACED = "placed"
+    """RULES §4.3, from the goods request to the customer's confirmation."""
+
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    """OR-14: without a contract, the sales manager confirms the order in writing first."""
+    DRAFT = "draft"
+    """The goods request, raised from the contract (or the confirmation), not submitted yet."""
+    PENDING_APPROVAL = "pending_approval"
+    """OR-17: with the branch manager, then the sales manager."""
+    CREDIT_CHECK = "credit_check"
+    """OR-18: billing is asked to reserve the order's amount against the credit limit."""
+    AWAITING_OVER_CREDIT_APPROVAL = "awaiting_over_credit_approval"
+    BLOCKED = "blocked"
+    """OR-18: a credit hold or the blacklist; no override, until it is lifted."""
+    READY_TO_ISSUE = "ready_to_issue"
+    AWAITING_WAREHOUSE = "awaiting_warehouse"
+    """OR-19: the outbound order's copy 2 is with the warehouse keeper."""
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class UncontractedChannel(StrEnum):
+    """OR-14: how an order without a formal contract came (only a trigger, XC-03)."""
+
+    PHONE = "phone"
+    FAX = "fax"
+    CUSTOMER_SIDE = "customer_side"
+    """A formal contract cannot be signed for reasons on the customer's side."""
+
+
+class ShipmentDelay(StrEnum):
+    """OR-20: why the goods left more than the allowed working days after the contract."""
+
+    CUSTOMER_REQUESTED_DATE = "customer_requested_date"
+    STOCK_SHORTAGE = "stock_shortage"
+    CREDIT_HOLD = "credit_hold"
+    TRANSPORT = "transport"
+
+
+UNCONTRACTED_ORDER = "uncontracted_order"
+"""The authority matrix's chain confirming an order without a contract (OR-14)."""
+GOODS_REQUEST = "goods_request"
+"""The matrix's chain for the goods request (OR-17)."""
+OVER_CREDIT_SALE = "over_credit_sale"
+"""The matrix's chain for an over-credit sales request (OR-18)."""
+
+_CREDIT_ANSWERED = (
+    OrderStatus.CREDIT_CHECK,
+    OrderStatus.AWAITING_OVER_CREDIT_APPROVAL,
+    OrderStatus.BLOCKED,
+    OrderStatus.READY_TO_ISSUE,
+    OrderStatus.AWAITING_WAREHOUSE,
+)
+"""Where billing's answer on the order's credit still counts: after the goods request was
+approved and before the goods left (a hold placed meanwhile withdraws the reservation)."""
+
+
+def _in_good_standing(customer: KnownCustomer | None) -> None:
+    # OR-18, CU-06, CU-13: nothing is issued or shipped to a customer on hold or blacklisted.
+    if customer is not None and (customer.credit_hold or customer.blacklisted):
+        raise RuleViolation(
+            "OR-18",
+            "the customer is on credit hold or blacklisted: the order is blocked",
+            credit_hold=customer.credit_hold,
+            blacklisted=customer.blacklisted,
+        )
 
 
 class Order(Signable):
-    """The customer signs the delivery confirmation of a shipped order (OR-22)."""
+    """The goods request (OR-16), approved (OR-17), through the credit gate (OR-18), issued to
+    the warehouse (OR-19) and shipped (OR-20); the customer signs the delivery confirmation of a
+    shipped order (OR-22)."""
 
     document_type = "order"
 
@@ -53,12 +120,25 @@ class Order(Signable):
         self.placed_by: str
         self.customer_name: str
         self.account_owner_id: str | None
-        self.status = OrderStatus.PLACED
+        self.contract_id: UUID | None
+        self.contract_signed_at: datetime | None
+        self.uncontracted_channel: UncontractedChannel | None
+        self.uncontracted_reason: str | None
+        self.status = OrderStatus.DRAFT
+        self.confirmed_at: datetime | None = None
+        self.approved_hash: str | None = None
+        self.over_credit_approved = False
+        self.credit_limit: Decimal | None = None
+        self.exposure: Decimal | None = None
+        self.declined_reason: str | None = None
+        self.outbound_id: UUID | None = None
         self.issued_by: str | None = None
         self.shipped_at: datetime | None = None
+        self.sla_met: bool | None = None
+        self.delay_reason: ShipmentDelay | None = None
         self.received_at: datetime | None = None
 
-    class Placed(Aggregate.Created):
+    class Placed(Signable.Created):
         customer_id: UUID
         lines: tuple[OrderLine, ...]
         currency: str
@@ -67,18 +147,130 @@ class Order(Signable):
         """The customer's legal name when the order was placed (older orders lack it)."""
         account_owner_id: str | None = None
         """CU-15: the customer's account owner when the order was placed."""
+        contract_id: UUID | None = None
+        """OR-16: the signed sales contract the goods request is raised from."""
+        contract_signed_at: datetime | None = None
+        """OR-20: when the contract was signed (the shipping clock starts then)."""
+        uncontracted_channel: UncontractedChannel | None = None
+        uncontracted_reason: str | None = None
+
+        def apply(self, order: Order) -> None:
+            super().apply(order)
+            if self.uncontracted_channel is not None:
+                order.status = OrderStatus.AWAITING_CONFIRMATION
+
+    class UncontractedOrderConfirmed(Aggregate.Event):
+        """OR-14: the sales manager (and leadership where needed) confirmed it in writing."""
+
+        approval_ids: tuple[UUID, ...]
+
+        def apply(self, order: Order) -> None:
+            order.status, order.confirmed_at = OrderStatus.DRAFT, self.timestamp
+
+    class GoodsRequestSubmitted(Aggregate.Event):
+        submitted_by: str
+        total: Decimal
+
+        def apply(self, order: Order) -> None:
+            order.status = OrderStatus.PENDING_APPROVAL
+
+    class GoodsRequestApprovedBySalesManager(Aggregate.Event):
+        """OR-17: the branch manager, then the sales manager (against the contract)."""
+
+        version_hash: str
+        approval_ids: tuple[UUID, ...]
+
+        def apply(self, order: Order) -> None:
+            order.approved_hash = self.version_hash
+
+    class GoodsRequestRejected(Aggregate.Event):
+        """OR-14, OR-17: a step of its confirmation or approval was rejected."""
+
+        reason: str
+        approval_ids: tuple[UUID, ...]
+
+        def apply(self, order: Order) -> None:
+            order.status = OrderStatus.CANCELLED
+
+    class CreditCheckRequested(Aggregate.Event):
+        """OR-18: billing is asked to reserve the order's amount against the customer's
+        credit (published as ``CreditReservationRequested``)."""
+
+        customer_id: UUID
+        amount: Decimal
+        currency: str
+        over_credit_approved: bool
+        requested_by: str
+
+        def apply(self, order: Order) -> None:
+            order.status = OrderStatus.CREDIT_CHECK
+            order.over_credit_approved = self.over_credit_approved
+
+    class CreditCheckPassed(Aggregate.Event):
+        credit_limit: Decimal
+        exposure: Decimal
+        order_amount: Decimal
+        over_credit_approved: bool
+
+        def apply(self, order: Order) -> None:
+            order.status = OrderStatus.READY_TO_ISSUE
+            order.credit_limit, order.exposure = self.credit_limit, self.exposure
+            order.declined_reason = None
+
+    class CreditCheckFailed(Aggregate.Event):
+        credit_limit: Decimal
+        exposure: Decimal
+        order_amount: Decimal
+        reason: str
+
+        def apply(self, order: Order) -> None:
+            order.status = (
+                OrderStatus.AWAITING_OVER_CREDIT_APPROVAL
+                if self.reason == "over_limit"
+                else OrderStatus.BLOCKED
+            )
+            order.credit_limit, order.exposure = self.credit_limit, self.exposure
+            order.declined_reason = self.reason
+
+    class OverCreditSaleRequested(Aggregate.Event):
+        excess_amount: Decimal
+        reason: str
+        requested_by: str
+
+    class OverCreditSaleApproved(Aggregate.Event):
+        approval_ids: tuple[UUID, ...]
+
+    class OverCreditSaleRejected(Aggregate.Event):
+        reason: str
+        approval_ids: tuple[UUID, ...]
+
+    class SalesOutboundOrderIssued(Aggregate.Event):
+        """OR-19, OR-21: issued by the sales clerk from the approved goods request; copy 2 goes
+        to the warehouse keeper."""
+
+        outbound_id: UUID
+        lines: tuple[OrderLine, ...]
+        issued_by: str
+        copy2_to_warehouse_at: datetime
+
+        def apply(self, order: Order) -> None:
+            order.status, order.outbound_id = OrderStatus.AWAITING_WAREHOUSE, self.outbound_id
 
     class GoodsIssued(Aggregate.Event):
-        """What left the warehouse, for whom: billing invoices from this event alone."""
+        """What left the warehouse, for whom (OR-19), and whether it left in time (OR-20)."""
 
         issued_by: str
         customer_id: UUID
         lines: tuple[OrderLine, ...]
         currency: str
+        outbound_id: UUID | None = None
+        sla_met: bool | None = None
+        delay_reason: ShipmentDelay | None = None
 
         def apply(self, order: Order) -> None:
             order.status, order.issued_by = OrderStatus.SHIPPED, self.issued_by
             order.shipped_at = self.timestamp
+            order.sla_met, order.delay_reason = self.sla_met, self.delay_reason
 
     class DeliveryConfirmed(Aggregate.Event):
         received_at: datetime
@@ -87,6 +279,16 @@ class Order(Signable):
 
         def apply(self, order: Order) -> None:
             order.status, order.received_at = OrderStatus.DELIVERED, self.received_at
+
+    class Cancelled(Aggregate.Event):
+        """§4.3: cancelled before shipment; billing releases the credit reserved for it."""
+
+        customer_id: UUID
+        reason: str
+        cancelled_by: str
+
+        def apply(self, order: Order) -> None:
+            order.status = OrderStatus.CANCELLED
 
     class Reassigned(Aggregate.Event):
         """CU-15, CU-22: the open order passed to the account's new owner."""
@@ -101,9 +303,26 @@ class Order(Signable):
     def total(self) -> Decimal:
         return total(self.lines)
 
+    @property
+    def uncontracted(self) -> bool:
+        return self.contract_id is None
+
+    @property
+    def excess(self) -> Decimal:
+        """OR-18: how far the order takes the exposure past the limit, as billing last said."""
+        if self.credit_limit is None or self.exposure is None:
+            return Decimal(0)
+        return max(self.exposure + self.total - self.credit_limit, Decimal(0))
+
     @classmethod
     def place(
-        cls, customer: KnownCustomer | None, lines: tuple[OrderLine, ...], placed_by: str
+        cls,
+        customer: KnownCustomer | None,
+        lines: tuple[OrderLine, ...],
+        placed_by: str,
+        contract_id: UUID | None = None,
+        contract_signed_at: datetime | None = None,
+        uncontracted: tuple[UncontractedChannel, str] | None = None,
     ) -> Self:
         # CU-02: no transaction before the customer's file is approved and opened.
         if customer is None:
@@ -119,6 +338,16 @@ class Order(Signable):
             )
         if not lines:
             raise RuleViolation("OR-16", "an order needs at least one line")
+        # OR-16, OR-14: raised from the signed contract, or flagged uncontracted with how it
+        # came and why, for the sales manager to confirm in writing (XC-03).
+        if contract_id is None and (uncontracted is None or not uncontracted[1].strip()):
+            raise RuleViolation(
+                "OR-14",
+                "an order without a signed contract states how it came and why there is no "
+                "contract, for the sales manager to confirm in writing",
+            )
+        if contract_id is not None and uncontracted is not None:
+            raise RuleViolation("OR-14", "an order with a contract is not uncontracted")
         return cls._create(
             cls.Placed,
             customer_id=customer.id,
@@ -127,12 +356,17 @@ class Order(Signable):
             placed_by=placed_by,
             customer_name=customer.legal_name,
             account_owner_id=customer.owner_id,
+            contract_id=contract_id,
+            contract_signed_at=contract_signed_at,
+            uncontracted_channel=None if uncontracted is None else uncontracted[0],
+            uncontracted_reason=None if uncontracted is None else uncontracted[1],
         )
 
     @property
     def is_open(self) -> bool:
-        """Not yet completed: the customer has not confirmed the delivery."""
-        return self.status is not OrderStatus.DELIVERED
+        """Not yet completed: the customer has not confirmed the delivery, nor was it
+        cancelled."""
+        return self.status not in (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
 
     def reassign(self, owner_id: str, handover_id: UUID | None) -> None:
         """CU-15, CU-22: an open order follows the account to its new owner; a completed one
@@ -140,23 +374,210 @@ class Order(Signable):
         if self.is_open and owner_id != self.account_owner_id:
             self.trigger_event(self.Reassigned, account_owner_id=owner_id, handover_id=handover_id)
 
-    def ship(self, warehouse_keeper: str) -> None:
-        # OR-19: the warehouse ships a placed order once.
-        if self.status is not OrderStatus.PLACED:
-            raise RuleViolation("OR-19", "only a placed order can be shipped", status=self.status)
+    # -- OR-16, OR-17: the goods request and its approval
+
+    def submit(self, submitted_by: str) -> None:
+        # OR-14: an uncontracted order is executed only once it is confirmed.
+        if self.status is OrderStatus.AWAITING_CONFIRMATION:
+            raise RuleViolation(
+                "OR-14",
+                "an order without a contract is submitted once the sales manager confirmed it",
+            )
+        if self.status is not OrderStatus.DRAFT:
+            raise RuleViolation(
+                "OR-17", "only a goods request not yet submitted is submitted", status=self.status
+            )
+        self.trigger_event(self.GoodsRequestSubmitted, submitted_by=submitted_by, total=self.total)
+
+    def _request_credit(self, requested_by: str, over_credit_approved: bool) -> None:
+        self.trigger_event(
+            self.CreditCheckRequested,
+            customer_id=self.customer_id,
+            amount=self.total,
+            currency=self.currency,
+            over_credit_approved=over_credit_approved,
+            requested_by=requested_by,
+        )
+
+    # -- OR-18: the credit gate
+
+    def credit_reserved(
+        self, credit_limit: Decimal, exposure: Decimal, over_credit_approved: bool
+    ) -> None:
+        """Billing reserved the order's amount: the outbound order may be issued."""
+        if self.status in (OrderStatus.CREDIT_CHECK, OrderStatus.BLOCKED):
+            self.trigger_event(
+                self.CreditCheckPassed,
+                credit_limit=credit_limit,
+                exposure=exposure,
+                order_amount=self.total,
+                over_credit_approved=over_credit_approved,
+            )
+
+    def credit_declined(self, credit_limit: Decimal, exposure: Decimal, reason: str) -> None:
+        """Billing declined (or withdrew) the reservation: over the limit, the order awaits an
+        over-credit approval; on hold or blacklisted, it is blocked until that is lifted."""
+        if self.status in _CREDIT_ANSWERED:
+            self.trigger_event(
+                self.CreditCheckFailed,
+                credit_limit=credit_limit,
+                exposure=exposure,
+                order_amount=self.total,
+                reason=reason,
+            )
+
+    def request_over_credit_sale(self, reason: str, requested_by: str) -> Decimal:
+        """OR-18: the salesperson's over-credit sales request; returns the excess it asks
+        for (the approval's amount)."""
+        if self.status is not OrderStatus.AWAITING_OVER_CREDIT_APPROVAL:
+            raise RuleViolation(
+                "OR-18",
+                "an over-credit sale is requested for an order declined over the credit limit "
+                "(a credit hold or the blacklist has no override)",
+                status=self.status,
+            )
+        if not reason.strip():
+            raise RuleViolation("OR-18", "an over-credit sales request says why")
+        excess = self.excess
+        self.trigger_event(
+            self.OverCreditSaleRequested,
+            excess_amount=excess,
+            reason=reason,
+            requested_by=requested_by,
+        )
+        return excess
+
+    # -- OR-19, OR-21: the outbound order; OR-20: the shipment
+
+    def issue_outbound(
+        self,
+        customer: KnownCustomer | None,
+        outbound_id: UUID,
+        lines: tuple[OrderLine, ...] | None,
+        issued_by: str,
+        now: datetime,
+    ) -> None:
+        # OR-19: from the goods request as the sales manager approved it, past the credit gate.
+        if self.status is not OrderStatus.READY_TO_ISSUE:
+            raise RuleViolation(
+                "OR-19",
+                "the outbound order is issued from an approved goods request that passed the "
+                "credit check",
+                status=self.status,
+            )
+        if self.approved_hash != self.version_hash:
+            raise RuleViolation(
+                "OR-19", "the goods request changed since the sales manager approved it"
+            )
+        _in_good_standing(customer)
+        # OR-21: the outbound order is exactly what was approved.
+        if lines is not None and tuple(lines) != self.lines:
+            raise RuleViolation(
+                "OR-21",
+                "the outbound order's lines differ from the approved goods request",
+                approved=[line.product_code for line in self.lines],
+            )
+        self.trigger_event(
+            self.SalesOutboundOrderIssued,
+            outbound_id=outbound_id,
+            lines=self.lines,
+            issued_by=issued_by,
+            copy2_to_warehouse_at=now,
+        )
+
+    @property
+    def shipping_clock_starts(self) -> datetime:
+        """OR-20: at the contract's signing, or at the confirmation of an uncontracted order
+        (at the order's placing when orders was not told when the contract was signed)."""
+        if self.uncontracted and self.confirmed_at is not None:
+            return self.confirmed_at
+        return self.contract_signed_at or self.created_on
+
+    def ship(
+        self,
+        warehouse_keeper: str,
+        customer: KnownCustomer | None = None,
+        now: datetime | None = None,
+        ship_by: datetime | None = None,
+        delay_reason: ShipmentDelay | None = None,
+    ) -> None:
+        # OR-19: the warehouse ships against the outbound order's copy 2, once.
+        if self.status is not OrderStatus.AWAITING_WAREHOUSE:
+            raise RuleViolation(
+                "OR-19",
+                "the warehouse ships an order once its outbound order was issued",
+                status=self.status,
+            )
+        _in_good_standing(customer)
+        # OR-20: within the working days allowed, or with the reason for the delay.
+        sla_met = None if now is None or ship_by is None else now <= ship_by
+        if sla_met is False and delay_reason is None:
+            raise RuleViolation(
+                "OR-20",
+                "the shipment is late: record the reason for the delay",
+                ship_by=ship_by.isoformat() if ship_by else None,
+            )
         self.trigger_event(
             self.GoodsIssued,
             issued_by=warehouse_keeper,
             customer_id=self.customer_id,
             lines=self.lines,
             currency=self.currency,
+            outbound_id=self.outbound_id,
+            sla_met=sla_met,
+            delay_reason=None if sla_met else delay_reason,
         )
+
+    def cancel(self, reason: str, cancelled_by: str) -> None:
+        # §4.3: any state before the shipment may be cancelled, with the reason.
+        if self.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED):
+            raise RuleViolation(
+                "OR-17", "only an order not shipped yet is cancelled", status=self.status
+            )
+        if not reason.strip():
+            raise RuleViolation("OR-17", "a cancellation states its reason")
+        self.trigger_event(
+            self.Cancelled, customer_id=self.customer_id, reason=reason, cancelled_by=cancelled_by
+        )
+
+    # -- the approvals: OR-14 confirmation, OR-17 goods request, OR-18 over-credit sale
+
+    def interested_parties(self) -> set[str]:
+        return {self.placed_by}
+
+    def on_approved(self, approval: ApprovalState) -> None:
+        ids = (approval.approval_id,)
+        if self.status is OrderStatus.CANCELLED:
+            return  # cancelled meanwhile: the approval leads nowhere, billing is not asked
+        if approval.kind == UNCONTRACTED_ORDER:
+            self.trigger_event(self.UncontractedOrderConfirmed, approval_ids=ids)
+        elif approval.kind == GOODS_REQUEST:
+            self.trigger_event(
+                self.GoodsRequestApprovedBySalesManager,
+                version_hash=approval.subject_version_hash,
+                approval_ids=ids,
+            )
+            self._request_credit(approval.requested_by, over_credit_approved=False)
+        elif approval.kind == OVER_CREDIT_SALE:
+            self.trigger_event(self.OverCreditSaleApproved, approval_ids=ids)
+            self._request_credit(approval.requested_by, over_credit_approved=True)
+
+    def on_rejected(self, approval: ApprovalState, reason: str) -> None:
+        ids = (approval.approval_id,)
+        if self.status is OrderStatus.CANCELLED:
+            return
+        if approval.kind == OVER_CREDIT_SALE:
+            # The order still waits: a new request, or its cancellation.
+            self.trigger_event(self.OverCreditSaleRejected, reason=reason, approval_ids=ids)
+        else:
+            self.trigger_event(self.GoodsRequestRejected, reason=reason, approval_ids=ids)
 
     # -- the customer's signature on the delivery confirmation (OR-22)
 
     def approval_content(self) -> Mapping[str, Any]:
         return {
             "customer_id": str(self.customer_id),
+            "contract_id": None if self.contract_id is None else str(self.contract_id),
             "currency": self.currency,
             "lines": [
                 {
@@ -174,14 +595,14 @@ class Order(Signable):
         if capacity is not Capacity.CUSTOMER:
             return
         # OR-22: the customer confirms the receipt of goods that were shipped, once.
-        if self.status is OrderStatus.PLACED:
+        if self.status is OrderStatus.DELIVERED:
+            raise RuleViolation("OR-22", "the customer has already confirmed this delivery")
+        if self.status is not OrderStatus.SHIPPED:
             raise RuleViolation(
                 "OR-22",
                 "the customer confirms delivery only once the goods were shipped",
                 status=self.status,
             )
-        if self.status is OrderStatus.DELIVERED:
-            raise RuleViolation("OR-22", "the customer has already confirmed this delivery")
 
     def on_customer_signed(self, signed_at: datetime) -> None:
         # OR-22: delivery is complete once the customer signed, after the goods left.

@@ -11,15 +11,16 @@ from pydantic import BaseModel, Field, model_validator
 
 from contracts.orders import OrderLine as Line
 from contracts.orders import total_of
+from contracts.values import Instant, LongText
 from kernel.roles import SALES, Role
 from orders.application import OrdersApplication
-from orders.domain.order import OrderLine
+from orders.domain.order import OrderLine, ShipmentDelay, UncontractedChannel
 from orders.projections import ORDERS, OrderSummary
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
 from runtime.transcoding import value_object
 from runtime.unit_of_work import CommandContext
-from runtime.views import Page, PageRequest
+from runtime.views import Money, Page, PageRequest
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 App = Annotated[OrdersApplication, Depends(application_of(OrdersApplication))]
@@ -28,9 +29,26 @@ READERS = (*SALES, Role.SALES_MANAGER, Role.WAREHOUSE_KEEPER, Role.FINANCE)
 Reader = Annotated[Principal, Depends(requires(*READERS))]
 
 
+class Uncontracted(BaseModel):
+    """OR-14, XC-03: how the order came without a formal contract, and why."""
+
+    channel: UncontractedChannel
+    reason: LongText
+
+
 class PlaceOrder(BaseModel):
     customer_id: UUID
     lines: list[Line] = Field(min_length=1, max_length=200)
+    contract_id: UUID | None = Field(
+        default=None,
+        description="OR-16: the signed sales contract the goods request is raised from",
+    )
+    contract_signed_at: Instant | None = Field(
+        default=None, description="OR-20: when it was signed (the shipping clock starts then)"
+    )
+    uncontracted: Uncontracted | None = Field(
+        default=None, description="OR-14: without a contract, for the sales manager to confirm"
+    )
 
     @model_validator(mode="after")
     def _bookable(self) -> PlaceOrder:
@@ -40,6 +58,19 @@ class PlaceOrder(BaseModel):
 
 class OrderView(OrderSummary):
     lines: list[Line]
+    uncontracted_channel: UncontractedChannel | None
+    credit_limit: Money | None = Field(description="OR-18: the limit billing last answered with")
+    exposure: Money | None = Field(
+        description="OR-18: the customer's exposure before this order, as billing last answered"
+    )
+    declined_reason: str | None = Field(
+        description="OR-18: over_limit, credit_hold or blacklisted", max_length=32
+    )
+    over_credit_approved: bool
+    outbound_id: UUID | None = Field(description="OR-19: the sales outbound order")
+    shipped_at: datetime | None
+    sla_met: bool | None = Field(description="OR-20: shipped within the working days allowed")
+    delay_reason: ShipmentDelay | None
     received_at: datetime | None = Field(
         description="When the customer signed the delivery confirmation (OR-22)"
     )
@@ -48,8 +79,67 @@ class OrderView(OrderSummary):
 @router.post("", status_code=201)
 async def place_order(context: Sales, body: PlaceOrder, app: App) -> OrderView:
     lines = tuple(value_object(OrderLine, line) for line in body.lines)
-    order = await app.perform(app.place_order, context, body.customer_id, lines)
+    uncontracted = body.uncontracted
+    order = await app.perform(
+        app.place_order,
+        context,
+        body.customer_id,
+        lines,
+        body.contract_id,
+        body.contract_signed_at,
+        None if uncontracted is None else (uncontracted.channel, uncontracted.reason),
+    )
     return OrderView.model_validate(order)
+
+
+@router.post("/{order_id}/submit")
+async def submit_order(context: Sales, order_id: UUID, app: App) -> OrderView:
+    """OR-17: the goods request goes to the branch manager, then the sales manager; once both
+    approved, billing is asked for the credit (OR-18)."""
+    return OrderView.model_validate(await app.perform(app.submit_order, context, order_id))
+
+
+class OverCreditRequest(BaseModel):
+    reason: LongText
+
+
+@router.post("/{order_id}/over-credit-request")
+async def request_over_credit_sale(
+    context: Sales, order_id: UUID, body: OverCreditRequest, app: App
+) -> OrderView:
+    """OR-18: the over-credit sales request for an order declined over the limit."""
+    order = await app.perform(app.request_over_credit_sale, context, order_id, body.reason)
+    return OrderView.model_validate(order)
+
+
+class IssueOutbound(BaseModel):
+    lines: list[Line] | None = Field(
+        default=None,
+        max_length=200,
+        description="OR-21: checked against the approved goods request when given",
+    )
+
+
+@router.post("/{order_id}/outbound")
+async def issue_outbound_order(
+    context: Annotated[CommandContext, Depends(acting_as(Role.SALES_CLERK))],
+    order_id: UUID,
+    app: App,
+    body: IssueOutbound | None = None,
+) -> OrderView:
+    """OR-19: the sales outbound order from the approved goods request; copy 2 to the
+    warehouse keeper."""
+    lines = None
+    if body is not None and body.lines is not None:
+        lines = tuple(value_object(OrderLine, line) for line in body.lines)
+    order = await app.perform(app.issue_outbound_order, context, order_id, lines)
+    return OrderView.model_validate(order)
+
+
+class ShipOrder(BaseModel):
+    delay_reason: ShipmentDelay | None = Field(
+        default=None, description="OR-20: why the goods leave later than allowed"
+    )
 
 
 @router.post("/{order_id}/ship")
@@ -57,8 +147,26 @@ async def ship_order(
     context: Annotated[CommandContext, Depends(acting_as(Role.WAREHOUSE_KEEPER))],
     order_id: UUID,
     app: App,
+    body: ShipOrder | None = None,
 ) -> OrderView:
-    return OrderView.model_validate(await app.perform(app.ship_order, context, order_id))
+    delay = None if body is None else body.delay_reason
+    return OrderView.model_validate(await app.perform(app.ship_order, context, order_id, delay))
+
+
+class CancelOrder(BaseModel):
+    reason: LongText
+
+
+@router.post("/{order_id}/cancel")
+async def cancel_order(
+    context: Annotated[CommandContext, Depends(acting_as(Role.SALES_MANAGER))],
+    order_id: UUID,
+    body: CancelOrder,
+    app: App,
+) -> OrderView:
+    """§4.3: cancelled before shipment; billing releases its credit reservation."""
+    order = await app.perform(app.cancel_order, context, order_id, body.reason)
+    return OrderView.model_validate(order)
 
 
 @router.get("")
