@@ -41,6 +41,7 @@ def customers(store_settings: KernelSettings) -> Iterator[ServiceClient]:
 @pytest.fixture
 def orders(store_settings: KernelSettings) -> Iterator[ServiceClient]:
     with service_client(ORDERS, store_settings) as client:
+        Signers(store_settings.keys_path).put_policies_in_force(client.app)
         yield client
 
 
