@@ -1,7 +1,8 @@
 """Which domain events a service publishes, as which public contract (invariant 6).
 
 A contract is built from its domain event by attribute: the event's fields that the contract
-names, and the aggregate id under the contract's ``aggregate_field``. A domain event that maps to
+names, and the aggregate id under the contract's ``aggregate_field`` unless the event states
+that field itself. A domain event that maps to
 no contract stays internal.
 """
 
@@ -18,7 +19,9 @@ from contracts import IntegrationEvent
 
 
 class _Attributes:
-    """The event's attributes, with its aggregate id also under the contract's name for it."""
+    """The event's attributes, with its aggregate id also under the contract's name for it when
+    the event has no field of that name (an aggregate keyed apart from what the contract names,
+    as billing's exposure of a customer, states it in its events)."""
 
     __slots__ = ("_event", "_id_field")
 
@@ -27,7 +30,7 @@ class _Attributes:
         self._id_field = id_field
 
     def __getattr__(self, name: str) -> Any:
-        if name == self._id_field:
+        if name == self._id_field and not hasattr(self._event, name):
             return self._event.originator_id
         return getattr(self._event, name)
 

@@ -181,3 +181,21 @@ def test_bi_11_every_change_of_the_figures_is_told_with_them() -> None:
         (Decimal(1000), zero, zero, Decimal(300), Decimal(300)),
         (Decimal(1000), zero, zero, Decimal(200), Decimal(200)),
     ]
+
+
+def test_bi_11_the_published_answers_and_figures_name_the_customer_not_the_exposure() -> None:
+    from billing.adapters.outbound import OUTBOUND
+
+    customer_id = uuid4()
+    found = CreditExposure.open(customer_id)
+    found.change_limit(Decimal(100), "CNY")
+    found.reserve(uuid4(), Decimal(60), False)
+    found.reserve(uuid4(), Decimal(60), False)
+    published = [p for p in map(OUTBOUND, found.collect_events()) if p is not None]
+    assert {p.event_type for p in published} == {
+        "CustomerExposureChanged",
+        "CreditReserved",
+        "CreditDeclined",
+    }
+    assert found.id != customer_id
+    assert {p.model_dump()["customer_id"] for p in published} == {customer_id}
