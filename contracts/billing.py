@@ -106,7 +106,7 @@ class CreditReviewFiguresSupplied(
     IntegrationEvent, producer="billing", aggregate_field="customer_id"
 ):
     """CU-11, RULES §7 row 21: billing's answer to ``CreditReviewDue``: the customer's payment
-    position and exposure when the review fell due. Not raised by billing yet (#12)."""
+    position and exposure when the review fell due."""
 
     customer_id: UUID
     currency: CurrencyCode
@@ -114,7 +114,6 @@ class CreditReviewFiguresSupplied(
     overdue_receivables: Amount
     unbilled_shipments: Amount
     reservations: Amount
-    paid_last_year: Amount = Field(description="Payments applied in the last 365 days")
     as_of: Instant
 
 

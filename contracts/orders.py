@@ -175,7 +175,7 @@ class ReturnReceivedIntoWarehouse(ReturnEvent):
 
 class OpenPipelineSupplied(IntegrationEvent, producer="orders", aggregate_field="customer_id"):
     """CU-11, RULES §7 row 21: orders' answer to ``CreditReviewDue``: what the customer has in
-    the pipeline when the review fell due. Not raised by orders yet (#13)."""
+    the pipeline when the review fell due."""
 
     customer_id: UUID
     currency: CurrencyCode

@@ -467,7 +467,6 @@ def credit_figures(customer_id: UUID, as_of: datetime, overdue: str) -> CreditRe
         overdue_receivables=Decimal(overdue),
         unbilled_shipments=Decimal("300.00"),
         reservations=Decimal("150.00"),
-        paid_last_year=Decimal("9800.00"),
         as_of=as_of,
     )
 

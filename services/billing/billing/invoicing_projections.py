@@ -234,6 +234,17 @@ def receivables_of(db: Connection, customer_id: UUID) -> list[UUID]:
     return list(db.scalars(query))
 
 
+def overdue_of(db: Connection, customer_id: UUID, today: date) -> Decimal:
+    """CU-11: what the customer still owes on receivables past their due date."""
+    columns = RECEIVABLES.table.c
+    query = select(func.coalesce(func.sum(columns.outstanding), 0)).where(
+        columns.customer_id == customer_id,
+        columns.settled.is_(False),
+        columns.due_on < today,
+    )
+    return Decimal(db.execute(query).scalar_one())
+
+
 def overdue_to_report(db: Connection, today: date, threshold: int) -> list[UUID]:
     """BI-11: open receivables more than ``threshold`` days past due, not reported yet."""
     columns = RECEIVABLES.table.c

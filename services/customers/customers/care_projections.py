@@ -355,7 +355,6 @@ class CreditReviewFiguresView(View):
     overdue_receivables: Money
     unbilled_shipments: Money
     reservations: Money
-    paid_last_year: Money
     as_of: datetime
 
 

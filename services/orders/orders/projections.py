@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from pydantic import AliasChoices, Field
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from orders.domain.order import Order, OrderStatus, total
 from runtime.projections import Projection
@@ -92,3 +93,16 @@ def open_orders_of(db: Connection, customer_id: UUID) -> list[UUID]:
         columns.status.not_in((OrderStatus.DELIVERED, OrderStatus.CANCELLED)),
     )
     return list(db.scalars(query))
+
+
+def pipeline_of(db: Connection, customer_id: UUID, currency: str) -> tuple[int, Decimal]:
+    """CU-11: how many of the customer's orders are open, and what they come to in
+    ``currency``."""
+    columns = ORDERS.table.c
+    query = select(func.count(), func.coalesce(func.sum(columns.total), 0)).where(
+        columns.customer_id == customer_id,
+        columns.currency == currency,
+        columns.status.not_in((OrderStatus.DELIVERED, OrderStatus.CANCELLED)),
+    )
+    count, amount = db.execute(query).one()
+    return int(count), Decimal(amount)

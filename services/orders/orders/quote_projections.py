@@ -4,10 +4,11 @@ tenders with their go / no-go decision (OR-01), and the quotes with their follow
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from pydantic import AliasChoices, Field
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from contracts.values import ShortText, UserId
 from orders.domain.inquiry import Decision, Inquiry, InquiryKind, InquiryStatus
@@ -213,3 +214,14 @@ def expired_quotes(db: Connection, now: datetime) -> list[UUID]:
         columns.status == QuoteStatus.ISSUED, columns.valid_until < now
     )
     return list(db.execute(query).scalars())
+
+
+def open_quotes_amount(db: Connection, customer_id: UUID, currency: str) -> Decimal:
+    """CU-11: what the customer's issued quotes, not yet won, lost or expired, come to."""
+    columns = QUOTES.table.c
+    query = select(func.coalesce(func.sum(columns.total), 0)).where(
+        columns.customer_id == customer_id,
+        columns.currency == currency,
+        columns.status == QuoteStatus.ISSUED,
+    )
+    return Decimal(db.execute(query).scalar_one())

@@ -17,5 +17,6 @@ OUTBOUND = Outbound(
         CreditExposure.CreditReserved: contract.CreditReserved,
         CreditExposure.CreditDeclined: contract.CreditDeclined,
         CreditExposure.ExposureChanged: contract.CustomerExposureChanged,
+        CreditExposure.ReviewFiguresSupplied: contract.CreditReviewFiguresSupplied,
     }
 )

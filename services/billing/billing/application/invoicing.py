@@ -32,9 +32,11 @@ from billing.invoicing_projections import (
     ReceivableView,
     aging,
     invoice_requests,
+    overdue_of,
     overdue_to_report,
     receivables,
 )
+from contracts.customers import CreditReviewDue
 from contracts.orders import (
     ContractSigned,
     DeliveryConfirmedByCustomer,
@@ -297,6 +299,18 @@ class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail)
         """A payment (BI-09) or a red-letter invoice (BI-18) took ``amount`` off ``invoice``'s
         receivable, and so off the customer's exposure."""
         self.exposure_of(invoice.customer_id).paid(invoice.id, amount)
+
+    # -- CU-11, RULES §7 row 21: the customer's credit review
+
+    @policy(CreditReviewDue)
+    def on_credit_review_due(self, event: CreditReviewDue) -> None:
+        """The customer's exposure and what of it is overdue, as input to the review."""
+        today = event.due_since.astimezone(self.calendar.zone).date()
+        # The overdue amount comes from the receivables table: bring it up to date first.
+        self.catch_up_projections()
+        with self.read_models.read() as db:
+            overdue = overdue_of(db, event.customer_id, today)
+        self.exposure_of(event.customer_id).supply_review_figures(overdue, event.due_since)
 
     # -- BI-11, BI-13: overdue, aging, DSO
 

@@ -5,6 +5,7 @@ reservations for the same customer never both pass a limit that holds only one o
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Self
@@ -153,6 +154,18 @@ class CreditExposure(Aggregate):
         open_receivables: Decimal
         unbilled_shipments: Decimal
         reserved: Decimal
+
+    class ReviewFiguresSupplied(Aggregate.Event):
+        """CU-11, RULES §7 row 21: the figures when the customer's credit review fell due
+        (published as ``CreditReviewFiguresSupplied``)."""
+
+        customer_id: UUID
+        currency: str
+        open_receivables: Decimal
+        overdue_receivables: Decimal
+        unbilled_shipments: Decimal
+        reservations: Decimal
+        as_of: datetime
 
     @classmethod
     def open(cls, customer_id: UUID) -> Self:
@@ -331,3 +344,19 @@ class CreditExposure(Aggregate):
         before = self._figures()
         self.trigger_event(self.Paid, invoice_id=invoice_id, amount=amount)
         self._tell_if_changed(before)
+
+    # -- CU-11: the customer's credit review
+
+    def supply_review_figures(self, overdue_receivables: Decimal, as_of: datetime) -> None:
+        """Answer the customer's credit review with the exposure and what of it is overdue, in
+        the currency of the limit (the company's, CNY, before one is known)."""
+        self.trigger_event(
+            self.ReviewFiguresSupplied,
+            customer_id=self.customer_id,
+            currency=self.currency or "CNY",
+            open_receivables=self.open_receivables,
+            overdue_receivables=overdue_receivables,
+            unbilled_shipments=self.unbilled_shipments,
+            reservations=self.reserved,
+            as_of=as_of,
+        )

@@ -94,7 +94,6 @@ class TradingHistoryPolicies(ServiceApplication):
                 event.overdue_receivables,
                 event.unbilled_shipments,
                 event.reservations,
-                event.paid_last_year,
                 event.as_of,
             )
         )

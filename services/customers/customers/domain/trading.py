@@ -71,7 +71,6 @@ class CreditReviewFigures:
     overdue_receivables: Decimal
     unbilled_shipments: Decimal
     reservations: Decimal
-    paid_last_year: Decimal
     as_of: datetime
 
 

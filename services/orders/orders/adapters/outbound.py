@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts import orders as contract
+from orders.domain.known_customer import KnownCustomer
 from orders.domain.order import Order
 from orders.domain.sales_contract import SalesContract
 from runtime.outbound import Outbound
@@ -15,5 +16,6 @@ OUTBOUND = Outbound(
         SalesContract.Signed: contract.ContractSigned,
         Order.CreditCheckRequested: contract.CreditReservationRequested,
         Order.Cancelled: contract.OrderCancelled,
+        KnownCustomer.OpenPipelineSupplied: contract.OpenPipelineSupplied,
     }
 )

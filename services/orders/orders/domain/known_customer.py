@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Self
 from uuid import UUID
@@ -55,6 +56,16 @@ class KnownCustomer(Aggregate):
         def apply(self, customer: KnownCustomer) -> None:
             customer.blacklisted = self.blacklisted
 
+    class OpenPipelineSupplied(Aggregate.Event):
+        """CU-11, RULES §7 row 21: the customer's open pipeline when its credit review fell due
+        (published as ``OpenPipelineSupplied``)."""
+
+        currency: str
+        open_orders: int
+        open_orders_amount: Decimal
+        open_quotes_amount: Decimal
+        as_of: datetime
+
     @classmethod
     def learn(cls, customer_id: UUID, legal_name: str, owner_id: str | None = None) -> Self:
         return cls._create(cls.Registered, id=customer_id, legal_name=legal_name, owner_id=owner_id)
@@ -73,3 +84,23 @@ class KnownCustomer(Aggregate):
     def blacklist(self, blacklisted: bool) -> None:
         if blacklisted != self.blacklisted:
             self.trigger_event(self.BlacklistChanged, blacklisted=blacklisted)
+
+    @property
+    def trading_currency(self) -> str:
+        """The currency of the customer's credit limit (the company's, CNY, before one is
+        known)."""
+        return self.currency or "CNY"
+
+    def supply_open_pipeline(
+        self, open_orders: int, orders_amount: Decimal, quotes_amount: Decimal, as_of: datetime
+    ) -> None:
+        """CU-11: answer the customer's credit review with what is in the pipeline, in the
+        ``trading_currency``."""
+        self.trigger_event(
+            self.OpenPipelineSupplied,
+            currency=self.trading_currency,
+            open_orders=open_orders,
+            open_orders_amount=orders_amount,
+            open_quotes_amount=quotes_amount,
+            as_of=as_of,
+        )
