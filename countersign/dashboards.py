@@ -439,11 +439,84 @@ def service_desk_business() -> Dashboard:
     )
 
 
+def billing_business() -> Dashboard:
+    """RULES.md §8 "Billing", from the billing service's figures."""
+    return (
+        _dashboard(
+            "countersign-billing",
+            "Countersign / Billing",
+            "Receivables aging, DSO, invoices without a signed receipt and credit utilisation "
+            "(RULES.md §8, Billing).",
+        )
+        .with_row(Row("Receivables (BI-09, BI-13, BI-19)"))
+        .with_panel(
+            over_time(
+                "Receivables by age",
+                "none",
+                query(
+                    "sum by (bucket) (countersign_billing_receivables_aging)",
+                    "{{bucket}}",
+                ),
+                description="What is outstanding, by days past the due date.",
+            )
+        )
+        .with_panel(
+            figure(
+                "Days sales outstanding",
+                query("max(countersign_billing_dso)"),
+                unit="d",
+            )
+        )
+        .with_panel(
+            figure(
+                "Overdue amount (BI-11)",
+                query("sum(countersign_billing_receivables_overdue_amount)"),
+                steps=[(0, "green"), (0.01, "orange")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Invoices without the customer's signed receipt (BI-01)",
+                query("sum(countersign_billing_invoices_without_signed_receipt)"),
+            )
+        )
+        .with_row(Row("Credit (BI-11, OR-18)"))
+        .with_panel(
+            over_time(
+                "Credit utilisation",
+                "percentunit",
+                query(
+                    "sum by (currency) (countersign_billing_credit_exposure) "
+                    "/ sum by (currency) (countersign_billing_credit_limits)",
+                    "{{currency}}",
+                ),
+                description="Customers' exposure over their approved limits.",
+            )
+        )
+        .with_panel(
+            figure(
+                "Customers over their limit",
+                query("sum(countersign_billing_customers_over_limit)"),
+                description="Only through an approved over-credit sale (OR-18).",
+            )
+        )
+        .with_panel(
+            figure(
+                "Trading on credit without a limit (CU-07)",
+                query("sum(countersign_billing_customers_without_limit_with_exposure)"),
+                description="Should be 0.",
+                steps=[(0, "green"), (1, "red")],
+            )
+        )
+    )
+
+
 DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "system-overview": system_overview,
     "approvals-audit": approvals_and_audit,
     "customers": customers_business,
     "service-desk": service_desk_business,
+    "billing": billing_business,
 }
 """File name (without ``.json``) -> the dashboard it holds."""
 

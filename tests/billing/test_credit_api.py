@@ -178,3 +178,27 @@ def test_or_18_a_hold_declines_and_its_release_reserves_the_blocked_order(
     last = answers(client, customer_id)[-1]
     assert isinstance(last, CreditExposure.CreditReserved)
     assert (last.order_id, last.amount) == (blocked.order_id, Decimal(100))
+
+
+def test_bi_11_credit_utilisation_figures_follow_the_exposures(client: ServiceClient) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    upstream = Upstream(client)
+    within = approved(upstream, "1000")
+    over = approved(upstream, "100")
+    upstream.publish(request(within, "300"), "orders.events:0")
+    upstream.publish(request(over, "150", over=True), "orders.events:0")  # approved over credit
+    client.app.catch_up_projections()
+
+    text = client.http.get("/metrics").text
+    found = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name.startswith("countersign_billing_c")
+    }
+    cny = (("currency", "CNY"),)
+    assert found[("countersign_billing_credit_exposure", cny)] == 450
+    assert found[("countersign_billing_credit_limits", cny)] == 1100
+    assert found[("countersign_billing_customers_over_limit", ())] == 1
+    assert found[("countersign_billing_customers_without_limit_with_exposure", ())] == 0

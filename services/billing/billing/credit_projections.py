@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
 
 from billing.domain.credit_exposure import CreditExposure
+from runtime.figures import Figure
 from runtime.projections import Projection
 from runtime.views import Money, ReadTable, View, identity
 
@@ -179,3 +181,62 @@ def _paid(event: CreditExposure.Paid, db: Connection) -> None:
 @exposures.on(CreditExposure.ExposureChanged)
 def _changed(event: CreditExposure.ExposureChanged, db: Connection) -> None:
     _refresh(db, event)
+
+
+# -- RULES.md §8 "Billing": credit utilisation, from the exposures table
+
+_exposures = EXPOSURES.table.c
+
+
+def _by_currency(*values: Any) -> Select[Any]:
+    return select(_exposures.currency, *values).group_by(_exposures.currency)
+
+
+def _exposure_total(app: Any, now: datetime) -> Select[Any]:
+    return _by_currency(func.sum(_exposures.exposure))
+
+
+def _limits_total(app: Any, now: datetime) -> Select[Any]:
+    return _by_currency(func.sum(_exposures.credit_limit))
+
+
+def _over_limit(app: Any, now: datetime) -> Select[Any]:
+    over = _exposures.exposure > _exposures.credit_limit
+    return select(func.count()).select_from(EXPOSURES.table).where(over)
+
+
+def _without_limit(app: Any, now: datetime) -> Select[Any]:
+    trading = (_exposures.credit_limit <= Decimal(0), _exposures.exposure > Decimal(0))
+    return select(func.count()).select_from(EXPOSURES.table).where(*trading)
+
+
+CREDIT_FIGURES = (
+    Figure(
+        "countersign_billing_credit_exposure",
+        "Customers' credit exposure (open receivables + unbilled shipments + reserved), by "
+        "currency; utilisation is this over countersign_billing_credit_limits.",
+        _exposure_total,
+        labels=("currency",),
+        rule="BI-11",
+    ),
+    Figure(
+        "countersign_billing_credit_limits",
+        "The credit limits customers approved, by currency.",
+        _limits_total,
+        labels=("currency",),
+        rule="BI-11",
+    ),
+    Figure(
+        "countersign_billing_customers_over_limit",
+        "Customers whose exposure exceeds their limit (approved over-credit sales).",
+        _over_limit,
+        rule="OR-18",
+    ),
+    Figure(
+        "countersign_billing_customers_without_limit_with_exposure",
+        "Customers with no credit limit who nevertheless owe or have goods reserved or shipped "
+        "unbilled: trading on credit without a limit; should be 0.",
+        _without_limit,
+        rule="CU-07",
+    ),
+)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from billing.credit_projections import exposures
+from billing.credit_projections import CREDIT_FIGURES, exposures
 from billing.domain.credit_exposure import CreditExposure
 from contracts.customers import (
     CreditHoldPlaced,
@@ -21,7 +21,7 @@ from runtime.application import Feature, ServiceApplication, policy
 
 
 class CreditPolicies(ServiceApplication):
-    feature = Feature("credit", projections=(exposures,))
+    feature = Feature("credit", projections=(exposures,), figures=CREDIT_FIGURES)
 
     def exposure_of(self, customer_id: UUID) -> CreditExposure:
         """The customer's exposure, opened at nothing the first time it is needed."""

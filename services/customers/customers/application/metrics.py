@@ -1,8 +1,6 @@
 """The customers' dashboard (RULES.md §8, "Customers"): figures read from the read models when
-Prometheus scrapes ``/metrics``. Catalogue: docs/metrics.md.
-
-Not here yet: "customers without a limit trading on credit" needs billing's exposure events
-(issue #12); a stand-in would be a made-up figure (XC-04).
+Prometheus scrapes ``/metrics``. Catalogue: docs/metrics.md. "Customers without a limit trading
+on credit" is billing's figure: billing keeps the exposure.
 """
 
 from __future__ import annotations
