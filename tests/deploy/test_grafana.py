@@ -13,12 +13,10 @@ from typing import Any
 import jsonschema
 import promql_parser
 import pytest
-from prometheus_client import REGISTRY, generate_latest
 
-import runtime.metrics  # noqa: F401  (registers the technical metrics)
 from countersign.dashboards import DASHBOARDS, render
 from countersign.dashboards_cmd import DASHBOARDS_DIR
-from countersign.services import SPECS
+from tests.deploy.metric_names import exposed_names
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "schema"
 
@@ -69,14 +67,5 @@ def test_every_query_parses_as_promql() -> None:
 
 
 def test_every_metric_a_dashboard_reads_is_exposed() -> None:
-    figures = {
-        f"{figure.name}_total" if figure.counter else figure.name
-        for spec in SPECS.values()
-        for figure in spec.application.all_figures()
-    }
-    exposed = set(re.findall(r"^# TYPE (\S+) (\w+)", generate_latest(REGISTRY).decode(), re.M))
-    names = figures | {name for name, _ in exposed}
-    names |= {f"{name}_total" for name, kind in exposed if kind == "counter"}
-    names |= {f"{name}_bucket" for name, kind in exposed if kind == "histogram"}
     read = {name for expr in queries() for name in re.findall(r"\bcountersign_\w+", expr)}
-    assert read <= names, sorted(read - names)
+    assert read <= exposed_names(), sorted(read - exposed_names())
