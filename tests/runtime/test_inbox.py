@@ -20,7 +20,7 @@ from orders.application import OrdersApplication
 from runtime import metrics
 from runtime.aggregate import NotYet
 from runtime.application import policy
-from runtime.inbox import Inbox, subscriptions
+from runtime.inbox import Inbox, Subscription, subscriptions
 
 
 class RecordingProducer:
@@ -64,10 +64,16 @@ def envelope(event: Any, position: int, schema_version: int | None = None) -> En
     )
 
 
+def customers_events(application: type[OrdersApplication] = OrdersApplication) -> Subscription:
+    """Orders' subscription to the customers service's topic."""
+    (found,) = [s for s in subscriptions(application) if s.topic == "customers.events"]
+    return found
+
+
 async def test_applies_once_and_skips_redelivered_and_republished(app: OrdersApplication) -> None:
     producer = RecordingProducer()
     inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
-    (subscription,) = subscriptions(OrdersApplication)
+    subscription = customers_events()
     customer_id = uuid4()
     registered = envelope(
         CustomerRegistered(customer_id=customer_id, legal_name="A", owner_id="s"), 7
@@ -93,7 +99,7 @@ async def test_a_message_published_again_after_a_later_one_went_through_is_appli
     a batch and one at a time alike."""
     producer = RecordingProducer()
     inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
-    (subscription,) = subscriptions(OrdersApplication)
+    subscription = customers_events()
     first, second = uuid4(), uuid4()
     fifth = envelope(CustomerRegistered(customer_id=first, legal_name="A", owner_id="s"), 5)
     sixth = envelope(CustomerRegistered(customer_id=second, legal_name="B", owner_id="s"), 6)
@@ -114,7 +120,7 @@ async def test_a_message_published_again_after_a_later_one_went_through_is_appli
 async def test_unknown_schema_version_and_undecodable_go_to_the_dlq(app: OrdersApplication) -> None:
     producer = RecordingProducer()
     inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
-    (subscription,) = subscriptions(OrdersApplication)
+    subscription = customers_events()
     future = envelope(
         CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s"), 3, schema_version=99
     )
@@ -138,7 +144,7 @@ async def test_a_payload_outside_its_contract_s_bounds_goes_to_the_dlq(
     send is never applied (it could fail far downstream instead)."""
     producer = RecordingProducer()
     inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
-    (subscription,) = subscriptions(OrdersApplication)
+    subscription = customers_events()
     registered = CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s")
     too_long = envelope(registered, 1).model_copy(
         update={"payload": {**registered.model_dump(mode="json"), "owner_id": "o" * 100_000}}
@@ -169,7 +175,7 @@ async def test_a_policy_error_is_dead_lettered_and_the_next_message_still_applie
     app = BuggyOrders(KernelSettings(data_dir=tmp_path))
     producer = RecordingProducer()
     inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
-    (subscription,) = subscriptions(BuggyOrders)
+    subscription = customers_events(BuggyOrders)
     customer_id = uuid4()
     registered = CustomerRegistered(customer_id=customer_id, legal_name="A", owner_id="s")
     approved = CustomerApproved(
@@ -190,7 +196,7 @@ async def test_a_policy_error_is_dead_lettered_and_the_next_message_still_applie
 async def test_a_store_failure_is_raised_so_the_batch_is_fetched_again(tmp_path: Path) -> None:
     app = StoreDownOrders(KernelSettings(data_dir=tmp_path))
     inbox = Inbox(app, RecordingProducer(), app.settings)  # type: ignore[arg-type]
-    (subscription,) = subscriptions(StoreDownOrders)
+    subscription = customers_events(StoreDownOrders)
     registered = envelope(CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s"), 1)
     with pytest.raises(OperationalError):
         await inbox.handle(subscription, [record(registered)])
@@ -217,7 +223,7 @@ async def test_a_reaction_not_possible_yet_waits_and_is_never_dead_lettered(
     app = UntilSigned(KernelSettings(data_dir=tmp_path, not_yet_retry_seconds=0.01))
     producer = RecordingProducer()
     inbox = Inbox(app, producer, app.settings)  # type: ignore[arg-type]
-    (subscription,) = subscriptions(UntilSigned)
+    subscription = customers_events(UntilSigned)
     first = CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s")
     second = CustomerRegistered(customer_id=uuid4(), legal_name="B", owner_id="s")
     batch = [record(envelope(first, 1)), record(envelope(second, 2), offset=1)]
@@ -247,7 +253,7 @@ async def test_a_partition_s_run_commits_once_each_reaction_with_its_own_cause(
     app: OrdersApplication,
 ) -> None:
     inbox = Inbox(app, RecordingProducer(), app.settings)  # type: ignore[arg-type]
-    (subscription,) = subscriptions(OrdersApplication)
+    subscription = customers_events()
     sent = [
         envelope(CustomerRegistered(customer_id=uuid4(), legal_name=f"C{n}", owner_id="s"), n)
         for n in (1, 2, 3, 4)
