@@ -101,7 +101,10 @@ def demo(
         run_demo(urls, console.print, data_dir / "keys", timeout)
     except DemoError as exc:
         raise fail(str(exc)) from None
-    console.print("done: customer -> order -> shipment -> invoice -> delivery -> vouchers")
+    console.print(
+        "done: customer -> goods request -> credit gate -> shipment -> delivery -> vouchers"
+        " -> invoice -> receipt -> payment"
+    )
 
 
 @app.command()

@@ -12,6 +12,7 @@ from uuid import uuid4
 import httpx
 
 from countersign.approving import approve_all_steps, put_policies_in_force
+from runtime import clock
 
 Report = Callable[[str], None]
 
@@ -217,9 +218,69 @@ def _flow(client: _Client, report: Report, keys_dir: Path) -> dict[str, Any]:
             f"service    opened voucher {voucher['voucher_id']} for {voucher['serial_number']},"
             f" warranty until {voucher['warranty_until']}"
         )
+    invoice_id = _invoice_to_payment(client, report, keys_dir, customer_id, order_id)
     return {
         "customer_id": customer_id,
         "order_id": order_id,
         "unbilled": exposure["unbilled_shipments"],
         "voucher_ids": [v["voucher_id"] for v in vouchers],
+        "invoice_id": invoice_id,
     }
+
+
+def _invoice_to_payment(
+    client: _Client, report: Report, keys_dir: Path, customer_id: str, order_id: str
+) -> str:
+    """BI-01 ... BI-09: the invoice request billing opened from the signed delivery, reviewed
+    and issued, dispatched and signed for by the customer, then paid."""
+
+    def opened() -> dict[str, Any] | None:
+        page = client.ok("GET", "billing", f"/invoice-requests?order_id={order_id}", "finance")
+        return page["items"][0] if page["items"] else None
+
+    request = client.wait_for("billing to open the invoice request", opened)
+    path = f"/invoice-requests/{request['request_id']}"
+    report(f"billing    opened invoice request {request['request_id']} for the salesperson")
+    detail = client.ok("GET", "billing", path, "salesperson")
+    lines = [
+        {key: line[key] for key in ("product_code", "quantity", "unit_price")}
+        for line in detail["delivered"]
+    ]
+    client.ok("POST", "billing", f"{path}/submit", "salesperson", {"lines": lines})
+    for step, user in approve_all_steps(client.http, f"{client.urls['billing']}{path}", keys_dir):
+        report(f"billing    step '{step}' granted and signed by {user}")
+    invoice = client.ok("POST", "billing", f"{path}/issue", "finance", {"number": "INV-DEMO-1"})
+    invoice_id: str = invoice["invoice_id"]
+    report(f"billing    finance issued invoice {invoice['number']} for {invoice['amount']}")
+    client.ok(
+        "POST",
+        "billing",
+        f"/invoices/{invoice_id}/dispatch",
+        "sales-clerk",
+        {"register_number": "REG-DEMO-1"},
+    )
+    link = client.ok(
+        "POST",
+        "billing",
+        f"/invoices/{invoice_id}/signing-requests",
+        "sales-clerk",
+        {"contact_name": "Zhao Lan", "contact": "+86 139 0000 0000"},
+    )
+    client.answer_as_customer(link["url"], "Zhao Lan", "Invoice received.")
+    report("customer   signed for the invoice on their own link (InvoiceReceiptSignedByCustomer)")
+    payment = {
+        "customer_id": customer_id,
+        "amount": invoice["amount"],
+        "currency": invoice["currency"],
+        "method": "bank_transfer",
+        "bank_ref": "DEMO-TRANSFER-1",
+        "received_at": clock.now().isoformat(),
+        "applied_to": [{"invoice_id": invoice_id, "amount": invoice["amount"]}],
+    }
+    client.ok("POST", "billing", "/payments", "finance", payment)
+    receivable = client.ok("GET", "billing", f"/receivables/{invoice_id}", "finance")
+    report(
+        f"billing    finance recorded the payment: settled {receivable['settled']}, "
+        f"outstanding {receivable['outstanding']} (PaymentApplied)"
+    )
+    return invoice_id
