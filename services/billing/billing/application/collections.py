@@ -1,0 +1,143 @@
+"""Collections (RULES §3.5 BI-06, BI-14; §4.6): the instrument register. An employee who received
+a cheque, acceptance bill or bank draft registers it and hands it to finance the same day, finance
+signing for it; a timer flags, once each, the instruments not handed over by the close of their
+day; finance records a dishonoured instrument, which customers answer (RULES §7 row 8)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, func, select
+
+from billing.collections_projections import (
+    INSTRUMENTS,
+    InstrumentView,
+    handovers_to_flag,
+    instruments,
+)
+from billing.domain.instrument import Instrument, InstrumentStatus
+from kernel.calendar import Calendar
+from kernel.governance import Governance
+from kernel.settings import KernelSettings
+from runtime import clock
+from runtime.application import Feature, Timer, command
+from runtime.figures import Figure
+from runtime.ids import new_id
+from runtime.unit_of_work import CommandContext
+from runtime.views import Page, PageRequest
+
+
+def handover_due(calendar: Calendar, received_at: datetime) -> datetime:
+    """BI-06: the close of business of the day it was received (of the next working day when it
+    was received on a day off or after hours)."""
+    day = received_at.astimezone(calendar.zone).date()
+    if calendar.is_working_day(day):
+        close = datetime.combine(day, calendar.config.working_hours[-1].end, calendar.zone)
+        if received_at <= close:
+            return close
+    return calendar.add_working_days(received_at, 1)
+
+
+def _flag_missed_handovers(app: CollectionCommands) -> None:
+    """BI-06: the timer's tick: ``HandoverMissed`` for each instrument not with finance by the
+    close of its day, once."""
+    now = clock.now()
+    with app.read_models.read() as db:
+        late = handovers_to_flag(db, now)
+    timer = CommandContext(actor=f"{app.service_name}:timer")
+    for instrument_id in late:
+        app.flag_instrument_handover_missed(timer, instrument_id)
+
+
+INSTRUMENT_HANDOVERS = Timer(
+    "instrument-handovers",
+    lambda settings: KernelSettings.of(settings).timer_seconds,
+    _flag_missed_handovers,
+)
+"""BI-06: instruments not handed to finance by the close of the day they were received."""
+
+
+def _not_handed_over(app: Any, now: datetime) -> Select[Any]:
+    received = INSTRUMENTS.table.c.status == InstrumentStatus.RECEIVED
+    return select(func.count()).select_from(INSTRUMENTS.table).where(received)
+
+
+FIGURES = (
+    Figure(
+        "countersign_billing_instruments_not_handed_over",
+        "Cheques, acceptance bills and bank drafts received and not yet signed for by finance "
+        "(BI-06).",
+        _not_handed_over,
+        rule="BI-06",
+    ),
+)
+
+
+class CollectionCommands(Governance):
+    feature = Feature(
+        "collections",
+        projections=(instruments,),
+        timers=(INSTRUMENT_HANDOVERS,),
+        figures=FIGURES,
+    )
+
+    # -- BI-06, BI-14: the instrument register
+
+    def instrument(self, instrument_id: UUID) -> Instrument:
+        return self.get(Instrument, instrument_id, "instrument")
+
+    def instruments(self, request: PageRequest) -> Page[InstrumentView]:
+        return self.read_models.page(INSTRUMENTS, request)
+
+    @command
+    def receive_instrument(
+        self,
+        context: CommandContext,
+        customer_id: UUID,
+        instrument_type: str,
+        number: str,
+        amount: Decimal,
+        currency: str,
+        maturity: date,
+    ) -> Instrument:
+        """BI-06: the employee who received it registers it, to hand it to finance today."""
+        received_at = clock.now()
+        due = handover_due(self.calendar, received_at)
+        return Instrument.receive(
+            new_id(),
+            context.actor,
+            customer_id,
+            instrument_type,
+            number,
+            amount,
+            currency,
+            maturity,
+            received_at,
+            due,
+        )
+
+    @command
+    def hand_instrument_to_finance(
+        self, context: CommandContext, instrument_id: UUID
+    ) -> Instrument:
+        """BI-06: finance signs for the instrument handed over."""
+        instrument = self.instrument(instrument_id)
+        instrument.hand_to_finance(context.actor, context.roles, clock.now())
+        return instrument
+
+    @command
+    def flag_instrument_handover_missed(self, context: CommandContext, instrument_id: UUID) -> bool:
+        """BI-06, XC-08: the timer's command."""
+        return self.instrument(instrument_id).flag_handover_missed(clock.now())
+
+    @command
+    def dishonour_instrument(
+        self, context: CommandContext, instrument_id: UUID, reason: str
+    ) -> Instrument:
+        """BI-14: finance records that the instrument bounced (``InstrumentDishonoured``)."""
+        instrument = self.instrument(instrument_id)
+        instrument.dishonour(context.actor, context.roles, reason)
+        return instrument

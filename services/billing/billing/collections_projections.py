@@ -1,0 +1,83 @@
+"""Read tables of collections (BI-06, BI-14): the instrument register, from received to handed to
+finance or dishonoured, with the instruments not handed over by the close of their day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import Field
+from sqlalchemy import Connection, select
+
+from billing.domain.instrument import Instrument, InstrumentStatus
+from runtime.projections import Projection
+from runtime.views import Money, ReadTable, View, identity
+
+
+class InstrumentView(View):
+    instrument_id: UUID = identity("instrument_id")
+    customer_id: UUID
+    instrument_type: str = Field(max_length=32)
+    number: str = Field(max_length=64)
+    amount: Money
+    currency: str = Field(max_length=3)
+    maturity: date
+    received_by: str = Field(max_length=64)
+    received_at: datetime
+    handover_due_at: datetime = Field(description="BI-06: the close of the day it was received")
+    status: InstrumentStatus
+    handed_to: str | None = Field(description="BI-06: the finance user who signed", max_length=64)
+    handover_missed: bool = Field(description="BI-06: not with finance by the close of its day")
+    dishonour_reason: str | None = Field(max_length=2000)
+
+
+INSTRUMENTS = ReadTable(
+    InstrumentView,
+    "instruments",
+    sortable=("received_at", "amount", "maturity"),
+    filters=("customer_id", "received_by", "status", "handover_missed", "instrument_type"),
+)
+instruments = Projection("instruments", INSTRUMENTS.table)
+
+
+@instruments.on(Instrument.Received)
+def _received(event: Instrument.Received, db: Connection) -> None:
+    INSTRUMENTS.insert(
+        db,
+        event,
+        status=InstrumentStatus.RECEIVED,
+        handed_to=None,
+        handover_missed=False,
+        dishonour_reason=None,
+    )
+
+
+@instruments.on(Instrument.HandedToFinance)
+def _handed(event: Instrument.HandedToFinance, db: Connection) -> None:
+    changes: dict[str, object] = {"status": InstrumentStatus.WITH_FINANCE}
+    if not event.on_time:
+        changes["handover_missed"] = True
+    INSTRUMENTS.update(db, event, handed_to=event.finance_user, **changes)
+
+
+@instruments.on(Instrument.HandoverMissed)
+def _missed(event: Instrument.HandoverMissed, db: Connection) -> None:
+    INSTRUMENTS.update(db, event, handover_missed=True)
+
+
+@instruments.on(Instrument.Dishonoured)
+def _dishonoured(event: Instrument.Dishonoured, db: Connection) -> None:
+    INSTRUMENTS.update(
+        db, event, status=InstrumentStatus.DISHONOURED, dishonour_reason=event.reason
+    )
+
+
+def handovers_to_flag(db: Connection, now: datetime) -> list[UUID]:
+    """BI-06: instruments still not with finance after the close of their day, not flagged."""
+    columns = INSTRUMENTS.table.c
+    query = select(columns.instrument_id).where(
+        columns.status == InstrumentStatus.RECEIVED,
+        columns.handover_missed.is_(False),
+        columns.handover_due_at < now,
+    )
+    return list(db.scalars(query))

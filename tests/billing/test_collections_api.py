@@ -1,0 +1,155 @@
+"""Collections over HTTP on a real store (BI-06, BI-14): an instrument an employee received is
+handed to finance, who signs for it; the timer flags, once, an instrument not handed over by the
+close of its day; finance records a dishonoured instrument, published as
+``InstrumentDishonoured``. Refusals are 4xx that write nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from billing.adapters.outbound import OUTBOUND
+from billing.application.collections import INSTRUMENT_HANDOVERS
+from contracts.billing import InstrumentDishonoured
+from runtime import clock
+from tests.billing.test_expenses_api import app_of, refused
+from tests.service_client import ServiceClient
+
+
+def instrument(client: ServiceClient, user: str = "salesperson", **changes: Any) -> dict[str, Any]:
+    body = {
+        "customer_id": str(uuid4()),
+        "instrument_type": "acceptance_bill",
+        "number": "AB-0001",
+        "amount": "5000.00",
+        "currency": "CNY",
+        "maturity": "2027-03-01",
+        **changes,
+    }
+    answer: dict[str, Any] = client.ok("POST", "/instruments", user, body)
+    return answer
+
+
+def published(client: ServiceClient, aggregate_id: str) -> list[Any]:
+    stored = app_of(client).events.get(UUID(aggregate_id))
+    return [contract for event in stored if (contract := OUTBOUND(event)) is not None]
+
+
+def test_bi_06_an_instrument_is_handed_to_finance_who_signs_for_it(
+    client: ServiceClient,
+) -> None:
+    received = instrument(client)
+    assert (received["status"], received["received_by"]) == ("received", "salesperson")
+    path = f"/instruments/{received['instrument_id']}/handover"
+    handed = client.ok("POST", path, "finance")
+    assert (handed["status"], handed["handed_to"]) == ("with_finance", "finance")
+    client.app.catch_up_projections()
+    rows = client.page("/instruments?status=with_finance", "sales-manager")["items"]
+    assert [(r["instrument_id"], r["handed_to"]) for r in rows] == [
+        (received["instrument_id"], "finance")
+    ]
+
+
+def test_bi_06_only_finance_signs_for_an_instrument_and_only_once(
+    client: ServiceClient,
+) -> None:
+    received = instrument(client, "sales-clerk")
+    path = f"/instruments/{received['instrument_id']}/handover"
+    refused(client, path, "salesperson", "BI-06")
+    refused(client, path, "sales-clerk", "BI-06")
+    refused(client, path, "sales-manager", "BI-06")
+    client.ok("POST", path, "finance")
+    refused(client, path, "finance", "BI-06")
+
+
+def test_bi_06_the_one_who_received_it_does_not_sign_for_it(client: ServiceClient) -> None:
+    received = instrument(client, "finance")
+    refused(client, f"/instruments/{received['instrument_id']}/handover", "finance", "BI-06")
+
+
+def test_bi_06_only_instruments_are_registered(client: ServiceClient) -> None:
+    body = {
+        "customer_id": str(uuid4()),
+        "instrument_type": "acceptance_bill",
+        "number": "AB-1",
+        "amount": "0",
+        "currency": "CNY",
+        "maturity": "2027-03-01",
+    }
+    response = client.call("POST", "/instruments", "salesperson", body)
+    assert 400 <= response.status_code < 500, response.text
+    response = client.call(
+        "POST", "/instruments", "salesperson", {**body, "amount": "10", "instrument_type": "iou"}
+    )
+    assert 400 <= response.status_code < 500, response.text
+
+
+def test_bi_06_an_instrument_not_handed_over_by_the_close_of_its_day_is_flagged_once(
+    client: ServiceClient,
+) -> None:
+    app = app_of(client)
+    late = instrument(client)
+    on_time = instrument(client)
+    client.ok("POST", f"/instruments/{on_time['instrument_id']}/handover", "finance")
+    app.catch_up_projections()
+    due = datetime.fromisoformat(late["handover_due_at"])
+    try:
+        clock.use(lambda: due - timedelta(minutes=1))
+        INSTRUMENT_HANDOVERS.tick(app)
+        app.catch_up_projections()
+        assert client.page("/instruments?handover_missed=true", "finance")["items"] == []
+        clock.use(lambda: due + timedelta(minutes=1))
+        INSTRUMENT_HANDOVERS.tick(app)
+        app.catch_up_projections()
+        INSTRUMENT_HANDOVERS.tick(app)  # once per instrument
+        app.catch_up_projections()
+    finally:
+        clock.use(lambda: datetime.now(tz=UTC))
+    stored = [type(e).__name__ for e in app.events.get(UUID(late["instrument_id"]))]
+    assert stored.count("HandoverMissed") == 1
+    rows = client.page("/instruments?handover_missed=true", "finance")["items"]
+    assert [r["instrument_id"] for r in rows] == [late["instrument_id"]]
+    # handed over late, it is still recorded as late
+    handed = client.ok("POST", f"/instruments/{late['instrument_id']}/handover", "finance")
+    assert (handed["status"], handed["handover_missed"]) == ("with_finance", True)
+
+
+def test_bi_06_instruments_not_handed_over_on_metrics(client: ServiceClient) -> None:
+    instrument(client)
+    handed = instrument(client)
+    client.ok("POST", f"/instruments/{handed['instrument_id']}/handover", "finance")
+    client.app.catch_up_projections()
+    text = client.http.get("/metrics").text
+    assert "countersign_billing_instruments_not_handed_over 1.0" in text
+
+
+def test_bi_14_finance_records_a_dishonoured_instrument_and_billing_publishes_it(
+    client: ServiceClient,
+) -> None:
+    received = instrument(client, instrument_type="cheque", number="CH-9")
+    instrument_id = received["instrument_id"]
+    path = f"/instruments/{instrument_id}/dishonour"
+    body = {"reason": "insufficient funds"}
+    refused(client, path, "finance", "BI-14", body)  # not with finance yet
+    client.ok("POST", f"/instruments/{instrument_id}/handover", "finance")
+    refused(client, path, "salesperson", "BI-14", body)
+    refused(client, path, "sales-manager", "BI-14", body)
+    dishonoured = client.ok("POST", path, "finance", body)
+    assert (dishonoured["status"], dishonoured["dishonour_reason"]) == (
+        "dishonoured",
+        "insufficient funds",
+    )
+    refused(client, path, "finance", "BI-14", body)
+    (event,) = [c for c in published(client, instrument_id) if isinstance(c, InstrumentDishonoured)]
+    assert (event.instrument_id, event.customer_id, event.instrument_type) == (
+        UUID(instrument_id),
+        UUID(received["customer_id"]),
+        "cheque",
+    )
+    assert (event.amount, event.currency, event.reason) == (
+        Decimal("5000.00"),
+        "CNY",
+        "insufficient funds",
+    )

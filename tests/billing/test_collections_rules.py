@@ -1,0 +1,78 @@
+"""The instrument register's rules on the aggregate (BI-06, BI-14)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+
+from billing.domain.instrument import Instrument, InstrumentStatus
+from runtime.aggregate import RuleViolation
+from runtime.unit_of_work import CommandContext, acting
+
+RECEIVED_AT = datetime(2026, 3, 3, 10, tzinfo=UTC)
+DUE = datetime(2026, 3, 3, 17, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def unit_of_work() -> Iterator[None]:
+    with acting(CommandContext(actor="tester")):
+        yield
+
+
+def received(by: str = "salesperson", kind: str = "bank_draft") -> Instrument:
+    return Instrument.receive(
+        uuid4(), by, uuid4(), kind, "BD-1", Decimal(100), "CNY", date(2026, 6, 1), RECEIVED_AT, DUE
+    )
+
+
+def test_bi_06_only_cheques_bills_and_drafts_with_an_amount_are_registered() -> None:
+    for kind in ("cheque", "acceptance_bill", "bank_draft"):
+        assert received(kind=kind).status is InstrumentStatus.RECEIVED
+    with pytest.raises(RuleViolation) as refused:
+        received(kind="cash")
+    assert refused.value.rule == "BI-06"
+
+
+def test_bi_06_finance_signs_for_it_on_the_day_never_the_one_who_received_it() -> None:
+    for roles in (("salesperson",), ("sales_clerk",), ("sales_manager",)):
+        with pytest.raises(RuleViolation) as refused:
+            received().hand_to_finance("someone", roles, RECEIVED_AT)
+        assert refused.value.rule == "BI-06"
+    with pytest.raises(RuleViolation) as refused:
+        received("finance").hand_to_finance("finance", ("finance",), RECEIVED_AT)
+    assert refused.value.rule == "BI-06"
+    instrument = received()
+    instrument.hand_to_finance("finance", ("finance",), RECEIVED_AT)
+    assert (instrument.status, instrument.handed_to) == (InstrumentStatus.WITH_FINANCE, "finance")
+    assert not instrument.handover_missed
+    with pytest.raises(RuleViolation) as refused:
+        instrument.hand_to_finance("accountant", ("accountant",), RECEIVED_AT)
+    assert refused.value.rule == "BI-06"
+
+
+def test_bi_06_a_handover_after_the_close_of_its_day_is_flagged_once() -> None:
+    instrument = received()
+    assert not instrument.flag_handover_missed(DUE)
+    assert instrument.flag_handover_missed(DUE + timedelta(seconds=1))
+    assert not instrument.flag_handover_missed(DUE + timedelta(days=1))
+    late = received()
+    late.hand_to_finance("finance", ("finance",), DUE + timedelta(hours=1))
+    assert late.handover_missed
+    assert not late.flag_handover_missed(DUE + timedelta(days=1))
+
+
+def test_bi_14_finance_records_a_dishonoured_instrument_it_holds() -> None:
+    instrument = received()
+    with pytest.raises(RuleViolation) as refused:
+        instrument.dishonour("finance", ("finance",), "bounced")
+    assert refused.value.rule == "BI-14"
+    instrument.hand_to_finance("finance", ("finance",), RECEIVED_AT)
+    with pytest.raises(RuleViolation) as refused:
+        instrument.dishonour("salesperson", ("salesperson",), "bounced")
+    assert refused.value.rule == "BI-14"
+    instrument.dishonour("finance", ("finance",), "bounced")
+    assert instrument.status is InstrumentStatus.DISHONOURED
