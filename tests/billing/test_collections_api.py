@@ -15,7 +15,9 @@ from billing.application.collections import INSTRUMENT_HANDOVERS
 from contracts.billing import InstrumentDishonoured
 from runtime import clock
 from tests.billing.test_expenses_api import app_of, refused
+from tests.billing.test_invoicing_api import issued, payment
 from tests.service_client import ServiceClient
+from tests.signers import Signers
 
 
 def instrument(client: ServiceClient, user: str = "salesperson", **changes: Any) -> dict[str, Any]:
@@ -153,3 +155,91 @@ def test_bi_14_finance_records_a_dishonoured_instrument_and_billing_publishes_it
         "CNY",
         "insufficient funds",
     )
+
+
+# -- BI-04: the collection request
+
+
+def collection(client: ServiceClient, signers: Signers) -> tuple[str, str]:
+    """An invoice of 100.00 CNY issued to a customer of ``salesperson``: (customer, invoice)."""
+    invoice_id = issued(client, signers)
+    customer_id = client.ok("GET", f"/receivables/{invoice_id}", "finance")["customer_id"]
+    return str(customer_id), invoice_id
+
+
+def raise_body(customer_id: str, invoice_id: str, amount: str = "100.00") -> dict[str, Any]:
+    return {
+        "customer_id": customer_id,
+        "currency": "CNY",
+        "amount": amount,
+        "bank_account": "ICBC 6222 0000 1111",
+        "invoice_ids": [invoice_id],
+    }
+
+
+def test_bi_04_salesperson_raises_sales_and_finance_confirm_customer_told_and_chased(
+    client: ServiceClient, signers: Signers
+) -> None:
+    customer_id, invoice_id = collection(client, signers)
+    request = client.ok(
+        "POST", "/collection-requests", "salesperson", raise_body(customer_id, invoice_id)
+    )
+    request_id = request["request_id"]
+    assert (request["status"], request["salesperson_id"]) == ("submitted", "salesperson")
+    notify = f"/collection-requests/{request_id}/notify"
+    refused(client, notify, "salesperson", "BI-04", {"channel": "phone"})  # not confirmed yet
+    app = app_of(client)
+    signers.decide(app, UUID(request_id), "sales-manager", "sales_manager")
+    signers.decide(app, UUID(request_id), "finance", "finance")
+    assert client.ok("GET", f"/collection-requests/{request_id}", "finance")["status"] == (
+        "confirmed"
+    )
+    refused(client, notify, "finance", "BI-04", {"channel": "phone"})
+    told = client.ok("POST", notify, "salesperson", {"channel": "phone"})
+    assert told["status"] == "customer_notified"
+    chase = f"/collection-requests/{request_id}/chase"
+    client.ok("POST", chase, "salesperson", {"note": "called the buyer"})
+    refused(client, chase, "sales-clerk", "BI-04", {"note": "not theirs"})
+    refused(client, chase, "finance", "BI-04", {"note": "not theirs"})
+    app.catch_up_projections()
+    rows = client.page(f"/collection-requests?customer_id={customer_id}", "sales-manager")
+    assert [(r["status"], r["chases"]) for r in rows["items"]] == [("customer_notified", 1)]
+    # BI-05: the salesperson who chased never records the money; finance does
+    body = payment(customer_id, (invoice_id, "100"))
+    refused(client, "/payments", "salesperson", "BI-05", body)
+    client.ok("POST", "/payments", "finance", body)
+
+
+def test_bi_04_a_collection_request_covers_open_receivables_and_is_raised_by_sales(
+    client: ServiceClient, signers: Signers
+) -> None:
+    customer_id, invoice_id = collection(client, signers)
+    path = "/collection-requests"
+    refused(client, path, "finance", "BI-04", raise_body(customer_id, invoice_id))
+    refused(client, path, "salesperson", "BI-04", raise_body(customer_id, invoice_id, "100.01"))
+    refused(client, path, "salesperson", "BI-04", raise_body(str(uuid4()), invoice_id))
+    refused(client, path, "salesperson", "BI-04", raise_body(customer_id, str(uuid4())))
+    client.ok("POST", "/payments", "finance", payment(customer_id, (invoice_id, "100")))
+    refused(client, path, "salesperson", "BI-04", raise_body(customer_id, invoice_id))
+
+
+def test_bi_04_a_rejected_collection_request_is_not_told_to_the_customer(
+    client: ServiceClient, signers: Signers
+) -> None:
+    customer_id, invoice_id = collection(client, signers)
+    request = client.ok(
+        "POST", "/collection-requests", "salesperson", raise_body(customer_id, invoice_id, "60")
+    )
+    request_id = request["request_id"]
+    signers.decide(
+        app_of(client),
+        UUID(request_id),
+        "sales-manager",
+        "sales_manager",
+        "reject",
+        "wrong account",
+    )
+    found = client.ok("GET", f"/collection-requests/{request_id}", "salesperson")
+    assert found["status"] == "rejected"
+    path = f"/collection-requests/{request_id}/notify"
+    refused(client, path, "salesperson", "BI-04", {"channel": "email"})

@@ -9,6 +9,7 @@ from uuid import uuid4
 
 import pytest
 
+from billing.domain.collection_request import CollectionRequest, CollectionStatus
 from billing.domain.instrument import Instrument, InstrumentStatus
 from runtime.aggregate import RuleViolation
 from runtime.unit_of_work import CommandContext, acting
@@ -76,3 +77,31 @@ def test_bi_14_finance_records_a_dishonoured_instrument_it_holds() -> None:
     assert refused.value.rule == "BI-14"
     instrument.dishonour("finance", ("finance",), "bounced")
     assert instrument.status is InstrumentStatus.DISHONOURED
+
+
+def test_bi_04_sales_raise_collection_requests_for_what_is_owed_never_finance() -> None:
+    owed = {uuid4(): Decimal(60), uuid4(): Decimal(40)}
+
+    def raised(amount: str, *roles: str) -> CollectionRequest:
+        return CollectionRequest.raise_for(
+            uuid4(), "salesperson", roles, uuid4(), "CNY", "ICBC 1", Decimal(amount), owed
+        )
+
+    for amount, roles in (
+        ("100", ("finance",)),
+        ("100.01", ("salesperson",)),
+        ("0", ("salesperson",)),
+    ):
+        with pytest.raises(RuleViolation) as refused:
+            raised(amount, *roles)
+        assert refused.value.rule == "BI-04"
+    request = raised("100", "salesperson")
+    assert (request.status, request.invoice_ids) == (CollectionStatus.SUBMITTED, tuple(owed))
+    with pytest.raises(RuleViolation) as refused:
+        request.notify_customer("salesperson", ("salesperson",), "phone")
+    assert refused.value.rule == "BI-04"
+    with pytest.raises(RuleViolation) as refused:
+        request.chase("someone-else", ("salesperson",), "called")
+    assert refused.value.rule == "BI-04"
+    request.chase("salesperson", ("salesperson",), "called")
+    assert request.chases == 1

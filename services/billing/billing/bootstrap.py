@@ -16,6 +16,7 @@ SPEC = ServiceSpec(
         invoicing.credit_note_approvals,
         credit.router,
         collections.router,
+        collections.collection_approvals,
         expenses.router,
         expenses.budget_approvals,
         expenses.pre_approval_approvals,

@@ -1,14 +1,16 @@
-"""Read tables of collections (BI-06, BI-14): the instrument register, from received to handed to
-finance or dishonoured, with the instruments not handed over by the close of their day."""
+"""Read tables of collections (BI-04, BI-06, BI-14): the collection requests, and the instrument
+register, from received to handed to finance or dishonoured, with the instruments not handed over
+by the close of their day."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from sqlalchemy import Connection, select
 
+from billing.domain.collection_request import CollectionRequest, CollectionStatus
 from billing.domain.instrument import Instrument, InstrumentStatus
 from runtime.projections import Projection
 from runtime.views import Money, ReadTable, View, identity
@@ -81,3 +83,55 @@ def handovers_to_flag(db: Connection, now: datetime) -> list[UUID]:
         columns.handover_due_at < now,
     )
     return list(db.scalars(query))
+
+
+# -- BI-04: the collection requests
+
+
+class CollectionRequestView(View):
+    request_id: UUID = identity("request_id")
+    customer_id: UUID
+    salesperson_id: str = Field(max_length=64)
+    amount: Money
+    currency: str = Field(max_length=3)
+    bank_account: str = Field(max_length=200)
+    status: CollectionStatus
+    chases: int = Field(description="BI-04: how often the salesperson chased it")
+    raised_at: datetime = Field(validation_alias=AliasChoices("raised_at", "created_on"))
+
+
+COLLECTION_REQUESTS = ReadTable(
+    CollectionRequestView,
+    "collection_requests",
+    sortable=("raised_at", "amount"),
+    filters=("customer_id", "salesperson_id", "status"),
+)
+collection_requests = Projection("collection_requests", COLLECTION_REQUESTS.table)
+
+
+@collection_requests.on(CollectionRequest.Raised)
+def _raised(event: CollectionRequest.Raised, db: Connection) -> None:
+    COLLECTION_REQUESTS.insert(
+        db, event, status=CollectionStatus.SUBMITTED, chases=0, raised_at=event.timestamp
+    )
+
+
+@collection_requests.on(CollectionRequest.Confirmed)
+def _confirmed(event: CollectionRequest.Confirmed, db: Connection) -> None:
+    COLLECTION_REQUESTS.update(db, event, status=CollectionStatus.CONFIRMED)
+
+
+@collection_requests.on(CollectionRequest.Rejected)
+def _collection_rejected(event: CollectionRequest.Rejected, db: Connection) -> None:
+    COLLECTION_REQUESTS.update(db, event, status=CollectionStatus.REJECTED)
+
+
+@collection_requests.on(CollectionRequest.CustomerNotified)
+def _notified(event: CollectionRequest.CustomerNotified, db: Connection) -> None:
+    COLLECTION_REQUESTS.update(db, event, status=CollectionStatus.CUSTOMER_NOTIFIED)
+
+
+@collection_requests.on(CollectionRequest.Chased)
+def _chased(event: CollectionRequest.Chased, db: Connection) -> None:
+    columns = COLLECTION_REQUESTS.table.c
+    COLLECTION_REQUESTS.update(db, event, chases=columns.chases + 1)

@@ -1,4 +1,5 @@
-"""Collections (RULES §3.5 BI-06, BI-14; §4.6): the instrument register. An employee who received
+"""Collections (RULES §3.5 BI-04, BI-06, BI-14; §4.6): the collection request the salesperson
+raises and sales and finance confirm (BI-04), and the instrument register. An employee who received
 a cheque, acceptance bill or bank draft registers it and hands it to finance the same day, finance
 signing for it; a timer flags, once each, the instruments not handed over by the close of their
 day; finance records a dishonoured instrument, which customers answer (RULES §7 row 8)."""
@@ -13,16 +14,23 @@ from uuid import UUID
 from sqlalchemy import Select, func, select
 
 from billing.collections_projections import (
+    COLLECTION_REQUESTS,
     INSTRUMENTS,
+    CollectionRequestView,
     InstrumentView,
+    collection_requests,
     handovers_to_flag,
     instruments,
 )
+from billing.domain.collection_request import COLLECTION_KIND, CollectionRequest
 from billing.domain.instrument import Instrument, InstrumentStatus
+from billing.domain.invoice import Invoice
+from kernel.approvals import Approvals
 from kernel.calendar import Calendar
 from kernel.governance import Governance
 from kernel.settings import KernelSettings
 from runtime import clock
+from runtime.aggregate import RuleViolation
 from runtime.application import Feature, Timer, command
 from runtime.figures import Figure
 from runtime.ids import new_id
@@ -76,13 +84,80 @@ FIGURES = (
 )
 
 
-class CollectionCommands(Governance):
+class CollectionCommands(Approvals, Governance):
     feature = Feature(
         "collections",
-        projections=(instruments,),
+        projections=(collection_requests, instruments),
         timers=(INSTRUMENT_HANDOVERS,),
         figures=FIGURES,
     )
+
+    # -- BI-04: the collection request
+
+    def collection_request(self, request_id: UUID) -> CollectionRequest:
+        return self.get(CollectionRequest, request_id, "collection request")
+
+    def collection_requests(self, request: PageRequest) -> Page[CollectionRequestView]:
+        return self.read_models.page(COLLECTION_REQUESTS, request)
+
+    @command
+    def raise_collection_request(
+        self,
+        context: CommandContext,
+        customer_id: UUID,
+        currency: str,
+        bank_account: str,
+        amount: Decimal,
+        invoice_ids: tuple[UUID, ...],
+    ) -> CollectionRequest:
+        """BI-04: the salesperson raises the request for the customer's open receivables, for
+        the sales department and finance to confirm (the matrix's ``collection`` chain)."""
+        owed: dict[UUID, Decimal] = {}
+        for invoice_id in invoice_ids:
+            invoice = self.find(Invoice, invoice_id)
+            if invoice is None or invoice.customer_id != customer_id:
+                raise RuleViolation(
+                    "BI-04",
+                    "a collection request covers the customer's own invoices",
+                    invoice_id=str(invoice_id),
+                )
+            if invoice.currency != currency:
+                raise RuleViolation(
+                    "BI-04",
+                    "the invoices covered are in the request's currency",
+                    invoice_id=str(invoice_id),
+                )
+            owed[invoice_id] = invoice.outstanding
+        request = CollectionRequest.raise_for(
+            new_id(),
+            context.actor,
+            context.roles,
+            customer_id,
+            currency,
+            bank_account,
+            amount,
+            owed,
+        )
+        self.request_approval(request, COLLECTION_KIND, context.actor, amount)
+        return request
+
+    @command
+    def notify_customer_of_collection(
+        self, context: CommandContext, request_id: UUID, channel: str
+    ) -> CollectionRequest:
+        """BI-04: the customer is told the confirmed amount and the company's bank details."""
+        request = self.collection_request(request_id)
+        request.notify_customer(context.actor, context.roles, channel)
+        return request
+
+    @command
+    def chase_collection(
+        self, context: CommandContext, request_id: UUID, note: str
+    ) -> CollectionRequest:
+        """BI-04 (``CollectionChased``): the salesperson chased the customer."""
+        request = self.collection_request(request_id)
+        request.chase(context.actor, context.roles, note)
+        return request
 
     # -- BI-06, BI-14: the instrument register
 

@@ -1,5 +1,7 @@
-"""HTTP commands and queries of collections (BI-06, BI-14): the instrument register, an
-instrument received by an employee, handed to finance who signs for it, and dishonoured."""
+"""HTTP commands and queries of collections (BI-04, BI-06, BI-14): the collection request, raised
+by the salesperson and confirmed by sales and finance (document routes), the customer told and
+chased; the instrument register, an instrument received by an employee, handed to finance who
+signs for it, and dishonoured."""
 
 from __future__ import annotations
 
@@ -11,11 +13,96 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from billing.adapters.http.invoicing import App, Employee, Reader
-from billing.collections_projections import INSTRUMENTS, InstrumentView
+from billing.collections_projections import (
+    COLLECTION_REQUESTS,
+    INSTRUMENTS,
+    CollectionRequestView,
+    InstrumentView,
+)
 from contracts.values import Amount, CurrencyCode, LongText, ShortText
+from kernel.approvals.http import document_routes
 from runtime.views import Page, PageRequest
 
 router = APIRouter(tags=["collections"])
+collection_approvals = document_routes("/collection-requests", "collections")
+
+
+# -- BI-04: the collection request
+
+
+class RaiseCollection(BaseModel):
+    customer_id: UUID
+    currency: CurrencyCode
+    amount: Amount
+    bank_account: ShortText = Field(min_length=1, description="The company's account to pay into")
+    invoice_ids: list[UUID] = Field(min_length=1, max_length=200)
+
+
+class NotifyCustomer(BaseModel):
+    channel: ShortText = Field(min_length=1)
+
+
+class Chase(BaseModel):
+    note: LongText
+
+
+class CollectionRequestDetail(CollectionRequestView):
+    invoice_ids: list[UUID]
+    confirmed_by: str | None
+    rejection: str | None
+
+
+@router.post("/collection-requests", status_code=201)
+async def raise_collection_request(
+    context: Employee, body: RaiseCollection, app: App
+) -> CollectionRequestDetail:
+    """BI-04: the salesperson raises a collection request (收款申请单) for the customer's open
+    receivables; the sales department and finance confirm it."""
+    request = await app.perform(
+        app.raise_collection_request,
+        context,
+        body.customer_id,
+        body.currency,
+        body.bank_account,
+        body.amount,
+        tuple(dict.fromkeys(body.invoice_ids)),
+    )
+    return CollectionRequestDetail.model_validate(request)
+
+
+@router.post("/collection-requests/{request_id}/notify")
+async def notify_customer(
+    context: Employee, request_id: UUID, body: NotifyCustomer, app: App
+) -> CollectionRequestDetail:
+    """BI-04: the customer is told the confirmed amount and where to pay it."""
+    request = await app.perform(
+        app.notify_customer_of_collection, context, request_id, body.channel
+    )
+    return CollectionRequestDetail.model_validate(request)
+
+
+@router.post("/collection-requests/{request_id}/chase")
+async def chase_collection(
+    context: Employee, request_id: UUID, body: Chase, app: App
+) -> CollectionRequestDetail:
+    """BI-04 (``CollectionChased``): the salesperson chased the customer; never records money."""
+    request = await app.perform(app.chase_collection, context, request_id, body.note)
+    return CollectionRequestDetail.model_validate(request)
+
+
+@router.get("/collection-requests")
+def list_collection_requests(
+    _: Reader, query: Annotated[PageRequest, Depends(COLLECTION_REQUESTS.query)], app: App
+) -> Page[CollectionRequestView]:
+    return app.collection_requests(query)
+
+
+@router.get("/collection-requests/{request_id}")
+def get_collection_request(_: Reader, request_id: UUID, app: App) -> CollectionRequestDetail:
+    return CollectionRequestDetail.model_validate(app.collection_request(request_id))
+
+
+# -- BI-06, BI-14: the instrument register
 
 
 class ReceiveInstrument(BaseModel):
