@@ -10,10 +10,14 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
+
 from billing.adapters.outbound import OUTBOUND
 from billing.application.collections import INSTRUMENT_HANDOVERS
 from contracts.billing import InstrumentDishonoured
+from kernel.approvals.domain import Capacity, Method, SignatureCapture
 from runtime import clock
+from runtime.aggregate import RuleViolation
 from tests.billing.test_expenses_api import app_of, refused
 from tests.billing.test_invoicing_api import issued, payment
 from tests.service_client import ServiceClient
@@ -243,3 +247,66 @@ def test_bi_04_a_rejected_collection_request_is_not_told_to_the_customer(
     assert found["status"] == "rejected"
     path = f"/collection-requests/{request_id}/notify"
     refused(client, path, "salesperson", "BI-04", {"channel": "email"})
+
+
+# -- BI-17: cash handovers
+
+
+def own_signature(user: str) -> SignatureCapture:
+    return SignatureCapture(
+        user, user, Capacity.EMPLOYEE, "", Method.E_SIGN, None, "Shanghai", clock.now()
+    )
+
+
+def refused_signature(
+    client: ServiceClient, signers: Signers, handover_id: str, user: str, capture: SignatureCapture
+) -> None:
+    app = app_of(client)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolation) as refusal:
+        signers.seal(app, UUID(handover_id), user, capture)
+    assert refusal.value.rule == "BI-17"
+    assert app.recorder.max_notification_id() == before
+
+
+def test_bi_17_a_cash_handover_is_signed_by_both_giver_and_receiver(
+    client: ServiceClient, signers: Signers
+) -> None:
+    body = {
+        "giver_id": "salesperson",
+        "receiver_id": "finance",
+        "amount": "800.00",
+        "currency": "CNY",
+        "purpose": "cash the customer paid on site",
+    }
+    handover = client.ok("POST", "/cash-handovers", "finance", body)
+    handover_id = handover["handover_id"]
+    assert handover["status"] == "awaiting_signatures"
+    app = app_of(client)
+    refused_signature(client, signers, handover_id, "sales-manager", own_signature("sales-manager"))
+    refused_signature(client, signers, handover_id, "finance", own_signature("salesperson"))
+    signers.seal(app, UUID(handover_id), "salesperson", own_signature("salesperson"))
+    refused_signature(client, signers, handover_id, "salesperson", own_signature("salesperson"))
+    one = client.ok("GET", f"/cash-handovers/{handover_id}", "finance")
+    assert one["status"] == "awaiting_signatures"  # one signature is not enough
+    signers.seal(app, UUID(handover_id), "finance", own_signature("finance"))
+    assert client.ok("GET", f"/cash-handovers/{handover_id}", "finance")["status"] == "signed"
+    refused_signature(client, signers, handover_id, "finance", own_signature("finance"))
+    app.catch_up_projections()
+    rows = client.page("/cash-handovers?receiver_id=finance&status=signed", "finance")["items"]
+    assert [r["handover_id"] for r in rows] == [handover_id]
+
+
+def test_bi_17_a_cash_handover_passes_between_two_and_is_recorded_by_one_of_them(
+    client: ServiceClient,
+) -> None:
+    body = {
+        "giver_id": "salesperson",
+        "receiver_id": "finance",
+        "amount": "800.00",
+        "currency": "CNY",
+        "purpose": "cash",
+    }
+    refused(client, "/cash-handovers", "sales-manager", "BI-17", body)
+    refused(client, "/cash-handovers", "finance", "BI-17", {**body, "giver_id": "finance"})
+    client.ok("POST", "/cash-handovers", "salesperson", body)

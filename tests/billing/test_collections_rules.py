@@ -9,6 +9,7 @@ from uuid import uuid4
 
 import pytest
 
+from billing.domain.cash_handover import CashHandover, CashHandoverStatus
 from billing.domain.collection_request import CollectionRequest, CollectionStatus
 from billing.domain.instrument import Instrument, InstrumentStatus
 from runtime.aggregate import RuleViolation
@@ -105,3 +106,22 @@ def test_bi_04_sales_raise_collection_requests_for_what_is_owed_never_finance() 
     assert refused.value.rule == "BI-04"
     request.chase("salesperson", ("salesperson",), "called")
     assert request.chases == 1
+
+
+def test_bi_17_a_cash_handover_needs_two_people_one_of_whom_records_it() -> None:
+    def record(by: str, giver: str, receiver: str, amount: str = "10") -> CashHandover:
+        return CashHandover.record(
+            uuid4(), by, giver, receiver, Decimal(amount), "CNY", None, "on-site fee"
+        )
+
+    for by, giver, receiver, amount in (
+        ("finance", "finance", "finance", "10"),
+        ("someone", "technician", "accountant", "10"),
+        ("technician", "technician", "accountant", "0"),
+    ):
+        with pytest.raises(RuleViolation) as refused:
+            record(by, giver, receiver, amount)
+        assert refused.value.rule == "BI-17"
+    handover = record("technician", "technician", "accountant")
+    assert handover.status is CashHandoverStatus.AWAITING_SIGNATURES
+    assert handover.signers == set()

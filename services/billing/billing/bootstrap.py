@@ -17,6 +17,7 @@ SPEC = ServiceSpec(
         credit.router,
         collections.router,
         collections.collection_approvals,
+        collections.cash_handover_signatures,
         expenses.router,
         expenses.budget_approvals,
         expenses.pre_approval_approvals,

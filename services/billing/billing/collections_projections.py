@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import AliasChoices, Field
 from sqlalchemy import Connection, select
 
+from billing.domain.cash_handover import CashHandover, CashHandoverStatus
 from billing.domain.collection_request import CollectionRequest, CollectionStatus
 from billing.domain.instrument import Instrument, InstrumentStatus
 from runtime.projections import Projection
@@ -135,3 +136,39 @@ def _notified(event: CollectionRequest.CustomerNotified, db: Connection) -> None
 def _chased(event: CollectionRequest.Chased, db: Connection) -> None:
     columns = COLLECTION_REQUESTS.table.c
     COLLECTION_REQUESTS.update(db, event, chases=columns.chases + 1)
+
+
+# -- BI-17: the cash handovers
+
+
+class CashHandoverView(View):
+    handover_id: UUID = identity("handover_id")
+    giver_id: str = Field(max_length=64)
+    receiver_id: str = Field(max_length=64)
+    amount: Money
+    currency: str = Field(max_length=3)
+    customer_id: UUID | None
+    purpose: str = Field(max_length=2000)
+    status: CashHandoverStatus
+    recorded_at: datetime = Field(validation_alias=AliasChoices("recorded_at", "created_on"))
+
+
+CASH_HANDOVERS = ReadTable(
+    CashHandoverView,
+    "cash_handovers",
+    sortable=("recorded_at", "amount"),
+    filters=("giver_id", "receiver_id", "status", "customer_id"),
+)
+cash_handovers = Projection("cash_handovers", CASH_HANDOVERS.table)
+
+
+@cash_handovers.on(CashHandover.Recorded)
+def _handover_recorded(event: CashHandover.Recorded, db: Connection) -> None:
+    CASH_HANDOVERS.insert(
+        db, event, status=CashHandoverStatus.AWAITING_SIGNATURES, recorded_at=event.timestamp
+    )
+
+
+@cash_handovers.on(CashHandover.Signed)
+def _handover_signed(event: CashHandover.Signed, db: Connection) -> None:
+    CASH_HANDOVERS.update(db, event, status=CashHandoverStatus.SIGNED)

@@ -14,14 +14,18 @@ from uuid import UUID
 from sqlalchemy import Select, func, select
 
 from billing.collections_projections import (
+    CASH_HANDOVERS,
     COLLECTION_REQUESTS,
     INSTRUMENTS,
+    CashHandoverView,
     CollectionRequestView,
     InstrumentView,
+    cash_handovers,
     collection_requests,
     handovers_to_flag,
     instruments,
 )
+from billing.domain.cash_handover import CashHandover
 from billing.domain.collection_request import COLLECTION_KIND, CollectionRequest
 from billing.domain.instrument import Instrument, InstrumentStatus
 from billing.domain.invoice import Invoice
@@ -87,7 +91,7 @@ FIGURES = (
 class CollectionCommands(Approvals, Governance):
     feature = Feature(
         "collections",
-        projections=(collection_requests, instruments),
+        projections=(collection_requests, instruments, cash_handovers),
         timers=(INSTRUMENT_HANDOVERS,),
         figures=FIGURES,
     )
@@ -158,6 +162,31 @@ class CollectionCommands(Approvals, Governance):
         request = self.collection_request(request_id)
         request.chase(context.actor, context.roles, note)
         return request
+
+    # -- BI-17: cash handovers, signed by both
+
+    def cash_handover(self, handover_id: UUID) -> CashHandover:
+        return self.get(CashHandover, handover_id, "cash handover")
+
+    def cash_handovers(self, request: PageRequest) -> Page[CashHandoverView]:
+        return self.read_models.page(CASH_HANDOVERS, request)
+
+    @command
+    def record_cash_handover(
+        self,
+        context: CommandContext,
+        giver_id: str,
+        receiver_id: str,
+        amount: Decimal,
+        currency: str,
+        customer_id: UUID | None,
+        purpose: str,
+    ) -> CashHandover:
+        """BI-17: the giver or the receiver records the handover, for both to sign (the
+        kernel's signature capture, ``/cash-handovers/{id}/signatures``)."""
+        return CashHandover.record(
+            new_id(), context.actor, giver_id, receiver_id, amount, currency, customer_id, purpose
+        )
 
     # -- BI-06, BI-14: the instrument register
 

@@ -14,17 +14,20 @@ from pydantic import BaseModel, Field
 
 from billing.adapters.http.invoicing import App, Employee, Reader
 from billing.collections_projections import (
+    CASH_HANDOVERS,
     COLLECTION_REQUESTS,
     INSTRUMENTS,
+    CashHandoverView,
     CollectionRequestView,
     InstrumentView,
 )
-from contracts.values import Amount, CurrencyCode, LongText, ShortText
+from contracts.values import Amount, CurrencyCode, LongText, ShortText, UserId
 from kernel.approvals.http import document_routes
 from runtime.views import Page, PageRequest
 
 router = APIRouter(tags=["collections"])
 collection_approvals = document_routes("/collection-requests", "collections")
+cash_handover_signatures = document_routes("/cash-handovers", "collections")
 
 
 # -- BI-04: the collection request
@@ -100,6 +103,49 @@ def list_collection_requests(
 @router.get("/collection-requests/{request_id}")
 def get_collection_request(_: Reader, request_id: UUID, app: App) -> CollectionRequestDetail:
     return CollectionRequestDetail.model_validate(app.collection_request(request_id))
+
+
+# -- BI-17: cash handovers
+
+
+class RecordCashHandover(BaseModel):
+    giver_id: UserId
+    receiver_id: UserId
+    amount: Amount
+    currency: CurrencyCode
+    customer_id: UUID | None = None
+    purpose: LongText
+
+
+@router.post("/cash-handovers", status_code=201)
+async def record_cash_handover(
+    context: Employee, body: RecordCashHandover, app: App
+) -> CashHandoverView:
+    """BI-17: cash passed between two employees, for the giver and the receiver both to sign
+    (``POST /cash-handovers/{id}/signatures``); signed once both did."""
+    handover = await app.perform(
+        app.record_cash_handover,
+        context,
+        body.giver_id,
+        body.receiver_id,
+        body.amount,
+        body.currency,
+        body.customer_id,
+        body.purpose,
+    )
+    return CashHandoverView.model_validate(handover)
+
+
+@router.get("/cash-handovers")
+def list_cash_handovers(
+    _: Reader, query: Annotated[PageRequest, Depends(CASH_HANDOVERS.query)], app: App
+) -> Page[CashHandoverView]:
+    return app.cash_handovers(query)
+
+
+@router.get("/cash-handovers/{handover_id}")
+def get_cash_handover(_: Reader, handover_id: UUID, app: App) -> CashHandoverView:
+    return CashHandoverView.model_validate(app.cash_handover(handover_id))
 
 
 # -- BI-06, BI-14: the instrument register
