@@ -310,3 +310,57 @@ def test_bi_17_a_cash_handover_passes_between_two_and_is_recorded_by_one_of_them
     refused(client, "/cash-handovers", "sales-manager", "BI-17", body)
     refused(client, "/cash-handovers", "finance", "BI-17", {**body, "giver_id": "finance"})
     client.ok("POST", "/cash-handovers", "salesperson", body)
+
+
+# -- BI-07: the daily collections check
+
+
+def test_bi_07_a_daily_check_lists_exceptions_open_until_resolved(client: ServiceClient) -> None:
+    app = app_of(client)
+    today = clock.now().astimezone(app.calendar.zone).date()
+    yesterday, earlier = today - timedelta(days=1), today - timedelta(days=2)
+    found = {
+        "kind": "unapplied_cash",
+        "description": "5,000 received without a reference",
+        "owner_id": "sales-clerk",
+    }
+    first = client.ok(
+        "POST",
+        "/collections-checks",
+        "finance",
+        {"day": earlier.isoformat(), "exceptions": [found]},
+    )
+    (exception_id,) = first["exception_ids"]
+    app.catch_up_projections()
+    second = client.ok(
+        "POST",
+        "/collections-checks",
+        "sales-clerk",
+        {"day": yesterday.isoformat(), "exceptions": []},
+    )
+    assert (second["exception_ids"], second["carried_over"]) == ([], [exception_id])
+    refused(client, "/collections-checks", "finance", "BI-07", {"day": yesterday.isoformat()})
+    path = f"/collection-exceptions/{exception_id}/resolve"
+    refused(client, path, "salesperson", "BI-07", {"resolution": "not mine"})
+    resolved = client.ok("POST", path, "sales-clerk", {"resolution": "applied to INV-7"})
+    assert (resolved["status"], resolved["resolved_by"]) == ("resolved", "sales-clerk")
+    refused(client, path, "finance", "BI-07", {"resolution": "again"})
+    app.catch_up_projections()
+    third = client.ok("POST", "/collections-checks", "finance", {"day": today.isoformat()})
+    assert third["carried_over"] == []
+    app.catch_up_projections()
+    assert client.page("/collection-exceptions?status=open", "finance")["items"] == []
+    checks = client.page("/collections-checks", "sales-manager")["items"]
+    assert [(c["new_exceptions"], c["carried_over"]) for c in checks] == [(1, 0), (0, 1), (0, 0)]
+
+
+def test_bi_07_the_clerk_and_finance_check_the_collections_once_the_day_came(
+    client: ServiceClient,
+) -> None:
+    today = clock.now().astimezone(app_of(client).calendar.zone).date()
+    body = {"day": today.isoformat()}
+    refused(client, "/collections-checks", "salesperson", "BI-07", body)
+    refused(client, "/collections-checks", "sales-manager", "BI-07", body)
+    later = {"day": (today + timedelta(days=1)).isoformat()}
+    refused(client, "/collections-checks", "finance", "BI-07", later)
+    client.ok("POST", "/collections-checks", "sales-clerk", body)

@@ -11,6 +11,12 @@ import pytest
 
 from billing.domain.cash_handover import CashHandover, CashHandoverStatus
 from billing.domain.collection_request import CollectionRequest, CollectionStatus
+from billing.domain.collections_check import (
+    CollectionException,
+    CollectionsCheck,
+    ExceptionKind,
+    ExceptionStatus,
+)
 from billing.domain.instrument import Instrument, InstrumentStatus
 from runtime.aggregate import RuleViolation
 from runtime.unit_of_work import CommandContext, acting
@@ -125,3 +131,30 @@ def test_bi_17_a_cash_handover_needs_two_people_one_of_whom_records_it() -> None
     handover = record("technician", "technician", "accountant")
     assert handover.status is CashHandoverStatus.AWAITING_SIGNATURES
     assert handover.signers == set()
+
+
+def test_bi_07_exceptions_have_an_owner_and_stay_open_until_resolved() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        CollectionException.raise_in(
+            uuid4(), uuid4(), date(2026, 3, 3), ExceptionKind.SHORT_PAYMENT, "short", "", None
+        )
+    assert refused.value.rule == "BI-07"
+    exception = CollectionException.raise_in(
+        uuid4(), uuid4(), date(2026, 3, 3), ExceptionKind.SHORT_PAYMENT, "short", "clerk", None
+    )
+    for user, roles, resolution in (("salesperson", ("salesperson",), "paid"), ("clerk", (), "")):
+        with pytest.raises(RuleViolation) as refused:
+            exception.resolve(user, roles, resolution)
+        assert refused.value.rule == "BI-07"
+    exception.resolve("finance", ("finance",), "customer paid the rest")
+    assert exception.status is ExceptionStatus.RESOLVED
+
+
+def test_bi_07_the_clerk_or_finance_checks_a_day_that_came() -> None:
+    day = date(2026, 3, 3)
+    for today, roles in ((day, ("salesperson",)), (day - timedelta(days=1), ("finance",))):
+        with pytest.raises(RuleViolation) as refused:
+            CollectionsCheck.complete(day, today, "someone", roles, (), ())
+        assert refused.value.rule == "BI-07"
+    check = CollectionsCheck.complete(day, day, "clerk", ("sales_clerk",), (), ())
+    assert check.id == CollectionsCheck.id_for(day)

@@ -12,6 +12,12 @@ from sqlalchemy import Connection, select
 
 from billing.domain.cash_handover import CashHandover, CashHandoverStatus
 from billing.domain.collection_request import CollectionRequest, CollectionStatus
+from billing.domain.collections_check import (
+    CollectionException,
+    CollectionsCheck,
+    ExceptionKind,
+    ExceptionStatus,
+)
 from billing.domain.instrument import Instrument, InstrumentStatus
 from runtime.projections import Projection
 from runtime.views import Money, ReadTable, View, identity
@@ -172,3 +178,78 @@ def _handover_recorded(event: CashHandover.Recorded, db: Connection) -> None:
 @cash_handovers.on(CashHandover.Signed)
 def _handover_signed(event: CashHandover.Signed, db: Connection) -> None:
     CASH_HANDOVERS.update(db, event, status=CashHandoverStatus.SIGNED)
+
+
+# -- BI-07: the daily collections checks and their exceptions
+
+
+class CollectionsCheckView(View):
+    check_id: UUID = identity("check_id")
+    day: date
+    checked_by: str = Field(max_length=64)
+    new_exceptions: int
+    carried_over: int = Field(description="Exceptions from earlier days still open")
+
+
+COLLECTIONS_CHECKS = ReadTable(
+    CollectionsCheckView, "collections_checks", sortable=("day",), filters=("checked_by",)
+)
+
+
+class CollectionExceptionView(View):
+    exception_id: UUID = identity("exception_id")
+    check_id: UUID
+    day: date
+    kind: ExceptionKind
+    description: str = Field(max_length=2000)
+    owner_id: str = Field(max_length=64)
+    customer_id: UUID | None
+    status: ExceptionStatus
+    resolved_by: str | None = Field(max_length=64)
+    resolution: str | None = Field(max_length=2000)
+
+
+COLLECTION_EXCEPTIONS = ReadTable(
+    CollectionExceptionView,
+    "collection_exceptions",
+    sortable=("day",),
+    filters=("owner_id", "status", "kind", "check_id", "customer_id"),
+)
+collections_checks = Projection(
+    "collections_checks", COLLECTIONS_CHECKS.table, COLLECTION_EXCEPTIONS.table
+)
+
+
+@collections_checks.on(CollectionsCheck.Completed)
+def _check_completed(event: CollectionsCheck.Completed, db: Connection) -> None:
+    COLLECTIONS_CHECKS.insert(
+        db,
+        event,
+        new_exceptions=len(event.exception_ids),
+        carried_over=len(event.carried_over),
+    )
+
+
+@collections_checks.on(CollectionException.Raised)
+def _exception_raised(event: CollectionException.Raised, db: Connection) -> None:
+    COLLECTION_EXCEPTIONS.insert(
+        db, event, status=ExceptionStatus.OPEN, resolved_by=None, resolution=None
+    )
+
+
+@collections_checks.on(CollectionException.Resolved)
+def _exception_resolved(event: CollectionException.Resolved, db: Connection) -> None:
+    COLLECTION_EXCEPTIONS.update(
+        db,
+        event,
+        status=ExceptionStatus.RESOLVED,
+        resolved_by=event.resolved_by,
+        resolution=event.resolution,
+    )
+
+
+def open_exceptions(db: Connection) -> list[UUID]:
+    """BI-07: the exceptions not resolved yet, carried into the day's check."""
+    columns = COLLECTION_EXCEPTIONS.table.c
+    query = select(columns.exception_id).where(columns.status == ExceptionStatus.OPEN)
+    return list(db.scalars(query.order_by(columns.day)))

@@ -1,8 +1,9 @@
-"""Collections (RULES §3.5 BI-04, BI-06, BI-14; §4.6): the collection request the salesperson
-raises and sales and finance confirm (BI-04), and the instrument register. An employee who received
-a cheque, acceptance bill or bank draft registers it and hands it to finance the same day, finance
-signing for it; a timer flags, once each, the instruments not handed over by the close of their
-day; finance records a dishonoured instrument, which customers answer (RULES §7 row 8)."""
+"""Collections (RULES §3.5 BI-04, BI-06, BI-07, BI-14, BI-17; §4.6, C9): the collection request
+the salesperson raises and sales and finance confirm (BI-04); the instrument register, an
+instrument handed to finance the day it was received, finance signing for it, a timer flagging
+once each those not handed over by the close of their day, finance recording a dishonoured one,
+which customers answer (BI-06, BI-14, RULES §7 row 8); the daily collections check and its
+exceptions, open until resolved (BI-07); cash handovers signed by giver and receiver (BI-17)."""
 
 from __future__ import annotations
 
@@ -15,18 +16,29 @@ from sqlalchemy import Select, func, select
 
 from billing.collections_projections import (
     CASH_HANDOVERS,
+    COLLECTION_EXCEPTIONS,
     COLLECTION_REQUESTS,
+    COLLECTIONS_CHECKS,
     INSTRUMENTS,
     CashHandoverView,
+    CollectionExceptionView,
     CollectionRequestView,
+    CollectionsCheckView,
     InstrumentView,
     cash_handovers,
     collection_requests,
+    collections_checks,
     handovers_to_flag,
     instruments,
+    open_exceptions,
 )
 from billing.domain.cash_handover import CashHandover
 from billing.domain.collection_request import COLLECTION_KIND, CollectionRequest
+from billing.domain.collections_check import (
+    CollectionException,
+    CollectionsCheck,
+    ExceptionFound,
+)
 from billing.domain.instrument import Instrument, InstrumentStatus
 from billing.domain.invoice import Invoice
 from kernel.approvals import Approvals
@@ -91,7 +103,7 @@ FIGURES = (
 class CollectionCommands(Approvals, Governance):
     feature = Feature(
         "collections",
-        projections=(collection_requests, instruments, cash_handovers),
+        projections=(collection_requests, instruments, cash_handovers, collections_checks),
         timers=(INSTRUMENT_HANDOVERS,),
         figures=FIGURES,
     )
@@ -162,6 +174,55 @@ class CollectionCommands(Approvals, Governance):
         request = self.collection_request(request_id)
         request.chase(context.actor, context.roles, note)
         return request
+
+    # -- BI-07: the daily collections check
+
+    def collections_checks(self, request: PageRequest) -> Page[CollectionsCheckView]:
+        return self.read_models.page(COLLECTIONS_CHECKS, request)
+
+    def collection_exceptions(self, request: PageRequest) -> Page[CollectionExceptionView]:
+        return self.read_models.page(COLLECTION_EXCEPTIONS, request)
+
+    def collection_exception(self, exception_id: UUID) -> CollectionException:
+        return self.get(CollectionException, exception_id, "collection exception")
+
+    @command
+    def complete_collections_check(
+        self, context: CommandContext, day: date, found: tuple[ExceptionFound, ...]
+    ) -> CollectionsCheck:
+        """BI-07: the day's check, once a day, listing the new exceptions, each with an owner,
+        and those of earlier days still open."""
+        check_id = CollectionsCheck.id_for(day)
+        if self.find(CollectionsCheck, check_id) is not None:
+            raise RuleViolation(
+                "BI-07", "the day's collections were already checked", day=day.isoformat()
+            )
+        with self.read_models.read() as db:
+            carried = tuple(open_exceptions(db))
+        today = clock.now().astimezone(self.calendar.zone).date()
+        exceptions = [
+            CollectionException.raise_in(
+                new_id(), check_id, day, e.kind, e.description, e.owner_id, e.customer_id
+            )
+            for e in found
+        ]
+        return CollectionsCheck.complete(
+            day,
+            today,
+            context.actor,
+            context.roles,
+            tuple(e.id for e in exceptions),
+            carried,
+        )
+
+    @command
+    def resolve_collection_exception(
+        self, context: CommandContext, exception_id: UUID, resolution: str
+    ) -> CollectionException:
+        """BI-07: the owner, or finance, resolves an exception of a daily check."""
+        exception = self.collection_exception(exception_id)
+        exception.resolve(context.actor, context.roles, resolution)
+        return exception
 
     # -- BI-17: cash handovers, signed by both
 

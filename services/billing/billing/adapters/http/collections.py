@@ -15,12 +15,17 @@ from pydantic import BaseModel, Field
 from billing.adapters.http.invoicing import App, Employee, Reader
 from billing.collections_projections import (
     CASH_HANDOVERS,
+    COLLECTION_EXCEPTIONS,
     COLLECTION_REQUESTS,
+    COLLECTIONS_CHECKS,
     INSTRUMENTS,
     CashHandoverView,
+    CollectionExceptionView,
     CollectionRequestView,
+    CollectionsCheckView,
     InstrumentView,
 )
+from billing.domain.collections_check import ExceptionFound, ExceptionKind
 from contracts.values import Amount, CurrencyCode, LongText, ShortText, UserId
 from kernel.approvals.http import document_routes
 from runtime.views import Page, PageRequest
@@ -103,6 +108,78 @@ def list_collection_requests(
 @router.get("/collection-requests/{request_id}")
 def get_collection_request(_: Reader, request_id: UUID, app: App) -> CollectionRequestDetail:
     return CollectionRequestDetail.model_validate(app.collection_request(request_id))
+
+
+# -- BI-07: the daily collections check
+
+
+class FoundException(BaseModel):
+    kind: ExceptionKind
+    description: LongText
+    owner_id: UserId
+    customer_id: UUID | None = None
+
+
+class CompleteCheck(BaseModel):
+    day: date
+    exceptions: list[FoundException] = Field(default_factory=list, max_length=200)
+
+
+class CheckCompleted(BaseModel):
+    check_id: UUID
+    day: date
+    checked_by: str
+    exception_ids: list[UUID]
+    carried_over: list[UUID] = Field(description="Exceptions of earlier days still open")
+
+
+class Resolve(BaseModel):
+    resolution: LongText
+
+
+@router.post("/collections-checks", status_code=201)
+async def complete_collections_check(
+    context: Employee, body: CompleteCheck, app: App
+) -> CheckCompleted:
+    """BI-07: the sales clerk and finance check the day's collections, once a day; each problem
+    found is an exception with an owner, open until resolved."""
+    found = tuple(
+        ExceptionFound(e.kind, e.description, e.owner_id, e.customer_id) for e in body.exceptions
+    )
+    check = await app.perform(app.complete_collections_check, context, body.day, found)
+    return CheckCompleted(
+        check_id=check.id,
+        day=check.day,
+        checked_by=check.checked_by,
+        exception_ids=list(check.exception_ids),
+        carried_over=list(check.carried_over),
+    )
+
+
+@router.get("/collections-checks")
+def list_collections_checks(
+    _: Reader, query: Annotated[PageRequest, Depends(COLLECTIONS_CHECKS.query)], app: App
+) -> Page[CollectionsCheckView]:
+    return app.collections_checks(query)
+
+
+@router.get("/collection-exceptions")
+def list_collection_exceptions(
+    _: Reader, query: Annotated[PageRequest, Depends(COLLECTION_EXCEPTIONS.query)], app: App
+) -> Page[CollectionExceptionView]:
+    """BI-07: ``status=open`` for the exceptions still to deal with."""
+    return app.collection_exceptions(query)
+
+
+@router.post("/collection-exceptions/{exception_id}/resolve")
+async def resolve_collection_exception(
+    context: Employee, exception_id: UUID, body: Resolve, app: App
+) -> CollectionExceptionView:
+    """BI-07: the exception's owner, or finance, resolves it."""
+    exception = await app.perform(
+        app.resolve_collection_exception, context, exception_id, body.resolution
+    )
+    return CollectionExceptionView.model_validate(exception)
 
 
 # -- BI-17: cash handovers
