@@ -115,6 +115,12 @@ def test_bi_06_an_instrument_not_handed_over_by_the_close_of_its_day_is_flagged_
         clock.use(lambda: datetime.now(tz=UTC))
     stored = [type(e).__name__ for e in app.events.get(UUID(late["instrument_id"]))]
     assert stored.count("HandoverMissed") == 1
+    # XC-08: recorded once as a violation against the employee who received it
+    notes = app.recorder.select_notifications(start=1, limit=10_000)
+    recorded = [app.mapper.to_domain_event(n) for n in notes if "RuleViolationRecorded" in n.topic]
+    assert [(v.finding.rule_id, v.finding.person_id) for v in recorded] == [
+        ("BI-06", "salesperson")
+    ]
     rows = client.page("/instruments?handover_missed=true", "finance")["items"]
     assert [r["instrument_id"] for r in rows] == [late["instrument_id"]]
     # handed over late, it is still recorded as late

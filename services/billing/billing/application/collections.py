@@ -44,6 +44,7 @@ from billing.domain.invoice import Invoice
 from kernel.approvals import Approvals
 from kernel.calendar import Calendar
 from kernel.governance import Governance
+from kernel.governance.domain import Finding, ViolationRecord
 from kernel.settings import KernelSettings
 from runtime import clock
 from runtime.aggregate import RuleViolation
@@ -295,8 +296,21 @@ class CollectionCommands(Approvals, Governance):
 
     @command
     def flag_instrument_handover_missed(self, context: CommandContext, instrument_id: UUID) -> bool:
-        """BI-06, XC-08: the timer's command."""
-        return self.instrument(instrument_id).flag_handover_missed(clock.now())
+        """BI-06, XC-08: the timer's command: the miss is flagged on the instrument and recorded
+        as a violation against the employee who received it, once."""
+        instrument = self.instrument(instrument_id)
+        if not instrument.flag_handover_missed(clock.now()):
+            return False
+        evidence = (
+            f"{instrument.instrument_type} {instrument.number} received "
+            f"{instrument.received_at.isoformat()}, not with finance by "
+            f"{instrument.handover_due_at.isoformat()} (instrument {instrument.id})"
+        )
+        ViolationRecord.record(
+            Finding("BI-06", instrument.received_by, evidence, Decimal(0), instrument.currency),
+            context.actor,
+        )
+        return True
 
     @command
     def dishonour_instrument(
