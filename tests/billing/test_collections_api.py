@@ -123,6 +123,8 @@ def test_bi_06_an_instrument_not_handed_over_by_the_close_of_its_day_is_flagged_
     ]
     rows = client.page("/instruments?handover_missed=true", "finance")["items"]
     assert [r["instrument_id"] for r in rows] == [late["instrument_id"]]
+    exposition = client.http.get("/metrics").text
+    assert "countersign_billing_instruments_handover_missed 1.0" in exposition
     # handed over late, it is still recorded as late
     handed = client.ok("POST", f"/instruments/{late['instrument_id']}/handover", "finance")
     assert (handed["status"], handed["handover_missed"]) == ("with_finance", True)
@@ -352,9 +354,14 @@ def test_bi_07_a_daily_check_lists_exceptions_open_until_resolved(client: Servic
     assert (resolved["status"], resolved["resolved_by"]) == ("resolved", "sales-clerk")
     refused(client, path, "finance", "BI-07", {"resolution": "again"})
     app.catch_up_projections()
+    exposition = client.http.get("/metrics").text
+    assert "countersign_billing_collections_checked_today 0.0" in exposition
     third = client.ok("POST", "/collections-checks", "finance", {"day": today.isoformat()})
     assert third["carried_over"] == []
     app.catch_up_projections()
+    exposition = client.http.get("/metrics").text
+    assert "countersign_billing_collections_checked_today 1.0" in exposition
+    assert "countersign_billing_collection_exceptions_open 0.0" in exposition
     assert client.page("/collection-exceptions?status=open", "finance")["items"] == []
     checks = client.page("/collections-checks", "sales-manager")["items"]
     assert [(c["new_exceptions"], c["carried_over"]) for c in checks] == [(1, 0), (0, 1), (0, 0)]

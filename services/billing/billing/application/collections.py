@@ -38,6 +38,7 @@ from billing.domain.collections_check import (
     CollectionException,
     CollectionsCheck,
     ExceptionFound,
+    ExceptionStatus,
 )
 from billing.domain.instrument import Instrument, InstrumentStatus
 from billing.domain.invoice import Invoice
@@ -90,6 +91,22 @@ def _not_handed_over(app: Any, now: datetime) -> Select[Any]:
     return select(func.count()).select_from(INSTRUMENTS.table).where(received)
 
 
+def _handover_missed(app: Any, now: datetime) -> Select[Any]:
+    missed = INSTRUMENTS.table.c.handover_missed.is_(True)
+    return select(func.count()).select_from(INSTRUMENTS.table).where(missed)
+
+
+def _open_exceptions(app: Any, now: datetime) -> Select[Any]:
+    still_open = COLLECTION_EXCEPTIONS.table.c.status == ExceptionStatus.OPEN
+    return select(func.count()).select_from(COLLECTION_EXCEPTIONS.table).where(still_open)
+
+
+def _checked_today(app: Any, now: datetime) -> Select[Any]:
+    today = now.astimezone(app.calendar.zone).date()
+    done = COLLECTIONS_CHECKS.table.c.day == today
+    return select(func.count()).select_from(COLLECTIONS_CHECKS.table).where(done)
+
+
 FIGURES = (
     Figure(
         "countersign_billing_instruments_not_handed_over",
@@ -97,6 +114,24 @@ FIGURES = (
         "(BI-06).",
         _not_handed_over,
         rule="BI-06",
+    ),
+    Figure(
+        "countersign_billing_instruments_handover_missed",
+        "Instruments not with finance by the close of the day they were received (BI-06).",
+        _handover_missed,
+        rule="BI-06",
+    ),
+    Figure(
+        "countersign_billing_collection_exceptions_open",
+        "Exceptions of the daily collections checks not resolved yet (BI-07).",
+        _open_exceptions,
+        rule="BI-07",
+    ),
+    Figure(
+        "countersign_billing_collections_checked_today",
+        "1 once today's collections check is done, else 0 (BI-07).",
+        _checked_today,
+        rule="BI-07",
     ),
 )
 
