@@ -64,8 +64,7 @@ class ReceivableOverdue(IntegrationEvent, producer="billing", aggregate_field="r
 
 
 class InstrumentDishonoured(IntegrationEvent, producer="billing", aggregate_field="instrument_id"):
-    """BI-14: a cheque or bill the customer gave was dishonoured (a bounced instrument). Not
-    raised by billing yet (#12)."""
+    """BI-14: a cheque or bill the customer gave was dishonoured (a bounced instrument)."""
 
     instrument_id: UUID
     customer_id: UUID

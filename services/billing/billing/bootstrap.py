@@ -1,6 +1,6 @@
 """Composition root: the billing service's application, routes and published events."""
 
-from billing.adapters.http import credit, expenses, invoices, invoicing
+from billing.adapters.http import collections, credit, expenses, invoices, invoicing
 from billing.adapters.outbound import OUTBOUND
 from billing.application import BillingApplication
 from runtime.service import ServiceSpec
@@ -15,6 +15,9 @@ SPEC = ServiceSpec(
         invoicing.invoice_signing,
         invoicing.credit_note_approvals,
         credit.router,
+        collections.router,
+        collections.collection_approvals,
+        collections.cash_handover_signatures,
         expenses.router,
         expenses.budget_approvals,
         expenses.pre_approval_approvals,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from billing.domain.credit_exposure import CreditExposure
+from billing.domain.instrument import Instrument
 from billing.domain.invoice import Invoice
 from billing.domain.payment import Payment
 from contracts import billing as contract
@@ -13,6 +14,7 @@ OUTBOUND = Outbound(
         Invoice.Issued: contract.InvoiceIssued,
         Invoice.ReceiptSigned: contract.InvoiceReceiptSignedByCustomer,
         Payment.Applied: contract.PaymentApplied,
+        Instrument.Dishonoured: contract.InstrumentDishonoured,
         Invoice.Overdue: contract.ReceivableOverdue,
         CreditExposure.CreditReserved: contract.CreditReserved,
         CreditExposure.CreditDeclined: contract.CreditDeclined,

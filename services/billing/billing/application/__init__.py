@@ -3,6 +3,7 @@ Invoicing builds on the credit exposure: an invoice issued or paid moves it."""
 
 from __future__ import annotations
 
+from billing.application.collections import CollectionCommands
 from billing.application.customer_policies import CustomerPolicies
 from billing.application.expenses import ExpenseCommands
 from billing.application.invoicing import InvoicingCommands
@@ -17,6 +18,7 @@ class BillingApplication(
     CustomerPolicies,
     InvoiceQueries,
     ExpenseCommands,
+    CollectionCommands,
     Approvals,
     Governance,
     AuditTrail,
