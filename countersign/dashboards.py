@@ -480,6 +480,36 @@ def billing_business() -> Dashboard:
                 query("sum(countersign_billing_invoices_without_signed_receipt)"),
             )
         )
+        .with_row(Row("Collections (BI-06, BI-07)"))
+        .with_panel(
+            figure(
+                "Instruments not yet with finance",
+                query("sum(countersign_billing_instruments_not_handed_over)"),
+                description="Cheques, acceptance bills and drafts received, not signed for.",
+            )
+        )
+        .with_panel(
+            figure(
+                "Instruments not handed over the same day",
+                query("sum(countersign_billing_instruments_handover_missed)"),
+                description="Each also an XC-08 violation.",
+                steps=[(0, "green"), (1, "red")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Collection-check exceptions open",
+                query("sum(countersign_billing_collection_exceptions_open)"),
+                steps=[(0, "green"), (1, "orange")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Today's collections check done",
+                query("max(countersign_billing_collections_checked_today)"),
+                steps=[(0, "orange"), (1, "green")],
+            )
+        )
         .with_row(Row("Credit (BI-11, OR-18)"))
         .with_panel(
             over_time(
