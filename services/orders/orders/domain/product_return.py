@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, Self
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from kernel.roles import Role
 from orders.domain.order import OrderLine, OrderStatus
@@ -87,6 +87,7 @@ class ProductReturn(Aggregate):
         self.status = ReturnStatus.REQUESTED
         self.lines: tuple[ReturnLine, ...] = ()
         self.red_outbound_id: UUID | None = None
+        self.discrepancy: str | None = None
 
     class Requested(Aggregate.Created):
         order_id: UUID
@@ -95,6 +96,10 @@ class ProductReturn(Aggregate):
         reason_code: str
         delivered: tuple[ReturnLine, ...]
         requested_by: str
+
+        def apply(self, ret: ProductReturn) -> None:
+            super().apply(ret)
+            ret.delivered = tuple(self.delivered)  # a list once stored as JSON
 
     class ConfirmedByBranchManager(Aggregate.Event):
         confirmed_by: str
@@ -140,7 +145,14 @@ class ProductReturn(Aggregate):
             ret.status = ReturnStatus.REJECTED
 
     class RedOutboundOrderIssued(Aggregate.Event):
+        """OR-28 (``RedOutboundOrderIssued``): reverses the original outbound; copy 2 to the
+        warehouse keeper."""
+
         red_outbound_id: UUID
+        order_id: UUID
+        customer_id: UUID
+        lines: tuple[ReturnLine, ...]
+        currency: str
         issued_by: str
 
         def apply(self, ret: ProductReturn) -> None:
@@ -149,13 +161,16 @@ class ProductReturn(Aggregate):
     class ReceivedIntoWarehouse(Aggregate.Event):
         """OR-28, OR-29 (``ReturnCounted``): received and counted, with any discrepancy."""
 
+        order_id: UUID
+        customer_id: UUID
+        red_outbound_id: UUID
         received_at: datetime
         counted: Mapping[str, int]
         discrepancy: str
         received_by: str
 
         def apply(self, ret: ProductReturn) -> None:
-            ret.status = ReturnStatus.RECEIVED
+            ret.status, ret.discrepancy = ReturnStatus.RECEIVED, self.discrepancy
 
     @classmethod
     def request(
@@ -270,7 +285,13 @@ class ProductReturn(Aggregate):
         _acting_as(Role.SALES_CLERK, roles, "OR-28", "issuing the red outbound order")
         _in(self.status, ReturnStatus.APPROVED, "OR-28")
         self.trigger_event(
-            self.RedOutboundOrderIssued, red_outbound_id=red_outbound_id, issued_by=clerk
+            self.RedOutboundOrderIssued,
+            red_outbound_id=red_outbound_id,
+            order_id=self.order_id,
+            customer_id=self.customer_id,
+            lines=self.lines,
+            currency=self.currency,
+            issued_by=clerk,
         )
 
     def receive(
@@ -280,6 +301,7 @@ class ProductReturn(Aggregate):
         discrepancy found (empty when the count matches)."""
         _acting_as(Role.WAREHOUSE_KEEPER, roles, "OR-28", "receiving returned goods")
         _in(self.status, ReturnStatus.AWAITING_WAREHOUSE, "OR-28")
+        assert self.red_outbound_id is not None
         expected = {line.product_code: line.quantity for line in self.lines}
         if set(counted) - set(expected) or any(q < 0 for q in counted.values()):
             raise RuleViolation("OR-29", "the count covers only the returned lines, none negative")
@@ -290,9 +312,63 @@ class ProductReturn(Aggregate):
         )
         self.trigger_event(
             self.ReceivedIntoWarehouse,
+            order_id=self.order_id,
+            customer_id=self.customer_id,
+            red_outbound_id=self.red_outbound_id,
             received_at=now,
             counted=dict(counted),
             discrepancy=discrepancy,
             received_by=keeper,
         )
         return discrepancy
+
+
+class ReturnedGoods(Aggregate):
+    """OR-25: what has been returned from one order, net of returns that ended rejected; one per
+    order, so two returns of the same goods cannot both pass the check."""
+
+    def __init__(self) -> None:
+        self.order_id: UUID
+        self.by_return: dict[UUID, dict[str, int]] = {}
+
+    class Opened(Aggregate.Created):
+        order_id: UUID
+
+    class Recorded(Aggregate.Event):
+        return_id: UUID
+        quantities: Mapping[str, int]
+
+        def apply(self, goods: ReturnedGoods) -> None:
+            goods.by_return[self.return_id] = dict(self.quantities)
+
+    class Released(Aggregate.Event):
+        """The return ended rejected: its goods count as not returned."""
+
+        return_id: UUID
+
+        def apply(self, goods: ReturnedGoods) -> None:
+            goods.by_return.pop(self.return_id, None)
+
+    @staticmethod
+    def id_for(order_id: UUID) -> UUID:
+        return uuid5(order_id, "returned-goods")
+
+    @classmethod
+    def open(cls, order_id: UUID) -> Self:
+        return cls._create(cls.Opened, id=cls.id_for(order_id), order_id=order_id)
+
+    @property
+    def returned(self) -> dict[str, int]:
+        net: dict[str, int] = {}
+        for quantities in self.by_return.values():
+            for code, quantity in quantities.items():
+                net[code] = net.get(code, 0) + quantity
+        return net
+
+    def record(self, product_return: ProductReturn) -> None:
+        quantities = {line.product_code: line.quantity for line in product_return.lines}
+        self.trigger_event(self.Recorded, return_id=product_return.id, quantities=quantities)
+
+    def release(self, return_id: UUID) -> None:
+        if return_id in self.by_return:
+            self.trigger_event(self.Released, return_id=return_id)
