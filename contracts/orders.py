@@ -147,8 +147,7 @@ class ReturnEvent(IntegrationEvent, producer="orders", aggregate_field="return_i
 
 
 class RedOutboundOrderIssued(ReturnEvent):
-    """OR-28: the approved return's red outbound order reverses the original one. Not raised by
-    orders yet (#13)."""
+    """OR-28: the approved return's red outbound order reverses the original one."""
 
     lines: list[OrderLine] = Field(min_length=1, max_length=200)
     currency: CurrencyCode
@@ -166,8 +165,7 @@ class RedOutboundOrderIssued(ReturnEvent):
 
 
 class ReturnReceivedIntoWarehouse(ReturnEvent):
-    """OR-28: the warehouse took the returned goods in and counted them. Not raised by
-    orders yet (#13)."""
+    """OR-28: the warehouse took the returned goods in and counted them."""
 
     received_at: Instant
     discrepancy: ShortText

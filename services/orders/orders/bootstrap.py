@@ -1,6 +1,6 @@
 """Composition root: the orders service's application, routes and published events."""
 
-from orders.adapters.http import orders, quotes, sales_contracts, signatures
+from orders.adapters.http import orders, quotes, returns, sales_contracts, signatures
 from orders.adapters.outbound import OUTBOUND
 from orders.application import OrdersApplication
 from runtime.service import ServiceSpec
@@ -17,6 +17,7 @@ SPEC = ServiceSpec(
         sales_contracts.router,
         sales_contracts.contract_documents,
         sales_contracts.contract_signing,
+        returns.router,
     ),
     outbound=OUTBOUND,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contracts import orders as contract
 from orders.domain.known_customer import KnownCustomer
 from orders.domain.order import Order
+from orders.domain.product_return import ProductReturn
 from orders.domain.sales_contract import SalesContract
 from runtime.outbound import Outbound
 
@@ -17,5 +18,7 @@ OUTBOUND = Outbound(
         Order.CreditCheckRequested: contract.CreditReservationRequested,
         Order.Cancelled: contract.OrderCancelled,
         KnownCustomer.OpenPipelineSupplied: contract.OpenPipelineSupplied,
+        ProductReturn.RedOutboundOrderIssued: contract.RedOutboundOrderIssued,
+        ProductReturn.ReceivedIntoWarehouse: contract.ReturnReceivedIntoWarehouse,
     }
 )

@@ -1,5 +1,5 @@
 """The orders application: leads, inquiries and quotes, sales contracts, sales orders, shipping
-and delivery (RULES §3.3)."""
+and delivery, returns (RULES §3.3)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from orders.application.grade_policies import CustomerGradePolicies
 from orders.application.policies import CustomerPolicies
 from orders.application.queries import OrderQueries
 from orders.application.quotes import QuoteCommands
+from orders.application.returns import ReturnCommands
 from orders.application.risk_policies import CustomerRiskPolicies
 from orders.application.sales_contracts import SalesContractCommands
 
@@ -22,5 +23,6 @@ class OrdersApplication(
     QuoteCommands,
     CustomerGradePolicies,
     SalesContractCommands,
+    ReturnCommands,
 ):
     service_name = "orders"

@@ -1,0 +1,94 @@
+"""Read table of the returns (RULES §4.4): each return with its state, by status, order and
+customer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import AliasChoices, Field
+from sqlalchemy import Connection
+
+from contracts.values import UserId
+from orders.domain.product_return import ProductReturn, ReturnStatus
+from runtime.projections import Projection
+from runtime.views import ReadTable, View, identity
+
+
+class ReturnSummary(View):
+    return_id: UUID = identity("return_id")
+    order_id: UUID
+    customer_id: UUID
+    status: ReturnStatus
+    reason_code: str = Field(max_length=64, description="OR-29: from the configured reasons")
+    requested_by: UserId
+    requested_at: datetime = Field(validation_alias=AliasChoices("requested_at", "created_on"))
+    red_outbound_id: UUID | None
+    discrepancy: str | None = Field(
+        max_length=2000, description="OR-29: what the warehouse count found short or over"
+    )
+    version: int
+
+
+RETURNS = ReadTable(
+    ReturnSummary,
+    "product_returns",
+    sortable=("requested_at",),
+    filters=("status", "order_id", "customer_id"),
+)
+product_returns = Projection("product_returns", RETURNS.table)
+
+
+@product_returns.on(ProductReturn.Requested)
+def _requested(event: ProductReturn.Requested, db: Connection) -> None:
+    RETURNS.insert(
+        db,
+        event,
+        status=ReturnStatus.REQUESTED,
+        requested_at=event.timestamp,
+        red_outbound_id=None,
+        discrepancy=None,
+    )
+
+
+@product_returns.on(ProductReturn.ConfirmedByBranchManager)
+def _confirmed(event: ProductReturn.ConfirmedByBranchManager, db: Connection) -> None:
+    RETURNS.update(db, event, status=ReturnStatus.VERIFYING)
+
+
+@product_returns.on(ProductReturn.GoodsVerified)
+def _verified(event: ProductReturn.GoodsVerified, db: Connection) -> None:
+    RETURNS.update(db, event, status=ReturnStatus.AUTHENTICATING)
+
+
+@product_returns.on(ProductReturn.GoodsAuthenticated)
+def _authenticated(event: ProductReturn.GoodsAuthenticated, db: Connection) -> None:
+    status = ReturnStatus.DETAIL_PENDING if event.genuine else ReturnStatus.REJECTED
+    RETURNS.update(db, event, status=status)
+
+
+@product_returns.on(ProductReturn.DetailSubmitted)
+def _submitted(event: ProductReturn.DetailSubmitted, db: Connection) -> None:
+    RETURNS.update(db, event, status=ReturnStatus.PENDING_SALES_MANAGER_APPROVAL)
+
+
+@product_returns.on(ProductReturn.Approved)
+def _approved(event: ProductReturn.Approved, db: Connection) -> None:
+    RETURNS.update(db, event, status=ReturnStatus.APPROVED)
+
+
+@product_returns.on(ProductReturn.Rejected)
+def _rejected(event: ProductReturn.Rejected, db: Connection) -> None:
+    RETURNS.update(db, event, status=ReturnStatus.REJECTED)
+
+
+@product_returns.on(ProductReturn.RedOutboundOrderIssued)
+def _red_outbound(event: ProductReturn.RedOutboundOrderIssued, db: Connection) -> None:
+    RETURNS.update(
+        db, event, status=ReturnStatus.AWAITING_WAREHOUSE, red_outbound_id=event.red_outbound_id
+    )
+
+
+@product_returns.on(ProductReturn.ReceivedIntoWarehouse)
+def _received(event: ProductReturn.ReceivedIntoWarehouse, db: Connection) -> None:
+    RETURNS.update(db, event, status=ReturnStatus.RECEIVED, discrepancy=event.discrepancy)

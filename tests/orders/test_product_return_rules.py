@@ -1,0 +1,230 @@
+"""The return's rules at the aggregate that guards them (RULES §4.4): request and branch
+confirmation (OR-24), the salesperson's check (OR-25), authentication (OR-26), the sales manager's
+approval of the return detail (OR-27), the red outbound order and warehouse receipt (OR-28) and the
+return policy (OR-29), allowed and refused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import pytest
+
+from kernel.roles import Role
+from orders.domain.order import OrderLine, OrderStatus
+from orders.domain.product_return import ProductReturn, ReturnStatus
+from runtime.aggregate import RuleViolation
+from runtime.unit_of_work import CommandContext, acting
+from tests.orders.test_quote_rules import refused
+
+NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
+SALESPERSON = frozenset({Role.SALESPERSON})
+BRANCH = frozenset({Role.BRANCH_MANAGER})
+TECH = frozenset({Role.TECHNICAL_DEPARTMENT})
+MANAGER = frozenset({Role.SALES_MANAGER})
+CLERK = frozenset({Role.SALES_CLERK})
+KEEPER = frozenset({Role.WAREHOUSE_KEEPER})
+PUMP = ("P-1", "Pump 2kW")
+
+
+@pytest.fixture(autouse=True)
+def command_context() -> Iterator[None]:
+    with acting(CommandContext(actor="tester")):
+        yield
+
+
+@dataclass
+class Delivered:
+    status: OrderStatus = OrderStatus.DELIVERED
+    received_at: datetime | None = NOW - timedelta(days=3)
+    id: UUID = field(default_factory=uuid4)
+    customer_id: UUID = field(default_factory=uuid4)
+    currency: str = "CNY"
+    lines: tuple[OrderLine, ...] = (OrderLine(*PUMP, 5, Decimal("100"), ()),)
+
+
+def requested(order: Delivered | None = None, reason: str = "defective") -> ProductReturn:
+    return ProductReturn.request(order or Delivered(), reason, "sp", SALESPERSON, NOW)
+
+
+def verified(quantity: int = 2) -> ProductReturn:
+    ret = requested()
+    ret.confirm("bm", BRANCH)
+    ret.verify(((*PUMP, quantity),), "sp", SALESPERSON)
+    return ret
+
+
+def pending() -> ProductReturn:
+    ret = verified()
+    ret.authenticate(True, "serials match", "tech", TECH)
+    ret.submit_detail("sp", SALESPERSON)
+    return ret
+
+
+def issued() -> ProductReturn:
+    ret = pending()
+    ret.approve("sm", MANAGER)
+    ret.issue_red_outbound(uuid4(), "clerk", CLERK)
+    return ret
+
+
+def test_or_24_a_delivered_orders_return_is_requested_and_confirmed_by_the_branch() -> None:
+    ret = requested()
+    assert ret.status is ReturnStatus.REQUESTED
+    ret.confirm("bm", BRANCH)
+    assert ret.status is ReturnStatus.VERIFYING
+
+
+def test_or_24_refused_for_an_order_not_delivered() -> None:
+    with pytest.raises(RuleViolation) as excinfo:
+        requested(Delivered(status=OrderStatus.SHIPPED))
+    refused("OR-24", excinfo)
+
+
+def test_or_24_refused_unless_reported_by_a_salesperson() -> None:
+    with pytest.raises(RuleViolation) as excinfo:
+        ProductReturn.request(Delivered(), "defective", "x", CLERK, NOW)
+    refused("OR-24", excinfo)
+
+
+def test_or_24_refused_confirmation_by_anyone_but_the_branch_manager() -> None:
+    ret = requested()
+    with pytest.raises(RuleViolation) as excinfo:
+        ret.confirm("sp", SALESPERSON)
+    refused("OR-24", excinfo)
+    assert ret.status is ReturnStatus.REQUESTED
+
+
+def test_or_25_refused_before_the_branch_confirmed() -> None:
+    ret = requested()
+    with pytest.raises(RuleViolation) as excinfo:
+        ret.verify(((*PUMP, 1),), "sp", SALESPERSON)
+    refused("OR-25", excinfo)
+
+
+def test_or_25_goods_checked_against_the_original_lines() -> None:
+    ret = verified(5)
+    assert ret.status is ReturnStatus.AUTHENTICATING
+    assert ret.lines[0].quantity == 5
+    assert ret.lines[0].unit_price == Decimal("100")
+
+
+@pytest.mark.parametrize(
+    ("line", "already"),
+    [
+        (("P-1", "Pump 2kW", 6), 0),
+        (("P-1", "Pump 2kW", 3), 3),
+        (("P-1", "Pump 3kW", 1), 0),
+        (("P-9", "Pump 2kW", 1), 0),
+        (("P-1", "Pump 2kW", 0), 0),
+    ],
+)
+def test_or_25_refused_goods_not_matching_or_more_than_delivered(
+    line: tuple[str, str, int], already: int
+) -> None:
+    ret = requested()
+    ret.confirm("bm", BRANCH)
+    with pytest.raises(RuleViolation) as excinfo:
+        ret.verify((line,), "sp", SALESPERSON, {"P-1": already})
+    refused("OR-25", excinfo)
+    assert ret.status is ReturnStatus.VERIFYING
+
+
+def test_or_26_genuine_goods_go_on_to_the_return_detail() -> None:
+    ret = verified()
+    ret.authenticate(True, "ok", "tech", TECH)
+    assert ret.status is ReturnStatus.DETAIL_PENDING
+
+
+def test_or_26_goods_not_genuine_end_in_rejected() -> None:
+    ret = verified()
+    ret.authenticate(False, "counterfeit label", "tech", TECH)
+    assert ret.status is ReturnStatus.REJECTED
+    with pytest.raises(RuleViolation) as excinfo:
+        ret.submit_detail("sp", SALESPERSON)
+    refused("OR-27", excinfo)
+
+
+def test_or_26_refused_unless_the_technical_department_authenticates() -> None:
+    ret = verified()
+    with pytest.raises(RuleViolation) as excinfo:
+        ret.authenticate(True, "ok", "sp", SALESPERSON)
+    refused("OR-26", excinfo)
+
+
+def test_or_27_the_sales_manager_approves_the_return_detail() -> None:
+    ret = pending()
+    ret.approve("sm", MANAGER)
+    assert ret.status is ReturnStatus.APPROVED
+
+
+def test_or_27_refused_approval_by_the_branch_manager() -> None:
+    ret = pending()
+    with pytest.raises(RuleViolation) as excinfo:
+        ret.approve("bm", BRANCH)
+    refused("OR-27", excinfo)
+
+
+def test_or_27_refused_detail_before_authentication() -> None:
+    ret = verified()
+    with pytest.raises(RuleViolation) as excinfo:
+        ret.submit_detail("sp", SALESPERSON)
+    refused("OR-27", excinfo)
+
+
+def test_or_27_a_rejected_detail_ends_the_return() -> None:
+    ret = pending()
+    ret.reject("sm", MANAGER, "outside policy")
+    assert ret.status is ReturnStatus.REJECTED
+
+
+def test_or_28_the_clerk_issues_the_red_outbound_and_the_warehouse_receives() -> None:
+    ret = issued()
+    assert ret.status is ReturnStatus.AWAITING_WAREHOUSE
+    assert ret.receive({"P-1": 2}, "wk", KEEPER, NOW) == ""
+    assert ret.status is ReturnStatus.RECEIVED
+
+
+def test_or_28_refused_red_outbound_before_approval_or_by_a_salesperson() -> None:
+    ret = pending()
+    with pytest.raises(RuleViolation) as excinfo:
+        ret.issue_red_outbound(uuid4(), "clerk", CLERK)
+    refused("OR-28", excinfo)
+    ret.approve("sm", MANAGER)
+    with pytest.raises(RuleViolation) as excinfo:
+        ret.issue_red_outbound(uuid4(), "sp", SALESPERSON)
+    refused("OR-28", excinfo)
+
+
+def test_or_28_refused_receipt_by_anyone_but_the_warehouse_keeper() -> None:
+    ret = issued()
+    with pytest.raises(RuleViolation) as excinfo:
+        ret.receive({"P-1": 2}, "clerk", CLERK, NOW)
+    refused("OR-28", excinfo)
+
+
+def test_or_29_the_count_records_any_discrepancy() -> None:
+    ret = issued()
+    assert ret.receive({"P-1": 1}, "wk", KEEPER, NOW) == "P-1: expected 2, counted 1"
+
+
+def test_or_29_refused_a_count_of_goods_not_returned() -> None:
+    ret = issued()
+    with pytest.raises(RuleViolation) as excinfo:
+        ret.receive({"P-9": 1}, "wk", KEEPER, NOW)
+    refused("OR-29", excinfo)
+
+
+def test_or_29_refused_a_reason_not_configured() -> None:
+    with pytest.raises(RuleViolation) as excinfo:
+        requested(reason="changed my mind")
+    refused("OR-29", excinfo)
+
+
+def test_or_29_refused_after_the_return_window() -> None:
+    with pytest.raises(RuleViolation) as excinfo:
+        requested(Delivered(received_at=NOW - timedelta(days=31)))
+    refused("OR-29", excinfo)
