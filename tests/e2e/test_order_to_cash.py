@@ -3,22 +3,28 @@ request through the credit gate to the goods issued (orders, billing's exposure)
 signed delivery confirmation, the invoice request billing opens from it, reviewed and issued by
 finance (BI-01), dispatched and signed for by the customer (BI-02), paid (BI-09); the exposure
 follows each step (BI-11) and customers' trading history records the receipt and the payment
-(RULES §7 row 7)."""
+(RULES §7 row 7); and a return of one unit through orders' return chain is credited by an
+approved red-letter invoice (OR-24 ... OR-28, BI-18, §7 row 6)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
+from billing.domain.credit_note import CreditNote
 from tests.e2e.api import Api, eventually, money
 from tests.signers import page_answer
 
 
-async def test_bi_01_bi_09_bi_11_an_order_runs_to_cash_across_the_services(api: Api) -> None:
-    customer_id = await api.approved_customer("Order To Cash Ltd", limit="5000")
-    order_id = await api.order_when_customer_known(customer_id, ["OTC-1", "OTC-2"])
+async def invoiced_order(api: Api, name: str) -> tuple[str, str, str]:
+    """An approved customer's order of two units at 10.50 shipped through the credit gate,
+    its delivery signed, and the invoice request billing opened from it reviewed and issued by
+    finance (BI-01); returns (customer, order, invoice) ids."""
+    customer_id = await api.approved_customer(name, limit="5000")
+    order_id = await api.order_when_customer_known(customer_id, [f"{name}-1", f"{name}-2"])
     await api.ship_order(order_id)
-    await api.unbilled(customer_id, "21.00")  # two units at 10.50, shipped and not invoiced
+    await api.unbilled(customer_id, "21.00")  # shipped and not invoiced yet (§7 row 5)
     await api.customer_signs_delivery(order_id)
 
     # §7 row 4: billing opens the invoice request for the account owner from the confirmation.
@@ -36,10 +42,14 @@ async def test_bi_01_bi_09_bi_11_an_order_runs_to_cash_across_the_services(api: 
     await api.ok("POST", "billing", f"{request_path}/submit", "salesperson", {"lines": lines})
     await api.approve_all_steps("billing", request_path)
     invoice = await api.ok(
-        "POST", "billing", f"{request_path}/issue", "finance", {"number": "INV-OTC-1"}
+        "POST", "billing", f"{request_path}/issue", "finance", {"number": f"INV-{name}"}
     )
-    invoice_id = invoice["invoice_id"]
     assert money(invoice["amount"]) == Decimal("21.00")
+    return customer_id, order_id, str(invoice["invoice_id"])
+
+
+async def test_bi_01_bi_09_bi_11_an_order_runs_to_cash_across_the_services(api: Api) -> None:
+    customer_id, _, invoice_id = await invoiced_order(api, "OTC")
     exposure = await api.exposure(customer_id)
     assert exposure is not None
     assert (money(exposure["unbilled_shipments"]), money(exposure["open_receivables"])) == (
@@ -89,3 +99,56 @@ async def test_bi_01_bi_09_bi_11_an_order_runs_to_cash_across_the_services(api: 
     history = await eventually(recorded, timeout=60, what="customers to record the payment")
     assert history["payment_record"]["paid"] == {"CNY": "21.00"}
     assert history["invoices"] == 1
+
+
+async def test_or_24_or_28_bi_18_a_return_is_credited_across_the_services(api: Api) -> None:
+    customer_id, order_id, invoice_id = await invoiced_order(api, "RET")
+
+    # OR-24 ... OR-28: one unit back, through orders' return chain to the red outbound order.
+    made = await api.ok(
+        "POST",
+        "orders",
+        "/returns",
+        "salesperson",
+        {"order_id": order_id, "reason_code": "defective"},
+    )
+    path = f"/returns/{made['return_id']}"
+    await api.ok("POST", "orders", f"{path}/confirmation", "branch-manager")
+    goods = {"lines": [{"product_code": "PUMP-7", "description": "pump", "quantity": 1}]}
+    await api.ok("POST", "orders", f"{path}/verification", "salesperson", goods)
+    await api.ok("POST", "orders", f"{path}/authentication", "technical", {"genuine": True})
+    await api.ok("POST", "orders", f"{path}/detail", "salesperson")
+    await api.ok("POST", "orders", f"{path}/decision", "sales-manager", {"approve": True})
+    await api.ok("POST", "orders", f"{path}/red-outbound", "sales-clerk")
+
+    # §7 row 6, BI-18: billing opens the red-letter credit note from the red outbound order.
+    note = f"/credit-notes/{CreditNote.id_for(UUID(made['return_id']))}"
+
+    async def requested() -> dict[str, Any] | None:
+        response = await api.call("GET", "billing", note, "finance")
+        return response.json() if response.status_code == 200 else None
+
+    credit = await eventually(requested, timeout=60, what="billing to open the credit note")
+    assert (money(credit["amount"]), credit["original_invoice_id"]) == (
+        Decimal("10.50"),
+        invoice_id,
+    )
+    await api.approve_all_steps("billing", note)
+    await api.ok("POST", "billing", f"{note}/issue", "finance", {"number": "RED-RET-1"})
+    receivable = await api.ok("GET", "billing", f"/receivables/{invoice_id}", "finance")
+    assert (money(receivable["credited"]), money(receivable["outstanding"])) == (
+        Decimal("10.50"),
+        Decimal("10.50"),
+    )
+    exposure = await api.exposure(customer_id)
+    assert exposure is not None and money(exposure["open_receivables"]) == Decimal("10.50")
+
+    # §7 row 6: customers records the return (CU-26, an input to CU-06).
+    async def recorded() -> dict[str, Any] | None:
+        history = await api.ok(
+            "GET", "customers", f"/customers/{customer_id}/trading-history", "finance"
+        )
+        return history if history["trade"]["returns"] == 1 else None
+
+    history = await eventually(recorded, timeout=60, what="customers to record the return")
+    assert history["trade"]["returned"] == {"CNY": "10.50"}
