@@ -46,8 +46,14 @@ class Delivered:
     lines: tuple[OrderLine, ...] = (OrderLine(*PUMP, 5, Decimal("100"), ()),)
 
 
+REASONS = ("defective", "wrong_goods")
+"""OR-29: the reasons the rule parameters in force list (the tests' own)."""
+WINDOW = timedelta(days=30)
+
+
 def requested(order: Delivered | None = None, reason: str = "defective") -> ProductReturn:
-    return ProductReturn.request(order or Delivered(), reason, "sp", SALESPERSON, NOW)
+    order = order or Delivered()
+    return ProductReturn.request(order, reason, "sp", SALESPERSON, NOW, REASONS, WINDOW)
 
 
 def verified(quantity: int = 2) -> ProductReturn:
@@ -86,7 +92,7 @@ def test_or_24_refused_for_an_order_not_delivered() -> None:
 
 def test_or_24_refused_unless_reported_by_a_salesperson() -> None:
     with pytest.raises(RuleViolation) as excinfo:
-        ProductReturn.request(Delivered(), "defective", "x", CLERK, NOW)
+        ProductReturn.request(Delivered(), "defective", "x", CLERK, NOW, REASONS, WINDOW)
     refused("OR-24", excinfo)
 
 

@@ -7,6 +7,7 @@ OR-29)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from uuid import UUID
 
 from kernel.application import KernelApplication
@@ -39,7 +40,16 @@ class ReturnCommands(KernelApplication):
         self, context: CommandContext, order_id: UUID, reason_code: str
     ) -> ProductReturn:
         order = self.get(Order, order_id, "order")
-        return ProductReturn.request(order, reason_code, context.actor, context.roles, clock.now())
+        parameters = self.rule_parameters().orders
+        return ProductReturn.request(
+            order,
+            reason_code,
+            context.actor,
+            context.roles,
+            clock.now(),
+            parameters.return_reasons,
+            timedelta(days=parameters.return_within_days),
+        )
 
     @command
     def confirm_return(self, context: CommandContext, return_id: UUID) -> ProductReturn:

@@ -11,7 +11,7 @@ the warehouse keeper receives and counts the goods, recording any discrepancy (O
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,11 +22,6 @@ from uuid import UUID, uuid5
 from kernel.roles import Role
 from orders.domain.order import OrderLine, OrderStatus
 from runtime.aggregate import Aggregate, RuleViolation
-
-RETURN_REASONS = frozenset({"defective", "wrong_goods", "damaged_in_transit", "not_as_ordered"})
-"""OR-29: the configured list of return reasons."""
-RETURN_WINDOW = timedelta(days=30)
-"""OR-29: how long after delivery goods may be returned."""
 
 
 class DeliveredOrder(Protocol):
@@ -180,9 +175,10 @@ class ProductReturn(Aggregate):
         requested_by: str,
         roles: frozenset[str],
         now: datetime,
-        reasons: frozenset[str] = RETURN_REASONS,
-        window: timedelta = RETURN_WINDOW,
+        reasons: Collection[str],
+        window: timedelta,
     ) -> Self:
+        """OR-24, OR-29: ``reasons`` and ``window`` are the rule parameters in force (XC-07)."""
         # OR-24: the customer's application comes in through the salesperson.
         _acting_as(Role.SALESPERSON, roles, "OR-24", "reporting a return")
         # OR-24: only goods that were delivered can come back.
