@@ -218,7 +218,7 @@ def test_sd_05_sd_06_a_reply_call_gets_its_written_reply_before_the_visit(
     desk.refused("POST", f"/service-calls/{urban}/reply", "service-clerk", reply, "SD-05")
 
 
-def test_sd_04_a_late_arrival_misses_the_sla_and_the_timer_flags_the_breach_once(
+def test_sd_04_sd_44_a_late_arrival_misses_the_sla_counts_against_compliance_and_is_flagged_once(
     client: ServiceClient, desk: Desk, moved_clock: list[datetime]
 ) -> None:
     customer_id = desk.customer()
