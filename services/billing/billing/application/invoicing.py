@@ -46,6 +46,7 @@ from contracts.orders import (
 )
 from kernel.application import PolicyNotInForce
 from kernel.audit import AuditTrail
+from kernel.company import COMPANY_CURRENCY
 from kernel.governance import Governance
 from kernel.settings import KernelSettings
 from kernel.signing import CustomerSigning
@@ -128,7 +129,7 @@ class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail)
             event.customer_id,
             # OrderPlaced comes first on the order's partition; an order placed before billing
             # listened is in the company's currency.
-            "CNY" if order is None else order.currency,
+            COMPANY_CURRENCY if order is None else order.currency,
             None if customer is None else customer.owner_id,
             _invoice_lines(event.lines),
             event.received_at,

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Self
 from uuid import NAMESPACE_OID, UUID, uuid5
 
+from kernel.company import COMPANY_CURRENCY
 from runtime.aggregate import Aggregate, RuleViolation
 
 
@@ -349,11 +350,11 @@ class CreditExposure(Aggregate):
 
     def supply_review_figures(self, overdue_receivables: Decimal, as_of: datetime) -> None:
         """Answer the customer's credit review with the exposure and what of it is overdue, in
-        the currency of the limit (the company's, CNY, before one is known)."""
+        the currency of the limit (the company's before one is known)."""
         self.trigger_event(
             self.ReviewFiguresSupplied,
             customer_id=self.customer_id,
-            currency=self.currency or "CNY",
+            currency=self.currency or COMPANY_CURRENCY,
             open_receivables=self.open_receivables,
             overdue_receivables=overdue_receivables,
             unbilled_shipments=self.unbilled_shipments,

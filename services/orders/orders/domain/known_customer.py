@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Self
 from uuid import UUID
 
+from kernel.company import COMPANY_CURRENCY
 from runtime.aggregate import Aggregate
 
 
@@ -87,9 +88,9 @@ class KnownCustomer(Aggregate):
 
     @property
     def trading_currency(self) -> str:
-        """The currency of the customer's credit limit (the company's, CNY, before one is
+        """The currency of the customer's credit limit (the company's before one is
         known)."""
-        return self.currency or "CNY"
+        return self.currency or COMPANY_CURRENCY
 
     def supply_open_pipeline(
         self, open_orders: int, orders_amount: Decimal, quotes_amount: Decimal, as_of: datetime
