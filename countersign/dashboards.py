@@ -193,6 +193,19 @@ def system_overview() -> Dashboard:
         )
         .with_panel(
             over_time(
+                "Relay lag (seconds)",
+                "s",
+                query(
+                    "(time() - (countersign_relay_oldest_unacknowledged_timestamp_seconds > 0))"
+                    " or (countersign_relay_oldest_unacknowledged_timestamp_seconds * 0)",
+                    "{{service}}",
+                ),
+                description="How long ago the oldest event the broker has not acknowledged yet "
+                "was committed; 0 when every event is delivered.",
+            )
+        )
+        .with_panel(
+            over_time(
                 "Consumer lag",
                 "none",
                 query(
@@ -344,6 +357,30 @@ def approvals_and_audit() -> Dashboard:
                     "sum by (service, document_type) (countersign_approvals_waiting)",
                     "{{service}} {{document_type}}",
                 ),
+            )
+        )
+        .with_panel(
+            over_time(
+                "Approvals waiting by step (the role that decides)",
+                "none",
+                query(
+                    "sum by (step) (countersign_approvals_waiting)",
+                    "{{step}}",
+                ),
+            )
+        )
+        .with_panel(
+            over_time(
+                "Mean approval lead time per step",
+                "s",
+                query(
+                    "sum by (document_type, step) "
+                    "(countersign_approval_step_waiting_seconds_total) / "
+                    "sum by (document_type, step) (countersign_approval_steps_decided_total)",
+                    "{{document_type}} {{step}}",
+                ),
+                description="From each step's request (or the step before it) to its decision, "
+                "over every step decided so far.",
             )
         )
         .with_panel(

@@ -26,6 +26,11 @@ RELAY_LAG = Gauge(
     "countersign_relay_lag_events",
     "Committed notifications not yet acknowledged by the broker.",
 )
+RELAY_OLDEST_UNACKNOWLEDGED = Gauge(
+    "countersign_relay_oldest_unacknowledged_timestamp_seconds",
+    "Unix time the first event of the oldest batch the broker has not wholly acknowledged was "
+    "committed (0: none); time() minus this is the relay's lag in seconds.",
+)
 RELAY_ERRORS = Counter("countersign_relay_errors", "Relay publish attempts that failed.")
 RELAY_STUCK_POSITION = Gauge(
     "countersign_relay_stuck_position",

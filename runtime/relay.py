@@ -150,6 +150,15 @@ class _Flight:
     """A failure while sending (mapping or enqueueing): nothing after it was sent."""
     acknowledged: asyncio.Future[list[Any]]
     """Every acknowledgement (or its error) of ``sent``."""
+    oldest: datetime | None
+    """When the first event of ``sent`` was committed: the relay's lag in time."""
+
+
+def _report_oldest_unacknowledged(flights: Sequence[_Flight]) -> None:
+    """The commit time of the first event of the oldest batch not wholly acknowledged (0: none):
+    its age is the relay's lag in seconds."""
+    oldest = next((flight.oldest for flight in flights if flight.oldest is not None), None)
+    metrics.RELAY_OLDEST_UNACKNOWLEDGED.set(0 if oldest is None else oldest.timestamp())
 
 
 class OutboxRelay:
@@ -243,6 +252,7 @@ class OutboxRelay:
                 )
                 if notifications:
                     flights.append(await self._send(notifications))
+                    _report_oldest_unacknowledged(flights)
                     read_to = notifications[-1].id
                     self.head = max(self.head, read_to)
                     if len(notifications) == self._batch_size:
@@ -262,13 +272,16 @@ class OutboxRelay:
                 if not oldest.acknowledged.done():
                     continue
             flights.popleft()
+            # A failure raises here and leaves the failed batch's time showing, the lag growing.
             await self._settle(oldest)
+            _report_oldest_unacknowledged(flights)
             self._report_flowing(backoff)
 
     async def _send(self, notifications: Sequence[Notification]) -> _Flight:
         """Enqueue every event of the batch the service publishes; stop at one that cannot be."""
         sent: list[tuple[Notification, asyncio.Future[Any]]] = []
         failure: PublishFailed | None = None
+        oldest: datetime | None = None
         for notification in notifications:
             if not self._to_contract.publishes_topic(notification.topic):
                 continue
@@ -287,8 +300,10 @@ class OutboxRelay:
                 failure = PublishFailed(notification, error)
                 break
             sent.append((notification, ack))
+            if oldest is None:
+                oldest = envelope.occurred_at
         acknowledged = asyncio.gather(*(ack for _, ack in sent), return_exceptions=True)
-        return _Flight(notifications, sent, failure, acknowledged)
+        return _Flight(notifications, sent, failure, acknowledged, oldest)
 
     async def _settle(self, flight: _Flight) -> None:
         """Advance the position up to the batch's first failure (all of it without one); at a

@@ -5,19 +5,22 @@ requested but not captured yet."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from customers.bootstrap import SPEC as CUSTOMERS
+from kernel.approvals.commands import Decision
 from kernel.settings import KernelSettings
 from orders.bootstrap import SPEC as ORDERS
 from tests.orders.test_delivery_signing import answer, issue_link, shipped_order
 from tests.service_client import ServiceClient, service_client
-from tests.signers import Signers
+from tests.signers import Signers, as_user
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+STEP = (("document_type", "customer"), ("step", "sales_manager"))
 
 
 def scrape(client: ServiceClient) -> Samples:
@@ -50,7 +53,7 @@ def test_xc_01_approvals_waiting_and_the_oldest_request_by_document_type(
 ) -> None:
     waiting = (
         "countersign_approvals_waiting",
-        (("document_type", "customer"), ("overdue", "false")),
+        (("document_type", "customer"), ("overdue", "false"), ("step", "finance")),
     )
     oldest_name = "countersign_approvals_oldest_requested_timestamp_seconds"
     oldest = (oldest_name, (("document_type", "customer"),))
@@ -80,3 +83,29 @@ def test_xc_02_signatures_requested_and_not_captured_by_document_type(
 
     assert answer(orders, link).status_code == 200
     assert open_links not in scrape(orders)
+
+
+def test_xc_01_approval_lead_time_per_step_counts_each_decision_and_its_wait(
+    customers: ServiceClient, store_settings: KernelSettings, moved_clock: list[datetime]
+) -> None:
+    decided = ("countersign_approval_steps_decided_total", STEP)
+    waited = ("countersign_approval_step_waiting_seconds_total", STEP)
+    signers = Signers(store_settings.keys_path)
+    assert decided not in scrape(customers)
+    for name, hours in (("ACME Valves", 2), ("Bolt Works", 5)):
+        customer = customers.ok("POST", "/customers", "salesperson", {"legal_name": name})
+        customer_id = UUID(customer["customer_id"])
+        body = {"credit_limit": "0"}  # cash only: the sales manager's step alone
+        customers.ok("POST", f"/customers/{customer_id}/submit", "salesperson", body)
+        moved_clock[0] += timedelta(hours=hours)
+        document = customers.app.repository.get(customer_id)
+        step = document.approval.steps[0].step.name
+        fields = document.decision_to_sign("grant", step, "sales-manager").fields()
+        decision = Decision(
+            "grant", step, document.version_hash, signers.sign("sales-manager", fields)
+        )
+        customers.app.decide(as_user("sales-manager", "sales_manager"), customer_id, decision)
+
+    found = scrape(customers)
+    assert found[decided] == 2
+    assert found[waited] == (2 + 5) * 3600

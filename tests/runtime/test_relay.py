@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,11 @@ def names(messages: list[bytes]) -> list[str]:
 
 
 def sample(name: str) -> float:
-    value = metrics.RELAY_STUCK_POSITION if name == "position" else metrics.RELAY_LAG
+    value = {
+        "position": metrics.RELAY_STUCK_POSITION,
+        "lag": metrics.RELAY_LAG,
+        "oldest": metrics.RELAY_OLDEST_UNACKNOWLEDGED,
+    }[name]
     return float(value._value.get())  # type: ignore[attr-defined]
 
 
@@ -64,6 +69,7 @@ async def test_an_event_the_broker_refuses_stops_the_relay_there_loudly_until_it
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = CustomersApplication(KernelSettings(data_dir=tmp_path))
+    before = time.time()
     for name in ("C0", "C1", "C2", "C3", "C4"):
         app.register_customer(CLERK, name, "salesperson")
     broker = Broker()
@@ -90,6 +96,8 @@ async def test_an_event_the_broker_refuses_stops_the_relay_there_loudly_until_it
         assert "MessageSizeTooLarge" in relay.stuck.error
         assert sample("position") == 3
         assert sample("lag") == 3  # C2, C3 and C4 wait: the lag says so
+        # In seconds: the failed batch's commit time stays, so its age keeps growing.
+        assert before <= sample("oldest") <= time.time()
         shown = TestClient(status).get("/relay").json()
         assert (shown["position"], shown["lag"], shown["stuck"]["position"]) == (2, 3, 3)
 
@@ -106,7 +114,7 @@ async def test_an_event_the_broker_refuses_stops_the_relay_there_loudly_until_it
         broker.refuse = lambda _: False
         await eventually(lambda: _now(relay.position == 5), what="the relay to flow again")
         assert relay.stuck is None
-        assert (sample("position"), sample("lag")) == (0, 0)
+        assert (sample("position"), sample("lag"), sample("oldest")) == (0, 0, 0)
         # At least once each (what followed C2 in its batch went out with every attempt).
         assert set(names(broker.taken)) == {"C0", "C1", "C2", "C3", "C4"}
     finally:
