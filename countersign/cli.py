@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
@@ -17,7 +19,8 @@ from countersign.audit_cmd import audit_app
 from countersign.console import console, fail
 from countersign.contracts_cmd import contracts_app
 from countersign.dashboards_cmd import dashboards_app
-from countersign.demo import DemoError, run_demo
+from countersign.demo import run_demo
+from countersign.flows import FlowError
 from countersign.keys_cmd import keys_app
 from countersign.projections_cmd import projections_app
 from countersign.stack import ConsoleSink, Stack, StackConfig, StackError, create_topics
@@ -99,12 +102,47 @@ def demo(
     urls = {service: f"http://{host}:{port}" for service, port in DEFAULT_HTTP_PORTS.items()}
     try:
         run_demo(urls, console.print, data_dir / "keys", timeout)
-    except DemoError as exc:
+    except FlowError as exc:
         raise fail(str(exc)) from None
     console.print(
         "done: customer -> goods request -> credit gate -> shipment -> delivery -> vouchers"
         " -> invoice -> receipt -> payment"
     )
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def load(
+    context: typer.Context,
+    data_dir: Annotated[
+        Path, typer.Option(envvar="COUNTERSIGN_DATA_DIR", help="The running stack's data dir.")
+    ] = Path("data"),
+    web: Annotated[
+        bool, typer.Option(help="Locust's web UI (on :8089) instead of the terminal display.")
+    ] = False,
+) -> None:
+    """Business traffic through the running services' APIs, run by Locust: whole order-to-cash
+    flows and service calls in the mix you choose (--mix order_to_cash=3,service_call=1), with
+    Locust's live display and summary. Every other option is Locust's (--users, --spawn-rate,
+    --run-time, --csv, ...; `countersign load --help-locust` lists them); exits 1 if any
+    request or flow failed."""
+    if "--help-locust" in context.args:
+        arguments = ["--help"]
+    else:
+        arguments = [*context.args]
+        if not web:
+            arguments = ["--headless", *arguments]
+        if not any(a.startswith("--keys-dir") for a in arguments):
+            arguments += ["--keys-dir", str(data_dir / "keys")]
+        if not any(a.startswith("--stop-timeout") for a in arguments):
+            # At the end of the run, flows under way finish: the summary counts whole flows.
+            arguments += ["--stop-timeout", "120"]
+    locustfile = Path(__file__).with_name("locustfile.py")
+    # Locust patches the standard library for gevent as it is imported: it gets a process of
+    # its own rather than this one, which has imported ssl and httpx already.
+    command = [sys.executable, "-m", "locust", "-f", str(locustfile), *arguments]
+    raise typer.Exit(subprocess.call(command))
 
 
 @app.command()

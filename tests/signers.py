@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from countersign.demo import DRAWN_SIGNATURE
+from countersign.flows import DRAWN_SIGNATURE
 from kernel.application import KernelApplication
 from kernel.approvals.commands import Action, ApprovalCommands, Decision
 from kernel.approvals.domain import (
