@@ -23,7 +23,14 @@ from countersign.demo import run_demo
 from countersign.flows import FlowError
 from countersign.keys_cmd import keys_app
 from countersign.projections_cmd import projections_app
-from countersign.stack import ConsoleSink, Stack, StackConfig, StackError, create_topics
+from countersign.stack import (
+    ConsoleSink,
+    RestartPolicy,
+    Stack,
+    StackConfig,
+    StackError,
+    create_topics,
+)
 from countersign.status_cmd import print_status, service_status
 from runtime.settings import DEFAULT_HTTP_PORTS, Settings
 
@@ -180,7 +187,13 @@ async def _run_until_signalled(stack: Stack) -> None:
         if starting.done():
             starting.result()
             console.print(_where_everything_listens(stack))
-            await signalled
+            supervising = asyncio.create_task(stack.supervise(RestartPolicy()))
+            try:
+                await signalled
+            finally:
+                supervising.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await supervising
         else:
             starting.cancel()
             with contextlib.suppress(asyncio.CancelledError):

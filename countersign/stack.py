@@ -343,6 +343,22 @@ async def _spawn(name: str, argv: Sequence[str], env: Mapping[str, str], sink: L
 
 
 @dataclass(frozen=True)
+class RestartPolicy:
+    """How `countersign up` restarts a service that exited on its own: after ``first_delay``
+    seconds, doubling with each crash in a row up to ``max_delay``; a service that ran for
+    ``stable_after`` seconds starts its count afresh; after ``give_up_after`` crashes in a row it
+    is left down, loudly (a service that cannot start would otherwise spin forever)."""
+
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    stable_after: float = 60.0
+    give_up_after: int = 5
+
+    def delay(self, crashes: int) -> float:
+        return float(min(self.first_delay * 2 ** (crashes - 1), self.max_delay))
+
+
+@dataclass(frozen=True)
 class StackConfig:
     data_dir: Path
     broker_port: int = 9092
@@ -407,6 +423,11 @@ class Stack:
 
     def url(self, service: str) -> str:
         return f"http://{self.config.host}:{self.port(service)}"
+
+    def pid(self, service: str) -> int | None:
+        """The service's process id, alive or not (None: never started, or stopped)."""
+        child = self._services.get(service)
+        return None if child is None else child.process.pid
 
     def running(self, service: str) -> bool:
         child = self._services.get(service)
@@ -610,6 +631,42 @@ class Stack:
             await _wait_for(
                 healthy, timeout=self.config.startup_timeout, what=f"{health} to answer 200"
             )
+
+    # -- supervision
+
+    async def supervise(self, policy: RestartPolicy) -> None:
+        """Restart every service that exits on its own (not one the stack stops or kills), with
+        backoff, until cancelled; each restart and the giving up are written to its log."""
+        await asyncio.gather(*(self._keep_up(service, policy) for service in self._services))
+
+    async def _keep_up(self, service: str, policy: RestartPolicy) -> None:
+        loop = asyncio.get_running_loop()
+        crashes = 0
+        while (child := self._services.get(service)) is not None:
+            started = loop.time()
+            code = await child.process.wait()
+            if child.stopping or self._services.get(service) is not child:
+                return  # stopped on purpose
+            crashes = 1 if loop.time() - started >= policy.stable_after else crashes + 1
+            if crashes > policy.give_up_after:
+                self.sink.write(
+                    service,
+                    f"GIVING UP: exited {crashes - 1} times in a row (last code {code}); "
+                    "left down, start it again with `countersign up` once its log says why",
+                )
+                return
+            delay = policy.delay(crashes)
+            self.sink.write(
+                service,
+                f"exited with code {code}; restarting in {delay:g}s "
+                f"(crash {crashes} in a row, giving up after {policy.give_up_after})",
+            )
+            await asyncio.sleep(delay)
+            try:
+                await self.start(service)
+            except StackError as error:
+                # Counted as the next crash when the loop sees the process gone again.
+                self.sink.write(service, f"restart failed: {error}")
 
     # -- shutdown
 

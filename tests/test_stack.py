@@ -4,6 +4,7 @@ single-instance guard of `countersign up`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -19,6 +20,7 @@ from aiokafka.errors import KafkaError
 from contracts.topics import SERVICES
 from countersign.stack import (
     FileSink,
+    RestartPolicy,
     Stack,
     StackConfig,
     StackError,
@@ -26,6 +28,7 @@ from countersign.stack import (
     topic_names,
     wait_for_broker,
 )
+from tests.e2e.api import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTITIONS = 2
@@ -230,3 +233,44 @@ async def test_a_second_up_is_refused_with_a_clear_message(tmp_path: Path) -> No
     assert first.stderr is not None
     assert "Traceback" not in (await first.stderr.read()).decode()
     assert "stopped with exit code 0" in (tmp_path / "first.out").read_text()
+
+
+async def test_a_crashed_service_is_restarted_with_backoff_and_one_that_keeps_crashing_given_up(
+    stack: Stack,
+) -> None:
+    """#15: `countersign up` supervises: a service that dies on its own comes back, and one
+    that keeps dying is left down with a loud line in its log instead of spinning."""
+    assert isinstance(stack.sink, FileSink)
+    log = stack.sink.read
+    await stack.start("customers", until="/health")
+    with pytest.raises(StackError):
+        await stack.start("orders", until="/health")  # its stand-in exits at once, every time
+    policy = RestartPolicy(first_delay=0.1, max_delay=0.2, give_up_after=2)
+    supervising = asyncio.create_task(stack.supervise(policy))
+    try:
+        crashed = stack.pid("customers")
+        assert crashed is not None
+        os.kill(crashed, signal.SIGKILL)  # a crash: not the stack stopping it
+
+        async def restarted() -> bool:
+            return stack.pid("customers") not in (None, crashed) and stack.running("customers")
+
+        await eventually(restarted, what="customers to be restarted")
+        assert "exited with code -9; restarting in 0.1s (crash 1 in a row" in log("customers")
+
+        async def given_up() -> bool:
+            return "GIVING UP" in log("orders")
+
+        await eventually(given_up, what="the supervisor to give up on orders")
+        told = log("orders")
+        assert "exited with code 3; restarting in 0.1s (crash 1 in a row" in told
+        assert "exited with code 3; restarting in 0.2s (crash 2 in a row" in told
+        assert "GIVING UP: exited 2 times in a row (last code 3)" in told
+        assert not stack.running("orders")
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(f"{stack.url('customers')}/health")).status_code == 200
+    finally:
+        supervising.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await supervising
+        await stack.stop("customers")
