@@ -9,7 +9,12 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
+
+from countersign.analytics.replay import replay
 from countersign.stack import Stack
+from kernel.audit.verify import open_stores
+from kernel.settings import KernelSettings
 from tests.e2e.api import Api
 
 
@@ -55,3 +60,15 @@ async def test_load_runs_whole_business_flows_and_each_leaves_its_effects_once(
         assert len(requests) == 1, order
         vouchers = await api.vouchers(order["customer_id"])
         assert len(vouchers) == 2, order
+
+    # The analysts' order-to-cash table, replayed from the four stores, has every order paid.
+    settings = KernelSettings(data_dir=stack.config.data_dir)
+    with open_stores(settings) as stores:
+        replay(tmp_path / "analytics.duckdb", stores, only=["order_to_cash"])
+    with duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True) as db:
+        cycles = db.execute(
+            "SELECT count(*), count(paid_at), min(order_to_cash_seconds) FROM order_to_cash"
+        ).fetchone()
+    assert cycles is not None
+    assert cycles[0] == cycles[1] == len(orders)
+    assert cycles[2] > 0

@@ -1,0 +1,190 @@
+"""Replay the four event stores into an analytics database (DuckDB) for analysts.
+
+Two stages, both deterministic:
+
+1. **Extract**: every stored event of every service, in store order, into one table ``events``
+   (service, position, stream, version, event type, recorded time, actor, payload as plain JSON).
+   Incremental: each service's last extracted position is saved with each batch in the same
+   transaction, so an interrupted replay resumes where it stopped, and a later one reads only the
+   new events.
+2. **Project**: each analytical projection (``countersign.analytics.projections``) is one SQL
+   query over ``events``, written as a table in a fixed order. ``as_of`` keeps only the events
+   recorded up to that moment; the projections are rebuilt whole on every run (DuckDB answers
+   them in well under a second per million events), so the same events always give the same rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from countersign.analytics.projections import PROJECTIONS
+from kernel.audit.verify import EventRow, StoredEvents
+
+BATCH = 5_000
+
+EVENTS_SCHEMA = pa.schema(
+    [
+        ("service", pa.string()),
+        ("position", pa.int64()),
+        ("stream_id", pa.string()),
+        ("version", pa.int64()),
+        ("event", pa.string()),
+        ("recorded_at", pa.timestamp("us", tz="UTC")),
+        ("actor", pa.string()),
+        ("payload", pa.string()),
+    ]
+)
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS events (
+    service VARCHAR NOT NULL,
+    position BIGINT NOT NULL,
+    stream_id VARCHAR NOT NULL,
+    version BIGINT NOT NULL,
+    event VARCHAR NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,
+    actor VARCHAR,
+    payload JSON NOT NULL,
+    PRIMARY KEY (service, position)
+);
+CREATE TABLE IF NOT EXISTS replay_positions (
+    service VARCHAR PRIMARY KEY,
+    position BIGINT NOT NULL
+);
+"""
+
+_ENVELOPE = frozenset({"_chain_", "timestamp", "originator_topic", "meta"})
+"""What the store keeps besides the event's own fields."""
+
+
+@dataclass(frozen=True)
+class Replayed:
+    extracted: dict[str, int]
+    """New events read from each service's store."""
+    tables: dict[str, int]
+    """Rows of each projection written."""
+
+
+def plain(value: Any) -> Any:
+    """A stored value without the store's type tags: UUIDs as their canonical text, times,
+    dates and decimals as the text they were stored as, value objects as their fields."""
+    if isinstance(value, dict):
+        if value.keys() == {"_type_", "_data_"}:
+            data = value["_data_"]
+            if value["_type_"] == "uuid_hex":
+                return str(UUID(hex=data))
+            return plain(data)
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def _row(service: str, stored: EventRow) -> tuple[Any, ...]:
+    position, stream, version, topic, state = stored
+    body = orjson.loads(state)
+    recorded_at = datetime.fromisoformat(body["timestamp"]["_data_"])
+    actor = (body.get("meta") or {}).get("actor")
+    payload = {key: plain(item) for key, item in body.items() if key not in _ENVELOPE}
+    return (
+        service,
+        position,
+        str(UUID(hex=str(stream))),
+        version,
+        topic.rpartition(":")[2],
+        recorded_at,
+        actor,
+        orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode(),
+    )
+
+
+def _batches(store: StoredEvents, after: int) -> Iterator[list[EventRow]]:
+    bounds = store.bounds()
+    if bounds is None:
+        return
+    lo = max(after + 1, bounds[0])
+    while lo <= bounds[1]:
+        hi = min(lo + BATCH - 1, bounds[1])
+        rows = store.events_between(lo, hi)
+        if rows:
+            yield rows
+        lo = hi + 1
+
+
+def extract(
+    db: duckdb.DuckDBPyConnection,
+    stores: dict[str, StoredEvents],
+    advance: Callable[[str, int], None] = lambda service, n: None,
+) -> dict[str, int]:
+    """Append each store's events after its saved position; returns how many were new."""
+    db.execute(_DDL)
+    extracted = {}
+    for service, store in sorted(stores.items()):
+        found = db.execute(
+            "SELECT position FROM replay_positions WHERE service = ?", [service]
+        ).fetchone()
+        after = int(found[0]) if found else 0
+        extracted[service] = 0
+        for rows in _batches(store, after):
+            batch = pa.Table.from_pylist(
+                [dict(zip(EVENTS_SCHEMA.names, _row(service, r), strict=True)) for r in rows],
+                schema=EVENTS_SCHEMA,
+            )
+            last = rows[-1][0]
+            db.begin()
+            db.register("batch", batch)
+            db.execute("INSERT INTO events SELECT * FROM batch")
+            db.unregister("batch")
+            db.execute("INSERT OR REPLACE INTO replay_positions VALUES (?, ?)", [service, last])
+            db.commit()
+            extracted[service] += len(rows)
+            advance(service, len(rows))
+    return extracted
+
+
+def project(
+    db: duckdb.DuckDBPyConnection, as_of: datetime | None, only: Sequence[str] = ()
+) -> dict[str, int]:
+    """(Re)build the named projections (all when ``only`` is empty) from ``events`` as of
+    ``as_of`` (all events when None); returns each one's rows."""
+    unknown = set(only) - set(PROJECTIONS)
+    if unknown:
+        raise KeyError(f"unknown projection(s) {', '.join(sorted(unknown))}")
+    db.execute(_DDL)
+    # A view takes no parameters: the moment is written in as a literal, from a datetime.
+    up_to = "" if as_of is None else f"WHERE recorded_at <= TIMESTAMPTZ '{as_of.isoformat()}'"
+    db.execute(f"CREATE OR REPLACE TEMP VIEW replayed AS SELECT * FROM events {up_to}")
+    written = {}
+    for name in only or PROJECTIONS:
+        projection = PROJECTIONS[name]
+        db.execute(
+            f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM ({projection.query}) "
+            f"ORDER BY {projection.order}"
+        )
+        count = db.execute(f"SELECT count(*) FROM {name}").fetchone()
+        written[name] = int(count[0]) if count else 0
+    return written
+
+
+def replay(
+    target: Path,
+    stores: dict[str, StoredEvents],
+    as_of: datetime | None = None,
+    only: Iterable[str] = (),
+    advance: Callable[[str, int], None] = lambda service, n: None,
+) -> Replayed:
+    """Extract what is new from ``stores`` into ``target``, then write the projections."""
+    with contextlib.closing(duckdb.connect(str(target))) as db:
+        extracted = extract(db, stores, advance)
+        tables = project(db, as_of, tuple(only))
+    return Replayed(extracted, tables)
