@@ -164,6 +164,13 @@ def project(
     # A view takes no parameters: the moment is written in as a literal, from a datetime.
     up_to = "" if as_of is None else f"WHERE recorded_at <= TIMESTAMPTZ '{as_of.isoformat()}'"
     db.execute(f"CREATE OR REPLACE TEMP VIEW replayed AS SELECT * FROM events {up_to}")
+    # "Now" for aging and open deadlines: the moment asked for, else the newest event's time, so
+    # the same events give the same tables whenever they are replayed.
+    db.execute(
+        "CREATE OR REPLACE TEMP TABLE replay_moment AS "
+        "SELECT coalesce(CAST(? AS TIMESTAMPTZ), max(recorded_at)) AS as_of FROM replayed",
+        [as_of],
+    )
     written = {}
     for name in only or PROJECTIONS:
         projection = PROJECTIONS[name]

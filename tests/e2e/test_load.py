@@ -64,11 +64,17 @@ async def test_load_runs_whole_business_flows_and_each_leaves_its_effects_once(
     # The analysts' order-to-cash table, replayed from the four stores, has every order paid.
     settings = KernelSettings(data_dir=stack.config.data_dir)
     with open_stores(settings) as stores:
-        replay(tmp_path / "analytics.duckdb", stores, only=["order_to_cash"])
+        replay(tmp_path / "analytics.duckdb", stores)
     with duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True) as db:
         cycles = db.execute(
             "SELECT count(*), count(paid_at), min(order_to_cash_seconds) FROM order_to_cash"
         ).fetchone()
+        buckets = db.execute("SELECT bucket, count(*) FROM receivables_aging GROUP BY 1").fetchall()
+        calls = db.execute("SELECT sum(calls), sum(in_time) FROM service_sla").fetchone()
     assert cycles is not None
     assert cycles[0] == cycles[1] == len(orders)
     assert cycles[2] > 0
+    assert buckets == [("settled", len(orders))]
+    service_calls = counts.get(("FLOW", "service_call"), 0)
+    assert calls is not None
+    assert (calls[0] or 0) == service_calls
