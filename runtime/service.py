@@ -215,4 +215,5 @@ def run_service(spec: ServiceSpec, relay_class: type[OutboxRelay] = OutboxRelay)
         port=settings.port_for(spec.name),
         log_level=settings.log_level.lower(),
         access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     http_port: int = 0
     # The largest request body a service reads (a scanned signature is the largest input).
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    # On SIGTERM the service stops taking connections and lets the requests under way finish,
+    # for at most this long, before its relay, consumers and store close.
+    shutdown_grace_seconds: int = Field(default=30, gt=0)
     users_file: Path = CONFIG_DIR / "users.toml"
     # Employees' and services' public keys (public-keys.toml) and, on the embedded stack, the
     # services' own private keys; empty means <data_dir>/keys, where `countersign keys init`

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
+from uuid import uuid4
 
 import duckdb
+import httpx
 
 from countersign.analytics.replay import replay
 from countersign.stack import Stack
@@ -78,3 +81,41 @@ async def test_load_runs_whole_business_flows_and_each_leaves_its_effects_once(
     service_calls = counts.get(("FLOW", "service_call"), 0)
     assert calls is not None
     assert (calls[0] or 0) == service_calls
+
+
+async def test_sigterm_lets_the_commands_under_way_finish_and_loses_none(
+    stack: Stack, api: Api
+) -> None:
+    """#15: a service told to stop (SIGTERM, as `countersign up` and compose do) answers every
+    request it took before it exits: each customer is in its store afterwards exactly when its
+    request was answered 201; a request it never took failed at the connection, with no effect."""
+    url = f"{stack.url('customers')}/customers"
+    headers = {"Authorization": "Bearer dev-salesperson", "Connection": "close"}
+    tag = uuid4().hex[:8]
+    answered: set[str] = set()
+    not_taken = 0
+
+    async def register(client: httpx.AsyncClient, n: int) -> None:
+        nonlocal not_taken
+        name = f"Drain {tag} {n}"
+        try:
+            response = await client.post(url, json={"legal_name": name}, headers=headers)
+        except httpx.TransportError:
+            not_taken += 1
+            return
+        assert response.status_code == 201, response.text  # never a 5xx while stopping
+        answered.add(name)
+
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        await register(client, 0)
+        calls = [asyncio.create_task(register(client, n)) for n in range(1, 60)]
+        await asyncio.sleep(0)  # the requests are on their way
+        code = await stack.stop("customers")
+        await asyncio.gather(*calls)
+    # uvicorn shuts down cleanly, then re-raises the signal: -15, not the grace period's -9.
+    assert code == -signal.SIGTERM
+    assert len(answered) + not_taken == 60
+    await stack.start("customers")
+    customers = await api.every_item("customers", "/customers", "sales-manager")
+    stored = {c["legal_name"] for c in customers if c["legal_name"].startswith(f"Drain {tag}")}
+    assert stored == answered
