@@ -109,6 +109,11 @@ Rating = Annotated[int, Field(ge=1, le=4)]
 Days = Annotated[int, Field(ge=0, le=36_500)]
 """A count of days (how long a receivable is overdue)."""
 
+Hours = Annotated[
+    Decimal, Field(gt=0, le=1_000, max_digits=6, decimal_places=2, allow_inf_nan=False)
+]
+"""Working time spent on one piece of work, in hours to the hundredth (SD-15)."""
+
 Signature = Annotated[str, StringConstraints(max_length=200, pattern=r"^[A-Za-z0-9+/]+={0,2}$")]
 """An Ed25519 signature, base64."""
 

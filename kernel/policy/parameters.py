@@ -23,11 +23,15 @@ class ServiceSla(_Section):
     within_radius_arrival_hours: float = Field(gt=0)
     service_radius_km: float = Field(gt=0)
     beyond_radius_reply_hours: float = Field(gt=0)
+    emergency_response_hours: float = Field(gt=0)
+    """SD-45: the fastest response, for the emergency path (wall clock)."""
 
 
 class Cash(_Section):
     remit_employee_cash_within_hours: float = Field(gt=0)
     instruments_handed_over_same_day: bool
+    service_fee_cash_limit: Decimal = Field(gt=0)
+    """SD-13, C4: a technician takes a type-A fee on site only under this amount."""
 
 
 class Contracts(_Section):

@@ -55,26 +55,26 @@ def registered(zone: Zone = Zone.URBAN, at: datetime = FRIDAY_16) -> ServiceCall
         False,  # coverage is clear
         False,  # not expected to be chargeable
         False,  # not a grade-A customer
-        sla_for(zone, False, at, SLA, CALENDAR),
+        sla_for(zone, False, False, at, SLA, CALENDAR),
         1,
         at,
     )
 
 
 def test_sd_04_xc_10_urban_and_suburban_clocks_stop_over_the_weekend() -> None:
-    urban = sla_for(Zone.URBAN, False, FRIDAY_16, SLA, CALENDAR)
+    urban = sla_for(Zone.URBAN, False, False, FRIDAY_16, SLA, CALENDAR)
     # 1.5 working hours on Friday, 4.5 on Monday: 08:30 + 3.5 h, lunch, 13:00 + 1 h.
     assert (urban.kind, urban.due_at) == (SlaKind.ARRIVAL, datetime(2026, 12, 7, 6, 0, tzinfo=UTC))
-    suburban = sla_for(Zone.SUBURBAN, False, FRIDAY_16, SLA, CALENDAR)
+    suburban = sla_for(Zone.SUBURBAN, False, False, FRIDAY_16, SLA, CALENDAR)
     assert suburban.due_at == datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     assert urban.calendar_version == CALENDAR.version
 
 
 def test_sd_05_sd_06_the_other_zones_count_plain_hours_through_the_weekend() -> None:
-    within = sla_for(Zone.WITHIN_RADIUS, False, FRIDAY_16, SLA, CALENDAR)
+    within = sla_for(Zone.WITHIN_RADIUS, False, False, FRIDAY_16, SLA, CALENDAR)
     assert (within.kind, within.due_at) == (SlaKind.ARRIVAL, FRIDAY_16 + timedelta(hours=24))
-    beyond = sla_for(Zone.BEYOND_RADIUS, False, FRIDAY_16, SLA, CALENDAR)
-    supplier = sla_for(Zone.URBAN, True, FRIDAY_16, SLA, CALENDAR)
+    beyond = sla_for(Zone.BEYOND_RADIUS, False, False, FRIDAY_16, SLA, CALENDAR)
+    supplier = sla_for(Zone.URBAN, True, False, FRIDAY_16, SLA, CALENDAR)
     assert beyond == supplier
     assert (beyond.kind, beyond.due_at) == (SlaKind.REPLY, FRIDAY_16 + timedelta(hours=12))
 
@@ -140,3 +140,13 @@ def test_sd_11_no_customer_signature_before_the_work_is_completed() -> None:
     call.signature_allowed(Capacity.EMPLOYEE)  # staff sign their own part at any time
     call.complete("technician", "Cleaned the filter", (), "Clean it monthly")
     call.signature_allowed(Capacity.CUSTOMER)
+
+
+def test_sd_45_an_emergency_is_answered_within_the_emergency_response_time() -> None:
+    fastest = FRIDAY_16 + timedelta(hours=SLA.emergency_response_hours)
+    # Friday 16:00: the urban clock would run into Monday; an emergency does not wait for it.
+    urban = sla_for(Zone.URBAN, False, True, FRIDAY_16, SLA, CALENDAR)
+    assert (urban.kind, urban.due_at, urban.calendar_version) == (SlaKind.ARRIVAL, fastest, None)
+    # Beyond the radius, the written reply comes as fast.
+    beyond = sla_for(Zone.BEYOND_RADIUS, False, True, FRIDAY_16, SLA, CALENDAR)
+    assert (beyond.kind, beyond.due_at) == (SlaKind.REPLY, fastest)

@@ -168,6 +168,11 @@ def _signed(event: ServiceCall.ReportSigned, db: Connection) -> None:
     SERVICE_CALLS.update(db, event, status=CallStatus.COMPLETED_ON_SITE.value)
 
 
+@service_calls.on(ServiceCall.TakeBackStarted)
+def _taken_back(event: ServiceCall.TakeBackStarted, db: Connection) -> None:
+    SERVICE_CALLS.update(db, event, status=CallStatus.TAKEN_BACK.value)
+
+
 @service_calls.on(ServiceCall.VoucherClosed)
 def _closed(event: ServiceCall.VoucherClosed, db: Connection) -> None:
     SERVICE_CALLS.update(db, event, status=CallStatus.REPORT_PENDING_APPROVAL.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contracts import service_desk as contract
 from runtime.outbound import Outbound
+from service_desk.domain.repair import Repair
 from service_desk.domain.service_call import ServiceCall
 from service_desk.domain.voucher import ServiceVoucher
 
@@ -13,5 +14,8 @@ OUTBOUND = Outbound(
         ServiceCall.Registered: contract.ServiceCallRegistered,
         ServiceCall.DiagnosisRecorded: contract.DiagnosisRecorded,
         ServiceCall.ReportSigned: contract.CustomerSignedServiceReport,
+        ServiceCall.FeeCollectedOnSite: contract.ServiceFeeCollectedOnSite,
+        ServiceCall.InvoiceRequested: contract.ServiceInvoiceRequested,
+        Repair.InvoiceRequested: contract.ServiceInvoiceRequested,
     }
 )

@@ -9,6 +9,7 @@ from service_desk.application.customer_files import CustomerFiles
 from service_desk.application.metrics import ServiceDeskMetrics
 from service_desk.application.policies import DeliveryPolicies
 from service_desk.application.queries import VoucherQueries
+from service_desk.application.repairs import RepairCommands
 from service_desk.application.service_calls import ServiceCallCommands
 
 
@@ -17,6 +18,7 @@ class ServiceDeskApplication(
     CustomerFiles,
     VoucherQueries,
     ServiceCallCommands,
+    RepairCommands,
     ServiceDeskMetrics,
     Approvals,
     Governance,

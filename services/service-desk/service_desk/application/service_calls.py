@@ -6,6 +6,7 @@ breaches (once per call) and SD-07's next-day priority for calls left undispatch
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 from uuid import UUID
 
 from kernel.application import PolicyNotInForce
@@ -19,7 +20,9 @@ from runtime.application import Feature, Timer, command
 from runtime.unit_of_work import CommandContext
 from service_desk.call_projections import calls_past_sla, calls_undispatched_before, service_calls
 from service_desk.domain.known_customer import KnownCustomer
+from service_desk.domain.repair import Repair, RepairStatus
 from service_desk.domain.service_call import (
+    PAID_SERVICE,
     SERVICE_CALL_CONFIRMATION,
     SERVICE_REPORT,
     Caller,
@@ -105,7 +108,9 @@ class ServiceCallCommands(CustomerSigning):
             voucher = (found.id, found.customer_id, found.warranty_until)
         parameters = self.rule_parameters()
         now = clock.now()
-        sla = sla_for(zone, supplier_dependent, now, parameters.service_sla, self.calendar)
+        sla = sla_for(
+            zone, supplier_dependent, emergency, now, parameters.service_sla, self.calendar
+        )
         call = ServiceCall.register(
             customer.id,
             caller,
@@ -199,11 +204,42 @@ class ServiceCallCommands(CustomerSigning):
         return call
 
     @command
-    def close_call(self, context: CommandContext, call_id: UUID) -> ServiceCall:
-        """SD-12, SD-21, C11: the clerk cancels the register entry; the report goes to the
-        leader, whose approval closes the call."""
+    def quote_fee(self, context: CommandContext, call_id: UUID, amount: Decimal) -> ServiceCall:
+        """SD-13, C4: a paid job's fee goes to the unit leader for approval beforehand."""
         call = self.service_call(call_id)
-        call.close(context.actor)
+        call.quote_fee(context.actor, amount, self.calendar.zone.key)
+        self.request_approval(call, PAID_SERVICE, context.actor, amount)
+        return call
+
+    @command
+    def collect_fee_on_site(
+        self, context: CommandContext, call_id: UUID, amount: Decimal, receipt_no: str
+    ) -> ServiceCall:
+        """SD-13, C4: under the cash limit in force, against a receipt."""
+        call = self.service_call(call_id)
+        limit = self.rule_parameters().cash.service_fee_cash_limit
+        call.collect_fee(context.actor, amount, receipt_no, limit, clock.now())
+        return call
+
+    @command
+    def report_major_issue(
+        self, context: CommandContext, call_id: UUID, proposal: str, customer_demand: str
+    ) -> ServiceCall:
+        """SD-20: at once, to the unit leader or (from sales) the sales manager, who take it to
+        leadership through the call's major matters (XC-06)."""
+        call = self.service_call(call_id)
+        salesperson = Role.SALESPERSON in context.roles
+        call.report_major_issue(context.actor, salesperson, proposal, customer_demand)
+        return call
+
+    @command
+    def close_call(self, context: CommandContext, call_id: UUID) -> ServiceCall:
+        """SD-12, SD-21, C11: the clerk cancels the register entry (after the customer signed
+        the report, or got the taken-back product back: SD-17); the report goes to the leader,
+        whose approval closes the call."""
+        call = self.service_call(call_id)
+        repair = self.find(Repair, Repair.id_for(call_id))
+        call.close(context.actor, repair is not None and repair.status is RepairStatus.RETURNED)
         self.request_approval(call, SERVICE_REPORT, context.actor)
         return call
 

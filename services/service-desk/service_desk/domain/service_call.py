@@ -1,20 +1,26 @@
 """A service call (RULES §4.9): registered in the one call-in register (SD-03, SD-42, SD-43) with
 its SLA clock (SD-04, SD-05, SD-06, resolution C3), dispatched (SD-07, SD-08), diagnosed on site
 (SD-09, SD-01), reported (SD-10), signed by the customer only after the work (SD-11), closed by the
-clerk (SD-12) and approved by the service leader (SD-21, resolutions C11, C12)."""
+clerk (SD-12) and approved by the service leader (SD-21, resolutions C11, C12). Paid work has its
+fee approved beforehand and taken on site only under the cash limit (SD-13, C4), and is invoiced
+once the customer signed (SD-18); a job not finished on site goes to the workshop (SD-14, its
+``Repair``); field problems escalate (SD-20); emergencies get the fastest response (SD-45)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from kernel.approvals.domain import ApprovalState, Capacity
 from kernel.calendar import Calendar
 from kernel.policy.parameters import ServiceSla
+from kernel.roles import Role
 from kernel.signing.domain import SealedAnswer, Signable, SigningRequestState, SigningSheet
 from runtime.aggregate import RuleViolation
 from runtime.clock import SKEW
@@ -23,6 +29,8 @@ SERVICE_REPORT = "service_report"
 """The authority matrix's approval of the service report (SD-21)."""
 SERVICE_CALL_CONFIRMATION = "service_call_confirmation"
 """The authority matrix's confirmation of a sales-channel request by the sales manager (SD-43)."""
+PAID_SERVICE = "paid_service"
+"""The authority matrix's approval of a type-A job's quoted fee by the unit leader (SD-13, C4)."""
 
 
 class Channel(StrEnum):
@@ -65,10 +73,20 @@ class CallStatus(StrEnum):
     DIAGNOSED = "diagnosed"
     AWAITING_SIGNATURE = "awaiting_signature"
     COMPLETED_ON_SITE = "completed_on_site"
+    TAKEN_BACK = "taken_back"
+    """SD-14: not finished on site; the product went to the workshop (its ``Repair``)."""
     REPORT_PENDING_APPROVAL = "report_pending_approval"
     CLOSED = "closed"
     CANCELLED = "cancelled"
     """SD-43: the sales manager declined to confirm the sales-channel request."""
+
+
+_FEE_STATUSES = (
+    CallStatus.DIAGNOSED,
+    CallStatus.AWAITING_SIGNATURE,
+    CallStatus.COMPLETED_ON_SITE,
+)
+"""SD-13: a paid job's fee is quoted once it is diagnosed as such, on site."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +98,15 @@ class ReplacedPart:
     reason: str
 
 
+def check_parts(parts: tuple[ReplacedPart, ...], rule: str) -> None:
+    """SD-10, SD-15: each replaced part states its reason, name and quantity."""
+    for part in parts:
+        if not (part.name.strip() and part.reason.strip()) or part.quantity < 1:
+            raise RuleViolation(
+                rule, "a replaced part states its reason, name and quantity", part=part.name
+            )
+
+
 @dataclass(frozen=True)
 class Sla:
     kind: SlaKind
@@ -87,7 +114,7 @@ class Sla:
     calendar_version: int | None
 
 
-def sla_for(
+def _zone_sla(
     zone: Zone,
     supplier_dependent: bool,
     registered_at: datetime,
@@ -109,6 +136,23 @@ def sla_for(
         else parameters.suburban_arrival_working_hours
     )
     return Sla(SlaKind.ARRIVAL, calendar.add_working_hours(registered_at, hours), calendar.version)
+
+
+def sla_for(
+    zone: Zone,
+    supplier_dependent: bool,
+    emergency: bool,
+    registered_at: datetime,
+    parameters: ServiceSla,
+    calendar: Calendar,
+) -> Sla:
+    """The zone's SLA (resolution C3); SD-45: an emergency is answered within the emergency
+    response time, on the wall clock, wherever that is the stricter."""
+    sla = _zone_sla(zone, supplier_dependent, registered_at, parameters, calendar)
+    fastest = registered_at + timedelta(hours=parameters.emergency_response_hours)
+    if not emergency or sla.due_at <= fastest:
+        return sla
+    return Sla(sla.kind, fastest, None)
 
 
 @dataclass(frozen=True)
@@ -167,6 +211,11 @@ class ServiceCall(Signable):
         self.signature_id: UUID | None = None
         self.customer_comments: str | None = None
         self.closed_by: str | None = None
+        self.fee: Decimal | None = None
+        self.fee_approval_id: UUID | None = None
+        self.fee_receipt_no: str | None = None
+        self.invoice_requested = False
+        self.time_zone: str | None = None
 
     class Registered(Signable.Created):
         customer_id: UUID
@@ -307,6 +356,75 @@ class ServiceCall(Signable):
         def apply(self, call: ServiceCall) -> None:
             call.status, call.signed_at = CallStatus.COMPLETED_ON_SITE, self.signed_at
             call.signature_id, call.customer_comments = self.signature_id, self.customer_comments
+
+    class FeeQuoted(Signable.Event):
+        """SD-13, C4: the fee of a paid (type A) job, for the unit leader to approve."""
+
+        amount: Decimal
+        quoted_by: str
+        time_zone: str
+        """The working calendar's zone: the invoice is requested for the local day (SD-18)."""
+
+        def apply(self, call: ServiceCall) -> None:
+            call.fee, call.time_zone = self.amount, self.time_zone
+
+    class FeeApproved(Signable.Event):
+        approval_id: UUID
+        amount: Decimal
+
+        def apply(self, call: ServiceCall) -> None:
+            call.fee_approval_id = self.approval_id
+
+    class FeeRefused(Signable.Event):
+        approval_id: UUID
+        reason: str
+
+        def apply(self, call: ServiceCall) -> None:
+            call.fee = None
+
+    class FeeCollectedOnSite(Signable.Event):
+        """``ServiceFeeCollectedOnSite`` (SD-13, C4): the approved small fee taken on site against
+        a receipt; billing expects the cash with the accountant the same day (BI-17)."""
+
+        customer_id: UUID
+        amount: Decimal
+        receipt_no: str
+        prior_approval_id: UUID
+        collected_by: str
+        collected_at: datetime
+
+        def apply(self, call: ServiceCall) -> None:
+            call.fee_receipt_no = self.receipt_no
+
+    class InvoiceRequested(Signable.Event):
+        """``ServiceInvoiceRequested`` (SD-18, BI-16): a signed type-A job is invoiced per job."""
+
+        customer_id: UUID
+        amount: Decimal
+        service_type: ServiceType
+        basis: str
+        date: date
+
+        def apply(self, call: ServiceCall) -> None:
+            call.invoice_requested = True
+
+    class MajorIssueReported(Signable.Event):
+        """SD-20: a major or unresolvable field problem, reported at once with the reporter's
+        proposal and the customer's demand; the one reported to takes it to leadership (XC-06)."""
+
+        proposal: str
+        customer_demand: str
+        reported_by: str
+        reported_to: str
+
+    class TakeBackStarted(Signable.Event):
+        """SD-14: the job goes on at the workshop under ``repair_id``."""
+
+        repair_id: UUID
+        pickup_receipt_no: str
+
+        def apply(self, call: ServiceCall) -> None:
+            call.status = CallStatus.TAKEN_BACK
 
     class VoucherClosed(Signable.Event):
         """``ServiceVoucherClosed``: the clerk cancelled the register entry (SD-12)."""
@@ -576,11 +694,7 @@ class ServiceCall(Signable):
         # SD-10: what was done, each part's reason, name and quantity, the guidance given.
         if not work_done.strip():
             raise RuleViolation("SD-10", "the report states what was done")
-        for part in parts:
-            if not (part.name.strip() and part.reason.strip()) or part.quantity < 1:
-                raise RuleViolation(
-                    "SD-10", "a replaced part states its reason, name and quantity", part=part.name
-                )
+        check_parts(parts, "SD-10")
         if not guidance.strip():
             raise RuleViolation("SD-10", "the report records the use and care guidance given")
         self.trigger_event(
@@ -589,6 +703,121 @@ class ServiceCall(Signable):
             parts=parts,
             guidance_given=guidance,
             completed_by=technician,
+        )
+
+    # -- the fee of paid work (SD-13, C4; SD-18)
+
+    def quote_fee(self, technician: str, amount: Decimal, time_zone: str) -> None:
+        self._on_team(technician, "SD-13")
+        if self.service_type is not ServiceType.PAID or self.status not in _FEE_STATUSES:
+            raise RuleViolation(
+                "SD-13",
+                "a fee is quoted for paid (A) work, once diagnosed on site",
+                service_type=None if self.service_type is None else self.service_type.value,
+                status=self.status.value,
+            )
+        if self.fee is not None:
+            raise RuleViolation("SD-13", "the fee is already quoted", fee=str(self.fee))
+        if amount <= 0:
+            raise RuleViolation("SD-13", "a quoted fee is an amount to pay")
+        self.trigger_event(self.FeeQuoted, amount=amount, quoted_by=technician, time_zone=time_zone)
+
+    def collect_fee(
+        self, technician: str, amount: Decimal, receipt_no: str, cash_limit: Decimal, now: datetime
+    ) -> None:
+        """C4: on site only for approved type-A work under the cash limit, against a receipt;
+        anything else billing invoices and collects."""
+        self._on_team(technician, "SD-13")
+        if self.status not in (CallStatus.AWAITING_SIGNATURE, CallStatus.COMPLETED_ON_SITE):
+            raise RuleViolation(
+                "SD-13",
+                "a fee is collected on site once the work is done",
+                status=self.status.value,
+            )
+        if self.fee_approval_id is None or self.fee is None:
+            raise RuleViolation(
+                "SD-13",
+                "money is taken on site only for a fee the unit leader approved beforehand",
+            )
+        if self.fee_receipt_no is not None:
+            raise RuleViolation(
+                "SD-13", "the fee is already collected", receipt_no=self.fee_receipt_no
+            )
+        if amount != self.fee:
+            raise RuleViolation(
+                "SD-13", "only the approved fee is collected", approved=str(self.fee)
+            )
+        if amount >= cash_limit:
+            raise RuleViolation(
+                "SD-13",
+                "the fee is not under the on-site cash limit: billing invoices and collects it",
+                cash_limit=str(cash_limit),
+            )
+        if not receipt_no.strip():
+            raise RuleViolation("SD-13", "a receipt is issued for money taken on site")
+        self.trigger_event(
+            self.FeeCollectedOnSite,
+            customer_id=self.customer_id,
+            amount=amount,
+            receipt_no=receipt_no,
+            prior_approval_id=self.fee_approval_id,
+            collected_by=technician,
+            collected_at=now,
+        )
+
+    def _request_invoice(self) -> None:
+        """SD-18, BI-16: a type-A job signed by the customer, with its approved fee, is invoiced
+        the same day, once."""
+        if self.signed_at is None or self.fee_approval_id is None or self.invoice_requested:
+            return
+        assert self.fee is not None and self.time_zone is not None
+        self.trigger_event(
+            self.InvoiceRequested,
+            customer_id=self.customer_id,
+            amount=self.fee,
+            service_type=ServiceType.PAID,
+            basis="voucher",
+            date=self.modified_on.astimezone(ZoneInfo(self.time_zone)).date(),
+        )
+
+    # -- escalation (SD-20)
+
+    def report_major_issue(
+        self, reporter: str, salesperson: bool, proposal: str, customer_demand: str
+    ) -> None:
+        """SD-20: the technician on the job reports to the unit leader; a salesperson reports
+        a problem the field cannot solve to the sales manager."""
+        if self.status in (CallStatus.CLOSED, CallStatus.CANCELLED):
+            raise RuleViolation(
+                "SD-20", "a field problem is reported on an open call", status=self.status.value
+            )
+        if not salesperson:
+            self._on_team(reporter, "SD-20")
+        if not (proposal.strip() and customer_demand.strip()):
+            raise RuleViolation(
+                "SD-20", "the report gives your own proposal and the customer's demand"
+            )
+        self.trigger_event(
+            self.MajorIssueReported,
+            proposal=proposal,
+            customer_demand=customer_demand,
+            reported_by=reporter,
+            reported_to=(Role.SALES_MANAGER if salesperson else Role.UNIT_LEADER).value,
+        )
+
+    # -- the take-back (SD-14)
+
+    def take_back(self, technician: str, repair_id: UUID, pickup_receipt_no: str) -> None:
+        # SD-14: a job that cannot be finished on site goes to the workshop after the diagnosis.
+        if self.status is not CallStatus.DIAGNOSED:
+            raise RuleViolation(
+                "SD-14",
+                "a product is taken back once diagnosed on site, instead of finishing there",
+                status=self.status.value,
+            )
+        self._on_team(technician, "SD-14")
+        self.trigger_event(
+            self.TakeBackStarted, repair_id=repair_id, pickup_receipt_no=pickup_receipt_no
         )
 
     # -- the customer's signature (SD-11, XC-02)
@@ -674,6 +903,7 @@ class ServiceCall(Signable):
             work_done=self.work_done,
             parts=self.parts,
         )
+        self._request_invoice()
 
     def signing_sheet(self) -> SigningSheet:
         service_type = "" if self.service_type is None else self.service_type.value
@@ -695,12 +925,19 @@ class ServiceCall(Signable):
 
     # -- closing (SD-12) and the leader's approval (SD-21)
 
-    def close(self, closed_by: str) -> None:
-        # SD-12: the register entry is cancelled only with the customer's signature attached.
-        if self.status is not CallStatus.COMPLETED_ON_SITE:
+    def close(self, closed_by: str, product_returned: bool) -> None:
+        """``product_returned``: a taken-back product went back against the customer's
+        signature (SD-17)."""
+        # SD-12: the register entry is cancelled only with the customer's signature attached, or
+        # through the take-back path once the product is back with the customer.
+        signed = self.status is CallStatus.COMPLETED_ON_SITE or (
+            self.status is CallStatus.TAKEN_BACK and product_returned
+        )
+        if not signed:
             raise RuleViolation(
                 "SD-12",
-                "a call is closed only with the customer-signed service report",
+                "a call is closed only with the customer-signed service report, or once the "
+                "taken-back product is returned",
                 status=self.status.value,
             )
         self.trigger_event(self.VoucherClosed, voucher_id=self.voucher_id, closed_by=closed_by)
@@ -709,10 +946,18 @@ class ServiceCall(Signable):
         if approval.kind == SERVICE_CALL_CONFIRMATION:
             self.trigger_event(self.ConfirmedBySales, approval_id=approval.approval_id)
             return
+        if approval.kind == PAID_SERVICE:
+            assert self.fee is not None
+            self.trigger_event(self.FeeApproved, approval_id=approval.approval_id, amount=self.fee)
+            self._request_invoice()
+            return
         # SD-21, C11: the leader's approval archives the report and closes the call.
         self.trigger_event(self.ReportApproved, approval_id=approval.approval_id)
 
     def on_rejected(self, approval: ApprovalState, reason: str) -> None:
+        if approval.kind == PAID_SERVICE:
+            self.trigger_event(self.FeeRefused, approval_id=approval.approval_id, reason=reason)
+            return
         if approval.kind == SERVICE_CALL_CONFIRMATION:
             self.trigger_event(
                 self.SalesConfirmationRefused, approval_id=approval.approval_id, reason=reason

@@ -18,6 +18,7 @@ from contracts.values import (
     LongText,
     Name,
     Phone,
+    Price,
     Quantity,
     ShortText,
     UserId,
@@ -28,7 +29,7 @@ from kernel.signing.http import signing_routes
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
 from runtime.unit_of_work import CommandContext
-from runtime.views import Page, PageRequest, View, identity
+from runtime.views import Money, Page, PageRequest, View, identity
 from service_desk.adapters.http.vouchers import READERS
 from service_desk.application import ServiceDeskApplication
 from service_desk.call_projections import SERVICE_CALLS, ServiceCallRow
@@ -110,6 +111,10 @@ class ServiceCallView(View):
     guidance_given: str
     signed_at: datetime | None
     customer_comments: str | None
+    fee: Money | None = Field(description="SD-13: the quoted fee of paid work")
+    fee_approval_id: UUID | None
+    fee_receipt_no: str | None
+    invoice_requested: bool
     version: int
 
 
@@ -250,6 +255,58 @@ async def complete_work(
     parts = tuple(ReplacedPart(p.name, p.quantity, p.reason) for p in body.parts)
     call = await app.perform(
         app.complete_work, context, call_id, body.work_done, parts, body.guidance_given
+    )
+    return ServiceCallView.model_validate(call)
+
+
+class FeeQuote(BaseModel):
+    amount: Price = Field(description="SD-13: the fee of the paid (type A) job")
+
+
+class FeeCollection(BaseModel):
+    amount: Price
+    receipt_no: Code = Field(description="SD-13, C4: the receipt issued to the customer")
+
+
+@router.post("/service-calls/{call_id}/fee")
+async def quote_fee(
+    context: Technician, call_id: UUID, body: FeeQuote, app: App
+) -> ServiceCallView:
+    """SD-13, C4: the fee goes to the unit leader for approval (the approval routes)."""
+    return ServiceCallView.model_validate(
+        await app.perform(app.quote_fee, context, call_id, body.amount)
+    )
+
+
+@router.post("/service-calls/{call_id}/fee-collection")
+async def collect_fee_on_site(
+    context: Technician, call_id: UUID, body: FeeCollection, app: App
+) -> ServiceCallView:
+    """SD-13, C4: the approved small fee taken on site against a receipt; the cash goes to the
+    accountant the same day (BI-17)."""
+    call = await app.perform(
+        app.collect_fee_on_site, context, call_id, body.amount, body.receipt_no
+    )
+    return ServiceCallView.model_validate(call)
+
+
+class MajorIssue(BaseModel):
+    proposal: LongText = Field(description="SD-20: your own proposal for solving it")
+    customer_demand: LongText = Field(description="SD-20: what the customer asks for")
+
+
+FieldReporter = Annotated[CommandContext, Depends(acting_as(Role.TECHNICIAN, Role.SALESPERSON))]
+"""SD-20: the technician on the job, or the salesperson for a problem the field cannot solve."""
+
+
+@router.post("/service-calls/{call_id}/major-issues")
+async def report_major_issue(
+    context: FieldReporter, call_id: UUID, body: MajorIssue, app: App
+) -> ServiceCallView:
+    """SD-20: reported at once to the unit leader (from a technician) or the sales manager (from
+    a salesperson), who escalate to leadership through ``/service-calls/{id}/major-matters``."""
+    call = await app.perform(
+        app.report_major_issue, context, call_id, body.proposal, body.customer_demand
     )
     return ServiceCallView.model_validate(call)
 
