@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from contracts import service_desk as contract
 from runtime.outbound import Outbound
+from service_desk.domain.freight import FreightCost
 from service_desk.domain.service_call import ServiceCall
+from service_desk.domain.spare_parts import SparePartRequisition
+from service_desk.domain.supplier_claim import SupplierClaim
 from service_desk.domain.voucher import ServiceVoucher
 
 OUTBOUND = Outbound(
@@ -13,5 +16,9 @@ OUTBOUND = Outbound(
         ServiceCall.Registered: contract.ServiceCallRegistered,
         ServiceCall.DiagnosisRecorded: contract.DiagnosisRecorded,
         ServiceCall.ReportSigned: contract.CustomerSignedServiceReport,
+        SparePartRequisition.WrittenOff: contract.SparePartWrittenOff,
+        FreightCost.WrittenOff: contract.FreightWrittenOff,
+        SupplierClaim.Filed: contract.SupplierClaimFiled,
+        SupplierClaim.Settled: contract.SupplierClaimSettled,
     }
 )

@@ -10,6 +10,7 @@ from service_desk.application.metrics import ServiceDeskMetrics
 from service_desk.application.policies import DeliveryPolicies
 from service_desk.application.queries import VoucherQueries
 from service_desk.application.service_calls import ServiceCallCommands
+from service_desk.application.spare_parts import SparePartCommands
 
 
 class ServiceDeskApplication(
@@ -17,6 +18,7 @@ class ServiceDeskApplication(
     CustomerFiles,
     VoucherQueries,
     ServiceCallCommands,
+    SparePartCommands,
     ServiceDeskMetrics,
     Approvals,
     Governance,
