@@ -75,6 +75,10 @@ class SpareParts(_Section):
     old_parts_disposed_by_working_day: int = Field(ge=1, le=20)
 
 
+class DailyReports(_Section):
+    report_within_working_days: int = Field(ge=1, le=20)
+
+
 class RuleParameters(_Section):
     policy_key: str
     version: int
@@ -88,6 +92,7 @@ class RuleParameters(_Section):
     expenses: Expenses
     receivables: Receivables
     spare_parts: SpareParts
+    daily_reports: DailyReports
 
     @classmethod
     def parse(cls, content: str) -> RuleParameters:

@@ -6,6 +6,7 @@ from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
 from kernel.governance import Governance
 from service_desk.application.customer_files import CustomerFiles
+from service_desk.application.daily_reports import DailyReportCommands
 from service_desk.application.metrics import ServiceDeskMetrics
 from service_desk.application.policies import DeliveryPolicies
 from service_desk.application.queries import VoucherQueries
@@ -19,6 +20,7 @@ class ServiceDeskApplication(
     VoucherQueries,
     ServiceCallCommands,
     SparePartCommands,
+    DailyReportCommands,
     ServiceDeskMetrics,
     Approvals,
     Governance,
