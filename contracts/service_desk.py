@@ -2,7 +2,10 @@
 
 Service calls (RULES §4.9): their registration, the diagnosis (orders' exchange, §7 row 16), the
 customer-signed service report, and for type-A work the invoice request (billing, §7 row 12) and
-the fee collected on site (billing's same-day cash handover, §7 row 13).
+the fee collected on site (billing's same-day cash handover, §7 row 13). Spare and warranty
+parts (RULES §4.11): the warranty parts written off, the freight of mailed ones and the secondary
+claims on suppliers, which billing books as warranty cost and supplier receivables (§7 row 15,
+BI-26); their fields are RULES §6.3's.
 
 Contract-first: customers reacts to the surveys and closed complaints (RULES §7 row 18) before
 service-desk raises them (issue #14); until then service-desk publishes none of them."""
@@ -151,6 +154,60 @@ class ComplaintClosed(IntegrationEvent, producer="service-desk", aggregate_field
     closed_at: Instant
 
 
+class SparePartWrittenOff(
+    IntegrationEvent, producer="service-desk", aggregate_field="requisition_id"
+):
+    """SD-25: a fitted warranty (C) part written off with the customer-signed service report,
+    the leader's consent (``approver``) and the old part returned (``old_part_ref``); billing
+    books it as warranty cost (BI-26)."""
+
+    requisition_id: UUID
+    part_no: Code
+    qty: Quantity
+    call_id: UUID
+    approver: UserId
+    old_part_ref: UUID
+
+
+class FreightWrittenOff(IntegrationEvent, producer="service-desk", aggregate_field="shipment_ref"):
+    """SD-26: the postage or freight of a mailed warranty part (in the company's currency),
+    written off once the handler and the leader both signed; billing books it as warranty cost
+    (BI-26)."""
+
+    shipment_ref: UUID
+    amount: Amount
+    handler_signature_id: UUID
+    leader_signature_id: UUID
+
+
+class ClaimedPart(BaseModel):
+    """SD-27: an old part that came back (SD-22), the claim's evidence."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", from_attributes=True)
+
+    part_no: Code
+    qty: Quantity
+    call_id: UUID
+    old_part_ref: UUID
+
+
+class SupplierClaimEvent(IntegrationEvent, producer="service-desk", aggregate_field="claim_id"):
+    claim_id: UUID
+    supplier: Name
+    parts: list[ClaimedPart]
+    evidence_refs: list[ShortText]
+    amount: Amount
+
+
+class SupplierClaimFiled(SupplierClaimEvent):
+    """SD-27: a secondary claim on the supplier for ``amount`` (in the company's currency);
+    billing recognises the receivable from the supplier (BI-26)."""
+
+
+class SupplierClaimSettled(SupplierClaimEvent):
+    """SD-27: the supplier settled the claim; ``amount`` is what it paid."""
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     ServiceVoucherCreated,
     ServiceCallRegistered,
@@ -160,4 +217,8 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     ServiceInvoiceRequested,
     SurveyResponseRecorded,
     ComplaintClosed,
+    SparePartWrittenOff,
+    FreightWrittenOff,
+    SupplierClaimFiled,
+    SupplierClaimSettled,
 )

@@ -74,6 +74,15 @@ class Receivables(_Section):
     dso_period_days: int = Field(ge=1, le=3660)
 
 
+class SpareParts(_Section):
+    old_part_return_within_working_days: int = Field(ge=1, le=60)
+    old_parts_disposed_by_working_day: int = Field(ge=1, le=20)
+
+
+class DailyReports(_Section):
+    report_within_working_days: int = Field(ge=1, le=20)
+
+
 class RuleParameters(_Section):
     policy_key: str
     version: int
@@ -86,6 +95,8 @@ class RuleParameters(_Section):
     orders: Orders
     expenses: Expenses
     receivables: Receivables
+    spare_parts: SpareParts
+    daily_reports: DailyReports
 
     @classmethod
     def parse(cls, content: str) -> RuleParameters:

@@ -1,7 +1,14 @@
 """Composition root: the service-desk service's application, routes and published events."""
 
 from runtime.service import ServiceSpec
-from service_desk.adapters.http import customer_files, repairs, service_calls, vouchers
+from service_desk.adapters.http import (
+    customer_files,
+    daily_reports,
+    repairs,
+    service_calls,
+    spare_parts,
+    vouchers,
+)
 from service_desk.adapters.outbound import OUTBOUND
 from service_desk.application import ServiceDeskApplication
 
@@ -16,6 +23,11 @@ SPEC = ServiceSpec(
         repairs.router,
         repairs.approvals,
         repairs.signing,
+        spare_parts.router,
+        spare_parts.requisition_approvals,
+        spare_parts.freight_approvals,
+        daily_reports.router,
+        daily_reports.approvals,
     ),
     outbound=OUTBOUND,
 )

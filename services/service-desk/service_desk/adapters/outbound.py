@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from contracts import service_desk as contract
 from runtime.outbound import Outbound
+from service_desk.domain.freight import FreightCost
 from service_desk.domain.repair import Repair
 from service_desk.domain.service_call import ServiceCall
+from service_desk.domain.spare_parts import SparePartRequisition
+from service_desk.domain.supplier_claim import SupplierClaim
 from service_desk.domain.voucher import ServiceVoucher
 
 OUTBOUND = Outbound(
@@ -17,5 +20,9 @@ OUTBOUND = Outbound(
         ServiceCall.FeeCollectedOnSite: contract.ServiceFeeCollectedOnSite,
         ServiceCall.InvoiceRequested: contract.ServiceInvoiceRequested,
         Repair.InvoiceRequested: contract.ServiceInvoiceRequested,
+        SparePartRequisition.WrittenOff: contract.SparePartWrittenOff,
+        FreightCost.WrittenOff: contract.FreightWrittenOff,
+        SupplierClaim.Filed: contract.SupplierClaimFiled,
+        SupplierClaim.Settled: contract.SupplierClaimSettled,
     }
 )

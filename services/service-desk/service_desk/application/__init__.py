@@ -6,11 +6,13 @@ from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
 from kernel.governance import Governance
 from service_desk.application.customer_files import CustomerFiles
+from service_desk.application.daily_reports import DailyReportCommands
 from service_desk.application.metrics import ServiceDeskMetrics
 from service_desk.application.policies import DeliveryPolicies
 from service_desk.application.queries import VoucherQueries
 from service_desk.application.repairs import RepairCommands
 from service_desk.application.service_calls import ServiceCallCommands
+from service_desk.application.spare_parts import SparePartCommands
 
 
 class ServiceDeskApplication(
@@ -19,6 +21,8 @@ class ServiceDeskApplication(
     VoucherQueries,
     ServiceCallCommands,
     RepairCommands,
+    SparePartCommands,
+    DailyReportCommands,
     ServiceDeskMetrics,
     Approvals,
     Governance,
