@@ -1,6 +1,13 @@
 """Composition root: the billing service's application, routes and published events."""
 
-from billing.adapters.http import collections, credit, expenses, invoices, invoicing
+from billing.adapters.http import (
+    collections,
+    credit,
+    expenses,
+    invoices,
+    invoicing,
+    reconciliation,
+)
 from billing.adapters.outbound import OUTBOUND
 from billing.application import BillingApplication
 from runtime.service import ServiceSpec
@@ -22,6 +29,8 @@ SPEC = ServiceSpec(
         expenses.budget_approvals,
         expenses.pre_approval_approvals,
         expenses.claim_approvals,
+        reconciliation.router,
+        reconciliation.statement_signing,
     ),
     outbound=OUTBOUND,
 )

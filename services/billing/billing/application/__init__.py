@@ -8,6 +8,7 @@ from billing.application.customer_policies import CustomerPolicies
 from billing.application.expenses import ExpenseCommands
 from billing.application.invoicing import InvoicingCommands
 from billing.application.queries import InvoiceQueries
+from billing.application.reconciliation import ReconciliationCommands
 from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
 from kernel.governance import Governance
@@ -19,6 +20,7 @@ class BillingApplication(
     InvoiceQueries,
     ExpenseCommands,
     CollectionCommands,
+    ReconciliationCommands,
     Approvals,
     Governance,
     AuditTrail,
