@@ -1,6 +1,7 @@
 """Composition root: the billing service's application, routes and published events."""
 
 from billing.adapters.http import (
+    bad_debts,
     collections,
     credit,
     expenses,
@@ -30,6 +31,8 @@ SPEC = ServiceSpec(
         expenses.pre_approval_approvals,
         expenses.claim_approvals,
         reconciliation.router,
+        bad_debts.router,
+        bad_debts.bad_debt_approvals,
         reconciliation.statement_signing,
     ),
     outbound=OUTBOUND,

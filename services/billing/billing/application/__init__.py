@@ -3,6 +3,7 @@ Invoicing builds on the credit exposure: an invoice issued or paid moves it."""
 
 from __future__ import annotations
 
+from billing.application.bad_debts import BadDebtCommands
 from billing.application.collections import CollectionCommands
 from billing.application.customer_policies import CustomerPolicies
 from billing.application.expenses import ExpenseCommands
@@ -15,6 +16,7 @@ from kernel.governance import Governance
 
 
 class BillingApplication(
+    BadDebtCommands,
     InvoicingCommands,
     CustomerPolicies,
     InvoiceQueries,

@@ -49,6 +49,7 @@ class Invoice(Signable):
         self.receipt_signed_at: datetime | None = None
         self.paid = Decimal(0)
         self.credited = Decimal(0)
+        self.written_off = Decimal(0)
         self.overdue_reported = False
 
     class Issued(Aggregate.Created):
@@ -110,6 +111,16 @@ class Invoice(Signable):
 
         def apply(self, invoice: Invoice) -> None:
             invoice.credited += self.credited
+
+    class WrittenOff(Aggregate.Event):
+        """BI-12: the reviewed bad debt was written off (exposure hook: the invoice's id and the
+        amount no longer counted as open)."""
+
+        bad_debt_id: UUID
+        written_off: Decimal
+
+        def apply(self, invoice: Invoice) -> None:
+            invoice.written_off += self.written_off
 
     class Overdue(Aggregate.Event):
         """BI-11: overdue beyond the threshold; raised once per receivable."""
@@ -193,12 +204,12 @@ class Invoice(Signable):
 
     @property
     def outstanding(self) -> Decimal:
-        return self.amount - self.credited - self.paid
+        return self.amount - self.credited - self.paid - self.written_off
 
     @property
     def settled(self) -> bool:
         """BI-09: the sale is complete only once the invoice is fully paid (net of credit
-        notes, BI-18)."""
+        notes, BI-18); a written-off one (BI-12) is closed too, nothing left to collect."""
         return self.outstanding <= 0
 
     def credit(self, credit_note_id: UUID, amount: Decimal) -> None:
@@ -211,6 +222,17 @@ class Invoice(Signable):
                 left=str(self.amount - self.credited),
             )
         self.trigger_event(self.Credited, credit_note_id=credit_note_id, credited=amount)
+
+    def write_off(self, bad_debt_id: UUID, amount: Decimal) -> None:
+        # BI-12: a write-off takes off at most what is still owed.
+        if amount <= 0 or amount > self.outstanding:
+            raise RuleViolation(
+                "BI-12",
+                "a write-off takes off at most what is still owed on the invoice",
+                invoice_id=str(self.id),
+                outstanding=str(self.outstanding),
+            )
+        self.trigger_event(self.WrittenOff, bad_debt_id=bad_debt_id, written_off=amount)
 
     def dispatch(self, register_number: str, dispatched_by: str) -> None:
         # BI-02: every invoice sent is registered, once.
