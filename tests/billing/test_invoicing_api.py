@@ -111,11 +111,9 @@ def test_bi_01_request_reviewed_issued_dispatched_and_signed_for_by_the_customer
     refused(client, f"/invoice-requests/{request_id}/issue", "finance", "BI-01", {"number": "X"})
     signers.decide(app_of(client), UUID(request_id), "sales-manager", "sales_manager")
     signers.decide(app_of(client), UUID(request_id), "finance", "finance")
-    assert (
-        client.call(
-            "POST", f"/invoice-requests/{request_id}/issue", "salesperson", {"number": "X"}
-        ).status_code
-        == 403
+    # BI-15: finance issues it, never a salesperson.
+    refused(
+        client, f"/invoice-requests/{request_id}/issue", "salesperson", "BI-15", {"number": "X"}
     )
 
     invoice = client.ok(
@@ -436,6 +434,8 @@ def test_bi_18_a_return_is_reversed_by_an_approved_red_letter_invoice(
     note_id = UUID(requested["credit_note_id"])
     signers.decide(app_of(client), note_id, "sales-manager", "sales_manager")
     signers.decide(app_of(client), note_id, "finance", "finance")
+    # BI-15: finance issues it, never a salesperson.
+    refused(client, f"{note}/issue", "salesperson", "BI-15", {"number": "RED-1"})
     issued_note = client.ok("POST", f"{note}/issue", "finance", {"number": "RED-1"})
     assert (issued_note["status"], issued_note["number"]) == ("issued", "RED-1")
     refused(client, f"{note}/issue", "finance", "BI-18", {"number": "RED-2"})
@@ -458,3 +458,23 @@ def test_bi_18_a_return_is_reversed_by_an_approved_red_letter_invoice(
         "0.00",
         True,
     )
+
+
+def test_bi_15_nobody_records_a_payment_on_receivables_they_chase(
+    client: ServiceClient, signers: Signers
+) -> None:
+    customer_id = uuid4()
+    invoice_id = issued(client, signers, customer_id)
+    # The account passes to an owner who also works in finance (a small branch's set-up).
+    changed = AccountOwnerChanged(
+        customer_id=customer_id,
+        owner_id="finance",
+        deputy_id=None,
+        reason="handover",
+        changed_by="sales-manager",
+        handover_id=uuid4(),
+    )
+    receive(client, changed, "customers.events")
+    body = payment(str(customer_id), (invoice_id, "100"))
+    refused(client, "/payments", "finance", "BI-15", body)
+    client.ok("POST", "/payments", "accountant", body)

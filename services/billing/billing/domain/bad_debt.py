@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, Self
 from uuid import NAMESPACE_OID, UUID, uuid5
 
+from billing.domain.duties import handles_money
 from kernel.approvals.domain import Approvable, ApprovalState
 from runtime.aggregate import RuleViolation
 
@@ -20,8 +21,6 @@ CLASSIFICATION_KIND = "bad_debt_classification"
 WRITE_OFF_KIND = "bad_debt_write_off"
 PREPARERS = frozenset({"salesperson", "sales_clerk", "accountant", "finance"})
 """BI-12: the salesperson and the finance handler prepare the file."""
-FINANCE = frozenset({"finance", "accountant"})
-"""BI-12, BI-15 (C9): finance books the write-off and records money recovered."""
 
 
 class BadDebtStatus(StrEnum):
@@ -202,8 +201,8 @@ class BadDebt(Approvable):
         """BI-10: never written off without the review by the sales manager, the finance manager
         and leadership; what is written off is what the review approved, less what was paid
         since (``outstanding``). Returns it."""
-        if not FINANCE & set(roles):
-            raise RuleViolation("BI-15", "finance books the write-off")
+        # BI-15: finance books it, never who requested the write-off.
+        handles_money(written_off_by, roles, "a write-off", {self.requested_by or ""})
         if self.status is not BadDebtStatus.WRITE_OFF_APPROVED:
             raise RuleViolation(
                 "BI-10",
@@ -227,8 +226,7 @@ class BadDebt(Approvable):
         self, recorded_by: str, roles: Iterable[str], amount: Decimal, reference: str
     ) -> None:
         """BI-12: money recovered is recorded against the written-off debt, by finance."""
-        if not FINANCE & set(roles):
-            raise RuleViolation("BI-15", "finance records money recovered on a bad debt")
+        handles_money(recorded_by, roles, "money recovered on a bad debt")
         if self.status is not BadDebtStatus.WRITTEN_OFF:
             raise RuleViolation(
                 "BI-12", "a recovery is recorded against a written-off debt", status=self.status
