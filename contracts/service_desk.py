@@ -3,7 +3,8 @@
 Service calls (RULES §4.9): their registration, the diagnosis (orders' exchange, §7 row 16) and
 the customer-signed service report (billing's invoice of type A, §7 row 12).
 
-Contract-first: customers reacts to the surveys and closed complaints (RULES §7 row 18) before
+Contract-first: customers reacts to the surveys and closed complaints (RULES §7 row 18), and
+billing to the service invoices and the fees collected on site (§7 rows 12, 13), before
 service-desk raises them (issue #14); until then service-desk publishes none of them."""
 
 from __future__ import annotations
@@ -11,10 +12,21 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.envelope import IntegrationEvent
-from contracts.values import Code, Day, Instant, LongText, Name, Quantity, Rating, ShortText, UserId
+from contracts.values import (
+    Amount,
+    Code,
+    Day,
+    Instant,
+    LongText,
+    Name,
+    Quantity,
+    Rating,
+    ShortText,
+    UserId,
+)
 
 
 class ServiceVoucherCreated(
@@ -84,6 +96,27 @@ class CustomerSignedServiceReport(ServiceCallEvent):
     parts: list[ServicePart]
 
 
+class ServiceFeeCollectedOnSite(ServiceCallEvent):
+    """SD-13, C4: a small type-A fee collected on site against a numbered receipt, with the
+    unit leader's prior approval; billing expects it handed to the accountant the same day
+    (RULES §7 row 13, BI-16, BI-17). Not raised by service-desk yet (#14)."""
+
+    amount: Amount = Field(gt=0)
+    receipt_no: Code
+    prior_approval_id: UUID
+
+
+class ServiceInvoiceRequested(ServiceCallEvent):
+    """SD-18, BI-16: a type-A job to invoice per job on ``date`` (the signed service voucher's
+    day, or the take-back repair's return day); billing's accountant issues it (RULES §7 row 12).
+    Not raised by service-desk yet (#14)."""
+
+    amount: Amount = Field(gt=0)
+    service_type: Literal["A", "B", "C", "D"]
+    basis: Literal["voucher", "contract"]
+    date: Day
+
+
 class SurveyRatings(BaseModel):
     """SD-31: the technician rated on four items, each on four satisfaction levels."""
 
@@ -124,6 +157,8 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     ServiceCallRegistered,
     DiagnosisRecorded,
     CustomerSignedServiceReport,
+    ServiceFeeCollectedOnSite,
+    ServiceInvoiceRequested,
     SurveyResponseRecorded,
     ComplaintClosed,
 )

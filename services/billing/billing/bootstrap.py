@@ -8,6 +8,7 @@ from billing.adapters.http import (
     invoices,
     invoicing,
     reconciliation,
+    service_billing,
 )
 from billing.adapters.outbound import OUTBOUND
 from billing.application import BillingApplication
@@ -33,6 +34,7 @@ SPEC = ServiceSpec(
         reconciliation.router,
         bad_debts.router,
         bad_debts.bad_debt_approvals,
+        service_billing.router,
         reconciliation.statement_signing,
     ),
     outbound=OUTBOUND,

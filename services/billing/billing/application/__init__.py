@@ -10,6 +10,7 @@ from billing.application.expenses import ExpenseCommands
 from billing.application.invoicing import InvoicingCommands
 from billing.application.queries import InvoiceQueries
 from billing.application.reconciliation import ReconciliationCommands
+from billing.application.service_billing import ServiceBillingCommands
 from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
 from kernel.governance import Governance
@@ -21,6 +22,7 @@ class BillingApplication(
     CustomerPolicies,
     InvoiceQueries,
     ExpenseCommands,
+    ServiceBillingCommands,
     CollectionCommands,
     ReconciliationCommands,
     Approvals,
