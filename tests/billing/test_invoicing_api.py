@@ -47,9 +47,11 @@ def receive(client: ServiceClient, event: Any, topic: str) -> None:
     client.app.process(event, POLICY, Tracking(f"{topic}:0", next(_POSITIONS)))
 
 
-def delivered(client: ServiceClient, customer_id: UUID | None = None) -> dict[str, Any]:
-    """A customer of ``salesperson`` whose order was delivered and confirmed: the draft request
-    billing opened for it."""
+def delivered(
+    client: ServiceClient, customer_id: UUID | None = None, lines: list[dict[str, Any]] = LINES
+) -> dict[str, Any]:
+    """A customer of ``salesperson`` whose order of ``lines`` was delivered and confirmed: the
+    draft request billing opened for it."""
     customer_id = customer_id or uuid4()
     receive(
         client,
@@ -57,14 +59,14 @@ def delivered(client: ServiceClient, customer_id: UUID | None = None) -> dict[st
         "customers.events",
     )
     order_id = uuid4()
-    lines = [OrderLine.model_validate(line) for line in LINES]
+    order_lines = [OrderLine.model_validate(line) for line in lines]
     receive(
         client,
-        OrderPlaced(order_id=order_id, customer_id=customer_id, lines=lines, currency="CNY"),
+        OrderPlaced(order_id=order_id, customer_id=customer_id, lines=order_lines, currency="CNY"),
         "orders.events",
     )
     confirmed = DeliveryConfirmedByCustomer(
-        order_id=order_id, customer_id=customer_id, lines=lines, received_at=clock.now()
+        order_id=order_id, customer_id=customer_id, lines=order_lines, received_at=clock.now()
     )
     receive(client, confirmed, "orders.events")
     receive(client, confirmed, "orders.events")  # redelivered as a new message: still one request
@@ -74,10 +76,16 @@ def delivered(client: ServiceClient, customer_id: UUID | None = None) -> dict[st
     return request
 
 
-def issued(client: ServiceClient, signers: Signers, customer_id: UUID | None = None) -> str:
-    """An invoice of 100.00 CNY issued by finance on a reviewed request; its id."""
-    request_id = delivered(client, customer_id)["request_id"]
-    client.ok("POST", f"/invoice-requests/{request_id}/submit", "salesperson", {"lines": LINES})
+def issued(
+    client: ServiceClient,
+    signers: Signers,
+    customer_id: UUID | None = None,
+    lines: list[dict[str, Any]] = LINES,
+) -> str:
+    """An invoice of ``lines`` (100.00 CNY unless given) issued by finance on a reviewed
+    request; its id."""
+    request_id = delivered(client, customer_id, lines)["request_id"]
+    client.ok("POST", f"/invoice-requests/{request_id}/submit", "salesperson", {"lines": lines})
     signers.decide(app_of(client), UUID(request_id), "sales-manager", "sales_manager")
     signers.decide(app_of(client), UUID(request_id), "finance", "finance")
     body = {"number": "INV-0001"}

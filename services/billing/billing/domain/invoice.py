@@ -1,9 +1,8 @@
 """Invoices and the receivables they open (BI-01, BI-02, BI-09, BI-19).
 
-Issued by finance from a reviewed invoice request (``issue_requested``), or, until the credit
-exposure replaces it, straight from a shipment (``issue``). An issued invoice is a receivable due
-by its contract's payment terms; it is dispatched and entered in the register, the customer signs
-for it through their own channel, and payments applied to it settle it."""
+Issued by finance from a reviewed invoice request (``issue_requested``). An issued invoice is a
+receivable due by its contract's payment terms; it is dispatched and entered in the register, the
+customer signs for it through their own channel, and payments applied to it settle it."""
 
 from __future__ import annotations
 
@@ -60,7 +59,8 @@ class Invoice(Signable):
         account_owner_id: str | None = None
         """CU-15: the customer's account owner when the invoice was issued."""
         request_id: UUID | None = None
-        """BI-01: the reviewed invoice request it was issued on (none when issued on shipment)."""
+        """BI-01: the reviewed invoice request it was issued on (none on the invoices once issued
+        straight from a shipment, before requests were reviewed)."""
         number: str | None = None
         issued_by: str | None = None
         issued_on: date | None = None
@@ -150,29 +150,6 @@ class Invoice(Signable):
         return uuid5(NAMESPACE_OID, f"invoice:{order_id}")
 
     @classmethod
-    def issue(
-        cls,
-        order_id: UUID,
-        customer_id: UUID,
-        amount: Decimal,
-        currency: str,
-        account_owner_id: str | None,
-        **requested: object,
-    ) -> Self:
-        """BI-01: the order's one invoice; ``requested`` are the fields of ``Issued`` that an
-        invoice issued on a request has (``issue_requested``)."""
-        return cls._create(
-            cls.Issued,
-            id=cls.id_for(order_id),
-            order_id=order_id,
-            customer_id=customer_id,
-            amount=amount,
-            currency=currency,
-            account_owner_id=account_owner_id,
-            **requested,
-        )
-
-    @classmethod
     def issue_requested(
         cls,
         request_id: UUID,
@@ -186,14 +163,16 @@ class Invoice(Signable):
         issued_on: date,
         payment_terms_days: int,
     ) -> Self:
-        """BI-01, BI-19: finance issues the invoice of a reviewed request; the receivable falls
-        due ``payment_terms_days`` after ``issued_on``."""
-        return cls.issue(
-            order_id,
-            customer_id,
-            amount,
-            currency,
-            account_owner_id,
+        """BI-01, BI-19: finance issues the order's one invoice on its reviewed request; the
+        receivable falls due ``payment_terms_days`` after ``issued_on``."""
+        return cls._create(
+            cls.Issued,
+            id=cls.id_for(order_id),
+            order_id=order_id,
+            customer_id=customer_id,
+            amount=amount,
+            currency=currency,
+            account_owner_id=account_owner_id,
             request_id=request_id,
             number=number,
             issued_by=issued_by,
