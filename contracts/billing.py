@@ -1,7 +1,4 @@
-"""Events published by the billing service on ``billing.events``.
-
-Contract-first: customers reacts to the instruments and reconciliations (RULES §7 rows 8, 22)
-before billing raises them (issue #12); until then billing publishes none of them."""
+"""Events published by the billing service on ``billing.events``."""
 
 from __future__ import annotations
 
@@ -88,13 +85,12 @@ class ReconciliationEvent(IntegrationEvent, producer="billing", aggregate_field=
 
 
 class ReconciliationStatementIssued(ReconciliationEvent):
-    """BI-08: the statement went to the customer to confirm. Not raised by billing yet (#12)."""
+    """BI-08: the statement went to the customer to confirm."""
 
 
 class ReconciliationDiscrepancyFound(ReconciliationEvent):
     """BI-08: the customer's balance differs from the statement's; ``explained`` once the
-    difference is accounted for (a payment in transit, an invoice not yet received). Not raised
-    by billing yet (#12)."""
+    difference is accounted for (a payment in transit, an invoice not yet received)."""
 
     customer_balance: Amount
     explained: bool

@@ -7,7 +7,8 @@ parts (RULES §4.11): the warranty parts written off, the freight of mailed ones
 claims on suppliers, which billing books as warranty cost and supplier receivables (§7 row 15,
 BI-26); their fields are RULES §6.3's.
 
-Contract-first: customers reacts to the surveys and closed complaints (RULES §7 row 18) before
+Contract-first: customers reacts to the surveys and closed complaints (RULES §7 row 18), and
+billing to the service invoices and the fees collected on site (§7 rows 12, 13), before
 service-desk raises them (issue #14); until then service-desk publishes none of them."""
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ class Receivables(_Section):
     default_payment_terms_days: int = Field(ge=0, le=3660)
     overdue_alert_days: int = Field(ge=0, le=3660)
     dso_period_days: int = Field(ge=1, le=3660)
+    reconciliation_issue_within_days: int = Field(ge=0, le=183)
 
 
 class SpareParts(_Section):

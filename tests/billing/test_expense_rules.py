@@ -126,14 +126,14 @@ def test_bi_20_claim_is_paid_only_after_department_head_finance_and_leader() -> 
     decide(submitted, "dept-head", Role.DEPT_HEAD)
     decide(submitted, "finance", Role.FINANCE)
     with pytest.raises(RuleViolation) as unpaid:
-        submitted.reimburse("accountant", None)
+        submitted.reimburse("accountant", ["accountant"], None)
     assert unpaid.value.rule == "BI-20"
     decide(submitted, "gm", Role.LEADERSHIP_GM)
     assert (submitted.status, submitted.approved_by) == (ClaimStatus.APPROVED, "gm")
-    submitted.reimburse("accountant", None)
+    submitted.reimburse("accountant", ["accountant"], None)
     assert (submitted.status, submitted.paid_out) == (ClaimStatus.REIMBURSED, Decimal("150.50"))
     with pytest.raises(RuleViolation) as twice:
-        submitted.reimburse("accountant", None)
+        submitted.reimburse("accountant", ["accountant"], None)
     assert twice.value.rule == "BI-20"
 
 
@@ -155,7 +155,7 @@ def test_bi_20_a_rejected_claim_records_why_and_is_never_paid() -> None:
         "no trip on record that day",
     )
     with pytest.raises(RuleViolation) as refused:
-        submitted.reimburse("accountant", None)
+        submitted.reimburse("accountant", ["accountant"], None)
     assert refused.value.rule == "BI-20"
 
 
@@ -186,7 +186,7 @@ def test_bi_20_a_claim_lists_positive_expenses_already_incurred(
 
 def test_bi_20_nobody_pays_their_own_claim() -> None:
     with pytest.raises(RuleViolation) as refused:
-        approved(claim(employee="accountant")).reimburse("accountant", None)
+        approved(claim(employee="accountant")).reimburse("accountant", ["accountant"], None)
     assert refused.value.rule == "XC-05"
 
 
@@ -369,7 +369,7 @@ def account_with(*amounts: str) -> tuple[AdvanceAccount, list[UUID]]:
 def test_bi_24_open_advances_are_netted_oldest_first_off_the_reimbursement() -> None:
     account, (first, second) = account_with("300", "400")
     paid = approved(claim(line("500")))
-    paid.reimburse("accountant", account)
+    paid.reimburse("accountant", ["accountant"], account)
     assert (paid.advance_netted, paid.paid_out) == (Decimal(500), Decimal(0))
     assert account.advances[first].outstanding == Decimal(0)
     assert account.advances[second].outstanding == Decimal(200)
@@ -380,7 +380,7 @@ def test_bi_24_open_advances_are_netted_oldest_first_off_the_reimbursement() -> 
 def test_bi_24_what_the_advances_do_not_cover_is_paid_out() -> None:
     account, (advance,) = account_with("300")
     paid = approved(claim(line("500")))
-    paid.reimburse("accountant", account)
+    paid.reimburse("accountant", ["accountant"], account)
     reimbursed = [e for e in paid.collect_events() if isinstance(e, ExpenseClaim.Reimbursed)]
     assert reimbursed[0].nettings == (Netting(advance, Decimal(300)),)
     assert (paid.advance_netted, paid.paid_out) == (Decimal(300), Decimal(200))
@@ -441,5 +441,5 @@ def test_bi_25_a_forged_claim_is_void_even_if_its_chain_completes() -> None:
     approved(forged)
     assert forged.status is ClaimStatus.FORGED
     with pytest.raises(RuleViolation) as unpaid:
-        forged.reimburse("accountant", None)
+        forged.reimburse("accountant", ["accountant"], None)
     assert unpaid.value.rule == "BI-20"

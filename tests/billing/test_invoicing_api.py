@@ -47,9 +47,11 @@ def receive(client: ServiceClient, event: Any, topic: str) -> None:
     client.app.process(event, POLICY, Tracking(f"{topic}:0", next(_POSITIONS)))
 
 
-def delivered(client: ServiceClient, customer_id: UUID | None = None) -> dict[str, Any]:
-    """A customer of ``salesperson`` whose order was delivered and confirmed: the draft request
-    billing opened for it."""
+def delivered(
+    client: ServiceClient, customer_id: UUID | None = None, lines: list[dict[str, Any]] = LINES
+) -> dict[str, Any]:
+    """A customer of ``salesperson`` whose order of ``lines`` was delivered and confirmed: the
+    draft request billing opened for it."""
     customer_id = customer_id or uuid4()
     receive(
         client,
@@ -57,14 +59,14 @@ def delivered(client: ServiceClient, customer_id: UUID | None = None) -> dict[st
         "customers.events",
     )
     order_id = uuid4()
-    lines = [OrderLine.model_validate(line) for line in LINES]
+    order_lines = [OrderLine.model_validate(line) for line in lines]
     receive(
         client,
-        OrderPlaced(order_id=order_id, customer_id=customer_id, lines=lines, currency="CNY"),
+        OrderPlaced(order_id=order_id, customer_id=customer_id, lines=order_lines, currency="CNY"),
         "orders.events",
     )
     confirmed = DeliveryConfirmedByCustomer(
-        order_id=order_id, customer_id=customer_id, lines=lines, received_at=clock.now()
+        order_id=order_id, customer_id=customer_id, lines=order_lines, received_at=clock.now()
     )
     receive(client, confirmed, "orders.events")
     receive(client, confirmed, "orders.events")  # redelivered as a new message: still one request
@@ -74,10 +76,16 @@ def delivered(client: ServiceClient, customer_id: UUID | None = None) -> dict[st
     return request
 
 
-def issued(client: ServiceClient, signers: Signers, customer_id: UUID | None = None) -> str:
-    """An invoice of 100.00 CNY issued by finance on a reviewed request; its id."""
-    request_id = delivered(client, customer_id)["request_id"]
-    client.ok("POST", f"/invoice-requests/{request_id}/submit", "salesperson", {"lines": LINES})
+def issued(
+    client: ServiceClient,
+    signers: Signers,
+    customer_id: UUID | None = None,
+    lines: list[dict[str, Any]] = LINES,
+) -> str:
+    """An invoice of ``lines`` (100.00 CNY unless given) issued by finance on a reviewed
+    request; its id."""
+    request_id = delivered(client, customer_id, lines)["request_id"]
+    client.ok("POST", f"/invoice-requests/{request_id}/submit", "salesperson", {"lines": lines})
     signers.decide(app_of(client), UUID(request_id), "sales-manager", "sales_manager")
     signers.decide(app_of(client), UUID(request_id), "finance", "finance")
     body = {"number": "INV-0001"}
@@ -111,11 +119,9 @@ def test_bi_01_request_reviewed_issued_dispatched_and_signed_for_by_the_customer
     refused(client, f"/invoice-requests/{request_id}/issue", "finance", "BI-01", {"number": "X"})
     signers.decide(app_of(client), UUID(request_id), "sales-manager", "sales_manager")
     signers.decide(app_of(client), UUID(request_id), "finance", "finance")
-    assert (
-        client.call(
-            "POST", f"/invoice-requests/{request_id}/issue", "salesperson", {"number": "X"}
-        ).status_code
-        == 403
+    # BI-15: finance issues it, never a salesperson.
+    refused(
+        client, f"/invoice-requests/{request_id}/issue", "salesperson", "BI-15", {"number": "X"}
     )
 
     invoice = client.ok(
@@ -436,6 +442,8 @@ def test_bi_18_a_return_is_reversed_by_an_approved_red_letter_invoice(
     note_id = UUID(requested["credit_note_id"])
     signers.decide(app_of(client), note_id, "sales-manager", "sales_manager")
     signers.decide(app_of(client), note_id, "finance", "finance")
+    # BI-15: finance issues it, never a salesperson.
+    refused(client, f"{note}/issue", "salesperson", "BI-15", {"number": "RED-1"})
     issued_note = client.ok("POST", f"{note}/issue", "finance", {"number": "RED-1"})
     assert (issued_note["status"], issued_note["number"]) == ("issued", "RED-1")
     refused(client, f"{note}/issue", "finance", "BI-18", {"number": "RED-2"})
@@ -458,3 +466,23 @@ def test_bi_18_a_return_is_reversed_by_an_approved_red_letter_invoice(
         "0.00",
         True,
     )
+
+
+def test_bi_15_nobody_records_a_payment_on_receivables_they_chase(
+    client: ServiceClient, signers: Signers
+) -> None:
+    customer_id = uuid4()
+    invoice_id = issued(client, signers, customer_id)
+    # The account passes to an owner who also works in finance (a small branch's set-up).
+    changed = AccountOwnerChanged(
+        customer_id=customer_id,
+        owner_id="finance",
+        deputy_id=None,
+        reason="handover",
+        changed_by="sales-manager",
+        handover_id=uuid4(),
+    )
+    receive(client, changed, "customers.events")
+    body = payment(str(customer_id), (invoice_id, "100"))
+    refused(client, "/payments", "finance", "BI-15", body)
+    client.ok("POST", "/payments", "accountant", body)

@@ -63,7 +63,7 @@ def test_bi_01_the_orders_salesperson_submits_and_only_a_reviewed_request_is_inv
         draft.submit("salesperson-2", DELIVERED)
     assert other.value.rule == "BI-01"
     with pytest.raises(RuleViolation) as unreviewed:
-        draft.mark_invoiced(uuid4())
+        draft.mark_invoiced(uuid4(), "finance", ["finance"])
     assert unreviewed.value.rule == "BI-01"
     draft.submit("salesperson", DELIVERED)
     assert draft.amount == Decimal(100)
@@ -108,6 +108,7 @@ def test_bi_05_finance_records_payments_never_a_salesperson() -> None:
             "",
             datetime(2026, 3, 3, tzinfo=UTC),
             {uuid4(): Decimal(10)},
+            (),
         )
 
     for roles in (("salesperson",), ("sales_clerk",), ("sales_manager",)):
@@ -146,7 +147,7 @@ def test_bi_18_a_credit_note_is_issued_once_approved_and_within_the_invoice() ->
         uuid4(), original.order_id, original.customer_id, original.id, "CNY", DELIVERED[1:]
     )
     with pytest.raises(RuleViolation) as unapproved:
-        note.issue("RED-1", "finance")
+        note.issue("RED-1", "finance", ["finance"])
     assert unapproved.value.rule == "BI-18"
     original.credit(note.id, Decimal(40))
     assert (original.outstanding, original.settled) == (Decimal(60), False)

@@ -1,6 +1,15 @@
 """Composition root: the billing service's application, routes and published events."""
 
-from billing.adapters.http import collections, credit, expenses, invoices, invoicing
+from billing.adapters.http import (
+    bad_debts,
+    collections,
+    credit,
+    expenses,
+    invoices,
+    invoicing,
+    reconciliation,
+    service_billing,
+)
 from billing.adapters.outbound import OUTBOUND
 from billing.application import BillingApplication
 from runtime.service import ServiceSpec
@@ -22,6 +31,11 @@ SPEC = ServiceSpec(
         expenses.budget_approvals,
         expenses.pre_approval_approvals,
         expenses.claim_approvals,
+        reconciliation.router,
+        bad_debts.router,
+        bad_debts.bad_debt_approvals,
+        service_billing.router,
+        reconciliation.statement_signing,
     ),
     outbound=OUTBOUND,
 )

@@ -5,6 +5,8 @@ by the close of their day."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from pydantic import AliasChoices, Field
@@ -81,11 +83,15 @@ def _dishonoured(event: Instrument.Dishonoured, db: Connection) -> None:
     )
 
 
-def handovers_to_flag(db: Connection, now: datetime) -> list[UUID]:
-    """BI-06: instruments still not with finance after the close of their day, not flagged."""
-    columns = INSTRUMENTS.table.c
-    query = select(columns.instrument_id).where(
-        columns.status == InstrumentStatus.RECEIVED,
+def handovers_to_flag(
+    db: Connection, register: ReadTable[Any], still: StrEnum, now: datetime
+) -> list[UUID]:
+    """BI-06, BI-16: what is ``still`` not handed over after the close of its day (instruments
+    to finance, fees to the accountant), not flagged yet; ``register`` has the ``status``,
+    ``handover_missed`` and ``handover_due_at`` columns."""
+    columns = register.table.c
+    query = select(columns[register.key]).where(
+        columns.status == still,
         columns.handover_missed.is_(False),
         columns.handover_due_at < now,
     )

@@ -119,11 +119,14 @@ class ReceivableView(View):
     amount: Money
     paid: Money
     credited: Money = Field(description="BI-18: reversed by red-letter invoices")
+    written_off: Money = Field(description="BI-12: written off as a bad debt after review")
     outstanding: Money
     currency: str = Field(max_length=3)
     issued_on: date
     due_on: date | None = Field(description="BI-19: from the contract's payment terms")
-    settled: bool = Field(description="BI-09: fully paid, the sale complete")
+    settled: bool = Field(
+        description="BI-09: nothing left to collect: paid, credited or written off"
+    )
     receipt_signed: bool = Field(description="BI-01: the customer signed for the invoice")
     overdue_reported: bool = Field(description="BI-11: ReceivableOverdue raised")
 
@@ -137,8 +140,9 @@ RECEIVABLES = ReadTable(
 
 
 class PaymentPartView(View):
-    """What a payment (BI-09) or a credit note (BI-18, ``payment_id`` is the note's) took off
-    one invoice, and when: the outstanding balance as of any day."""
+    """What a payment (BI-09), a credit note (BI-18) or a bad-debt write-off (BI-12;
+    ``payment_id`` is the note's or the bad debt's) took off one invoice, and when: the
+    outstanding balance as of any day."""
 
     part_id: UUID = identity("part_id")
     payment_id: UUID
@@ -160,6 +164,7 @@ def _issued(event: Invoice.Issued, db: Connection) -> None:
         event,
         paid=Decimal(0),
         credited=Decimal(0),
+        written_off=Decimal(0),
         outstanding=event.amount,
         issued_on=event.issued_on or event.timestamp.date(),
         settled=False,
@@ -183,46 +188,53 @@ def _overdue(event: Invoice.Overdue, db: Connection) -> None:
     RECEIVABLES.update(db, event, overdue_reported=True)
 
 
+_TAKEN_OFF = ("paid", "credited", "written_off")
+
+
 def _settle(
     db: Connection,
     event: Any,
     document_id: UUID,
-    paid_now: Decimal,
-    credited_now: Decimal,
+    column: str,
+    taken_off: Decimal,
     on: date | None = None,
 ) -> None:
-    """A payment or a credit note took ``paid_now + credited_now`` off the invoice of
-    ``event``."""
+    """A payment (``paid``), a credit note (``credited``) or a bad-debt write-off
+    (``written_off``) took ``taken_off`` off the invoice of ``event``."""
     columns = RECEIVABLES.table.c
     row = db.execute(
-        select(columns.amount, columns.paid, columns.credited).where(
+        select(columns.amount, *(columns[name] for name in _TAKEN_OFF)).where(
             columns.invoice_id == event.originator_id
         )
     ).one()
-    paid, credited = row.paid + paid_now, row.credited + credited_now
-    outstanding = row.amount - credited - paid
-    RECEIVABLES.update(
-        db, event, paid=paid, credited=credited, outstanding=outstanding, settled=outstanding <= 0
-    )
+    totals = {name: getattr(row, name) for name in _TAKEN_OFF}
+    totals[column] += taken_off
+    outstanding = row.amount - sum(totals.values(), Decimal(0))
+    RECEIVABLES.update(db, event, **totals, outstanding=outstanding, settled=outstanding <= 0)
     PAYMENT_PARTS.insert(
         db,
         event,
         part_id=uuid5(NAMESPACE_OID, f"{event.originator_id}:{event.originator_version}"),
         payment_id=document_id,
         invoice_id=event.originator_id,
-        paid=paid_now + credited_now,
+        paid=taken_off,
         paid_on=on or event.timestamp.date(),
     )
 
 
 @receivables.on(Invoice.PaymentApplied)
 def _payment_applied(event: Invoice.PaymentApplied, db: Connection) -> None:
-    _settle(db, event, event.payment_id, event.paid, Decimal(0), event.paid_on)
+    _settle(db, event, event.payment_id, "paid", event.paid, event.paid_on)
 
 
 @receivables.on(Invoice.Credited)
 def _credited(event: Invoice.Credited, db: Connection) -> None:
-    _settle(db, event, event.credit_note_id, Decimal(0), event.credited)
+    _settle(db, event, event.credit_note_id, "credited", event.credited)
+
+
+@receivables.on(Invoice.WrittenOff)
+def _written_off(event: Invoice.WrittenOff, db: Connection) -> None:
+    _settle(db, event, event.bad_debt_id, "written_off", event.written_off)
 
 
 def receivables_of(db: Connection, customer_id: UUID) -> list[UUID]:
@@ -343,10 +355,13 @@ class InvoiceDetail(View):
     amount: Money
     paid: Money
     credited: Money = Field(description="BI-18: reversed by red-letter invoices")
+    written_off: Money = Field(description="BI-12: written off as a bad debt after review")
     outstanding: Money
     currency: str = Field(max_length=3)
     status: str = Field(description="issued, awaiting_customer_signature, delivered (BI-01)")
-    settled: bool = Field(description="BI-09: fully paid, the sale complete")
+    settled: bool = Field(
+        description="BI-09: nothing left to collect: paid, credited or written off"
+    )
     register_number: str | None = Field(description="BI-02: the invoice register's entry")
     due_on: date | None = Field(description="BI-19: from the contract's payment terms")
     payment_terms_days: int | None = None

@@ -6,6 +6,7 @@ from billing.domain.credit_exposure import CreditExposure
 from billing.domain.instrument import Instrument
 from billing.domain.invoice import Invoice
 from billing.domain.payment import Payment
+from billing.domain.reconciliation import ReconciliationStatement
 from contracts import billing as contract
 from runtime.outbound import Outbound
 
@@ -16,6 +17,8 @@ OUTBOUND = Outbound(
         Payment.Applied: contract.PaymentApplied,
         Instrument.Dishonoured: contract.InstrumentDishonoured,
         Invoice.Overdue: contract.ReceivableOverdue,
+        ReconciliationStatement.Issued: contract.ReconciliationStatementIssued,
+        ReconciliationStatement.DiscrepancyFound: contract.ReconciliationDiscrepancyFound,
         CreditExposure.CreditReserved: contract.CreditReserved,
         CreditExposure.CreditDeclined: contract.CreditDeclined,
         CreditExposure.ExposureChanged: contract.CustomerExposureChanged,

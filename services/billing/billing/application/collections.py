@@ -72,7 +72,7 @@ def _flag_missed_handovers(app: CollectionCommands) -> None:
     close of its day, once."""
     now = clock.now()
     with app.read_models.read() as db:
-        late = handovers_to_flag(db, now)
+        late = handovers_to_flag(db, INSTRUMENTS, InstrumentStatus.RECEIVED, now)
     timer = CommandContext(actor=f"{app.service_name}:timer")
     for instrument_id in late:
         app.flag_instrument_handover_missed(timer, instrument_id)

@@ -165,7 +165,9 @@ class ExpenseCommands(Approvals, Governance):
         its budget line (BI-23)."""
         claim = self.expense_claim(claim_id)
         claim.reimburse(
-            context.actor, self.find(AdvanceAccount, AdvanceAccount.id_for(claim.employee_id))
+            context.actor,
+            context.roles,
+            self.find(AdvanceAccount, AdvanceAccount.id_for(claim.employee_id)),
         )
         parameters = self.rule_parameters()
         self.expense_budget(claim.budget_id).charge(

@@ -164,7 +164,7 @@ class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail)
             raise RuleViolation(
                 "BI-01", "this order is already invoiced", invoice_id=str(invoice_id)
             )
-        request.mark_invoiced(invoice_id)
+        request.mark_invoiced(invoice_id, context.actor, context.roles)
         terms = self.find(PaymentTerms, PaymentTerms.id_for(request.customer_id))
         days = (
             self.rule_parameters().receivables.default_payment_terms_days
@@ -217,9 +217,12 @@ class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail)
         received_at: datetime,
         applications: dict[UUID, Decimal],
     ) -> Payment:
-        """BI-09: a payment into the company's account, recorded by finance (BI-05) and applied
-        in full to the customer's invoices; an invoice is settled once fully paid."""
+        """BI-09: a payment into the company's account, recorded by finance (BI-05), never by
+        who chases the invoices (BI-15), and applied in full to the customer's invoices; an
+        invoice is settled once fully paid."""
         payment_id = new_id()
+        invoices = {invoice_id: self.invoice(invoice_id) for invoice_id in applications}
+        collectors = {i.account_owner_id for i in invoices.values() if i.account_owner_id}
         payment = Payment.record(
             payment_id,
             context.actor,
@@ -230,6 +233,7 @@ class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail)
             bank_ref,
             received_at,
             applications,
+            collectors,
         )
         if payment.amount != amount:
             raise RuleViolation(
@@ -240,7 +244,7 @@ class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail)
             )
         paid_on = received_at.astimezone(self.calendar.zone).date()
         for invoice_id, part in applications.items():
-            invoice = self.invoice(invoice_id)
+            invoice = invoices[invoice_id]
             if invoice.customer_id != customer_id or invoice.currency != currency:
                 raise RuleViolation(
                     "BI-09",
@@ -282,7 +286,7 @@ class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail)
         """BI-18: finance issues the approved credit note; the original invoice's receivable
         falls by its amount."""
         note = self.credit_note(credit_note_id)
-        note.issue(number, context.actor)
+        note.issue(number, context.actor, context.roles)
         invoice = self.invoice(note.original_invoice_id)
         invoice.credit(note.id, note.amount)
         self.receivable_reduced(invoice, note.amount)

@@ -5,12 +5,13 @@ receivable it reduces. Nothing is deleted or overwritten: the correction is its 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
 from uuid import NAMESPACE_OID, UUID, uuid5
 
+from billing.domain.duties import handles_money
 from billing.domain.invoice_request import InvoiceLine, lines_total
 from kernel.approvals.domain import Approvable, ApprovalState
 from runtime.aggregate import RuleViolation
@@ -99,7 +100,9 @@ class CreditNote(Approvable):
     def amount(self) -> Decimal:
         return lines_total(self.lines)
 
-    def issue(self, number: str, issued_by: str) -> None:
+    def issue(self, number: str, issued_by: str, roles: Iterable[str]) -> None:
+        # BI-15: finance issues the red-letter invoice, never a salesperson.
+        handles_money(issued_by, roles, "a red-letter invoice")
         # BI-18: a red-letter invoice needs the sales manager's and finance's approval, once.
         if self.status is not CreditNoteStatus.APPROVED:
             raise RuleViolation(

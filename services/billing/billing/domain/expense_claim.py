@@ -4,7 +4,7 @@ payment net of open cash advances (BI-24), and its receipts, each usable once (B
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -13,6 +13,7 @@ from typing import Any, Self
 from uuid import NAMESPACE_OID, UUID, uuid5
 
 from billing.domain.cash_advance import AdvanceAccount, Netting
+from billing.domain.duties import handles_money
 from kernel.approvals.domain import Approvable, ApprovalState, StepStatus
 from runtime.aggregate import Aggregate, RuleViolation
 
@@ -326,7 +327,11 @@ class ExpenseClaim(Approvable):
         if self.status is ClaimStatus.SUBMITTED:
             self.trigger_event(self.Rejected, rejected_by=_rejected_by(approval), reason=reason)
 
-    def reimburse(self, reimbursed_by: str, advances: AdvanceAccount | None) -> None:
+    def reimburse(
+        self, reimbursed_by: str, roles: Iterable[str], advances: AdvanceAccount | None
+    ) -> None:
+        # BI-15: finance pays out, never a salesperson.
+        handles_money(reimbursed_by, roles, "a reimbursement")
         # BI-20: paid only once the department head, finance and the company leader approved.
         if self.status is not ClaimStatus.APPROVED:
             raise RuleViolation(

@@ -1,9 +1,8 @@
 """Invoices and the receivables they open (BI-01, BI-02, BI-09, BI-19).
 
-Issued by finance from a reviewed invoice request (``issue_requested``), or, until the credit
-exposure replaces it, straight from a shipment (``issue``). An issued invoice is a receivable due
-by its contract's payment terms; it is dispatched and entered in the register, the customer signs
-for it through their own channel, and payments applied to it settle it."""
+Issued by finance from a reviewed invoice request (``issue_requested``). An issued invoice is a
+receivable due by its contract's payment terms; it is dispatched and entered in the register, the
+customer signs for it through their own channel, and payments applied to it settle it."""
 
 from __future__ import annotations
 
@@ -49,6 +48,7 @@ class Invoice(Signable):
         self.receipt_signed_at: datetime | None = None
         self.paid = Decimal(0)
         self.credited = Decimal(0)
+        self.written_off = Decimal(0)
         self.overdue_reported = False
 
     class Issued(Aggregate.Created):
@@ -59,7 +59,8 @@ class Invoice(Signable):
         account_owner_id: str | None = None
         """CU-15: the customer's account owner when the invoice was issued."""
         request_id: UUID | None = None
-        """BI-01: the reviewed invoice request it was issued on (none when issued on shipment)."""
+        """BI-01: the reviewed invoice request it was issued on (none on the invoices once issued
+        straight from a shipment, before requests were reviewed)."""
         number: str | None = None
         issued_by: str | None = None
         issued_on: date | None = None
@@ -111,6 +112,16 @@ class Invoice(Signable):
         def apply(self, invoice: Invoice) -> None:
             invoice.credited += self.credited
 
+    class WrittenOff(Aggregate.Event):
+        """BI-12: the reviewed bad debt was written off (exposure hook: the invoice's id and the
+        amount no longer counted as open)."""
+
+        bad_debt_id: UUID
+        written_off: Decimal
+
+        def apply(self, invoice: Invoice) -> None:
+            invoice.written_off += self.written_off
+
     class Overdue(Aggregate.Event):
         """BI-11: overdue beyond the threshold; raised once per receivable."""
 
@@ -139,29 +150,6 @@ class Invoice(Signable):
         return uuid5(NAMESPACE_OID, f"invoice:{order_id}")
 
     @classmethod
-    def issue(
-        cls,
-        order_id: UUID,
-        customer_id: UUID,
-        amount: Decimal,
-        currency: str,
-        account_owner_id: str | None,
-        **requested: object,
-    ) -> Self:
-        """BI-01: the order's one invoice; ``requested`` are the fields of ``Issued`` that an
-        invoice issued on a request has (``issue_requested``)."""
-        return cls._create(
-            cls.Issued,
-            id=cls.id_for(order_id),
-            order_id=order_id,
-            customer_id=customer_id,
-            amount=amount,
-            currency=currency,
-            account_owner_id=account_owner_id,
-            **requested,
-        )
-
-    @classmethod
     def issue_requested(
         cls,
         request_id: UUID,
@@ -175,14 +163,16 @@ class Invoice(Signable):
         issued_on: date,
         payment_terms_days: int,
     ) -> Self:
-        """BI-01, BI-19: finance issues the invoice of a reviewed request; the receivable falls
-        due ``payment_terms_days`` after ``issued_on``."""
-        return cls.issue(
-            order_id,
-            customer_id,
-            amount,
-            currency,
-            account_owner_id,
+        """BI-01, BI-19: finance issues the order's one invoice on its reviewed request; the
+        receivable falls due ``payment_terms_days`` after ``issued_on``."""
+        return cls._create(
+            cls.Issued,
+            id=cls.id_for(order_id),
+            order_id=order_id,
+            customer_id=customer_id,
+            amount=amount,
+            currency=currency,
+            account_owner_id=account_owner_id,
             request_id=request_id,
             number=number,
             issued_by=issued_by,
@@ -193,12 +183,12 @@ class Invoice(Signable):
 
     @property
     def outstanding(self) -> Decimal:
-        return self.amount - self.credited - self.paid
+        return self.amount - self.credited - self.paid - self.written_off
 
     @property
     def settled(self) -> bool:
         """BI-09: the sale is complete only once the invoice is fully paid (net of credit
-        notes, BI-18)."""
+        notes, BI-18); a written-off one (BI-12) is closed too, nothing left to collect."""
         return self.outstanding <= 0
 
     def credit(self, credit_note_id: UUID, amount: Decimal) -> None:
@@ -211,6 +201,17 @@ class Invoice(Signable):
                 left=str(self.amount - self.credited),
             )
         self.trigger_event(self.Credited, credit_note_id=credit_note_id, credited=amount)
+
+    def write_off(self, bad_debt_id: UUID, amount: Decimal) -> None:
+        # BI-12: a write-off takes off at most what is still owed.
+        if amount <= 0 or amount > self.outstanding:
+            raise RuleViolation(
+                "BI-12",
+                "a write-off takes off at most what is still owed on the invoice",
+                invoice_id=str(self.id),
+                outstanding=str(self.outstanding),
+            )
+        self.trigger_event(self.WrittenOff, bad_debt_id=bad_debt_id, written_off=amount)
 
     def dispatch(self, register_number: str, dispatched_by: str) -> None:
         # BI-02: every invoice sent is registered, once.

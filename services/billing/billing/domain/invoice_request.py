@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any, Self
 from uuid import NAMESPACE_OID, UUID, uuid5
 
+from billing.domain.duties import handles_money
 from kernel.approvals.domain import Approvable, ApprovalState, StepStatus
 from runtime.aggregate import RuleViolation
 
@@ -188,7 +189,9 @@ class InvoiceRequest(Approvable):
         if open_ and owner_id != self.salesperson_id:
             self.trigger_event(self.Reassigned, salesperson_id=owner_id, handover_id=handover_id)
 
-    def mark_invoiced(self, invoice_id: UUID) -> None:
+    def mark_invoiced(self, invoice_id: UUID, issued_by: str, roles: Iterable[str]) -> None:
+        # BI-15: finance issues the invoice, never a salesperson nor who submitted the request.
+        handles_money(issued_by, roles, "an invoice", {self.submitted_by or ""})
         # BI-01: no invoice without a request the sales department reviewed and finance agreed.
         if self.status is not RequestStatus.APPROVED:
             raise RuleViolation(

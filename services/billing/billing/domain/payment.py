@@ -3,12 +3,13 @@ invoices (BI-04…BI-07 as to who records money, BI-09)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Self
 from uuid import UUID
 
+from billing.domain.duties import handles_money
 from runtime.aggregate import Aggregate, RuleViolation
 
 RECORDERS = frozenset({"finance", "accountant"})
@@ -53,13 +54,17 @@ class Payment(Aggregate):
         bank_ref: str,
         received_at: datetime,
         applications: dict[UUID, Decimal],
+        collectors: Collection[str],
     ) -> Self:
+        """``collectors``: the account owners who chase the invoices paid."""
         # BI-05: money goes to the company, and finance records it; a salesperson never does.
         if not RECORDERS & set(roles):
             raise RuleViolation(
                 "BI-05",
                 "salespeople never record money they collected: finance records every payment",
             )
+        # BI-15: nor does anyone record a payment they chased.
+        handles_money(recorded_by, roles, "a payment", collectors)
         # BI-09: the whole payment is applied, each part to an invoice.
         if not applications or any(amount <= 0 for amount in applications.values()):
             raise RuleViolation("BI-09", "a payment is applied to at least one invoice")

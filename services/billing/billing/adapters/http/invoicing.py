@@ -50,7 +50,6 @@ credit_note_approvals = document_routes("/credit-notes", "invoicing")
 
 App = Annotated[BillingApplication, Depends(application_of(BillingApplication))]
 Sales = Annotated[CommandContext, Depends(acting_as(*SALES))]
-Finance = Annotated[CommandContext, Depends(acting_as(Role.FINANCE, Role.ACCOUNTANT))]
 Dispatcher = Annotated[
     CommandContext, Depends(acting_as(Role.SALES_CLERK, Role.FINANCE, Role.ACCOUNTANT))
 ]
@@ -114,10 +113,10 @@ class IssueInvoice(BaseModel):
 
 @router.post("/invoice-requests/{request_id}/issue", status_code=201)
 async def issue_invoice(
-    context: Finance, request_id: UUID, body: IssueInvoice, app: App
+    context: Employee, request_id: UUID, body: IssueInvoice, app: App
 ) -> InvoiceDetail:
-    """Finance issues the invoice of a reviewed request; its receivable falls due by the
-    contract's payment terms (BI-01, BI-19)."""
+    """Finance issues the invoice of a reviewed request, never a salesperson (BI-15); its
+    receivable falls due by the contract's payment terms (BI-01, BI-19)."""
     invoice = await app.perform(app.issue_invoice, context, request_id, body.number)
     return InvoiceDetail.model_validate(invoice)
 
@@ -149,7 +148,7 @@ def get_credit_note(_: Reader, credit_note_id: UUID, app: App) -> CreditNoteView
 
 @router.post("/credit-notes/{credit_note_id}/issue")
 async def issue_credit_note(
-    context: Finance, credit_note_id: UUID, body: IssueInvoice, app: App
+    context: Employee, credit_note_id: UUID, body: IssueInvoice, app: App
 ) -> CreditNoteView:
     """Finance issues the red-letter invoice the sales manager and finance approved; the original
     invoice's receivable falls by its amount (BI-18)."""
