@@ -15,7 +15,7 @@ from uuid import UUID
 
 from kernel.approvals.domain import ApprovalState, Capacity
 from kernel.signing.domain import Signable, SigningSheet
-from orders.domain.known_customer import KnownCustomer
+from orders.domain.known_customer import KnownCustomer, trading_customer
 from runtime.aggregate import Aggregate, RuleViolation
 from runtime.clock import SKEW
 
@@ -324,18 +324,7 @@ class Order(Signable):
         contract_signed_at: datetime | None = None,
         uncontracted: tuple[UncontractedChannel, str] | None = None,
     ) -> Self:
-        # CU-02: no transaction before the customer's file is approved and opened.
-        if customer is None:
-            raise RuleViolation("CU-02", "unknown customer: no approved customer file exists")
-        if not customer.approved:
-            raise RuleViolation(
-                "CU-02", "the customer's file is not approved yet", customer_id=str(customer.id)
-            )
-        # CU-06: no new transaction with a blacklisted customer.
-        if customer.blacklisted:
-            raise RuleViolation(
-                "CU-06", "the customer is blacklisted", customer_id=str(customer.id)
-            )
+        customer = trading_customer(customer)
         if not lines:
             raise RuleViolation("OR-16", "an order needs at least one line")
         # OR-16, OR-14: raised from the signed contract, or flagged uncontracted with how it
