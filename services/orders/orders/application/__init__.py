@@ -6,12 +6,14 @@ from __future__ import annotations
 from orders.application.commands import OrderCommands
 from orders.application.credit_policies import CreditGatePolicies
 from orders.application.grade_policies import CustomerGradePolicies
+from orders.application.metrics import OrderMetrics
 from orders.application.policies import CustomerPolicies
 from orders.application.queries import OrderQueries
 from orders.application.quotes import QuoteCommands
 from orders.application.returns import ReturnCommands
 from orders.application.risk_policies import CustomerRiskPolicies
 from orders.application.sales_contracts import SalesContractCommands
+from orders.application.special_requests import SpecialRequestCommands
 
 
 class OrdersApplication(
@@ -24,5 +26,7 @@ class OrdersApplication(
     CustomerGradePolicies,
     SalesContractCommands,
     ReturnCommands,
+    SpecialRequestCommands,
+    OrderMetrics,
 ):
     service_name = "orders"
