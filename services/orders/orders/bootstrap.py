@@ -1,6 +1,7 @@
 """Composition root: the orders service's application, routes and published events."""
 
 from orders.adapters.http import (
+    claims,
     orders,
     quotes,
     returns,
@@ -25,6 +26,8 @@ SPEC = ServiceSpec(
         sales_contracts.contract_documents,
         sales_contracts.contract_signing,
         returns.router,
+        claims.router,
+        claims.claim_approvals,
         special_requests.router,
         special_requests.special_fee_approvals,
         special_requests.stock_reservation_approvals,

@@ -3,6 +3,7 @@ and delivery, returns (RULES §3.3)."""
 
 from __future__ import annotations
 
+from orders.application.claims import ClaimCommands
 from orders.application.commands import OrderCommands
 from orders.application.credit_policies import CreditGatePolicies
 from orders.application.grade_policies import CustomerGradePolicies
@@ -27,6 +28,7 @@ class OrdersApplication(
     SalesContractCommands,
     ReturnCommands,
     SpecialRequestCommands,
+    ClaimCommands,
     OrderMetrics,
 ):
     service_name = "orders"

@@ -1,5 +1,6 @@
 """Orders' dashboard figures (RULES §8 "Orders"), read from the orders' read tables when
-``/metrics`` is scraped: special fees by status, their count and value (OR-15)."""
+``/metrics`` is scraped: special fees by status, their count and value (OR-15), and the sales
+claims open (OR-31)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from orders.claim_projections import CLAIMS
+from orders.domain.sales_claim import ClaimStatus
 from orders.domain.special_fee import SpecialFeeStatus
 from orders.request_projections import SPECIAL_FEES
 from runtime.application import Feature, ServiceApplication
 from runtime.figures import Figure
 
 _fees = SPECIAL_FEES.table.c
+_claims = CLAIMS.table.c
 
 
 def _special_fees(app: Any, now: datetime) -> Select[Any]:
@@ -23,6 +27,11 @@ def _special_fees(app: Any, now: datetime) -> Select[Any]:
 def _special_fees_amount(app: Any, now: datetime) -> Select[Any]:
     amount = func.coalesce(func.sum(_fees.amount), 0)
     return select(_fees.status, _fees.currency, amount).group_by(_fees.status, _fees.currency)
+
+
+def _claims_open(app: Any, now: datetime) -> Select[Any]:
+    still_open = _claims.status != ClaimStatus.RESOLVED.value
+    return select(_claims.status, func.count()).where(still_open).group_by(_claims.status)
 
 
 FIGURES = (
@@ -41,6 +50,15 @@ FIGURES = (
         _special_fees_amount,
         labels=("status", "currency"),
         rule="OR-15",
+    ),
+    Figure(
+        "countersign_orders_claims_open",
+        "Sales claims not resolved yet, by where they are in the standard procedure: registered, "
+        "investigated, pending the sales manager's review (OR-31).",
+        _claims_open,
+        labels=("status",),
+        known=tuple((s.value,) for s in ClaimStatus if s is not ClaimStatus.RESOLVED),
+        rule="OR-31",
     ),
 )
 

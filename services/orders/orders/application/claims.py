@@ -1,0 +1,72 @@
+"""Commands of the sales claims (OR-31), and the reaction to service-desk's classified sales
+complaints (RULES §7 row 17): each is brought to the sales manager as a claim."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from contracts.service_desk import ComplaintClassified
+from kernel.approvals import Approvals
+from orders.claim_projections import sales_claims
+from orders.domain.known_customer import KnownCustomer
+from orders.domain.sales_claim import SALES_CLAIM, ClaimType, SalesClaim
+from runtime.application import Feature, command, policy
+from runtime.unit_of_work import CommandContext
+
+
+class ClaimCommands(Approvals):
+    feature = Feature("sales-claims", projections=(sales_claims,))
+
+    @command
+    def register_claim(
+        self,
+        context: CommandContext,
+        customer_id: UUID,
+        claim_type: ClaimType | None,
+        description: str,
+        amount_claimed: Decimal,
+    ) -> SalesClaim:
+        return SalesClaim.register(
+            self.find(KnownCustomer, customer_id),
+            claim_type,
+            description,
+            amount_claimed,
+            context.actor,
+            context.roles,
+        )
+
+    @command
+    def investigate_claim(
+        self, context: CommandContext, claim_id: UUID, claim_type: ClaimType, findings: str
+    ) -> SalesClaim:
+        claim = self.sales_claim(claim_id)
+        claim.investigate(claim_type, findings, context.actor, context.roles)
+        return claim
+
+    @command
+    def propose_claim_countermeasure(
+        self, context: CommandContext, claim_id: UUID, countermeasure: str, settlement: Decimal
+    ) -> SalesClaim:
+        """OR-31: the sales manager reviews every claim's resolution."""
+        claim = self.sales_claim(claim_id)
+        claim.propose(countermeasure, settlement, context.actor, context.roles)
+        self.request_approval(claim, SALES_CLAIM, context.actor, settlement)
+        return claim
+
+    @policy(ComplaintClassified)
+    def on_complaint_classified(self, event: ComplaintClassified) -> None:
+        """RULES §7 row 17, OR-31: a sales (commercial) complaint goes to the sales manager's
+        claims, once; service and product-quality complaints stay with service-desk."""
+        if event.subject != "sales":
+            return
+        if self.find(SalesClaim, SalesClaim.id_for_complaint(event.complaint_id)) is None:
+            SalesClaim.from_complaint(
+                event.complaint_id,
+                event.customer_id,
+                event.severity,
+                f"{self.service_name}:policy",
+            )
+
+    def sales_claim(self, claim_id: UUID) -> SalesClaim:
+        return self.get(SalesClaim, claim_id, "sales claim")
