@@ -60,8 +60,11 @@ class OrderStatus(StrEnum):
 
 
 class UncontractedChannel(StrEnum):
-    """OR-14: how an order without a formal contract came (only a trigger, XC-03)."""
+    """OR-14: how an order without a formal contract came. XC-03: a verbal, phone or fax
+    instruction is only a trigger; the order binds once the sales manager confirmed it in writing
+    (the signed decision of the ``uncontracted_order`` chain)."""
 
+    VERBAL = "verbal"
     PHONE = "phone"
     FAX = "fax"
     CUSTOMER_SIDE = "customer_side"
@@ -366,7 +369,7 @@ class Order(Signable):
     # -- OR-16, OR-17: the goods request and its approval
 
     def submit(self, submitted_by: str) -> None:
-        # OR-14: an uncontracted order is executed only once it is confirmed.
+        # OR-14, XC-03: an uncontracted order is executed only once it is confirmed in writing.
         if self.status is OrderStatus.AWAITING_CONFIRMATION:
             raise RuleViolation(
                 "OR-14",
