@@ -8,6 +8,7 @@ from orders.application.commands import OrderCommands
 from orders.application.credit_policies import CreditGatePolicies
 from orders.application.grade_policies import CustomerGradePolicies
 from orders.application.metrics import OrderMetrics
+from orders.application.outbound_archive import OutboundArchiveCommands
 from orders.application.policies import CustomerPolicies
 from orders.application.queries import OrderQueries
 from orders.application.quotes import QuoteCommands
@@ -29,6 +30,7 @@ class OrdersApplication(
     ReturnCommands,
     SpecialRequestCommands,
     ClaimCommands,
+    OutboundArchiveCommands,
     OrderMetrics,
 ):
     service_name = "orders"
