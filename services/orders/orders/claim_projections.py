@@ -1,5 +1,6 @@
-"""Read table of the sales claims (OR-31): each claim with its type and where it is in the
-standard procedure, for the sales manager's list and the dashboard."""
+"""Read tables of the sales claims (OR-31), each with its type and where it is in the standard
+procedure, and of the contract disputes (OR-32), for the sales manager's lists and the
+dashboard."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from uuid import UUID
 from pydantic import AliasChoices, Field
 from sqlalchemy import Connection
 
+from orders.domain.dispute import Dispute, DisputeStatus, Outcome
 from orders.domain.sales_claim import ClaimStatus, ClaimType, SalesClaim
 from runtime.projections import Projection
 from runtime.views import Money, ReadTable, View, identity
@@ -57,3 +59,57 @@ _STATUS_AFTER = {
 @sales_claims.on(*_STATUS_AFTER)
 def _moved(event: SalesClaim.Event, db: Connection) -> None:
     CLAIMS.update(db, event, status=_STATUS_AFTER[type(event)])
+
+
+# -- OR-32: contract breaches and disputes
+
+
+class DisputeView(View):
+    dispute_id: UUID = identity("dispute_id")
+    contract_id: UUID
+    customer_id: UUID
+    description: str = Field(max_length=2000)
+    status: DisputeStatus
+    reported_by: str = Field(max_length=64)
+    reported_to: list[str] = Field(description="OR-32: every dispute is reported to leadership")
+    reported_at: datetime = Field(validation_alias=AliasChoices("reported_at", "created_on"))
+    countermeasure: str | None = Field(max_length=2000, description="The sales manager's own")
+    outcome: Outcome | None
+    version: int
+
+
+DISPUTES = ReadTable(
+    DisputeView,
+    "contract_disputes",
+    sortable=("reported_at",),
+    filters=("contract_id", "customer_id", "status"),
+)
+contract_disputes = Projection("contract_disputes", DISPUTES.table)
+
+
+@contract_disputes.on(Dispute.Reported)
+def _dispute_reported(event: Dispute.Reported, db: Connection) -> None:
+    DISPUTES.insert(
+        db,
+        event,
+        status=DisputeStatus.REPORTED,
+        reported_to=list(event.reported_to),
+        reported_at=event.timestamp,
+        countermeasure=None,
+        outcome=None,
+    )
+
+
+@contract_disputes.on(Dispute.CountermeasureDrafted)
+def _countermeasure(event: Dispute.CountermeasureDrafted, db: Connection) -> None:
+    DISPUTES.update(
+        db,
+        event,
+        status=DisputeStatus.COUNTERMEASURE_DRAFTED,
+        countermeasure=event.countermeasure,
+    )
+
+
+@contract_disputes.on(Dispute.Resolved)
+def _dispute_resolved(event: Dispute.Resolved, db: Connection) -> None:
+    DISPUTES.update(db, event, status=DisputeStatus.RESOLVED, outcome=event.outcome)

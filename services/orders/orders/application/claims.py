@@ -1,5 +1,6 @@
 """Commands of the sales claims (OR-31), and the reaction to service-desk's classified sales
-complaints (RULES §7 row 17): each is brought to the sales manager as a claim."""
+complaints (RULES §7 row 17): each is brought to the sales manager as a claim; and of the
+contract breaches and disputes (OR-32)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from uuid import UUID
 
 from contracts.service_desk import ComplaintClassified
 from kernel.approvals import Approvals
-from orders.claim_projections import sales_claims
+from orders.claim_projections import contract_disputes, sales_claims
+from orders.domain.dispute import Dispute, Outcome
 from orders.domain.known_customer import KnownCustomer
 from orders.domain.sales_claim import SALES_CLAIM, ClaimType, SalesClaim
+from orders.domain.sales_contract import SalesContract
 from runtime.application import Feature, command, policy
 from runtime.unit_of_work import CommandContext
 
 
 class ClaimCommands(Approvals):
-    feature = Feature("sales-claims", projections=(sales_claims,))
+    feature = Feature("sales-claims", projections=(sales_claims, contract_disputes))
 
     @command
     def register_claim(
@@ -70,3 +73,31 @@ class ClaimCommands(Approvals):
 
     def sales_claim(self, claim_id: UUID) -> SalesClaim:
         return self.get(SalesClaim, claim_id, "sales claim")
+
+    # -- OR-32: contract breaches and disputes
+
+    @command
+    def report_dispute(
+        self, context: CommandContext, contract_id: UUID, description: str
+    ) -> Dispute:
+        contract = self.get(SalesContract, contract_id, "sales contract")
+        return Dispute.report(contract, description, context.actor, context.roles)
+
+    @command
+    def draft_dispute_countermeasure(
+        self, context: CommandContext, dispute_id: UUID, countermeasure: str
+    ) -> Dispute:
+        dispute = self.dispute(dispute_id)
+        dispute.draft_countermeasure(countermeasure, context.actor, context.roles)
+        return dispute
+
+    @command
+    def resolve_dispute(
+        self, context: CommandContext, dispute_id: UUID, outcome: Outcome, reason: str
+    ) -> Dispute:
+        dispute = self.dispute(dispute_id)
+        dispute.resolve(outcome, reason, context.actor, context.roles)
+        return dispute
+
+    def dispute(self, dispute_id: UUID) -> Dispute:
+        return self.get(Dispute, dispute_id, "dispute")

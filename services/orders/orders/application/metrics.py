@@ -1,6 +1,6 @@
 """Orders' dashboard figures (RULES §8 "Orders"), read from the orders' read tables when
 ``/metrics`` is scraped: special fees by status, their count and value (OR-15), and the sales
-claims open (OR-31)."""
+claims and contract disputes open (OR-31, OR-32)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from orders.claim_projections import CLAIMS
+from orders.claim_projections import CLAIMS, DISPUTES
+from orders.domain.dispute import DisputeStatus
 from orders.domain.sales_claim import ClaimStatus
 from orders.domain.special_fee import SpecialFeeStatus
 from orders.request_projections import SPECIAL_FEES
@@ -18,6 +19,7 @@ from runtime.figures import Figure
 
 _fees = SPECIAL_FEES.table.c
 _claims = CLAIMS.table.c
+_disputes = DISPUTES.table.c
 
 
 def _special_fees(app: Any, now: datetime) -> Select[Any]:
@@ -32,6 +34,11 @@ def _special_fees_amount(app: Any, now: datetime) -> Select[Any]:
 def _claims_open(app: Any, now: datetime) -> Select[Any]:
     still_open = _claims.status != ClaimStatus.RESOLVED.value
     return select(_claims.status, func.count()).where(still_open).group_by(_claims.status)
+
+
+def _disputes_open(app: Any, now: datetime) -> Select[Any]:
+    still_open = _disputes.status != DisputeStatus.RESOLVED.value
+    return select(_disputes.status, func.count()).where(still_open).group_by(_disputes.status)
 
 
 FIGURES = (
@@ -59,6 +66,15 @@ FIGURES = (
         labels=("status",),
         known=tuple((s.value,) for s in ClaimStatus if s is not ClaimStatus.RESOLVED),
         rule="OR-31",
+    ),
+    Figure(
+        "countersign_orders_disputes_open",
+        "Contract breaches and disputes not resolved yet: reported to leadership and awaiting "
+        "the sales manager's countermeasure, or awaiting leadership's outcome (OR-32).",
+        _disputes_open,
+        labels=("status",),
+        known=tuple((s.value,) for s in DisputeStatus if s is not DisputeStatus.RESOLVED),
+        rule="OR-32",
     ),
 )
 

@@ -1,6 +1,7 @@
 """HTTP commands and queries of the sales claims (OR-31): registered, their facts gathered, a
 countermeasure proposed; the sales manager's review is the kernel's approval routes on each
-claim."""
+claim. And of the contract breaches and disputes (OR-32): reported to leadership, the sales
+manager's countermeasure, leadership's outcome."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from contracts.values import Amount, LongText
 from kernel.approvals.http import document_routes
 from kernel.roles import SALES, Role
 from orders.application import OrdersApplication
-from orders.claim_projections import CLAIMS, ClaimSummary
+from orders.claim_projections import CLAIMS, DISPUTES, ClaimSummary, DisputeView
+from orders.domain.dispute import Outcome
 from orders.domain.sales_claim import HANDLERS, ClaimType
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
@@ -28,7 +30,10 @@ claim_approvals = document_routes("/claims", "sales-claims")
 App = Annotated[OrdersApplication, Depends(application_of(OrdersApplication))]
 Sales = Annotated[CommandContext, Depends(acting_as(*SALES))]
 Handler = Annotated[CommandContext, Depends(acting_as(*HANDLERS))]
-Reader = Annotated[Principal, Depends(requires(*HANDLERS, Role.LEADERSHIP_GM, Role.LEADERSHIP_DGM))]
+LEADERS = (Role.LEADERSHIP_GM, Role.LEADERSHIP_DGM)
+Reader = Annotated[Principal, Depends(requires(*HANDLERS, *LEADERS))]
+Involved = Annotated[CommandContext, Depends(acting_as(*HANDLERS, *LEADERS))]
+"""OR-32: the dispute's own rule says which of them takes which step."""
 
 
 class RegisterClaim(BaseModel):
@@ -103,3 +108,60 @@ def list_claims(
 @router.get("/claims/{claim_id}")
 def get_claim(_: Reader, claim_id: UUID, app: App) -> ClaimView:
     return ClaimView.model_validate(app.sales_claim(claim_id))
+
+
+# -- OR-32: contract breaches and disputes
+
+
+class ReportDispute(BaseModel):
+    contract_id: UUID
+    description: LongText
+
+
+class DisputeCountermeasure(BaseModel):
+    countermeasure: LongText
+
+
+class DisputeOutcome(BaseModel):
+    outcome: Outcome
+    reason: LongText
+
+
+@router.post("/disputes", status_code=201)
+async def report_dispute(context: Involved, body: ReportDispute, app: App) -> DisputeView:
+    """Report a breach or dispute over a signed contract; it goes to leadership (OR-32)."""
+    dispute = await app.perform(app.report_dispute, context, body.contract_id, body.description)
+    return DisputeView.model_validate(dispute)
+
+
+@router.post("/disputes/{dispute_id}/countermeasure")
+async def draft_dispute_countermeasure(
+    context: Involved, dispute_id: UUID, body: DisputeCountermeasure, app: App
+) -> DisputeView:
+    """The sales manager's own countermeasure, never a subordinate's (OR-32)."""
+    dispute = await app.perform(
+        app.draft_dispute_countermeasure, context, dispute_id, body.countermeasure
+    )
+    return DisputeView.model_validate(dispute)
+
+
+@router.post("/disputes/{dispute_id}/outcome")
+async def resolve_dispute(
+    context: Involved, dispute_id: UUID, body: DisputeOutcome, app: App
+) -> DisputeView:
+    """Leadership settles, waives or ends it, with the reason; never casually (OR-32)."""
+    dispute = await app.perform(app.resolve_dispute, context, dispute_id, body.outcome, body.reason)
+    return DisputeView.model_validate(dispute)
+
+
+@router.get("/disputes")
+def list_disputes(
+    _: Reader, query: Annotated[PageRequest, Depends(DISPUTES.query)], app: App
+) -> Page[DisputeView]:
+    """Disputes; ``status=...``, ``contract_id=...``, ``customer_id=...``."""
+    return app.read_models.page(DISPUTES, query)
+
+
+@router.get("/disputes/{dispute_id}")
+def get_dispute(_: Reader, dispute_id: UUID, app: App) -> DisputeView:
+    return DisputeView.model_validate(app.dispute(dispute_id))
