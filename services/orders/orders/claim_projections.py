@@ -1,6 +1,6 @@
 """Read tables of the sales claims (OR-31), each with its type and where it is in the standard
-procedure, and of the contract disputes (OR-32), for the sales manager's lists and the
-dashboard."""
+procedure, of the contract disputes (OR-32) and of the commitments to customers (OR-36), for the
+sales manager's lists and the dashboard."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from datetime import datetime
 from uuid import UUID
 
 from pydantic import AliasChoices, Field
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
+from orders.domain.commitment import Commitment, CommitmentKind, CommitmentStatus
 from orders.domain.dispute import Dispute, DisputeStatus, Outcome
 from orders.domain.sales_claim import ClaimStatus, ClaimType, SalesClaim
 from runtime.projections import Projection
@@ -113,3 +114,51 @@ def _countermeasure(event: Dispute.CountermeasureDrafted, db: Connection) -> Non
 @contract_disputes.on(Dispute.Resolved)
 def _dispute_resolved(event: Dispute.Resolved, db: Connection) -> None:
     DISPUTES.update(db, event, status=DisputeStatus.RESOLVED, outcome=event.outcome)
+
+
+# -- OR-36: commitments to customers
+
+
+class CommitmentView(View):
+    commitment_id: UUID = identity("commitment_id")
+    customer_id: UUID
+    kind: CommitmentKind
+    promise: str = Field(max_length=2000)
+    due_at: datetime
+    made_by: str = Field(max_length=64)
+    status: CommitmentStatus
+    met_at: datetime | None
+    version: int
+
+
+COMMITMENTS = ReadTable(
+    CommitmentView,
+    "commitments",
+    sortable=("due_at",),
+    filters=("customer_id", "status", "kind"),
+)
+commitments = Projection("commitments", COMMITMENTS.table)
+
+
+@commitments.on(Commitment.Recorded)
+def _commitment_recorded(event: Commitment.Recorded, db: Connection) -> None:
+    COMMITMENTS.insert(db, event, status=CommitmentStatus.OPEN, met_at=None)
+
+
+@commitments.on(Commitment.Met)
+def _commitment_met(event: Commitment.Met, db: Connection) -> None:
+    COMMITMENTS.update(db, event, status=CommitmentStatus.MET, met_at=event.met_at)
+
+
+@commitments.on(Commitment.Missed)
+def _commitment_missed(event: Commitment.Missed, db: Connection) -> None:
+    COMMITMENTS.update(db, event, status=CommitmentStatus.MISSED)
+
+
+def overdue_commitments(db: Connection, now: datetime) -> list[UUID]:
+    """OR-36: open commitments whose time passed."""
+    columns = COMMITMENTS.table.c
+    query = select(columns.commitment_id).where(
+        columns.status == CommitmentStatus.OPEN.value, columns.due_at < now
+    )
+    return list(db.scalars(query))

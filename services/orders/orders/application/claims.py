@@ -1,25 +1,47 @@
 """Commands of the sales claims (OR-31), and the reaction to service-desk's classified sales
 complaints (RULES §7 row 17): each is brought to the sales manager as a claim; and of the
-contract breaches and disputes (OR-32)."""
+contract breaches and disputes (OR-32) and the commitments made to customers (OR-36), whose
+timer flags the ones missed."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
 from contracts.service_desk import ComplaintClassified
 from kernel.approvals import Approvals
-from orders.claim_projections import contract_disputes, sales_claims
+from kernel.timers import deadline_timer
+from orders.claim_projections import (
+    commitments,
+    contract_disputes,
+    overdue_commitments,
+    sales_claims,
+)
+from orders.domain.commitment import Commitment, CommitmentKind
 from orders.domain.dispute import Dispute, Outcome
 from orders.domain.known_customer import KnownCustomer
 from orders.domain.sales_claim import SALES_CLAIM, ClaimType, SalesClaim
 from orders.domain.sales_contract import SalesContract
+from runtime import clock
 from runtime.application import Feature, command, policy
 from runtime.unit_of_work import CommandContext
 
 
+def _flag_missed(app: ClaimCommands, context: CommandContext, commitment_id: UUID) -> bool:
+    return app.flag_missed_commitment(context, commitment_id)
+
+
+COMMITMENTS_DUE = deadline_timer("commitments-due", overdue_commitments, _flag_missed)
+"""OR-36: commitments whose time passed unmet."""
+
+
 class ClaimCommands(Approvals):
-    feature = Feature("sales-claims", projections=(sales_claims, contract_disputes))
+    feature = Feature(
+        "sales-claims",
+        projections=(sales_claims, contract_disputes, commitments),
+        timers=(COMMITMENTS_DUE,),
+    )
 
     @command
     def register_claim(
@@ -101,3 +123,37 @@ class ClaimCommands(Approvals):
 
     def dispute(self, dispute_id: UUID) -> Dispute:
         return self.get(Dispute, dispute_id, "dispute")
+
+    # -- OR-36: commitments to customers
+
+    @command
+    def record_commitment(
+        self,
+        context: CommandContext,
+        customer_id: UUID,
+        kind: CommitmentKind,
+        promise: str,
+        due_at: datetime,
+    ) -> Commitment:
+        return Commitment.record(
+            self.find(KnownCustomer, customer_id),
+            kind,
+            promise,
+            due_at,
+            context.actor,
+            context.roles,
+            clock.now(),
+        )
+
+    @command
+    def meet_commitment(self, context: CommandContext, commitment_id: UUID) -> Commitment:
+        commitment = self.commitment(commitment_id)
+        commitment.meet(context.actor, context.roles, clock.now())
+        return commitment
+
+    @command
+    def flag_missed_commitment(self, context: CommandContext, commitment_id: UUID) -> bool:
+        return self.commitment(commitment_id).flag_missed(clock.now())
+
+    def commitment(self, commitment_id: UUID) -> Commitment:
+        return self.get(Commitment, commitment_id, "commitment")

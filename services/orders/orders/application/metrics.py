@@ -1,6 +1,7 @@
 """Orders' dashboard figures (RULES §8 "Orders"), read from the orders' read tables when
 ``/metrics`` is scraped: special fees by status, their count and value (OR-15), and the sales
-claims and contract disputes open (OR-31, OR-32)."""
+claims and contract disputes open (OR-31, OR-32), the commitments to customers open or missed
+(OR-36)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from orders.claim_projections import CLAIMS, DISPUTES
+from orders.claim_projections import CLAIMS, COMMITMENTS, DISPUTES
+from orders.domain.commitment import CommitmentStatus
 from orders.domain.dispute import DisputeStatus
 from orders.domain.sales_claim import ClaimStatus
 from orders.domain.special_fee import SpecialFeeStatus
@@ -20,6 +22,7 @@ from runtime.figures import Figure
 _fees = SPECIAL_FEES.table.c
 _claims = CLAIMS.table.c
 _disputes = DISPUTES.table.c
+_commitments = COMMITMENTS.table.c
 
 
 def _special_fees(app: Any, now: datetime) -> Select[Any]:
@@ -39,6 +42,11 @@ def _claims_open(app: Any, now: datetime) -> Select[Any]:
 def _disputes_open(app: Any, now: datetime) -> Select[Any]:
     still_open = _disputes.status != DisputeStatus.RESOLVED.value
     return select(_disputes.status, func.count()).where(still_open).group_by(_disputes.status)
+
+
+def _commitments_pending(app: Any, now: datetime) -> Select[Any]:
+    pending = _commitments.status != CommitmentStatus.MET.value
+    return select(_commitments.status, func.count()).where(pending).group_by(_commitments.status)
 
 
 FIGURES = (
@@ -75,6 +83,15 @@ FIGURES = (
         labels=("status",),
         known=tuple((s.value,) for s in DisputeStatus if s is not DisputeStatus.RESOLVED),
         rule="OR-32",
+    ),
+    Figure(
+        "countersign_orders_commitments_pending",
+        "Commitments made to customers not met yet: open (still in time) or missed (their time "
+        "passed, flagged by the timer) (OR-36).",
+        _commitments_pending,
+        labels=("status",),
+        known=((CommitmentStatus.OPEN.value,), (CommitmentStatus.MISSED.value,)),
+        rule="OR-36",
     ),
 )
 

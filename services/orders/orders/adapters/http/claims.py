@@ -1,7 +1,8 @@
 """HTTP commands and queries of the sales claims (OR-31): registered, their facts gathered, a
 countermeasure proposed; the sales manager's review is the kernel's approval routes on each
 claim. And of the contract breaches and disputes (OR-32): reported to leadership, the sales
-manager's countermeasure, leadership's outcome."""
+manager's countermeasure, leadership's outcome. And of the commitments made to customers
+(OR-36)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from uuid import UUID
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from contracts.values import Amount, LongText
+from contracts.values import Amount, Instant, LongText
 from kernel.approvals.http import document_routes
 from kernel.roles import SALES, Role
 from orders.application import OrdersApplication
-from orders.claim_projections import CLAIMS, DISPUTES, ClaimSummary, DisputeView
+from orders.claim_projections import (
+    CLAIMS,
+    COMMITMENTS,
+    DISPUTES,
+    ClaimSummary,
+    CommitmentView,
+    DisputeView,
+)
+from orders.domain.commitment import KEEPERS, CommitmentKind
 from orders.domain.dispute import Outcome
 from orders.domain.sales_claim import HANDLERS, ClaimType
 from runtime.auth import Principal, acting_as, requires
@@ -165,3 +174,43 @@ def list_disputes(
 @router.get("/disputes/{dispute_id}")
 def get_dispute(_: Reader, dispute_id: UUID, app: App) -> DisputeView:
     return DisputeView.model_validate(app.dispute(dispute_id))
+
+
+# -- OR-36: commitments to customers
+
+Keeper = Annotated[CommandContext, Depends(acting_as(*KEEPERS))]
+
+
+class RecordCommitment(BaseModel):
+    customer_id: UUID
+    kind: CommitmentKind
+    promise: LongText = Field(description="What was promised to the customer")
+    due_at: Instant = Field(description="By when it must be met")
+
+
+@router.post("/commitments", status_code=201)
+async def record_commitment(context: Keeper, body: RecordCommitment, app: App) -> CommitmentView:
+    """Record a commitment made to a customer, to be met first (OR-36)."""
+    commitment = await app.perform(
+        app.record_commitment, context, body.customer_id, body.kind, body.promise, body.due_at
+    )
+    return CommitmentView.model_validate(commitment)
+
+
+@router.post("/commitments/{commitment_id}/met")
+async def meet_commitment(context: Keeper, commitment_id: UUID, app: App) -> CommitmentView:
+    commitment = await app.perform(app.meet_commitment, context, commitment_id)
+    return CommitmentView.model_validate(commitment)
+
+
+@router.get("/commitments")
+def list_commitments(
+    _: Reader, query: Annotated[PageRequest, Depends(COMMITMENTS.query)], app: App
+) -> Page[CommitmentView]:
+    """Commitments; ``status=missed``: their time passed unmet (OR-36)."""
+    return app.read_models.page(COMMITMENTS, query)
+
+
+@router.get("/commitments/{commitment_id}")
+def get_commitment(_: Reader, commitment_id: UUID, app: App) -> CommitmentView:
+    return CommitmentView.model_validate(app.commitment(commitment_id))
