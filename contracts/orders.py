@@ -6,6 +6,7 @@ orders publishes none of them. Signed contracts (row 3) are raised since issue #
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
@@ -183,6 +184,19 @@ class OpenPipelineSupplied(IntegrationEvent, producer="orders", aggregate_field=
     as_of: Instant
 
 
+class SpecialFeePaymentFormApproved(IntegrationEvent, producer="orders", aggregate_field="fee_id"):
+    """OR-15: a special fee the customer asked for (market promotion, temporary staff...), agreed
+    by the sales manager, its form of payment approved by leadership: billing pays it in that
+    form."""
+
+    fee_id: UUID
+    customer_id: UUID
+    fee_type: Literal["market_promotion", "temporary_staff", "other"]
+    amount: Amount = Field(gt=0)
+    currency: CurrencyCode
+    payment_form: Literal["cash", "discount", "credit_note"]
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     OrderPlaced,
     GoodsIssued,
@@ -193,4 +207,5 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     RedOutboundOrderIssued,
     ReturnReceivedIntoWarehouse,
     OpenPipelineSupplied,
+    SpecialFeePaymentFormApproved,
 )

@@ -209,6 +209,21 @@ class SupplierClaimSettled(SupplierClaimEvent):
     """SD-27: the supplier settled the claim; ``amount`` is what it paid."""
 
 
+class ComplaintClassified(
+    IntegrationEvent, producer="service-desk", aggregate_field="complaint_id"
+):
+    """SD-32, C1: the complaint classed as major or general and routed accordingly: general to
+    the service department, major to the deputy GM (the GM as well when critical). Orders reacts
+    to a sales (commercial) complaint by bringing it to the sales manager as a sales claim
+    (RULES §7 row 17, OR-31). Not raised by service-desk yet (#14)."""
+
+    complaint_id: UUID
+    customer_id: UUID
+    subject: Literal["service", "product_quality", "sales"]
+    severity: Literal["major", "general"]
+    escalated_to: Literal["service_department", "leadership_dgm", "leadership_gm"]
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     ServiceVoucherCreated,
     ServiceCallRegistered,
@@ -222,4 +237,5 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     FreightWrittenOff,
     SupplierClaimFiled,
     SupplierClaimSettled,
+    ComplaintClassified,
 )

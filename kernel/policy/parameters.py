@@ -62,6 +62,7 @@ class Orders(_Section):
     ship_within_working_days: int = Field(ge=1, le=60)
     return_within_days: int = Field(ge=1, le=366)
     return_reasons: tuple[str, ...] = Field(min_length=1, max_length=50)
+    archive_outbound_within_working_days: int = Field(ge=0, le=60)
 
 
 class Expenses(_Section):

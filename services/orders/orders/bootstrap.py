@@ -1,6 +1,14 @@
 """Composition root: the orders service's application, routes and published events."""
 
-from orders.adapters.http import orders, quotes, returns, sales_contracts, signatures
+from orders.adapters.http import (
+    claims,
+    orders,
+    quotes,
+    returns,
+    sales_contracts,
+    signatures,
+    special_requests,
+)
 from orders.adapters.outbound import OUTBOUND
 from orders.application import OrdersApplication
 from runtime.service import ServiceSpec
@@ -18,6 +26,12 @@ SPEC = ServiceSpec(
         sales_contracts.contract_documents,
         sales_contracts.contract_signing,
         returns.router,
+        claims.router,
+        claims.claim_approvals,
+        special_requests.router,
+        special_requests.special_fee_approvals,
+        special_requests.stock_reservation_approvals,
+        special_requests.service_proposal_approvals,
     ),
     outbound=OUTBOUND,
 )

@@ -106,3 +106,59 @@ def pipeline_of(db: Connection, customer_id: UUID, currency: str) -> tuple[int, 
     )
     count, amount = db.execute(query).one()
     return int(count), Decimal(amount)
+
+
+# -- OR-23: the outbound orders' archive
+
+
+class OutboundArchiveView(View):
+    order_id: UUID = identity("order_id")
+    outbound_id: UUID
+    issued_at: datetime
+    archived_at: datetime | None
+    custodian: str | None = Field(max_length=64, description="OR-13: the sales clerk")
+    archive_missed: bool = Field(description="OR-23: not archived by its due time")
+    version: int
+
+
+OUTBOUND_ARCHIVE = ReadTable(
+    OutboundArchiveView,
+    "outbound_archive",
+    sortable=("issued_at",),
+    filters=("archive_missed",),
+)
+outbound_archive = Projection("outbound_archive", OUTBOUND_ARCHIVE.table)
+
+
+@outbound_archive.on(Order.SalesOutboundOrderIssued)
+def _outbound_issued(event: Order.SalesOutboundOrderIssued, db: Connection) -> None:
+    OUTBOUND_ARCHIVE.insert(
+        db,
+        event,
+        issued_at=event.copy2_to_warehouse_at,
+        archived_at=None,
+        custodian=None,
+        archive_missed=False,
+    )
+
+
+@outbound_archive.on(Order.OutboundArchived)
+def _outbound_archived(event: Order.OutboundArchived, db: Connection) -> None:
+    values: dict[str, object] = {} if event.on_time else {"archive_missed": True}
+    OUTBOUND_ARCHIVE.update(
+        db, event, archived_at=event.timestamp, custodian=event.custodian, **values
+    )
+
+
+@outbound_archive.on(Order.OutboundArchiveMissed)
+def _outbound_archive_missed(event: Order.OutboundArchiveMissed, db: Connection) -> None:
+    OUTBOUND_ARCHIVE.update(db, event, archive_missed=True)
+
+
+def awaiting_archive(db: Connection) -> list[tuple[UUID, datetime]]:
+    """OR-23: outbound orders neither archived nor flagged late: their order, when issued."""
+    columns = OUTBOUND_ARCHIVE.table.c
+    query = select(columns.order_id, columns.issued_at).where(
+        columns.archived_at.is_(None), ~columns.archive_missed
+    )
+    return [(row[0], row[1]) for row in db.execute(query)]

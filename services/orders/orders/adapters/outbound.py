@@ -7,6 +7,7 @@ from orders.domain.known_customer import KnownCustomer
 from orders.domain.order import Order
 from orders.domain.product_return import ProductReturn
 from orders.domain.sales_contract import SalesContract
+from orders.domain.special_fee import SpecialFee
 from runtime.outbound import Outbound
 
 OUTBOUND = Outbound(
@@ -20,5 +21,6 @@ OUTBOUND = Outbound(
         KnownCustomer.OpenPipelineSupplied: contract.OpenPipelineSupplied,
         ProductReturn.RedOutboundOrderIssued: contract.RedOutboundOrderIssued,
         ProductReturn.ReceivedIntoWarehouse: contract.ReturnReceivedIntoWarehouse,
+        SpecialFee.PaymentFormApproved: contract.SpecialFeePaymentFormApproved,
     }
 )

@@ -8,7 +8,7 @@ from typing import Self
 from uuid import UUID
 
 from kernel.company import COMPANY_CURRENCY
-from runtime.aggregate import Aggregate
+from runtime.aggregate import Aggregate, RuleViolation
 
 
 class KnownCustomer(Aggregate):
@@ -105,3 +105,19 @@ class KnownCustomer(Aggregate):
             open_quotes_amount=quotes_amount,
             as_of=as_of,
         )
+
+
+def trading_customer(customer: KnownCustomer | None) -> KnownCustomer:
+    """The customer a new transaction is with, once it may be: the file approved and opened
+    (CU-02), and not blacklisted (CU-06)."""
+    # CU-02: no transaction before the customer's file is approved and opened.
+    if customer is None:
+        raise RuleViolation("CU-02", "unknown customer: no approved customer file exists")
+    if not customer.approved:
+        raise RuleViolation(
+            "CU-02", "the customer's file is not approved yet", customer_id=str(customer.id)
+        )
+    # CU-06: no new transaction with a blacklisted customer.
+    if customer.blacklisted:
+        raise RuleViolation("CU-06", "the customer is blacklisted", customer_id=str(customer.id))
+    return customer

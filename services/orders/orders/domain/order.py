@@ -14,8 +14,10 @@ from typing import Any, Self
 from uuid import UUID
 
 from kernel.approvals.domain import ApprovalState, Capacity
+from kernel.roles import Role
 from kernel.signing.domain import Signable, SigningSheet
-from orders.domain.known_customer import KnownCustomer
+from orders.domain.known_customer import KnownCustomer, trading_customer
+from orders.domain.staff import acting_as
 from runtime.aggregate import Aggregate, RuleViolation
 from runtime.clock import SKEW
 
@@ -60,8 +62,11 @@ class OrderStatus(StrEnum):
 
 
 class UncontractedChannel(StrEnum):
-    """OR-14: how an order without a formal contract came (only a trigger, XC-03)."""
+    """OR-14: how an order without a formal contract came. XC-03: a verbal, phone or fax
+    instruction is only a trigger; the order binds once the sales manager confirmed it in writing
+    (the signed decision of the ``uncontracted_order`` chain)."""
 
+    VERBAL = "verbal"
     PHONE = "phone"
     FAX = "fax"
     CUSTOMER_SIDE = "customer_side"
@@ -132,6 +137,9 @@ class Order(Signable):
         self.exposure: Decimal | None = None
         self.declined_reason: str | None = None
         self.outbound_id: UUID | None = None
+        self.outbound_issued_at: datetime | None = None
+        self.outbound_archived_at: datetime | None = None
+        self.outbound_archive_missed = False
         self.issued_by: str | None = None
         self.shipped_at: datetime | None = None
         self.sla_met: bool | None = None
@@ -255,6 +263,7 @@ class Order(Signable):
 
         def apply(self, order: Order) -> None:
             order.status, order.outbound_id = OrderStatus.AWAITING_WAREHOUSE, self.outbound_id
+            order.outbound_issued_at = self.copy2_to_warehouse_at
 
     class GoodsIssued(Aggregate.Event):
         """What left the warehouse, for whom (OR-19), and whether it left in time (OR-20)."""
@@ -279,6 +288,26 @@ class Order(Signable):
 
         def apply(self, order: Order) -> None:
             order.status, order.received_at = OrderStatus.DELIVERED, self.received_at
+
+    class OutboundArchived(Aggregate.Event):
+        """OR-23, OR-13: the sales clerk archived the outbound order with its approvals."""
+
+        outbound_id: UUID
+        custodian: str
+        due_at: datetime
+        on_time: bool
+
+        def apply(self, order: Order) -> None:
+            order.outbound_archived_at = self.timestamp
+            order.outbound_archive_missed = order.outbound_archive_missed or not self.on_time
+
+    class OutboundArchiveMissed(Aggregate.Event):
+        """OR-23: not archived by its due time."""
+
+        due_at: datetime
+
+        def apply(self, order: Order) -> None:
+            order.outbound_archive_missed = True
 
     class Cancelled(Aggregate.Event):
         """§4.3: cancelled before shipment; billing releases the credit reserved for it."""
@@ -324,18 +353,7 @@ class Order(Signable):
         contract_signed_at: datetime | None = None,
         uncontracted: tuple[UncontractedChannel, str] | None = None,
     ) -> Self:
-        # CU-02: no transaction before the customer's file is approved and opened.
-        if customer is None:
-            raise RuleViolation("CU-02", "unknown customer: no approved customer file exists")
-        if not customer.approved:
-            raise RuleViolation(
-                "CU-02", "the customer's file is not approved yet", customer_id=str(customer.id)
-            )
-        # CU-06: no new transaction with a blacklisted customer.
-        if customer.blacklisted:
-            raise RuleViolation(
-                "CU-06", "the customer is blacklisted", customer_id=str(customer.id)
-            )
+        customer = trading_customer(customer)
         if not lines:
             raise RuleViolation("OR-16", "an order needs at least one line")
         # OR-16, OR-14: raised from the signed contract, or flagged uncontracted with how it
@@ -377,7 +395,7 @@ class Order(Signable):
     # -- OR-16, OR-17: the goods request and its approval
 
     def submit(self, submitted_by: str) -> None:
-        # OR-14: an uncontracted order is executed only once it is confirmed.
+        # OR-14, XC-03: an uncontracted order is executed only once it is confirmed in writing.
         if self.status is OrderStatus.AWAITING_CONFIRMATION:
             raise RuleViolation(
                 "OR-14",
@@ -527,6 +545,39 @@ class Order(Signable):
             sla_met=sla_met,
             delay_reason=None if sla_met else delay_reason,
         )
+
+    # -- OR-23: the outbound order archived promptly
+
+    def archive_outbound(
+        self, custodian: str, roles: frozenset[str], now: datetime, due_at: datetime
+    ) -> None:
+        # OR-13, OR-23: the sales clerk keeps and archives the outbound orders.
+        acting_as((Role.SALES_CLERK,), roles, "OR-23", "archiving an outbound order")
+        if self.outbound_id is None:
+            raise RuleViolation(
+                "OR-23", "only an issued outbound order is archived", status=self.status
+            )
+        if self.outbound_archived_at is not None:
+            raise RuleViolation("OR-23", "the outbound order is already archived")
+        self.trigger_event(
+            self.OutboundArchived,
+            outbound_id=self.outbound_id,
+            custodian=custodian,
+            due_at=due_at,
+            on_time=now <= due_at,
+        )
+
+    def flag_outbound_archive_late(self, now: datetime, due_at: datetime) -> bool:
+        """OR-23: records, once, an outbound order not archived by its due time."""
+        if (
+            self.outbound_id is None
+            or self.outbound_archived_at is not None
+            or self.outbound_archive_missed
+            or now <= due_at
+        ):
+            return False
+        self.trigger_event(self.OutboundArchiveMissed, due_at=due_at)
+        return True
 
     def cancel(self, reason: str, cancelled_by: str) -> None:
         # §4.3: any state before the shipment may be cancelled, with the reason.

@@ -21,6 +21,7 @@ from uuid import UUID, uuid5
 
 from kernel.roles import Role
 from orders.domain.order import OrderLine, OrderStatus
+from orders.domain.staff import acting_as
 from runtime.aggregate import Aggregate, RuleViolation
 
 
@@ -59,11 +60,6 @@ class ReturnStatus(StrEnum):
     AWAITING_WAREHOUSE = "awaiting_warehouse"
     RECEIVED = "received"
     REJECTED = "rejected"
-
-
-def _acting_as(role: Role, roles: frozenset[str], rule: str, what: str) -> None:
-    if role not in roles:
-        raise RuleViolation(rule, f"{what} is done by the {role}", required_role=str(role))
 
 
 def _in(status: ReturnStatus, expected: ReturnStatus, rule: str) -> None:
@@ -180,7 +176,7 @@ class ProductReturn(Aggregate):
     ) -> Self:
         """OR-24, OR-29: ``reasons`` and ``window`` are the rule parameters in force (XC-07)."""
         # OR-24: the customer's application comes in through the salesperson.
-        _acting_as(Role.SALESPERSON, roles, "OR-24", "reporting a return")
+        acting_as((Role.SALESPERSON,), roles, "OR-24", "reporting a return")
         # OR-24: only goods that were delivered can come back.
         if order.status is not OrderStatus.DELIVERED or order.received_at is None:
             raise RuleViolation(
@@ -214,7 +210,7 @@ class ProductReturn(Aggregate):
 
     def confirm(self, manager: str, roles: frozenset[str]) -> None:
         # OR-24: the branch manager confirms before anything else happens.
-        _acting_as(Role.BRANCH_MANAGER, roles, "OR-24", "confirming a return request")
+        acting_as((Role.BRANCH_MANAGER,), roles, "OR-24", "confirming a return request")
         _in(self.status, ReturnStatus.REQUESTED, "OR-24")
         self.trigger_event(self.ConfirmedByBranchManager, confirmed_by=manager)
 
@@ -226,7 +222,7 @@ class ProductReturn(Aggregate):
         already_returned: Mapping[str, int] | None = None,
     ) -> None:
         """OR-25: ``lines`` are (product code, description/spec, quantity) as counted."""
-        _acting_as(Role.SALESPERSON, roles, "OR-25", "checking the goods returned")
+        acting_as((Role.SALESPERSON,), roles, "OR-25", "checking the goods returned")
         _in(self.status, ReturnStatus.VERIFYING, "OR-25")
         if not lines:
             raise RuleViolation("OR-25", "at least one line of goods is returned")
@@ -255,30 +251,30 @@ class ProductReturn(Aggregate):
 
     def authenticate(self, genuine: bool, note: str, by: str, roles: frozenset[str]) -> None:
         # OR-26: the technical department says whether the goods are genuine.
-        _acting_as(Role.TECHNICAL_DEPARTMENT, roles, "OR-26", "authenticating returned goods")
+        acting_as((Role.TECHNICAL_DEPARTMENT,), roles, "OR-26", "authenticating returned goods")
         _in(self.status, ReturnStatus.AUTHENTICATING, "OR-26")
         self.trigger_event(self.GoodsAuthenticated, genuine=genuine, note=note, authenticated_by=by)
 
     def submit_detail(self, by: str, roles: frozenset[str]) -> None:
         # OR-27: the branch submits the verified, authenticated return detail.
-        _acting_as(Role.SALESPERSON, roles, "OR-27", "submitting the return detail")
+        acting_as((Role.SALESPERSON,), roles, "OR-27", "submitting the return detail")
         _in(self.status, ReturnStatus.DETAIL_PENDING, "OR-27")
         self.trigger_event(self.DetailSubmitted, original_order_id=self.order_id, submitted_by=by)
 
     def approve(self, manager: str, roles: frozenset[str]) -> None:
         # OR-27: the sales manager approves the return detail.
-        _acting_as(Role.SALES_MANAGER, roles, "OR-27", "approving the return detail")
+        acting_as((Role.SALES_MANAGER,), roles, "OR-27", "approving the return detail")
         _in(self.status, ReturnStatus.PENDING_SALES_MANAGER_APPROVAL, "OR-27")
         self.trigger_event(self.Approved, approved_by=manager)
 
     def reject(self, manager: str, roles: frozenset[str], reason: str) -> None:
-        _acting_as(Role.SALES_MANAGER, roles, "OR-27", "rejecting the return detail")
+        acting_as((Role.SALES_MANAGER,), roles, "OR-27", "rejecting the return detail")
         _in(self.status, ReturnStatus.PENDING_SALES_MANAGER_APPROVAL, "OR-27")
         self.trigger_event(self.Rejected, rejected_by=manager, reason=reason)
 
     def issue_red_outbound(self, red_outbound_id: UUID, clerk: str, roles: frozenset[str]) -> None:
         # OR-28: the sales clerk issues the red outbound order from the approved detail.
-        _acting_as(Role.SALES_CLERK, roles, "OR-28", "issuing the red outbound order")
+        acting_as((Role.SALES_CLERK,), roles, "OR-28", "issuing the red outbound order")
         _in(self.status, ReturnStatus.APPROVED, "OR-28")
         self.trigger_event(
             self.RedOutboundOrderIssued,
@@ -295,7 +291,7 @@ class ProductReturn(Aggregate):
     ) -> str:
         """OR-28, OR-29: the warehouse keeper receives and counts the goods; returns the
         discrepancy found (empty when the count matches)."""
-        _acting_as(Role.WAREHOUSE_KEEPER, roles, "OR-28", "receiving returned goods")
+        acting_as((Role.WAREHOUSE_KEEPER,), roles, "OR-28", "receiving returned goods")
         _in(self.status, ReturnStatus.AWAITING_WAREHOUSE, "OR-28")
         assert self.red_outbound_id is not None
         expected = {line.product_code: line.quantity for line in self.lines}

@@ -15,7 +15,7 @@ from contracts.values import Instant, LongText
 from kernel.roles import SALES, Role
 from orders.application import OrdersApplication
 from orders.domain.order import OrderLine, ShipmentDelay, UncontractedChannel
-from orders.projections import ORDERS, OrderSummary
+from orders.projections import ORDERS, OUTBOUND_ARCHIVE, OrderSummary, OutboundArchiveView
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
 from runtime.transcoding import value_object
@@ -74,6 +74,8 @@ class OrderView(OrderSummary):
     received_at: datetime | None = Field(
         description="When the customer signed the delivery confirmation (OR-22)"
     )
+    outbound_archived_at: datetime | None = Field(description="OR-23: archived by the clerk")
+    outbound_archive_missed: bool = Field(description="OR-23: not archived in time")
 
 
 @router.post("", status_code=201)
@@ -167,6 +169,24 @@ async def cancel_order(
     """§4.3: cancelled before shipment; billing releases its credit reservation."""
     order = await app.perform(app.cancel_order, context, order_id, body.reason)
     return OrderView.model_validate(order)
+
+
+@router.post("/{order_id}/outbound/archive")
+async def archive_outbound_order(
+    context: Annotated[CommandContext, Depends(acting_as(*SALES))], order_id: UUID, app: App
+) -> OrderView:
+    """OR-23: the sales clerk archives the outbound order promptly; never a salesperson
+    (OR-13)."""
+    order = await app.perform(app.archive_outbound_order, context, order_id)
+    return OrderView.model_validate(order)
+
+
+@router.get("/outbound-archive")
+def list_outbound_archive(
+    _: Reader, query: Annotated[PageRequest, Depends(OUTBOUND_ARCHIVE.query)], app: App
+) -> Page[OutboundArchiveView]:
+    """Outbound orders issued; ``archive_missed=true``: not archived in time (OR-23)."""
+    return app.read_models.page(OUTBOUND_ARCHIVE, query)
 
 
 @router.get("")

@@ -1,0 +1,100 @@
+"""Orders' dashboard figures (RULES §8 "Orders"), read from the orders' read tables when
+``/metrics`` is scraped: special fees by status, their count and value (OR-15), and the sales
+claims and contract disputes open (OR-31, OR-32), the commitments to customers open or missed
+(OR-36)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from orders.claim_projections import CLAIMS, COMMITMENTS, DISPUTES
+from orders.domain.commitment import CommitmentStatus
+from orders.domain.dispute import DisputeStatus
+from orders.domain.sales_claim import ClaimStatus
+from orders.domain.special_fee import SpecialFeeStatus
+from orders.request_projections import SPECIAL_FEES
+from runtime.application import Feature, ServiceApplication
+from runtime.figures import Figure
+
+_fees = SPECIAL_FEES.table.c
+_claims = CLAIMS.table.c
+_disputes = DISPUTES.table.c
+_commitments = COMMITMENTS.table.c
+
+
+def _special_fees(app: Any, now: datetime) -> Select[Any]:
+    return select(_fees.status, func.count()).group_by(_fees.status)
+
+
+def _special_fees_amount(app: Any, now: datetime) -> Select[Any]:
+    amount = func.coalesce(func.sum(_fees.amount), 0)
+    return select(_fees.status, _fees.currency, amount).group_by(_fees.status, _fees.currency)
+
+
+def _claims_open(app: Any, now: datetime) -> Select[Any]:
+    still_open = _claims.status != ClaimStatus.RESOLVED.value
+    return select(_claims.status, func.count()).where(still_open).group_by(_claims.status)
+
+
+def _disputes_open(app: Any, now: datetime) -> Select[Any]:
+    still_open = _disputes.status != DisputeStatus.RESOLVED.value
+    return select(_disputes.status, func.count()).where(still_open).group_by(_disputes.status)
+
+
+def _commitments_pending(app: Any, now: datetime) -> Select[Any]:
+    pending = _commitments.status != CommitmentStatus.MET.value
+    return select(_commitments.status, func.count()).where(pending).group_by(_commitments.status)
+
+
+FIGURES = (
+    Figure(
+        "countersign_orders_special_fees",
+        "Special fees customers asked for, by status: pending approval, approved (the sales "
+        "manager agreed, leadership approved the form of payment), rejected, promised (OR-15).",
+        _special_fees,
+        labels=("status",),
+        known=tuple((status.value,) for status in SpecialFeeStatus),
+        rule="OR-15",
+    ),
+    Figure(
+        "countersign_orders_special_fees_amount",
+        "What the special fees come to, by status and currency (OR-15).",
+        _special_fees_amount,
+        labels=("status", "currency"),
+        rule="OR-15",
+    ),
+    Figure(
+        "countersign_orders_claims_open",
+        "Sales claims not resolved yet, by where they are in the standard procedure: registered, "
+        "investigated, pending the sales manager's review (OR-31).",
+        _claims_open,
+        labels=("status",),
+        known=tuple((s.value,) for s in ClaimStatus if s is not ClaimStatus.RESOLVED),
+        rule="OR-31",
+    ),
+    Figure(
+        "countersign_orders_disputes_open",
+        "Contract breaches and disputes not resolved yet: reported to leadership and awaiting "
+        "the sales manager's countermeasure, or awaiting leadership's outcome (OR-32).",
+        _disputes_open,
+        labels=("status",),
+        known=tuple((s.value,) for s in DisputeStatus if s is not DisputeStatus.RESOLVED),
+        rule="OR-32",
+    ),
+    Figure(
+        "countersign_orders_commitments_pending",
+        "Commitments made to customers not met yet: open (still in time) or missed (their time "
+        "passed, flagged by the timer) (OR-36).",
+        _commitments_pending,
+        labels=("status",),
+        known=((CommitmentStatus.OPEN.value,), (CommitmentStatus.MISSED.value,)),
+        rule="OR-36",
+    ),
+)
+
+
+class OrderMetrics(ServiceApplication):
+    feature = Feature("order-metrics", figures=FIGURES)
