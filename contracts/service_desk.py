@@ -3,8 +3,11 @@
 Service calls (RULES §4.9): their registration, the diagnosis (orders' exchange, §7 row 16) and
 the customer-signed service report (billing's invoice of type A, §7 row 12).
 
-Contract-first: customers reacts to the surveys and closed complaints (RULES §7 row 18) before
-service-desk raises them (issue #14); until then service-desk publishes none of them."""
+Complaints (RULES §4.10): their classification (orders' sales claims, §7 row 17) and closure
+(customers' satisfaction profile, §7 row 18).
+
+Contract-first: customers reacts to the surveys (RULES §7 row 18) before service-desk raises
+them (issue #14)."""
 
 from __future__ import annotations
 
@@ -106,14 +109,29 @@ class SurveyResponseRecorded(IntegrationEvent, producer="service-desk", aggregat
     responded_at: Instant
 
 
-class ComplaintClosed(IntegrationEvent, producer="service-desk", aggregate_field="complaint_id"):
-    """SD-39: the complaint closed on the customer's satisfaction with its outcome; ``valid``
-    whether the investigation found it justified (SD-35). Not raised by service-desk yet
-    (#14)."""
-
+class ComplaintEvent(IntegrationEvent, producer="service-desk", aggregate_field="complaint_id"):
     complaint_id: UUID
     customer_id: UUID
     subject: Literal["service", "product_quality", "sales"]
+
+
+class ComplaintClassified(ComplaintEvent):
+    """SD-32, SD-33: a valid complaint classified major or general. A major one goes to the
+    deputy GM (the GM too when critical: C1, ``escalated_to``) and is reported to the GM and
+    the customer-service manager (SD-41, ``reported_to``); ``visitor_role`` visits the customer
+    (C2). Orders' sales manager takes up a sales one as a claim (RULES §7 row 17, OR-31)."""
+
+    severity: Literal["major", "general"]
+    critical: bool
+    escalated_to: list[Literal["leadership_dgm", "leadership_gm"]]
+    reported_to: list[Literal["leadership_gm", "cs_manager"]]
+    visitor_role: Literal["service_supervisor", "business_supervisor"]
+
+
+class ComplaintClosed(ComplaintEvent):
+    """SD-39: the complaint closed on the customer's satisfaction with its outcome; ``valid``
+    whether the investigation found it justified (SD-35)."""
+
     valid: bool
     satisfaction: Literal["satisfied", "very_satisfied"]
     closed_at: Instant
@@ -125,5 +143,6 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     DiagnosisRecorded,
     CustomerSignedServiceReport,
     SurveyResponseRecorded,
+    ComplaintClassified,
     ComplaintClosed,
 )

@@ -1,7 +1,7 @@
 """Composition root: the service-desk service's application, routes and published events."""
 
 from runtime.service import ServiceSpec
-from service_desk.adapters.http import customer_files, service_calls, vouchers
+from service_desk.adapters.http import complaints, customer_files, service_calls, vouchers
 from service_desk.adapters.outbound import OUTBOUND
 from service_desk.application import ServiceDeskApplication
 
@@ -13,6 +13,8 @@ SPEC = ServiceSpec(
         service_calls.router,
         service_calls.approvals,
         service_calls.signing,
+        complaints.router,
+        complaints.approvals,
     ),
     outbound=OUTBOUND,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contracts import service_desk as contract
 from runtime.outbound import Outbound
+from service_desk.domain.complaint import Complaint
 from service_desk.domain.service_call import ServiceCall
 from service_desk.domain.voucher import ServiceVoucher
 
@@ -13,5 +14,7 @@ OUTBOUND = Outbound(
         ServiceCall.Registered: contract.ServiceCallRegistered,
         ServiceCall.DiagnosisRecorded: contract.DiagnosisRecorded,
         ServiceCall.ReportSigned: contract.CustomerSignedServiceReport,
+        Complaint.Classified: contract.ComplaintClassified,
+        Complaint.Closed: contract.ComplaintClosed,
     }
 )

@@ -1,10 +1,11 @@
-"""The service-desk application: service vouchers and field service (RULES §3.4)."""
+"""The service-desk application: service vouchers, field service and complaints (RULES §3.4)."""
 
 from __future__ import annotations
 
 from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
 from kernel.governance import Governance
+from service_desk.application.complaints import ComplaintCommands
 from service_desk.application.customer_files import CustomerFiles
 from service_desk.application.metrics import ServiceDeskMetrics
 from service_desk.application.policies import DeliveryPolicies
@@ -17,6 +18,7 @@ class ServiceDeskApplication(
     CustomerFiles,
     VoucherQueries,
     ServiceCallCommands,
+    ComplaintCommands,
     ServiceDeskMetrics,
     Approvals,
     Governance,
