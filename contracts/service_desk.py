@@ -6,8 +6,7 @@ the customer-signed service report (billing's invoice of type A, §7 row 12).
 Complaints (RULES §4.10): their classification (orders' sales claims, §7 row 17) and closure
 (customers' satisfaction profile, §7 row 18).
 
-Contract-first: customers reacts to the surveys (RULES §7 row 18) before service-desk raises
-them (issue #14)."""
+Surveys (SD-30, SD-31): the customer's answers (customers' satisfaction profile, §7 row 18)."""
 
 from __future__ import annotations
 
@@ -99,8 +98,7 @@ class SurveyRatings(BaseModel):
 
 
 class SurveyResponseRecorded(IntegrationEvent, producer="service-desk", aggregate_field="call_id"):
-    """SD-30, SD-31: the customer's answer to the survey of a service call. Not raised by
-    service-desk yet (#14)."""
+    """SD-30, SD-31: the customer's answer to the survey of a service call."""
 
     call_id: UUID
     customer_id: UUID

@@ -1,7 +1,13 @@
 """Composition root: the service-desk service's application, routes and published events."""
 
 from runtime.service import ServiceSpec
-from service_desk.adapters.http import complaints, customer_files, service_calls, vouchers
+from service_desk.adapters.http import (
+    complaints,
+    customer_files,
+    service_calls,
+    surveys,
+    vouchers,
+)
 from service_desk.adapters.outbound import OUTBOUND
 from service_desk.application import ServiceDeskApplication
 
@@ -15,6 +21,7 @@ SPEC = ServiceSpec(
         service_calls.signing,
         complaints.router,
         complaints.approvals,
+        surveys.router,
     ),
     outbound=OUTBOUND,
 )

@@ -6,6 +6,7 @@ from contracts import service_desk as contract
 from runtime.outbound import Outbound
 from service_desk.domain.complaint import Complaint
 from service_desk.domain.service_call import ServiceCall
+from service_desk.domain.survey import Survey
 from service_desk.domain.voucher import ServiceVoucher
 
 OUTBOUND = Outbound(
@@ -16,5 +17,6 @@ OUTBOUND = Outbound(
         ServiceCall.ReportSigned: contract.CustomerSignedServiceReport,
         Complaint.Classified: contract.ComplaintClassified,
         Complaint.Closed: contract.ComplaintClosed,
+        Survey.ResponseRecorded: contract.SurveyResponseRecorded,
     }
 )

@@ -1,4 +1,5 @@
-"""The service-desk application: service vouchers, field service and complaints (RULES §3.4)."""
+"""The service-desk application: service vouchers, field service, complaints and surveys
+(RULES §3.4)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from service_desk.application.metrics import ServiceDeskMetrics
 from service_desk.application.policies import DeliveryPolicies
 from service_desk.application.queries import VoucherQueries
 from service_desk.application.service_calls import ServiceCallCommands
+from service_desk.application.surveys import SurveyCommands
 
 
 class ServiceDeskApplication(
@@ -19,6 +21,7 @@ class ServiceDeskApplication(
     VoucherQueries,
     ServiceCallCommands,
     ComplaintCommands,
+    SurveyCommands,
     ServiceDeskMetrics,
     Approvals,
     Governance,
