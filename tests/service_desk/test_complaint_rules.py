@@ -6,7 +6,7 @@ follow-ups (SD-38) and closure only on satisfaction, else reopening (SD-39)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -25,6 +25,7 @@ from service_desk.domain.complaint import (
     Severity,
     Subject,
 )
+from service_desk.domain.complaint_analysis import UNFOUNDED, CauseCount, ComplaintAnalysis
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 REPLY_DUE = Deadline(NOW + timedelta(days=7), 1)
@@ -199,3 +200,16 @@ def test_sd_32_a_major_complaint_s_outcome_is_told_by_letter() -> None:
     refused("SD-32", complaint.close, NoticeMethod.PHONE, "service-department", NOW)
     complaint.close(NoticeMethod.LETTER, "service-department", NOW)
     assert complaint.status is ComplaintStatus.CLOSED
+
+
+def test_sd_40_the_month_s_analysis_needs_it_over_and_actions_for_founded_complaints() -> None:
+    november, today = date(2026, 11, 1), date(2026, 12, 1)
+    counts = {"service": 2, UNFOUNDED: 1}
+    refused("SD-40", ComplaintAnalysis.publish, today, counts, ("Train",), "cs", today)
+    refused("SD-40", ComplaintAnalysis.publish, november, counts, (), "cs", today)
+    refused("SD-40", ComplaintAnalysis.publish, november, counts, (" ",), "cs", today)
+    analysis = ComplaintAnalysis.publish(november, counts, ("Train dispatch",), "cs", today)
+    assert analysis.counts_by_cause == (CauseCount("service", 2), CauseCount(UNFOUNDED, 1))
+    october = date(2026, 10, 1)
+    unfounded_only = ComplaintAnalysis.publish(october, {UNFOUNDED: 3}, (), "cs", today)
+    assert unfounded_only.corrective_actions == ()

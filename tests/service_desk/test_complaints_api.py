@@ -268,3 +268,35 @@ def test_sd_39_sd_41_a_dissatisfied_customer_reopens_it_and_it_stays_unhandled(
     assert 'countersign_service_desk_complaints_open{age="0-5d"} 1.0' in metrics
     assert 'countersign_service_desk_complaints_open{age="over_30d"} 0.0' in metrics
     promtool_accepts(metrics)
+
+
+def test_sd_40_the_monthly_analysis_counts_the_closed_complaints_by_cause(
+    client: ServiceClient, desk: Desk, moved_clock: list[datetime]
+) -> None:
+    founded = desk.implemented()
+    desk.post(founded, "follow-ups", {"satisfaction": "satisfied"})
+    desk.post(founded, "visit", {"notes": "Visited"}, "service-supervisor")
+    desk.post(founded, "closure", {"notice_method": "phone"})
+    unfounded = desk.receive()["complaint_id"]
+    invalid = {"valid": False, "findings": "On time", "investigation_form_ref": "INV-2"}
+    desk.post(unfounded, "investigation", invalid)
+    desk.post(unfounded, "follow-ups", {"satisfaction": "satisfied"})
+    desk.post(unfounded, "visit", {"notes": "Explained the log"}, "service-supervisor")
+    desk.post(unfounded, "closure", {"notice_method": "letter"})
+    client.app.catch_up_projections()
+
+    body = {"month": "2026-12-01", "corrective_actions": ["Dispatch the same day"]}
+    early = client.call("POST", "/complaint-analyses", DESK, body)
+    assert (early.status_code, early.json()["rule"]) == (422, "SD-40")  # December is not over
+    moved_clock[0] = TUESDAY_10 + timedelta(days=31)
+    missing = client.call("POST", "/complaint-analyses", DESK, {"month": "2026-12-15"})
+    assert (missing.status_code, missing.json()["rule"]) == (422, "SD-40")
+    analysis = client.ok("POST", "/complaint-analyses", DESK, body)
+    assert analysis["counts_by_cause"] == [
+        {"cause": "service", "count": 1},
+        {"cause": "unfounded", "count": 1},
+    ]
+    assert analysis["corrective_actions"] == ["Dispatch the same day"]
+    again = client.call("POST", "/complaint-analyses", DESK, body)
+    assert (again.status_code, again.json()["rule"]) == (422, "SD-40")
+    assert client.ok("GET", "/complaint-analyses/2026-12-31", "gm")["month"] == "2026-12-01"

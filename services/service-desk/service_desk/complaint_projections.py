@@ -8,11 +8,12 @@ from datetime import datetime
 from uuid import UUID
 
 from pydantic import Field
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, case, func, or_, select
 
 from runtime.projections import Projection
 from runtime.views import ReadTable, View, identity
 from service_desk.domain.complaint import Complaint, ComplaintStatus, Limit
+from service_desk.domain.complaint_analysis import UNFOUNDED
 
 
 class ComplaintRow(View):
@@ -26,6 +27,8 @@ class ComplaintRow(View):
     received_at: datetime
     visitor_role: str = Field(max_length=32, description="C2: who visits the customer")
     visited: bool = Field(description="SD-33: the visit is recorded")
+    valid: bool | None = Field(description="SD-35: founded, once investigated")
+    responsible_dept: str | None = Field(max_length=200, description="SD-35, SD-36")
     reply_due_at: datetime | None = Field(description="SD-34: running until the customer's reply")
     solution_due_at: datetime | None = Field(description="SD-36: the department's solution")
     follow_up_due_at: datetime | None = Field(description="SD-38: the first follow-up")
@@ -62,6 +65,8 @@ def _received(event: Complaint.Received, db: Connection) -> None:
         status=ComplaintStatus.ACKNOWLEDGED.value,
         visitor_role=str(event.visitor_role),
         visited=False,
+        valid=None,
+        responsible_dept=None,
         reply_due_at=None,
         solution_due_at=None,
         follow_up_due_at=None,
@@ -80,7 +85,13 @@ def _acknowledged(event: Complaint.Acknowledged, db: Connection) -> None:
 
 @complaints.on(Complaint.Investigated)
 def _investigated(event: Complaint.Investigated, db: Connection) -> None:
-    COMPLAINTS.update(db, event, status=ComplaintStatus.INVESTIGATED.value)
+    COMPLAINTS.update(
+        db,
+        event,
+        status=ComplaintStatus.INVESTIGATED.value,
+        valid=True,
+        responsible_dept=event.responsible_dept,
+    )
 
 
 @complaints.on(Complaint.FoundInvalid)
@@ -89,6 +100,7 @@ def _invalid(event: Complaint.FoundInvalid, db: Connection) -> None:
         db,
         event,
         status=ComplaintStatus.FOLLOW_UP.value,
+        valid=False,
         reply_due_at=None,
         follow_up_due_at=event.follow_up_due_at,
     )
@@ -107,7 +119,11 @@ def _routed(event: Complaint.Routed, db: Connection) -> None:
 @complaints.on(Complaint.AssignedToResponsibleDept)
 def _assigned(event: Complaint.AssignedToResponsibleDept, db: Connection) -> None:
     COMPLAINTS.update(
-        db, event, status=ComplaintStatus.AWAITING_SOLUTION.value, solution_due_at=event.due_at
+        db,
+        event,
+        status=ComplaintStatus.AWAITING_SOLUTION.value,
+        solution_due_at=event.due_at,
+        responsible_dept=event.dept,
     )
 
 
@@ -165,6 +181,7 @@ def _reopened(event: Complaint.Reopened, db: Connection) -> None:
         event,
         status=ComplaintStatus.ACKNOWLEDGED.value,
         severity=None,
+        valid=None,
         solution_due_at=None,
         follow_up_due_at=None,
         reopened=reopened + 1,
@@ -190,3 +207,12 @@ def complaints_past_limit(db: Connection, now: datetime) -> list[UUID]:
     """Complaints with a time limit passed and not flagged yet (SD-34, SD-36, SD-38)."""
     late = or_(*(_rows[column] < now for column in _DUE.values()))
     return list(db.execute(select(_rows.complaint_id).where(late)).scalars())
+
+
+def closed_by_cause(db: Connection, start: datetime, end: datetime) -> dict[str, int]:
+    """SD-40: the complaints closed from ``start`` to before ``end``, by cause: the responsible
+    department of a founded one, ``unfounded`` for the others."""
+    cause = case((_rows.valid, _rows.responsible_dept), else_=UNFOUNDED)
+    closed = (_rows.closed_at >= start) & (_rows.closed_at < end)
+    rows = db.execute(select(cause, func.count()).where(closed).group_by(cause)).all()
+    return {str(name): int(count) for name, count in rows}

@@ -7,7 +7,7 @@ days on the calendar in force (XC-07, XC-10); a timer flags each one missed."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +21,12 @@ from runtime.aggregate import RuleViolation
 from runtime.application import Feature, command
 from runtime.figures import Figure
 from runtime.unit_of_work import CommandContext
-from service_desk.complaint_projections import COMPLAINTS, complaints, complaints_past_limit
+from service_desk.complaint_projections import (
+    COMPLAINTS,
+    closed_by_cause,
+    complaints,
+    complaints_past_limit,
+)
 from service_desk.domain.complaint import (
     COMPLAINT_ESCALATION,
     Complaint,
@@ -33,6 +38,7 @@ from service_desk.domain.complaint import (
     Severity,
     Subject,
 )
+from service_desk.domain.complaint_analysis import CauseCount, ComplaintAnalysis
 from service_desk.domain.known_customer import KnownCustomer
 
 
@@ -105,7 +111,11 @@ FIGURES = (
 
 class ComplaintCommands(Approvals):
     feature = Feature(
-        "complaints", projections=(complaints,), timers=(MISSED_LIMITS,), figures=FIGURES
+        "complaints",
+        projections=(complaints,),
+        timers=(MISSED_LIMITS,),
+        figures=FIGURES,
+        value_objects=(CauseCount,),
     )
 
     def complaint(self, complaint_id: UUID) -> Complaint:
@@ -256,3 +266,28 @@ class ComplaintCommands(Approvals):
     @command
     def flag_missed_limits(self, context: CommandContext, complaint_id: UUID) -> bool:
         return self.complaint(complaint_id).flag_missed_limits(clock.now())
+
+    @command
+    def publish_complaint_analysis(
+        self, context: CommandContext, month: date, corrective_actions: tuple[str, ...]
+    ) -> ComplaintAnalysis:
+        """SD-40: the month's closed complaints by cause, from the complaint register, with the
+        corrective actions set for them."""
+        first = month.replace(day=1)
+        if self.find(ComplaintAnalysis, ComplaintAnalysis.id_for(first)) is not None:
+            raise RuleViolation(
+                "SD-40", "the month's analysis is published", month=f"{first:%Y-%m}"
+            )
+        zone = self.calendar.zone
+        following = (first + timedelta(days=32)).replace(day=1)
+        with self.read_models.read() as db:
+            counts = closed_by_cause(
+                db, datetime.combine(first, time(), zone), datetime.combine(following, time(), zone)
+            )
+        today = clock.now().astimezone(zone).date()
+        return ComplaintAnalysis.publish(first, counts, corrective_actions, context.actor, today)
+
+    def complaint_analysis(self, month: date) -> ComplaintAnalysis:
+        return self.get(
+            ComplaintAnalysis, ComplaintAnalysis.id_for(month.replace(day=1)), "analysis"
+        )

@@ -4,14 +4,14 @@ routes (``/complaints/{id}/approvals``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from contracts.values import Code, Instant, LongText, Name, ShortText, UserId
+from contracts.values import Code, Day, Instant, LongText, Name, ShortText, UserId
 from kernel.approvals.http import document_routes
 from kernel.roles import Role
 from runtime.auth import Principal, acting_as, requires
@@ -81,6 +81,24 @@ class ComplaintView(View):
     reopened: int
     closed_at: datetime | None
     version: int
+
+
+class CauseCountView(View):
+    cause: str
+    count: int
+
+
+class ComplaintAnalysisView(View):
+    analysis_id: UUID = identity("analysis_id")
+    month: date
+    counts_by_cause: list[CauseCountView]
+    corrective_actions: list[str]
+    published_by: str
+
+
+class PublishAnalysis(BaseModel):
+    month: Day = Field(description="Any day of the month analysed")
+    corrective_actions: list[LongText] = Field(default=[], max_length=100)
 
 
 class ReceiveComplaint(BaseModel):
@@ -261,6 +279,22 @@ async def close_complaint(
     """SD-39, SD-32: closed on satisfaction, the customer told the outcome."""
     complaint = await app.perform(app.close_complaint, context, complaint_id, body.notice_method)
     return ComplaintView.model_validate(complaint)
+
+
+@router.post("/complaint-analyses", status_code=201)
+async def publish_complaint_analysis(
+    context: CustomerService, body: PublishAnalysis, app: App
+) -> ComplaintAnalysisView:
+    """SD-40: the monthly analysis of the closed complaints, with the corrective actions."""
+    analysis = await app.perform(
+        app.publish_complaint_analysis, context, body.month, tuple(body.corrective_actions)
+    )
+    return ComplaintAnalysisView.model_validate(analysis)
+
+
+@router.get("/complaint-analyses/{month}")
+def get_complaint_analysis(_: Reader, month: Day, app: App) -> ComplaintAnalysisView:
+    return ComplaintAnalysisView.model_validate(app.complaint_analysis(month))
 
 
 @router.get("/complaints")
