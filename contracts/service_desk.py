@@ -7,9 +7,10 @@ parts (RULES §4.11): the warranty parts written off, the freight of mailed ones
 claims on suppliers, which billing books as warranty cost and supplier receivables (§7 row 15,
 BI-26); their fields are RULES §6.3's.
 
-Contract-first: customers reacts to the surveys and closed complaints (RULES §7 row 18), and
-billing to the service invoices and the fees collected on site (§7 rows 12, 13), before
-service-desk raises them (issue #14); until then service-desk publishes none of them."""
+Complaints (RULES §4.10): their classification (orders' sales claims, §7 row 17) and closure
+(customers' satisfaction profile, §7 row 18).
+
+Surveys (SD-30, SD-31): the customer's answers (customers' satisfaction profile, §7 row 18)."""
 
 from __future__ import annotations
 
@@ -132,8 +133,7 @@ class SurveyRatings(BaseModel):
 
 
 class SurveyResponseRecorded(IntegrationEvent, producer="service-desk", aggregate_field="call_id"):
-    """SD-30, SD-31: the customer's answer to the survey of a service call. Not raised by
-    service-desk yet (#14)."""
+    """SD-30, SD-31: the customer's answer to the survey of a service call."""
 
     call_id: UUID
     customer_id: UUID
@@ -142,14 +142,29 @@ class SurveyResponseRecorded(IntegrationEvent, producer="service-desk", aggregat
     responded_at: Instant
 
 
-class ComplaintClosed(IntegrationEvent, producer="service-desk", aggregate_field="complaint_id"):
-    """SD-39: the complaint closed on the customer's satisfaction with its outcome; ``valid``
-    whether the investigation found it justified (SD-35). Not raised by service-desk yet
-    (#14)."""
-
+class ComplaintEvent(IntegrationEvent, producer="service-desk", aggregate_field="complaint_id"):
     complaint_id: UUID
     customer_id: UUID
     subject: Literal["service", "product_quality", "sales"]
+
+
+class ComplaintClassified(ComplaintEvent):
+    """SD-32, SD-33: a valid complaint classified major or general. A major one goes to the
+    deputy GM (the GM too when critical: C1, ``escalated_to``) and is reported to the GM and
+    the customer-service manager (SD-41, ``reported_to``); ``visitor_role`` visits the customer
+    (C2). Orders' sales manager takes up a sales one as a claim (RULES §7 row 17, OR-31)."""
+
+    severity: Literal["major", "general"]
+    critical: bool
+    escalated_to: list[Literal["leadership_dgm", "leadership_gm"]]
+    reported_to: list[Literal["leadership_gm", "cs_manager"]]
+    visitor_role: Literal["service_supervisor", "business_supervisor"]
+
+
+class ComplaintClosed(ComplaintEvent):
+    """SD-39: the complaint closed on the customer's satisfaction with its outcome; ``valid``
+    whether the investigation found it justified (SD-35)."""
+
     valid: bool
     satisfaction: Literal["satisfied", "very_satisfied"]
     closed_at: Instant
@@ -209,21 +224,6 @@ class SupplierClaimSettled(SupplierClaimEvent):
     """SD-27: the supplier settled the claim; ``amount`` is what it paid."""
 
 
-class ComplaintClassified(
-    IntegrationEvent, producer="service-desk", aggregate_field="complaint_id"
-):
-    """SD-32, C1: the complaint classed as major or general and routed accordingly: general to
-    the service department, major to the deputy GM (the GM as well when critical). Orders reacts
-    to a sales (commercial) complaint by bringing it to the sales manager as a sales claim
-    (RULES §7 row 17, OR-31). Not raised by service-desk yet (#14)."""
-
-    complaint_id: UUID
-    customer_id: UUID
-    subject: Literal["service", "product_quality", "sales"]
-    severity: Literal["major", "general"]
-    escalated_to: Literal["service_department", "leadership_dgm", "leadership_gm"]
-
-
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     ServiceVoucherCreated,
     ServiceCallRegistered,
@@ -232,10 +232,10 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     ServiceFeeCollectedOnSite,
     ServiceInvoiceRequested,
     SurveyResponseRecorded,
+    ComplaintClassified,
     ComplaintClosed,
     SparePartWrittenOff,
     FreightWrittenOff,
     SupplierClaimFiled,
     SupplierClaimSettled,
-    ComplaintClassified,
 )

@@ -27,6 +27,14 @@ class ServiceSla(_Section):
     """SD-45: the fastest response, for the emergency path (wall clock)."""
 
 
+class Complaints(_Section):
+    reply_within_working_days: int = Field(ge=1, le=60)
+    solution_within_working_days: int = Field(ge=1, le=60)
+    follow_up_within_working_days: int = Field(ge=1, le=60)
+    quality_follow_ups: int = Field(ge=1, le=10)
+    service_follow_ups: int = Field(ge=1, le=10)
+
+
 class Cash(_Section):
     remit_employee_cash_within_hours: float = Field(gt=0)
     instruments_handed_over_same_day: bool
@@ -90,6 +98,7 @@ class RuleParameters(_Section):
     version: int
     warranty: Warranty
     service_sla: ServiceSla
+    complaints: Complaints
     cash: Cash
     contracts: Contracts
     customers: Customers

@@ -58,7 +58,10 @@ def test_or_31_a_sales_complaint_classified_by_service_desk_opens_one_claim(
         customer_id=customer_id,
         subject="sales",
         severity="major",
-        escalated_to="leadership_dgm",
+        critical=False,
+        escalated_to=["leadership_dgm"],
+        reported_to=["leadership_gm", "cs_manager"],
+        visitor_role="business_supervisor",
     )
     flow.publish("service-desk.events", classified)
     flow.publish("service-desk.events", classified.model_copy(update={"event_id": uuid4()}))

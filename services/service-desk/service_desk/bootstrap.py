@@ -2,11 +2,13 @@
 
 from runtime.service import ServiceSpec
 from service_desk.adapters.http import (
+    complaints,
     customer_files,
     daily_reports,
     repairs,
     service_calls,
     spare_parts,
+    surveys,
     vouchers,
 )
 from service_desk.adapters.outbound import OUTBOUND
@@ -28,6 +30,9 @@ SPEC = ServiceSpec(
         spare_parts.freight_approvals,
         daily_reports.router,
         daily_reports.approvals,
+        complaints.router,
+        complaints.approvals,
+        surveys.router,
     ),
     outbound=OUTBOUND,
 )

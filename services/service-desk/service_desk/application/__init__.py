@@ -1,10 +1,12 @@
-"""The service-desk application: service vouchers and field service (RULES §3.4)."""
+"""The service-desk application: service vouchers, field service, complaints and surveys
+(RULES §3.4)."""
 
 from __future__ import annotations
 
 from kernel.approvals import Approvals
 from kernel.audit import AuditTrail
 from kernel.governance import Governance
+from service_desk.application.complaints import ComplaintCommands
 from service_desk.application.customer_files import CustomerFiles
 from service_desk.application.daily_reports import DailyReportCommands
 from service_desk.application.metrics import ServiceDeskMetrics
@@ -13,6 +15,7 @@ from service_desk.application.queries import VoucherQueries
 from service_desk.application.repairs import RepairCommands
 from service_desk.application.service_calls import ServiceCallCommands
 from service_desk.application.spare_parts import SparePartCommands
+from service_desk.application.surveys import SurveyCommands
 
 
 class ServiceDeskApplication(
@@ -23,6 +26,8 @@ class ServiceDeskApplication(
     RepairCommands,
     SparePartCommands,
     DailyReportCommands,
+    ComplaintCommands,
+    SurveyCommands,
     ServiceDeskMetrics,
     Approvals,
     Governance,
