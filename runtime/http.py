@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from runtime import metrics
 from runtime.aggregate import NotFound, RuleViolation
 from runtime.application import ServiceApplication
-from runtime.auth import UserDirectory
+from runtime.auth import Authenticator
 
 A = TypeVar("A", bound=ServiceApplication)
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -60,7 +60,14 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
         (422, "Invalid input (INPUT), or refused by a business rule (its rule id)"),
     )
 }
-_RULE_BY_STATUS = {400: "INPUT", 401: "AUTH", 403: "AUTH", 404: "NOT-FOUND", 413: "INPUT"}
+_RULE_BY_STATUS = {
+    400: "INPUT",
+    401: "AUTH",
+    403: "AUTH",
+    404: "NOT-FOUND",
+    413: "INPUT",
+    503: "AUTH",
+}
 
 
 def refusal(status: int, rule: str, reason: str, details: Any = None) -> JSONResponse:
@@ -116,13 +123,13 @@ class BodyLimit:
 
 def create_http_app(
     service: str,
-    users: UserDirectory,
+    authenticator: Authenticator,
     routers: Sequence[APIRouter],
     lifespan: Lifespan,
     max_body_bytes: int,
 ) -> FastAPI:
     app = FastAPI(title=f"Countersign {service}", lifespan=lifespan)
-    app.state.users = users
+    app.state.authenticator = authenticator
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
     @app.exception_handler(RuleViolation)

@@ -21,7 +21,7 @@ from faststream.kafka import KafkaBroker
 from contracts import IntegrationEvent, events_topic
 from runtime import metrics
 from runtime.application import ServiceApplication, Timer
-from runtime.auth import UserDirectory
+from runtime.auth import authenticator_for
 from runtime.http import create_http_app
 from runtime.inbox import Inbox, Waits, subscriptions
 from runtime.kafka import KafkaLink
@@ -191,10 +191,9 @@ def build_app(
             await link.close()
             application.close()
 
-    users = UserDirectory.load(settings.users_file)
     app = create_http_app(
         spec.name,
-        users,
+        authenticator_for(settings),
         spec.all_routers(),
         lifespan if application is None else serving,
         settings.max_request_bytes,
