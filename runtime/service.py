@@ -30,6 +30,7 @@ from runtime.outbound import Outbound
 from runtime.relay import OutboxRelay, RelayLock
 from runtime.retry import Wakeup
 from runtime.settings import Settings
+from runtime.signing import require_key_ring
 from runtime.witness import Checkpointer, Witness
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,8 @@ def build_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Without its keys a service could neither sign nor check a signature: it does not start.
+        require_key_ring(settings.keys_path, spec.name)
         # HTTP serves as soon as the store is open; Kafka connects in the background.
         application = spec.application(settings)
         app.state.application = application

@@ -56,9 +56,9 @@ class Settings(BaseSettings):
     oidc_algorithms: str = "RS256,ES256,EdDSA"
     # Tolerated clock difference with the identity provider for exp, nbf and iat.
     oidc_leeway_seconds: int = Field(default=30, ge=0, le=300)
-    # Employees' and services' public keys (public-keys.toml) and, on the embedded stack, the
-    # services' own private keys; empty means <data_dir>/keys, where `countersign keys init`
-    # puts the development keys.
+    # The key ring (key-ledger.jsonl, every employee's and service's public key with its period)
+    # and the service's own private key; empty means <data_dir>/keys, where `countersign keys
+    # init` puts the development keys.
     keys_dir: Path | None = None
     log_level: str = "INFO"
     # Relay and projections: how often they look at the log when no local commit woke them
