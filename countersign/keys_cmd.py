@@ -69,8 +69,7 @@ def _keys_dir(keys_dir: Path | None) -> Path:
 
 @keys_app.command("init")
 def init(keys_dir: KeysDir = None) -> None:
-    """Development: an Ed25519 key pair for every development user and every service that has
-    none, each added to the key ledger."""
+    """Development: a key pair for each development user and service without one, in the ledger."""
     settings = KernelSettings()
     users = [user["id"] for user in tomllib.loads(settings.users_file.read_text())["users"]]
     directory = _keys_dir(keys_dir)
@@ -127,32 +126,28 @@ def _change(
     typer.echo(f"{action} {user}: recorded in {directory / KEY_LEDGER_FILE}")
 
 
-@keys_app.command("add")
-def add(
-    user: User,
-    reason: Reason,
-    public_key: PublicKeyHex = None,
-    generate: Generate = False,
-    by: By = None,
-    keys_dir: KeysDir = None,
-    custodian_key: CustodianKey = None,
-) -> None:
-    """Give USER, who holds no key, their key from now on."""
-    _change(KeyAction.ADD, user, keys_dir, custodian_key, by, reason, public_key, generate)
+def _new_key_command(action: KeyAction, help_text: str) -> None:
+    """``keys add`` and ``keys rotate``: the same options, a new key for USER from now on."""
+
+    def new_key(
+        user: User,
+        reason: Reason,
+        public_key: PublicKeyHex = None,
+        generate: Generate = False,
+        by: By = None,
+        keys_dir: KeysDir = None,
+        custodian_key: CustodianKey = None,
+    ) -> None:
+        _change(action, user, keys_dir, custodian_key, by, reason, public_key, generate)
+
+    keys_app.command(str(action), help=help_text)(new_key)
 
 
-@keys_app.command("rotate")
-def rotate(
-    user: User,
-    reason: Reason,
-    public_key: PublicKeyHex = None,
-    generate: Generate = False,
-    by: By = None,
-    keys_dir: KeysDir = None,
-    custodian_key: CustodianKey = None,
-) -> None:
-    """Replace USER's key from now on: what they signed with the old one keeps verifying."""
-    _change(KeyAction.ROTATE, user, keys_dir, custodian_key, by, reason, public_key, generate)
+_new_key_command(KeyAction.ADD, "Give USER, who holds no key, their key from now on.")
+_new_key_command(
+    KeyAction.ROTATE,
+    "Replace USER's key from now on: what they signed with the old one keeps verifying.",
+)
 
 
 @keys_app.command("revoke")

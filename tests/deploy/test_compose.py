@@ -35,7 +35,7 @@ def compose_config(
     *args: str, given: dict[str, str] = IDENTITY_PROVIDER
 ) -> subprocess.CompletedProcess[str]:
     # The package's console script always exits 0: run the bundled binary itself.
-    unset = {
+    outside = {
         name: value for name, value in os.environ.items() if not name.startswith("COUNTERSIGN_")
     }
     return subprocess.run(
