@@ -58,6 +58,7 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
         (409, "The document changed concurrently; retry (CONCURRENCY)"),
         (413, "The request body is too large (INPUT)"),
         (422, "Invalid input (INPUT), or refused by a business rule (its rule id)"),
+        (503, "The identity provider cannot be reached to check the token (AUTH)"),
     )
 }
 _RULE_BY_STATUS = {
