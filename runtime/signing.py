@@ -14,6 +14,7 @@ keys, as orjson wrote it) keep verifying under their own form.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -155,7 +156,7 @@ class KeyRing:
 
     @classmethod
     def unbounded(cls, keys: Mapping[str, Ed25519PublicKey]) -> KeyRing:
-        """Each user's one key, valid at any instant (tests, benchmarks)."""
+        """Each user's one key, valid from the development epoch on (tests, benchmarks)."""
         return cls(KeyPeriod(user, _raw(key), DEVELOPMENT_EPOCH) for user, key in keys.items())
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -277,7 +278,13 @@ class KeyLedger:
         }
         entry["signature"] = sign(custodian, entry)
         self._admit(entry)
-        with self.path.open("ab") as ledger:
+        with self.path.open("a+b") as ledger:
+            # Two custodians' changes at once: the second finds the file grown, and is refused.
+            fcntl.flock(ledger, fcntl.LOCK_EX)
+            ledger.seek(0)
+            if len(ledger.read().splitlines()) != len(self.entries) - 1:
+                self.entries.pop()
+                raise KeyRingError(f"{self.path} changed meanwhile: make the change again")
             ledger.write(orjson.dumps(entry) + b"\n")
         return entry
 

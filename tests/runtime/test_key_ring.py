@@ -194,3 +194,19 @@ def test_a_service_does_not_start_without_its_key_ring_and_names_the_file(tmp_pa
     missing = re.escape(f"the service's own key {own} is missing")
     with pytest.raises(KeyRingError, match=missing), TestClient(build_app(SPEC, settings)):
         pass
+
+
+def test_a_change_made_on_a_ledger_read_before_another_change_is_refused(keys: Path) -> None:
+    stale = KeyLedger.read(keys / KEY_LEDGER_FILE)
+    change(keys, KeyAction.REVOKE, "gm", START)
+    with pytest.raises(KeyRingError, match="changed meanwhile"):
+        stale.append(
+            KeyAction.REVOKE,
+            "finance",
+            key=None,
+            by="it-security",
+            reason="a second custodian's terminal",
+            at=START,
+            custodian=load_private_key(keys, KEY_CUSTODIAN),
+        )
+    assert [e["user"] for e in KeyLedger.read(keys / KEY_LEDGER_FILE).entries[-1:]] == ["gm"]
