@@ -52,11 +52,18 @@ def test_docker_compose_yml_is_valid() -> None:
     assert checked.returncode == 0, checked.stderr
 
 
-def test_compose_refuses_to_run_without_the_identity_provider() -> None:
-    checked = compose_config("--quiet", given={})
+@pytest.mark.parametrize(
+    ("missing", "explained"),
+    [
+        ("COUNTERSIGN_OIDC_ISSUER", "the company's OpenID Connect issuer URL"),
+        ("COUNTERSIGN_OIDC_AUDIENCE", "the audience its tokens name for Countersign"),
+    ],
+)
+def test_compose_refuses_to_run_without_the_identity_provider(missing: str, explained: str) -> None:
+    given = {name: value for name, value in IDENTITY_PROVIDER.items() if name != missing}
+    checked = compose_config("--quiet", given=given)
     assert checked.returncode != 0
-    assert "COUNTERSIGN_OIDC_ISSUER" in checked.stderr
-    assert "the company's OpenID Connect issuer URL" in checked.stderr
+    assert f"required variable {missing} is missing a value: {explained}" in checked.stderr
 
 
 def test_an_invalid_compose_file_would_be_refused(tmp_path: Path) -> None:
