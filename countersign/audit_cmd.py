@@ -52,7 +52,7 @@ from kernel.audit.witnesses import (
     newest_heads,
 )
 from kernel.settings import KernelSettings
-from runtime.signing import PUBLIC_KEYS_FILE, KeyRing
+from runtime.signing import KEY_LEDGER_FILE, KeyRing, KeyRingError
 from runtime.store.chain import ChainError
 
 audit_app = typer.Typer(
@@ -74,7 +74,7 @@ def audit() -> None:
 KeysDir = Annotated[
     Path | None,
     typer.Option(
-        help="Folder of the employees' and services' public keys (public-keys.toml). "
+        help=f"Folder of the key ring ({KEY_LEDGER_FILE}): the employees' and services' keys. "
         "Default: COUNTERSIGN_KEYS_DIR, else <data dir>/keys."
     ),
 ]
@@ -186,16 +186,10 @@ _LISTED_FAILURES = 10
 
 def _key_ring(settings: KernelSettings, keys_dir: Path | None) -> tuple[Path, KeyRing]:
     keys = keys_dir or settings.keys_path
-    if not (keys / PUBLIC_KEYS_FILE).exists():
-        errors.print(
-            Text("warning: ", style="bold yellow")
-            + Text(f"no {PUBLIC_KEYS_FILE} in {keys}: any signed event will fail to verify"),
-            soft_wrap=True,
-        )
     try:
         return keys, KeyRing.load(keys)
-    except (ValueError, KeyError) as exc:  # malformed TOML, no [public_keys], a bad key
-        raise fail(f"cannot read the public keys in {keys}: {exc!r}") from None
+    except KeyRingError as exc:  # missing, or a ledger that does not hold together
+        raise fail(f"{exc}: no signature can be checked without it") from None
 
 
 def _summary(verified: dict[str, Verified | None]) -> Table:

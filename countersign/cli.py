@@ -41,7 +41,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(contracts_app, name="contracts", help="Public event contracts: AsyncAPI, snapshots.")
-app.add_typer(keys_app, name="keys", help="Development signing keys (Ed25519).")
+app.add_typer(keys_app, name="keys", help="The key ring: add, rotate, revoke keys (Ed25519).")
 app.add_typer(audit_app, name="audit", help="The audit trail: verify the stores, trace a document.")
 app.add_typer(projections_app, name="projections", help="Read models: rebuild from the events.")
 app.add_typer(dashboards_app, name="dashboards", help="Grafana dashboards as code.")

@@ -19,10 +19,11 @@ from kernel.calendar import Calendar
 from kernel.policy.domain import PolicyDocument, PolicyVersion, policy_signing_fields
 from kernel.policy.parameters import RuleParameters
 from kernel.settings import KernelSettings
+from runtime import clock
 from runtime.aggregate import NotFound, NotYet, RuleViolation
 from runtime.application import ServiceApplication, command
 from runtime.settings import Settings
-from runtime.signing import KeyRing
+from runtime.signing import KEY_LEDGER_FILE, KeyRing
 from runtime.unit_of_work import CommandContext
 
 AUTHORITY_MATRIX = "authority-matrix"
@@ -49,9 +50,12 @@ class KernelApplication(ServiceApplication):
     def kernel_settings(self) -> KernelSettings:
         return KernelSettings.of(self.settings)
 
-    @cached_property
+    @property
     def key_ring(self) -> KeyRing:
-        return KeyRing.load(self.kernel_settings.keys_path)
+        """The key ring as its ledger now stands: a key added, rotated or revoked with
+        `countersign keys` counts from the next signature on."""
+        ledger = self.kernel_settings.keys_path / KEY_LEDGER_FILE
+        return _key_ring(ledger.parent, ledger.stat().st_mtime_ns if ledger.exists() else 0)
 
     # -- the policies, as configured and as in force
 
@@ -108,7 +112,7 @@ class KernelApplication(ServiceApplication):
                 "number: give the change a new version number",
             )
         fields = policy_signing_fields(policy_key, version, configured.digest)
-        valid = self.key_ring.verify(context.actor, fields, signature)
+        valid = self.key_ring.verify(context.actor, fields, signature, at=clock.now())
         policy.approve(context.actor, context.roles, signature, valid)
         return policy
 
@@ -122,6 +126,11 @@ class KernelApplication(ServiceApplication):
     def rule_parameters(self) -> RuleParameters:
         """The rule parameters in force; their ``version`` goes with each decision taken."""
         return _parameters(self.policy_in_force(RULE_PARAMETERS).content)
+
+
+@functools.lru_cache(maxsize=4)
+def _key_ring(directory: Path, modified_ns: int) -> KeyRing:
+    return KeyRing.load(directory)
 
 
 @functools.lru_cache(maxsize=16)

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from runtime import metrics
 from runtime.aggregate import NotFound, RuleViolation
 from runtime.application import ServiceApplication
-from runtime.auth import UserDirectory
+from runtime.auth import Authenticator
 
 A = TypeVar("A", bound=ServiceApplication)
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -58,9 +58,17 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
         (409, "The document changed concurrently; retry (CONCURRENCY)"),
         (413, "The request body is too large (INPUT)"),
         (422, "Invalid input (INPUT), or refused by a business rule (its rule id)"),
+        (503, "The identity provider cannot be reached to check the token (AUTH)"),
     )
 }
-_RULE_BY_STATUS = {400: "INPUT", 401: "AUTH", 403: "AUTH", 404: "NOT-FOUND", 413: "INPUT"}
+_RULE_BY_STATUS = {
+    400: "INPUT",
+    401: "AUTH",
+    403: "AUTH",
+    404: "NOT-FOUND",
+    413: "INPUT",
+    503: "AUTH",
+}
 
 
 def refusal(status: int, rule: str, reason: str, details: Any = None) -> JSONResponse:
@@ -116,13 +124,13 @@ class BodyLimit:
 
 def create_http_app(
     service: str,
-    users: UserDirectory,
+    authenticator: Authenticator,
     routers: Sequence[APIRouter],
     lifespan: Lifespan,
     max_body_bytes: int,
 ) -> FastAPI:
     app = FastAPI(title=f"Countersign {service}", lifespan=lifespan)
-    app.state.users = users
+    app.state.authenticator = authenticator
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
     @app.exception_handler(RuleViolation)

@@ -21,7 +21,7 @@ from faststream.kafka import KafkaBroker
 from contracts import IntegrationEvent, events_topic
 from runtime import metrics
 from runtime.application import ServiceApplication, Timer
-from runtime.auth import UserDirectory
+from runtime.auth import authenticator_for
 from runtime.http import create_http_app
 from runtime.inbox import Inbox, Waits, subscriptions
 from runtime.kafka import KafkaLink
@@ -30,6 +30,7 @@ from runtime.outbound import Outbound
 from runtime.relay import OutboxRelay, RelayLock
 from runtime.retry import Wakeup
 from runtime.settings import Settings
+from runtime.signing import require_key_ring
 from runtime.witness import Checkpointer, Witness
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,8 @@ def build_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Without its keys a service could neither sign nor check a signature: it does not start.
+        require_key_ring(settings.keys_path, spec.name)
         # HTTP serves as soon as the store is open; Kafka connects in the background.
         application = spec.application(settings)
         app.state.application = application
@@ -191,10 +194,9 @@ def build_app(
             await link.close()
             application.close()
 
-    users = UserDirectory.load(settings.users_file)
     app = create_http_app(
         spec.name,
-        users,
+        authenticator_for(settings),
         spec.all_routers(),
         lifespan if application is None else serving,
         settings.max_request_bytes,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +13,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_HTTP_PORTS = {"customers": 8101, "orders": 8102, "service-desk": 8103, "billing": 8104}
 # The configuration files shipped with the source tree.
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+
+
+class SettingsError(Exception):
+    """The settings keep a service from starting; the message says which and why."""
 
 
 class Settings(BaseSettings):
@@ -35,10 +40,28 @@ class Settings(BaseSettings):
     # On SIGTERM the service stops taking connections and lets the requests under way finish,
     # for at most this long, before its relay, consumers and store close.
     shutdown_grace_seconds: int = Field(default=30, gt=0)
+    # development: callers are the development users of users_file, whose tokens are
+    # `dev-<id>`; production: callers are who the company's OpenID Connect identity provider
+    # says (oidc_*), and a service refuses to start with development users configured.
+    mode: Literal["development", "production"] = "development"
     users_file: Path = CONFIG_DIR / "users.toml"
-    # Employees' and services' public keys (public-keys.toml) and, on the embedded stack, the
-    # services' own private keys; empty means <data_dir>/keys, where `countersign keys init`
-    # puts the development keys.
+    # The identity provider (production mode): its issuer URL, the audience its tokens name for
+    # Countersign, and the claims that carry the employee id and the roles.
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    # Where the issuer publishes its keys; empty: the jwks_uri of its discovery document
+    # (<issuer>/.well-known/openid-configuration).
+    oidc_jwks_url: str = ""
+    oidc_employee_claim: str = "sub"
+    # A dotted path reaches into nested claims (Keycloak: realm_access.roles).
+    oidc_roles_claim: str = "roles"
+    # The signature algorithms accepted, comma-separated (never "none", never HMAC).
+    oidc_algorithms: str = "RS256,ES256,EdDSA"
+    # Tolerated clock difference with the identity provider for exp, nbf and iat.
+    oidc_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # The key ring (key-ledger.jsonl, every employee's and service's public key with its period)
+    # and the service's own private key; empty means <data_dir>/keys, where `countersign keys
+    # init` puts the development keys.
     keys_dir: Path | None = None
     log_level: str = "INFO"
     # Relay and projections: how often they look at the log when no local commit woke them

@@ -70,7 +70,7 @@ def sign_checkpoint(
 def checkpoint_verifies(checkpoint: StoreCheckpoint, key_ring: KeyRing) -> bool:
     """Signed by the key of the service it speaks for, over exactly these fields."""
     return checkpoint.signer == service_key_id(checkpoint.service) and key_ring.verify(
-        checkpoint.signer, checkpoint.signed_fields(), checkpoint.signature
+        checkpoint.signer, checkpoint.signed_fields(), checkpoint.signature, at=checkpoint.signed_at
     )
 
 

@@ -94,7 +94,7 @@ class ApprovalCommands(KernelApplication):
         signed = document.decision_to_sign(
             decision.action, decision.step, context.actor, decision.seen_hash
         ).fields()
-        if not self.key_ring.verify(context.actor, signed, decision.signature):
+        if not self.key_ring.verify(context.actor, signed, decision.signature, at=clock.now()):
             raise RuleViolation(
                 "XC-02",
                 f"the {decision.action} signature of {context.actor} does not "
@@ -123,7 +123,7 @@ class ApprovalCommands(KernelApplication):
         fields = seal_fields(
             document.document_type, document.id, document.version_hash, capture, context.actor
         )
-        if not self.key_ring.verify(context.actor, fields, seal):
+        if not self.key_ring.verify(context.actor, fields, seal, at=clock.now()):
             raise RuleViolation(
                 "XC-02", f"the seal of {context.actor} does not verify", signed_fields=fields
             )
@@ -143,7 +143,7 @@ class ApprovalCommands(KernelApplication):
     ) -> Approvable:
         document = self.document(document_id)
         fields = void_fields(document_id, signature_id, reason, context.actor)
-        if not self.key_ring.verify(context.actor, fields, approval_signature):
+        if not self.key_ring.verify(context.actor, fields, approval_signature, at=clock.now()):
             raise RuleViolation(
                 "XC-02", "the approval signature does not verify", signed_fields=fields
             )

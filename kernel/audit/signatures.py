@@ -100,11 +100,13 @@ class SignatureChecker:
         self.checked += 1
         # Signatures from before the form was recorded were made over sorted-key JSON.
         form = state.get("canonical_form", CanonicalForm.SORTED_JSON_V1)
-        if self._key_ring.verify(signer, fields, signature, form):
+        # Against the key the signer held when the event was recorded: a later rotation leaves
+        # it valid, a revocation before it does not.
+        if self._key_ring.verify(signer, fields, signature, form, at=state["timestamp"]):
             return None
         return (
-            f"the {what} of {signer} does not verify against {signer}'s public key "
-            "(forged or altered, or no key for them in the key ring)"
+            f"the {what} of {signer} does not verify against the key {signer} held then "
+            "(forged or altered, or no key of theirs valid at that instant in the key ring)"
         )
 
     def _decision(self, action: str, event: AuditedEvent, state: Mapping[str, Any]) -> str | None:

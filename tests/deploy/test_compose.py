@@ -7,6 +7,7 @@ that points into a source tree."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -18,22 +19,51 @@ import pytest
 from countersign.services import SPECS
 
 REPO = Path(__file__).resolve().parents[2]
+DEVELOPMENT_ONLY = ("users_file",)
+"""Settings a service refuses in production mode."""
 BINARY = Path(compose.__file__).parent / "docker-compose"
 
 
-def compose_config(*args: str) -> subprocess.CompletedProcess[str]:
+# What the operator must give: the company's identity provider.
+IDENTITY_PROVIDER = {
+    "COUNTERSIGN_OIDC_ISSUER": "https://login.example.com/realms/company",
+    "COUNTERSIGN_OIDC_AUDIENCE": "countersign",
+}
+
+
+def compose_config(
+    *args: str, given: dict[str, str] = IDENTITY_PROVIDER
+) -> subprocess.CompletedProcess[str]:
     # The package's console script always exits 0: run the bundled binary itself.
+    outside = {
+        name: value for name, value in os.environ.items() if not name.startswith("COUNTERSIGN_")
+    }
     return subprocess.run(
         [str(BINARY), "-f", str(REPO / "docker-compose.yml"), "config", *args],
         capture_output=True,
         text=True,
         cwd=REPO,
+        env={**outside, **given},
     )
 
 
 def test_docker_compose_yml_is_valid() -> None:
     checked = compose_config("--quiet")
     assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("missing", "explained"),
+    [
+        ("COUNTERSIGN_OIDC_ISSUER", "the company's OpenID Connect issuer URL"),
+        ("COUNTERSIGN_OIDC_AUDIENCE", "the audience its tokens name for Countersign"),
+    ],
+)
+def test_compose_refuses_to_run_without_the_identity_provider(missing: str, explained: str) -> None:
+    given = {name: value for name, value in IDENTITY_PROVIDER.items() if name != missing}
+    checked = compose_config("--quiet", given=given)
+    assert checked.returncode != 0
+    assert f"required variable {missing} is missing a value: {explained}" in checked.stderr
 
 
 def test_an_invalid_compose_file_would_be_refused(tmp_path: Path) -> None:
@@ -57,7 +87,7 @@ def image_env() -> dict[str, str]:
 
 def locations(settings: type[Any]) -> set[str]:
     """The settings that say where something is: paths, URLs, the broker, the listening address."""
-    named = {"database_url", "kafka_bootstrap", "http_host", "http_port"}
+    named = {"database_url", "kafka_bootstrap", "http_host", "http_port", "oidc_issuer"}
     return {
         name
         for name, field in settings.model_fields.items()
@@ -70,6 +100,11 @@ def test_every_setting_that_locates_something_is_set_for_the_service(service: st
     resolved = json.loads(compose_config("--format", "json").stdout)
     environment = {**image_env(), **resolved["services"][service]["environment"]}
     wanted = locations(SPECS[service].application.settings_class)
-    assert {"data_dir", "database_url", "users_file", "calendar_file"} <= wanted
+    assert {"data_dir", "database_url", "keys_dir", "calendar_file", "oidc_issuer"} <= wanted
+    # Production mode: the development users are refused, so nothing may name them.
+    assert environment["COUNTERSIGN_MODE"] == "production"
+    assert "COUNTERSIGN_USERS_FILE" not in environment
+    wanted -= set(DEVELOPMENT_ONLY)
     missing = {f"COUNTERSIGN_{name.upper()}" for name in wanted} - environment.keys()
     assert not missing, f"{service}: {sorted(missing)}"
+    assert environment["COUNTERSIGN_OIDC_ISSUER"] == IDENTITY_PROVIDER["COUNTERSIGN_OIDC_ISSUER"]

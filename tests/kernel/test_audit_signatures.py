@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from decimal import Decimal
 from pathlib import Path
 
 import orjson
@@ -16,16 +17,20 @@ import pytest
 from typer.testing import CliRunner
 
 from countersign.audit_cmd import audit_app
+from countersign.keys_cmd import keys_app
 from customers.application import CustomersApplication
+from kernel.approvals.commands import Decision
 from kernel.audit.signatures import SignatureChecker
 from kernel.audit.verify import StoreReport, open_store, verify
+from kernel.roles import Role
 from kernel.settings import KernelSettings
+from runtime.aggregate import RuleViolation
 from runtime.application import ServiceApplication
-from runtime.signing import KeyRing
+from runtime.signing import KEY_LEDGER_FILE, KeyRing, private_key_path, read_private_key, sign
 from runtime.store.chain import event_hash, seal, unseal
-from tests.kernel.approval_story import Signed, Story, every_signed_event
+from tests.kernel.approval_story import SALESPERSON, Signed, Story, every_signed_event
 from tests.kernel.test_audit_chain import RawStore
-from tests.signers import Signers
+from tests.signers import Signers, as_user
 
 FORGER = "dgm"  # has a key of their own, and signs the very same fields with it
 
@@ -187,8 +192,7 @@ def test_the_cli_checks_the_signatures_and_names_the_first_forgery(
 
     no_keys = runner.invoke(audit_app, [*options, "--keys-dir", str(tmp_path / "nowhere")])
     assert no_keys.exit_code == 1
-    assert "no public-keys.toml in" in no_keys.stderr
-    assert "no key for them in the key ring" in no_keys.stderr
+    assert f"the key ring {tmp_path / 'nowhere' / KEY_LEDGER_FILE} is missing" in no_keys.stderr
 
     signed = story.signed["ApprovalGranted"]
     forge(story.app, raw, signed, swap_signature(story, signed))
@@ -200,3 +204,69 @@ def test_the_cli_checks_the_signatures_and_names_the_first_forgery(
         f"customers: position {position}, stream {signed.stream} version {signed.version}: "
         "signature: ApprovalGranted: the grant signature of sales-manager does not verify"
     ) in forged.stderr
+
+
+def _keys(settings: KernelSettings, *arguments: str) -> None:
+    """`countersign keys ...` on the store's key ring, as the key custodian."""
+    given = [*arguments, "--by", "it-security", "--keys-dir", str(settings.keys_path)]
+    changed = CliRunner().invoke(keys_app, given)
+    assert changed.exit_code == 0, changed.output
+
+
+def test_audit_verify_keeps_verifying_old_signatures_after_a_rotation(
+    store_settings: KernelSettings, story: Story
+) -> None:
+    old_key = private_key_path(store_settings.keys_path, "sales-manager").read_bytes()
+    _keys(store_settings, "rotate", "sales-manager", "--generate", "--reason", "new laptop")
+    assert private_key_path(store_settings.keys_path, "sales-manager").read_bytes() != old_key
+
+    # From now on sales-manager signs with the new key, and the service takes it.
+    later = story.app.register_customer(SALESPERSON, "Initech", "salesperson").id
+    story.app.submit_for_approval(SALESPERSON, later, Decimal(5000), "CNY")
+    story.decide("finance", Role.FINANCE, later)
+    story.decide("sales-manager", Role.SALES_MANAGER, later)
+
+    report, signatures = checked(store_settings, KeyRing.load(store_settings.keys_path))
+    assert (report.failure, signatures) == (None, 10)
+    options = ["verify", "--data-dir", str(store_settings.data_dir)]
+    verified = CliRunner().invoke(
+        audit_app, [*options, "--database-url", store_settings.database_url]
+    )
+    assert verified.exit_code == 0, verified.output
+    assert re.search(r"customers\W+\d+\W+\d+\W+10\W+-\W+\d+\W+OK", verified.stdout), verified.stdout
+
+
+def test_a_revoked_key_s_later_signatures_are_refused_its_earlier_ones_still_verify(
+    store_settings: KernelSettings, story: Story
+) -> None:
+    _keys(store_settings, "revoke", "finance", "--reason", "laptop stolen")
+    later = story.app.register_customer(SALESPERSON, "Initech", "salesperson").id
+    story.app.submit_for_approval(SALESPERSON, later, Decimal(5000), "CNY")
+
+    with pytest.raises(RuleViolation) as refused:
+        story.decide("finance", Role.FINANCE, later)
+    assert refused.value.rule == "XC-02"
+    assert story.app.document(later).approval.next_step().step.name == "finance"  # type: ignore[union-attr]
+
+    # What finance signed before the revocation is still theirs.
+    report, signatures = checked(store_settings, KeyRing.load(store_settings.keys_path))
+    assert (report.failure, signatures) == (None, 8)
+
+
+def test_a_signature_made_with_the_replaced_key_after_the_rotation_does_not_count(
+    store_settings: KernelSettings, story: Story
+) -> None:
+    old_key = read_private_key(private_key_path(store_settings.keys_path, "sales-manager"))
+    _keys(store_settings, "rotate", "sales-manager", "--generate", "--reason", "new laptop")
+    later = story.app.register_customer(SALESPERSON, "Initech", "salesperson").id
+    story.app.submit_for_approval(SALESPERSON, later, Decimal(5000), "CNY")
+    story.decide("finance", Role.FINANCE, later)
+
+    document = story.app.document(later)
+    step = document.approval.next_step()  # type: ignore[union-attr]
+    assert step is not None
+    fields = document.decision_to_sign("grant", step.step.name, "sales-manager").fields()
+    decision = Decision("grant", step.step.name, document.version_hash, sign(old_key, fields))
+    with pytest.raises(RuleViolation) as refused:
+        story.app.decide(as_user("sales-manager", Role.SALES_MANAGER), later, decision)
+    assert refused.value.rule == "XC-02"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,7 @@ def test_every_route_needs_a_token_and_the_right_role(
 
     roles = allowed_roles(route)
     outsider = outsider_token(roles)
-    assert users.authenticate(outsider) is not None
+    assert asyncio.run(users.authenticate(outsider)) is not None
     wrong_role = client.request(
         method, target, json=body, headers={"Authorization": f"Bearer {outsider}"}
     )

@@ -75,7 +75,7 @@ def test_every_route_documents_its_refusals(spec: ServiceSpec) -> None:
             continue
         for method, operation in operations.items():
             documented = operation["responses"]
-            for status in ("400", "401", "403", "404", "409", "413", "422"):
+            for status in ("400", "401", "403", "404", "409", "413", "422", "503"):
                 assert status in documented, f"{spec.name} {method} {path}: no {status}"
                 content = documented[status]["content"]["application/json"]
                 assert content["schema"] == refusal, f"{spec.name} {method} {path} {status}"
