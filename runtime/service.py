@@ -180,13 +180,14 @@ def build_app(
                 for timer in spec.timers()
             },
         }
-        tasks = [asyncio.create_task(job, name=name) for name, job in work.items()]
+        tasks = {name: asyncio.create_task(job, name=name) for name, job in work.items()}
+        app.state.relay_task = tasks[f"{spec.name}-relay"]  # /ready checks that it runs
         try:
             yield
         finally:
-            for task in tasks:
+            for task in tasks.values():
                 task.cancel()
-            for task in tasks:
+            for task in tasks.values():
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await link.close()
