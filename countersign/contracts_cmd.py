@@ -22,7 +22,7 @@ contracts_app = typer.Typer(
 def generate(
     directory: Annotated[
         Path | None,
-        typer.Option(help="Where to write <service>.yaml. Default: contracts/asyncapi."),
+        typer.Option(help="Where to write SERVICE.yaml. Default: contracts/asyncapi."),
     ] = None,
 ) -> None:
     """Write every service's AsyncAPI document from the contracts and what it consumes (needs the
@@ -41,7 +41,7 @@ def generate(
 @contracts_app.command()
 def snapshot(
     directory: Annotated[
-        Path, typer.Option(help="Where the <EventType>.v<N>.json snapshots live.")
+        Path, typer.Option(help="Where the EventType.vN.json snapshots live.")
     ] = SNAPSHOT_DIR,
 ) -> None:
     """Record new contracts and compatible changes; refuse (exit 1) if any change is breaking."""

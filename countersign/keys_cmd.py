@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from contracts.topics import SERVICES
+from countersign.console import AsJson, KeysDir, print_json
 from kernel.settings import KernelSettings
 from runtime.signing import init_dev_keys, load_private_key, service_key_id, sign
 
@@ -22,13 +23,17 @@ def _keys_dir(keys_dir: Path | None) -> Path:
 
 @keys_app.command("init")
 def init(
-    keys_dir: Annotated[Path | None, typer.Option(help="Default: <data dir>/keys")] = None,
+    keys_dir: KeysDir = None,
+    as_json: AsJson = False,
 ) -> None:
     """Create an Ed25519 key pair for every development user and every service that has none."""
     settings = KernelSettings()
     users = [user["id"] for user in tomllib.loads(settings.users_file.read_text())["users"]]
     directory = _keys_dir(keys_dir)
     created = init_dev_keys(directory, [*users, *map(service_key_id, SERVICES)])
+    if as_json:
+        print_json({"keys_dir": str(directory), "created": created})
+        return
     typer.echo(
         f"{len(created)} new key(s), {len(users)} users and {len(SERVICES)} services, "
         f"public keys in {directory}"
@@ -39,7 +44,7 @@ def init(
 def sign_fields(
     user: Annotated[str, typer.Argument(help="The development user who signs")],
     fields: Annotated[str, typer.Argument(help="The signing fields as JSON (from the API)")],
-    keys_dir: Annotated[Path | None, typer.Option(help="Default: <data dir>/keys")] = None,
+    keys_dir: KeysDir = None,
 ) -> None:
     """Print the base64 Ed25519 signature of USER over the RFC 8785 canonical JSON of FIELDS
     (what a client app does for its user)."""
