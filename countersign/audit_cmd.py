@@ -23,11 +23,14 @@ from rich.text import Text
 from contracts.audit import StoreCheckpoint
 from contracts.topics import SERVICES
 from countersign.console import (
+    AsJson,
     DatabaseUrl,
     DataDir,
+    KeysDir,
     console,
     errors,
     fail,
+    print_json,
     progress_bar,
     store_settings,
 )
@@ -52,7 +55,7 @@ from kernel.audit.witnesses import (
     newest_heads,
 )
 from kernel.settings import KernelSettings
-from runtime.signing import KEY_LEDGER_FILE, KeyRing, KeyRingError
+from runtime.signing import KeyRing, KeyRingError
 from runtime.store.chain import ChainError
 
 audit_app = typer.Typer(
@@ -69,15 +72,6 @@ def audit() -> None:
     """The audit trail: verify the event stores, trace a document across the services."""
     # Without a callback, typer would make a lone command the group itself (`audit` instead of
     # `audit verify`).
-
-
-KeysDir = Annotated[
-    Path | None,
-    typer.Option(
-        help=f"Folder of the key ring ({KEY_LEDGER_FILE}): the employees' and services' keys. "
-        "Default: COUNTERSIGN_KEYS_DIR, else <data dir>/keys."
-    ),
-]
 
 
 @dataclass
@@ -98,6 +92,7 @@ def verify_command(
     workers: Annotated[
         int, typer.Option(min=1, help="Processes that verify ranges in parallel. Default: cores.")
     ] = os.cpu_count() or 1,
+    as_json: AsJson = False,
 ) -> None:
     """Verify every chain, employee signature and witnessed head; exit 1 naming what fails.
 
@@ -125,7 +120,7 @@ def verify_command(
         with open_stores(settings) as stores:
             collected = collect(stores, key_ring, exported)
             totals = {service: store.count() for service, store in stores.items()}
-        with progress_bar("{task.description:<13}") as progress:
+        with progress_bar("{task.description:<13}", show=not as_json) as progress:
             tasks = {s: progress.add_task(s, total=total) for s, total in totals.items()}
             reports = verify_stores(
                 locations,
@@ -144,7 +139,6 @@ def verify_command(
             }
     except READ_ERRORS as exc:
         raise fail(f"cannot read the stores: {exc}") from None
-    console.print(_summary(verified))
     failures = sorted(
         (
             f
@@ -154,10 +148,27 @@ def verify_command(
         ),
         key=by_position,
     )
+    sound = [s for s, v in verified.items() if v is not None and not v.report.failures]
+    snapshots, snapshot_problems = _snapshots(settings.model_copy(update={"keys_dir": keys}), sound)
+    if as_json:
+        print_json(
+            {
+                "ok": not failures and not snapshot_problems,
+                "stores": {service: _verified_json(v) for service, v in verified.items()},
+                "snapshots_rebuilt": snapshots,
+                "failures": [str(failure) for failure in failures],
+                "snapshot_problems": snapshot_problems,
+                "warnings": collected.problems,
+            }
+        )
+        if failures or snapshot_problems:
+            raise typer.Exit(code=1)
+        return
+    console.print(_summary(verified))
     for problem in collected.problems:
         errors.print(Text("warning: ", style="bold yellow") + Text(problem), soft_wrap=True)
-    sound = [s for s, v in verified.items() if v is not None and not v.report.failures]
-    snapshot_problems = _snapshot_problems(settings.model_copy(update={"keys_dir": keys}), sound)
+    for service, checked in snapshots.items():
+        console.print(f"{service}: {checked:,} snapshots rebuilt from the events")
     if failures or snapshot_problems:
         for failure in failures[:_LISTED_FAILURES]:
             errors.print(
@@ -170,15 +181,31 @@ def verify_command(
         raise typer.Exit(code=1)
 
 
-def _snapshot_problems(settings: KernelSettings, services: list[str]) -> list[str]:
-    """Each service's snapshots rebuilt from its events (only where its chains verified)."""
-    problems = []
+def _snapshots(settings: KernelSettings, services: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Each service's snapshots rebuilt from its events (only where its chains verified): how
+    many, and what did not match."""
+    checked, problems = {}, []
     for service in services:
         with closing(SPECS[service].application(settings)) as app:
             report = app.snapshot_cache.verify()
-        console.print(f"{service}: {report.checked:,} snapshots rebuilt from the events")
+        checked[service] = report.checked
         problems += [f"{service}: {problem}" for problem in report.problems]
-    return problems
+    return checked, problems
+
+
+def _verified_json(verified: Verified | None) -> dict[str, Any] | None:
+    """A store's line of the summary, for ``--json`` (None: the service has no store)."""
+    if verified is None:
+        return None
+    report, witnessed = verified.report, verified.witnessed
+    return {
+        "ok": not report.failures and not witnessed.failures,
+        "streams": report.streams,
+        "events": report.events,
+        "signatures": report.signatures,
+        "witnessed_up_to": witnessed.witnessed_up_to,
+        "not_yet_witnessed": witnessed.unwitnessed,
+    }
 
 
 _LISTED_FAILURES = 10
@@ -258,7 +285,7 @@ def trail_command(
     document_id: Annotated[UUID, typer.Argument(help="The document's id.")],
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """A document's story in order, then what it caused in the other services.
 
@@ -275,8 +302,7 @@ def trail_command(
     except READ_ERRORS as exc:
         raise fail(f"cannot read the stores: {exc}") from None
     if as_json:
-        sys.stdout.write(orjson.dumps(trail.as_json(), option=orjson.OPT_INDENT_2).decode())
-        sys.stdout.write("\n")
+        print_json(trail.as_json())
     else:
         console.print(_trail_table(trail))
 

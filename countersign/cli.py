@@ -7,6 +7,7 @@ import contextlib
 import signal
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
@@ -16,7 +17,7 @@ from rich.table import Table
 
 from contracts.topics import SERVICES
 from countersign.audit_cmd import audit_app
-from countersign.console import console, fail
+from countersign.console import AsJson, console, fail, print_json
 from countersign.contracts_cmd import contracts_app
 from countersign.dashboards_cmd import dashboards_app
 from countersign.demo import run_demo
@@ -31,14 +32,15 @@ from countersign.stack import (
     StackConfig,
     StackError,
     create_topics,
+    topic_names,
 )
-from countersign.status_cmd import print_status, service_status
+from countersign.status_cmd import all_well, print_status, service_status
 from runtime.settings import DEFAULT_HTTP_PORTS, Settings
 
 app = typer.Typer(
     help="Countersign: event-sourced sales, delivery, field service and billing.",
     no_args_is_help=True,
-    add_completion=False,
+    rich_markup_mode="markdown",
 )
 app.add_typer(contracts_app, name="contracts", help="Public event contracts: AsyncAPI, snapshots.")
 app.add_typer(keys_app, name="keys", help="The key ring: add, rotate, revoke keys (Ed25519).")
@@ -48,8 +50,24 @@ app.add_typer(dashboards_app, name="dashboards", help="Grafana dashboards as cod
 app.command(help="Analytical projections from the event stores, into DuckDB.")(replay)
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        console.print(f"countersign {version('countersign')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main() -> None:
+def main(
+    _: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the installed version and exit.",
+        ),
+    ] = False,
+) -> None:
     """Countersign: event-sourced sales, delivery, field service and billing."""
 
 
@@ -157,23 +175,33 @@ def load(
 @app.command()
 def status(
     host: Annotated[str, typer.Option(help="Where the services listen.")] = "127.0.0.1",
+    as_json: AsJson = False,
 ) -> None:
-    """Whether each service is connected to the broker, and how far its relay published; what is
-    stuck, and why. Exits 1 unless all is well."""
+    """Whether each service is ready (its store, the broker, its relay and its consumers), and
+    how far its relay published; what is stuck, and why. Exits 1 unless all is well."""
     urls = {service: f"http://{host}:{port}" for service, port in DEFAULT_HTTP_PORTS.items()}
-    if not print_status(service_status(urls)):
+    found = service_status(urls)
+    if as_json:
+        well = all_well(found)
+        print_json({"ok": well, "services": found})
+    else:
+        well = print_status(found)
+    if not well:
         raise typer.Exit(code=1)
 
 
 @app.command("create-topics")
-def create_topics_command() -> None:
+def create_topics_command(as_json: AsJson = False) -> None:
     """Create every service's topics on COUNTERSIGN_KAFKA_BOOTSTRAP (existing ones are kept)."""
     settings = Settings()
     try:
         asyncio.run(create_topics(settings.kafka_bootstrap, settings.topic_partitions))
     except StackError as exc:
         raise fail(str(exc)) from None
-    console.print(f"topics ready on {settings.kafka_bootstrap}")
+    if as_json:
+        print_json({"bootstrap": settings.kafka_bootstrap, "topics": topic_names()})
+    else:
+        console.print(f"topics ready on {settings.kafka_bootstrap}")
 
 
 async def _run_until_signalled(stack: Stack) -> None:

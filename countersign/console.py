@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -27,8 +29,26 @@ DatabaseUrl = Annotated[
 ]
 
 
-def progress_bar(label: str) -> Progress:
-    """A progress bar counting events: ``label`` is the task's description (a template)."""
+AsJson = Annotated[
+    bool, typer.Option("--json", help="Print the report as JSON (for scripts), not as tables.")
+]
+KeysDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder of the key ring (key-ledger.jsonl): the employees' and services' keys. "
+        "Default: COUNTERSIGN_KEYS_DIR, else keys/ in the data dir."
+    ),
+]
+
+
+def print_json(document: Any) -> None:
+    """The report of a command given ``--json``: one JSON document on stdout, nothing else."""
+    sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def progress_bar(label: str, show: bool = True) -> Progress:
+    """A progress bar counting events: ``label`` is the task's description (a template); not
+    shown when ``show`` is false (a ``--json`` report)."""
     return Progress(
         TextColumn(label),
         BarColumn(),
@@ -36,6 +56,7 @@ def progress_bar(label: str) -> Progress:
         TextColumn("events"),
         TimeElapsedColumn(),
         console=console,
+        disable=not show,
     )
 
 

@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from contracts.asyncapi import ASYNCAPI_DIR, write_documents
 from contracts.compatibility import SNAPSHOT_DIR, write_snapshots
-from countersign.console import console, errors
+from countersign.console import console, errors, fail
 from countersign.services import SPECS
 
 contracts_app = typer.Typer(
@@ -21,18 +20,28 @@ contracts_app = typer.Typer(
 
 @contracts_app.command()
 def generate(
-    directory: Annotated[Path, typer.Option(help="Where to write <service>.yaml.")] = ASYNCAPI_DIR,
+    directory: Annotated[
+        Path | None,
+        typer.Option(help="Where to write SERVICE.yaml. Default: contracts/asyncapi."),
+    ] = None,
 ) -> None:
-    """Write every service's AsyncAPI document from the contracts and what it consumes."""
+    """Write every service's AsyncAPI document from the contracts and what it consumes (needs the
+    development install: PyYAML)."""
+    try:
+        from contracts.asyncapi import ASYNCAPI_DIR, write_documents
+    except ImportError as error:  # a production install writes no documents
+        raise fail(
+            f"the AsyncAPI documents are written with the development install: {error}"
+        ) from error
     consumed = {name: spec.consumed() for name, spec in SPECS.items()}
-    for path in write_documents(consumed, directory):
+    for path in write_documents(consumed, directory or ASYNCAPI_DIR):
         console.print(f"wrote {path}")
 
 
 @contracts_app.command()
 def snapshot(
     directory: Annotated[
-        Path, typer.Option(help="Where the <EventType>.v<N>.json snapshots live.")
+        Path, typer.Option(help="Where the EventType.vN.json snapshots live.")
     ] = SNAPSHOT_DIR,
 ) -> None:
     """Record new contracts and compatible changes; refuse (exit 1) if any change is breaking."""

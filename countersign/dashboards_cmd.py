@@ -16,7 +16,7 @@ dashboards_app = typer.Typer(help="Grafana dashboards as code.", no_args_is_help
 
 @dashboards_app.command()
 def generate(
-    directory: Annotated[Path, typer.Option(help="Where to write <name>.json.")] = DASHBOARDS_DIR,
+    directory: Annotated[Path, typer.Option(help="Where to write NAME.json.")] = DASHBOARDS_DIR,
 ) -> None:
     """Write every dashboard (needs the development install: grafana-foundation-sdk)."""
     try:

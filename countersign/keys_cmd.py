@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from rich.table import Table
 
 from contracts.topics import SERVICES
-from countersign.console import console, fail
+from countersign.console import AsJson, KeysDir, console, fail, print_json
 from kernel.settings import KernelSettings
 from runtime import clock
 from runtime.signing import (
@@ -40,10 +40,6 @@ from runtime.signing import (
 
 keys_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
-KeysDir = Annotated[
-    Path | None,
-    typer.Option(help=f"The key ring's folder ({KEY_LEDGER_FILE}). Default: <data dir>/keys"),
-]
 User = Annotated[str, typer.Argument(help="The employee's user id, or service:<name>")]
 Reason = Annotated[str, typer.Option(help="Why: recorded in the ledger")]
 By = Annotated[
@@ -68,12 +64,18 @@ def _keys_dir(keys_dir: Path | None) -> Path:
 
 
 @keys_app.command("init")
-def init(keys_dir: KeysDir = None) -> None:
+def init(
+    keys_dir: KeysDir = None,
+    as_json: AsJson = False,
+) -> None:
     """Development: a key pair for each development user and service without one, in the ledger."""
     settings = KernelSettings()
     users = [user["id"] for user in tomllib.loads(settings.users_file.read_text())["users"]]
     directory = _keys_dir(keys_dir)
     created = init_dev_keys(directory, [*users, *map(service_key_id, SERVICES)])
+    if as_json:
+        print_json({"keys_dir": str(directory), "created": created})
+        return
     typer.echo(
         f"{len(created)} new key(s), {len(users)} users and {len(SERVICES)} services, "
         f"key ring in {directory / KEY_LEDGER_FILE}"

@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from countersign.console import DatabaseUrl, DataDir, console, fail, progress_bar, store_settings
+from countersign.console import (
+    AsJson,
+    DatabaseUrl,
+    DataDir,
+    console,
+    fail,
+    print_json,
+    progress_bar,
+    store_settings,
+)
 from countersign.services import SPECS
 from runtime.projections import Progress as Caught
 
@@ -28,6 +37,7 @@ def rebuild(
     ] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
 ) -> None:
     """Empty the projections' tables and apply every stored event again.
 
@@ -45,7 +55,7 @@ def rebuild(
             known = ", ".join(app.read_models.projections)
             raise fail(f"{service} has no projection {name!r}; it has: {known}")
         app.read_models.reset(names)
-        with progress_bar(f"{service}: {', '.join(names)}") as progress:
+        with progress_bar(f"{service}: {', '.join(names)}", show=not as_json) as progress:
             task = progress.add_task("rebuild", total=app.recorder.max_notification_id() or 0)
 
             def advance(caught: Caught) -> None:
@@ -54,4 +64,7 @@ def rebuild(
             read = app.read_models.catch_up(app.process_recorder, app.mapper, progress=advance)
     finally:
         app.close()
-    console.print(f"rebuilt {', '.join(names)} from {read:,} events")
+    if as_json:
+        print_json({"service": service, "rebuilt": names, "events": read})
+    else:
+        console.print(f"rebuilt {', '.join(names)} from {read:,} events")

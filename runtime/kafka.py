@@ -15,6 +15,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
+from faststream.kafka.subscriber.usecase import LogicSubscriber
 from faststream.middlewares import AckPolicy
 
 from runtime.retry import Backoff
@@ -64,15 +65,27 @@ class KafkaLink:
         self.consuming = asyncio.Event()
         """Set once the subscribers have started."""
 
-    def waiting_for(self) -> list[str]:
-        """What is not connected yet."""
+    async def broker_problem(self, timeout: float) -> str | None:
+        """Why the broker does not answer the producer now (a metadata request), or None when it
+        does. Connected once is not enough: aiokafka keeps trying quietly through an outage."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self.producer.client.fetch_all_metadata()
+        except TimeoutError:
+            return f"the broker did not answer within {timeout:g}s"
+        except Exception as error:
+            return f"the broker does not answer: {error}"
+        return None
+
+    def stopped_consumers(self) -> list[str]:
+        """The topics whose consumer has stopped consuming (its loop ended or failed)."""
         return [
-            what
-            for what, ready in (
-                ("kafka producer", self.producing),
-                ("kafka consumers", self.consuming),
-            )
-            if not ready.is_set()
+            topic
+            for broker in self.brokers
+            for subscriber in broker.subscribers
+            if isinstance(subscriber, LogicSubscriber)
+            and (not subscriber.running or any(task.done() for task in subscriber.tasks))
+            for topic in subscriber.topic_names
         ]
 
     async def connect(self) -> None:

@@ -3,18 +3,29 @@ its consumers wait."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
+from runtime.application import ServiceApplication
+from runtime.kafka import KafkaLink
+
 operations = APIRouter(tags=["operations"])
+
+READY = "ok"
+# Each check waits this long at most: below the 4 s a healthcheck gives the whole request.
+CHECK_SECONDS = 1.5
 
 
 class Readiness(BaseModel):
     ready: bool
     waiting_for: list[str]
-    """What is not connected yet (the Kafka producer, the Kafka consumers)."""
+    """What is not ready: of the store, the Kafka producer, the relay, the Kafka consumers."""
+    checks: dict[str, str]
+    """Each of them and what was found: "ok", or what is wrong."""
 
 
 class StuckEvent(BaseModel):
@@ -52,13 +63,61 @@ class InboxStatus(BaseModel):
 
 @operations.get("/ready", responses={503: {"model": Readiness, "description": "Not yet"}})
 async def ready(request: Request, response: Response) -> Readiness:
-    """200 once connected to Kafka; 503, naming what is missing, until then. Commands are served
-    meanwhile (``/health`` answers as soon as the store is open)."""
-    kafka = getattr(request.app.state, "kafka", None)
-    waiting = kafka.waiting_for() if kafka is not None else ["kafka producer", "kafka consumers"]
+    """200 once the service does all its work: its store answers, the broker answers its
+    producer, its relay runs and its consumers consume; 503, naming what is not ready, until
+    then. Commands are served meanwhile: ``/health``, the liveness check, answers as soon as the
+    store is open."""
+    checks = await readiness_checks(request.app.state)
+    waiting = [what for what, found in checks.items() if found != READY]
     if waiting:
         response.status_code = 503
-    return Readiness(ready=not waiting, waiting_for=waiting)
+    return Readiness(ready=not waiting, waiting_for=waiting, checks=checks)
+
+
+async def readiness_checks(state: Any) -> dict[str, str]:
+    """What ``/ready`` reports, from what the service's lifespan put on the app's state."""
+    application: ServiceApplication | None = getattr(state, "application", None)
+    kafka: KafkaLink | None = getattr(state, "kafka", None)
+    relay_task: asyncio.Task[None] | None = getattr(state, "relay_task", None)
+    checks = {"store": await _store(application)}
+    if kafka is None:  # an app serving a given application runs nothing in the background
+        return checks | dict.fromkeys(("kafka producer", "relay", "kafka consumers"), "not run")
+    if not kafka.producing.is_set():
+        checks["kafka producer"] = "not connected yet"
+    else:
+        checks["kafka producer"] = await kafka.broker_problem(CHECK_SECONDS) or READY
+    checks["relay"] = _relay(relay_task)
+    if not kafka.consuming.is_set():
+        checks["kafka consumers"] = "not started yet"
+    elif stopped := kafka.stopped_consumers():
+        checks["kafka consumers"] = f"stopped consuming {', '.join(stopped)}"
+    else:
+        checks["kafka consumers"] = READY
+    return checks
+
+
+async def _store(application: ServiceApplication | None) -> str:
+    if application is None:
+        return "not open"
+    try:
+        async with asyncio.timeout(CHECK_SECONDS):
+            await application.read(application.store_head)
+    except TimeoutError:
+        return f"did not answer within {CHECK_SECONDS:g}s"
+    except Exception as error:
+        return f"does not answer: {error}"
+    return READY
+
+
+def _relay(task: asyncio.Task[None] | None) -> str:
+    """The relay runs until the service stops; a stopped one publishes nothing more. (One
+    standing by while another process holds the lock runs too.)"""
+    if task is None:
+        return "not started"
+    if not task.done():
+        return READY
+    error = None if task.cancelled() else task.exception()
+    return f"stopped: {error!r}" if error else "stopped"
 
 
 @operations.get("/relay")

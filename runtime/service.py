@@ -30,7 +30,7 @@ from runtime.outbound import Outbound
 from runtime.relay import OutboxRelay, RelayLock
 from runtime.retry import Wakeup
 from runtime.settings import Settings
-from runtime.signing import require_key_ring
+from runtime.signing import private_key_path, require_key_ring, service_key_id
 from runtime.witness import Checkpointer, Witness
 
 log = logging.getLogger(__name__)
@@ -182,13 +182,14 @@ def build_app(
                 for timer in spec.timers()
             },
         }
-        tasks = [asyncio.create_task(job, name=name) for name, job in work.items()]
+        tasks = {name: asyncio.create_task(job, name=name) for name, job in work.items()}
+        app.state.relay_task = tasks[f"{spec.name}-relay"]  # /ready checks that it runs
         try:
             yield
         finally:
-            for task in tasks:
+            for task in tasks.values():
                 task.cancel()
-            for task in tasks:
+            for task in tasks.values():
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await link.close()
@@ -206,8 +207,25 @@ def build_app(
     return app
 
 
+def missing_files(service: str, settings: Settings) -> list[str]:
+    """The files ``service`` reads that are not there, each with the setting that locates it.
+    Its own private key is one: it signs the store's checkpoints and seals customers'
+    signatures, so without it tampering with the database could go unseen."""
+    wanted = [
+        *settings.files_read(),
+        ("keys_dir", private_key_path(settings.keys_path, service_key_id(service))),
+    ]
+    return [
+        f"{path} (COUNTERSIGN_{setting.upper()})" for setting, path in wanted if not path.is_file()
+    ]
+
+
 def run_service(spec: ServiceSpec, relay_class: type[OutboxRelay] = OutboxRelay) -> None:
     settings = spec.application.settings_class()
+    missing = missing_files(spec.name, settings)
+    if missing:
+        # Refused at once rather than failing each signature check later, unexplained.
+        raise SystemExit(f"{spec.name} cannot start, missing: {', '.join(missing)}")
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

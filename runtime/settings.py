@@ -8,11 +8,14 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from runtime.signing import KEY_LEDGER_FILE
+
 # Each service's HTTP port on the embedded stack; production sets COUNTERSIGN_HTTP_PORT per
 # container.
 DEFAULT_HTTP_PORTS = {"customers": 8101, "orders": 8102, "service-desk": 8103, "billing": 8104}
-# The configuration files shipped with the source tree.
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+# The configuration files shipped in the package (package data; in the source tree, a link to
+# config/): each file setting's default, so an installed service starts without a source tree.
+CONFIG_DIR = Path(__file__).resolve().parent / "config"
 
 
 class SettingsError(Exception):
@@ -99,6 +102,14 @@ class Settings(BaseSettings):
     @property
     def keys_path(self) -> Path:
         return self.keys_dir or self.data_dir / "keys"
+
+    def files_read(self) -> list[tuple[str, Path]]:
+        """Each file a service reads, with the setting that locates it: a service does not start
+        while one is missing (``runtime.service.missing_files``)."""
+        read = [("keys_dir", self.keys_path / KEY_LEDGER_FILE)]
+        if self.mode == "development":
+            read.insert(0, ("users_file", self.users_file))
+        return read
 
     def port_for(self, service: str) -> int:
         return self.http_port or DEFAULT_HTTP_PORTS[service]

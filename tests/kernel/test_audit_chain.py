@@ -5,6 +5,7 @@ predecessor's hash and its own, the store's log chains every event in notificati
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import struct
 from collections.abc import Callable, Iterator
@@ -394,3 +395,34 @@ def test_group_committed_commands_and_policies_chain(store_settings: Settings) -
     for service, streams, events in (("customers", 253, 306), ("orders", 20, 80)):
         report = verified(store_settings, service)
         assert (report.streams, report.events, report.failures) == (streams, events, [])
+
+
+def test_the_cli_reports_as_json_for_scripts(
+    store_settings: Settings, customers: list[UUID], raw: RawStore
+) -> None:
+    options = ["verify", "--json", "--data-dir", str(store_settings.data_dir)]
+    options += ["--database-url", store_settings.database_url]
+    runner = CliRunner()
+
+    untouched = runner.invoke(audit_app, options)
+    assert untouched.exit_code == 0, untouched.output
+    report = json.loads(untouched.stdout)  # nothing but the report: no table, no progress
+    assert report["ok"] is True
+    assert report["stores"]["customers"] is None  # only orders has a store here
+    orders = report["stores"]["orders"]
+    assert orders["ok"] is True
+    assert (orders["streams"], orders["events"]) == (4, 12)
+    assert report["failures"] == []
+
+    target = customers[0]
+    raw.set(target, 2, "state", flip(raw.get(target, 2, "state"), -12))
+    tampered = runner.invoke(audit_app, options)
+
+    assert tampered.exit_code == 1
+    report = json.loads(tampered.stdout)
+    assert report["ok"] is False
+    assert report["stores"]["orders"]["ok"] is False
+    position = raw.notification_id(target, 2)
+    assert report["failures"][0].startswith(
+        f"orders: position {position}, stream {target} version 2: altered"
+    )
