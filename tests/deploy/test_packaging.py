@@ -167,11 +167,11 @@ def test_a_service_starts_from_the_wheel_with_the_production_settings(
         started.stop()
 
 
-def test_a_service_refuses_to_start_without_the_public_keys(installed: Installed) -> None:
+def test_a_service_refuses_to_start_without_its_key_ring(installed: Installed) -> None:
     missing = installed.root / "no-keys"
     started = Started(installed, "orders", missing)
     assert started.process.wait(timeout=60) == 1
     output = started.output()
     assert "orders cannot start, missing:" in output
-    assert f"{missing / 'public-keys.toml'} (COUNTERSIGN_KEYS_DIR)" in output
+    assert f"{missing / 'key-ledger.jsonl'} (COUNTERSIGN_KEYS_DIR)" in output
     assert "Traceback" not in output
