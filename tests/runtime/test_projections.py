@@ -151,12 +151,15 @@ def test_xc_04_every_projection_rebuilt_from_the_store_equals_the_live_one(
                 compared[f"{app.service_name}/{name}"] = rows
     # Six customers, each waiting on a step and with a fresh file; six orders, three shipped and
     # counted unbilled in their customer's exposure (a row and an item each), three delivered
-    # with two vouchers each, three signing links.
+    # with two vouchers each, three signing links, three outbound orders to archive; the
+    # approval steps decided so far, one lead-time row per document type and step.
     assert compared == {
         "customers/customers": 6,
-        "customers/approvals_pending": 6,
+        "customers/approvals_pending": 6 + 1,
         "customers/customer_file_freshness": 6,
         "orders/orders": 6,
+        "orders/approvals_pending": 2,
+        "orders/outbound_archive": 3,
         "orders/signing_requests": 3,
         "billing/exposures": 6,
         "service-desk/vouchers": 6,
