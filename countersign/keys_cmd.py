@@ -40,7 +40,7 @@ from runtime.signing import (
 
 keys_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
-User = Annotated[str, typer.Argument(help="The employee's user id, or service:<name>")]
+User = Annotated[str, typer.Argument(help="The employee's user id, or service:NAME for a service")]
 Reason = Annotated[str, typer.Option(help="Why: recorded in the ledger")]
 By = Annotated[
     str | None,
@@ -55,7 +55,9 @@ Generate = Annotated[
 ]
 CustodianKey = Annotated[
     Path | None,
-    typer.Option(help=f"The custodian's private key. Default: <keys dir>/{KEY_CUSTODIAN}.pem"),
+    typer.Option(
+        help=f"The custodian's private key. Default: {KEY_CUSTODIAN}.pem in the keys folder"
+    ),
 ]
 
 
