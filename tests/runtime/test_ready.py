@@ -4,7 +4,7 @@ relay and the consumers; /health stays the liveness check."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -15,17 +15,9 @@ from faststream.kafka import KafkaBroker
 from countersign.stack import FileSink, Stack, StackConfig
 from runtime.kafka import KafkaLink
 from runtime.operations import readiness_checks
+from tests.e2e.api import eventually
 
 CHECKS = {"store", "kafka producer", "relay", "kafka consumers"}
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 60) -> None:
-    try:
-        async with asyncio.timeout(timeout):
-            while not await check():
-                await asyncio.sleep(0.1)
-    except TimeoutError:
-        raise AssertionError(f"/ready did not answer {what} within {timeout:g}s") from None
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +51,14 @@ async def test_not_ready_while_the_broker_does_not_answer_yet_alive(stack: Stack
 
         stack.pause_broker()
         try:
-            await eventually(lambda: _is(status(), 503), "503")
+            await eventually(lambda: _is(status(), 503), timeout=60, what="/ready to answer 503")
             answer = (await http.get(f"{url}/ready")).json()
             assert answer["waiting_for"] == ["kafka producer"]
             assert "the broker did not answer" in answer["checks"]["kafka producer"]
             assert (await http.get(f"{url}/health")).status_code == 200
         finally:
             stack.resume_broker()
-        await eventually(lambda: _is(status(), 200), "200 again")
+        await eventually(lambda: _is(status(), 200), timeout=60, what="/ready to answer 200 again")
 
 
 async def _is(status: Awaitable[int], expected: int) -> bool:
