@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -150,7 +150,7 @@ def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-@dataclass
+@dataclass(frozen=True)
 class Delivered:
     """What an order-to-cash flow leaves behind for the flows that follow it."""
 
@@ -158,9 +158,9 @@ class Delivered:
     order_id: str
     product_code: str
     serial_numbers: list[str]
-    voucher_ids: list[str] = field(default_factory=list)
-    invoice_id: str = ""
-    unbilled: str = ""
+    voucher_ids: list[str]
+    invoice_id: str
+    unbilled: str
 
 
 def order_to_cash(client: FlowClient, report: Report = _silent, paid: bool = True) -> Delivered:
@@ -269,26 +269,26 @@ def order_to_cash(client: FlowClient, report: Report = _silent, paid: bool = Tru
             f"service    opened voucher {voucher['voucher_id']} for {voucher['serial_number']},"
             f" warranty until {voucher['warranty_until']}"
         )
-    result = Delivered(
+    invoice_id = _invoice_to_payment(client, report, customer_id, order_id, token, paid)
+    return Delivered(
         customer_id,
         order_id,
         "PUMP-7",
         serials,
         [v["voucher_id"] for v in vouchers],
-        unbilled=exposure["unbilled_shipments"],
+        invoice_id,
+        exposure["unbilled_shipments"],
     )
-    result.invoice_id = _invoice_to_payment(client, report, result, token, paid)
-    return result
 
 
 def _invoice_to_payment(
-    client: FlowClient, report: Report, delivered: Delivered, token: str, paid: bool
+    client: FlowClient, report: Report, customer_id: str, order_id: str, token: str, paid: bool
 ) -> str:
     """BI-01 ... BI-09: the invoice request billing opened from the signed delivery, reviewed
     and issued, dispatched and signed for by the customer, then paid."""
 
     def opened() -> dict[str, Any] | None:
-        path = f"/invoice-requests?order_id={delivered.order_id}"
+        path = f"/invoice-requests?order_id={order_id}"
         page = client.get_if("billing", path, "finance")
         return page["items"][0] if page and page["items"] else None
 
@@ -322,7 +322,7 @@ def _invoice_to_payment(
     if not paid:
         return invoice_id
     payment = {
-        "customer_id": delivered.customer_id,
+        "customer_id": customer_id,
         "amount": invoice["amount"],
         "currency": invoice["currency"],
         "method": "bank_transfer",
