@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from countersign.stack import free_ports
+from tests.e2e.api import eventually_sync
 
 pytestmark = pytest.mark.timeout(900)  # the first run on a machine fetches the wheels
 
@@ -125,14 +125,15 @@ class Started:
 
     def get(self, path: str, timeout: float = 60.0) -> httpx.Response:
         """``path`` once the service answers, failing early should the process exit."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def answer() -> httpx.Response | None:
             try:
                 return httpx.get(f"http://127.0.0.1:{self.port}{path}", timeout=5)
             except httpx.TransportError:
                 assert self.process.poll() is None, self.output()
-                assert time.monotonic() < deadline, f"no answer on {path} in {timeout:g}s"
-                time.sleep(0.1)
+                return None
+
+        return eventually_sync(answer, timeout=timeout, what=f"an answer on {path}")
 
     def output(self) -> str:
         out, _ = self.process.communicate(timeout=30)

@@ -16,6 +16,9 @@ from countersign.approving import approve_all_steps, put_policies_in_force
 from countersign.stack import Stack
 from tests.signers import page_answer
 
+POLL_SECONDS = 0.05
+"""How often a wait on a condition looks again."""
+
 T = TypeVar("T")
 
 
@@ -30,7 +33,21 @@ async def eventually(
             return result
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(POLL_SECONDS)
+
+
+def eventually_sync(
+    check: Callable[[], T | None], *, timeout: float = 30.0, what: str = "a condition"
+) -> T:
+    """``eventually`` for synchronous code (a subprocess's HTTP server, say)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(POLL_SECONDS)
 
 
 class Api:
