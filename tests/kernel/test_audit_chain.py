@@ -23,7 +23,14 @@ from typer.testing import CliRunner
 from contracts.customers import CustomerApproved, CustomerRegistered
 from countersign.audit_cmd import audit_app
 from customers.application import CustomersApplication
-from kernel.audit.verify import StoreReport, open_store, postgres_events_table, verify
+from kernel.audit.verify import (
+    StoreReport,
+    open_store,
+    postgres_events_table,
+    store_location,
+    verify,
+    verify_stores,
+)
 from kernel.roles import Role
 from orders.application import OrdersApplication
 from orders.domain.known_customer import KnownCustomer
@@ -278,6 +285,27 @@ def test_deleting_an_event_with_its_log_row_breaks_the_log_after_it(
     assert failure is not None
     assert failure.position == position + 1
     assert failure.reason.startswith("the log does not chain here")
+
+
+@pytest.mark.parametrize("tampered", [False, True])
+def test_verifying_in_parallel_processes_finds_what_one_process_finds(
+    store_settings: Settings, customers: list[UUID], raw: RawStore, tampered: bool
+) -> None:
+    # Ranges of two events: every stream crosses ranges, which the processes verify apart.
+    if tampered:
+        raw.delete(customers[1], 2)
+        last = customers[3]
+        raw.set(last, 3, "state", flip(bytes(raw.get(last, 3, "state")), -3))
+    expected = verified(store_settings)
+    location = store_location(store_settings, "orders")
+
+    for workers in (1, 2, 3):
+        found = verify_stores([location], None, workers, range_events=2)["orders"]
+
+        assert found is not None
+        assert (found.events, found.streams) == (expected.events, expected.streams)
+        assert [str(f) for f in found.failures] == [str(f) for f in expected.failures]
+    assert bool(expected.failures) is tampered
 
 
 def test_reordering_two_events_of_different_streams_names_the_first(
