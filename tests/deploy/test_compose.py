@@ -17,6 +17,7 @@ import compose
 import pytest
 
 from countersign.services import SPECS
+from runtime.signing import KEY_LEDGER_FILE, private_key_path, service_key_id
 
 REPO = Path(__file__).resolve().parents[2]
 DEVELOPMENT_ONLY = ("users_file",)
@@ -113,4 +114,24 @@ def test_the_service_is_healthy_once_ready(service: str) -> None:
     mounted = {volume["target"]: volume["source"] for volume in definition["volumes"]}
     files = definition["environment"]
     assert Path(files["COUNTERSIGN_CALENDAR_FILE"]).parent.as_posix() in mounted
-    assert files["COUNTERSIGN_KEYS_DIR"] in mounted
+    keys = Path(files["COUNTERSIGN_KEYS_DIR"])
+    assert (keys / KEY_LEDGER_FILE).as_posix() in mounted
+
+
+@pytest.mark.parametrize("service", sorted(SPECS))
+def test_a_service_holds_its_own_private_key_and_no_other(service: str) -> None:
+    config = resolved()
+    definition = config["services"][service]
+    keys = Path(definition["environment"]["COUNTERSIGN_KEYS_DIR"])
+    own = private_key_path(keys, service_key_id(service))
+    # In the keys folder: the key ring, which is public, and the service's own key, a secret.
+    in_keys = {
+        Path(volume["target"]): Path(volume["source"]).name
+        for volume in definition["volumes"]
+        if Path(volume["target"]).is_relative_to(keys)
+    }
+    assert in_keys == {keys / KEY_LEDGER_FILE: KEY_LEDGER_FILE}
+    secrets = {
+        Path(s["target"]): config["secrets"][s["source"]]["file"] for s in definition["secrets"]
+    }
+    assert secrets == {own: (REPO / "deploy" / "keys" / own.name).as_posix()}
