@@ -421,6 +421,8 @@ def approvals_and_audit() -> Dashboard:
 def service_desk_business() -> Dashboard:
     """RULES.md §8 "Service-desk", from the service-desk service's figures."""
     outcomes = "countersign_service_desk_sla_outcomes_total"
+    surveys = "countersign_service_desk_survey_responses_total"
+    surveyed = "countersign_service_desk_completed_calls_surveyed"
     return (
         _dashboard(
             "countersign-service-desk",
@@ -471,6 +473,69 @@ def service_desk_business() -> Dashboard:
             figure(
                 "Reports awaiting the leader's approval (SD-21)",
                 query("sum(countersign_service_desk_reports_awaiting_approval)"),
+            )
+        )
+        .with_row(Row("Satisfaction and complaints (SD-30, SD-31, SD-41)"))
+        .with_panel(
+            figure(
+                "Satisfaction (target ≥ 85 %)",
+                query(
+                    f'sum({surveys}{{satisfied="yes"}}) / sum({surveys})',
+                ),
+                unit="percentunit",
+                description="Survey answers rating every item 3 or 4 of the four levels, of all "
+                "answers (no value until one is in).",
+                steps=[(0, "red"), (0.85, "green")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Survey coverage (target 100 %)",
+                query(
+                    f'sum({surveyed}{{sent="yes"}}) / sum({surveyed})',
+                ),
+                unit="percentunit",
+                description="Completed calls whose survey went out: every one, no sampling.",
+                steps=[(0, "red"), (1, "green")],
+            )
+        )
+        .with_panel(
+            over_time(
+                "Complaints open by age",
+                "none",
+                query("sum by (age) (countersign_service_desk_complaints_open)", "{{age}}"),
+                description="Days since each open complaint was received.",
+            )
+        )
+        .with_panel(
+            figure(
+                "Complaints handled (target 100 %)",
+                query("min(countersign_service_desk_complaints_handled_ratio)"),
+                unit="percentunit",
+                description="Complaints closed of complaints received.",
+                steps=[(0, "red"), (1, "green")],
+            )
+        )
+        .with_row(Row("Repairs, parts and daily reports (SD-14, SD-22, SD-23)"))
+        .with_panel(
+            figure(
+                "Products at the workshop",
+                query("sum(countersign_service_desk_repairs_at_workshop)"),
+                description="Taken back for repair and not yet returned.",
+            )
+        )
+        .with_panel(
+            figure(
+                "Old parts overdue",
+                query('sum(countersign_service_desk_old_parts_outstanding{overdue="yes"})'),
+                description="Not returned, or returned and not dealt with, past their time.",
+                steps=[(0, "green"), (1, "orange")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Daily reports awaiting the branch manager",
+                query("sum(countersign_service_desk_daily_reports_unsigned)"),
             )
         )
     )
@@ -567,6 +632,40 @@ def billing_business() -> Dashboard:
                 description="Only through an approved over-credit sale (OR-18).",
             )
         )
+        .with_row(Row("Reconciliation, bad debt and service fees (BI-08, BI-12, BI-16)"))
+        .with_panel(
+            figure(
+                "Reconciliation confirmed by customers",
+                query("max(countersign_billing_reconciliation_coverage)"),
+                unit="percentunit",
+                description="Of the latest June/December statements, those the customer "
+                "confirmed with their signature.",
+                steps=[(0, "orange"), (1, "green")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Doubtful debts",
+                query('sum(countersign_billing_bad_debt_amount{status="doubtful"})'),
+                description="Classified doubtful by the sales manager and finance, not yet "
+                "written off.",
+            )
+        )
+        .with_panel(
+            figure(
+                "Service fees not with the accountant",
+                query("sum(countersign_billing_service_fees_not_handed_in)"),
+                description="Fees collected on site, not yet booked against a signed handover.",
+            )
+        )
+        .with_panel(
+            figure(
+                "Service fees not handed in the same day",
+                query("sum(countersign_billing_service_fees_handover_missed)"),
+                steps=[(0, "green"), (1, "red")],
+            )
+        )
+        .with_row(Row("Exposure"))
         .with_panel(
             figure(
                 "Trading on credit without a limit (CU-07)",
@@ -578,10 +677,92 @@ def billing_business() -> Dashboard:
     )
 
 
+def orders_business() -> Dashboard:
+    """RULES.md §8 "Orders", from the orders service's figures."""
+    shipments = "countersign_orders_shipments"
+    return (
+        _dashboard(
+            "countersign-orders",
+            "Countersign / Orders",
+            "Where orders stand, shipments against the one-working-day rule, and the claims, "
+            "disputes, commitments and special fees open (RULES.md §8, Orders).",
+        )
+        .with_row(Row("Orders and shipments (OR-18, OR-20, OR-22)"))
+        .with_panel(
+            over_time(
+                "Orders by status",
+                "none",
+                query("sum by (status) (countersign_orders)", "{{status}}"),
+                description="Credit-check failures wait as awaiting_over_credit_approval or "
+                "blocked; shipped ones await the customer's signed confirmation.",
+            )
+        )
+        .with_panel(
+            figure(
+                "Shipped within one working day of the contract (target ≥ 90 %)",
+                query(f'sum({shipments}{{in_time="yes"}}) / sum({shipments}{{in_time=~"yes|no"}})'),
+                unit="percentunit",
+                description="Of the orders shipped whose clock could be read (no value until "
+                "one is).",
+                steps=[(0, "red"), (0.9, "green")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Blocked by a credit hold or the blacklist",
+                query('sum(countersign_orders{status="blocked"})'),
+                steps=[(0, "green"), (1, "orange")],
+            )
+        )
+        .with_panel(
+            over_time(
+                "Late shipments by reason",
+                "none",
+                query(f'sum by (delay_reason) ({shipments}{{in_time="no"}})', "{{delay_reason}}"),
+            )
+        )
+        .with_panel(
+            figure(
+                "Awaiting the customer's signed confirmation (OR-22)",
+                query('sum(countersign_orders{status="shipped"})'),
+            )
+        )
+        .with_row(Row("Claims, disputes, commitments, special fees (OR-15, OR-31, OR-32, OR-36)"))
+        .with_panel(
+            figure(
+                "Sales claims open (OR-31)",
+                query("sum(countersign_orders_claims_open)"),
+            )
+        )
+        .with_panel(
+            figure(
+                "Disputes with leadership (OR-32)",
+                query("sum(countersign_orders_disputes_open)"),
+                steps=[(0, "green"), (1, "orange")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Commitments missed (OR-36)",
+                query('sum(countersign_orders_commitments_pending{status="missed"})'),
+                steps=[(0, "green"), (1, "red")],
+            )
+        )
+        .with_panel(
+            over_time(
+                "Special fees by status (OR-15)",
+                "none",
+                query("sum by (status) (countersign_orders_special_fees)", "{{status}}"),
+            )
+        )
+    )
+
+
 DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "system-overview": system_overview,
     "approvals-audit": approvals_and_audit,
     "customers": customers_business,
+    "orders": orders_business,
     "service-desk": service_desk_business,
     "billing": billing_business,
 }

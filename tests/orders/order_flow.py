@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.persistence import Tracking
+from prometheus_client.parser import text_string_to_metric_families
 
 from contracts.billing import CreditDeclined, CreditReserved
 from contracts.customers import CustomerApproved, CustomerRegistered
@@ -125,3 +126,16 @@ class OrderFlow:
     def order(self, order_id: str) -> dict[str, Any]:
         found: dict[str, Any] = self.client.ok("GET", f"/orders/{order_id}", "finance")
         return found
+
+
+def scrape(client: ServiceClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The orders' samples on ``/metrics`` once the projections have seen every event."""
+    client.app.catch_up_projections()
+    response = client.http.get("/metrics")
+    assert response.status_code == 200
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+        if sample.name.startswith("countersign_orders")
+    }

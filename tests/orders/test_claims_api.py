@@ -8,9 +8,8 @@ from typing import Any
 from uuid import uuid4
 
 from contracts.service_desk import ComplaintClassified
-from tests.orders.order_flow import OrderFlow
+from tests.orders.order_flow import OrderFlow, scrape
 from tests.orders.test_sales_order_api import refused
-from tests.orders.test_special_requests_api import scrape
 from tests.service_client import ServiceClient
 
 

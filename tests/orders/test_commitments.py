@@ -14,10 +14,9 @@ from orders.application import OrdersApplication
 from orders.application.claims import COMMITMENTS_DUE
 from orders.domain.commitment import Commitment, CommitmentKind, CommitmentStatus
 from runtime.unit_of_work import CommandContext, acting
-from tests.orders.order_flow import OrderFlow
+from tests.orders.order_flow import OrderFlow, scrape
 from tests.orders.test_order_rules import approved_customer, refusal
 from tests.orders.test_sales_order_api import refused
-from tests.orders.test_special_requests_api import scrape
 from tests.service_client import ServiceClient
 
 NOW = datetime(2027, 3, 9, 2, 0, tzinfo=UTC)

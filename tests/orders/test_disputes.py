@@ -14,6 +14,7 @@ import pytest
 from kernel.roles import Role
 from orders.domain.dispute import Dispute, DisputeStatus, Outcome
 from runtime.unit_of_work import CommandContext, acting
+from tests.orders.order_flow import scrape
 from tests.orders.test_order_rules import refusal
 from tests.orders.test_sales_contracts_api import (  # noqa: F401 (the fixtures of its store)
     client,
@@ -21,7 +22,6 @@ from tests.orders.test_sales_contracts_api import (  # noqa: F401 (the fixtures 
     signers,
 )
 from tests.orders.test_sales_order_api import refused
-from tests.orders.test_special_requests_api import scrape
 from tests.service_client import ServiceClient
 from tests.signers import Signers
 

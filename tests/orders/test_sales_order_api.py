@@ -5,6 +5,7 @@ shipment and the cancellation that releases billing's reservation (OR-14, OR-17â
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +16,7 @@ from kernel.settings import KernelSettings
 from orders.adapters.outbound import OUTBOUND
 from orders.bootstrap import SPEC
 from orders.domain.order import Order
-from tests.orders.order_flow import OrderFlow
+from tests.orders.order_flow import OrderFlow, scrape
 from tests.service_client import ServiceClient, service_client
 from tests.signers import Signers
 
@@ -90,6 +91,32 @@ def test_or_18_or_19_within_the_limit_the_clerk_issues_and_the_warehouse_ships(
     shipped = client.ok("POST", f"/orders/{order_id}/ship", "warehouse")
     assert (shipped["status"], shipped["sla_met"]) == ("shipped", True)
     assert client.page("/orders?status=shipped", "finance")["total"] == 1
+
+
+def test_or_20_shipments_in_time_and_late_with_their_reason_are_counted(
+    client: ServiceClient, flow: OrderFlow, moved_clock: list[datetime]
+) -> None:
+    customer_id = flow.customer(limit="5000")
+    in_time = flow.shipped(customer_id)
+    late = flow.ready(customer_id)
+    client.ok("POST", f"/orders/{late}/outbound", "sales-clerk")
+    moved_clock[0] += timedelta(days=7)
+    refused(client, f"/orders/{late}/ship", "warehouse", "OR-20")
+    client.ok("POST", f"/orders/{late}/ship", "warehouse", {"delay_reason": "stock_shortage"})
+
+    listed = {o["order_id"]: o for o in client.page("/orders?status=shipped", "finance")["items"]}
+    assert (listed[in_time]["sla_met"], listed[in_time]["delay_reason"]) == (True, None)
+    assert (listed[late]["sla_met"], listed[late]["delay_reason"]) == (
+        False,
+        "stock_shortage",
+    )
+    figures = scrape(client)
+    shipments = "countersign_orders_shipments"
+    assert figures[(shipments, (("delay_reason", ""), ("in_time", "yes")))] == 1
+    assert figures[(shipments, (("delay_reason", "stock_shortage"), ("in_time", "no")))] == 1
+    assert figures[(shipments, (("delay_reason", "transport"), ("in_time", "no")))] == 0
+    assert figures[("countersign_orders", (("status", "shipped"),))] == 2
+    assert figures[("countersign_orders", (("status", "blocked"),))] == 0
 
 
 def test_or_18_over_the_limit_sales_manager_finance_approve_and_billing_is_asked_again(

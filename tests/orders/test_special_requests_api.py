@@ -8,26 +8,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from contracts.orders import SpecialFeePaymentFormApproved
 from orders.adapters.outbound import OUTBOUND
-from tests.orders.order_flow import OrderFlow
+from tests.orders.order_flow import OrderFlow, scrape
 from tests.orders.test_sales_order_api import refused
 from tests.service_client import ServiceClient
-
-
-def scrape(client: ServiceClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """The orders' samples on ``/metrics`` once the projections have seen every event."""
-    client.app.catch_up_projections()
-    response = client.http.get("/metrics")
-    assert response.status_code == 200
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-        if sample.name.startswith("countersign_orders_")
-    }
 
 
 def published(client: ServiceClient, document_id: str) -> list[Any]:

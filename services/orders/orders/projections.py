@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import AliasChoices, Field
 from sqlalchemy import Connection, func, select
 
-from orders.domain.order import Order, OrderStatus, total
+from orders.domain.order import Order, OrderStatus, ShipmentDelay, total
 from runtime.projections import Projection
 from runtime.views import Money, ReadTable, View, identity
 
@@ -29,6 +29,11 @@ class OrderSummary(View):
         max_length=64,
     )
     placed_at: datetime = Field(validation_alias=AliasChoices("placed_at", "created_on"))
+    sla_met: bool | None = Field(
+        description="OR-20: whether the goods left within the working days allowed after the "
+        "contract (none until shipped, or when the clock could not be read)"
+    )
+    delay_reason: ShipmentDelay | None = Field(description="OR-20: why a late shipment was late")
     version: int
 
 
@@ -52,6 +57,8 @@ def _placed(event: Order.Placed, db: Connection) -> None:
         total=total(event.lines),
         uncontracted=uncontracted,
         placed_at=event.timestamp,
+        sla_met=None,
+        delay_reason=None,
     )
 
 
@@ -62,7 +69,6 @@ _STATUS_AFTER = {
     Order.CreditCheckRequested: OrderStatus.CREDIT_CHECK,
     Order.CreditCheckPassed: OrderStatus.READY_TO_ISSUE,
     Order.SalesOutboundOrderIssued: OrderStatus.AWAITING_WAREHOUSE,
-    Order.GoodsIssued: OrderStatus.SHIPPED,
     Order.DeliveryConfirmed: OrderStatus.DELIVERED,
     Order.Cancelled: OrderStatus.CANCELLED,
 }
@@ -71,6 +77,17 @@ _STATUS_AFTER = {
 @orders.on(*_STATUS_AFTER)
 def _moved(event: Order.Event, db: Connection) -> None:
     ORDERS.update(db, event, status=_STATUS_AFTER[type(event)])
+
+
+@orders.on(Order.GoodsIssued)
+def _shipped(event: Order.GoodsIssued, db: Connection) -> None:
+    ORDERS.update(
+        db,
+        event,
+        status=OrderStatus.SHIPPED,
+        sla_met=event.sla_met,
+        delay_reason=event.delay_reason,
+    )
 
 
 @orders.on(Order.CreditCheckFailed)

@@ -1,28 +1,47 @@
 """Orders' dashboard figures (RULES §8 "Orders"), read from the orders' read tables when
-``/metrics`` is scraped: special fees by status, their count and value (OR-15), and the sales
-claims and contract disputes open (OR-31, OR-32), the commitments to customers open or missed
-(OR-36)."""
+``/metrics`` is scraped: orders by status (credit-check failures, blocked orders, deliveries
+awaiting the customer's confirmation), shipments in time or late by reason (OR-20), special fees
+by status, their count and value (OR-15), and the sales claims and contract disputes open
+(OR-31, OR-32), the commitments to customers open or missed (OR-36)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 
 from orders.claim_projections import CLAIMS, COMMITMENTS, DISPUTES
 from orders.domain.commitment import CommitmentStatus
 from orders.domain.dispute import DisputeStatus
+from orders.domain.order import OrderStatus, ShipmentDelay
 from orders.domain.sales_claim import ClaimStatus
 from orders.domain.special_fee import SpecialFeeStatus
+from orders.projections import ORDERS
 from orders.request_projections import SPECIAL_FEES
 from runtime.application import Feature, ServiceApplication
 from runtime.figures import Figure
 
+_orders = ORDERS.table.c
 _fees = SPECIAL_FEES.table.c
 _claims = CLAIMS.table.c
 _disputes = DISPUTES.table.c
 _commitments = COMMITMENTS.table.c
+
+
+def _orders_by_status(app: Any, now: datetime) -> Select[Any]:
+    return select(_orders.status, func.count()).group_by(_orders.status)
+
+
+def _shipments(app: Any, now: datetime) -> Select[Any]:
+    in_time = case(
+        (_orders.sla_met.is_(True), "yes"),
+        (_orders.sla_met.is_(False), "no"),
+        else_="unknown",
+    )
+    reason = func.coalesce(_orders.delay_reason, "")
+    shipped = _orders.status.in_((OrderStatus.SHIPPED, OrderStatus.DELIVERED))
+    return select(in_time, reason, func.count()).where(shipped).group_by(in_time, reason)
 
 
 def _special_fees(app: Any, now: datetime) -> Select[Any]:
@@ -50,6 +69,26 @@ def _commitments_pending(app: Any, now: datetime) -> Select[Any]:
 
 
 FIGURES = (
+    Figure(
+        "countersign_orders",
+        "Orders by status: awaiting approval, in the credit check, awaiting an over-credit "
+        "approval, blocked by a hold or the blacklist, shipped and awaiting the customer's signed "
+        "confirmation, delivered, cancelled (RULES §8 Orders).",
+        _orders_by_status,
+        labels=("status",),
+        known=tuple((status.value,) for status in OrderStatus),
+        rule="OR-18",
+    ),
+    Figure(
+        "countersign_orders_shipments",
+        "Orders shipped, by whether the goods left within the working days allowed after the "
+        "contract (in_time yes, no, or unknown when the clock could not be read) and, when late, "
+        "the reason recorded (OR-20).",
+        _shipments,
+        labels=("in_time", "delay_reason"),
+        known=(("yes", ""), *((("no", reason.value)) for reason in ShipmentDelay)),
+        rule="OR-20",
+    ),
     Figure(
         "countersign_orders_special_fees",
         "Special fees customers asked for, by status: pending approval, approved (the sales "

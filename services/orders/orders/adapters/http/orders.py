@@ -69,8 +69,6 @@ class OrderView(OrderSummary):
     over_credit_approved: bool
     outbound_id: UUID | None = Field(description="OR-19: the sales outbound order")
     shipped_at: datetime | None
-    sla_met: bool | None = Field(description="OR-20: shipped within the working days allowed")
-    delay_reason: ShipmentDelay | None
     received_at: datetime | None = Field(
         description="When the customer signed the delivery confirmation (OR-22)"
     )
