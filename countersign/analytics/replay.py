@@ -27,7 +27,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from countersign.analytics.projections import PROJECTIONS
+from countersign.analytics.projections import MACROS, PROJECTIONS
 from kernel.audit.verify import EventRow, StoredEvents
 
 BATCH = 5_000
@@ -161,6 +161,7 @@ def project(
     if unknown:
         raise KeyError(f"unknown projection(s) {', '.join(sorted(unknown))}")
     db.execute(_DDL)
+    db.execute(MACROS)
     # A view takes no parameters: the moment is written in as a literal, from a datetime.
     up_to = "" if as_of is None else f"WHERE recorded_at <= TIMESTAMPTZ '{as_of.isoformat()}'"
     db.execute(f"CREATE OR REPLACE TEMP VIEW replayed AS SELECT * FROM events {up_to}")
