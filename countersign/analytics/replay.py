@@ -26,6 +26,7 @@ from uuid import UUID
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from countersign.analytics.projections import MACROS, PROJECTIONS
 from kernel.audit.verify import EventRow, StoredEvents
@@ -184,15 +185,28 @@ def project(
     return written
 
 
+def export(db: duckdb.DuckDBPyConnection, tables: Iterable[str], directory: Path) -> None:
+    """Write each named table as ``<directory>/<table>.parquet``, rows in the table's order."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in tables:
+        pq.write_table(
+            db.sql(f"SELECT * FROM {name}").to_arrow_table(), directory / f"{name}.parquet"
+        )
+
+
 def replay(
     target: Path,
     stores: dict[str, StoredEvents],
     as_of: datetime | None = None,
     only: Iterable[str] = (),
     advance: Callable[[str, int], None] = lambda service, n: None,
+    export_to: Path | None = None,
 ) -> Replayed:
-    """Extract what is new from ``stores`` into ``target``, then write the projections."""
+    """Extract what is new from ``stores`` into ``target``, then write the projections (and
+    export them as Parquet files into ``export_to``, when given)."""
     with contextlib.closing(duckdb.connect(str(target))) as db:
         extracted = extract(db, stores, advance)
         tables = project(db, as_of, tuple(only))
+        if export_to is not None:
+            export(db, tables, export_to)
     return Replayed(extracted, tables)
