@@ -190,7 +190,7 @@ def export(db: duckdb.DuckDBPyConnection, tables: Iterable[str], directory: Path
     directory.mkdir(parents=True, exist_ok=True)
     for name in tables:
         pq.write_table(
-            db.sql(f"SELECT * FROM {name}").to_arrow_table(), directory / f"{name}.parquet"
+            db.cursor().sql(f"SELECT * FROM {name}").to_arrow_table(), directory / f"{name}.parquet"
         )
 
 

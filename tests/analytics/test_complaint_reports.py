@@ -22,10 +22,10 @@ from tests.service_desk.test_complaints_api import (  # noqa: F401 (the fixtures
 MISSING = "SELECT report, period FROM missing_submissions WHERE rule = 'SD-40'"
 
 
-def closed(desk: Desk, complaint_id: str) -> None:
-    desk.post(complaint_id, "follow-ups", {"satisfaction": "satisfied"})
-    desk.post(complaint_id, "visit", {"notes": "Visited"}, "service-supervisor")
-    desk.post(complaint_id, "closure", {"notice_method": "phone"})
+def closed(service: Desk, complaint_id: str) -> None:
+    service.post(complaint_id, "follow-ups", {"satisfaction": "satisfied"})
+    service.post(complaint_id, "visit", {"notes": "Visited"}, "service-supervisor")
+    service.post(complaint_id, "closure", {"notice_method": "phone"})
 
 
 def test_sd_40_sd_41_the_monthly_complaint_analysis_is_missing_until_it_is_published(

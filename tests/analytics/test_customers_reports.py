@@ -17,10 +17,10 @@ A_WEEK_LATER = datetime(2026, 12, 15, 2, 0, tzinfo=UTC)
 """Tuesday of the week after MONDAY's, 10:00 in Shanghai."""
 
 
-def plan(client: ServiceClient, period: str, starts_on: date, customer_id: str) -> None:
+def plan(service: ServiceClient, period: str, starts_on: date, customer_id: str) -> None:
     visit = {"customer_id": customer_id, "on": starts_on.isoformat(), "purpose": "Demo"}
     body = {"period": period, "starts_on": starts_on.isoformat(), "visits": [visit]}
-    client.ok("POST", "/visit-plans", "salesperson", body)
+    service.ok("POST", "/visit-plans", "salesperson", body)
 
 
 def test_xc_11_a_salesperson_s_weekly_plan_not_made_is_tracked_until_it_is_made(
@@ -40,7 +40,9 @@ def test_xc_11_a_salesperson_s_weekly_plan_not_made_is_tracked_until_it_is_made(
         ("weekly_work_plan", "2026-W49", "salesperson"),
         ("weekly_work_plan", "2026-W51", "salesperson"),
     ]
-    work = "SELECT period_kind, period, plans, visits_planned, work_log_entries FROM salesperson_work"
+    work = (
+        "SELECT period_kind, period, plans, visits_planned, work_log_entries FROM salesperson_work"
+    )
     assert rows(target, work) == [
         ("month", "2026-12", 1, 1, 1),
         ("week", "2026-W49", 0, 0, 1),

@@ -38,13 +38,13 @@ def missing_daily_reports(target: Path) -> list[tuple[Any, ...]]:
     )
 
 
-def dispatched(client: ServiceClient, *technicians: str) -> None:
-    desk = Desk(client)
+def dispatched(service: ServiceClient, *technicians: str) -> None:
+    desk = Desk(service)
     customer_id = desk.customer()
     for technician in technicians:
         call_id = str(desk.register(customer_id)["call_id"])
         body = {"technician_ids": [technician]}
-        client.ok("POST", f"/service-calls/{call_id}/dispatch", "service-supervisor", body)
+        service.ok("POST", f"/service-calls/{call_id}/dispatch", "service-supervisor", body)
 
 
 def test_sd_23_the_daily_service_report_comes_from_the_technicians_and_supervisors_reports(
