@@ -377,7 +377,8 @@ _COMPLAINTS = """
         arg_max(payload->>'severity', position) FILTER (WHERE event = 'Complaint.Classified')
             AS classified_severity,
         bool_or(event = 'Complaint.FoundInvalid') AS found_invalid,
-        coalesce(bool_or(json_array_length(payload->'reported_to') > 0)
+        -- SD-41: a major complaint is reported to the customer-service manager.
+        coalesce(bool_or(list_contains(CAST(payload->'reported_to' AS VARCHAR[]), 'cs_manager'))
                  FILTER (WHERE event = 'Complaint.Classified'), false) AS reported,
         count(*) FILTER (WHERE event = 'Complaint.Reopened') AS reopened,
         max(CAST(payload->>'closed_at' AS TIMESTAMPTZ)) FILTER (WHERE event = 'Complaint.Closed')
@@ -471,7 +472,7 @@ CREDIT_UTILISATION = AnalyticalProjection(
         coalesce(open_receivables, 0) AS open_receivables,
         coalesce(unbilled_shipments, 0) AS unbilled_shipments,
         coalesce(reserved, 0) AS reserved,
-        coalesce(credit_limit, 0) - coalesce(exposure, 0) AS available,
+        CAST(coalesce(credit_limit, 0) - coalesce(exposure, 0) AS DECIMAL(18, 2)) AS available,
         round(coalesce(exposure, 0) / nullif(credit_limit, 0), 4) AS utilisation
     FROM carried
     WHERE newest = 1
@@ -555,7 +556,7 @@ DAILY_SERVICE_REPORT = AnalyticalProjection(
                       ELSE 'supervisor' END) FILTER (WHERE step = 'Submitted') AS kind,
             any_value(payload->>'person_id') FILTER (WHERE step = 'Submitted') AS person_id,
             any_value(payload->>'branch') FILTER (WHERE step = 'Submitted') AS branch,
-            any_value(json_array_length(payload->'technician_reports'))
+            any_value(CAST(json_array_length(payload->'technician_reports') AS BIGINT))
                 FILTER (WHERE step = 'Submitted') AS technician_reports,
             arg_max(payload->'hours', position) FILTER (WHERE step IN ('Submitted', 'Corrected'))
                 AS hours,
@@ -629,7 +630,8 @@ COMPLAINT_ANALYSIS = AnalyticalProjection(
             strftime(CAST(payload->>'month' AS DATE), '%Y-%m') AS month,
             min(recorded_at) AS published_at,
             any_value(payload->>'published_by') AS published_by,
-            any_value(json_array_length(payload->'corrective_actions')) AS corrective_actions
+            any_value(CAST(json_array_length(payload->'corrective_actions') AS BIGINT))
+                AS corrective_actions
         FROM replayed
         WHERE service = 'service-desk' AND event = 'ComplaintAnalysis.Published'
         GROUP BY 1

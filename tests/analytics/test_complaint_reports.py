@@ -42,6 +42,8 @@ def test_sd_40_sd_41_the_monthly_complaint_analysis_is_missing_until_it_is_publi
     invalid = {"valid": False, "findings": "On time", "investigation_form_ref": "INV-2"}
     desk.post(unfounded, "investigation", invalid)
     closed(desk, unfounded)
+    major = desk.valid("sales")  # SD-41: reported to the customer-service manager, still open
+    desk.post(major, "classification", {"severity": "major"}, "service-clerk")
     target = tmp_path / "a.duckdb"
     replayed(store_settings, target)
     assert rows(target, MISSING) == []  # December is not over
@@ -50,18 +52,24 @@ def test_sd_40_sd_41_the_monthly_complaint_analysis_is_missing_until_it_is_publi
     replayed(store_settings, target, as_of=moved_clock[0])
     assert rows(target, MISSING) == [("monthly_complaint_analysis", "2026-12")]
     complaints = rows(
-        target, "SELECT category, severity, received, closed, open, reopened FROM complaints"
+        target,
+        "SELECT category, severity, received, closed, open, reopened, reported FROM complaints",
     )
-    assert complaints == [("service", "general", 2, 1, 1, 1), ("service", "unfounded", 1, 1, 0, 0)]
+    assert complaints == [
+        ("sales", "major", 1, 0, 1, 0, 1),
+        ("service", "general", 2, 1, 1, 1, 0),
+        ("service", "unfounded", 1, 1, 0, 0, 0),
+    ]
     analysis = (
-        "SELECT month, received, handled, handling_rate, major, closed, closed_unfounded, "
+        "SELECT month, received, handled, handling_rate, major, major_reported, closed, "
+        "closed_unfounded, "
         "published_by, corrective_actions FROM complaint_analysis"
     )
-    assert rows(target, analysis) == [("2026-12", 3, 2, 0.6667, 0, 2, 1, None, None)]
+    assert rows(target, analysis) == [("2026-12", 4, 2, 0.5, 1, 1, 2, 1, None, None)]
 
     body = {"month": "2026-12-01", "corrective_actions": ["Dispatch the same day"]}
     client.app.catch_up_projections()  # type: ignore[attr-defined]
     client.ok("POST", "/complaint-analyses", DESK, body)
     replayed(store_settings, target, as_of=moved_clock[0])
     assert rows(target, MISSING) == []
-    assert rows(target, analysis) == [("2026-12", 3, 2, 0.6667, 0, 2, 1, DESK, 1)]
+    assert rows(target, analysis) == [("2026-12", 4, 2, 0.5, 1, 1, 2, 1, DESK, 1)]
