@@ -27,7 +27,7 @@ def replay(
     ] = None,
     export: Annotated[
         Path | None,
-        typer.Option(help="Also write each table rebuilt as <table>.parquet in this directory."),
+        typer.Option(help="Also write each table rebuilt as TABLE.parquet in this directory."),
     ] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
