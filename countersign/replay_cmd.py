@@ -25,6 +25,10 @@ def replay(
     only: Annotated[
         list[str] | None, typer.Option(help="Rebuild this projection only (repeatable).")
     ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(help="Also write each table rebuilt as TABLE.parquet in this directory."),
+    ] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -55,9 +59,12 @@ def replay(
             as_of,
             only or (),
             advance=lambda service, n: bar.advance(tasks[service], n),
+            export_to=export,
         )
     for service, count in done.extracted.items():
         console.print(f"{service:<12} {count:>9,} new events")
     for name, rows in done.tables.items():
         console.print(f"{name:<24} {rows:>9,} rows")
     console.print(f"written to {target}" + (f" as of {as_of.isoformat()}" if as_of else ""))
+    if export is not None:
+        console.print(f"exported as Parquet to {export}")

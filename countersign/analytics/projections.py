@@ -297,6 +297,629 @@ SERVICE_SLA = AnalyticalProjection(
 """Service calls by month (company time), zone and lead technician: reached in time, late, and
 still unreached past their deadline (SD-04 ... SD-06, SD-44's 90 % target)."""
 
+MACROS = """
+CREATE OR REPLACE TEMP MACRO local_day(instant) AS CAST(timezone('Asia/Shanghai', instant) AS DATE);
+CREATE OR REPLACE TEMP MACRO month_of(day) AS strftime(day, '%Y-%m');
+CREATE OR REPLACE TEMP MACRO week_of(day) AS strftime(day, '%G-W%V');
+CREATE OR REPLACE TEMP MACRO quantity(lines) AS
+    coalesce(list_sum(CAST(json_extract(lines, '$[*].quantity') AS BIGINT[])), 0);
+CREATE OR REPLACE TEMP MACRO amount(lines) AS coalesce(list_sum(list_transform(
+    CAST(lines AS JSON[]),
+    lambda line: CAST(line->>'unit_price' AS DECIMAL(18, 2)) * CAST(line->>'quantity' AS BIGINT)
+)), 0);
+"""
+"""What the queries share: the company's day, month ('YYYY-MM') and ISO week ('YYYY-Www') of a
+moment, in the working calendar's zone (as ``service_sla``); the quantity and value of a list
+of order or return lines."""
+
+SATISFACTION = AnalyticalProjection(
+    """
+    WITH calls AS (
+        SELECT
+            stream_id AS call_id,
+            min(recorded_at) FILTER (WHERE event = 'ServiceCall.ReportSigned') AS signed_at,
+            arg_max(payload->>'lead_technician_id', position)
+                FILTER (WHERE event = 'ServiceCall.TechnicianDispatched') AS technician_id
+        FROM replayed
+        WHERE service = 'service-desk'
+          AND event IN ('ServiceCall.ReportSigned', 'ServiceCall.TechnicianDispatched')
+        GROUP BY stream_id
+    ),
+    surveys AS (
+        SELECT
+            payload->>'call_id' AS call_id,
+            bool_or(event = 'Survey.Sent') AS sent,
+            any_value(CAST(payload->>'$.ratings.attitude' AS INTEGER))
+                FILTER (WHERE event = 'Survey.ResponseRecorded') AS attitude,
+            any_value(CAST(payload->>'$.ratings.technique' AS INTEGER))
+                FILTER (WHERE event = 'Survey.ResponseRecorded') AS technique,
+            any_value(CAST(payload->>'$.ratings.arrival_time' AS INTEGER))
+                FILTER (WHERE event = 'Survey.ResponseRecorded') AS arrival_time,
+            any_value(CAST(payload->>'$.ratings.promise_keeping' AS INTEGER))
+                FILTER (WHERE event = 'Survey.ResponseRecorded') AS promise_keeping
+        FROM replayed
+        WHERE service = 'service-desk' AND event IN ('Survey.Sent', 'Survey.ResponseRecorded')
+        GROUP BY 1
+    )
+    SELECT
+        month_of(local_day(c.signed_at)) AS month,
+        coalesce(c.technician_id, '') AS technician_id,
+        count(*) AS signed_calls,
+        count(*) FILTER (WHERE s.sent) AS surveyed,
+        count(s.attitude) AS responses,
+        round(avg(s.attitude), 2) AS attitude,
+        round(avg(s.technique), 2) AS technique,
+        round(avg(s.arrival_time), 2) AS arrival_time,
+        round(avg(s.promise_keeping), 2) AS promise_keeping,
+        -- SD-31, SD-44: levels 3 and 4 are satisfied; a response is when every item is.
+        count(*) FILTER (WHERE least(s.attitude, s.technique, s.arrival_time, s.promise_keeping)
+                               >= 3) AS satisfied,
+        round(count(*) FILTER (WHERE least(s.attitude, s.technique, s.arrival_time,
+                                           s.promise_keeping) >= 3)
+              / nullif(count(s.attitude), 0), 4) AS satisfaction,
+        round(count(*) FILTER (WHERE s.sent) / count(*), 4) AS coverage
+    FROM calls c LEFT JOIN surveys s USING (call_id)
+    WHERE c.signed_at IS NOT NULL
+    GROUP BY ALL
+    """,
+    "month, technician_id",
+)
+"""Survey responses by the month the customer signed the service report and the lead technician:
+the four items' average ratings, the share satisfied, and the coverage, surveyed calls over
+signed ones (SD-30, SD-31, SD-44's 85 % target)."""
+
+_COMPLAINTS = """
+    SELECT
+        stream_id AS complaint_id,
+        any_value(CAST(payload->>'received_at' AS TIMESTAMPTZ))
+            FILTER (WHERE event = 'Complaint.Received') AS received_at,
+        any_value(payload->>'subject') FILTER (WHERE event = 'Complaint.Received') AS category,
+        arg_max(payload->>'severity', position) FILTER (WHERE event = 'Complaint.Classified')
+            AS classified_severity,
+        bool_or(event = 'Complaint.FoundInvalid') AS found_invalid,
+        -- SD-41: a major complaint is reported to the customer-service manager.
+        coalesce(bool_or(list_contains(CAST(payload->'reported_to' AS VARCHAR[]), 'cs_manager'))
+                 FILTER (WHERE event = 'Complaint.Classified'), false) AS reported,
+        count(*) FILTER (WHERE event = 'Complaint.Reopened') AS reopened,
+        max(CAST(payload->>'closed_at' AS TIMESTAMPTZ)) FILTER (WHERE event = 'Complaint.Closed')
+            AS closed_at,
+        arg_max(CAST(payload->>'valid' AS BOOLEAN), position)
+            FILTER (WHERE event = 'Complaint.Closed') AS valid
+    FROM replayed
+    WHERE service = 'service-desk' AND event LIKE 'Complaint.%'
+    GROUP BY stream_id
+"""
+"""Each complaint: received, its category (subject), severity, whether it was reported on, how
+often it was reopened, and when it closed."""
+
+COMPLAINTS = AnalyticalProjection(
+    f"""
+    SELECT
+        month_of(local_day(received_at)) AS month,
+        category,
+        coalesce(classified_severity,
+                 CASE WHEN found_invalid THEN 'unfounded' ELSE 'unclassified' END) AS severity,
+        count(*) AS received,
+        count(closed_at) AS closed,
+        count(*) - count(closed_at) AS open,
+        CAST(sum(reopened) AS BIGINT) AS reopened,
+        count(*) FILTER (WHERE reported) AS reported,
+        round(avg(epoch(closed_at) - epoch(received_at)) / 86400, 2) AS avg_days_to_close,
+        round(max(epoch(closed_at) - epoch(received_at)) / 86400, 2) AS max_days_to_close
+    FROM ({_COMPLAINTS})
+    WHERE received_at IS NOT NULL
+    GROUP BY ALL
+    """,
+    "month, category, severity",
+)
+"""Complaints by the month received, category and severity: how many closed, how long closing
+took, how often they were reopened (SD-32 ... SD-39)."""
+
+CREDIT_UTILISATION = AnalyticalProjection(
+    """
+    WITH changes AS (
+        SELECT
+            stream_id AS customer_id, recorded_at, service, position,
+            CAST(coalesce(payload->>'new_credit_limit', payload->>'credit_limit')
+                 AS DECIMAL(18, 2)) AS credit_limit,
+            payload->>'currency' AS currency,
+            CAST(NULL AS DECIMAL(18, 2)) AS exposure,
+            CAST(NULL AS DECIMAL(18, 2)) AS open_receivables,
+            CAST(NULL AS DECIMAL(18, 2)) AS unbilled_shipments,
+            CAST(NULL AS DECIMAL(18, 2)) AS reserved
+        FROM replayed
+        WHERE service = 'customers'
+          AND event IN ('Customer.Approved', 'Customer.CreditLimitChanged',
+                        'Customer.CreditTermsChanged')
+        UNION ALL
+        SELECT
+            payload->>'customer_id', recorded_at, service, position,
+            NULL,
+            payload->>'currency',
+            CAST(payload->>'exposure' AS DECIMAL(18, 2)),
+            CAST(payload->>'open_receivables' AS DECIMAL(18, 2)),
+            CAST(payload->>'unbilled_shipments' AS DECIMAL(18, 2)),
+            CAST(payload->>'reserved' AS DECIMAL(18, 2))
+        FROM replayed
+        WHERE service = 'billing' AND event = 'CreditExposure.ExposureChanged'
+    ),
+    carried AS (
+        SELECT
+            customer_id,
+            local_day(recorded_at) AS day,
+            last_value(credit_limit IGNORE NULLS) OVER up_to AS credit_limit,
+            last_value(currency IGNORE NULLS) OVER up_to AS currency,
+            last_value(exposure IGNORE NULLS) OVER up_to AS exposure,
+            last_value(open_receivables IGNORE NULLS) OVER up_to AS open_receivables,
+            last_value(unbilled_shipments IGNORE NULLS) OVER up_to AS unbilled_shipments,
+            last_value(reserved IGNORE NULLS) OVER up_to AS reserved,
+            row_number() OVER (
+                PARTITION BY customer_id, local_day(recorded_at)
+                ORDER BY recorded_at DESC, service DESC, position DESC
+            ) AS newest
+        FROM changes
+        WINDOW up_to AS (
+            PARTITION BY customer_id ORDER BY recorded_at, service, position
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        )
+    )
+    SELECT
+        customer_id,
+        day,
+        currency,
+        coalesce(credit_limit, 0) AS credit_limit,
+        coalesce(exposure, 0) AS exposure,
+        coalesce(open_receivables, 0) AS open_receivables,
+        coalesce(unbilled_shipments, 0) AS unbilled_shipments,
+        coalesce(reserved, 0) AS reserved,
+        CAST(coalesce(credit_limit, 0) - coalesce(exposure, 0) AS DECIMAL(18, 2)) AS available,
+        round(coalesce(exposure, 0) / nullif(credit_limit, 0), 4) AS utilisation
+    FROM carried
+    WHERE newest = 1
+    """,
+    "customer_id, day",
+)
+"""Each customer's credit limit (customers) against its exposure (billing, BI-11) at the close
+of every day either changed: the history of how much of the limit was used (OR-18, CU-12)."""
+
+RETURN_RATES = AnalyticalProjection(
+    """
+    WITH returns AS (
+        SELECT
+            stream_id AS return_id,
+            min(recorded_at) FILTER (WHERE event = 'ProductReturn.Requested') AS requested_at,
+            any_value(payload->>'reason_code') FILTER (WHERE event = 'ProductReturn.Requested')
+                AS reason_code,
+            arg_max(quantity(payload->'lines'), position)
+                FILTER (WHERE event = 'ProductReturn.GoodsVerified') AS quantity,
+            bool_or(event = 'ProductReturn.Approved') AS approved,
+            bool_or(event = 'ProductReturn.Rejected'
+                    OR (event = 'ProductReturn.GoodsAuthenticated'
+                        AND NOT CAST(payload->>'genuine' AS BOOLEAN))) AS rejected,
+            bool_or(event = 'ProductReturn.ReceivedIntoWarehouse') AS received
+        FROM replayed
+        WHERE service = 'orders' AND event LIKE 'ProductReturn.%'
+        GROUP BY stream_id
+    ),
+    shipped AS (
+        SELECT
+            month_of(local_day(recorded_at)) AS month,
+            count(DISTINCT stream_id) AS orders_shipped,
+            CAST(sum(quantity(payload->'lines')) AS BIGINT) AS quantity_shipped
+        FROM replayed
+        WHERE service = 'orders' AND event = 'Order.GoodsIssued'
+        GROUP BY 1
+    ),
+    by_reason AS (
+        SELECT
+            month_of(local_day(requested_at)) AS month,
+            reason_code,
+            count(*) AS returns,
+            count(*) FILTER (WHERE approved) AS approved,
+            count(*) FILTER (WHERE rejected) AS rejected,
+            count(*) FILTER (WHERE received) AS received,
+            CAST(coalesce(sum(quantity), 0) AS BIGINT) AS quantity_returned
+        FROM returns
+        WHERE requested_at IS NOT NULL
+        GROUP BY ALL
+    )
+    SELECT
+        r.*,
+        coalesce(s.orders_shipped, 0) AS orders_shipped,
+        coalesce(s.quantity_shipped, 0) AS quantity_shipped,
+        round(r.returns / nullif(s.orders_shipped, 0), 4) AS return_rate,
+        round(r.quantity_returned / nullif(s.quantity_shipped, 0), 4) AS quantity_rate
+    FROM by_reason r LEFT JOIN shipped s USING (month)
+    """,
+    "month, reason_code",
+)
+"""Returns requested by month and reason, against the orders and quantities shipped that month
+(OR-26 ... OR-28)."""
+
+DAILY_SERVICE_REPORT = AnalyticalProjection(
+    """
+    WITH steps AS (
+        SELECT stream_id, split_part(event, '.', 1) AS aggregate,
+               split_part(event, '.', 2) AS step, recorded_at, position, payload
+        FROM replayed
+        WHERE service = 'service-desk'
+          AND split_part(event, '.', 1) IN ('TechnicianDailyReport', 'SupervisorDailyReport',
+                                            'DailyReport')
+          AND split_part(event, '.', 2) IN ('Submitted', 'Corrected', 'Returned', 'Reviewed',
+                                            'SignedByBranchManager', 'Received')
+    ),
+    reports AS (
+        SELECT
+            stream_id AS report_id,
+            any_value(CAST(payload->>'day' AS DATE)) FILTER (WHERE step = 'Submitted') AS day,
+            any_value(CASE aggregate WHEN 'TechnicianDailyReport' THEN 'technician'
+                      ELSE 'supervisor' END) FILTER (WHERE step = 'Submitted') AS kind,
+            any_value(payload->>'person_id') FILTER (WHERE step = 'Submitted') AS person_id,
+            any_value(payload->>'branch') FILTER (WHERE step = 'Submitted') AS branch,
+            any_value(CAST(json_array_length(payload->'technician_reports') AS BIGINT))
+                FILTER (WHERE step = 'Submitted') AS technician_reports,
+            arg_max(payload->'hours', position) FILTER (WHERE step IN ('Submitted', 'Corrected'))
+                AS hours,
+            min(recorded_at) FILTER (WHERE step = 'Submitted') AS submitted_at,
+            arg_max(step, position) AS last_step,
+            arg_max(payload->>'reviewer', position) FILTER (WHERE step IN ('Reviewed', 'Received'))
+                AS reviewer,
+            any_value(payload->>'branch_manager') FILTER (WHERE step = 'SignedByBranchManager')
+                AS branch_manager
+        FROM steps
+        GROUP BY stream_id
+    )
+    SELECT
+        day,
+        kind,
+        person_id,
+        branch,
+        CASE last_step
+            WHEN 'Returned' THEN 'returned'
+            WHEN 'Reviewed' THEN 'reviewed'
+            WHEN 'SignedByBranchManager' THEN 'signed_by_branch_manager'
+            WHEN 'Received' THEN 'received'
+            ELSE 'submitted'
+        END AS status,
+        CAST(hours->>'a' AS DECIMAL(6, 2)) AS hours_a,
+        CAST(hours->>'b' AS DECIMAL(6, 2)) AS hours_b,
+        CAST(hours->>'c' AS DECIMAL(6, 2)) AS hours_c,
+        CAST(hours->>'d' AS DECIMAL(6, 2)) AS hours_d,
+        CAST(hours->>'a' AS DECIMAL(6, 2)) + CAST(hours->>'b' AS DECIMAL(6, 2))
+            + CAST(hours->>'c' AS DECIMAL(6, 2)) + CAST(hours->>'d' AS DECIMAL(6, 2))
+            AS hours_total,
+        technician_reports,
+        submitted_at,
+        reviewer,
+        branch_manager
+    FROM reports
+    WHERE day IS NOT NULL
+    """,
+    "day, kind, person_id",
+)
+"""SD-23's daily service reports, one row per person and day: the technicians' (服表006) and
+the supervisors' compiled from them (服表007), hours by service type, and how far up the chain
+each went."""
+
+COMPLAINT_ANALYSIS = AnalyticalProjection(
+    f"""
+    WITH complaints AS ({_COMPLAINTS}),
+    received AS (
+        SELECT
+            month_of(local_day(received_at)) AS month,
+            count(*) AS received,
+            count(closed_at) AS handled,
+            count(*) FILTER (WHERE classified_severity = 'major') AS major,
+            count(*) FILTER (WHERE classified_severity = 'major' AND reported) AS major_reported,
+            CAST(sum(reopened) AS BIGINT) AS reopened
+        FROM complaints
+        WHERE received_at IS NOT NULL
+        GROUP BY 1
+    ),
+    closed AS (
+        SELECT
+            month_of(local_day(closed_at)) AS month,
+            count(*) AS closed,
+            count(*) FILTER (WHERE NOT valid) AS closed_unfounded
+        FROM complaints
+        WHERE closed_at IS NOT NULL
+        GROUP BY 1
+    ),
+    published AS (
+        SELECT
+            strftime(CAST(payload->>'month' AS DATE), '%Y-%m') AS month,
+            min(recorded_at) AS published_at,
+            any_value(payload->>'published_by') AS published_by,
+            any_value(CAST(json_array_length(payload->'corrective_actions') AS BIGINT))
+                AS corrective_actions
+        FROM replayed
+        WHERE service = 'service-desk' AND event = 'ComplaintAnalysis.Published'
+        GROUP BY 1
+    )
+    SELECT
+        month,
+        coalesce(received, 0) AS received,
+        coalesce(handled, 0) AS handled,
+        round(handled / nullif(received, 0), 4) AS handling_rate,
+        coalesce(major, 0) AS major,
+        coalesce(major_reported, 0) AS major_reported,
+        coalesce(reopened, 0) AS reopened,
+        coalesce(closed, 0) AS closed,
+        coalesce(closed_unfounded, 0) AS closed_unfounded,
+        published_at,
+        published_by,
+        corrective_actions
+    FROM received FULL JOIN closed USING (month) FULL JOIN published USING (month)
+    """,
+    "month",
+)
+"""The monthly complaint analysis (SD-40, SD-41): complaints received and how many of them are
+handled to the end (the 100 % target), major ones and how many were reported on, complaints
+closed, and the analysis service-desk published for the month with its corrective actions."""
+
+_CONTRACTS = """
+    SELECT
+        stream_id AS contract_id,
+        month_of(local_day(min(CAST(payload->>'signed_at' AS TIMESTAMPTZ))
+                           FILTER (WHERE event = 'SalesContract.Signed'))) AS month,
+        bool_or(event = 'SalesContract.Archived') AS archived,
+        coalesce(bool_or(CAST(payload->>'on_time' AS BOOLEAN))
+                 FILTER (WHERE event = 'SalesContract.Archived'), false) AS archived_on_time,
+        bool_or(event = 'SalesContract.ArchiveMissed') AS archive_missed,
+        min(CAST(payload->>'due_at' AS TIMESTAMPTZ))
+            FILTER (WHERE event IN ('SalesContract.Archived', 'SalesContract.ArchiveMissed'))
+            AS due_at
+    FROM replayed
+    WHERE service = 'orders' AND event LIKE 'SalesContract.%'
+    GROUP BY stream_id
+"""
+"""Each signed contract's month and its archiving (OR-12); the due time is the one orders
+stated when it archived the contract or flagged it missed."""
+
+CONTRACT_ARCHIVE = AnalyticalProjection(
+    f"""
+    WITH signed AS (
+        SELECT
+            month,
+            count(*) AS contracts_signed,
+            count(*) FILTER (WHERE archived) AS archived,
+            count(*) FILTER (WHERE archived_on_time) AS archived_on_time,
+            count(*) FILTER (WHERE archive_missed) AS archive_missed,
+            min(due_at) AS due_at
+        FROM ({_CONTRACTS})
+        WHERE month IS NOT NULL
+        GROUP BY 1
+    ),
+    volumes AS (
+        SELECT
+            payload->>'month' AS month,
+            payload->>'volume_no' AS volume_no,
+            CAST(payload->>'count' AS BIGINT) AS bound,
+            payload->>'archived_by' AS archived_by,
+            recorded_at AS archived_at
+        FROM replayed
+        WHERE service = 'orders' AND event = 'ContractVolume.MonthlyArchived'
+    )
+    SELECT
+        month,
+        coalesce(contracts_signed, 0) AS contracts_signed,
+        coalesce(archived, 0) AS archived,
+        coalesce(archived_on_time, 0) AS archived_on_time,
+        coalesce(archive_missed, 0) AS archive_missed,
+        volume_no,
+        bound,
+        archived_by,
+        archived_at,
+        due_at
+    FROM signed FULL JOIN volumes USING (month)
+    """,
+    "month",
+)
+"""The monthly contract archive (OR-12): each month's signed contracts, the volume the sales
+clerk bound them into, when and by whom, and the contracts archived late or flagged missed."""
+
+SALES_STATISTICS = AnalyticalProjection(
+    """
+    WITH facts AS (
+        SELECT
+            local_day(recorded_at) AS day,
+            event,
+            payload->>'currency' AS currency,
+            payload->>'customer_id' AS customer_id,
+            CASE WHEN event = 'SalesContract.Signed' THEN CAST(payload->>'amount' AS DECIMAL(18, 2))
+                 ELSE amount(payload->'lines') END AS amount
+        FROM replayed
+        WHERE service = 'orders'
+          AND event IN ('Order.Placed', 'Order.GoodsIssued', 'SalesContract.Signed')
+    ),
+    periods AS (
+        SELECT 'week' AS period_kind, week_of(day) AS period, * FROM facts
+        UNION ALL
+        SELECT 'month', month_of(day), * FROM facts
+    )
+    SELECT
+        period_kind,
+        period,
+        currency,
+        count(*) FILTER (WHERE event = 'Order.Placed') AS orders_placed,
+        coalesce(sum(amount) FILTER (WHERE event = 'Order.Placed'), 0) AS ordered_amount,
+        count(DISTINCT customer_id) FILTER (WHERE event = 'Order.Placed') AS customers_ordering,
+        count(*) FILTER (WHERE event = 'Order.GoodsIssued') AS orders_shipped,
+        coalesce(sum(amount) FILTER (WHERE event = 'Order.GoodsIssued'), 0) AS shipped_amount,
+        count(*) FILTER (WHERE event = 'SalesContract.Signed') AS contracts_signed,
+        coalesce(sum(amount) FILTER (WHERE event = 'SalesContract.Signed'), 0) AS contract_amount
+    FROM periods
+    GROUP BY ALL
+    """,
+    "period_kind, period, currency",
+)
+"""XC-11's weekly and monthly sales statistics: goods requests placed, shipped and contracts
+signed, counted and valued, by currency."""
+
+SALESPERSON_WORK = AnalyticalProjection(
+    """
+    WITH plans AS (
+        SELECT stream_id, payload->>'salesperson' AS salesperson, payload->>'period' AS plan_period
+        FROM replayed WHERE service = 'customers' AND event = 'VisitPlan.Planned'
+    ),
+    logs AS (
+        SELECT stream_id, payload->>'salesperson' AS salesperson,
+               CAST(payload->>'day' AS DATE) AS day
+        FROM replayed WHERE service = 'customers' AND event = 'WorkLog.Opened'
+    ),
+    drafted AS (
+        SELECT stream_id, payload->>'drafted_by' AS salesperson
+        FROM replayed WHERE service = 'orders' AND event = 'SalesContract.Drafted'
+    ),
+    facts AS (
+        SELECT payload->>'salesperson' AS salesperson, CAST(payload->>'starts_on' AS DATE) AS day,
+               'plan' AS fact, json_array_length(payload->'visits') AS n,
+               payload->>'period' AS plan_period
+        FROM replayed WHERE service = 'customers' AND event = 'VisitPlan.Planned'
+        UNION ALL
+        SELECT p.salesperson, CAST(e.payload->>'visited_on' AS DATE), 'visit', 1, NULL
+        FROM replayed e JOIN plans p USING (stream_id)
+        WHERE e.service = 'customers' AND e.event = 'VisitPlan.VisitRecorded'
+        UNION ALL
+        SELECT l.salesperson, l.day, 'log_entry', 1, NULL
+        FROM replayed e JOIN logs l USING (stream_id)
+        WHERE e.service = 'customers' AND e.event = 'WorkLog.Written'
+        UNION ALL
+        SELECT coalesce(payload->>'account_owner_id', payload->>'placed_by'),
+               local_day(recorded_at), 'order', 1, NULL
+        FROM replayed WHERE service = 'orders' AND event = 'Order.Placed'
+        UNION ALL
+        SELECT d.salesperson, local_day(e.recorded_at), 'contract', 1, NULL
+        FROM replayed e JOIN drafted d USING (stream_id)
+        WHERE e.service = 'orders' AND e.event = 'SalesContract.Signed'
+    ),
+    periods AS (
+        SELECT 'week' AS period_kind, week_of(day) AS period, * FROM facts
+        UNION ALL
+        SELECT 'month', month_of(day), * FROM facts
+    )
+    SELECT
+        period_kind,
+        period,
+        salesperson,
+        count(*) FILTER (WHERE fact = 'plan' AND plan_period = period_kind) AS plans,
+        CAST(coalesce(sum(n) FILTER (WHERE fact = 'plan' AND plan_period = period_kind), 0)
+             AS BIGINT) AS visits_planned,
+        count(*) FILTER (WHERE fact = 'visit') AS visits_recorded,
+        count(*) FILTER (WHERE fact = 'log_entry') AS work_log_entries,
+        count(*) FILTER (WHERE fact = 'order') AS orders_placed,
+        count(*) FILTER (WHERE fact = 'contract') AS contracts_signed
+    FROM periods
+    WHERE salesperson IS NOT NULL
+    GROUP BY ALL
+    """,
+    "period_kind, period, salesperson",
+)
+"""XC-11's weekly and monthly salesperson work statistics: the visit plans made for the period
+(CU-18) and the visits recorded against them (the target-customer sheets), work-log entries,
+goods requests placed for the customers they own, and contracts they drafted that were signed."""
+
+MISSING_SUBMISSIONS = AnalyticalProjection(
+    f"""
+    WITH moment AS (SELECT local_day(as_of) AS today FROM replay_moment),
+    daily_reports AS (
+        SELECT
+            stream_id,
+            CASE split_part(event, '.', 1) WHEN 'TechnicianDailyReport' THEN 'technician'
+                 ELSE 'supervisor' END AS kind,
+            payload->>'person_id' AS person_id,
+            CAST(payload->>'day' AS DATE) AS day
+        FROM replayed
+        WHERE service = 'service-desk'
+          AND event IN ('TechnicianDailyReport.Submitted', 'SupervisorDailyReport.Submitted')
+    ),
+    flagged AS (
+        SELECT payload->>'kind' AS kind, payload->>'person_id' AS person_id,
+               CAST(payload->>'day' AS DATE) AS day,
+               CAST(payload->>'due_at' AS TIMESTAMPTZ) AS due_at
+        FROM replayed
+        WHERE service = 'service-desk' AND event = 'MissingDailyReport.Flagged'
+    ),
+    -- SD-23, as service-desk counts it: whoever was sent out on a day owes that day's report,
+    -- and the supervisor who reviewed a technician's report owes his own for that day.
+    owed AS (
+        SELECT DISTINCT 'technician' AS kind,
+               unnest(CAST(payload->'technician_ids' AS VARCHAR[])) AS person_id,
+               local_day(recorded_at) AS day
+        FROM replayed
+        WHERE service = 'service-desk' AND event = 'ServiceCall.TechnicianDispatched'
+        UNION
+        SELECT 'supervisor', e.payload->>'reviewer', r.day
+        FROM replayed e JOIN daily_reports r USING (stream_id)
+        WHERE e.service = 'service-desk' AND e.event = 'TechnicianDailyReport.Reviewed'
+        UNION
+        SELECT kind, person_id, day FROM flagged
+    ),
+    contracts AS ({_CONTRACTS}),
+    volumes AS (
+        SELECT payload->>'month' AS month FROM replayed
+        WHERE service = 'orders' AND event = 'ContractVolume.MonthlyArchived'
+    ),
+    complaints_closed AS (
+        SELECT DISTINCT month_of(local_day(CAST(payload->>'closed_at' AS TIMESTAMPTZ))) AS month
+        FROM replayed WHERE service = 'service-desk' AND event = 'Complaint.Closed'
+    ),
+    analyses AS (
+        SELECT strftime(CAST(payload->>'month' AS DATE), '%Y-%m') AS month FROM replayed
+        WHERE service = 'service-desk' AND event = 'ComplaintAnalysis.Published'
+    ),
+    plans AS (
+        SELECT payload->>'salesperson' AS salesperson, payload->>'period' AS kind,
+               CAST(payload->>'starts_on' AS DATE) AS starts_on
+        FROM replayed WHERE service = 'customers' AND event = 'VisitPlan.Planned'
+    ),
+    -- XC-11: whoever makes visit plans owes one for every week and month since his first.
+    planners AS (SELECT salesperson, min(starts_on) AS since FROM plans GROUP BY 1),
+    plan_periods AS (
+        SELECT salesperson, 'week' AS kind, week_of(CAST(unnest(generate_series(
+                   date_trunc('week', since), date_trunc('week', today), INTERVAL 7 DAY))
+                   AS DATE)) AS period
+        FROM planners, moment
+        UNION ALL
+        SELECT salesperson, 'month', month_of(CAST(unnest(generate_series(
+                   date_trunc('month', since), date_trunc('month', today), INTERVAL 1 MONTH))
+                   AS DATE))
+        FROM planners, moment
+    )
+    SELECT 'SD-23' AS rule, o.kind || '_daily_report' AS report, CAST(o.day AS VARCHAR) AS period,
+           o.person_id, f.due_at
+    FROM owed o LEFT JOIN flagged f USING (kind, person_id, day)
+    WHERE o.day < (SELECT today FROM moment)
+      AND NOT EXISTS (SELECT 1 FROM daily_reports r
+                      WHERE r.kind = o.kind AND r.person_id = o.person_id AND r.day = o.day)
+    UNION ALL
+    -- OR-12: every month that is over and had contracts signed is bound into a volume.
+    SELECT 'OR-12', 'monthly_contract_archive', month, '', min(due_at)
+    FROM contracts
+    WHERE month < month_of((SELECT today FROM moment))
+      AND month NOT IN (SELECT month FROM volumes)
+    GROUP BY month
+    UNION ALL
+    -- SD-40, SD-41: every month that is over and closed complaints is analysed.
+    SELECT 'SD-40', 'monthly_complaint_analysis', month, '', NULL
+    FROM complaints_closed
+    WHERE month < month_of((SELECT today FROM moment))
+      AND month NOT IN (SELECT month FROM analyses)
+    UNION ALL
+    SELECT 'XC-11', p.kind || 'ly_work_plan', p.period, p.salesperson, NULL
+    FROM plan_periods p
+    WHERE NOT EXISTS (
+        SELECT 1 FROM plans made
+        WHERE made.salesperson = p.salesperson AND made.kind = p.kind
+          AND CASE p.kind WHEN 'week' THEN week_of(made.starts_on)
+                          ELSE month_of(made.starts_on) END = p.period
+    )
+    """,
+    "rule, report, period, person_id",
+)
+"""The periodic submissions the rules require that were not made by the replay's moment
+(XC-11: "missing submissions are tracked")."""
+
 PROJECTIONS: dict[str, AnalyticalProjection] = {
     "approvals_audit": APPROVALS_AUDIT,
     "approval_lead_times": APPROVAL_LEAD_TIMES,
@@ -304,4 +927,14 @@ PROJECTIONS: dict[str, AnalyticalProjection] = {
     "receivables_aging": RECEIVABLES_AGING,
     "dso": DSO,
     "service_sla": SERVICE_SLA,
+    "satisfaction": SATISFACTION,
+    "complaints": COMPLAINTS,
+    "credit_utilisation": CREDIT_UTILISATION,
+    "return_rates": RETURN_RATES,
+    "daily_service_report": DAILY_SERVICE_REPORT,
+    "complaint_analysis": COMPLAINT_ANALYSIS,
+    "contract_archive": CONTRACT_ARCHIVE,
+    "sales_statistics": SALES_STATISTICS,
+    "salesperson_work": SALESPERSON_WORK,
+    "missing_submissions": MISSING_SUBMISSIONS,
 }

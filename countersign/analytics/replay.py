@@ -26,8 +26,9 @@ from uuid import UUID
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from countersign.analytics.projections import PROJECTIONS
+from countersign.analytics.projections import MACROS, PROJECTIONS
 from kernel.audit.verify import EventRow, StoredEvents
 
 BATCH = 5_000
@@ -161,6 +162,7 @@ def project(
     if unknown:
         raise KeyError(f"unknown projection(s) {', '.join(sorted(unknown))}")
     db.execute(_DDL)
+    db.execute(MACROS)
     # A view takes no parameters: the moment is written in as a literal, from a datetime.
     up_to = "" if as_of is None else f"WHERE recorded_at <= TIMESTAMPTZ '{as_of.isoformat()}'"
     db.execute(f"CREATE OR REPLACE TEMP VIEW replayed AS SELECT * FROM events {up_to}")
@@ -183,15 +185,28 @@ def project(
     return written
 
 
+def export(db: duckdb.DuckDBPyConnection, tables: Iterable[str], directory: Path) -> None:
+    """Write each named table as ``<directory>/<table>.parquet``, rows in the table's order."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in tables:
+        pq.write_table(
+            db.cursor().sql(f"SELECT * FROM {name}").to_arrow_table(), directory / f"{name}.parquet"
+        )
+
+
 def replay(
     target: Path,
     stores: dict[str, StoredEvents],
     as_of: datetime | None = None,
     only: Iterable[str] = (),
     advance: Callable[[str, int], None] = lambda service, n: None,
+    export_to: Path | None = None,
 ) -> Replayed:
-    """Extract what is new from ``stores`` into ``target``, then write the projections."""
+    """Extract what is new from ``stores`` into ``target``, then write the projections (and
+    export them as Parquet files into ``export_to``, when given)."""
     with contextlib.closing(duckdb.connect(str(target))) as db:
         extracted = extract(db, stores, advance)
         tables = project(db, as_of, tuple(only))
+        if export_to is not None:
+            export(db, tables, export_to)
     return Replayed(extracted, tables)
