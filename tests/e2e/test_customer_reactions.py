@@ -109,7 +109,7 @@ async def history_where(
 async def review_opened(
     api: Api, customer_id: str, what: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The customer's file and the one abnormality reported, once a dangerous-customer review
+    """The customer's file and the first abnormality reported, once a dangerous-customer review
     is under way (each read table catches up on its own)."""
 
     async def opened() -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -140,7 +140,7 @@ async def test_row_8_cu_13_a_dishonoured_instrument_opens_a_review_and_holds_the
         "number": "CHQ-0001",
         "amount": "500.00",
         "currency": "CNY",
-        "maturity": "2026-12-31",
+        "maturity": (date.today() + timedelta(days=30)).isoformat(),
     }
     instrument = await api.ok("POST", "billing", "/instruments", "salesperson", cheque)
     path = f"/instruments/{instrument['instrument_id']}"
@@ -161,12 +161,12 @@ async def test_row_8_cu_13_a_dishonoured_instrument_opens_a_review_and_holds_the
     )
 
 
-# -- rows 22, 21, 8: the December reconciliation (BI-08 → CU-05, CU-11, CU-13)
+# -- rows 22, 21, 8: the June or December reconciliation (BI-08 → CU-05, CU-11, CU-13)
 
 
 @dataclasses.dataclass(frozen=True)
 class Reconciled:
-    """Two invoiced customers and their December statements, issued by billing's timer."""
+    """Two invoiced customers and their statements of the period, issued by billing's timer."""
 
     disputed: str
     """The customer whose books will disagree."""
@@ -176,41 +176,47 @@ class Reconciled:
     invoices: dict[str, str]
 
 
+def half_year_end(day: date) -> date:
+    """BI-08: the last day of the June or December period ``day`` falls in."""
+    return date(day.year, 6, 30) if day.month <= 6 else date(day.year, 12, 31)
+
+
 @pytest.fixture(scope="module")
 async def reconciled(stack: Stack) -> AsyncIterator[Reconciled]:
     api = Api(stack)
-    invoices: dict[str, str] = {}
-    for name in ("DISPUTE", "EXPLAIN"):
-        customer_id, _, invoice_id = await invoiced_order(api, name)
-        invoices[customer_id] = invoice_id
-    disputed, explained = invoices
+    try:
+        invoices: dict[str, str] = {}
+        for name in ("DISPUTE", "EXPLAIN"):
+            customer_id, _, invoice_id = await invoiced_order(api, name)
+            invoices[customer_id] = invoice_id
+        disputed, explained = invoices
 
-    async def issued() -> dict[str, dict[str, Any]] | None:
-        found = {}
-        for customer_id in invoices:
-            path = f"/reconciliation-statements?customer_id={customer_id}"
-            page = await api.ok("GET", "billing", path, "finance")
-            if not page["items"]:
-                return None
-            found[customer_id] = page["items"][0]
-        return found
+        async def issued() -> dict[str, dict[str, Any]] | None:
+            found = {}
+            for customer_id in invoices:
+                path = f"/reconciliation-statements?customer_id={customer_id}"
+                page = await api.ok("GET", "billing", path, "finance")
+                if not page["items"]:
+                    return None
+                found[customer_id] = page["items"][0]
+            return found
 
-    # BI-08: billing's timer issues the December statements from December's last working day.
-    with clock_of(stack, "billing", working_day_from(date(2027, 1, 2))):
-        statements = await eventually(issued, timeout=WAIT, what="the December statements")
-    yield Reconciled(disputed, explained, statements, invoices)
-    await api.close()
+        # BI-08: billing's timer issues the statements from the period's last working day on;
+        # these invoices fall in the period under way, so its end is when they are reconciled.
+        period_end = half_year_end(datetime.now(tz=CALENDAR.zone).date())
+        with clock_of(stack, "billing", working_day_from(period_end + timedelta(days=1))):
+            statements = await eventually(issued, timeout=WAIT, what="the period's statements")
+        assert {s["as_of"] for s in statements.values()} == {period_end.isoformat()}
+        yield Reconciled(disputed, explained, statements, invoices)
+    finally:
+        await api.close()
 
 
 async def test_row_22_bi_08_cu_05_cu_11_the_reconciliation_schedules_the_grade_and_credit_reviews(
     api: Api, reconciled: Reconciled
 ) -> None:
     statement = reconciled.statements[reconciled.explained]
-    assert (statement["year"], statement["period"], money(statement["balance"])) == (
-        2026,
-        "H2",
-        money("21.00"),
-    )
+    assert (statement["status"], money(statement["balance"])) == ("issued", money("21.00"))
 
     async def scheduled() -> dict[str, Any] | None:
         found = await customer_file(api, reconciled.explained)
