@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
@@ -69,7 +69,7 @@ def notice_due_at(ends_on: date, lead_months: int, calendar: Calendar) -> dateti
     day = warranty_end(ends_on, -lead_months)
     while not calendar.is_working_day(day):
         day -= timedelta(days=1)
-    return datetime.combine(day, time(), calendar.zone)
+    return datetime.combine(day, time(), calendar.zone).astimezone(UTC)
 
 
 def covering_contract(
