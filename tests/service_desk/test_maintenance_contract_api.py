@@ -70,6 +70,13 @@ class Contracts(Desk):
             **changes,
         }
 
+    def drafted(self, **changes: Any) -> tuple[UUID, str, str]:
+        """A customer owned by the salesperson, their pump's voucher and a draft contract for it:
+        the customer, the voucher and the contract."""
+        customer_id = self.owned_customer()
+        voucher_id = self.voucher(customer_id, TUESDAY_10 - timedelta(days=60))
+        return customer_id, voucher_id, self.registered(customer_id, voucher_id, **changes)
+
     def registered(self, customer_id: UUID, voucher_id: str, **changes: Any) -> str:
         body = self.terms(customer_id, voucher_id, **changes)
         contract = self.client.ok("POST", "/maintenance-contracts", "service-department", body)
@@ -107,9 +114,7 @@ def desk(client: ServiceClient) -> Contracts:
 def test_or_10_the_contract_is_active_once_approved_and_signed_by_the_customer(
     client: ServiceClient, desk: Contracts
 ) -> None:
-    customer_id = desk.customer()
-    voucher_id = desk.voucher(customer_id, TUESDAY_10 - timedelta(days=60))
-    contract_id = desk.registered(customer_id, voucher_id)
+    customer_id, voucher_id, contract_id = desk.drafted()
     path = f"/maintenance-contracts/{contract_id}"
     body = {"contact_name": "Zhao Lan", "contact": "+86 139 0000 0000"}
     desk.refused("POST", f"{path}/signing-requests", "service-department", body, "OR-10")
@@ -125,9 +130,7 @@ def test_or_10_the_contract_is_active_once_approved_and_signed_by_the_customer(
 def test_sd_48_sd_01_type_b_work_under_the_active_contract_covering_the_product(
     client: ServiceClient, desk: Contracts
 ) -> None:
-    customer_id = desk.customer()
-    voucher_id = desk.voucher(customer_id, TUESDAY_10 - timedelta(days=60))
-    contract_id = desk.registered(customer_id, voucher_id)
+    customer_id, voucher_id, contract_id = desk.drafted()
     # SD-01: not yet signed, so not in force.
     refused = desk.diagnosed_as_b(customer_id, voucher_id)
     assert (refused.status_code, refused.json()["rule"]) == (422, "SD-01"), refused.text
@@ -145,9 +148,7 @@ def test_sd_48_sd_01_type_b_work_under_the_active_contract_covering_the_product(
 def test_sd_48_periodic_visits_record_the_evaluation_and_overdue_ones_are_listed(
     client: ServiceClient, desk: Contracts
 ) -> None:
-    customer_id = desk.owned_customer()
-    voucher_id = desk.voucher(customer_id, TUESDAY_10 - timedelta(days=60))
-    contract_id = desk.registered(customer_id, voucher_id)
+    *_, contract_id = desk.drafted()
     path = f"/maintenance-contracts/{contract_id}"
     visit = {"visited_on": "2026-12-01", "rating": 4, "comment": "On time and thorough"}
     desk.refused("POST", f"{path}/visits", "technician", visit, "SD-48")  # not active
@@ -173,9 +174,7 @@ def test_sd_48_periodic_visits_record_the_evaluation_and_overdue_ones_are_listed
 def test_sd_29_notice_due_one_month_before_expiry_then_sent_visit_assigned_and_renewed(
     client: ServiceClient, desk: Contracts, moved_clock: list[datetime]
 ) -> None:
-    customer_id = desk.owned_customer()
-    voucher_id = desk.voucher(customer_id, TUESDAY_10 - timedelta(days=60))
-    old = desk.registered(customer_id, voucher_id)
+    customer_id, voucher_id, old = desk.drafted()
     desk.signed(old)
     path = f"/maintenance-contracts/{old}"
     notice = {"notice_ref": "EN-2026-117"}
@@ -222,9 +221,7 @@ def test_sd_29_notice_due_one_month_before_expiry_then_sent_visit_assigned_and_r
 def test_sd_29_an_unrenewed_contract_lapses_and_no_longer_carries_type_b_work(
     client: ServiceClient, desk: Contracts, moved_clock: list[datetime]
 ) -> None:
-    customer_id = desk.customer()
-    voucher_id = desk.voucher(customer_id, TUESDAY_10 - timedelta(days=60))
-    contract_id = desk.registered(customer_id, voucher_id, ends_on="2026-12-31")
+    customer_id, voucher_id, contract_id = desk.drafted(ends_on="2026-12-31")
     desk.signed(contract_id)
     renewal = desk.terms(customer_id, voucher_id, renews_id=contract_id)
     desk.refused("POST", "/maintenance-contracts", "service-department", renewal, "SD-29")
