@@ -32,7 +32,7 @@ approvals = document_routes("/maintenance-contracts", "maintenance contracts")
 signing = signing_routes("/maintenance-contracts", "maintenance contracts")
 """OR-10: the customer signs the approved contract through their own link."""
 
-ServiceDepartment = Annotated[
+ServiceStaff = Annotated[
     CommandContext,
     Depends(acting_as(Role.SERVICE_CLERK, Role.SERVICE_DEPARTMENT, Role.SERVICE_SUPERVISOR)),
 ]
@@ -123,7 +123,7 @@ class Visit(BaseModel):
 
 @router.post("/maintenance-contracts", status_code=201)
 async def register_contract(
-    context: ServiceDepartment, body: RegisterContract, app: App
+    context: ServiceStaff, body: RegisterContract, app: App
 ) -> MaintenanceContractView:
     """OR-10: a draft maintenance contract, its content complete."""
     contract = await app.perform(
@@ -145,7 +145,7 @@ async def register_contract(
 
 @router.post("/maintenance-contracts/{contract_id}/submission")
 async def submit_contract(
-    context: ServiceDepartment, contract_id: UUID, app: App
+    context: ServiceStaff, contract_id: UUID, app: App
 ) -> MaintenanceContractView:
     """OR-10: to the contract chain for review and approval."""
     contract = await app.perform(app.submit_maintenance_contract, context, contract_id)
@@ -154,7 +154,7 @@ async def submit_contract(
 
 @router.post("/maintenance-contracts/{contract_id}/expiry-notice")
 async def send_expiry_notice(
-    context: ServiceDepartment, contract_id: UUID, body: ExpiryNotice, app: App
+    context: ServiceStaff, contract_id: UUID, body: ExpiryNotice, app: App
 ) -> MaintenanceContractView:
     """SD-29: the expiry notice sent to the customer, once it is due."""
     contract = await app.perform(app.send_expiry_notice, context, contract_id, body.notice_ref)
@@ -163,7 +163,7 @@ async def send_expiry_notice(
 
 @router.post("/maintenance-contracts/{contract_id}/renewal-visit")
 async def assign_renewal_visit(
-    context: ServiceDepartment, contract_id: UUID, body: RenewalVisit, app: App
+    context: ServiceStaff, contract_id: UUID, body: RenewalVisit, app: App
 ) -> MaintenanceContractView:
     """SD-29: staff sent to win the renewal, after the notice; the contract awaits renewal."""
     contract = await app.perform(
@@ -174,7 +174,7 @@ async def assign_renewal_visit(
 
 @router.post("/maintenance-contracts/{contract_id}/renewal")
 async def record_renewal(
-    context: ServiceDepartment, contract_id: UUID, body: Renewal, app: App
+    context: ServiceStaff, contract_id: UUID, body: Renewal, app: App
 ) -> MaintenanceContractView:
     """SD-29: the new contract, approved and signed, renews this one."""
     contract = await app.perform(app.record_renewal, context, contract_id, body.renewal_id)
