@@ -10,7 +10,10 @@ BI-26); their fields are RULES §6.3's.
 Complaints (RULES §4.10): their classification (orders' sales claims, §7 row 17) and closure
 (customers' satisfaction profile, §7 row 18).
 
-Surveys (SD-30, SD-31): the customer's answers (customers' satisfaction profile, §7 row 18)."""
+Surveys (SD-30, SD-31): the customer's answers (customers' satisfaction profile, §7 row 18).
+
+Maintenance contracts (SD-29): the expiry notice due one month before the end, and sent, so
+that sales can follow the renewal."""
 
 from __future__ import annotations
 
@@ -224,6 +227,30 @@ class SupplierClaimSettled(SupplierClaimEvent):
     """SD-27: the supplier settled the claim; ``amount`` is what it paid."""
 
 
+class MaintenanceContractEvent(
+    IntegrationEvent, producer="service-desk", aggregate_field="contract_id"
+):
+    contract_id: UUID
+    customer_id: UUID
+    ends_on: Day
+    """The contract's last day (RULES §6.3's ``expires_at``)."""
+
+
+class MaintenanceContractExpiryNoticeDue(MaintenanceContractEvent):
+    """SD-29: one month before the maintenance contract ends, its expiry notice falls due; sales
+    follows the renewal."""
+
+    notice_due_at: Instant
+
+
+class MaintenanceContractExpiryNoticeSent(MaintenanceContractEvent):
+    """SD-29: the expiry notice (保养到期通知书) sent to the customer."""
+
+    notice_ref: Code
+    sent_by: UserId
+    sent_at: Instant
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     ServiceVoucherCreated,
     ServiceCallRegistered,
@@ -238,4 +265,6 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     FreightWrittenOff,
     SupplierClaimFiled,
     SupplierClaimSettled,
+    MaintenanceContractExpiryNoticeDue,
+    MaintenanceContractExpiryNoticeSent,
 )

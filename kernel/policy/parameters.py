@@ -93,6 +93,11 @@ class DailyReports(_Section):
     report_within_working_days: int = Field(ge=1, le=20)
 
 
+class MaintenanceContracts(_Section):
+    expiry_notice_lead_months: int = Field(ge=1, le=12)
+    """SD-29: the expiry notice is due this many months before the contract ends."""
+
+
 class RuleParameters(_Section):
     policy_key: str
     version: int
@@ -108,6 +113,7 @@ class RuleParameters(_Section):
     receivables: Receivables
     spare_parts: SpareParts
     daily_reports: DailyReports
+    maintenance_contracts: MaintenanceContracts
 
     @classmethod
     def parse(cls, content: str) -> RuleParameters:

@@ -5,6 +5,7 @@ from service_desk.adapters.http import (
     complaints,
     customer_files,
     daily_reports,
+    maintenance_contracts,
     repairs,
     service_calls,
     spare_parts,
@@ -33,6 +34,9 @@ SPEC = ServiceSpec(
         complaints.router,
         complaints.approvals,
         surveys.router,
+        maintenance_contracts.router,
+        maintenance_contracts.approvals,
+        maintenance_contracts.signing,
     ),
     outbound=OUTBOUND,
 )

@@ -6,6 +6,7 @@ from contracts import service_desk as contract
 from runtime.outbound import Outbound
 from service_desk.domain.complaint import Complaint
 from service_desk.domain.freight import FreightCost
+from service_desk.domain.maintenance_contract import MaintenanceContract
 from service_desk.domain.repair import Repair
 from service_desk.domain.service_call import ServiceCall
 from service_desk.domain.spare_parts import SparePartRequisition
@@ -29,5 +30,7 @@ OUTBOUND = Outbound(
         Complaint.Classified: contract.ComplaintClassified,
         Complaint.Closed: contract.ComplaintClosed,
         Survey.ResponseRecorded: contract.SurveyResponseRecorded,
+        MaintenanceContract.ExpiryNoticeDue: contract.MaintenanceContractExpiryNoticeDue,
+        MaintenanceContract.ExpiryNoticeSent: contract.MaintenanceContractExpiryNoticeSent,
     }
 )

@@ -1,5 +1,5 @@
-"""The service-desk application: service vouchers, field service, complaints and surveys
-(RULES §3.4)."""
+"""The service-desk application: service vouchers, field service, complaints, surveys
+and maintenance contracts (RULES §3.4)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from kernel.governance import Governance
 from service_desk.application.complaints import ComplaintCommands
 from service_desk.application.customer_files import CustomerFiles
 from service_desk.application.daily_reports import DailyReportCommands
+from service_desk.application.maintenance_contracts import MaintenanceContractCommands
 from service_desk.application.metrics import ServiceDeskMetrics
 from service_desk.application.policies import DeliveryPolicies
 from service_desk.application.queries import VoucherQueries
@@ -28,6 +29,7 @@ class ServiceDeskApplication(
     DailyReportCommands,
     ComplaintCommands,
     SurveyCommands,
+    MaintenanceContractCommands,
     ServiceDeskMetrics,
     Approvals,
     Governance,

@@ -20,6 +20,7 @@ from runtime.application import Feature, Timer, command
 from runtime.unit_of_work import CommandContext
 from service_desk.call_projections import calls_past_sla, calls_undispatched_before, service_calls
 from service_desk.domain.known_customer import KnownCustomer
+from service_desk.domain.maintenance_contract import MaintenanceContract, covering_contract
 from service_desk.domain.repair import Repair, RepairStatus
 from service_desk.domain.service_call import (
     PAID_SERVICE,
@@ -34,6 +35,7 @@ from service_desk.domain.service_call import (
     sla_for,
 )
 from service_desk.domain.voucher import ServiceVoucher
+from service_desk.maintenance_projections import contracts_in_force_of
 
 
 def _flag_breach(app: ServiceCallCommands, context: CommandContext, call_id: UUID) -> bool:
@@ -176,6 +178,17 @@ class ServiceCallCommands(CustomerSigning):
     ) -> ServiceCall:
         call = self.service_call(call_id)
         today = clock.now().astimezone(self.calendar.zone).date()
+        contract = None
+        if service_type is ServiceType.CONTRACT:
+            # SD-01, SD-48: the customer's contracts in force, from the read table; the aggregate
+            # decides which covers the product today.
+            with self.read_models.read() as db:
+                candidates = contracts_in_force_of(db, call.customer_id)
+            contract = covering_contract(
+                (self.get(MaintenanceContract, c, "maintenance contract") for c in candidates),
+                call.voucher_id,
+                today,
+            )
         call.diagnose(
             context.actor,
             in_warranty,
@@ -187,7 +200,10 @@ class ServiceCallCommands(CustomerSigning):
             service_type,
             unit_to_be_replaced,
             today,
+            None if contract is None else contract.id,
         )
+        if contract is not None:
+            contract.serve_call(call.id, call.voucher_id, today)
         return call
 
     @command

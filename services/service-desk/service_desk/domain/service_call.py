@@ -203,6 +203,7 @@ class ServiceCall(Signable):
         self.cause: str = ""
         self.findings: str = ""
         self.unit_to_be_replaced = False
+        self.contract_id: UUID | None = None
         self.work_done: str = ""
         self.parts: tuple[ReplacedPart, ...] = ()
         self.guidance_given: str = ""
@@ -319,9 +320,11 @@ class ServiceCall(Signable):
         service_type: ServiceType
         unit_to_be_replaced: bool
         diagnosed_by: str
+        contract_id: UUID | None = None
+        """SD-48: the maintenance contract a type-B call is served under."""
 
         def apply(self, call: ServiceCall) -> None:
-            call.status = CallStatus.DIAGNOSED
+            call.status, call.contract_id = CallStatus.DIAGNOSED, self.contract_id
             call.in_warranty, call.tampered = self.in_warranty, self.tampered
             call.running_hours, call.mileage_km = self.running_hours, self.mileage_km
             call.findings, call.cause = self.findings, self.cause
@@ -633,7 +636,10 @@ class ServiceCall(Signable):
         service_type: ServiceType,
         unit_to_be_replaced: bool,
         today: date,
+        contract_id: UUID | None = None,
     ) -> None:
+        """``contract_id``: the maintenance contract in force covering the call's product, found
+        by the application for type-B work (SD-01, SD-48)."""
         if self.status is not CallStatus.ON_SITE:
             raise RuleViolation(
                 "SD-09", "the diagnosis is made on site, after arrival", status=self.status.value
@@ -661,7 +667,7 @@ class ServiceCall(Signable):
                     if self.warranty_until is None
                     else str(self.warranty_until),
                 )
-        if service_type is ServiceType.CONTRACT:
+        if service_type is ServiceType.CONTRACT and contract_id is None:
             raise RuleViolation(
                 "SD-01",
                 "contract service (B) needs an active maintenance contract; none is on record",
@@ -681,6 +687,7 @@ class ServiceCall(Signable):
             service_type=service_type,
             unit_to_be_replaced=unit_to_be_replaced,
             diagnosed_by=technician,
+            contract_id=contract_id if service_type is ServiceType.CONTRACT else None,
         )
 
     def complete(

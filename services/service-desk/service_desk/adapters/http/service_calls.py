@@ -99,6 +99,7 @@ class ServiceCallView(View):
     arrived_at: datetime | None
     agreed_visit_date: date | None
     service_type: ServiceType | None
+    contract_id: UUID | None = Field(description="SD-48: the maintenance contract of type-B work")
     in_warranty: bool | None
     tampered: bool | None
     running_hours: int | None
