@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,13 @@ def url(path_template: str) -> str:
     return "/".join(
         SAMPLE_ID if part.startswith("{") else part for part in path_template.split("/")
     )
+
+
+@functools.cache
+def client_of(service: str) -> TestClient:
+    """One app per service for every case: no lifespan, so nothing opens a store, and the
+    refusals come before any I/O."""
+    return TestClient(build_app(SPECS[service], KernelSettings()))
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +87,7 @@ LINK_AUTHORISED = [
 def test_every_route_needs_a_token_and_the_right_role(
     spec: ServiceSpec, method: str, path: str, route: APIRoute, users: UserDirectory
 ) -> None:
-    client = TestClient(
-        build_app(spec, KernelSettings())
-    )  # no lifespan: refusals come before any I/O
+    client = client_of(spec.name)
     target = url(route.path)
     body: dict[str, Any] = {}
 
@@ -111,7 +117,7 @@ def test_every_route_needs_a_token_and_the_right_role(
 def test_xc02_a_signing_page_refuses_any_employee_s_credentials(
     spec: ServiceSpec, method: str, path: str, route: APIRoute
 ) -> None:
-    client = TestClient(build_app(spec, KernelSettings()))
+    client = client_of(spec.name)
     for token in ("dev-sales-clerk", "dev-gm", "nope"):
         sent = client.request(
             method, url(route.path), json={}, headers={"Authorization": f"Bearer {token}"}
