@@ -10,9 +10,12 @@ event without an amount to book (a part written off with no cost entered) books 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
+
+from sqlalchemy import Select, func, select, type_coerce
 
 from billing.domain.ledger import EntryKind, LedgerEntry
 from billing.domain.supplier_receivable import SupplierReceivable
@@ -35,16 +38,60 @@ from kernel.application import KernelApplication, PolicyNotInForce
 from kernel.company import COMPANY_CURRENCY
 from runtime import clock
 from runtime.application import Feature, command, policy
+from runtime.figures import Figure
 from runtime.ids import new_id
 from runtime.unit_of_work import CommandContext
 from runtime.views import Page, PageRequest
+
+_entries = LEDGER.table.c
+_claims = SUPPLIER_RECEIVABLES.table.c
+
+
+def _this_month(app: Any, now: datetime) -> Select[Any]:
+    month = now.astimezone(app.calendar.zone).strftime("%Y-%m")
+    booked = type_coerce(func.sum(_entries.amount), _entries.amount.type)
+    return select(_entries.kind, booked).where(_entries.month == month).group_by(_entries.kind)
+
+
+def _suppliers_owe(app: Any, now: datetime) -> Select[Any]:
+    return select(type_coerce(func.sum(_claims.outstanding), _claims.outstanding.type))
+
+
+def _over_settled(app: Any, now: datetime) -> Select[Any]:
+    flagged = _claims.over_settlement.is_not(None)
+    return select(func.count()).select_from(SUPPLIER_RECEIVABLES.table).where(flagged)
+
+
+FIGURES = (
+    Figure(
+        "countersign_billing_ledger_booked_this_month",
+        "What the ledger booked this month by kind: service income, warranty cost (parts and "
+        "freight), supplier claims filed and collected, adjustments (SD-46, BI-26).",
+        _this_month,
+        labels=("kind",),
+        known=tuple((str(kind),) for kind in EntryKind),
+        rule="BI-26",
+    ),
+    Figure(
+        "countersign_billing_supplier_receivables_outstanding",
+        "What suppliers still owe on their secondary claims, apart from customers (BI-26).",
+        _suppliers_owe,
+        rule="BI-26",
+    ),
+    Figure(
+        "countersign_billing_supplier_over_settlements",
+        "Supplier settlements beyond what the claim owed, flagged and not collected (BI-26).",
+        _over_settled,
+        rule="BI-26",
+    ),
+)
 
 
 class ServiceLedger(KernelApplication):
     """The ledger itself: booking an entry once from its source, finance's adjustments, and the
     ledger's list. Service billing and invoicing book their service income through it."""
 
-    feature = Feature("ledger", projections=(ledger,))
+    feature = Feature("ledger", projections=(ledger,), figures=FIGURES)
 
     def today(self) -> date:
         return clock.now().astimezone(self.calendar.zone).date()
