@@ -249,7 +249,7 @@ def test_bi_26_a_supplier_claim_is_a_receivable_apart_from_customers_collected_i
         False,
     )
     assert opened["due_on"] is not None
-    (entry,) = ledger(client, f"kind=supplier_claim&supplier=Axle%20Works")
+    (entry,) = ledger(client, "kind=supplier_claim&supplier=Axle%20Works")
     assert (entry["source_id"], entry["amount"]) == (str(filed.claim_id), "500.00")
     # A supplier is not a customer: nothing of it in the customers' receivables or aging.
     assert client.page("/receivables", "finance")["total"] == 0

@@ -69,15 +69,7 @@ def supplier_receivables_aging(
 ) -> AgingView:
     """What suppliers owe, aged like the customers' receivables (BI-13, BI-26); claims filed in
     the DSO period count as its sales."""
-    found = app.supplier_aging(as_of)
-    return AgingView(
-        as_of=found.as_of,
-        buckets=found.buckets,
-        receivables=found.receivables,
-        credit_sales=found.credit_sales,
-        period_days=found.period_days,
-        dso=found.dso,
-    )
+    return AgingView.of(app.supplier_aging(as_of))
 
 
 @router.get("/supplier-receivables/{receivable_id}")
