@@ -134,10 +134,11 @@ def test_bi_16_sd_46_a_service_job_is_invoiced_like_any_other_and_booked_as_serv
 
     twice(client, job)  # republished after the invoice: nothing opens again
     (entry,) = ledger(client, f"call_id={job.call_id}")
-    assert (entry["kind"], entry["amount"], entry["source_event"]) == (
+    assert (entry["kind"], entry["amount"], entry["source_event"], entry["booked_by"]) == (
         "service_invoice",
         "120.00",
         "ServiceInvoiceRequested",
+        "finance",
     )
     # The receivable falls due and is paid like any other.
     receivable = client.ok("GET", f"/receivables/{invoice_id}", "finance")

@@ -35,6 +35,7 @@ def test_sd_46_an_entry_is_booked_from_its_source_event() -> None:
         "ServiceFeeCollectedOnSite",
         call_id,
         TODAY,
+        "billing:policy",
         reference="SR-1",
         call_id=call_id,
     )
@@ -64,7 +65,7 @@ def test_sd_46_bi_26_an_unsourced_or_non_positive_entry_is_refused(
     kind: EntryKind, amount: Decimal, source: str, rule: str
 ) -> None:
     with pytest.raises(RuleViolation) as refused:
-        LedgerEntry.book(kind, amount, "CNY", source, uuid4(), TODAY)
+        LedgerEntry.book(kind, amount, "CNY", source, uuid4(), TODAY, "billing:policy")
     assert refused.value.rule == rule
 
 

@@ -197,6 +197,7 @@ class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail,
                 request.call_id,
                 call_id=request.call_id,
                 customer_id=request.customer_id,
+                booked_by=context.actor,
             )
         return invoice
 

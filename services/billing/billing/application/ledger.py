@@ -107,9 +107,10 @@ class ServiceLedger(KernelApplication):
         call_id: UUID | None = None,
         customer_id: UUID | None = None,
         supplier: str | None = None,
+        booked_by: str = "billing:policy",
     ) -> LedgerEntry:
         """SD-46, BI-26: the entry of ``source_event`` about ``source_id``, booked today unless
-        it was already."""
+        it was already (by a policy, unless a command's ``booked_by`` says who)."""
         found = self.find(LedgerEntry, LedgerEntry.id_for(kind, source_id, reference))
         if found is not None:
             return found
@@ -120,6 +121,7 @@ class ServiceLedger(KernelApplication):
             source_event,
             source_id,
             self.today(),
+            booked_by,
             reference=reference,
             call_id=call_id,
             customer_id=customer_id,
@@ -183,8 +185,9 @@ class WarrantyLedgerCommands(ServiceLedger):
     def on_supplier_claim_filed(self, event: SupplierClaimFiled) -> None:
         """BI-26, SD-27: the claim is a receivable from the supplier, booked in the ledger."""
         receivable_id = SupplierReceivable.id_for(event.claim_id)
-        if event.amount <= 0 or self.find(SupplierReceivable, receivable_id) is not None:
-            return
+        known = self.find(SupplierReceivable, receivable_id) is not None
+        if known or event.amount <= 0 or not event.supplier.strip():
+            return  # filed already, or nothing to receive (SupplierReceivable.file refuses it)
         SupplierReceivable.file(
             event.claim_id,
             event.supplier,

@@ -99,6 +99,7 @@ class LedgerEntry(Aggregate):
         source_event: str,
         source_id: UUID,
         booked_on: date,
+        booked_by: str,
         *,
         reference: str | None = None,
         call_id: UUID | None = None,
@@ -126,7 +127,7 @@ class LedgerEntry(Aggregate):
             customer_id=customer_id,
             supplier=supplier,
             booked_on=booked_on,
-            booked_by="billing:policy",
+            booked_by=booked_by,
         )
 
     @classmethod
