@@ -148,6 +148,16 @@ def test_bi_16_sd_46_a_service_job_is_invoiced_like_any_other_and_booked_as_serv
     assert client.ok("GET", f"/receivables/{invoice_id}", "finance")["settled"] is True
 
 
+def test_bi_16_a_type_b_job_is_invoiced_on_its_maintenance_contract_basis(
+    client: ServiceClient,
+) -> None:
+    job = service_job(client, "B").model_copy(update={"basis": "contract"})
+    twice(client, job)
+    (request,) = client.page(f"/invoice-requests?order_id={job.call_id}", "salesperson")["items"]
+    detail = client.ok("GET", f"/invoice-requests/{request['request_id']}", "salesperson")
+    assert [line["product_code"] for line in detail["delivered"]] == ["SERVICE-B-CONTRACT"]
+
+
 def test_bi_16_a_warranty_or_internal_job_opens_no_invoice_request_refused(
     client: ServiceClient,
 ) -> None:
