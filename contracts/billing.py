@@ -13,13 +13,16 @@ from contracts.values import Amount, CurrencyCode, Day, Days, Instant, LongText
 
 
 class InvoiceIssued(IntegrationEvent, producer="billing", aggregate_field="invoice_id"):
-    """BI-01: finance issued the invoice for a shipment."""
+    """BI-01: finance issued the invoice for a shipment, or (BI-16, RULES §7 row 12) for a
+    service job: then ``call_id`` names the service call it bills and ``order_id`` carries the
+    call's id too, the key of the job's one invoice."""
 
     invoice_id: UUID
     order_id: UUID
     customer_id: UUID
     amount: Amount
     currency: CurrencyCode
+    call_id: UUID | None = None
 
 
 class InvoiceReceiptSignedByCustomer(

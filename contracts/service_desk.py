@@ -186,6 +186,9 @@ class SparePartWrittenOff(
     call_id: UUID
     approver: UserId
     old_part_ref: UUID
+    amount: Amount | None = Field(default=None, gt=0)
+    """BI-26: the part's cost (in the company's currency) entered at write-off, which billing
+    books as warranty cost; none when it was written off without one."""
 
 
 class FreightWrittenOff(IntegrationEvent, producer="service-desk", aggregate_field="shipment_ref"):

@@ -256,7 +256,8 @@ def test_sd_25_a_write_off_needs_the_signed_report_the_leader_s_consent_and_the_
     # Consented, but the old part is not back.
     desk.refused("POST", f"{path}/write-off", "warehouse", None, "SD-25")
     client.ok("POST", f"{path}/old-part", "technician")
-    written_off = client.ok("POST", f"{path}/write-off", "warehouse")
+    # BI-26, SD-46: the part's cost entered at write-off goes to billing, which books it.
+    written_off = client.ok("POST", f"{path}/write-off", "warehouse", {"amount": "35.50"})
     assert written_off["status"] == "written_off"
     desk.refused("POST", f"{path}/write-off", "warehouse", None, "SD-25")
 
@@ -268,6 +269,7 @@ def test_sd_25_a_write_off_needs_the_signed_report_the_leader_s_consent_and_the_
         "call_id": call_id,
         "approver": "unit-leader",
         "old_part_ref": written_off["old_part_ref"],
+        "amount": "35.50",
     }
 
 

@@ -7,6 +7,7 @@ from billing.adapters.http import (
     expenses,
     invoices,
     invoicing,
+    ledger,
     reconciliation,
     service_billing,
 )
@@ -35,6 +36,7 @@ SPEC = ServiceSpec(
         bad_debts.router,
         bad_debts.bad_debt_approvals,
         service_billing.router,
+        ledger.router,
         reconciliation.statement_signing,
     ),
     outbound=OUTBOUND,

@@ -36,6 +36,7 @@ class InvoiceRequestView(View):
     status: RequestStatus
     opened_at: datetime = Field(validation_alias=AliasChoices("opened_at", "created_on"))
     invoice_id: UUID | None
+    call_id: UUID | None = Field(description="BI-16: the service call a service job's bills")
 
 
 class InvoiceLineView(View):
@@ -284,9 +285,10 @@ def outstanding_on(as_of: date) -> ColumnElement[Decimal]:
     return RECEIVABLES.table.c.amount - paid
 
 
-def bucket_on(as_of: date) -> ColumnElement[str]:
-    """Its aging bucket on ``as_of``: days past its due date (none due yet is current)."""
-    due = RECEIVABLES.table.c.due_on
+def bucket_on(as_of: date, due: ColumnElement[date] | None = None) -> ColumnElement[str]:
+    """Its aging bucket on ``as_of``: days past its due date (none due yet is current); the
+    due date a receivable's, else ``due`` (a supplier's, BI-26)."""
+    due = RECEIVABLES.table.c.due_on if due is None else due
     return case(
         (or_(due.is_(None), due >= as_of), "current"),
         (due >= as_of - timedelta(days=30), "1-30"),
@@ -351,6 +353,7 @@ class InvoiceDetail(View):
     order_id: UUID
     customer_id: UUID
     request_id: UUID | None
+    call_id: UUID | None = Field(description="BI-16: the service call a service job's bills")
     number: str | None = Field(max_length=64)
     amount: Money
     paid: Money

@@ -8,6 +8,7 @@ from billing.application.collections import CollectionCommands
 from billing.application.customer_policies import CustomerPolicies
 from billing.application.expenses import ExpenseCommands
 from billing.application.invoicing import InvoicingCommands
+from billing.application.ledger import WarrantyLedgerCommands
 from billing.application.queries import InvoiceQueries
 from billing.application.reconciliation import ReconciliationCommands
 from billing.application.service_billing import ServiceBillingCommands
@@ -23,6 +24,7 @@ class BillingApplication(
     InvoiceQueries,
     ExpenseCommands,
     ServiceBillingCommands,
+    WarrantyLedgerCommands,
     CollectionCommands,
     ReconciliationCommands,
     Approvals,

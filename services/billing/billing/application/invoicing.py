@@ -13,6 +13,7 @@ from uuid import UUID
 
 from billing.application.credit import CreditPolicies
 from billing.application.invoicing_metrics import FIGURES
+from billing.application.ledger import ServiceLedger
 from billing.domain.credit_note import CREDIT_NOTE_KIND, CreditNote
 from billing.domain.invoice import Invoice
 from billing.domain.invoice_request import (
@@ -22,6 +23,7 @@ from billing.domain.invoice_request import (
     RequestSource,
 )
 from billing.domain.known_customer import KnownCustomer
+from billing.domain.ledger import EntryKind
 from billing.domain.payment import Payment
 from billing.domain.sales import KnownOrder, PaymentTerms
 from billing.invoicing_projections import (
@@ -88,7 +90,7 @@ OVERDUE_RECEIVABLES = Timer(
 )
 
 
-class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail):
+class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail, ServiceLedger):
     feature = Feature(
         "invoicing",
         projections=(invoice_requests, receivables),
@@ -183,8 +185,20 @@ class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail)
             context.actor,
             clock.now().astimezone(self.calendar.zone).date(),
             days,
+            request.call_id,
         )
         self.order_invoiced(invoice)
+        if request.call_id is not None:
+            # SD-46: a service job's invoice is service income, booked from its request.
+            self.book_once(
+                EntryKind.SERVICE_INVOICE,
+                invoice.amount,
+                "ServiceInvoiceRequested",
+                request.call_id,
+                call_id=request.call_id,
+                customer_id=request.customer_id,
+                booked_by=context.actor,
+            )
         return invoice
 
     # -- BI-02: dispatched and registered; the customer's signature comes through the channel

@@ -37,6 +37,7 @@ class Invoice(Signable):
         self.currency: str
         self.account_owner_id: str | None
         self.request_id: UUID | None = None
+        self.call_id: UUID | None = None
         self.number: str | None = None
         self.issued_by: str | None = None
         self.issued_on: date | None = None
@@ -68,6 +69,8 @@ class Invoice(Signable):
         due_on: date | None = None
         """BI-19: when the receivable falls due, from the contract's payment terms."""
         payment_terms_days: int | None = None
+        call_id: UUID | None = None
+        """BI-16: the service call a type-A job's invoice bills (``order_id`` is its id too)."""
 
     class Dispatched(Aggregate.Event):
         """BI-02: sent to the customer and entered in the invoice register."""
@@ -162,6 +165,7 @@ class Invoice(Signable):
         issued_by: str,
         issued_on: date,
         payment_terms_days: int,
+        call_id: UUID | None = None,
     ) -> Self:
         """BI-01, BI-19: finance issues the order's one invoice on its reviewed request; the
         receivable falls due ``payment_terms_days`` after ``issued_on``."""
@@ -179,6 +183,7 @@ class Invoice(Signable):
             issued_on=issued_on,
             due_on=date.fromordinal(issued_on.toordinal() + payment_terms_days),
             payment_terms_days=payment_terms_days,
+            call_id=call_id,
         )
 
     @property

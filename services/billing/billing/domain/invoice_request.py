@@ -2,9 +2,10 @@
 customer confirms a delivery, submitted with the lines to invoice, reviewed by the sales department
 and agreed by finance (the matrix's ``invoice_request`` chain); finance then issues the invoice.
 
-A signed service report is the other source the rules name (RULES §4.5, §7 row 12): it opens a
-request the same way once service-desk publishes one (``RequestSource.SERVICE_REPORT``, hook in
-``InvoiceRequest.open``)."""
+A type-A service job is the other source the rules name (RULES §4.5, §7 row 12, BI-16): service-
+desk's ``ServiceInvoiceRequested`` opens a request the same way (``RequestSource.SERVICE_REPORT``),
+one per call: the call's id keys it where an order's would (``order_id``), and ``call_id`` states
+it. It is submitted, reviewed, issued, dispatched and paid like any other."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ class RequestSource(StrEnum):
     DELIVERY = "delivery"
     """orders' DeliveryConfirmedByCustomer (OR-22)."""
     SERVICE_REPORT = "service_report"
-    """service-desk's signed service report (SD-18): contract-first, not consumed yet."""
+    """service-desk's ``ServiceInvoiceRequested`` for a type-A job (SD-18, BI-16)."""
 
 
 class RequestStatus(StrEnum):
@@ -70,6 +71,7 @@ class InvoiceRequest(Approvable):
         self.salesperson_id: str | None
         self.delivered: tuple[InvoiceLine, ...]
         self.delivered_at: datetime
+        self.call_id: UUID | None = None
         self.lines: tuple[InvoiceLine, ...] = ()
         self.status = RequestStatus.DRAFT
         self.submitted_by: str | None = None
@@ -87,6 +89,8 @@ class InvoiceRequest(Approvable):
         salesperson_id: str | None
         delivered: tuple[InvoiceLine, ...]
         delivered_at: datetime
+        call_id: UUID | None = None
+        """BI-16: the service call a type-A job's request bills (``order_id`` is its id too)."""
 
     class Submitted(Approvable.Event):
         submitted_by: str
@@ -141,6 +145,7 @@ class InvoiceRequest(Approvable):
         salesperson_id: str | None,
         delivered: tuple[InvoiceLine, ...],
         delivered_at: datetime,
+        call_id: UUID | None = None,
     ) -> Self:
         return cls._create(
             cls.Opened,
@@ -152,6 +157,7 @@ class InvoiceRequest(Approvable):
             salesperson_id=salesperson_id,
             delivered=delivered,
             delivered_at=delivered_at,
+            call_id=call_id,
         )
 
     @property

@@ -259,9 +259,12 @@ class SparePartCommands(CustomerSigning):
         return requisition
 
     @command
-    def write_off_part(self, context: CommandContext, requisition_id: UUID) -> SparePartRequisition:
+    def write_off_part(
+        self, context: CommandContext, requisition_id: UUID, amount: Decimal | None = None
+    ) -> SparePartRequisition:
+        """SD-25; ``amount`` the part's cost, for billing's warranty cost (BI-26)."""
         requisition = self.requisition(requisition_id)
-        requisition.write_off(self._report_signature(requisition), context.actor)
+        requisition.write_off(self._report_signature(requisition), context.actor, amount)
         return requisition
 
     # -- freight (SD-26)

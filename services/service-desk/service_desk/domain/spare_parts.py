@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
 from uuid import NAMESPACE_OID, UUID, uuid5
@@ -320,6 +321,8 @@ class SparePartRequisition(Approvable):
         old_part_ref: UUID
         report_signature_id: UUID
         written_off_by: str
+        amount: Decimal | None = None
+        """BI-26: the part's cost entered at write-off, for billing's warranty cost."""
 
         def apply(self, requisition: SparePartRequisition) -> None:
             requisition.status = RequisitionStatus.WRITTEN_OFF
@@ -530,8 +533,16 @@ class SparePartRequisition(Approvable):
             )
         self._report_signed(report_signature_id)
 
-    def write_off(self, report_signature_id: UUID | None, written_off_by: str) -> None:
-        """SD-25: with the customer-signed report, the leader's consent and the old part."""
+    def write_off(
+        self,
+        report_signature_id: UUID | None,
+        written_off_by: str,
+        amount: Decimal | None = None,
+    ) -> None:
+        """SD-25: with the customer-signed report, the leader's consent and the old part;
+        ``amount`` its cost, which billing books as warranty cost (BI-26, SD-46)."""
+        if amount is not None and amount <= 0:
+            raise RuleViolation("SD-46", "a part's cost is a positive amount", amount=str(amount))
         signature_id = self._report_signed(report_signature_id)
         approval = self.approval
         consented = (
@@ -560,4 +571,5 @@ class SparePartRequisition(Approvable):
             old_part_ref=self.old_part_ref,
             report_signature_id=signature_id,
             written_off_by=written_off_by,
+            amount=amount,
         )

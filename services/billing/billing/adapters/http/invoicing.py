@@ -18,6 +18,7 @@ from billing.invoicing_projections import (
     BUCKETS,
     INVOICE_REQUESTS,
     RECEIVABLES,
+    Aging,
     CreditNoteView,
     InvoiceDetail,
     InvoiceRequestDetail,
@@ -224,6 +225,17 @@ class AgingView(BaseModel):
     period_days: int
     dso: Decimal | None = Field(description="Receivables divided by credit sales times period days")
 
+    @classmethod
+    def of(cls, found: Aging) -> AgingView:
+        return cls(
+            as_of=found.as_of,
+            buckets=found.buckets,
+            receivables=found.receivables,
+            credit_sales=found.credit_sales,
+            period_days=found.period_days,
+            dso=found.dso,
+        )
+
 
 @router.get("/receivables")
 def list_receivables(
@@ -243,15 +255,7 @@ def receivables_aging(
 ) -> AgingView:
     """Aging (current, 1-30, 31-60, 61-90, over 90 days past due) and DSO as of a day
     (BI-13, RULES §8)."""
-    found = app.aging(as_of, customer_id, salesperson_id)
-    return AgingView(
-        as_of=found.as_of,
-        buckets=found.buckets,
-        receivables=found.receivables,
-        credit_sales=found.credit_sales,
-        period_days=found.period_days,
-        dso=found.dso,
-    )
+    return AgingView.of(app.aging(as_of, customer_id, salesperson_id))
 
 
 @router.get("/receivables/{invoice_id}")

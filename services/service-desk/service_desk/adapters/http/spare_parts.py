@@ -279,11 +279,21 @@ async def ask_write_off_consent(
     )
 
 
+class WriteOff(BaseModel):
+    amount: Amount | None = Field(
+        default=None, gt=0, description="BI-26: the part's cost, booked by billing as warranty cost"
+    )
+
+
 @router.post("/spare-part-requisitions/{requisition_id}/write-off")
-async def write_off_part(context: Keeper, requisition_id: UUID, app: App) -> RequisitionView:
-    """SD-25: with the signed report, the leader's consent and the old part."""
+async def write_off_part(
+    context: Keeper, requisition_id: UUID, app: App, body: WriteOff | None = None
+) -> RequisitionView:
+    """SD-25: with the signed report, the leader's consent and the old part; SD-46: its cost
+    goes to billing, which books it (BI-26)."""
+    amount = None if body is None else body.amount
     return RequisitionView.model_validate(
-        await app.perform(app.write_off_part, context, requisition_id)
+        await app.perform(app.write_off_part, context, requisition_id, amount)
     )
 
 
