@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -14,24 +13,11 @@ from fastapi.testclient import TestClient
 
 from countersign.services import SPECS
 from kernel.settings import KernelSettings
-from kernel.signing.http import without_credentials
-from runtime.auth import UserDirectory, hash_token, requires
+from runtime.auth import UserDirectory, hash_token
 from runtime.service import ServiceSpec, build_app
+from tests.routes import allowed_roles, api_routes, link_authorised, outsider_token
 
 SAMPLE_ID = "00000000-0000-0000-0000-000000000001"
-
-
-def allowed_roles(route: APIRoute) -> frozenset[str]:
-    """The roles a route admits, read from its ``requires(...)`` dependency."""
-    found = [d.call.roles for d in route.dependant.dependencies if isinstance(d.call, requires)]
-    assert len(found) == 1, f"{route.path} must state its roles with exactly one requires()"
-    return found[0]
-
-
-def api_routes(spec: ServiceSpec) -> list[tuple[str, str, APIRoute]]:
-    routes = [r for router in spec.all_routers() for r in router.routes if isinstance(r, APIRoute)]
-    assert routes, f"{spec.name} has no API routes"
-    return [(method, r.path, r) for r in routes for method in sorted(r.methods)]
 
 
 def url(path_template: str) -> str:
@@ -50,19 +36,6 @@ def client_of(service: str) -> TestClient:
 @pytest.fixture(scope="module")
 def users() -> UserDirectory:
     return UserDirectory.load(KernelSettings().users_file)
-
-
-def outsider_token(roles: frozenset[str]) -> str:
-    """A development user's token whose roles do not include any of ``roles``."""
-    for user in tomllib.loads(Path(KernelSettings().users_file).read_text())["users"]:
-        if not set(user["roles"]) & roles:
-            return f"dev-{user['id']}"
-    raise AssertionError(f"every development user holds one of {sorted(roles)}")
-
-
-def link_authorised(route: APIRoute) -> bool:
-    """A customer's signing page: its link is its only credential (XC-02)."""
-    return any(d.call is without_credentials for d in route.dependant.dependencies)
 
 
 CASES = [
