@@ -17,6 +17,7 @@ from contracts.values import (
     Amount,
     Code,
     CurrencyCode,
+    Day,
     Days,
     Digest,
     Instant,
@@ -87,9 +88,25 @@ class OrderPlaced(PricedOrderEvent):
 
 
 class GoodsIssued(PricedOrderEvent):
-    """OR-19: the warehouse shipped the order."""
+    """OR-19: the warehouse shipped the order; OR-30: short of it when a ``BackOrderCreated``
+    follows, and the rest later in a second ``GoodsIssued`` naming the back order."""
 
     issued_by: UserId
+    outbound_id: UUID | None = Field(
+        default=None, description="OR-19: the sales outbound order the goods left under"
+    )
+    back_order_id: UUID | None = Field(
+        default=None, description="OR-30: the back order whose rest this shipment issues"
+    )
+
+
+class BackOrderCreated(PricedOrderEvent):
+    """OR-30, RULES §4.3: the back-order slip: the warehouse issued less than the outbound
+    order; ``lines`` are still owed and return to ReadyToIssue, to leave in a later
+    ``GoodsIssued``."""
+
+    back_order_id: UUID
+    expected_date: Day | None = Field(default=None, description="When the rest is expected")
 
 
 class DeliveryConfirmedByCustomer(OrderEvent):
@@ -200,6 +217,7 @@ class SpecialFeePaymentFormApproved(IntegrationEvent, producer="orders", aggrega
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     OrderPlaced,
     GoodsIssued,
+    BackOrderCreated,
     DeliveryConfirmedByCustomer,
     CreditReservationRequested,
     OrderCancelled,

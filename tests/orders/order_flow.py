@@ -26,7 +26,13 @@ ROLES = {
     "finance": Role.FINANCE,
     "gm": Role.LEADERSHIP_GM,
 }
-LINE = {"product_code": "P-1", "quantity": 2, "unit_price": "10.50"}
+LINE = {"product_code": "P-1", "description": "pump", "quantity": 2, "unit_price": "10.50"}
+TERMS = {
+    "delivery_date": "2099-12-31",
+    "delivery_place": "Pudong warehouse 3",
+    "payment_terms_days": 30,
+}
+"""OR-30: the key contents confirmed beyond the lines."""
 
 
 class OrderFlow:
@@ -61,7 +67,7 @@ class OrderFlow:
 
     def place(self, customer_id: UUID, *lines: dict[str, Any], **body: Any) -> dict[str, Any]:
         """A goods request raised from a signed contract, unless ``body`` says otherwise."""
-        body = {"customer_id": str(customer_id), "lines": list(lines or (LINE,))} | body
+        body = {"customer_id": str(customer_id), "lines": list(lines or (LINE,))} | TERMS | body
         if "uncontracted" not in body:
             body.setdefault("contract_id", str(uuid4()))
         placed: dict[str, Any] = self.client.ok("POST", "/orders", "salesperson", body)

@@ -15,6 +15,7 @@ from contracts.customers import AccountOwnerChanged, CustomerApproved, CustomerR
 from kernel.settings import KernelSettings
 from orders.bootstrap import SPEC
 from runtime.unit_of_work import CommandContext
+from tests.orders.order_flow import TERMS
 from tests.service_client import ServiceClient, service_client
 from tests.signers import Signers
 
@@ -28,8 +29,9 @@ def client(store_settings: KernelSettings) -> Iterator[ServiceClient]:
         yield client
 
 
-def body(customer_id: UUID, line: dict[str, str]) -> dict[str, Any]:
-    return {"customer_id": str(customer_id), "lines": [line], "contract_id": str(uuid4())}
+def body(customer_id: UUID, line: dict[str, Any]) -> dict[str, Any]:
+    lines = [{"description": "pump"} | line]
+    return {"customer_id": str(customer_id), "lines": lines, "contract_id": str(uuid4())} | TERMS
 
 
 def test_cu_22_open_orders_pass_to_the_customer_s_new_owner(client: ServiceClient) -> None:

@@ -11,7 +11,7 @@ import pytest
 from orders.domain.order import UNCONTRACTED_ORDER, Order, OrderStatus, UncontractedChannel
 from runtime.unit_of_work import CommandContext, acting
 from tests.orders.order_flow import OrderFlow
-from tests.orders.test_order_rules import LINE, approval, approved_customer, refusal
+from tests.orders.test_order_rules import LINE, approval, approved_customer, refusal, submit
 from tests.orders.test_sales_order_api import refused
 from tests.service_client import ServiceClient
 
@@ -31,9 +31,9 @@ def test_xc_03_an_instruction_binds_only_once_confirmed_in_writing(
     )
     assert order.status is OrderStatus.AWAITING_CONFIRMATION
     with refusal("OR-14"):
-        order.submit("salesperson")
+        submit(order)
     order.on_approved(approval(UNCONTRACTED_ORDER, order))
-    order.submit("salesperson")
+    submit(order)
     assert order.status is OrderStatus.PENDING_APPROVAL
 
 

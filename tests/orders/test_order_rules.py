@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -19,6 +19,7 @@ from orders.domain.order import (
     GOODS_REQUEST,
     OVER_CREDIT_SALE,
     UNCONTRACTED_ORDER,
+    DeliveryTerms,
     Order,
     OrderLine,
     OrderStatus,
@@ -31,6 +32,7 @@ from runtime.unit_of_work import CommandContext, acting
 from tests.signers import DRAWN, on_paper
 
 LINE = OrderLine("P-1", "pump", 2, Decimal("10.50"), ("SN-1", "SN-2"))
+TERMS = DeliveryTerms(date(2099, 12, 31), "Pudong warehouse 3, Shanghai", 30)
 
 
 @pytest.fixture(autouse=True)
@@ -50,9 +52,16 @@ def approval(kind: str, order: Order) -> ApprovalState:
     return ApprovalState(uuid4(), kind, order.version_hash, 1, "salesperson", [])
 
 
+def submit(order: Order) -> None:
+    """OR-30: a draft's key contents confirmed with the customer, then submitted (OR-17)."""
+    if order.status is OrderStatus.DRAFT and order.unconfirmed:
+        order.confirm_contents(TERMS, "salesperson")
+    order.submit("salesperson")
+
+
 def credit_checked(order: Order) -> None:
     """OR-17: submitted and approved by the branch and sales managers; billing is asked."""
-    order.submit("salesperson")
+    submit(order)
     order.on_approved(approval(GOODS_REQUEST, order))
 
 
@@ -209,10 +218,10 @@ def test_or_14_an_order_without_a_contract_waits_for_the_written_confirmation() 
     order = Order.place(customer, (LINE,), "salesperson", uncontracted=phoned)
     assert (order.status, order.uncontracted) == (OrderStatus.AWAITING_CONFIRMATION, True)
     with refusal("OR-14"):
-        order.submit("salesperson")
+        submit(order)
     order.on_approved(approval(UNCONTRACTED_ORDER, order))
     assert order.status is OrderStatus.DRAFT and order.confirmed_at is not None
-    order.submit("salesperson")
+    submit(order)
     assert order.status is OrderStatus.PENDING_APPROVAL
 
 
@@ -221,9 +230,9 @@ def test_or_16_or_17_a_goods_request_from_the_contract_is_approved_then_credit_c
     order = Order.place(approved_customer(), (LINE,), "salesperson", contract_id)
     assert (order.status, order.contract_id) == (OrderStatus.DRAFT, contract_id)
     assert order.interested_parties() == {"salesperson"}  # XC-05: never its own approver
-    order.submit("salesperson")
+    submit(order)
     with refusal("OR-17"):
-        order.submit("salesperson")
+        submit(order)
     order.on_approved(approval(GOODS_REQUEST, order))
     assert order.status is OrderStatus.CREDIT_CHECK
     [asked] = [e for e in order.collect_events() if isinstance(e, Order.CreditCheckRequested)]
@@ -232,7 +241,7 @@ def test_or_16_or_17_a_goods_request_from_the_contract_is_approved_then_credit_c
 
 def test_or_17_a_rejected_goods_request_is_cancelled() -> None:
     order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
-    order.submit("salesperson")
+    submit(order)
     order.on_rejected(approval(GOODS_REQUEST, order), "not against the contract")
     assert order.status is OrderStatus.CANCELLED
     with refusal("OR-17"):
@@ -337,7 +346,7 @@ def test_or_17_cancelled_before_shipment_with_its_reason_and_never_after() -> No
 
 def test_or_17_an_approval_granted_after_the_cancellation_asks_billing_nothing() -> None:
     order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
-    order.submit("salesperson")
+    submit(order)
     order.cancel("the customer withdrew", "sales-manager")
     order.collect_events()
     order.on_approved(approval(GOODS_REQUEST, order))

@@ -15,7 +15,7 @@ from contracts.customers import CustomerApproved, CustomerRegistered
 from kernel.settings import KernelSettings
 from orders.bootstrap import SPEC
 from runtime.unit_of_work import CommandContext
-from tests.orders.order_flow import OrderFlow
+from tests.orders.order_flow import TERMS, OrderFlow
 from tests.service_client import ServiceClient, service_client
 from tests.signers import Signers
 
@@ -46,8 +46,13 @@ def approved_customer(client: ServiceClient, position: int) -> UUID:
 
 
 def place(client: ServiceClient, customer_id: UUID, quantity: int) -> dict[str, object]:
-    line = {"product_code": "P-1", "quantity": quantity, "unit_price": "2.50"}
-    body = {"customer_id": str(customer_id), "lines": [line], "contract_id": str(uuid4())}
+    line = {
+        "product_code": "P-1",
+        "description": "pump",
+        "quantity": quantity,
+        "unit_price": "2.50",
+    }
+    body = {"customer_id": str(customer_id), "lines": [line], "contract_id": str(uuid4())} | TERMS
     placed: dict[str, object] = client.ok("POST", "/orders", "salesperson", body)
     return placed
 
@@ -58,7 +63,7 @@ def test_the_order_list_pages_and_filters(client: ServiceClient, flow: OrderFlow
     assert orders[0]["lines"] == [
         {
             "product_code": "P-1",
-            "description": "",
+            "description": "pump",
             "quantity": 1,
             "unit_price": "2.50",
             "serial_numbers": [],

@@ -19,7 +19,7 @@ from tests.orders.test_sales_order_api import refused
 from tests.service_client import ServiceClient, service_client
 from tests.signers import Signers
 
-GOODS = {"product_code": "P-1", "quantity": 2}
+GOODS = {"product_code": "P-1", "description": "pump", "quantity": 2}
 
 
 @pytest.fixture

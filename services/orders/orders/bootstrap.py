@@ -17,6 +17,7 @@ SPEC = ServiceSpec(
     application=OrdersApplication,
     routers=(
         orders.router,
+        orders.tracking,
         signatures.documents,
         signatures.signing,
         quotes.router,

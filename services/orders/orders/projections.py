@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from pydantic import AliasChoices, Field
@@ -71,6 +72,8 @@ _STATUS_AFTER = {
     Order.SalesOutboundOrderIssued: OrderStatus.AWAITING_WAREHOUSE,
     Order.DeliveryConfirmed: OrderStatus.DELIVERED,
     Order.Cancelled: OrderStatus.CANCELLED,
+    Order.BackOrderCreated: OrderStatus.READY_TO_ISSUE,
+    Order.BackOrderCancelled: OrderStatus.SHIPPED,
 }
 
 
@@ -149,14 +152,18 @@ outbound_archive = Projection("outbound_archive", OUTBOUND_ARCHIVE.table)
 
 @outbound_archive.on(Order.SalesOutboundOrderIssued)
 def _outbound_issued(event: Order.SalesOutboundOrderIssued, db: Connection) -> None:
-    OUTBOUND_ARCHIVE.insert(
-        db,
-        event,
-        issued_at=event.copy2_to_warehouse_at,
-        archived_at=None,
-        custodian=None,
-        archive_missed=False,
-    )
+    values: dict[str, Any] = {
+        "outbound_id": event.outbound_id,
+        "issued_at": event.copy2_to_warehouse_at,
+        "archived_at": None,
+        "custodian": None,
+        "archive_missed": False,
+    }
+    # OR-30: a back order's outbound order takes the order's row, to be archived in its turn.
+    if OUTBOUND_ARCHIVE.get(db, event.originator_id) is None:
+        OUTBOUND_ARCHIVE.insert(db, event, **values)
+    else:
+        OUTBOUND_ARCHIVE.update(db, event, **values)
 
 
 @outbound_archive.on(Order.OutboundArchived)

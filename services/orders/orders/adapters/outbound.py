@@ -14,6 +14,7 @@ OUTBOUND = Outbound(
     {
         Order.Placed: contract.OrderPlaced,
         Order.GoodsIssued: contract.GoodsIssued,
+        Order.BackOrderCreated: contract.BackOrderCreated,
         Order.DeliveryConfirmed: contract.DeliveryConfirmedByCustomer,
         SalesContract.Signed: contract.ContractSigned,
         Order.CreditCheckRequested: contract.CreditReservationRequested,

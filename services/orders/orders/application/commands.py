@@ -4,7 +4,7 @@ order (OR-19, OR-21), the shipment (OR-20) and its cancellation before it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from kernel.audit import AuditTrail
@@ -15,6 +15,8 @@ from orders.domain.order import (
     GOODS_REQUEST,
     OVER_CREDIT_SALE,
     UNCONTRACTED_ORDER,
+    DeliveryTerms,
+    IssuedQuantity,
     Order,
     OrderLine,
     ShipmentDelay,
@@ -38,15 +40,23 @@ class OrderCommands(CustomerSigning, Governance, AuditTrail):
         contract_id: UUID | None = None,
         contract_signed_at: datetime | None = None,
         uncontracted: tuple[UncontractedChannel, str] | None = None,
+        terms: DeliveryTerms | None = None,
     ) -> Order:
         """OR-16: the goods request from the signed contract; OR-14: without one, it goes to
         the sales manager (and leadership when major) to confirm in writing at once."""
         customer = self.find(KnownCustomer, customer_id)
         order = Order.place(
-            customer, lines, context.actor, contract_id, contract_signed_at, uncontracted
+            customer, lines, context.actor, contract_id, contract_signed_at, uncontracted, terms
         )
         if order.uncontracted:
             self.request_approval(order, UNCONTRACTED_ORDER, context.actor, order.total)
+        return order
+
+    @command
+    def confirm_order(self, context: CommandContext, order_id: UUID, terms: DeliveryTerms) -> Order:
+        """OR-30: the key contents confirmed with the customer before the order is submitted."""
+        order = self.order_to_change(order_id)
+        order.confirm_contents(terms, context.actor)
         return order
 
     @command
@@ -79,13 +89,28 @@ class OrderCommands(CustomerSigning, Governance, AuditTrail):
 
     @command
     def ship_order(
-        self, context: CommandContext, order_id: UUID, delay_reason: ShipmentDelay | None = None
+        self,
+        context: CommandContext,
+        order_id: UUID,
+        delay_reason: ShipmentDelay | None = None,
+        issued: tuple[IssuedQuantity, ...] | None = None,
+        expected_date: date | None = None,
     ) -> Order:
+        """OR-19, OR-20; OR-30: ``issued`` short of the outbound order, the rest is back-ordered,
+        expected on ``expected_date``."""
         order = self.order_to_change(order_id)
         customer = self.find(KnownCustomer, order.customer_id)
         days = self.rule_parameters().orders.ship_within_working_days
         ship_by = self.calendar.add_working_days(order.shipping_clock_starts, days)
-        order.ship(context.actor, customer, clock.now(), ship_by, delay_reason)
+        short = None if issued is None else (issued, new_id(), expected_date)
+        order.ship(context.actor, customer, clock.now(), ship_by, delay_reason, short)
+        return order
+
+    @command
+    def cancel_back_order(self, context: CommandContext, order_id: UUID, reason: str) -> Order:
+        """OR-30: the rest of the order is not issued."""
+        order = self.order_to_change(order_id)
+        order.cancel_back_order(reason, context.actor)
         return order
 
     @command

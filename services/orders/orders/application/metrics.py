@@ -1,8 +1,9 @@
 """Orders' dashboard figures (RULES §8 "Orders"), read from the orders' read tables when
 ``/metrics`` is scraped: orders by status (credit-check failures, blocked orders, deliveries
 awaiting the customer's confirmation), shipments in time or late by reason (OR-20), special fees
-by status, their count and value (OR-15), and the sales claims and contract disputes open
-(OR-31, OR-32), the commitments to customers open or missed (OR-36)."""
+by status, their count and value (OR-15), the sales claims and contract disputes open (OR-31,
+OR-32), the commitments to customers open or missed (OR-36), the delivery dates promised met or
+missed and the back orders open (OR-30)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 
 from orders.claim_projections import CLAIMS, COMMITMENTS, DISPUTES
+from orders.delivery_projections import DELIVERY_TRACKING, PROMISE_OUTCOMES, promises_by_outcome
 from orders.domain.commitment import CommitmentStatus
 from orders.domain.dispute import DisputeStatus
 from orders.domain.order import OrderStatus, ShipmentDelay
@@ -27,6 +29,7 @@ _fees = SPECIAL_FEES.table.c
 _claims = CLAIMS.table.c
 _disputes = DISPUTES.table.c
 _commitments = COMMITMENTS.table.c
+_deliveries = DELIVERY_TRACKING.table.c
 
 
 def _orders_by_status(app: Any, now: datetime) -> Select[Any]:
@@ -66,6 +69,15 @@ def _disputes_open(app: Any, now: datetime) -> Select[Any]:
 def _commitments_pending(app: Any, now: datetime) -> Select[Any]:
     pending = _commitments.status != CommitmentStatus.MET.value
     return select(_commitments.status, func.count()).where(pending).group_by(_commitments.status)
+
+
+def _delivery_promises(app: Any, now: datetime) -> Select[Any]:
+    return promises_by_outcome(now.date())
+
+
+def _back_orders_open(app: Any, now: datetime) -> Select[Any]:
+    open_ = _deliveries.back_order_open & ~_deliveries.cancelled
+    return select(func.count()).select_from(DELIVERY_TRACKING.table).where(open_)
 
 
 FIGURES = (
@@ -131,6 +143,22 @@ FIGURES = (
         labels=("status",),
         known=((CommitmentStatus.OPEN.value,), (CommitmentStatus.MISSED.value,)),
         rule="OR-36",
+    ),
+    Figure(
+        "countersign_orders_delivery_promises",
+        "Orders with a promised delivery date, by outcome: met (the customer accepted the "
+        "delivery by that date), missed (later, or not yet and the date passed), pending "
+        "(OR-30). The on-time share is met / (met + missed).",
+        _delivery_promises,
+        labels=("outcome",),
+        known=tuple((outcome,) for outcome in PROMISE_OUTCOMES),
+        rule="OR-30",
+    ),
+    Figure(
+        "countersign_orders_back_orders_open",
+        "Orders with a back order open: part of them still owed by the warehouse (OR-30).",
+        _back_orders_open,
+        rule="OR-30",
     ),
 )
 

@@ -6,8 +6,8 @@ customer's signature on delivery."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
@@ -37,6 +37,88 @@ class OrderLine:
 
 def total(lines: Iterable[OrderLine]) -> Decimal:
     return sum((line.amount for line in lines), Decimal(0))
+
+
+@dataclass(frozen=True)
+class DeliveryTerms:
+    """OR-30: what an order's confirmation states beyond its lines."""
+
+    delivery_date: date | None = None
+    delivery_place: str | None = None
+    payment_terms_days: int | None = None
+
+    def over(self, earlier: DeliveryTerms) -> DeliveryTerms:
+        """These terms, completed by ``earlier`` where they state nothing."""
+        return DeliveryTerms(
+            self.delivery_date or earlier.delivery_date,
+            self.delivery_place or earlier.delivery_place,
+            earlier.payment_terms_days
+            if self.payment_terms_days is None
+            else self.payment_terms_days,
+        )
+
+
+@dataclass(frozen=True)
+class IssuedQuantity:
+    """OR-30: what the warehouse issued of one line of the outbound order, by its position;
+    ``serial_numbers`` names the units that left (by default the line's first ones)."""
+
+    line: int
+    quantity: int
+    serial_numbers: tuple[str, ...] = ()
+
+
+def _issued_serials(line: OrderLine, index: int, issued: IssuedQuantity | None) -> tuple[str, ...]:
+    quantity = 0 if issued is None else issued.quantity
+    named = () if issued is None else issued.serial_numbers
+    if not named:
+        return line.serial_numbers[:quantity]
+    if len(named) != quantity or not set(named) <= set(line.serial_numbers):
+        raise RuleViolation(
+            "OR-30",
+            "the serial numbers issued are units of the line, one per unit issued",
+            line=index,
+        )
+    return named
+
+
+def split_issue(
+    outgoing: tuple[OrderLine, ...], issued: tuple[IssuedQuantity, ...]
+) -> tuple[tuple[OrderLine, ...], tuple[OrderLine, ...]]:
+    """OR-30: what the warehouse issued of the outbound order's lines, and what remains owed (the
+    back order). Lines it does not mention are not issued."""
+    by_line: dict[int, IssuedQuantity] = {}
+    for item in issued:
+        if item.line in by_line or not 0 <= item.line < len(outgoing):
+            raise RuleViolation(
+                "OR-30",
+                "each line of the outbound order is issued once, named by its position",
+                line=item.line,
+                lines=len(outgoing),
+            )
+        by_line[item.line] = item
+    shipped: list[OrderLine] = []
+    remainder: list[OrderLine] = []
+    for index, line in enumerate(outgoing):
+        given = by_line.get(index)
+        quantity = 0 if given is None else given.quantity
+        if quantity > line.quantity:
+            raise RuleViolation(
+                "OR-30",
+                "more is issued than the line still owes",
+                line=index,
+                owed=line.quantity,
+                issued=quantity,
+            )
+        serials = _issued_serials(line, index, given)
+        if quantity:
+            shipped.append(replace(line, quantity=quantity, serial_numbers=serials))
+        if quantity < line.quantity:
+            rest = tuple(serial for serial in line.serial_numbers if serial not in serials)
+            remainder.append(replace(line, quantity=line.quantity - quantity, serial_numbers=rest))
+    if not shipped:
+        raise RuleViolation("OR-30", "a shipment issues at least one unit")
+    return tuple(shipped), tuple(remainder)
 
 
 class OrderStatus(StrEnum):
@@ -100,6 +182,21 @@ _CREDIT_ANSWERED = (
 approved and before the goods left (a hold placed meanwhile withdraws the reservation)."""
 
 
+def _within_back_order(lines: tuple[OrderLine, ...], owed: tuple[OrderLine, ...]) -> None:
+    # OR-30: a back order's outbound order issues no more of a product than is still owed.
+    for code in {line.product_code for line in lines}:
+        asked = sum(line.quantity for line in lines if line.product_code == code)
+        remaining = sum(line.quantity for line in owed if line.product_code == code)
+        if asked > remaining:
+            raise RuleViolation(
+                "OR-30",
+                "the outbound order issues more than the back order still owes",
+                product_code=code,
+                owed=remaining,
+                asked=asked,
+            )
+
+
 def _in_good_standing(customer: KnownCustomer | None) -> None:
     # OR-18, CU-06, CU-13: nothing is issued or shipped to a customer on hold or blacklisted.
     if customer is not None and (customer.credit_hold or customer.blacklisted):
@@ -145,6 +242,14 @@ class Order(Signable):
         self.sla_met: bool | None = None
         self.delay_reason: ShipmentDelay | None = None
         self.received_at: datetime | None = None
+        self.delivery_date: date | None
+        self.delivery_place: str | None
+        self.payment_terms_days: int | None
+        self.shipped_lines: tuple[OrderLine, ...] = ()
+        self.back_order_id: UUID | None = None
+        self.back_ordered: tuple[OrderLine, ...] = ()
+        self.back_order_expected_date: date | None = None
+        self.back_order_cancelled = False
 
     class Placed(Signable.Created):
         customer_id: UUID
@@ -161,6 +266,10 @@ class Order(Signable):
         """OR-20: when the contract was signed (the shipping clock starts then)."""
         uncontracted_channel: UncontractedChannel | None = None
         uncontracted_reason: str | None = None
+        delivery_date: date | None = None
+        """OR-30: the delivery date promised to the customer."""
+        delivery_place: str | None = None
+        payment_terms_days: int | None = None
 
         def apply(self, order: Order) -> None:
             super().apply(order)
@@ -174,6 +283,18 @@ class Order(Signable):
 
         def apply(self, order: Order) -> None:
             order.status, order.confirmed_at = OrderStatus.DRAFT, self.timestamp
+
+    class ContentsConfirmed(Aggregate.Event):
+        """OR-30: the key contents confirmed with the customer, the delivery terms stated."""
+
+        delivery_date: date
+        delivery_place: str
+        payment_terms_days: int
+        confirmed_by: str
+
+        def apply(self, order: Order) -> None:
+            order.delivery_date, order.delivery_place = self.delivery_date, self.delivery_place
+            order.payment_terms_days = self.payment_terms_days
 
     class GoodsRequestSubmitted(Aggregate.Event):
         submitted_by: str
@@ -264,6 +385,8 @@ class Order(Signable):
         def apply(self, order: Order) -> None:
             order.status, order.outbound_id = OrderStatus.AWAITING_WAREHOUSE, self.outbound_id
             order.outbound_issued_at = self.copy2_to_warehouse_at
+            # OR-30: a back order's outbound order is archived in its own right.
+            order.outbound_archived_at, order.outbound_archive_missed = None, False
 
     class GoodsIssued(Aggregate.Event):
         """What left the warehouse, for whom (OR-19), and whether it left in time (OR-20)."""
@@ -275,11 +398,41 @@ class Order(Signable):
         outbound_id: UUID | None = None
         sla_met: bool | None = None
         delay_reason: ShipmentDelay | None = None
+        back_order_id: UUID | None = None
+        """OR-30: the back order this shipment issues the rest of."""
 
         def apply(self, order: Order) -> None:
             order.status, order.issued_by = OrderStatus.SHIPPED, self.issued_by
             order.shipped_at = self.timestamp
             order.sla_met, order.delay_reason = self.sla_met, self.delay_reason
+            order.shipped_lines = (*order.shipped_lines, *self.lines)
+            order.back_order_id, order.back_ordered = None, ()
+
+    class BackOrderCreated(Aggregate.Event):
+        """OR-30, §4.3: the back-order slip: what the warehouse could not issue is still owed;
+        those lines return to ReadyToIssue."""
+
+        back_order_id: UUID
+        customer_id: UUID
+        lines: tuple[OrderLine, ...]
+        currency: str
+        expected_date: date | None
+
+        def apply(self, order: Order) -> None:
+            order.status, order.back_order_id = OrderStatus.READY_TO_ISSUE, self.back_order_id
+            order.back_ordered, order.back_order_expected_date = self.lines, self.expected_date
+
+    class BackOrderCancelled(Aggregate.Event):
+        """OR-30: the rest will not be issued; the order is complete with what was shipped."""
+
+        back_order_id: UUID
+        lines: tuple[OrderLine, ...]
+        reason: str
+        cancelled_by: str
+
+        def apply(self, order: Order) -> None:
+            order.status, order.back_order_cancelled = OrderStatus.SHIPPED, True
+            order.back_order_id, order.back_ordered = None, ()
 
     class DeliveryConfirmed(Aggregate.Event):
         received_at: datetime
@@ -352,6 +505,7 @@ class Order(Signable):
         contract_id: UUID | None = None,
         contract_signed_at: datetime | None = None,
         uncontracted: tuple[UncontractedChannel, str] | None = None,
+        terms: DeliveryTerms | None = None,
     ) -> Self:
         customer = trading_customer(customer)
         if not lines:
@@ -378,6 +532,9 @@ class Order(Signable):
             contract_signed_at=contract_signed_at,
             uncontracted_channel=None if uncontracted is None else uncontracted[0],
             uncontracted_reason=None if uncontracted is None else uncontracted[1],
+            delivery_date=None if terms is None else terms.delivery_date,
+            delivery_place=None if terms is None else terms.delivery_place,
+            payment_terms_days=None if terms is None else terms.payment_terms_days,
         )
 
     @property
@@ -392,6 +549,66 @@ class Order(Signable):
         if self.is_open and owner_id != self.account_owner_id:
             self.trigger_event(self.Reassigned, account_owner_id=owner_id, handover_id=handover_id)
 
+    # -- OR-30: the order's key contents confirmed
+
+    @property
+    def terms(self) -> DeliveryTerms:
+        return DeliveryTerms(self.delivery_date, self.delivery_place, self.payment_terms_days)
+
+    @property
+    def unconfirmed(self) -> list[str]:
+        """OR-30: the key contents not stated yet."""
+        return self.missing_contents(self.terms)
+
+    def missing_contents(self, terms: DeliveryTerms) -> list[str]:
+        """OR-30: the key contents ``terms`` leave unstated: each line's item and specification,
+        its quantity and price, the delivery date and place, the payment terms (the customer is
+        known from the order's placing)."""
+        missing = []
+        if any(not line.description.strip() for line in self.lines):
+            missing.append("items and specifications")
+        if any(line.quantity <= 0 for line in self.lines):
+            missing.append("quantities")
+        if any(line.unit_price <= 0 for line in self.lines):
+            missing.append("prices")
+        if terms.delivery_date is None:
+            missing.append("delivery date")
+        if not (terms.delivery_place or "").strip():
+            missing.append("delivery place")
+        if terms.payment_terms_days is None:
+            missing.append("payment terms")
+        return missing
+
+    def confirm_contents(self, given: DeliveryTerms, confirmed_by: str) -> None:
+        """OR-30: the salesperson confirms the key contents with the customer, stating (or
+        correcting) the delivery date and place and the payment terms."""
+        if self.status is not OrderStatus.DRAFT:
+            raise RuleViolation(
+                "OR-30",
+                "the key contents are confirmed while the goods request is a draft",
+                status=self.status,
+            )
+        terms = given.over(self.terms)
+        missing = self.missing_contents(terms)
+        if missing:
+            raise RuleViolation(
+                "OR-30", "the order's key contents are not all confirmed", missing=missing
+            )
+        assert terms.delivery_date is not None and terms.delivery_place is not None
+        if terms.delivery_date < self.created_on.date():
+            raise RuleViolation(
+                "OR-30",
+                "the delivery date promised is not before the order was placed",
+                delivery_date=terms.delivery_date.isoformat(),
+            )
+        self.trigger_event(
+            self.ContentsConfirmed,
+            delivery_date=terms.delivery_date,
+            delivery_place=terms.delivery_place,
+            payment_terms_days=terms.payment_terms_days,
+            confirmed_by=confirmed_by,
+        )
+
     # -- OR-16, OR-17: the goods request and its approval
 
     def submit(self, submitted_by: str) -> None:
@@ -404,6 +621,14 @@ class Order(Signable):
         if self.status is not OrderStatus.DRAFT:
             raise RuleViolation(
                 "OR-17", "only a goods request not yet submitted is submitted", status=self.status
+            )
+        # OR-30: nobody accepts an order whose key contents are not confirmed.
+        missing = self.unconfirmed
+        if missing:
+            raise RuleViolation(
+                "OR-30",
+                "the order's key contents are confirmed before it goes for approval",
+                missing=missing,
             )
         self.trigger_event(self.GoodsRequestSubmitted, submitted_by=submitted_by, total=self.total)
 
@@ -467,6 +692,17 @@ class Order(Signable):
 
     # -- OR-19, OR-21: the outbound order; OR-20: the shipment
 
+    @property
+    def outgoing(self) -> tuple[OrderLine, ...]:
+        """OR-19, OR-30: what the next outbound order issues: the back order's lines, else the
+        approved goods request's."""
+        return self.back_ordered if self.back_order_id is not None else self.lines
+
+    def _back_order_not_cancelled(self) -> None:
+        # OR-30: what a cancelled back order owed is not issued any more.
+        if self.back_order_cancelled:
+            raise RuleViolation("OR-30", "the order's back order was cancelled: nothing is issued")
+
     def issue_outbound(
         self,
         customer: KnownCustomer | None,
@@ -475,6 +711,7 @@ class Order(Signable):
         issued_by: str,
         now: datetime,
     ) -> None:
+        self._back_order_not_cancelled()
         # OR-19: from the goods request as the sales manager approved it, past the credit gate.
         if self.status is not OrderStatus.READY_TO_ISSUE:
             raise RuleViolation(
@@ -488,17 +725,20 @@ class Order(Signable):
                 "OR-19", "the goods request changed since the sales manager approved it"
             )
         _in_good_standing(customer)
-        # OR-21: the outbound order is exactly what was approved.
-        if lines is not None and tuple(lines) != self.lines:
+        outgoing = self.outgoing
+        if lines is not None and self.back_order_id is not None:
+            _within_back_order(lines, outgoing)
+        # OR-21: the outbound order is exactly what was approved (and still owed, OR-30).
+        if lines is not None and tuple(lines) != outgoing:
             raise RuleViolation(
                 "OR-21",
                 "the outbound order's lines differ from the approved goods request",
-                approved=[line.product_code for line in self.lines],
+                approved=[line.product_code for line in outgoing],
             )
         self.trigger_event(
             self.SalesOutboundOrderIssued,
             outbound_id=outbound_id,
-            lines=self.lines,
+            lines=outgoing,
             issued_by=issued_by,
             copy2_to_warehouse_at=now,
         )
@@ -518,7 +758,11 @@ class Order(Signable):
         now: datetime | None = None,
         ship_by: datetime | None = None,
         delay_reason: ShipmentDelay | None = None,
+        short: tuple[tuple[IssuedQuantity, ...], UUID, date | None] | None = None,
     ) -> None:
+        """``short``: what the warehouse issued when it could not issue everything, the id of
+        the back order for the rest and when the rest is expected (OR-30)."""
+        self._back_order_not_cancelled()
         # OR-19: the warehouse ships against the outbound order's copy 2, once.
         if self.status is not OrderStatus.AWAITING_WAREHOUSE:
             raise RuleViolation(
@@ -535,15 +779,44 @@ class Order(Signable):
                 "the shipment is late: record the reason for the delay",
                 ship_by=ship_by.isoformat() if ship_by else None,
             )
+        shipped: tuple[OrderLine, ...] = self.outgoing
+        remainder: tuple[OrderLine, ...] = ()
+        if short is not None:
+            shipped, remainder = split_issue(self.outgoing, short[0])
         self.trigger_event(
             self.GoodsIssued,
             issued_by=warehouse_keeper,
             customer_id=self.customer_id,
-            lines=self.lines,
+            lines=shipped,
             currency=self.currency,
             outbound_id=self.outbound_id,
             sla_met=sla_met,
             delay_reason=None if sla_met else delay_reason,
+            back_order_id=self.back_order_id,
+        )
+        if short is not None and remainder:
+            # OR-30, §4.3: the back-order slip; the rest returns to ReadyToIssue.
+            self.trigger_event(
+                self.BackOrderCreated,
+                back_order_id=short[1],
+                customer_id=self.customer_id,
+                lines=remainder,
+                currency=self.currency,
+                expected_date=short[2],
+            )
+
+    def cancel_back_order(self, reason: str, cancelled_by: str) -> None:
+        """OR-30: the rest is not issued; the customer confirms what was delivered."""
+        if self.back_order_id is None or self.status is OrderStatus.CANCELLED:
+            raise RuleViolation("OR-30", "the order has no open back order", status=self.status)
+        if not reason.strip():
+            raise RuleViolation("OR-30", "a back order's cancellation states its reason")
+        self.trigger_event(
+            self.BackOrderCancelled,
+            back_order_id=self.back_order_id,
+            lines=self.back_ordered,
+            reason=reason,
+            cancelled_by=cancelled_by,
         )
 
     # -- OR-23: the outbound order archived promptly
@@ -584,6 +857,10 @@ class Order(Signable):
         if self.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED):
             raise RuleViolation(
                 "OR-17", "only an order not shipped yet is cancelled", status=self.status
+            )
+        if self.shipped_lines:
+            raise RuleViolation(
+                "OR-30", "part of the order was shipped: its back order is cancelled instead"
             )
         if not reason.strip():
             raise RuleViolation("OR-17", "a cancellation states its reason")
@@ -626,7 +903,18 @@ class Order(Signable):
     # -- the customer's signature on the delivery confirmation (OR-22)
 
     def approval_content(self) -> Mapping[str, Any]:
-        return {
+        # OR-30: the confirmed delivery terms, once stated (older orders' hashes stay theirs).
+        terms = self.terms
+        stated = (
+            {}
+            if terms == DeliveryTerms()
+            else {
+                "delivery_date": None if terms.delivery_date is None else str(terms.delivery_date),
+                "delivery_place": terms.delivery_place,
+                "payment_terms_days": terms.payment_terms_days,
+            }
+        )
+        return stated | {
             "customer_id": str(self.customer_id),
             "contract_id": None if self.contract_id is None else str(self.contract_id),
             "currency": self.currency,
@@ -648,6 +936,11 @@ class Order(Signable):
         # OR-22: the customer confirms the receipt of goods that were shipped, once.
         if self.status is OrderStatus.DELIVERED:
             raise RuleViolation("OR-22", "the customer has already confirmed this delivery")
+        if self.back_order_id is not None:
+            raise RuleViolation(
+                "OR-30",
+                "the customer accepts the delivery once the back order was issued or cancelled",
+            )
         if self.status is not OrderStatus.SHIPPED:
             raise RuleViolation(
                 "OR-22",
@@ -669,7 +962,7 @@ class Order(Signable):
             self.DeliveryConfirmed,
             received_at=signed_at,
             customer_id=self.customer_id,
-            lines=self.lines,
+            lines=self.shipped_lines,
         )
 
     def signing_sheet(self) -> SigningSheet:
@@ -680,7 +973,12 @@ class Order(Signable):
                 ("Order", str(self.id)),
                 ("Customer", self.customer_name or str(self.customer_id)),
                 ("Shipped", shipped),
-                ("Total", f"{self.total:,.2f} {self.currency}"),
+                (
+                    "Delivery promised",
+                    "" if self.delivery_date is None else str(self.delivery_date),
+                ),
+                ("Delivery place", self.delivery_place or ""),
+                ("Total", f"{total(self.shipped_lines):,.2f} {self.currency}"),
             ),
             table_headers=("Product", "Description", "Quantity", "Unit price", "Serial numbers"),
             table_rows=tuple(
@@ -691,6 +989,7 @@ class Order(Signable):
                     f"{line.unit_price:,.2f}",
                     ", ".join(line.serial_numbers),
                 )
-                for line in self.lines
+                # OR-22, OR-30: the delivery acceptance form lists what was delivered.
+                for line in self.shipped_lines
             ),
         )

@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, model_validator
 
 from contracts.orders import OrderLine as Line
 from contracts.orders import total_of
-from contracts.values import Instant, LongText
+from contracts.values import Code, Day, Days, Instant, LongText, Name
 from kernel.roles import SALES, Role
 from orders.application import OrdersApplication
-from orders.domain.order import OrderLine, ShipmentDelay, UncontractedChannel
+from orders.delivery_projections import DELIVERY_TRACKING, DeliveryTrackingView
+from orders.domain.order import (
+    DeliveryTerms,
+    IssuedQuantity,
+    OrderLine,
+    ShipmentDelay,
+    UncontractedChannel,
+)
 from orders.projections import ORDERS, OUTBOUND_ARCHIVE, OrderSummary, OutboundArchiveView
+from runtime import clock
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
 from runtime.transcoding import value_object
 from runtime.unit_of_work import CommandContext
-from runtime.views import Money, Page, PageRequest
+from runtime.views import Money, Page, PageRequest, View
 
 router = APIRouter(prefix="/orders", tags=["orders"])
+tracking = APIRouter(prefix="/delivery-tracking", tags=["orders"])
 App = Annotated[OrdersApplication, Depends(application_of(OrdersApplication))]
 Sales = Annotated[CommandContext, Depends(acting_as(*SALES))]
 READERS = (*SALES, Role.SALES_MANAGER, Role.WAREHOUSE_KEEPER, Role.FINANCE)
@@ -36,7 +45,18 @@ class Uncontracted(BaseModel):
     reason: LongText
 
 
-class PlaceOrder(BaseModel):
+class KeyTerms(BaseModel):
+    """OR-30: what the order's confirmation states beyond its lines."""
+
+    delivery_date: Day | None = Field(default=None, description="Promised to the customer")
+    delivery_place: Name | None = None
+    payment_terms_days: Days | None = None
+
+    def terms(self) -> DeliveryTerms:
+        return DeliveryTerms(self.delivery_date, self.delivery_place, self.payment_terms_days)
+
+
+class PlaceOrder(KeyTerms):
     customer_id: UUID
     lines: list[Line] = Field(min_length=1, max_length=200)
     contract_id: UUID | None = Field(
@@ -74,6 +94,17 @@ class OrderView(OrderSummary):
     )
     outbound_archived_at: datetime | None = Field(description="OR-23: archived by the clerk")
     outbound_archive_missed: bool = Field(description="OR-23: not archived in time")
+    delivery_date: date | None = Field(description="OR-30: promised to the customer")
+    delivery_place: str | None = Field(max_length=200)
+    payment_terms_days: int | None
+    unconfirmed: list[str] = Field(
+        description="OR-30: the key contents still to confirm before the order is submitted"
+    )
+    shipped_lines: list[Line] = Field(description="OR-30: what left the warehouse so far")
+    back_order_id: UUID | None = Field(description="OR-30: the back order open, if any")
+    back_ordered: list[Line] = Field(description="OR-30: what the back order still owes")
+    back_order_expected_date: date | None
+    back_order_cancelled: bool
 
 
 @router.post("", status_code=201)
@@ -88,7 +119,16 @@ async def place_order(context: Sales, body: PlaceOrder, app: App) -> OrderView:
         body.contract_id,
         body.contract_signed_at,
         None if uncontracted is None else (uncontracted.channel, uncontracted.reason),
+        body.terms(),
     )
+    return OrderView.model_validate(order)
+
+
+@router.post("/{order_id}/confirm")
+async def confirm_order(context: Sales, order_id: UUID, body: KeyTerms, app: App) -> OrderView:
+    """OR-30: the key contents confirmed with the customer (the delivery date and place, the
+    payment terms stated or corrected); refused, naming what is missing, until all are."""
+    order = await app.perform(app.confirm_order, context, order_id, body.terms())
     return OrderView.model_validate(order)
 
 
@@ -136,9 +176,28 @@ async def issue_outbound_order(
     return OrderView.model_validate(order)
 
 
+class Issued(BaseModel):
+    """OR-30: what left of one line of the outbound order."""
+
+    line: int = Field(ge=0, lt=200, description="The line's position on the outbound order")
+    quantity: int = Field(ge=0, le=100_000)
+    serial_numbers: list[Code] = Field(
+        default_factory=list, max_length=1000, description="The units that left, if serialised"
+    )
+
+
 class ShipOrder(BaseModel):
     delay_reason: ShipmentDelay | None = Field(
         default=None, description="OR-20: why the goods leave later than allowed"
+    )
+    issued: list[Issued] | None = Field(
+        default=None,
+        max_length=200,
+        description="OR-30: when less than the outbound order left, what did (lines not named "
+        "left none); the rest becomes a back order",
+    )
+    expected_date: Day | None = Field(
+        default=None, description="OR-30: when the back-ordered rest is expected"
     )
 
 
@@ -149,8 +208,17 @@ async def ship_order(
     app: App,
     body: ShipOrder | None = None,
 ) -> OrderView:
-    delay = None if body is None else body.delay_reason
-    return OrderView.model_validate(await app.perform(app.ship_order, context, order_id, delay))
+    body = body or ShipOrder()
+    issued = None
+    if body.issued is not None:
+        issued = tuple(
+            IssuedQuantity(item.line, item.quantity, tuple(item.serial_numbers))
+            for item in body.issued
+        )
+    order = await app.perform(
+        app.ship_order, context, order_id, body.delay_reason, issued, body.expected_date
+    )
+    return OrderView.model_validate(order)
 
 
 class CancelOrder(BaseModel):
@@ -166,6 +234,18 @@ async def cancel_order(
 ) -> OrderView:
     """§4.3: cancelled before shipment; billing releases its credit reservation."""
     order = await app.perform(app.cancel_order, context, order_id, body.reason)
+    return OrderView.model_validate(order)
+
+
+@router.post("/{order_id}/back-order/cancel")
+async def cancel_back_order(
+    context: Annotated[CommandContext, Depends(acting_as(Role.SALES_MANAGER))],
+    order_id: UUID,
+    body: CancelOrder,
+    app: App,
+) -> OrderView:
+    """OR-30: the back order's rest is not issued; the customer accepts what was delivered."""
+    order = await app.perform(app.cancel_back_order, context, order_id, body.reason)
     return OrderView.model_validate(order)
 
 
@@ -200,3 +280,27 @@ def list_orders(
 @router.get("/{order_id}")
 def get_order(_: Reader, order_id: UUID, app: App) -> OrderView:
     return OrderView.model_validate(app.order(order_id))
+
+
+class DeliveryMonth(View):
+    """OR-30: the monthly order-to-delivery tracking sheet."""
+
+    month: str = Field(max_length=7)
+    met: int = Field(description="Delivered (accepted by the customer) by the promised date")
+    missed: int = Field(description="Delivered later, or not yet and the date passed")
+    pending: int = Field(description="Not delivered yet, the promised date still ahead")
+    orders: Page[DeliveryTrackingView]
+
+
+@tracking.get("")
+def delivery_tracking(
+    _: Reader,
+    month: Annotated[str, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")],
+    query: Annotated[PageRequest, Depends(DELIVERY_TRACKING.query)],
+    app: App,
+) -> DeliveryMonth:
+    """OR-30: the deliveries promised for ``month`` (YYYY-MM) against the actual ones."""
+    counts = app.delivery_promises(month, clock.now().date())
+    in_month = DELIVERY_TRACKING.table.c.month == month
+    orders = app.read_models.page(DELIVERY_TRACKING, query, in_month)
+    return DeliveryMonth(month=month, **counts, orders=orders)
