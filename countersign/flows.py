@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -44,6 +45,17 @@ def _quiet(kind: str, name: str, ms: float, size: int, error: BaseException | No
 
 def _silent(line: str) -> None:
     return None
+
+
+def key_contents(promised_in_days: int = 30) -> dict[str, Any]:
+    """OR-30: what an order needs confirmed besides its customer and lines before it is
+    submitted: the delivery date and place and the payment terms."""
+    promised = datetime.now(tz=UTC).date() + timedelta(days=promised_in_days)
+    return {
+        "delivery_date": promised.isoformat(),
+        "delivery_place": "Pudong warehouse 3",
+        "payment_terms_days": 30,
+    }
 
 
 class FlowError(RuntimeError):
@@ -184,7 +196,12 @@ def order_to_cash(client: FlowClient, report: Report = _silent, paid: bool = Tru
         "unit_price": "1250.00",
         "serial_numbers": serials,
     }
-    order_body = {"customer_id": customer_id, "lines": [line], "contract_id": str(uuid4())}
+    order_body = {
+        "customer_id": customer_id,
+        "lines": [line],
+        "contract_id": str(uuid4()),
+        **key_contents(),
+    }
 
     def refused_as_unapproved() -> dict[str, Any] | None:
         response = client.call("POST", "orders", "/orders", "salesperson", order_body)

@@ -13,6 +13,7 @@ from uuid import uuid4
 import httpx
 
 from countersign.approving import approve_all_steps, put_policies_in_force
+from countersign.flows import key_contents
 from countersign.stack import Stack
 from tests.signers import page_answer
 
@@ -122,7 +123,12 @@ class Api:
             "serial_numbers": serials,
         }
         # OR-16: a goods request raised from a signed sales contract.
-        body = {"customer_id": customer_id, "lines": [line], "contract_id": str(uuid4())}
+        body = {
+            "customer_id": customer_id,
+            "lines": [line],
+            "contract_id": str(uuid4()),
+            **key_contents(),
+        }
         return await self.call("POST", "orders", "/orders", "salesperson", body)
 
     async def order_when_customer_known(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
@@ -38,7 +38,7 @@ from kernel.roles import Role
 from kernel.settings import KernelSettings
 from kernel.signing.commands import PageAnswer
 from orders.application import OrdersApplication
-from orders.domain.order import OrderLine
+from orders.domain.order import DeliveryTerms, OrderLine
 from runtime.application import ServiceApplication
 from runtime.projections import Projection, ReadModels
 from runtime.store import read_engine
@@ -90,7 +90,8 @@ def apps(store_settings: KernelSettings) -> Iterator[list[ServiceApplication]]:
             orders.process(registered, POLICY, Tracking("customers.events:0", next(position)))
             orders.process(approved, POLICY, Tracking("customers.events:0", next(position)))
             line = OrderLine("P-1", "pump", 2, Decimal("10.25"), (f"A{n}", f"B{n}"))
-            order = orders.place_order(SALESPERSON, customer.id, (line,), uuid4())
+            terms = DeliveryTerms(date(2099, 12, 31), "Pudong warehouse 3", 30)
+            order = orders.place_order(SALESPERSON, customer.id, (line,), uuid4(), terms=terms)
             if n % 2:
                 # OR-17, OR-18, OR-19: approved, reserved by billing, issued to the warehouse.
                 orders.submit_order(SALESPERSON, order.id)
@@ -158,6 +159,7 @@ def test_xc_04_every_projection_rebuilt_from_the_store_equals_the_live_one(
         "customers/approvals_pending": 6 + 1,
         "customers/customer_file_freshness": 6,
         "orders/orders": 6,
+        "orders/delivery_tracking": 6,
         "orders/approvals_pending": 2,
         "orders/outbound_archive": 3,
         "orders/signing_requests": 3,
