@@ -109,6 +109,15 @@ class BackOrderCreated(PricedOrderEvent):
     expected_date: Day | None = Field(default=None, description="When the rest is expected")
 
 
+class BackOrderCancelled(PricedOrderEvent):
+    """OR-30: the back order's rest (``lines``) will not be issued; the order is complete with
+    what was shipped, and billing frees the credit still reserved for the rest (BI-11)."""
+
+    back_order_id: UUID
+    reason: LongText
+    cancelled_by: UserId
+
+
 class DeliveryConfirmedByCustomer(OrderEvent):
     """OR-22: the customer confirmed receipt."""
 
@@ -218,6 +227,7 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     OrderPlaced,
     GoodsIssued,
     BackOrderCreated,
+    BackOrderCancelled,
     DeliveryConfirmedByCustomer,
     CreditReservationRequested,
     OrderCancelled,

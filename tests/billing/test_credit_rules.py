@@ -127,6 +127,26 @@ def test_bi_11_shipped_invoiced_paid_moves_the_amount_until_it_is_settled() -> N
     assert settled.value.rule == "BI-09"
 
 
+def test_or_30_bi_11_a_back_order_stays_reserved_until_it_ships_or_is_cancelled() -> None:
+    found = exposure()
+    shipped_in_two, cut_short, back_order = uuid4(), uuid4(), uuid4()
+    found.reserve(shipped_in_two, Decimal(300), False)
+    found.shipped(shipped_in_two, Decimal(100))  # short: 200 on back order
+    assert (found.reserved, found.unbilled_shipments) == (Decimal(200), Decimal(100))
+    found.shipped(shipped_in_two, Decimal(200), back_order)
+    found.shipped(shipped_in_two, Decimal(200), back_order)  # the same shipment heard again
+    assert (found.reserved, found.unbilled_shipments) == (Decimal(0), Decimal(300))
+
+    found.reserve(cut_short, Decimal(50), False)
+    found.shipped(cut_short, Decimal(20))
+    found.release(cut_short)  # the back order is cancelled: its 30 are free again
+    assert (found.reserved, found.unbilled_shipments, found.exposure) == (
+        Decimal(0),
+        Decimal(320),
+        Decimal(320),
+    )
+
+
 def test_bi_11_a_cancelled_order_releases_its_reservation_or_its_wait() -> None:
     found = exposure()
     order_id, blocked = uuid4(), uuid4()

@@ -285,6 +285,16 @@ def test_cu_26_a_document_reported_twice_counts_once() -> None:
     assert history.shipped == {"CNY": Decimal("100.00")}
 
 
+def test_cu_26_or_30_a_back_order_s_later_shipment_counts_too_once() -> None:
+    history = TradingHistory.open(uuid4())
+    order_id, back_order = uuid4(), uuid4()
+    for _ in range(2):
+        history.record_shipment(order_id, Decimal("60.00"), "CNY")
+        history.record_shipment(order_id, Decimal("40.00"), "CNY", back_order)
+    assert history.shipments == 2
+    assert history.shipped == {"CNY": Decimal("100.00")}
+
+
 def test_cu_26_payments_returns_and_contracts_accumulate_once_each() -> None:
     history = TradingHistory.open(uuid4())
     payment_id, return_id = uuid4(), uuid4()

@@ -16,7 +16,12 @@ from contracts.customers import (
     CustomerBlacklisted,
     CustomerRemovedFromBlacklist,
 )
-from contracts.orders import CreditReservationRequested, GoodsIssued, OrderCancelled
+from contracts.orders import (
+    BackOrderCancelled,
+    CreditReservationRequested,
+    GoodsIssued,
+    OrderCancelled,
+)
 from runtime.application import Feature, ServiceApplication, policy
 
 
@@ -73,4 +78,11 @@ class CreditPolicies(ServiceApplication):
     @policy(GoodsIssued)
     def on_goods_issued(self, event: GoodsIssued) -> None:
         """RULES §7 row 5: the shipment is unbilled until its invoice is issued."""
-        self.exposure_of(event.customer_id).shipped(event.order_id, event.total)
+        self.exposure_of(event.customer_id).shipped(
+            event.order_id, event.total, event.back_order_id
+        )
+
+    @policy(BackOrderCancelled)
+    def on_back_order_cancelled(self, event: BackOrderCancelled) -> None:
+        """OR-30: the rest will not ship: the credit still reserved for it is free again."""
+        self.exposure_of(event.customer_id).release(event.order_id)

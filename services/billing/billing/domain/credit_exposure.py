@@ -38,6 +38,8 @@ class CreditExposure(Aggregate):
         """Orders declined for a hold or the blacklist: answered again once it is lifted."""
         self.unbilled: dict[UUID, Decimal] = {}
         """Orders shipped and not invoiced yet."""
+        self.shipments: set[UUID] = set()
+        """The shipments counted: an order's, and (OR-30) each later one of its back orders."""
         self.receivables: dict[UUID, Decimal] = {}
         """Invoices issued and not paid in full: what is still owed on each."""
 
@@ -111,12 +113,20 @@ class CreditExposure(Aggregate):
 
         order_id: UUID
         amount: Decimal
+        back_order_id: UUID | None = None
+        """OR-30: the back order a later shipment of the same order issued."""
 
         def apply(self, exposure: CreditExposure) -> None:
-            exposure.reservations.pop(self.order_id, None)
-            exposure.over_credit.discard(self.order_id)
+            # OR-30: what a short shipment left on back order stays reserved.
+            rest = exposure.reservations.pop(self.order_id, Decimal(0)) - self.amount
+            if rest > 0:
+                exposure.reservations[self.order_id] = rest
+            else:
+                exposure.over_credit.discard(self.order_id)
             exposure.blocked.pop(self.order_id, None)
-            exposure.unbilled[self.order_id] = self.amount
+            shipped = exposure.unbilled.get(self.order_id, Decimal(0))
+            exposure.unbilled[self.order_id] = shipped + self.amount
+            exposure.shipments.add(self.back_order_id or self.order_id)
 
     class Invoiced(Aggregate.Event):
         """The shipment was invoiced: what was unbilled is now an open receivable."""
@@ -312,11 +322,14 @@ class CreditExposure(Aggregate):
             self.trigger_event(self.ReservationReleased, order_id=order_id, amount=amount)
             self._tell_if_changed(before)
 
-    def shipped(self, order_id: UUID, amount: Decimal) -> None:
-        """RULES §7 row 5: the shipment's value counts as unbilled until it is invoiced."""
-        if order_id not in self.unbilled:
+    def shipped(self, order_id: UUID, amount: Decimal, back_order_id: UUID | None = None) -> None:
+        """RULES §7 row 5: the shipment's value counts as unbilled until it is invoiced; an
+        order ships once, and once more per back order (OR-30)."""
+        if (back_order_id or order_id) not in self.shipments:
             before = self._figures()
-            self.trigger_event(self.Shipped, order_id=order_id, amount=amount)
+            self.trigger_event(
+                self.Shipped, order_id=order_id, amount=amount, back_order_id=back_order_id
+            )
             self._tell_if_changed(before)
 
     # -- the invoice cycle (called by the invoices when they are issued and paid)

@@ -34,7 +34,7 @@ class TradingHistoryPolicies(ServiceApplication):
     def on_goods_issued(self, event: GoodsIssued) -> None:
         """CU-26: the shipment record."""
         self.history_of(event.customer_id).record_shipment(
-            event.order_id, event.total, event.currency
+            event.order_id, event.total, event.currency, event.back_order_id
         )
 
     @policy(DeliveryConfirmedByCustomer)

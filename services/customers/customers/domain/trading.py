@@ -109,12 +109,14 @@ class TradingHistory(Aggregate):
         order_id: UUID
         amount: Decimal
         currency: str
+        back_order_id: UUID | None = None
+        """OR-30: the back order a later shipment of the same order issued."""
 
         def apply(self, history: TradingHistory) -> None:
             history.shipments += 1
             _add(history.shipped, self.currency, self.amount)
             history.last_shipped_at = self.timestamp
-            history._recorded.add(f"shipment:{self.order_id}")
+            history._recorded.add(_shipment_key(self.order_id, self.back_order_id))
 
     class DeliveryRecorded(Aggregate.Event):
         """Orders' ``DeliveryConfirmedByCustomer``: the customer confirmed receipt."""
@@ -400,13 +402,17 @@ class TradingHistory(Aggregate):
         key = f"open-pipeline:{pipeline.as_of.isoformat()}"
         return self._record(key, self.OpenPipelineRecorded, pipeline=pipeline)
 
-    def record_shipment(self, order_id: UUID, amount: Decimal, currency: str) -> bool:
+    def record_shipment(
+        self, order_id: UUID, amount: Decimal, currency: str, back_order_id: UUID | None = None
+    ) -> bool:
+        """An order's shipment, or (OR-30) the later shipment of its back order."""
         return self._record(
-            f"shipment:{order_id}",
+            _shipment_key(order_id, back_order_id),
             self.ShipmentRecorded,
             order_id=order_id,
             amount=amount,
             currency=currency,
+            back_order_id=back_order_id,
         )
 
     def record_delivery(self, order_id: UUID, received_at: datetime) -> bool:
@@ -590,3 +596,10 @@ def _also(instants: tuple[datetime, ...], at: datetime, when: bool) -> tuple[dat
 
 def _added(totals: Mapping[str, Decimal], currency: str, amount: Decimal) -> dict[str, Decimal]:
     return {**totals, currency: totals.get(currency, Decimal(0)) + amount}
+
+
+def _shipment_key(order_id: UUID, back_order_id: UUID | None) -> str:
+    # An order ships once, and once more per back order (OR-30).
+    if back_order_id is None:
+        return f"shipment:{order_id}"
+    return f"shipment:{order_id}:{back_order_id}"

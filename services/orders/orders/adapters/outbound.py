@@ -15,6 +15,7 @@ OUTBOUND = Outbound(
         Order.Placed: contract.OrderPlaced,
         Order.GoodsIssued: contract.GoodsIssued,
         Order.BackOrderCreated: contract.BackOrderCreated,
+        Order.BackOrderCancelled: contract.BackOrderCancelled,
         Order.DeliveryConfirmed: contract.DeliveryConfirmedByCustomer,
         SalesContract.Signed: contract.ContractSigned,
         Order.CreditCheckRequested: contract.CreditReservationRequested,

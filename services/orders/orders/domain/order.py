@@ -429,6 +429,8 @@ class Order(Signable):
         lines: tuple[OrderLine, ...]
         reason: str
         cancelled_by: str
+        customer_id: UUID
+        currency: str
 
         def apply(self, order: Order) -> None:
             order.status, order.back_order_cancelled = OrderStatus.SHIPPED, True
@@ -817,6 +819,8 @@ class Order(Signable):
             lines=self.back_ordered,
             reason=reason,
             cancelled_by=cancelled_by,
+            customer_id=self.customer_id,
+            currency=self.currency,
         )
 
     # -- OR-23: the outbound order archived promptly
