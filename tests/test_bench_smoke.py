@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import audit_verify, history, propagation, write_path
+from bench import audit_verify, history, propagation, replay, write_path
 
 
 def test_write_path_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,3 +37,11 @@ def test_history_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert ratio > 0
     assert "replaying all (baseline)" in out
     assert out.splitlines()[-1] == f"ratio={ratio:.2f}"
+
+
+def test_replay_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    ratio = replay.main(["--events", "500", "--batch", "100"])
+    out = capsys.readouterr().out
+    assert ratio > 0
+    assert "raw paged read" in out
+    assert out.splitlines()[-1] == f"ratio={ratio:.3f}"

@@ -91,21 +91,39 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _row(service: str, stored: EventRow) -> tuple[Any, ...]:
-    position, stream, version, topic, state = stored
-    body = orjson.loads(state)
-    recorded_at = datetime.fromisoformat(body["timestamp"]["_data_"])
-    actor = (body.get("meta") or {}).get("actor")
-    payload = {key: plain(item) for key, item in body.items() if key not in _ENVELOPE}
-    return (
-        service,
-        position,
-        str(UUID(hex=str(stream))),
-        version,
-        topic.rpartition(":")[2],
-        recorded_at,
-        actor,
-        orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode(),
+def _stream_text(stored: str) -> str:
+    """A stream id as stored (32 hex digits on SQLite, the UUID's text on PostgreSQL) as the
+    UUID's canonical text, without building a UUID."""
+    if len(stored) == 36:
+        return stored.lower()
+    h = stored.lower()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _columns(service: str, rows: Sequence[EventRow]) -> pa.Table:
+    """One batch of stored events as the ``events`` table's columns."""
+    positions: list[int] = []
+    streams: list[str] = []
+    versions: list[int] = []
+    events: list[str] = []
+    times: list[datetime] = []
+    actors: list[str | None] = []
+    payloads: list[str] = []
+    envelope = _ENVELOPE
+    for position, stream, version, topic, state in rows:
+        body = orjson.loads(state)
+        positions.append(position)
+        streams.append(_stream_text(str(stream)))
+        versions.append(version)
+        events.append(topic.rpartition(":")[2])
+        times.append(datetime.fromisoformat(body["timestamp"]["_data_"]))
+        actors.append((body.get("meta") or {}).get("actor"))
+        payload = {key: plain(item) for key, item in body.items() if key not in envelope}
+        payloads.append(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode())
+    columns = [[service] * len(rows), positions, streams, versions, events, times, actors, payloads]
+    return pa.Table.from_arrays(
+        [pa.array(column, type=f.type) for column, f in zip(columns, EVENTS_SCHEMA, strict=True)],
+        schema=EVENTS_SCHEMA,
     )
 
 
@@ -137,10 +155,7 @@ def extract(
         after = int(found[0]) if found else 0
         extracted[service] = 0
         for rows in _batches(store, after):
-            batch = pa.Table.from_pylist(
-                [dict(zip(EVENTS_SCHEMA.names, _row(service, r), strict=True)) for r in rows],
-                schema=EVENTS_SCHEMA,
-            )
+            batch = _columns(service, rows)
             last = rows[-1][0]
             db.begin()
             db.register("batch", batch)
