@@ -27,8 +27,11 @@ def replay(
     ] = None,
     export: Annotated[
         Path | None,
-        typer.Option(help="Also write each table rebuilt as TABLE.parquet in this directory."),
+        typer.Option(help="Also write each table rebuilt as a file in this directory."),
     ] = None,
+    export_format: Annotated[
+        str, typer.Option(help="parquet (TABLE.parquet) or csv (TABLE.csv, with a header row).")
+    ] = "parquet",
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -37,9 +40,12 @@ def replay(
     The same events always give the same tables."""
     # DuckDB and pyarrow are the `analytics` extra: only this command needs them.
     from countersign.analytics.projections import PROJECTIONS
+    from countersign.analytics.replay import ExportFormat
     from countersign.analytics.replay import replay as run
     from kernel.audit.verify import open_stores
 
+    if export_format not in set(ExportFormat):
+        raise fail(f"unknown export format {export_format}; known: parquet, csv")
     unknown = set(only or ()) - set(PROJECTIONS)
     if unknown:
         raise fail(
@@ -60,6 +66,7 @@ def replay(
             only or (),
             advance=lambda service, n: bar.advance(tasks[service], n),
             export_to=export,
+            export_format=ExportFormat(export_format),
         )
     for service, count in done.extracted.items():
         console.print(f"{service:<12} {count:>9,} new events")
@@ -67,4 +74,4 @@ def replay(
         console.print(f"{name:<24} {rows:>9,} rows")
     console.print(f"written to {target}" + (f" as of {as_of.isoformat()}" if as_of else ""))
     if export is not None:
-        console.print(f"exported as Parquet to {export}")
+        console.print(f"exported as {export_format} to {export}")

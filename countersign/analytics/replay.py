@@ -19,6 +19,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -26,6 +27,7 @@ from uuid import UUID
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from countersign.analytics.projections import MACROS, PROJECTIONS
@@ -200,13 +202,27 @@ def project(
     return written
 
 
-def export(db: duckdb.DuckDBPyConnection, tables: Iterable[str], directory: Path) -> None:
-    """Write each named table as ``<directory>/<table>.parquet``, rows in the table's order."""
+class ExportFormat(StrEnum):
+    PARQUET = "parquet"
+    CSV = "csv"
+
+
+def export(
+    db: duckdb.DuckDBPyConnection,
+    tables: Iterable[str],
+    directory: Path,
+    form: ExportFormat = ExportFormat.PARQUET,
+) -> None:
+    """Write each named table as ``<directory>/<table>.parquet`` (or ``.csv``, with a header
+    row), rows in the table's order."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in tables:
-        pq.write_table(
-            db.cursor().sql(f"SELECT * FROM {name}").to_arrow_table(), directory / f"{name}.parquet"
-        )
+        rows = db.cursor().sql(f"SELECT * FROM {name}").to_arrow_table()
+        path = directory / f"{name}.{form.value}"
+        if form is ExportFormat.CSV:
+            pa_csv.write_csv(rows, path)
+        else:
+            pq.write_table(rows, path)
 
 
 def replay(
@@ -216,12 +232,13 @@ def replay(
     only: Iterable[str] = (),
     advance: Callable[[str, int], None] = lambda service, n: None,
     export_to: Path | None = None,
+    export_format: ExportFormat = ExportFormat.PARQUET,
 ) -> Replayed:
     """Extract what is new from ``stores`` into ``target``, then write the projections (and
-    export them as Parquet files into ``export_to``, when given)."""
+    export them as Parquet or CSV files into ``export_to``, when given)."""
     with contextlib.closing(duckdb.connect(str(target))) as db:
         extracted = extract(db, stores, advance)
         tables = project(db, as_of, tuple(only))
         if export_to is not None:
-            export(db, tables, export_to)
+            export(db, tables, export_to, export_format)
     return Replayed(extracted, tables)
