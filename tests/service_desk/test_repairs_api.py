@@ -15,11 +15,15 @@ import pytest
 
 from kernel.settings import KernelSettings
 from runtime.aggregate import RuleViolation
+from runtime.unit_of_work import CommandContext
 from service_desk.application.repairs import REPAIR_DELAYS
+from service_desk.application.surveys import SURVEY_DISPATCH
 from tests.service_client import ServiceClient
 from tests.service_desk.test_service_calls_api import TUESDAY_10
 from tests.service_desk.workshop import Workshop, opened_workshop
 from tests.signers import Signers
+
+TIMER = CommandContext(actor="service-desk:timer")
 
 
 @pytest.fixture
@@ -169,6 +173,31 @@ def test_sd_17_the_return_is_signed_by_the_customer_and_the_receipt_voided(
     assert (again.status_code, again.json()["rule"]) == (422, "SD-17")
     closed = client.ok("POST", f"/service-calls/{call_id}/close", "service-clerk")
     assert closed["status"] == "report_pending_approval"
+
+
+def test_sd_30_a_call_finished_through_a_take_back_repair_is_surveyed_after_the_return(
+    client: ServiceClient, shop: Workshop, moved_clock: list[datetime]
+) -> None:
+    repair_id = shop.repaired()
+    shop.inspect(repair_id)
+    path = f"/repairs/{repair_id}"
+    call_id = client.ok("GET", path, "technician")["call_id"]
+    # The product still at the workshop: the call is not completed, nothing to survey.
+    moved_clock[0] = TUESDAY_10 + timedelta(days=1)
+    client.app.catch_up_projections()
+    SURVEY_DISPATCH.tick(client.app)
+    assert client.call("GET", f"/surveys/{call_id}", "service-department").status_code == 404
+    with pytest.raises(RuleViolation) as early:
+        client.app.send_survey(TIMER, UUID(call_id))  # type: ignore[attr-defined]
+    assert early.value.rule == "SD-30"
+
+    client.ok("POST", f"{path}/pickup-receipt", "technician", {"pickup_receipt_no": "PR-0001"})
+    shop.customer_signs(repair_id)
+    moved_clock[0] += timedelta(days=1)  # the next working day
+    client.app.catch_up_projections()
+    SURVEY_DISPATCH.tick(client.app)
+    survey = client.ok("GET", f"/surveys/{call_id}", "service-department")
+    assert (survey["technician_id"], survey["on_time"]) == ("technician", True)
 
 
 def test_sd_17_a_lost_receipt_needs_the_supervisor_s_approved_exception(

@@ -1,6 +1,7 @@
 """The survey register as a read table: a row for every service call whose customer signed the
-completed work (SD-30: every one gets a survey), its survey sent and the answer; the survey
-timer and the satisfaction and coverage figures (SD-30, SD-31, SD-44) read it."""
+completed work, on site or at the return of a take-back repair (SD-30: every one gets a survey),
+its survey sent and the answer; the survey timer and the satisfaction and coverage figures
+(SD-30, SD-31, SD-44) read it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, select, update
 
 from runtime.projections import Projection
 from runtime.views import ReadTable, View, identity
+from service_desk.domain.repair import Repair
 from service_desk.domain.service_call import ServiceCall
 from service_desk.domain.survey import Survey
 
@@ -48,12 +50,15 @@ def _update(db: Connection, call_id: UUID, **values: Any) -> None:
     db.execute(update(SURVEYS.table).where(_rows.call_id == call_id).values(**values))
 
 
-@surveys.on(ServiceCall.ReportSigned)
-def _completed(event: ServiceCall.ReportSigned, db: Connection) -> None:
+def _completed_once(db: Connection, event: Any, call_id: UUID, completed_at: datetime) -> None:
+    # A call completes once, on site or through the take-back repair; the first one counts.
+    if SURVEYS.get(db, call_id) is not None:
+        return
     SURVEYS.insert(
         db,
         event,
-        completed_at=event.signed_at,
+        call_id=call_id,
+        completed_at=completed_at,
         technician_id=None,
         sent_at=None,
         on_time=None,
@@ -64,6 +69,17 @@ def _completed(event: ServiceCall.ReportSigned, db: Connection) -> None:
         promise_keeping=None,
         satisfied=None,
     )
+
+
+@surveys.on(ServiceCall.ReportSigned)
+def _completed(event: ServiceCall.ReportSigned, db: Connection) -> None:
+    _completed_once(db, event, event.originator_id, event.signed_at)
+
+
+@surveys.on(Repair.ProductReturnedToCustomer)
+def _returned(event: Repair.ProductReturnedToCustomer, db: Connection) -> None:
+    """A call finished through a take-back repair: completed when the product came back."""
+    _completed_once(db, event, event.call_id, event.returned_at)
 
 
 @surveys.on(Survey.Sent)

@@ -1,8 +1,9 @@
 """Customer opinion surveys (SD-30, SD-31): a timer sends one for every service call completed
-before today, on working days (the service department's cards go out from the day's register the
-next day, no sampling); the returned card's four ratings are recorded once. Figures: the share of
-satisfied answers overall, per item and per technician for the monthly appraisal, and the survey
-coverage (SD-44's 85 % target, SD-30's 100 %)."""
+before today (its report signed on site, or its product back from a take-back repair), on
+working days (the service department's cards go out from the day's register the next day, no
+sampling); the returned card's four ratings are recorded once. Figures: the share of satisfied
+answers overall, per item and per technician for the monthly appraisal, and the survey coverage
+(SD-44's 85 % target, SD-30's 100 %)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from runtime.aggregate import RuleViolation
 from runtime.application import Feature, Timer, command
 from runtime.figures import Figure
 from runtime.unit_of_work import CommandContext
+from service_desk.domain.repair import Repair
 from service_desk.domain.service_call import ServiceCall
 from service_desk.domain.survey import SATISFIED_AT_LEAST, Ratings, Survey
 from service_desk.survey_projections import SURVEYS, surveys, surveys_to_send
@@ -163,16 +165,26 @@ class SurveyCommands(KernelApplication):
         if sent is not None:
             return sent
         call = self.get(ServiceCall, call_id, "service call")
-        if call.signed_at is None or call.lead_technician_id is None:
-            raise RuleViolation("SD-30", "a survey follows the completed, signed work")
+        completed_at = call.signed_at or self._returned_at(call_id)
+        if completed_at is None or call.lead_technician_id is None:
+            raise RuleViolation(
+                "SD-30",
+                "a survey follows the completed work: the customer's signed report, or the "
+                "repaired product returned against the customer's signature",
+            )
         return Survey.send(
             call.id,
             call.customer_id,
             call.lead_technician_id,
-            call.signed_at,
+            completed_at,
             clock.now(),
             self.calendar,
         )
+
+    def _returned_at(self, call_id: UUID) -> datetime | None:
+        """When a call finished through a take-back repair came back to the customer."""
+        repair = self.find(Repair, Repair.id_for(call_id))
+        return None if repair is None else repair.returned_at
 
     @command
     def record_survey_response(
