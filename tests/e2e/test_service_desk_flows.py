@@ -11,20 +11,15 @@ second, so that working days pass for the complaint's limits. Every wait is on a
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import pytest
-
-from countersign.stack import FileSink, Stack, StackConfig
+from countersign.stack import Stack
+from tests.e2e import test_customer_reactions
 from tests.e2e.api import Api, eventually, money
-from tests.e2e.clocked_services import CLOCK_DIR_ENV, PORTS_ENV, move_clock
-from tests.e2e.conftest import REPO
+from tests.e2e.clocked_services import CLOCK_DIR_ENV, move_clock
 from tests.e2e.test_customer_reactions import CALENDAR, WAIT, clock_of, working_day_from
 from tests.signers import page_answer
 
@@ -32,28 +27,9 @@ DESK = "service-desk"
 CONTACT = {"contact_name": "Zhao Lan", "contact": "+86 139 0000 0000"}
 
 
-@pytest.fixture(scope="module")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    """The whole stack with every policy in force; service-desk on a movable clock, every timer
-    ticking each second."""
-    root = tmp_path_factory.mktemp("stack")
-    config = StackConfig.on_free_ports(root / "data", modules={DESK: "tests.e2e.clocked_services"})
-    extra_env = {
-        "PYTHONPATH": str(REPO),  # the clocked stand-in lives in tests/
-        "COUNTERSIGN_TIMER_SECONDS": "1",
-        PORTS_ENV: json.dumps({str(port): name for name, port in config.http_ports.items()}),
-        CLOCK_DIR_ENV: str(root / "clock"),
-    }
-    sink = FileSink(root / "logs")
-    try:
-        async with Stack(dataclasses.replace(config, extra_env=extra_env), sink) as running:
-            client = Api(running)
-            await client.put_policies_in_force()
-            await client.close()
-            yield running
-    finally:
-        sink.close()
-        print(f"service logs: {root / 'logs'}")
+stack = test_customer_reactions.stack
+"""The same module-scoped stack as the customer reactions' (started once for this module): every
+policy in force, service-desk (and billing) on a movable clock, every timer ticking each second."""
 
 
 async def customer_signs(api: Api, document_path: str) -> None:
