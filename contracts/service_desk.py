@@ -80,6 +80,10 @@ class DiagnosisRecorded(ServiceCallEvent):
     unit_to_be_replaced: bool
     cause: LongText
     diagnosed_by: UserId
+    order_id: UUID | None = None
+    """C10: the order the unit was sold on (from its voucher), which an exchange is opened on."""
+    product_code: Code | None = None
+    serial_number: Code | None = None
 
 
 class ServicePart(BaseModel):

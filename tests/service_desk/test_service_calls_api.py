@@ -350,6 +350,38 @@ def test_sd_09_sd_01_the_diagnosis_decides_the_service_type(
     assert (diagnosed["service_type"], diagnosed["status"]) == ("C", "diagnosed")
 
 
+def test_c10_row_16_a_unit_to_be_replaced_is_published_with_its_order_and_serial(
+    client: ServiceClient, desk: Desk
+) -> None:
+    customer_id = desk.customer()
+    voucher_id = desk.voucher(customer_id, TUESDAY_10 - timedelta(days=30))
+    sold = client.ok("GET", f"/vouchers/{voucher_id}", "service-clerk")
+    replaced = str(desk.register(customer_id, voucher_id=voucher_id)["call_id"])
+    unvouched = str(desk.register(customer_id)["call_id"])
+    for call_id in (replaced, unvouched):
+        desk.dispatched(call_id)
+        client.ok("POST", f"/service-calls/{call_id}/arrival", "technician")
+        body = desk.diagnosis(unit_to_be_replaced=True)
+        client.ok("POST", f"/service-calls/{call_id}/diagnosis", "technician", body)
+    published = {
+        str(c.call_id): c
+        for c in (
+            OUTBOUND(client.app.mapper.to_domain_event(n))  # type: ignore[attr-defined]
+            for n in client.app.recorder.select_notifications(1, 10_000)  # type: ignore[attr-defined]
+        )
+        if c is not None and c.event_type == "DiagnosisRecorded"
+    }
+    exchange = published[replaced]
+    assert exchange.unit_to_be_replaced is True
+    assert (str(exchange.order_id), exchange.product_code, exchange.serial_number) == (
+        sold["order_id"],
+        "P-1",
+        "SN-1",
+    )
+    # Without a voucher the unit's sale is unknown: orders has no order to exchange on.
+    assert published[unvouched].order_id is None
+
+
 def test_sd_01_free_service_without_warranty_or_coverage_is_refused(
     client: ServiceClient, desk: Desk
 ) -> None:

@@ -322,6 +322,10 @@ class ServiceCall(Signable):
         diagnosed_by: str
         contract_id: UUID | None = None
         """SD-48: the maintenance contract a type-B call is served under."""
+        order_id: UUID | None = None
+        """C10 (RULES §7 row 16): the sale of the unit, from its voucher, for orders' exchange."""
+        product_code: str | None = None
+        serial_number: str | None = None
 
         def apply(self, call: ServiceCall) -> None:
             call.status, call.contract_id = CallStatus.DIAGNOSED, self.contract_id
@@ -637,9 +641,11 @@ class ServiceCall(Signable):
         unit_to_be_replaced: bool,
         today: date,
         contract_id: UUID | None = None,
+        sold: tuple[UUID, str, str] | None = None,
     ) -> None:
         """``contract_id``: the maintenance contract in force covering the call's product, found
-        by the application for type-B work (SD-01, SD-48)."""
+        by the application for type-B work (SD-01, SD-48); ``sold``: the unit's order, product
+        and serial number from its voucher, which an exchange (C10) is opened on."""
         if self.status is not CallStatus.ON_SITE:
             raise RuleViolation(
                 "SD-09", "the diagnosis is made on site, after arrival", status=self.status.value
@@ -688,6 +694,9 @@ class ServiceCall(Signable):
             unit_to_be_replaced=unit_to_be_replaced,
             diagnosed_by=technician,
             contract_id=contract_id if service_type is ServiceType.CONTRACT else None,
+            order_id=None if sold is None else sold[0],
+            product_code=None if sold is None else sold[1],
+            serial_number=None if sold is None else sold[2],
         )
 
     def complete(
