@@ -7,6 +7,7 @@ customer's signature after the work only (SD-11), closing (SD-12) and the leader
 from __future__ import annotations
 
 import base64
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +18,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import Tracking
 
+from contracts.billing import CashAdvanceIssued, CashAdvanceSettled
 from contracts.customers import CustomerGradeChanged, CustomerRegistered
 from contracts.orders import DeliveryConfirmedByCustomer, OrderLine
 from contracts.topics import SERVICES
@@ -35,6 +37,7 @@ from tests.service_client import ServiceClient, service_client
 from tests.signers import PAPER_SCAN, Signers, on_paper, page_answer
 
 POLICY = CommandContext("service-desk:policy")
+_BILLING_POSITIONS = itertools.count(1)
 TUESDAY_10 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 """10:00 in Shanghai, the calendar's zone, on a working Tuesday."""
 
@@ -571,3 +574,72 @@ def test_sd_11_a_report_signed_on_paper_is_recorded_only_after_the_work(
     assert (call["status"], call["customer_comments"]) == ("completed_on_site", "")
     again = paper_scan(client, call_id, "sales-clerk")
     desk.refused("POST", f"/service-calls/{call_id}/signatures", "sales-clerk", again, "SD-11")
+
+
+def advance_issued(call_id: UUID | None, amount: str = "300") -> CashAdvanceIssued:
+    return CashAdvanceIssued(
+        advance_id=uuid4(),
+        employee_id="technician",
+        amount=amount,
+        call_id=call_id,
+        trip_ref="call 42, Ningbo",
+        issued_by="accountant",
+    )
+
+
+def advance_settled(issued: CashAdvanceIssued, outstanding: str) -> CashAdvanceSettled:
+    return CashAdvanceSettled(
+        advance_id=issued.advance_id,
+        employee_id=issued.employee_id,
+        amount=issued.amount - Decimal(outstanding),
+        call_id=issued.call_id,
+        claim_id=uuid4(),
+        settled_by="accountant",
+        outstanding=outstanding,
+    )
+
+
+def from_billing(client: ServiceClient, *events: Any) -> None:
+    """Billing's events as the inbox hands them over, each delivered twice (redelivery)."""
+    app: Any = client.app
+    for event in events:
+        for _ in range(2):
+            app.process(event, POLICY, Tracking("billing.events:0", next(_BILLING_POSITIONS)))
+
+
+def test_bi_24_row_19_the_trip_s_advance_is_linked_to_the_call_and_settles_on_reimbursement(
+    client: ServiceClient, desk: Desk
+) -> None:
+    call_id = UUID(desk.register(desk.customer())["call_id"])
+    issued = advance_issued(call_id)
+    from_billing(client, issued)
+    path = f"/service-calls/{call_id}"
+    (linked,) = client.ok("GET", path, "service-clerk")["cash_advances"]
+    assert (linked["advance_id"], linked["amount"], linked["outstanding"], linked["settled"]) == (
+        str(issued.advance_id),
+        "300.00",
+        "300.00",
+        False,
+    )
+    from_billing(client, advance_settled(issued, "100"), advance_settled(issued, "0"))
+    (settled,) = client.ok("GET", path, "service-clerk")["cash_advances"]
+    assert (settled["outstanding"], settled["settled"]) == ("0.00", True)
+
+
+def test_bi_24_row_19_an_advance_for_no_call_or_an_unknown_one_links_nothing(
+    client: ServiceClient, desk: Desk
+) -> None:
+    call_id = UUID(desk.register(desk.customer())["call_id"])
+    before = client.app.recorder.max_notification_id()  # type: ignore[attr-defined]
+    elsewhere = advance_issued(None)
+    unknown = advance_issued(uuid4())
+    never_linked = advance_issued(call_id)
+    from_billing(
+        client,
+        elsewhere,
+        unknown,
+        advance_settled(unknown, "0"),
+        advance_settled(never_linked, "0"),
+    )
+    assert client.app.recorder.max_notification_id() == before  # type: ignore[attr-defined]
+    assert client.ok("GET", f"/service-calls/{call_id}", "service-clerk")["cash_advances"] == []

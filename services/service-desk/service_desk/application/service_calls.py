@@ -31,6 +31,7 @@ from service_desk.domain.service_call import (
     ReplacedPart,
     ServiceCall,
     ServiceType,
+    TripAdvance,
     Zone,
     sla_for,
 )
@@ -73,7 +74,7 @@ class ServiceCallCommands(CustomerSigning):
         "service-calls",
         projections=(service_calls,),
         timers=(SLA_BREACHES, CARRY_OVER),
-        value_objects=(Caller, ReplacedPart),
+        value_objects=(Caller, ReplacedPart, TripAdvance),
     )
 
     def service_call(self, call_id: UUID) -> ServiceCall:

@@ -9,7 +9,7 @@ once the customer signed (SD-18); a job not finished on site goes to the worksho
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -96,6 +96,21 @@ class ReplacedPart:
     name: str
     quantity: int
     reason: str
+
+
+@dataclass(frozen=True)
+class TripAdvance:
+    """BI-24 (RULES §7 row 19): a cash advance billing issued for this call's trip, and what of
+    it is still open until netted against the reimbursement or repaid."""
+
+    advance_id: UUID
+    employee_id: str
+    amount: Decimal
+    outstanding: Decimal
+
+    @property
+    def settled(self) -> bool:
+        return self.outstanding <= 0
 
 
 def check_parts(parts: tuple[ReplacedPart, ...], rule: str) -> None:
@@ -217,6 +232,7 @@ class ServiceCall(Signable):
         self.fee_receipt_no: str | None = None
         self.invoice_requested = False
         self.time_zone: str | None = None
+        self.cash_advances: tuple[TripAdvance, ...] = ()
 
     class Registered(Signable.Created):
         customer_id: UUID
@@ -414,6 +430,30 @@ class ServiceCall(Signable):
 
         def apply(self, call: ServiceCall) -> None:
             call.invoice_requested = True
+
+    class CashAdvanceLinked(Signable.Event):
+        """BI-24 (RULES §7 row 19): billing issued a cash advance for this call's trip."""
+
+        advance_id: UUID
+        employee_id: str
+        amount: Decimal
+
+        def apply(self, call: ServiceCall) -> None:
+            advance = TripAdvance(self.advance_id, self.employee_id, self.amount, self.amount)
+            call.cash_advances = (*call.cash_advances, advance)
+
+    class CashAdvanceSettled(Signable.Event):
+        """BI-24 (RULES §7 row 19): the trip's advance netted against the reimbursement or
+        repaid; ``outstanding`` is what stays open of it."""
+
+        advance_id: UUID
+        outstanding: Decimal
+
+        def apply(self, call: ServiceCall) -> None:
+            call.cash_advances = tuple(
+                replace(a, outstanding=self.outstanding) if a.advance_id == self.advance_id else a
+                for a in call.cash_advances
+            )
 
     class MajorIssueReported(Signable.Event):
         """SD-20: a major or unresolvable field problem, reported at once with the reporter's
@@ -720,6 +760,27 @@ class ServiceCall(Signable):
             guidance_given=guidance,
             completed_by=technician,
         )
+
+    # -- the trip's cash advances (BI-24; RULES §7 row 19)
+
+    def link_advance(self, advance_id: UUID, employee_id: str, amount: Decimal) -> None:
+        """Billing's advance for this trip; linked once, however often billing reports it."""
+        if all(a.advance_id != advance_id for a in self.cash_advances):
+            self.trigger_event(
+                self.CashAdvanceLinked,
+                advance_id=advance_id,
+                employee_id=employee_id,
+                amount=amount,
+            )
+
+    def settle_advance(self, advance_id: UUID, outstanding: Decimal) -> None:
+        """BI-24: what stays open of a linked advance once billing settled part or all of it; an
+        advance never linked here, or a settlement already recorded, changes nothing."""
+        linked = next((a for a in self.cash_advances if a.advance_id == advance_id), None)
+        if linked is not None and outstanding < linked.outstanding:
+            self.trigger_event(
+                self.CashAdvanceSettled, advance_id=advance_id, outstanding=outstanding
+            )
 
     # -- the fee of paid work (SD-13, C4; SD-18)
 
