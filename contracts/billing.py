@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field, computed_field
 
 from contracts.envelope import IntegrationEvent
-from contracts.values import Amount, CurrencyCode, Day, Days, Instant, LongText
+from contracts.values import Amount, CurrencyCode, Day, Days, Instant, LongText, Name, UserId
 
 
 class InvoiceIssued(IntegrationEvent, producer="billing", aggregate_field="invoice_id"):
@@ -161,6 +161,31 @@ class CustomerExposureChanged(CreditEvent):
         return (self.exposure * 100 / self.credit_limit).quantize(Decimal("0.01"))
 
 
+class CashAdvanceEvent(IntegrationEvent, producer="billing", aggregate_field="advance_id"):
+    advance_id: UUID
+    employee_id: UserId
+    amount: Amount = Field(gt=0)
+    call_id: UUID | None = None
+    """RULES §7 row 19: the service call of the trip, which service-desk links the advance to."""
+
+
+class CashAdvanceIssued(CashAdvanceEvent):
+    """BI-24 (RULES §7 row 19): finance handed the employee a cash advance for a trip."""
+
+    trip_ref: Name
+    issued_by: UserId
+
+
+class CashAdvanceSettled(CashAdvanceEvent):
+    """BI-24 (RULES §7 row 19): ``amount`` of the advance settled, netted against the
+    reimbursement ``claim_id`` or repaid in cash (no claim); ``outstanding`` is what stays open,
+    the advance settled at 0."""
+
+    claim_id: UUID | None
+    settled_by: UserId
+    outstanding: Amount | None = Field(default=None, ge=0)
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     InvoiceIssued,
     InvoiceReceiptSignedByCustomer,
@@ -173,4 +198,6 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     CreditReserved,
     CreditDeclined,
     CustomerExposureChanged,
+    CashAdvanceIssued,
+    CashAdvanceSettled,
 )

@@ -13,7 +13,8 @@ Complaints (RULES §4.10): their classification (orders' sales claims, §7 row 1
 Surveys (SD-30, SD-31): the customer's answers (customers' satisfaction profile, §7 row 18).
 
 Maintenance contracts (SD-29): the expiry notice due one month before the end, and sent, so
-that sales can follow the renewal."""
+that sales can follow the renewal; signed and renewed, which billing bills on a type-B schedule
+(§7 row 14)."""
 
 from __future__ import annotations
 
@@ -79,6 +80,10 @@ class DiagnosisRecorded(ServiceCallEvent):
     unit_to_be_replaced: bool
     cause: LongText
     diagnosed_by: UserId
+    order_id: UUID | None = None
+    """C10: the order the unit was sold on (from its voucher), which an exchange is opened on."""
+    product_code: Code | None = None
+    serial_number: Code | None = None
 
 
 class ServicePart(BaseModel):
@@ -254,6 +259,25 @@ class MaintenanceContractExpiryNoticeSent(MaintenanceContractEvent):
     sent_at: Instant
 
 
+class MaintenanceContractSigned(MaintenanceContractEvent):
+    """SD-01, BI-16 (RULES §7 row 14): the customer signed the approved maintenance contract, now
+    Active; billing draws its type-B billing schedule from the price and payment terms."""
+
+    starts_on: Day
+    signed_at: Instant
+    price: Amount | None = Field(default=None, gt=0)
+    payment_terms: ShortText | None = None
+    renews_id: UUID | None = None
+    """SD-29: the contract this one renews, if any."""
+
+
+class MaintenanceContractRenewed(MaintenanceContractEvent):
+    """SD-29, BI-16 (RULES §7 row 14): the contract was renewed by ``renewal_id``, itself signed
+    and Active (and billed on its own schedule from its ``MaintenanceContractSigned``)."""
+
+    renewal_id: UUID
+
+
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     ServiceVoucherCreated,
     ServiceCallRegistered,
@@ -270,4 +294,6 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     SupplierClaimSettled,
     MaintenanceContractExpiryNoticeDue,
     MaintenanceContractExpiryNoticeSent,
+    MaintenanceContractSigned,
+    MaintenanceContractRenewed,
 )

@@ -6,9 +6,11 @@ once, forgeries recorded against the claimant. Refusals are 4xx that write nothi
 from __future__ import annotations
 
 import base64
+from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+from billing.adapters.outbound import OUTBOUND
 from billing.application import BillingApplication
 from kernel.governance.domain import ViolationRecord
 from runtime import clock
@@ -256,6 +258,47 @@ def test_bi_24_open_advances_are_aged_and_netted_off_the_reimbursement(
     paid = client.ok("POST", f"/expense-claims/{claim['claim_id']}/reimburse", "accountant")
     assert (paid["advance_netted"], paid["paid_out"]) == ("300.00", "200.00")
     assert client.page("/cash-advances/open", "finance")["items"] == []
+
+
+def published_as(client: ServiceClient, event_type: str) -> list[Any]:
+    """The contracts of that type billing's stored events are published as."""
+    app = app_of(client)
+    found = (
+        OUTBOUND(app.mapper.to_domain_event(n))
+        for n in app.recorder.select_notifications(1, 10_000)
+    )
+    return [c for c in found if c is not None and c.event_type == event_type]
+
+
+def test_bi_24_row_19_an_advance_for_a_service_call_is_published_issued_then_settled(
+    client: ServiceClient, signers: Signers
+) -> None:
+    budget_id = budget(client, signers)
+    call_id = str(uuid4())
+    advance = {
+        "employee_id": "technician",
+        "amount": "300",
+        "trip_ref": "call 42",
+        "call_id": call_id,
+    }
+    bad = advance | {"call_id": "call 42"}
+    assert client.call("POST", "/cash-advances", "accountant", bad).status_code == 422
+    assert published_as(client, "CashAdvanceIssued") == []
+    advance_id = client.ok("POST", "/cash-advances", "accountant", advance)["advance_id"]
+    unlinked = {"employee_id": "technician", "amount": "50", "trip_ref": "inspection round"}
+    client.ok("POST", "/cash-advances", "accountant", unlinked)
+    issued = {str(e.advance_id): e for e in published_as(client, "CashAdvanceIssued")}
+    assert (str(issued[advance_id].call_id), issued[advance_id].amount) == (call_id, Decimal(300))
+    assert [e.call_id for k, e in issued.items() if k != advance_id] == [None]
+
+    claim = client.ok(
+        "POST", "/expense-claims", "technician", claim_body(budget_id, expense("500", "A-1"))
+    )
+    through_chain(client, signers, claim["claim_id"])
+    client.ok("POST", f"/expense-claims/{claim['claim_id']}/reimburse", "accountant")
+    (settled,) = [e for e in published_as(client, "CashAdvanceSettled") if e.call_id is not None]
+    assert (str(settled.advance_id), str(settled.claim_id)) == (advance_id, claim["claim_id"])
+    assert (settled.amount, settled.outstanding) == (Decimal(300), Decimal(0))
 
 
 def test_bi_25_a_receipt_is_claimed_once_and_a_forgery_is_recorded_against_the_claimant(

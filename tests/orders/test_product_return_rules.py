@@ -234,3 +234,25 @@ def test_or_29_refused_after_the_return_window() -> None:
     with pytest.raises(RuleViolation) as excinfo:
         requested(Delivered(received_at=NOW - timedelta(days=31)))
     refused("OR-29", excinfo)
+
+
+def test_c10_row_16_service_desk_originates_an_exchange_the_branch_manager_confirms() -> None:
+    call_id = uuid4()
+    # Long after OR-29's window: a defect found in service is not a customer's return.
+    order = Delivered(received_at=NOW - timedelta(days=300))
+    exchange = ProductReturn.exchange_for(order, call_id, "technician")
+    assert exchange is not None
+    assert (exchange.id, exchange.exchange, exchange.service_call_id) == (
+        ProductReturn.id_for_call(call_id),
+        True,
+        call_id,
+    )
+    assert (exchange.reason_code, exchange.requested_by) == ("defective", "technician")
+    exchange.confirm("bm", BRANCH)
+    assert exchange.status is ReturnStatus.VERIFYING
+
+
+def test_c10_row_16_no_exchange_of_goods_never_delivered_refused() -> None:
+    shipped = Delivered(status=OrderStatus.SHIPPED, received_at=None)
+    assert ProductReturn.exchange_for(shipped, uuid4(), "technician") is None
+    assert requested().exchange is False and requested().service_call_id is None

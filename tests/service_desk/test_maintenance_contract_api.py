@@ -216,6 +216,38 @@ def test_sd_29_notice_due_one_month_before_expiry_then_sent_visit_assigned_and_r
     desk.signed(renewal)
     done = client.ok("POST", f"{path}/renewal", "service-department", renewed)
     assert (done["status"], done["renewed_by_id"]) == ("renewed", renewal)
+    # RULES §7 row 14: billing learns of the renewal, and of the renewal's own signature.
+    (published_renewal,) = published_as(client, "MaintenanceContractRenewed")
+    assert (published_renewal.contract_id, published_renewal.renewal_id) == (
+        UUID(old),
+        UUID(renewal),
+    )
+    assert published_renewal.customer_id == customer_id
+    signatures = published_as(client, "MaintenanceContractSigned")
+    assert [s.renews_id for s in signatures] == [None, UUID(old)]
+
+
+def published_as(client: ServiceClient, event_type: str) -> list[Any]:
+    """The contracts of that type the service's stored events are published as."""
+    found = (
+        OUTBOUND(client.app.mapper.to_domain_event(e))  # type: ignore[attr-defined]
+        for e in client.app.recorder.select_notifications(1, 10_000)  # type: ignore[attr-defined]
+    )
+    return [c for c in found if c is not None and c.event_type == event_type]
+
+
+def test_sd_01_bi_16_row_14_the_contract_is_published_signed_once_active_with_its_terms(
+    client: ServiceClient, desk: Contracts
+) -> None:
+    customer_id, _, contract_id = desk.drafted()
+    # A draft is not in force: nothing for billing yet.
+    assert published_as(client, "MaintenanceContractSigned") == []
+    desk.signed(contract_id)
+    (signed,) = published_as(client, "MaintenanceContractSigned")
+    assert (signed.contract_id, signed.customer_id) == (UUID(contract_id), customer_id)
+    assert (str(signed.starts_on), str(signed.ends_on)) == ("2026-11-02", "2027-01-29")
+    assert (str(signed.price), signed.payment_terms) == ("3600.00", "Monthly in advance")
+    assert signed.renews_id is None
 
 
 def test_sd_29_an_unrenewed_contract_lapses_and_no_longer_carries_type_b_work(

@@ -7,6 +7,7 @@ customer's signature after the work only (SD-11), closing (SD-12) and the leader
 from __future__ import annotations
 
 import base64
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +18,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import Tracking
 
+from contracts.billing import CashAdvanceIssued, CashAdvanceSettled
 from contracts.customers import CustomerGradeChanged, CustomerRegistered
 from contracts.orders import DeliveryConfirmedByCustomer, OrderLine
 from contracts.topics import SERVICES
@@ -35,6 +37,7 @@ from tests.service_client import ServiceClient, service_client
 from tests.signers import PAPER_SCAN, Signers, on_paper, page_answer
 
 POLICY = CommandContext("service-desk:policy")
+_BILLING_POSITIONS = itertools.count(1)
 TUESDAY_10 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 """10:00 in Shanghai, the calendar's zone, on a working Tuesday."""
 
@@ -350,6 +353,38 @@ def test_sd_09_sd_01_the_diagnosis_decides_the_service_type(
     assert (diagnosed["service_type"], diagnosed["status"]) == ("C", "diagnosed")
 
 
+def test_c10_row_16_a_unit_to_be_replaced_is_published_with_its_order_and_serial(
+    client: ServiceClient, desk: Desk
+) -> None:
+    customer_id = desk.customer()
+    voucher_id = desk.voucher(customer_id, TUESDAY_10 - timedelta(days=30))
+    sold = client.ok("GET", f"/vouchers/{voucher_id}", "service-clerk")
+    replaced = str(desk.register(customer_id, voucher_id=voucher_id)["call_id"])
+    unvouched = str(desk.register(customer_id)["call_id"])
+    for call_id in (replaced, unvouched):
+        desk.dispatched(call_id)
+        client.ok("POST", f"/service-calls/{call_id}/arrival", "technician")
+        body = desk.diagnosis(unit_to_be_replaced=True)
+        client.ok("POST", f"/service-calls/{call_id}/diagnosis", "technician", body)
+    published = {
+        str(c.call_id): c
+        for c in (
+            OUTBOUND(client.app.mapper.to_domain_event(n))  # type: ignore[attr-defined]
+            for n in client.app.recorder.select_notifications(1, 10_000)  # type: ignore[attr-defined]
+        )
+        if c is not None and c.event_type == "DiagnosisRecorded"
+    }
+    exchange = published[replaced]
+    assert exchange.unit_to_be_replaced is True
+    assert (str(exchange.order_id), exchange.product_code, exchange.serial_number) == (
+        sold["order_id"],
+        "P-1",
+        "SN-1",
+    )
+    # Without a voucher the unit's sale is unknown: orders has no order to exchange on.
+    assert published[unvouched].order_id is None
+
+
 def test_sd_01_free_service_without_warranty_or_coverage_is_refused(
     client: ServiceClient, desk: Desk
 ) -> None:
@@ -539,3 +574,72 @@ def test_sd_11_a_report_signed_on_paper_is_recorded_only_after_the_work(
     assert (call["status"], call["customer_comments"]) == ("completed_on_site", "")
     again = paper_scan(client, call_id, "sales-clerk")
     desk.refused("POST", f"/service-calls/{call_id}/signatures", "sales-clerk", again, "SD-11")
+
+
+def advance_issued(call_id: UUID | None, amount: str = "300") -> CashAdvanceIssued:
+    return CashAdvanceIssued(
+        advance_id=uuid4(),
+        employee_id="technician",
+        amount=amount,
+        call_id=call_id,
+        trip_ref="call 42, Ningbo",
+        issued_by="accountant",
+    )
+
+
+def advance_settled(issued: CashAdvanceIssued, outstanding: str) -> CashAdvanceSettled:
+    return CashAdvanceSettled(
+        advance_id=issued.advance_id,
+        employee_id=issued.employee_id,
+        amount=issued.amount - Decimal(outstanding),
+        call_id=issued.call_id,
+        claim_id=uuid4(),
+        settled_by="accountant",
+        outstanding=outstanding,
+    )
+
+
+def from_billing(client: ServiceClient, *events: Any) -> None:
+    """Billing's events as the inbox hands them over, each delivered twice (redelivery)."""
+    app: Any = client.app
+    for event in events:
+        for _ in range(2):
+            app.process(event, POLICY, Tracking("billing.events:0", next(_BILLING_POSITIONS)))
+
+
+def test_bi_24_row_19_the_trip_s_advance_is_linked_to_the_call_and_settles_on_reimbursement(
+    client: ServiceClient, desk: Desk
+) -> None:
+    call_id = UUID(desk.register(desk.customer())["call_id"])
+    issued = advance_issued(call_id)
+    from_billing(client, issued)
+    path = f"/service-calls/{call_id}"
+    (linked,) = client.ok("GET", path, "service-clerk")["cash_advances"]
+    assert (linked["advance_id"], linked["amount"], linked["outstanding"], linked["settled"]) == (
+        str(issued.advance_id),
+        "300.00",
+        "300.00",
+        False,
+    )
+    from_billing(client, advance_settled(issued, "100"), advance_settled(issued, "0"))
+    (settled,) = client.ok("GET", path, "service-clerk")["cash_advances"]
+    assert (settled["outstanding"], settled["settled"]) == ("0.00", True)
+
+
+def test_bi_24_row_19_an_advance_for_no_call_or_an_unknown_one_links_nothing(
+    client: ServiceClient, desk: Desk
+) -> None:
+    call_id = UUID(desk.register(desk.customer())["call_id"])
+    before = client.app.recorder.max_notification_id()  # type: ignore[attr-defined]
+    elsewhere = advance_issued(None)
+    unknown = advance_issued(uuid4())
+    never_linked = advance_issued(call_id)
+    from_billing(
+        client,
+        elsewhere,
+        unknown,
+        advance_settled(unknown, "0"),
+        advance_settled(never_linked, "0"),
+    )
+    assert client.app.recorder.max_notification_id() == before  # type: ignore[attr-defined]
+    assert client.ok("GET", f"/service-calls/{call_id}", "service-clerk")["cash_advances"] == []

@@ -22,6 +22,10 @@ class ReturnSummary(View):
     status: ReturnStatus
     reason_code: str = Field(max_length=64, description="OR-29: from the configured reasons")
     requested_by: UserId
+    exchange: bool = Field(description="C10: the unit is replaced rather than refunded")
+    service_call_id: UUID | None = Field(
+        description="C10: the service call whose diagnosis originated the exchange"
+    )
     requested_at: datetime = Field(validation_alias=AliasChoices("requested_at", "created_on"))
     red_outbound_id: UUID | None
     discrepancy: str | None = Field(

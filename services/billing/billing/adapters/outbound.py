@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing.domain.cash_advance import AdvanceAccount
 from billing.domain.credit_exposure import CreditExposure
 from billing.domain.instrument import Instrument
 from billing.domain.invoice import Invoice
@@ -23,5 +24,7 @@ OUTBOUND = Outbound(
         CreditExposure.CreditDeclined: contract.CreditDeclined,
         CreditExposure.ExposureChanged: contract.CustomerExposureChanged,
         CreditExposure.ReviewFiguresSupplied: contract.CreditReviewFiguresSupplied,
+        AdvanceAccount.CashAdvanceIssued: contract.CashAdvanceIssued,
+        AdvanceAccount.CashAdvanceSettled: contract.CashAdvanceSettled,
     }
 )

@@ -9,6 +9,7 @@ from billing.application.customer_policies import CustomerPolicies
 from billing.application.expenses import ExpenseCommands
 from billing.application.invoicing import InvoicingCommands
 from billing.application.ledger import WarrantyLedgerCommands
+from billing.application.maintenance_billing import MaintenanceBillingCommands
 from billing.application.queries import InvoiceQueries
 from billing.application.reconciliation import ReconciliationCommands
 from billing.application.service_billing import ServiceBillingCommands
@@ -24,6 +25,7 @@ class BillingApplication(
     InvoiceQueries,
     ExpenseCommands,
     ServiceBillingCommands,
+    MaintenanceBillingCommands,
     WarrantyLedgerCommands,
     CollectionCommands,
     ReconciliationCommands,

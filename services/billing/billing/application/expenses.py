@@ -216,13 +216,19 @@ class ExpenseCommands(Approvals, Governance):
 
     @command
     def issue_cash_advance(
-        self, context: CommandContext, employee_id: str, amount: Decimal, trip_ref: str
+        self,
+        context: CommandContext,
+        employee_id: str,
+        amount: Decimal,
+        trip_ref: str,
+        call_id: UUID | None = None,
     ) -> UUID:
+        """BI-24; RULES §7 row 19: ``call_id``, the service call of the trip, for service-desk."""
         account = self.find(
             AdvanceAccount, AdvanceAccount.id_for(employee_id)
         ) or AdvanceAccount.open(employee_id)
         advance_id = new_id()
-        account.issue(advance_id, amount, trip_ref, context.actor)
+        account.issue(advance_id, amount, trip_ref, context.actor, call_id)
         return advance_id
 
     @command

@@ -27,6 +27,7 @@ class OpenAdvance:
     outstanding: Decimal
     trip_ref: str
     issued_at: datetime
+    call_id: UUID | None = None
 
 
 class AdvanceAccount(Aggregate):
@@ -43,10 +44,12 @@ class AdvanceAccount(Aggregate):
         amount: Decimal
         trip_ref: str
         issued_by: str
+        call_id: UUID | None = None
+        """RULES §7 row 19: the service call whose trip it is for, which service-desk links."""
 
         def apply(self, account: AdvanceAccount) -> None:
             account.advances[self.advance_id] = OpenAdvance(
-                self.amount, self.amount, self.trip_ref, self.timestamp
+                self.amount, self.amount, self.trip_ref, self.timestamp, self.call_id
             )
 
     class CashAdvanceSettled(Aggregate.Event):
@@ -57,6 +60,10 @@ class AdvanceAccount(Aggregate):
         amount: Decimal
         claim_id: UUID | None
         settled_by: str
+        # RULES §7 row 19: the trip's service call and what stays open of the advance (None in
+        # events stored before service-desk followed them).
+        call_id: UUID | None = None
+        outstanding: Decimal | None = None
 
         def apply(self, account: AdvanceAccount) -> None:
             account.advances[self.advance_id].outstanding -= self.amount
@@ -69,7 +76,14 @@ class AdvanceAccount(Aggregate):
     def open(cls, employee_id: str) -> Self:
         return cls._create(cls.Opened, id=cls.id_for(employee_id), employee_id=employee_id)
 
-    def issue(self, advance_id: UUID, amount: Decimal, trip_ref: str, issued_by: str) -> None:
+    def issue(
+        self,
+        advance_id: UUID,
+        amount: Decimal,
+        trip_ref: str,
+        issued_by: str,
+        call_id: UUID | None = None,
+    ) -> None:
         # BI-24: an advance is for a named trip, and finance hands it to somebody else.
         if amount <= 0:
             raise RuleViolation("BI-24", "an advance is a positive amount")
@@ -84,6 +98,7 @@ class AdvanceAccount(Aggregate):
             amount=amount,
             trip_ref=trip_ref,
             issued_by=issued_by,
+            call_id=call_id,
         )
 
     @property
@@ -124,6 +139,7 @@ class AdvanceAccount(Aggregate):
     def _settle(
         self, advance_id: UUID, amount: Decimal, claim_id: UUID | None, settled_by: str
     ) -> None:
+        advance = self.advances[advance_id]
         self.trigger_event(
             self.CashAdvanceSettled,
             advance_id=advance_id,
@@ -131,4 +147,6 @@ class AdvanceAccount(Aggregate):
             amount=amount,
             claim_id=claim_id,
             settled_by=settled_by,
+            call_id=advance.call_id,
+            outstanding=advance.outstanding - amount,
         )

@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from datetime import timedelta
 from uuid import UUID
 
+from contracts.service_desk import DiagnosisRecorded
 from kernel.application import KernelApplication
 from orders.domain.order import Order
 from orders.domain.product_return import ProductReturn, ReturnedGoods, ReturnLine
 from orders.return_projections import product_returns
 from runtime import clock
-from runtime.application import Feature, command
+from runtime.application import Feature, command, policy
 from runtime.ids import new_id
 from runtime.unit_of_work import CommandContext
 
@@ -34,6 +35,19 @@ class ReturnCommands(KernelApplication):
         found = self.find(ReturnedGoods, ReturnedGoods.id_for(ret.order_id))
         if found is not None:
             found.release(ret.id)
+
+    @policy(DiagnosisRecorded)
+    def on_diagnosis_recorded(self, event: DiagnosisRecorded) -> None:
+        """RULES §7 row 16, C10: a unit service-desk's technician judged must be replaced opens
+        an exchange from the service channel, once per diagnosed call; a diagnosis without a
+        replacement, or of a unit whose order orders does not know, opens nothing."""
+        if not event.unit_to_be_replaced or event.order_id is None:
+            return
+        if self.find(ProductReturn, ProductReturn.id_for_call(event.call_id)) is not None:
+            return
+        order = self.find(Order, event.order_id)
+        if order is not None:
+            ProductReturn.exchange_for(order, event.call_id, event.diagnosed_by)
 
     @command
     def request_return(

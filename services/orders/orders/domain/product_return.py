@@ -62,6 +62,17 @@ class ReturnStatus(StrEnum):
     REJECTED = "rejected"
 
 
+EXCHANGE_REASON = "defective"
+"""C10: a unit the technician judged must be replaced comes back as defective (OR-29's list)."""
+
+
+def _delivered_lines(order: DeliveredOrder) -> tuple[ReturnLine, ...]:
+    return tuple(
+        ReturnLine(line.product_code, line.description, line.quantity, line.unit_price)
+        for line in order.lines
+    )
+
+
 def _in(status: ReturnStatus, expected: ReturnStatus, rule: str) -> None:
     if status is not expected:
         raise RuleViolation(rule, f"the return is {status}, not {expected}", status=str(status))
@@ -75,6 +86,8 @@ class ProductReturn(Aggregate):
         self.reason_code: str
         self.delivered: tuple[ReturnLine, ...]
         self.requested_by: str
+        self.exchange: bool
+        self.service_call_id: UUID | None
         self.status = ReturnStatus.REQUESTED
         self.lines: tuple[ReturnLine, ...] = ()
         self.red_outbound_id: UUID | None = None
@@ -87,6 +100,10 @@ class ProductReturn(Aggregate):
         reason_code: str
         delivered: tuple[ReturnLine, ...]
         requested_by: str
+        exchange: bool = False
+        """C10: the unit is replaced rather than refunded."""
+        service_call_id: UUID | None = None
+        """C10 (RULES §7 row 16): the service call whose diagnosis originated it."""
 
         def apply(self, ret: ProductReturn) -> None:
             super().apply(ret)
@@ -194,18 +211,41 @@ class ProductReturn(Aggregate):
                 delivered_at=order.received_at.isoformat(),
                 window_days=window.days,
             )
-        delivered = tuple(
-            ReturnLine(line.product_code, line.description, line.quantity, line.unit_price)
-            for line in order.lines
-        )
         return cls._create(
             cls.Requested,
             order_id=order.id,
             customer_id=order.customer_id,
             currency=order.currency,
             reason_code=reason_code,
-            delivered=delivered,
+            delivered=_delivered_lines(order),
             requested_by=requested_by,
+        )
+
+    @staticmethod
+    def id_for_call(call_id: UUID) -> UUID:
+        # C10: one exchange per diagnosed service call; a redelivered diagnosis finds it.
+        return uuid5(call_id, "service-exchange")
+
+    @classmethod
+    def exchange_for(cls, order: DeliveredOrder, call_id: UUID, diagnosed_by: str) -> Self | None:
+        """C10 (RULES §7 row 16): service-desk's technician judged the unit must be replaced, so
+        the service channel originates an exchange, which then follows OR-24…28 from the branch
+        manager's confirmation. The diagnosis happened already: for an order whose goods were
+        never delivered there is nothing to exchange, and None is returned. OR-29's window after
+        delivery is a return's, not a defect found in service."""
+        if order.status is not OrderStatus.DELIVERED or order.received_at is None:
+            return None
+        return cls._create(
+            cls.Requested,
+            id=cls.id_for_call(call_id),
+            order_id=order.id,
+            customer_id=order.customer_id,
+            currency=order.currency,
+            reason_code=EXCHANGE_REASON,
+            delivered=_delivered_lines(order),
+            requested_by=diagnosed_by,
+            exchange=True,
+            service_call_id=call_id,
         )
 
     def confirm(self, manager: str, roles: frozenset[str]) -> None:

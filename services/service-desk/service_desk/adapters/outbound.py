@@ -32,5 +32,7 @@ OUTBOUND = Outbound(
         Survey.ResponseRecorded: contract.SurveyResponseRecorded,
         MaintenanceContract.ExpiryNoticeDue: contract.MaintenanceContractExpiryNoticeDue,
         MaintenanceContract.ExpiryNoticeSent: contract.MaintenanceContractExpiryNoticeSent,
+        MaintenanceContract.Signed: contract.MaintenanceContractSigned,
+        MaintenanceContract.Renewed: contract.MaintenanceContractRenewed,
     }
 )

@@ -11,7 +11,7 @@ from service_desk.application.customer_files import CustomerFiles
 from service_desk.application.daily_reports import DailyReportCommands
 from service_desk.application.maintenance_contracts import MaintenanceContractCommands
 from service_desk.application.metrics import ServiceDeskMetrics
-from service_desk.application.policies import DeliveryPolicies
+from service_desk.application.policies import AdvancePolicies, DeliveryPolicies
 from service_desk.application.queries import VoucherQueries
 from service_desk.application.repairs import RepairCommands
 from service_desk.application.service_calls import ServiceCallCommands
@@ -21,6 +21,7 @@ from service_desk.application.surveys import SurveyCommands
 
 class ServiceDeskApplication(
     DeliveryPolicies,
+    AdvancePolicies,
     CustomerFiles,
     VoucherQueries,
     ServiceCallCommands,

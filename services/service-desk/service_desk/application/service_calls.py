@@ -31,6 +31,7 @@ from service_desk.domain.service_call import (
     ReplacedPart,
     ServiceCall,
     ServiceType,
+    TripAdvance,
     Zone,
     sla_for,
 )
@@ -73,7 +74,7 @@ class ServiceCallCommands(CustomerSigning):
         "service-calls",
         projections=(service_calls,),
         timers=(SLA_BREACHES, CARRY_OVER),
-        value_objects=(Caller, ReplacedPart),
+        value_objects=(Caller, ReplacedPart, TripAdvance),
     )
 
     def service_call(self, call_id: UUID) -> ServiceCall:
@@ -201,10 +202,16 @@ class ServiceCallCommands(CustomerSigning):
             unit_to_be_replaced,
             today,
             None if contract is None else contract.id,
+            self._sold(call.voucher_id),
         )
         if contract is not None:
             contract.serve_call(call.id, call.voucher_id, today)
         return call
+
+    def _sold(self, voucher_id: UUID | None) -> tuple[UUID, str, str] | None:
+        """C10: the unit's order, product and serial number, from its voucher."""
+        found = None if voucher_id is None else self.find(ServiceVoucher, voucher_id)
+        return None if found is None else (found.order_id, found.product_code, found.serial_number)
 
     @command
     def complete_work(

@@ -172,6 +172,11 @@ class MaintenanceContract(Signable):
         starts_on: date
         ends_on: date
         signed_at: datetime
+        # RULES §7 row 14: what billing's type-B schedule is drawn from (None in events stored
+        # before billing needed them).
+        price: Decimal | None = None
+        payment_terms: str | None = None
+        renews_id: UUID | None = None
 
         def apply(self, contract: MaintenanceContract) -> None:
             contract.status, contract.signed_at = ContractStatus.ACTIVE, self.signed_at
@@ -214,6 +219,10 @@ class MaintenanceContract(Signable):
 
         renewal_id: UUID
         recorded_by: str
+        # RULES §7 row 14: the published ``MaintenanceContractRenewed`` names the customer and the
+        # renewed contract's end (None in events stored before it was published).
+        customer_id: UUID | None = None
+        ends_on: date | None = None
 
         def apply(self, contract: MaintenanceContract) -> None:
             contract.status, contract.renewed_by_id = ContractStatus.RENEWED, self.renewal_id
@@ -380,6 +389,9 @@ class MaintenanceContract(Signable):
             starts_on=self.starts_on,
             ends_on=self.ends_on,
             signed_at=signed_at,
+            price=self.price,
+            payment_terms=self.payment_terms,
+            renews_id=self.renews_id,
         )
 
     def signing_sheet(self) -> SigningSheet:
@@ -472,7 +484,13 @@ class MaintenanceContract(Signable):
                 renewal_id=str(renewal.id),
                 renewal_status=renewal.status.value,
             )
-        self.trigger_event(self.Renewed, renewal_id=renewal.id, recorded_by=recorded_by)
+        self.trigger_event(
+            self.Renewed,
+            renewal_id=renewal.id,
+            recorded_by=recorded_by,
+            customer_id=self.customer_id,
+            ends_on=self.ends_on,
+        )
 
     def lapse(self, today: date) -> bool:
         """A contract in force past its end without a renewal lapses; returns whether it did."""

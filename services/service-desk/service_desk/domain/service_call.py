@@ -9,7 +9,7 @@ once the customer signed (SD-18); a job not finished on site goes to the worksho
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -96,6 +96,21 @@ class ReplacedPart:
     name: str
     quantity: int
     reason: str
+
+
+@dataclass(frozen=True)
+class TripAdvance:
+    """BI-24 (RULES §7 row 19): a cash advance billing issued for this call's trip, and what of
+    it is still open until netted against the reimbursement or repaid."""
+
+    advance_id: UUID
+    employee_id: str
+    amount: Decimal
+    outstanding: Decimal
+
+    @property
+    def settled(self) -> bool:
+        return self.outstanding <= 0
 
 
 def check_parts(parts: tuple[ReplacedPart, ...], rule: str) -> None:
@@ -217,6 +232,7 @@ class ServiceCall(Signable):
         self.fee_receipt_no: str | None = None
         self.invoice_requested = False
         self.time_zone: str | None = None
+        self.cash_advances: tuple[TripAdvance, ...] = ()
 
     class Registered(Signable.Created):
         customer_id: UUID
@@ -322,6 +338,10 @@ class ServiceCall(Signable):
         diagnosed_by: str
         contract_id: UUID | None = None
         """SD-48: the maintenance contract a type-B call is served under."""
+        order_id: UUID | None = None
+        """C10 (RULES §7 row 16): the sale of the unit, from its voucher, for orders' exchange."""
+        product_code: str | None = None
+        serial_number: str | None = None
 
         def apply(self, call: ServiceCall) -> None:
             call.status, call.contract_id = CallStatus.DIAGNOSED, self.contract_id
@@ -410,6 +430,30 @@ class ServiceCall(Signable):
 
         def apply(self, call: ServiceCall) -> None:
             call.invoice_requested = True
+
+    class CashAdvanceLinked(Signable.Event):
+        """BI-24 (RULES §7 row 19): billing issued a cash advance for this call's trip."""
+
+        advance_id: UUID
+        employee_id: str
+        amount: Decimal
+
+        def apply(self, call: ServiceCall) -> None:
+            advance = TripAdvance(self.advance_id, self.employee_id, self.amount, self.amount)
+            call.cash_advances = (*call.cash_advances, advance)
+
+    class CashAdvanceSettled(Signable.Event):
+        """BI-24 (RULES §7 row 19): the trip's advance netted against the reimbursement or
+        repaid; ``outstanding`` is what stays open of it."""
+
+        advance_id: UUID
+        outstanding: Decimal
+
+        def apply(self, call: ServiceCall) -> None:
+            call.cash_advances = tuple(
+                replace(a, outstanding=self.outstanding) if a.advance_id == self.advance_id else a
+                for a in call.cash_advances
+            )
 
     class MajorIssueReported(Signable.Event):
         """SD-20: a major or unresolvable field problem, reported at once with the reporter's
@@ -637,9 +681,11 @@ class ServiceCall(Signable):
         unit_to_be_replaced: bool,
         today: date,
         contract_id: UUID | None = None,
+        sold: tuple[UUID, str, str] | None = None,
     ) -> None:
         """``contract_id``: the maintenance contract in force covering the call's product, found
-        by the application for type-B work (SD-01, SD-48)."""
+        by the application for type-B work (SD-01, SD-48); ``sold``: the unit's order, product
+        and serial number from its voucher, which an exchange (C10) is opened on."""
         if self.status is not CallStatus.ON_SITE:
             raise RuleViolation(
                 "SD-09", "the diagnosis is made on site, after arrival", status=self.status.value
@@ -688,6 +734,9 @@ class ServiceCall(Signable):
             unit_to_be_replaced=unit_to_be_replaced,
             diagnosed_by=technician,
             contract_id=contract_id if service_type is ServiceType.CONTRACT else None,
+            order_id=None if sold is None else sold[0],
+            product_code=None if sold is None else sold[1],
+            serial_number=None if sold is None else sold[2],
         )
 
     def complete(
@@ -711,6 +760,27 @@ class ServiceCall(Signable):
             guidance_given=guidance,
             completed_by=technician,
         )
+
+    # -- the trip's cash advances (BI-24; RULES §7 row 19)
+
+    def link_advance(self, advance_id: UUID, employee_id: str, amount: Decimal) -> None:
+        """Billing's advance for this trip; linked once, however often billing reports it."""
+        if all(a.advance_id != advance_id for a in self.cash_advances):
+            self.trigger_event(
+                self.CashAdvanceLinked,
+                advance_id=advance_id,
+                employee_id=employee_id,
+                amount=amount,
+            )
+
+    def settle_advance(self, advance_id: UUID, outstanding: Decimal) -> None:
+        """BI-24: what stays open of a linked advance once billing settled part or all of it; an
+        advance never linked here, or a settlement already recorded, changes nothing."""
+        linked = next((a for a in self.cash_advances if a.advance_id == advance_id), None)
+        if linked is not None and outstanding < linked.outstanding:
+            self.trigger_event(
+                self.CashAdvanceSettled, advance_id=advance_id, outstanding=outstanding
+            )
 
     # -- the fee of paid work (SD-13, C4; SD-18)
 

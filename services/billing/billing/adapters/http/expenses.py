@@ -240,6 +240,9 @@ class IssueAdvance(BaseModel):
     employee_id: UserId
     amount: Amount
     trip_ref: Name = Field(description="The trip (work order, service call) it is for")
+    call_id: UUID | None = Field(
+        default=None, description="RULES §7 row 19: the service call of the trip, if any"
+    )
 
 
 class Repayment(BaseModel):
@@ -254,7 +257,7 @@ class AdvanceRef(BaseModel):
 async def issue_cash_advance(context: Finance, body: IssueAdvance, app: App) -> AdvanceRef:
     """Hand an employee a cash advance before a trip (BI-24)."""
     advance_id = await app.perform(
-        app.issue_cash_advance, context, body.employee_id, body.amount, body.trip_ref
+        app.issue_cash_advance, context, body.employee_id, body.amount, body.trip_ref, body.call_id
     )
     return AdvanceRef(advance_id=advance_id)
 

@@ -1,5 +1,6 @@
 """HTTP commands and queries of service billing (BI-16, BI-17): the fees collected on site and
-the accountant booking each against the cash handover both signed."""
+the accountant booking each against the cash handover both signed; the maintenance contracts'
+type-B billing schedules (RULES §7 row 14)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from billing.adapters.http.invoicing import App, Employee, Reader
+from billing.maintenance_billing_projections import (
+    MAINTENANCE_INSTALMENTS,
+    MaintenanceInstalmentView,
+)
 from billing.service_billing_projections import SERVICE_FEES, ServiceFeeView
 from runtime.views import Page, PageRequest
 
@@ -44,3 +49,11 @@ async def hand_in_service_fee(
     """BI-16: the accountant books the fee against the cash handover both signed (BI-17)."""
     fee = await app.perform(app.hand_in_service_fee, context, fee_id, body.handover_id)
     return ServiceFeeDetail.model_validate(fee)
+
+
+@router.get("/maintenance-billing")
+def list_maintenance_instalments(
+    _: Reader, query: Annotated[PageRequest, Depends(MAINTENANCE_INSTALMENTS.query)], app: App
+) -> Page[MaintenanceInstalmentView]:
+    """BI-16: the instalments of the maintenance contracts' billing schedules (type B)."""
+    return app.maintenance_instalments(query)

@@ -74,6 +74,16 @@ class CallerView(View):
     model: Code
 
 
+class TripAdvanceView(View):
+    """BI-24 (RULES §7 row 19): a cash advance billing issued for the call's trip."""
+
+    advance_id: UUID
+    employee_id: str
+    amount: Money
+    outstanding: Money
+    settled: bool = Field(description="Netted against the reimbursement or repaid in full")
+
+
 class ServiceCallView(View):
     call_id: UUID = identity("call_id")
     customer_id: UUID
@@ -116,6 +126,9 @@ class ServiceCallView(View):
     fee_approval_id: UUID | None
     fee_receipt_no: str | None
     invoice_requested: bool
+    cash_advances: list[TripAdvanceView] = Field(
+        description="BI-24: the cash advances for the call's trip, until settled"
+    )
     version: int
 
 
