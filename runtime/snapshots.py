@@ -5,6 +5,9 @@ a cache anchored to the chain: it names the own hash of the event it stands for 
 with the service's key. Loading takes the newest snapshot whose anchor matches the stored event
 and whose seal verifies, then replays only the events after it; a snapshot that fails either is
 ignored (and counted). ``audit verify`` rebuilds each snapshot from the events and compares.
+A snapshot also names the digest of the aggregate's code that took it: after an upgrade that
+changes the aggregate's code, its old snapshots are not used (nor checked) and the events replay
+until the next snapshot is taken.
 
 The state is encoded with a restricted structural codec, not pickle: plain values, UUIDs,
 instants, decimals, bytes, tuples, lists, sets, dicts in order, enums and dataclasses. An enum or
@@ -19,6 +22,7 @@ import base64
 import contextlib
 import dataclasses
 import functools
+import inspect
 import logging
 import sys
 import threading
@@ -90,10 +94,34 @@ def _plain(value: Any) -> Any:
     raise SnapshotError(f"cannot snapshot a {type(value).__qualname__}")
 
 
+@functools.cache
+def code_of(kind: type) -> str:
+    """A digest of the source of the aggregate's class and its bases, its events included. A
+    snapshot holds the attributes the code that took it gave the aggregate; a later version of
+    the code may give it others, so a snapshot stands only for the code that took it."""
+    sources = []
+    for cls in kind.__mro__:
+        try:
+            sources.append(inspect.getsource(cls))
+        except (OSError, TypeError):  # built in: no source, never changes under us
+            sources.append(_name(cls))
+    return sha256("\n".join(sources).encode()).hexdigest()[:32]
+
+
+_CODE = "$code"
+
+
 def encode(aggregate: Any) -> bytes:
-    """The aggregate's state, deterministically: the same state gives the same bytes."""
+    """The aggregate's state, deterministically: the same state gives the same bytes, headed by
+    the digest of the code it was taken with."""
     state = [[k, _plain(v)] for k, v in aggregate.__dict__.items() if k not in _LEFT_OUT]
-    return orjson.dumps(state)
+    kind: type = type(aggregate)
+    return orjson.dumps([[_CODE, code_of(kind)], *state])
+
+
+def taken_by_this_code(kind: type, state: bytes) -> bool:
+    """Whether a snapshot's state was taken by the code of ``kind`` running now."""
+    return state.startswith(orjson.dumps([[_CODE, code_of(kind)]])[:-1])
 
 
 class _Decoder:
@@ -150,8 +178,10 @@ def decode(kind: type, state: bytes, roots: tuple[str, ...]) -> Any:
     """An aggregate of class ``kind`` with the encoded state; the values it holds may be of
     classes in the packages ``roots`` only."""
     decoder = _Decoder(roots)
+    if not taken_by_this_code(kind, state):
+        raise SnapshotError(f"taken by another version of the code of {kind.__qualname__}")
     try:
-        members = orjson.loads(state)
+        members = orjson.loads(state)[1:]
         aggregate: Any = object.__new__(kind)
         aggregate.__dict__.update((k, decoder.value(v)) for k, v in members)
         aggregate.__dict__["_pending_events"] = []
@@ -391,6 +421,13 @@ class Snapshots:
         except SnapshotError as error:
             yield f"{where}: {error}"
             return
+        try:
+            kind = _Decoder(self._roots).kind(topic, _is_aggregate)
+        except SnapshotError as error:
+            yield f"{where}: {error}"
+            return
+        if not taken_by_this_code(kind, state):
+            return  # never loaded (see decode), so never trusted: nothing to check it against
         rebuilt = self.load(stream, use_snapshot=False, upto=version)
         if rebuilt.aggregate is None or rebuilt.aggregate.version != version:
             yield f"{where}: the store has no such version"

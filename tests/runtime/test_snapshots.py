@@ -19,7 +19,15 @@ from kernel.roles import Role
 from kernel.settings import KernelSettings
 from runtime import metrics
 from runtime.signing import load_private_key, service_key_id, sign
-from runtime.snapshots import SnapshotError, decode, encode, pack, seal_fields, unpack
+from runtime.snapshots import (
+    SnapshotError,
+    code_of,
+    decode,
+    encode,
+    pack,
+    seal_fields,
+    unpack,
+)
 from tests.signers import Signers, as_user
 
 SALESPERSON = as_user("salesperson", Role.SALESPERSON)
@@ -106,6 +114,27 @@ def test_xc01_an_altered_snapshot_is_not_used_and_audit_verify_names_it(
     )
     assert result.exit_code == 1, result.output
     assert f"customers: snapshot of {stream} at version {version}" in result.output
+
+
+def test_a_snapshot_taken_by_other_code_is_not_used_nor_named(app: CustomersApplication) -> None:
+    # Another version of the aggregate's code may have given it other attributes: its
+    # snapshots, sealed and anchored as they are, stand for that code only.
+    customer_id = long_history(app, cycles=3)
+    stream, version, topic, stored = stored_snapshots(app)[-1]
+    anchor, _, state = unpack(stored)
+    this_code = code_of(type(app.customer(customer_id)))
+    assert state.startswith(b'[["$code","' + this_code.encode())
+    other = state.replace(this_code.encode(), b"0" * len(this_code), 1)
+    key = load_private_key(app.settings.keys_path, service_key_id("customers"))
+    seal = sign(key, seal_fields(stream, version, topic, anchor, other))
+    rewrite(app, version, pack(anchor, seal, other))
+    refused = metrics.SNAPSHOTS_REFUSED.labels("seal or state")._value.get()
+
+    customer = app.snapshot_cache.load(customer_id)
+
+    assert customer.replayed == customer.aggregate.version  # every event, no snapshot
+    assert metrics.SNAPSHOTS_REFUSED.labels("seal or state")._value.get() == refused + 1
+    assert app.snapshot_cache.verify().problems == []
 
 
 def test_a_resealed_snapshot_that_is_not_what_the_events_make_is_named(
