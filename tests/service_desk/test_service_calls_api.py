@@ -329,6 +329,35 @@ def test_sd_08_a_team_goes_out_under_a_named_lead(client: ServiceClient, desk: D
     )
 
 
+def test_sd_04_sd_08_the_technician_s_own_calls_and_the_calls_at_risk_of_their_sla(
+    client: ServiceClient, desk: Desk, moved_clock: list[datetime]
+) -> None:
+    customer_id = desk.customer()
+    reached, waiting = (str(desk.register(customer_id)["call_id"]) for _ in range(2))
+    tomorrow = str(desk.register(customer_id, zone="suburban")["call_id"])
+    desk.dispatched(reached)
+    body = {"technician_ids": ["technician-2"]}
+    client.ok("POST", f"/service-calls/{waiting}/dispatch", "service-supervisor", body)
+
+    def listed(path: str, user: str = "service-supervisor") -> list[str]:
+        client.app.catch_up_projections()
+        return [call["call_id"] for call in client.page(path, user)["items"]]
+
+    # The technician sees the open calls they lead, nobody else's.
+    assert listed("/service-calls/mine", "technician") == [reached]
+    assert listed("/service-calls/mine", "technician-2") == [waiting]
+    # 10:00: the urban calls are due at 17:00, more than two hours away.
+    assert listed("/service-calls/at-risk") == []
+    assert listed("/service-calls/at-risk?within_hours=8") == [reached, waiting]
+    moved_clock[0] = TUESDAY_10 + timedelta(hours=6)  # 16:00, an hour before they are due
+    client.ok("POST", f"/service-calls/{reached}/arrival", "technician")
+    # The one reached is no longer at risk; tomorrow's is not yet.
+    assert listed("/service-calls/at-risk") == [waiting]
+    assert tomorrow not in listed("/service-calls/at-risk?within_hours=2")
+    refused = client.call("GET", "/service-calls/at-risk?within_hours=0", "service-supervisor")
+    assert refused.status_code == 422
+
+
 def test_sd_09_sd_01_the_diagnosis_decides_the_service_type(
     client: ServiceClient, desk: Desk
 ) -> None:

@@ -4,12 +4,13 @@ visit and its report. The customer signs the report through the signing channel'
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement
 
 from contracts.values import (
     Code,
@@ -26,6 +27,7 @@ from contracts.values import (
 from kernel.approvals.http import document_routes
 from kernel.roles import Role
 from kernel.signing.http import signing_routes
+from runtime import clock
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
 from runtime.unit_of_work import CommandContext
@@ -347,10 +349,42 @@ def open_service_calls(
     sorted_query = (
         query if query.sort else PageRequest(query.limit, query.offset, "sla_due_at", query.filters)
     )
-    not_closed = SERVICE_CALLS.table.c.status.not_in(
+    return app.read_models.page(SERVICE_CALLS, sorted_query, _not_closed())
+
+
+def _not_closed() -> ColumnElement[bool]:
+    return SERVICE_CALLS.table.c.status.not_in(
         (CallStatus.CLOSED.value, CallStatus.CANCELLED.value)
     )
-    return app.read_models.page(SERVICE_CALLS, sorted_query, not_closed)
+
+
+@router.get("/service-calls/mine")
+def my_service_calls(
+    principal: Reader, query: Annotated[PageRequest, Depends(SERVICE_CALLS.query)], app: App
+) -> Page[ServiceCallRow]:
+    """The technician's view: the open calls they lead (SD-08), the nearest SLA deadline first."""
+    by_deadline = PageRequest(query.limit, query.offset, query.sort or "sla_due_at", query.filters)
+    mine = SERVICE_CALLS.table.c.lead_technician_id == principal.user_id
+    return app.read_models.page(SERVICE_CALLS, by_deadline, _not_closed(), mine)
+
+
+@router.get("/service-calls/at-risk")
+def service_calls_at_risk(
+    _: Reader,
+    query: Annotated[PageRequest, Depends(SERVICE_CALLS.query)],
+    app: App,
+    within_hours: Annotated[
+        int, Query(ge=1, le=72, description="Deadlines falling within this many hours")
+    ] = 2,
+) -> Page[ServiceCallRow]:
+    """The supervisor's view: open calls nobody has reached or answered yet whose SLA deadline
+    (SD-04 … SD-06) falls within ``within_hours``, the nearest first; breached ones are on
+    ``/service-calls?status=...`` and the breach figures."""
+    columns = SERVICE_CALLS.table.c
+    soon = clock.now() + timedelta(hours=within_hours)
+    at_risk = columns.sla_met.is_(None) & ~columns.sla_breached & (columns.sla_due_at <= soon)
+    by_deadline = PageRequest(query.limit, query.offset, "sla_due_at", query.filters)
+    return app.read_models.page(SERVICE_CALLS, by_deadline, _not_closed(), at_risk)
 
 
 @router.get("/service-calls/dispatch-list")
