@@ -107,6 +107,9 @@ async def test_sd_14_sd_18_bi_16_a_take_back_repair_from_call_to_invoice(api: Ap
     # SD-15, SD-16: the repair card, then the supervisor's inspection before the return.
     work = {"hours": "2.5", "work": "Rewound the motor"}
     await api.ok("POST", DESK, f"{path}/work", "technician", work)
+    # SD-13: the paid repair's fee, quoted and approved by the unit leader before it is charged.
+    await api.ok("POST", DESK, f"{call_path}/fee", "technician", {"amount": "180.00"})
+    assert await api.approve_all_steps(DESK, call_path) == [("unit_leader", "unit-leader")]
     done = await api.ok("POST", DESK, f"{path}/completion", "technician", {"charge": "180.00"})
     assert done["status"] == "awaiting_inspection"
     receipt = {"pickup_receipt_no": "PR-0001"}

@@ -16,6 +16,9 @@ from runtime.unit_of_work import CommandContext, acting
 from service_desk.domain.repair import Repair, RepairStatus
 from service_desk.domain.service_call import ReplacedPart, ServiceType
 
+APPROVED = Decimal(100)
+"""The call's fee as the unit leader approved it (SD-13)."""
+
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 PROMISED = NOW + timedelta(days=2)
 
@@ -82,14 +85,14 @@ def test_sd_15_sd_01_the_card_records_time_and_parts_and_a_paid_repair_its_charg
         repair.log_work("service-clerk", Decimal(1), "Rewound")
     assert stranger.value.rule == "SD-15"
     with pytest.raises(RuleViolation) as untimed:
-        repair.complete("technician", Decimal(100))
+        repair.complete("technician", Decimal(100), APPROVED)
     assert untimed.value.rule == "SD-15"
     repair.log_work("technician", Decimal("1.5"), "Rewound")
     repair.fit_part("technician", ReplacedPart("Bearing", 1, "worn"))
     with pytest.raises(RuleViolation) as uncharged:
-        repair.complete("technician", None)
+        repair.complete("technician", None, APPROVED)
     assert uncharged.value.rule == "SD-01"
-    repair.complete("technician", Decimal(100))
+    repair.complete("technician", Decimal(100), APPROVED)
     assert (repair.status, repair.hours, repair.charge) == (
         RepairStatus.AWAITING_INSPECTION,
         Decimal("1.5"),
@@ -98,8 +101,21 @@ def test_sd_15_sd_01_the_card_records_time_and_parts_and_a_paid_repair_its_charg
     warranty = in_repair(ServiceType.WARRANTY)
     warranty.log_work("technician", Decimal(1), "Seal")
     with pytest.raises(RuleViolation) as charged:
-        warranty.complete("technician", Decimal(10))
+        warranty.complete("technician", Decimal(10), None)
     assert charged.value.rule == "SD-01"
+
+
+def test_sd_13_a_paid_repair_is_charged_the_fee_the_unit_leader_approved_beforehand() -> None:
+    repair = in_repair()
+    repair.log_work("technician", Decimal(1), "Rewound")
+    with pytest.raises(RuleViolation) as unapproved:
+        repair.complete("technician", APPROVED, None)
+    assert unapproved.value.rule == "SD-13"
+    with pytest.raises(RuleViolation) as more:
+        repair.complete("technician", APPROVED + 1, APPROVED)
+    assert more.value.rule == "SD-13"
+    repair.complete("technician", APPROVED, APPROVED)
+    assert repair.charge == APPROVED
 
 
 def test_sd_19_escalated_once_when_the_promised_time_passed_unfinished() -> None:
@@ -109,14 +125,14 @@ def test_sd_19_escalated_once_when_the_promised_time_passed_unfinished() -> None
     assert not repair.escalate_delay(PROMISED + timedelta(hours=1))
     finished = in_repair()
     finished.log_work("technician", Decimal(1), "Rewound")
-    finished.complete("technician", Decimal(100))
+    finished.complete("technician", Decimal(100), APPROVED)
     assert not finished.escalate_delay(PROMISED + timedelta(seconds=1))
 
 
 def test_sd_16_nothing_goes_back_before_the_supervisor_passed_it() -> None:
     repair = in_repair()
     repair.log_work("technician", Decimal(1), "Rewound")
-    repair.complete("technician", Decimal(100))
+    repair.complete("technician", Decimal(100), APPROVED)
     with pytest.raises(RuleViolation) as early:
         repair.retrieve_receipt("PR-1", "", "technician")
     assert early.value.rule == "SD-16"

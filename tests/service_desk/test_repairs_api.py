@@ -93,12 +93,31 @@ def test_sd_15_the_repair_card_records_time_and_parts(
         ).status_code
         == 403
     )
-    # SD-01: a paid repair states its charge.
+    # SD-01: a paid repair states its charge (SD-13: the fee approved beforehand).
     shop.refused("POST", f"{path}/completion", "technician", {}, "SD-01")
+    shop.fee_approved(client.ok("GET", path, "technician")["call_id"], "180.00")
     done = client.ok("POST", f"{path}/completion", "technician", {"charge": "180.00"})
     assert (done["status"], done["charge"]) == ("awaiting_inspection", "180.00")
     # The card is closed: no more time or parts on it.
     shop.refused("POST", f"{path}/parts", "technician", part, "SD-15")
+
+
+def test_sd_13_a_repair_is_charged_only_the_fee_the_unit_leader_approved(
+    client: ServiceClient, shop: Workshop
+) -> None:
+    repair_id = shop.in_repair()
+    path = f"/repairs/{repair_id}"
+    call_id = client.ok("GET", path, "technician")["call_id"]
+    client.ok("POST", f"{path}/work", "technician", {"hours": "1", "work": "Rewound"})
+    charge = {"charge": "180.00"}
+    shop.refused("POST", f"{path}/completion", "technician", charge, "SD-13")
+    client.ok("POST", f"/service-calls/{call_id}/fee", "technician", {"amount": "180.00"})
+    shop.refused("POST", f"{path}/completion", "technician", charge, "SD-13")  # not approved yet
+    shop.decide(call_id, "unit-leader", "unit_leader")
+    more = {"charge": "200.00"}
+    shop.refused("POST", f"{path}/completion", "technician", more, "SD-13")
+    done = client.ok("POST", f"{path}/completion", "technician", charge)
+    assert (done["status"], done["charge"]) == ("awaiting_inspection", "180.00")
 
 
 def test_sd_16_return_refused_before_the_supervisor_passes_the_inspection(

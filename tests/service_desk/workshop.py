@@ -79,8 +79,16 @@ class Workshop(Desk):
         repair_id = self.in_repair()
         path = f"/repairs/{repair_id}"
         self.client.ok("POST", f"{path}/work", "technician", {"hours": "2.5", "work": "Rewound"})
+        if charge is not None:
+            self.fee_approved(self.client.ok("GET", path, "technician")["call_id"], charge)
         self.client.ok("POST", f"{path}/completion", "technician", {"charge": charge})
         return repair_id
+
+    def fee_approved(self, call_id: str, amount: str) -> None:
+        """SD-13: the technician quotes the paid job's fee; the unit leader approves it."""
+        body = {"amount": amount}
+        self.client.ok("POST", f"/service-calls/{call_id}/fee", "technician", body)
+        self.decide(call_id, "unit-leader", "unit_leader")
 
     def decide(
         self, document_id: str, user: str, role: str, action: Action = "grant", note: str = ""

@@ -145,9 +145,12 @@ class RepairCommands(CustomerSigning):
     def complete_repair(
         self, context: CommandContext, repair_id: UUID, charge: Decimal | None
     ) -> Repair:
-        """SD-15, SD-16: the card is complete; the supervisor inspects before it goes back."""
+        """SD-15, SD-16: the card is complete; the supervisor inspects before it goes back.
+        SD-13: a paid repair is charged its call's fee, quoted and approved beforehand."""
         repair = self.repair(repair_id)
-        repair.complete(context.actor, charge)
+        call = self.get(ServiceCall, repair.call_id, "service call")
+        approved_fee = call.fee if call.fee_approval_id is not None else None
+        repair.complete(context.actor, charge, approved_fee)
         self.request_approval(repair, REPAIR_INSPECTION, context.actor)
         return repair
 

@@ -342,7 +342,10 @@ class Repair(Signable):
         check_parts((part,), "SD-15")
         self.trigger_event(self.RepairPartFitted, card_no=card_no, part=part, technician=technician)
 
-    def complete(self, technician: str, charge: Decimal | None) -> None:
+    def complete(
+        self, technician: str, charge: Decimal | None, approved_fee: Decimal | None
+    ) -> None:
+        """``approved_fee``: the call's fee as the unit leader approved it (None: not yet)."""
         card_no = self._on_card(technician)
         if self.hours <= 0:
             raise RuleViolation("SD-15", "the card records the repair time before completion")
@@ -353,6 +356,15 @@ class Repair(Signable):
                 "SD-01",
                 "a paid (A) repair states its charge, and only a paid one",
                 service_type=self.service_type.value,
+            )
+        # SD-13: paid work is charged only as the unit leader approved it beforehand.
+        if paid and approved_fee is None:
+            raise RuleViolation(
+                "SD-13", "a paid repair is charged the fee the unit leader approved beforehand"
+            )
+        if paid and charge != approved_fee:
+            raise RuleViolation(
+                "SD-13", "only the approved fee is charged", approved=str(approved_fee)
             )
         self.trigger_event(
             self.RepairCompleted,

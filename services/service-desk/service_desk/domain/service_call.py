@@ -85,8 +85,10 @@ _FEE_STATUSES = (
     CallStatus.DIAGNOSED,
     CallStatus.AWAITING_SIGNATURE,
     CallStatus.COMPLETED_ON_SITE,
+    CallStatus.TAKEN_BACK,
 )
-"""SD-13: a paid job's fee is quoted once it is diagnosed as such, on site."""
+"""SD-13: a paid job's fee is quoted once it is diagnosed as such, on site or at the workshop
+after a take-back (its repair is then charged that fee)."""
 
 
 @dataclass(frozen=True)
