@@ -563,6 +563,19 @@ def billing_business() -> Dashboard:
             )
         )
         .with_panel(
+            over_time(
+                "Collection rate by salesperson (BI-09)",
+                "percentunit",
+                query(
+                    "sum by (salesperson) (countersign_billing_collected_amount) "
+                    "/ sum by (salesperson) (countersign_billing_collectable_amount)",
+                    "{{salesperson}}",
+                ),
+                description="Collected of what was invoiced in the DSO period, less credit "
+                "notes and write-offs.",
+            )
+        )
+        .with_panel(
             figure(
                 "Days sales outstanding",
                 query("max(countersign_billing_dso)"),

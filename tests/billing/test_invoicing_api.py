@@ -332,7 +332,7 @@ def test_bi_11_an_overdue_receivable_is_reported_once_by_the_timer(
     assert [r["invoice_id"] for r in rows["items"]] == [invoice_id]
 
 
-def test_bi_13_the_receivables_dashboard_follows_the_read_models(
+def test_bi_13_bi_09_the_receivables_dashboard_follows_the_read_models(
     client: ServiceClient, signers: Signers
 ) -> None:
     invoice_id = issued(client, signers)
@@ -355,6 +355,11 @@ def test_bi_13_the_receivables_dashboard_follows_the_read_models(
     }
     assert aging == {"current": 75, "1-30": 0, "31-60": 0, "61-90": 0, "over_90": 0}
     assert found[("countersign_billing_dso", ())] == 67.5
+    # BI-09: the collection rate per salesperson, 25 of 100.
+    owner = (("salesperson", "salesperson"),)
+    assert found[("countersign_billing_collected_amount", owner)] == 25
+    assert found[("countersign_billing_collectable_amount", owner)] == 100
+    assert found[("countersign_billing_collectable_amount", (("salesperson", ""),))] == 0
     assert found[("countersign_billing_receivables_overdue", ())] == 0
     assert found[("countersign_billing_invoices_without_signed_receipt", ())] == 1
     requests = "countersign_billing_invoice_requests"

@@ -58,6 +58,29 @@ def _dso(app: Any, now: datetime) -> Select[Any]:
     return select(owed * days * 1.0 / func.nullif(sales, 0))
 
 
+def _of_the_period(app: Any, now: datetime, amount: Any) -> Select[Any]:
+    """``amount`` summed per salesperson (the account owner) over the receivables invoiced in
+    the DSO period up to today."""
+    today = _today(app, now)
+    days = app.rule_parameters().receivables.dso_period_days
+    invoiced = (
+        _receivables.issued_on <= today,
+        _receivables.issued_on > today - timedelta(days=days),
+    )
+    owner = func.coalesce(_receivables.account_owner_id, "")
+    return select(owner, type_coerce(func.sum(amount), _money)).where(*invoiced).group_by(owner)
+
+
+def _collected(app: Any, now: datetime) -> Select[Any]:
+    return _of_the_period(app, now, _receivables.paid)
+
+
+def _to_collect(app: Any, now: datetime) -> Select[Any]:
+    # What was invoiced, less what was credited back or written off: nobody collects that.
+    net = _receivables.amount - _receivables.credited - _receivables.written_off
+    return _of_the_period(app, now, net)
+
+
 def _without_receipt(app: Any, now: datetime) -> Select[Any]:
     unsigned = _receivables.receipt_signed.is_(False)
     return select(func.count()).select_from(RECEIVABLES.table).where(unsigned)
@@ -95,6 +118,25 @@ FIGURES = (
         "Days sales outstanding: receivables / credit sales of the DSO period x its days (BI-13).",
         _dso,
         rule="BI-13",
+    ),
+    Figure(
+        "countersign_billing_collected_amount",
+        "Money collected on the receivables invoiced in the DSO period, by salesperson (the "
+        "account owner; empty: none); the collection rate is this / "
+        "countersign_billing_collectable_amount (BI-09).",
+        _collected,
+        labels=("salesperson",),
+        known=(("",),),
+        rule="BI-09",
+    ),
+    Figure(
+        "countersign_billing_collectable_amount",
+        "What the receivables invoiced in the DSO period come to, less credit notes and "
+        "write-offs, by salesperson (BI-09).",
+        _to_collect,
+        labels=("salesperson",),
+        known=(("",),),
+        rule="BI-09",
     ),
     Figure(
         "countersign_billing_invoices_without_signed_receipt",
