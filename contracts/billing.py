@@ -37,6 +37,18 @@ class InvoiceReceiptSignedByCustomer(
     signed_at: Instant
 
 
+class InvoicePaidInFull(IntegrationEvent, producer="billing", aggregate_field="invoice_id"):
+    """BI-09: the invoice is paid, net of its credit notes: the sale is complete (orders marks
+    its order paid, RULES §7 row 7). For a service job's invoice ``call_id`` names the call and
+    ``order_id`` carries its id too."""
+
+    invoice_id: UUID
+    order_id: UUID
+    customer_id: UUID
+    paid: Amount
+    call_id: UUID | None = None
+
+
 class PaymentApplied(IntegrationEvent, producer="billing", aggregate_field="payment_id"):
     """BI-04, BI-09: a payment received from the customer, applied to the invoices
     ``applied_to``."""
@@ -189,6 +201,7 @@ class CashAdvanceSettled(CashAdvanceEvent):
 PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     InvoiceIssued,
     InvoiceReceiptSignedByCustomer,
+    InvoicePaidInFull,
     PaymentApplied,
     ReceivableOverdue,
     InstrumentDishonoured,

@@ -130,6 +130,20 @@ def test_bi_09_paid_in_parts_settled_only_in_full_never_beyond() -> None:
     assert owed.settled
 
 
+def test_bi_09_paid_in_full_once_net_of_credit_notes_never_when_written_off() -> None:
+    parts = invoice()
+    parts.apply_payment(uuid4(), Decimal(40), ISSUED_ON)
+    assert not [e for e in parts.collect_events() if isinstance(e, Invoice.PaidInFull)]
+    parts.credit(uuid4(), Decimal(10))
+    parts.apply_payment(uuid4(), Decimal(50), ISSUED_ON)
+    [complete] = [e for e in parts.collect_events() if isinstance(e, Invoice.PaidInFull)]
+    assert (complete.order_id, complete.paid) == (parts.order_id, Decimal(90))
+    bad = invoice()
+    bad.apply_payment(uuid4(), Decimal(30), ISSUED_ON)
+    bad.write_off(uuid4(), Decimal(70))
+    assert not [e for e in bad.collect_events() if isinstance(e, Invoice.PaidInFull)]
+
+
 def test_bi_11_an_overdue_receivable_is_reported_once_beyond_the_threshold() -> None:
     late = invoice(30)
     due = ISSUED_ON + timedelta(days=30)

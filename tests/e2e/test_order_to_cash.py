@@ -49,7 +49,7 @@ async def invoiced_order(api: Api, name: str) -> tuple[str, str, str]:
 
 
 async def test_bi_01_bi_09_bi_11_an_order_runs_to_cash_across_the_services(api: Api) -> None:
-    customer_id, _, invoice_id = await invoiced_order(api, "OTC")
+    customer_id, order_id, invoice_id = await invoiced_order(api, "OTC")
     exposure = await api.exposure(customer_id)
     assert exposure is not None
     assert (money(exposure["unbilled_shipments"]), money(exposure["open_receivables"])) == (
@@ -99,6 +99,14 @@ async def test_bi_01_bi_09_bi_11_an_order_runs_to_cash_across_the_services(api: 
     history = await eventually(recorded, timeout=60, what="customers to record the payment")
     assert history["payment_record"]["paid"] == {"CNY": "21.00"}
     assert history["invoices"] == 1
+
+    # §7 row 7, BI-09: orders marks the order paid: the sale is complete.
+    async def sale_complete() -> dict[str, Any] | None:
+        order = await api.ok("GET", "orders", f"/orders/{order_id}", "finance")
+        return order if order["status"] == "paid" else None
+
+    order = await eventually(sale_complete, timeout=60, what="orders to mark the order paid")
+    assert order["invoice_id"] == invoice_id
 
 
 async def test_or_24_or_28_bi_18_a_return_is_credited_across_the_services(api: Api) -> None:

@@ -127,6 +127,29 @@ def test_or19_or22_ship_once_then_the_customer_signs_the_delivery() -> None:
     assert delivered.received_at == order.received_at
 
 
+def test_bi_09_row_7_the_order_is_invoiced_then_paid_and_only_then_the_sale_is_complete() -> None:
+    order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
+    invoice_id = uuid4()
+    to_the_warehouse(order)
+    order.ship("warehouse")
+    # Refused as nothing happens: billing's invoice cycle follows the customer's confirmation.
+    order.paid_in_full(invoice_id)
+    assert order.status is OrderStatus.SHIPPED
+    customer_signs(order)
+    order.invoice_signed_for(invoice_id)
+    assert order.status is OrderStatus.INVOICED and order.is_open is False
+    order.invoice_signed_for(invoice_id)  # heard again
+    order.paid_in_full(invoice_id)
+    order.paid_in_full(invoice_id)
+    assert (order.status, order.invoice_id) == (OrderStatus.PAID, invoice_id)
+    events = order.collect_events()
+    assert [type(e) for e in events][-2:] == [Order.Invoiced, Order.Paid]
+    # The goods stay with the customer: a return is still possible, a second signature is not.
+    with pytest.raises(RuleViolation) as signed:
+        customer_signs(order)
+    assert signed.value.rule == "OR-22"
+
+
 @pytest.fixture
 def placed_yesterday() -> Iterator[Order]:
     """An order placed a day ago and shipped now."""

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import AliasChoices, Field
 from sqlalchemy import Connection, func, select
 
-from orders.domain.order import Order, OrderStatus, ShipmentDelay, total
+from orders.domain.order import WITH_THE_CUSTOMER, Order, OrderStatus, ShipmentDelay, total
 from runtime.projections import Projection
 from runtime.views import Money, ReadTable, View, identity
 
@@ -71,6 +71,8 @@ _STATUS_AFTER = {
     Order.CreditCheckPassed: OrderStatus.READY_TO_ISSUE,
     Order.SalesOutboundOrderIssued: OrderStatus.AWAITING_WAREHOUSE,
     Order.DeliveryConfirmed: OrderStatus.DELIVERED,
+    Order.Invoiced: OrderStatus.INVOICED,
+    Order.Paid: OrderStatus.PAID,
     Order.Cancelled: OrderStatus.CANCELLED,
     Order.BackOrderCreated: OrderStatus.READY_TO_ISSUE,
     Order.BackOrderCancelled: OrderStatus.SHIPPED,
@@ -110,7 +112,7 @@ def open_orders_of(db: Connection, customer_id: UUID) -> list[UUID]:
     columns = ORDERS.table.c
     query = select(columns.order_id).where(
         columns.customer_id == customer_id,
-        columns.status.not_in((OrderStatus.DELIVERED, OrderStatus.CANCELLED)),
+        columns.status.not_in((*WITH_THE_CUSTOMER, OrderStatus.CANCELLED)),
     )
     return list(db.scalars(query))
 
@@ -122,7 +124,7 @@ def pipeline_of(db: Connection, customer_id: UUID, currency: str) -> tuple[int, 
     query = select(func.count(), func.coalesce(func.sum(columns.total), 0)).where(
         columns.customer_id == customer_id,
         columns.currency == currency,
-        columns.status.not_in((OrderStatus.DELIVERED, OrderStatus.CANCELLED)),
+        columns.status.not_in((*WITH_THE_CUSTOMER, OrderStatus.CANCELLED)),
     )
     count, amount = db.execute(query).one()
     return int(count), Decimal(amount)

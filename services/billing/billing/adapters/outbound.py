@@ -15,6 +15,7 @@ OUTBOUND = Outbound(
     {
         Invoice.Issued: contract.InvoiceIssued,
         Invoice.ReceiptSigned: contract.InvoiceReceiptSignedByCustomer,
+        Invoice.PaidInFull: contract.InvoicePaidInFull,
         Payment.Applied: contract.PaymentApplied,
         Instrument.Dishonoured: contract.InstrumentDishonoured,
         Invoice.Overdue: contract.ReceivableOverdue,

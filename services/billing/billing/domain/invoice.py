@@ -51,6 +51,7 @@ class Invoice(Signable):
         self.credited = Decimal(0)
         self.written_off = Decimal(0)
         self.overdue_reported = False
+        self.paid_in_full = False
 
     class Issued(Aggregate.Created):
         order_id: UUID
@@ -104,6 +105,18 @@ class Invoice(Signable):
 
         def apply(self, invoice: Invoice) -> None:
             invoice.paid += self.paid
+
+    class PaidInFull(Aggregate.Event):
+        """BI-09, RULES §4.3: the invoice is paid, net of its credit notes: the sale is
+        complete (orders marks the order paid, §7 row 7)."""
+
+        order_id: UUID
+        customer_id: UUID
+        paid: Decimal
+        call_id: UUID | None = None
+
+        def apply(self, invoice: Invoice) -> None:
+            invoice.paid_in_full = True
 
     class Credited(Aggregate.Event):
         """BI-18: a red-letter invoice reversed part of it (exposure hook: the invoice's id and
@@ -206,6 +219,7 @@ class Invoice(Signable):
                 left=str(self.amount - self.credited),
             )
         self.trigger_event(self.Credited, credit_note_id=credit_note_id, credited=amount)
+        self._complete_if_paid()
 
     def write_off(self, bad_debt_id: UUID, amount: Decimal) -> None:
         # BI-12: a write-off takes off at most what is still owed.
@@ -240,6 +254,19 @@ class Invoice(Signable):
                 outstanding=str(self.outstanding),
             )
         self.trigger_event(self.PaymentApplied, payment_id=payment_id, paid=paid, paid_on=paid_on)
+        self._complete_if_paid()
+
+    def _complete_if_paid(self) -> None:
+        # Paid, not written off: a bad debt closes the invoice but completes no sale (BI-12).
+        complete = self.outstanding <= 0 and self.paid > 0 and not self.written_off
+        if complete and not self.paid_in_full:
+            self.trigger_event(
+                self.PaidInFull,
+                order_id=self.order_id,
+                customer_id=self.customer_id,
+                paid=self.paid,
+                call_id=self.call_id,
+            )
 
     def days_overdue(self, today: date) -> int:
         return 0 if self.due_on is None else max(0, (today - self.due_on).days)

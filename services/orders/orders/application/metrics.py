@@ -16,7 +16,7 @@ from orders.claim_projections import CLAIMS, COMMITMENTS, DISPUTES
 from orders.delivery_projections import DELIVERY_TRACKING, PROMISE_OUTCOMES, promises_by_outcome
 from orders.domain.commitment import CommitmentStatus
 from orders.domain.dispute import DisputeStatus
-from orders.domain.order import OrderStatus, ShipmentDelay
+from orders.domain.order import WITH_THE_CUSTOMER, OrderStatus, ShipmentDelay
 from orders.domain.sales_claim import ClaimStatus
 from orders.domain.special_fee import SpecialFeeStatus
 from orders.projections import ORDERS
@@ -43,7 +43,7 @@ def _shipments(app: Any, now: datetime) -> Select[Any]:
         else_="unknown",
     )
     reason = func.coalesce(_orders.delay_reason, "")
-    shipped = _orders.status.in_((OrderStatus.SHIPPED, OrderStatus.DELIVERED))
+    shipped = _orders.status.in_((OrderStatus.SHIPPED, *WITH_THE_CUSTOMER))
     return select(in_time, reason, func.count()).where(shipped).group_by(in_time, reason)
 
 
@@ -72,7 +72,7 @@ def _commitments_pending(app: Any, now: datetime) -> Select[Any]:
 
 
 def _delivery_promises(app: Any, now: datetime) -> Select[Any]:
-    return promises_by_outcome(now.date())
+    return promises_by_outcome(now.astimezone(app.calendar.zone).date())
 
 
 def _back_orders_open(app: Any, now: datetime) -> Select[Any]:

@@ -140,7 +140,15 @@ class OrderStatus(StrEnum):
     """OR-19: the outbound order's copy 2 is with the warehouse keeper."""
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+    INVOICED = "invoiced"
+    """§7 row 7: the customer signed for the invoice of the delivery."""
+    PAID = "paid"
+    """BI-09: the invoice is paid in full: the sale is complete."""
     CANCELLED = "cancelled"
+
+
+WITH_THE_CUSTOMER = (OrderStatus.DELIVERED, OrderStatus.INVOICED, OrderStatus.PAID)
+"""The goods were delivered, whatever became of the invoice since."""
 
 
 class UncontractedChannel(StrEnum):
@@ -242,6 +250,7 @@ class Order(Signable):
         self.sla_met: bool | None = None
         self.delay_reason: ShipmentDelay | None = None
         self.received_at: datetime | None = None
+        self.invoice_id: UUID | None = None
         self.delivery_date: date | None
         self.delivery_place: str | None
         self.payment_terms_days: int | None
@@ -444,6 +453,22 @@ class Order(Signable):
         def apply(self, order: Order) -> None:
             order.status, order.received_at = OrderStatus.DELIVERED, self.received_at
 
+    class Invoiced(Aggregate.Event):
+        """§7 row 7: billing's invoice for the delivery was signed for by the customer."""
+
+        invoice_id: UUID
+
+        def apply(self, order: Order) -> None:
+            order.status, order.invoice_id = OrderStatus.INVOICED, self.invoice_id
+
+    class Paid(Aggregate.Event):
+        """BI-09, §7 row 7: the invoice is paid in full: the sale is complete."""
+
+        invoice_id: UUID
+
+        def apply(self, order: Order) -> None:
+            order.status, order.invoice_id = OrderStatus.PAID, self.invoice_id
+
     class OutboundArchived(Aggregate.Event):
         """OR-23, OR-13: the sales clerk archived the outbound order with its approvals."""
 
@@ -543,7 +568,7 @@ class Order(Signable):
     def is_open(self) -> bool:
         """Not yet completed: the customer has not confirmed the delivery, nor was it
         cancelled."""
-        return self.status not in (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
+        return self.status not in (*WITH_THE_CUSTOMER, OrderStatus.CANCELLED)
 
     def reassign(self, owner_id: str, handover_id: UUID | None) -> None:
         """CU-15, CU-22: an open order follows the account to its new owner; a completed one
@@ -856,9 +881,22 @@ class Order(Signable):
         self.trigger_event(self.OutboundArchiveMissed, due_at=due_at)
         return True
 
+    # -- §7 row 7: the invoice cycle, as billing reports it (BI-09)
+
+    def invoice_signed_for(self, invoice_id: UUID) -> None:
+        """The customer signed for the delivery's invoice; heard again, or after the payment
+        came first, it changes nothing."""
+        if self.status is OrderStatus.DELIVERED:
+            self.trigger_event(self.Invoiced, invoice_id=invoice_id)
+
+    def paid_in_full(self, invoice_id: UUID) -> None:
+        """The sale is complete only once its invoice is paid in full (BI-09)."""
+        if self.status in (OrderStatus.DELIVERED, OrderStatus.INVOICED):
+            self.trigger_event(self.Paid, invoice_id=invoice_id)
+
     def cancel(self, reason: str, cancelled_by: str) -> None:
         # §4.3: any state before the shipment may be cancelled, with the reason.
-        if self.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED):
+        if self.status in (OrderStatus.SHIPPED, *WITH_THE_CUSTOMER, OrderStatus.CANCELLED):
             raise RuleViolation(
                 "OR-17", "only an order not shipped yet is cancelled", status=self.status
             )
@@ -938,7 +976,7 @@ class Order(Signable):
         if capacity is not Capacity.CUSTOMER:
             return
         # OR-22: the customer confirms the receipt of goods that were shipped, once.
-        if self.status is OrderStatus.DELIVERED:
+        if self.status in WITH_THE_CUSTOMER:
             raise RuleViolation("OR-22", "the customer has already confirmed this delivery")
         if self.back_order_id is not None:
             raise RuleViolation(

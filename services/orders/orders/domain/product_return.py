@@ -20,7 +20,7 @@ from typing import Protocol, Self
 from uuid import UUID, uuid5
 
 from kernel.roles import Role
-from orders.domain.order import OrderLine, OrderStatus
+from orders.domain.order import WITH_THE_CUSTOMER, OrderLine, OrderStatus
 from orders.domain.staff import acting_as
 from runtime.aggregate import Aggregate, RuleViolation
 
@@ -195,7 +195,7 @@ class ProductReturn(Aggregate):
         # OR-24: the customer's application comes in through the salesperson.
         acting_as((Role.SALESPERSON,), roles, "OR-24", "reporting a return")
         # OR-24: only goods that were delivered can come back.
-        if order.status is not OrderStatus.DELIVERED or order.received_at is None:
+        if order.status not in WITH_THE_CUSTOMER or order.received_at is None:
             raise RuleViolation(
                 "OR-24", "only a delivered order's goods are returned", status=str(order.status)
             )
@@ -233,7 +233,7 @@ class ProductReturn(Aggregate):
         manager's confirmation. The diagnosis happened already: for an order whose goods were
         never delivered there is nothing to exchange, and None is returned. OR-29's window after
         delivery is a return's, not a defect found in service."""
-        if order.status is not OrderStatus.DELIVERED or order.received_at is None:
+        if order.status not in WITH_THE_CUSTOMER or order.received_at is None:
             return None
         return cls._create(
             cls.Requested,

@@ -92,6 +92,10 @@ class OrderView(OrderSummary):
     received_at: datetime | None = Field(
         description="When the customer signed the delivery confirmation (OR-22)"
     )
+    invoice_id: UUID | None = Field(
+        description="§7 row 7: billing's invoice, once the customer signed for it (BI-09: the "
+        "order is paid when it is paid in full)"
+    )
     outbound_archived_at: datetime | None = Field(description="OR-23: archived by the clerk")
     outbound_archive_missed: bool = Field(description="OR-23: not archived in time")
     delivery_date: date | None = Field(description="OR-30: promised to the customer")
@@ -300,7 +304,7 @@ def delivery_tracking(
     app: App,
 ) -> DeliveryMonth:
     """OR-30: the deliveries promised for ``month`` (YYYY-MM) against the actual ones."""
-    counts = app.delivery_promises(month, clock.now().date())
+    counts = app.delivery_promises(month, clock.now().astimezone(app.calendar.zone).date())
     in_month = DELIVERY_TRACKING.table.c.month == month
     orders = app.read_models.page(DELIVERY_TRACKING, query, in_month)
     return DeliveryMonth(month=month, **counts, orders=orders)
