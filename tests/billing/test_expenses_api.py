@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 from billing.adapters.outbound import OUTBOUND
 from billing.application import BillingApplication
 from kernel.governance.domain import ViolationRecord
-from runtime import clock
+from tests import company
 from tests.service_client import ServiceClient
 from tests.signers import Signers
 
@@ -55,7 +55,7 @@ def expense(amount: str, receipt: str, image: bytes | None = None) -> dict[str, 
     return {
         "description": "hotel, two nights",
         "amount": amount,
-        "incurred_on": clock.now().date().isoformat(),
+        "incurred_on": company.today().isoformat(),
         "receipt_number": receipt,
         "receipt_image_base64": base64.b64encode(scan).decode(),
     }

@@ -21,7 +21,7 @@ from contracts.service_desk import (
     SupplierClaimFiled,
     SupplierClaimSettled,
 )
-from runtime import clock
+from tests import company
 from tests.billing.test_expenses_api import app_of, refused
 from tests.billing.test_invoicing_api import payment, published, receive
 from tests.service_client import ServiceClient
@@ -61,7 +61,7 @@ def test_sd_46_a_fee_collected_on_site_is_booked_once_as_service_income(
         str(call_id),
         "SR-9",
     )
-    assert entry["month"] == clock.now().strftime("%Y-%m")
+    assert entry["month"] == company.this_month()
     assert client.ok("GET", f"/ledger/{entry['entry_id']}", "accountant")["kind"] == "service_fee"
 
 
@@ -97,7 +97,7 @@ def service_job(client: ServiceClient, service_type: str = "A") -> ServiceInvoic
         amount="120.00",
         service_type=service_type,
         basis="voucher",
-        date=clock.now().date(),
+        date=company.today(),
     )
 
 
@@ -192,7 +192,7 @@ def test_bi_26_warranty_parts_and_freight_are_booked_once_as_warranty_cost(
             leader_signature_id=uuid4(),
         ),
     )
-    month = clock.now().strftime("%Y-%m")
+    month = company.this_month()
     (booked,) = ledger(client, f"kind=warranty_part&call_id={call_id}&month={month}")
     assert (booked["amount"], booked["source_id"], booked["reference"]) == (
         "35.50",

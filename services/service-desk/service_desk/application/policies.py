@@ -17,7 +17,8 @@ class DeliveryPolicies(KernelApplication):
         """SD-02: a voucher for every serialised unit delivered, under the rule parameters in
         force (it waits while none is: XC-07)."""
         parameters = self.rule_parameters()
-        delivered_on = event.received_at.date()
+        # The company's day of the delivery: the warranty runs from it (SD-02).
+        delivered_on = event.received_at.astimezone(self.calendar.zone).date()
         for line in event.lines:
             for serial in line.serial_numbers:
                 if self.find(ServiceVoucher, ServiceVoucher.id_for(event.order_id, serial)) is None:

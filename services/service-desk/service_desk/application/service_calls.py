@@ -154,7 +154,9 @@ class ServiceCallCommands(CustomerSigning):
         self, context: CommandContext, call_id: UUID, reply: str, agreed_visit_date: date
     ) -> ServiceCall:
         call = self.service_call(call_id)
-        call.reply(reply, agreed_visit_date, context.actor, clock.now())
+        now = clock.now()
+        today = now.astimezone(self.calendar.zone).date()
+        call.reply(reply, agreed_visit_date, context.actor, now, today)
         return call
 
     @command

@@ -628,7 +628,10 @@ class ServiceCall(Signable):
 
     # -- the SLA outcome (SD-04, SD-05, SD-06)
 
-    def reply(self, reply: str, agreed_visit_date: date, replied_by: str, now: datetime) -> None:
+    def reply(
+        self, reply: str, agreed_visit_date: date, replied_by: str, now: datetime, today: date
+    ) -> None:
+        """``today``: the company's day at ``now`` (the working calendar's zone)."""
         if self.sla_kind != SlaKind.REPLY:
             raise RuleViolation(
                 "SD-05", "this call's SLA is the technician's arrival, not a written reply"
@@ -637,7 +640,7 @@ class ServiceCall(Signable):
             raise RuleViolation("SD-05", "the customer already has the written reply")
         if not reply.strip():
             raise RuleViolation("SD-06", "the reply is given in writing")
-        if agreed_visit_date < now.date():
+        if agreed_visit_date < today:
             raise RuleViolation("SD-05", "the agreed visit date is not in the past")
         self.trigger_event(
             self.CustomerReplied,
