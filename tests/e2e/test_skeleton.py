@@ -28,6 +28,7 @@ from kernel.policy.parameters import RuleParameters
 from kernel.settings import KernelSettings
 from runtime.signing import KeyRing, load_private_key, sign
 from service_desk.domain.voucher import warranty_end
+from tests import company
 from tests.e2e.api import Api, eventually, money
 
 
@@ -107,7 +108,8 @@ async def test_skeleton_flow_customer_to_shipment_exposure_and_service_vouchers(
     assert sorted(v["serial_number"] for v in vouchers) == ["SN-1", "SN-2", "SN-3"]
     assert {v["order_id"] for v in vouchers} == {order_id}
     months = RuleParameters.parse(KernelSettings().rule_parameters_file.read_text()).warranty.months
-    until = warranty_end(received_at.date(), months).isoformat()
+    # From the company's day of the delivery, not UTC's (SD-02).
+    until = warranty_end(received_at.astimezone(company.zone()).date(), months).isoformat()
     assert {(v["warranty_until"], v["rule_parameters_version"]) for v in vouchers} == {(until, 1)}
 
 
