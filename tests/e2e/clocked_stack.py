@@ -14,14 +14,13 @@ from pathlib import Path
 import pytest
 
 from countersign.stack import FileSink, Stack, StackConfig
-from kernel.calendar import Calendar
+from tests.company import CALENDAR
 from tests.e2e.api import Api
 from tests.e2e.clocked_services import CLOCK_DIR_ENV, PORTS_ENV, move_clock
 from tests.e2e.conftest import REPO
 
 CLOCKED = ("billing", "service-desk")
 """The producers whose timers need time to pass."""
-CALENDAR = Calendar.load(REPO / "config" / "calendar.toml")
 WAIT = 60.0
 """One hop through the broker, or two, on a machine busy with others."""
 

@@ -109,7 +109,7 @@ async def test_skeleton_flow_customer_to_shipment_exposure_and_service_vouchers(
     assert {v["order_id"] for v in vouchers} == {order_id}
     months = RuleParameters.parse(KernelSettings().rule_parameters_file.read_text()).warranty.months
     # From the company's day of the delivery, not UTC's (SD-02).
-    until = warranty_end(received_at.astimezone(company.zone()).date(), months).isoformat()
+    until = warranty_end(received_at.astimezone(company.CALENDAR.zone).date(), months).isoformat()
     assert {(v["warranty_until"], v["rule_parameters_version"]) for v in vouchers} == {(until, 1)}
 
 

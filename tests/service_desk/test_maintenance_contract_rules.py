@@ -8,14 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
 
 from kernel.approvals.domain import ApprovalState, Capacity
-from kernel.calendar import Calendar
 from runtime.aggregate import RuleViolation
 from runtime.unit_of_work import CommandContext, acting
 from service_desk.domain.maintenance_contract import (
@@ -26,8 +24,8 @@ from service_desk.domain.maintenance_contract import (
     MaintenanceContract,
     covering_contract,
 )
+from tests.company import CALENDAR
 
-CALENDAR = Calendar.load(Path(__file__).parents[2] / "config" / "calendar.toml")
 CUSTOMER = uuid4()
 PUMP = CoveredProduct(uuid4(), "P-1", "SN-1")
 NOTICE_DUE = datetime(2027, 5, 27, 16, 0, tzinfo=UTC)
