@@ -4,6 +4,8 @@ Two stages, both deterministic:
 
 1. **Extract**: every stored event of every service, in store order, into one table ``events``
    (service, position, stream, version, event type, recorded time, actor, payload as plain JSON).
+   The stored JSON is decoded by DuckDB itself (``_INSERT``), in C++ and on every core, which
+   costs about what one ``orjson.loads`` per event in Python does; Python only reads the pages.
    Incremental: each service's last extracted position is saved with each batch in the same
    transaction, so an interrupted replay resumes where it stopped, and a later one reads only the
    new events.
@@ -33,20 +35,9 @@ import pyarrow.parquet as pq
 from countersign.analytics.projections import MACROS, PROJECTIONS
 from kernel.audit.verify import EventRow, StoredEvents
 
-BATCH = 5_000
-
-EVENTS_SCHEMA = pa.schema(
-    [
-        ("service", pa.string()),
-        ("position", pa.int64()),
-        ("stream_id", pa.string()),
-        ("version", pa.int64()),
-        ("event", pa.string()),
-        ("recorded_at", pa.timestamp("us", tz="UTC")),
-        ("actor", pa.string()),
-        ("payload", pa.string()),
-    ]
-)
+BATCH = 50_000
+"""Events per page read and per transaction written: a commit writes DuckDB's WAL to disk, so
+fewer, larger ones (tens of megabytes of memory) make the replay several times faster."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS events (
@@ -57,8 +48,7 @@ CREATE TABLE IF NOT EXISTS events (
     event VARCHAR NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL,
     actor VARCHAR,
-    payload JSON NOT NULL,
-    PRIMARY KEY (service, position)
+    payload JSON NOT NULL
 );
 CREATE TABLE IF NOT EXISTS replay_positions (
     service VARCHAR PRIMARY KEY,
@@ -66,8 +56,51 @@ CREATE TABLE IF NOT EXISTS replay_positions (
 );
 """
 
-_ENVELOPE = frozenset({"_chain_", "timestamp", "originator_topic", "meta"})
+_STORED_SCHEMA = pa.schema(
+    [
+        ("position", pa.int64()),
+        ("stream", pa.string()),
+        ("version", pa.int64()),
+        ("topic", pa.string()),
+        ("state", pa.string()),
+        ("nested_plain", pa.string()),
+    ]
+)
+"""One page of stored events as read, the state as its JSON text; ``nested_plain`` is the
+payload for the few events holding a value object (see ``_NESTED``), null for the others."""
+
+_ENVELOPE = ("_chain_", "timestamp", "originator_topic", "meta")
 """What the store keeps besides the event's own fields."""
+
+_NESTED = '"_data_":{', '"_data_":['
+"""A transcoded value object (an order line, an approval step) holds its fields as a JSON object
+(or a list): those few events are made plain in Python, since no regular expression strips a tag
+around nested braces. Every other tagged value (UUID, time, date, amount, bytes) is one string."""
+
+_PLAIN_SQL = r"""
+    regexp_replace(
+        regexp_replace(
+            json_merge_patch(
+                state, '{"_chain_":null,"timestamp":null,"originator_topic":null,"meta":null}'
+            ),
+            '\{"_type_":"uuid_hex","_data_":"([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})"\}',
+            '"\1-\2-\3-\4-\5"', 'g'
+        ),
+        '\{"_type_":"[A-Za-z_]+","_data_":("(?:[^"\\]|\\.)*")\}', '\1', 'g'
+    )
+"""
+"""An event's own fields as plain JSON, in DuckDB: the envelope dropped by a JSON merge patch,
+then each one-string tag replaced by its text (a UUID's hex by its canonical text)."""
+
+_INSERT = f"""
+INSERT INTO events
+SELECT
+    ?, position, CAST(CAST(stream AS UUID) AS VARCHAR), version, string_split(topic, ':')[-1],
+    CAST(json_extract_string(state, '$.timestamp._data_') AS TIMESTAMPTZ),
+    json_extract_string(state, '$.meta.actor'),
+    coalesce(nested_plain, {_PLAIN_SQL})
+FROM stored
+"""
 
 
 @dataclass(frozen=True)
@@ -93,39 +126,27 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _stream_text(stored: str) -> str:
-    """A stream id as stored (32 hex digits on SQLite, the UUID's text on PostgreSQL) as the
-    UUID's canonical text, without building a UUID."""
-    if len(stored) == 36:
-        return stored.lower()
-    h = stored.lower()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+def _nested_plain(state: str) -> str | None:
+    """The payload of an event holding a value object, as the SQL path writes the others:
+    compact, the stored order of the fields; None for an event the SQL path makes plain."""
+    if not any(marker in state for marker in _NESTED):
+        return None
+    body = orjson.loads(state)
+    payload = {key: plain(item) for key, item in body.items() if key not in _ENVELOPE}
+    return orjson.dumps(payload).decode()
 
 
-def _columns(service: str, rows: Sequence[EventRow]) -> pa.Table:
-    """One batch of stored events as the ``events`` table's columns."""
-    positions: list[int] = []
-    streams: list[str] = []
-    versions: list[int] = []
-    events: list[str] = []
-    times: list[datetime] = []
-    actors: list[str | None] = []
-    payloads: list[str] = []
-    envelope = _ENVELOPE
-    for position, stream, version, topic, state in rows:
-        body = orjson.loads(state)
-        positions.append(position)
-        streams.append(_stream_text(str(stream)))
-        versions.append(version)
-        events.append(topic.rpartition(":")[2])
-        times.append(datetime.fromisoformat(body["timestamp"]["_data_"]))
-        actors.append((body.get("meta") or {}).get("actor"))
-        payload = {key: plain(item) for key, item in body.items() if key not in envelope}
-        payloads.append(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode())
-    columns = [[service] * len(rows), positions, streams, versions, events, times, actors, payloads]
+def _stored(rows: Sequence[EventRow]) -> pa.Table:
+    """One page of stored events as columns: the decoding is left to DuckDB (``_INSERT``)."""
+    positions, streams, versions, topics, states = zip(*rows, strict=True)
+    texts = [state.decode() if isinstance(state, bytes) else state for state in states]
+    columns = [positions, map(str, streams), versions, topics, texts, map(_nested_plain, texts)]
     return pa.Table.from_arrays(
-        [pa.array(column, type=f.type) for column, f in zip(columns, EVENTS_SCHEMA, strict=True)],
-        schema=EVENTS_SCHEMA,
+        [
+            pa.array(list(column), type=f.type)
+            for column, f in zip(columns, _STORED_SCHEMA, strict=True)
+        ],
+        schema=_STORED_SCHEMA,
     )
 
 
@@ -157,12 +178,12 @@ def extract(
         after = int(found[0]) if found else 0
         extracted[service] = 0
         for rows in _batches(store, after):
-            batch = _columns(service, rows)
+            stored = _stored(rows)
             last = rows[-1][0]
             db.begin()
-            db.register("batch", batch)
-            db.execute("INSERT INTO events SELECT * FROM batch")
-            db.unregister("batch")
+            db.register("stored", stored)
+            db.execute(_INSERT, [service])
+            db.unregister("stored")
             db.execute("INSERT OR REPLACE INTO replay_positions VALUES (?, ?)", [service, last])
             db.commit()
             extracted[service] += len(rows)
