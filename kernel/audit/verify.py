@@ -32,7 +32,7 @@ import multiprocessing
 import sqlite3
 from binascii import hexlify, unhexlify
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -478,8 +478,13 @@ class RangeReport:
     events: int = 0
     signatures: int = 0
     failures: list[Failure] = field(default_factory=list)
+    starts: dict[bytes, int] = field(default_factory=dict)
+    """Stream (16 bytes) -> position of its first event here, for the streams whose first event
+    here is a version 1 linked to the genesis hash: one only has to be new to the ranges before,
+    which the stitching asks of them all at once (a set intersection), not one by one."""
     firsts: dict[bytes, tuple[int, bytes, int]] = field(default_factory=dict)
-    """Stream (16 bytes) -> version, recorded previous hash, position of its first event here."""
+    """Stream (16 bytes) -> version, recorded previous hash, position of its first event here,
+    for the other streams."""
     lasts: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)
     """Stream (16 bytes) -> version and own hash of its last event here."""
 
@@ -509,6 +514,7 @@ class _Range:
         streams: dict[str, bytes | None] = {}
         lasts = report.lasts
         firsts = report.firsts
+        starts = report.starts
         check = self.check
         wants = check.wants if check is not None else None
         service = store.service
@@ -574,8 +580,11 @@ class _Range:
                     f"but its content hashes to {_short(own.hex().encode())}",
                 )
             lasts[stream_bytes] = (version, own)
-            if last is None and stream_bytes not in firsts:
-                firsts[stream_bytes] = (version, stored_prev, position)
+            if last is None and stream_bytes not in firsts and stream_bytes not in starts:
+                if version == 1 and stored_prev == GENESIS:
+                    starts[stream_bytes] = position
+                else:
+                    firsts[stream_bytes] = (version, stored_prev, position)
             if logged is None:
                 fail(
                     position,
@@ -669,6 +678,24 @@ def _log_mismatch(entry: LogRow, stream_bytes: bytes, version: int) -> str:
     )
 
 
+_kept_open: dict[StoreLocation, StoredEvents] | None = None
+"""In a verifying worker process: the stores it opened, kept open for its next ranges (opening
+one, a PostgreSQL connection above all, costs as much as verifying hundreds of events)."""
+
+
+def _keep_stores_open() -> None:
+    """The worker processes' initializer."""
+    global _kept_open
+    _kept_open = {}
+
+
+def _open(location: StoreLocation) -> StoredEvents:
+    store = location.open()
+    if store is None:
+        raise StoreError(f"the {location.service} store is gone")
+    return store
+
+
 def verify_range(
     location: StoreLocation,
     lo: int,
@@ -676,16 +703,25 @@ def verify_range(
     new_check: Callable[[StoredEvents], SignatureCheck] | None,
 ) -> RangeReport:
     """Verify notification ids ``lo``..``hi`` of the store at ``location`` (in any process)."""
-    store = location.open()
-    if store is None:
-        raise StoreError(f"the {location.service} store is gone")
-    try:
-        check = new_check(store) if new_check is not None else None
-        report = _Range(store, lo, hi, check).run()
-        report.signatures = getattr(check, "checked", 0)
-        return report
-    finally:
-        store.close()
+    if _kept_open is None:
+        with contextlib.closing(_open(location)) as opened:
+            return _verified_range(opened, lo, hi, new_check)
+    kept = _kept_open.get(location)
+    if kept is None:
+        kept = _kept_open[location] = _open(location)
+    return _verified_range(kept, lo, hi, new_check)
+
+
+def _verified_range(
+    store: StoredEvents,
+    lo: int,
+    hi: int,
+    new_check: Callable[[StoredEvents], SignatureCheck] | None,
+) -> RangeReport:
+    check = new_check(store) if new_check is not None else None
+    report = _Range(store, lo, hi, check).run()
+    report.signatures = getattr(check, "checked", 0)
+    return report
 
 
 def ranges(bounds: tuple[int, int] | None, size: int = RANGE_EVENTS) -> list[tuple[int, int]]:
@@ -702,19 +738,26 @@ def by_position(failure: Failure) -> int:
 
 def stitch(service: str, reports: Iterable[RangeReport]) -> StoreReport:
     """The store's report from its ranges' reports, in range order: each stream's first event in
-    a range must follow its last event in the ranges before."""
+    a range must follow its last event in the ranges before. ``reports`` may be lazy: each one is
+    stitched as it comes, while later ranges are still being verified."""
     heads: dict[bytes, tuple[int, bytes]] = {}
     failures: list[Failure] = []
     events = signatures = last = 0
+
+    def check(stream_bytes: bytes, version: int, prev: bytes, position: int) -> None:
+        problem = link_problem(heads.get(stream_bytes), version, prev)
+        if problem is not None:
+            stream = str(UUID(bytes=stream_bytes))
+            failures.append(Failure(position, service, stream, version, problem))
+
     for report in reports:
         events += report.events
         signatures += report.signatures
         failures.extend(report.failures)
+        for stream_bytes in report.starts.keys() & heads.keys():  # started again
+            check(stream_bytes, 1, GENESIS, report.starts[stream_bytes])
         for stream_bytes, (version, prev, position) in report.firsts.items():
-            problem = link_problem(heads.get(stream_bytes), version, prev)
-            if problem is not None:
-                stream = str(UUID(bytes=stream_bytes))
-                failures.append(Failure(position, service, stream, version, problem))
+            check(stream_bytes, version, prev, position)
         heads.update(report.lasts)
         last = max(last, report.hi)
     failures.sort(key=by_position)
@@ -778,37 +821,45 @@ def verify_stores(
         return report
 
     if workers <= 1:
-        reports = {
-            service: [
-                done(service, verify_range(by_service[service], lo, hi, new_check))
-                for lo, hi in parts
-            ]
-            for service, parts in plans.items()
-            if parts is not None
-        }
-    else:
-        # fork: the workers inherit the loaded modules instead of importing them again. The
-        # collector leaves the inherited heap alone meanwhile: walking it would copy each of its
-        # pages into every worker (copy on write), ~7 % of a parallel run's time.
-        context = multiprocessing.get_context("fork")
-        gc.freeze()
-        try:
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                futures = {
-                    service: [
-                        pool.submit(verify_range, by_service[service], lo, hi, new_check)
-                        for lo, hi in parts
-                    ]
-                    for service, parts in plans.items()
-                    if parts is not None
-                }
-                service_of = {f: s for s, fs in futures.items() for f in fs}
-                for future in as_completed(service_of):
-                    done(service_of[future], future.result())
-                reports = {s: [f.result() for f in fs] for s, fs in futures.items()}
-        finally:
-            gc.unfreeze()
-    return {
-        service: None if parts is None else stitch(service, reports[service])
-        for service, parts in plans.items()
-    }
+        reports: dict[str, StoreReport | None] = {}
+        for service, parts in plans.items():
+            if parts is None:
+                reports[service] = None
+                continue
+            with contextlib.closing(_open(by_service[service])) as store:
+                reports[service] = stitch(
+                    service,
+                    (done(service, _verified_range(store, lo, hi, new_check)) for lo, hi in parts),
+                )
+        return reports
+    # fork: the workers inherit the loaded modules instead of importing them again. The
+    # collector leaves the inherited heap alone meanwhile: walking it would copy each of its
+    # pages into every worker (copy on write), ~7 % of a parallel run's time.
+    context = multiprocessing.get_context("fork")
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_keep_stores_open
+        ) as pool:
+            futures = {
+                service: None
+                if parts is None
+                else [
+                    pool.submit(verify_range, by_service[service], lo, hi, new_check)
+                    for lo, hi in parts
+                ]
+                for service, parts in plans.items()
+            }
+
+            def in_order(service: str, pending: list[Future[RangeReport]]) -> Iterator[RangeReport]:
+                for future in pending:
+                    yield done(service, future.result())
+
+            # Each range is stitched as soon as it and those before it are done, while the
+            # workers go on with the later ones.
+            return {
+                service: None if pending is None else stitch(service, in_order(service, pending))
+                for service, pending in futures.items()
+            }
+    finally:
+        gc.unfreeze()

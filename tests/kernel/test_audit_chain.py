@@ -24,9 +24,11 @@ from contracts.customers import CustomerApproved, CustomerRegistered
 from countersign.audit_cmd import audit_app
 from customers.application import CustomersApplication
 from kernel.audit.verify import (
+    RangeReport,
     StoreReport,
     open_store,
     postgres_events_table,
+    stitch,
     store_location,
     verify,
     verify_stores,
@@ -306,6 +308,22 @@ def test_verifying_in_parallel_processes_finds_what_one_process_finds(
         assert (found.events, found.streams) == (expected.events, expected.streams)
         assert [str(f) for f in found.failures] == [str(f) for f in expected.failures]
     assert bool(expected.failures) is tampered
+
+
+def test_a_stream_that_starts_again_in_a_later_range_is_named_where_it_restarts() -> None:
+    # Two ranges verified apart: the second holds a version 1 of a stream the first one ended
+    # at version 2 (on SQLite, the same UUID stored in capitals escapes the unique key).
+    stream, other = uuid4().bytes, uuid4().bytes
+    first = RangeReport(1, 10, starts={stream: 1, other: 2}, lasts={stream: (2, b"h" * 32)})
+    first.lasts[other] = (1, b"o" * 32)
+    second = RangeReport(11, 20, starts={stream: 14}, lasts={stream: (1, b"x" * 32)})
+
+    report = stitch("orders", [first, second])
+
+    assert [(f.position, f.stream, f.version, f.reason) for f in report.failures] == [
+        (14, str(UUID(bytes=stream)), 1, "out of sequence: version 1 again after version 2")
+    ]
+    assert report.streams == 2
 
 
 def test_reordering_two_events_of_different_streams_names_the_first(
