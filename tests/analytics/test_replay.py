@@ -143,7 +143,7 @@ def test_only_rebuilds_the_named_projection(
     done = replayed(store_settings, tmp_path / "o.duckdb", only=["approval_lead_times"])
     assert set(done.tables) == {"approval_lead_times"}
     written = set(tables(tmp_path / "o.duckdb"))
-    assert written == {"events", "replay_positions", "approval_lead_times"}
+    assert written == {"events", "replay_positions", "report_positions", "approval_lead_times"}
     assert len(PROJECTIONS) > 1  # the others were left alone
     with pytest.raises(KeyError):
         replayed(store_settings, tmp_path / "o.duckdb", only=["no_such_table"])
@@ -205,12 +205,11 @@ def test_bi_13_receivables_age_from_their_due_dates_and_dso_as_of_a_moment(tmp_p
         billing_event(
             db,
             12,
-            "credit",
-            "CreditNote.Issued",
+            "credited",
+            "Invoice.Credited",
             "2026-11-04T02:00:00+00:00",
-            original_invoice_id="credited",
-            amount="300.00",
-            number="RED-1",
+            credit_note_id="red-1",
+            credited="300.00",
         )
         replay_module.project(db, datetime.fromisoformat("2026-12-01T00:00:00+00:00"))
         aging = {
