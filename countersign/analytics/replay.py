@@ -75,8 +75,7 @@ CREATE TABLE IF NOT EXISTS report_positions (
     as_of TIMESTAMPTZ,
     service VARCHAR NOT NULL,
     position BIGINT NOT NULL,
-    events BIGINT NOT NULL,
-    PRIMARY KEY (report, service)
+    events BIGINT NOT NULL
 );
 """
 
@@ -216,6 +215,11 @@ def project(
         written[name] = int(count[0]) if count else 0
         if projection.report is not None:
             _record_positions(db, name, projection.report)
+    # Rewritten in a fixed order, however many reports this run rebuilt.
+    db.execute(
+        f"CREATE OR REPLACE TABLE {REPORT_POSITIONS} AS "
+        f"SELECT * FROM {REPORT_POSITIONS} ORDER BY report, service"
+    )
     return written
 
 
