@@ -47,9 +47,7 @@ app.add_typer(keys_app, name="keys", help="The key ring: add, rotate, revoke key
 app.add_typer(audit_app, name="audit", help="The audit trail: verify the stores, trace a document.")
 app.add_typer(projections_app, name="projections", help="Read models: rebuild from the events.")
 app.add_typer(dashboards_app, name="dashboards", help="Grafana dashboards as code.")
-app.add_typer(
-    replay_app, name="replay", help="Analytical projections from the event stores, into DuckDB."
-)
+app.add_typer(replay_app, name="replay")
 
 
 def _print_version(wanted: bool) -> None:

@@ -12,15 +12,15 @@ import typer
 
 from countersign.console import DatabaseUrl, DataDir, console, fail, progress_bar, store_settings
 
-replay_app = typer.Typer(no_args_is_help=False, add_completion=False)
-
-Target = Annotated[Path, typer.Option(help="The DuckDB file analysts open (created when missing).")]
+replay_app = typer.Typer(add_completion=False)
 
 
 @replay_app.callback(invoke_without_command=True)
 def replay(
     ctx: typer.Context,
-    target: Target = Path("analytics.duckdb"),
+    target: Annotated[
+        Path, typer.Option(help="The DuckDB file analysts open (created when missing).")
+    ] = Path("analytics.duckdb"),
     as_of: Annotated[
         datetime | None,
         typer.Option(
@@ -34,9 +34,11 @@ def replay(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Read the new events of the four stores into TARGET's `events` table (resuming where the
-    last replay stopped), then write each analytical projection (docs/analytics.md) from them.
-    The same events always give the same tables."""
+    """Analytical projections from the event stores, into DuckDB (docs/analytics.md).
+
+    Without a command: read the new events of the four stores into TARGET's `events` table
+    (resuming where the last replay stopped), then write each analytical projection from them.
+    The same events always give the same tables. `export` writes its tables as files."""
     if ctx.invoked_subcommand is not None:
         return
     # DuckDB and pyarrow are the `analytics` extra: only this command needs them.
@@ -74,7 +76,9 @@ def replay(
 @replay_app.command("export")
 def export(
     directory: Annotated[Path, typer.Argument(help="Where the files are written.")],
-    target: Target = Path("analytics.duckdb"),
+    target: Annotated[
+        Path, typer.Option(help="The DuckDB file `countersign replay` wrote.")
+    ] = Path("analytics.duckdb"),
     form: Annotated[
         str,
         typer.Option(

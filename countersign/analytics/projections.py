@@ -853,16 +853,26 @@ the customers with an open balance at its end, how many each customer confirmed,
 left unexplained), still awaits, and how many were reported to the sales manager and finance;
 the coverage is the confirmed share, as billing's dashboard counts it."""
 
+_RATINGS = ", ".join(
+    f"CAST(payload->>'$.ratings.{item}' AS INTEGER) AS {item}" for item in SURVEY_ITEMS
+)
+"""A survey response's ratings, one column per SD-31 item."""
+_ITEM_FIGURES = ", ".join(
+    [f"round(avg({item}), 2) AS {item}" for item in SURVEY_ITEMS]
+    + [
+        f"count(*) FILTER (WHERE {item} >= {SATISFIED_AT_LEAST}) AS {item}_satisfied"
+        for item in SURVEY_ITEMS
+    ]
+)
+"""Each SD-31 item's average rating, then how many rated each satisfied."""
+
 TECHNICIAN_APPRAISAL = AnalyticalProjection(
     f"""
     WITH responses AS (
         SELECT
             month_of(local_day(CAST(payload->>'responded_at' AS TIMESTAMPTZ))) AS month,
             payload->>'technician_id' AS technician_id,
-            CAST(payload->>'$.ratings.attitude' AS INTEGER) AS attitude,
-            CAST(payload->>'$.ratings.technique' AS INTEGER) AS technique,
-            CAST(payload->>'$.ratings.arrival_time' AS INTEGER) AS arrival_time,
-            CAST(payload->>'$.ratings.promise_keeping' AS INTEGER) AS promise_keeping
+            {_RATINGS}
         FROM replayed
         WHERE service = 'service-desk' AND event = 'Survey.ResponseRecorded'
     )
@@ -870,13 +880,7 @@ TECHNICIAN_APPRAISAL = AnalyticalProjection(
         month,
         technician_id,
         count(*) AS responses,
-        {", ".join(f"round(avg({item}), 2) AS {item}" for item in SURVEY_ITEMS)},
-        {
-        ", ".join(
-            f"count(*) FILTER (WHERE {item} >= {SATISFIED_AT_LEAST}) AS {item}_satisfied"
-            for item in SURVEY_ITEMS
-        )
-    },
+        {_ITEM_FIGURES},
         count(*) FILTER (WHERE {satisfied_sql("")}) AS satisfied,
         round(count(*) FILTER (WHERE {satisfied_sql("")}) / count(*), 4) AS satisfaction
     FROM responses
