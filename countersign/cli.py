@@ -24,7 +24,7 @@ from countersign.demo import run_demo
 from countersign.flows import FlowError
 from countersign.keys_cmd import keys_app
 from countersign.projections_cmd import projections_app
-from countersign.replay_cmd import replay
+from countersign.replay_cmd import replay_app
 from countersign.stack import (
     ConsoleSink,
     RestartPolicy,
@@ -47,7 +47,7 @@ app.add_typer(keys_app, name="keys", help="The key ring: add, rotate, revoke key
 app.add_typer(audit_app, name="audit", help="The audit trail: verify the stores, trace a document.")
 app.add_typer(projections_app, name="projections", help="Read models: rebuild from the events.")
 app.add_typer(dashboards_app, name="dashboards", help="Grafana dashboards as code.")
-app.command(help="Analytical projections from the event stores, into DuckDB.")(replay)
+app.add_typer(replay_app, name="replay")
 
 
 def _print_version(wanted: bool) -> None:

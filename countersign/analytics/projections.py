@@ -7,7 +7,15 @@ fields by name (``payload->>'field'``): the events' own field names, as in RULES
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+import duckdb
+import duckdb.sqltypes
+from duckdb.func import FunctionNullHandling
+
+from billing.domain.aging import AGING_BUCKETS, OLDEST_BUCKET, days_sales_outstanding
+from service_desk.domain.service_call import SLA_OUTCOMES
+from service_desk.domain.survey import SATISFIED_AT_LEAST, Ratings
 
 
 @dataclass(frozen=True)
@@ -15,6 +23,13 @@ class AnalyticalProjection:
     query: str
     order: str
     """Columns that order the rows totally: the same events give the same table, row for row."""
+    report: str | None = None
+    """The rule of a mandatory periodic report (XC-11): the replay records the event positions
+    it was computed at in ``report_positions``, so it can be reproduced exactly (XC-04)."""
+
+
+REPORT_POSITIONS = "report_positions"
+"""Per periodic report rebuilt and per service, the last event position it includes."""
 
 
 APPROVAL_EVENTS = (
@@ -190,27 +205,38 @@ _INVOICES_AS_OF = """
             CAST(payload->>'issued_on' AS DATE) AS issued_on,
             CAST(payload->>'due_on' AS DATE) AS due_on
         FROM replayed
-        WHERE event = 'Invoice.Issued'
+        WHERE service = 'billing' AND event = 'Invoice.Issued'
     ),
-    paid AS (
-        SELECT stream_id AS invoice_id, sum(CAST(payload->>'paid' AS DECIMAL(18, 2))) AS paid
-        FROM replayed WHERE event = 'Invoice.PaymentApplied' GROUP BY stream_id
-    ),
-    credited AS (
-        SELECT payload->>'original_invoice_id' AS invoice_id,
-               sum(CAST(payload->>'amount' AS DECIMAL(18, 2))) AS credited
-        FROM replayed WHERE event = 'CreditNote.Issued' GROUP BY 1
+    -- What billing's receivables take off an invoice: payments, credit notes, write-offs.
+    taken_off AS (
+        SELECT
+            stream_id AS invoice_id,
+            sum(CAST(payload->>'paid' AS DECIMAL(18, 2))) AS paid,
+            sum(CAST(payload->>'credited' AS DECIMAL(18, 2))) AS credited,
+            sum(CAST(payload->>'written_off' AS DECIMAL(18, 2))) AS written_off
+        FROM replayed
+        WHERE service = 'billing'
+          AND event IN ('Invoice.PaymentApplied', 'Invoice.Credited', 'Invoice.WrittenOff')
+        GROUP BY stream_id
     )
     SELECT
         issued.*,
-        coalesce(paid.paid, 0) AS paid,
-        coalesce(credited.credited, 0) AS credited,
-        issued.amount - coalesce(paid.paid, 0) - coalesce(credited.credited, 0) AS outstanding,
-        CAST((SELECT as_of FROM replay_moment) AS DATE) AS as_of
-    FROM issued
-    LEFT JOIN paid USING (invoice_id)
-    LEFT JOIN credited USING (invoice_id)
+        coalesce(paid, 0) AS paid,
+        coalesce(credited, 0) AS credited,
+        coalesce(written_off, 0) AS written_off,
+        issued.amount - coalesce(paid, 0) - coalesce(credited, 0) - coalesce(written_off, 0)
+            AS outstanding,
+        local_day((SELECT as_of FROM replay_moment)) AS as_of
+    FROM issued LEFT JOIN taken_off USING (invoice_id)
 """
+
+
+def aging_bucket(days_overdue: str) -> str:
+    """SQL of billing's aging bucket (``billing.domain.aging``, the live read model's too) of a
+    receivable ``days_overdue`` days past due."""
+    cases = " ".join(f"WHEN {days_overdue} <= {most} THEN '{name}'" for name, most in AGING_BUCKETS)
+    return f"CASE {cases} ELSE '{OLDEST_BUCKET}' END"
+
 
 RECEIVABLES_AGING = AnalyticalProjection(
     f"""
@@ -219,18 +245,17 @@ RECEIVABLES_AGING = AnalyticalProjection(
         greatest(as_of - due_on, 0) AS days_overdue,
         CASE
             WHEN outstanding <= 0 THEN 'settled'
-            WHEN as_of <= due_on THEN 'current'
-            WHEN as_of - due_on <= 30 THEN '1-30'
-            WHEN as_of - due_on <= 60 THEN '31-60'
-            WHEN as_of - due_on <= 90 THEN '61-90'
-            ELSE 'over 90'
+            ELSE {aging_bucket("coalesce(as_of - due_on, 0)")}
         END AS bucket
     FROM ({_INVOICES_AS_OF})
     """,
     "invoice_id",
 )
-"""Each invoice as of the replay's moment: what is paid, credited and outstanding, and its aging
-bucket (BI-13)."""
+"""Each invoice as of the replay's moment: what is paid, credited, written off and outstanding,
+and its aging bucket (BI-13)."""
+
+DSO_PERIOD_DAYS = 90
+"""BI-13's DSO period (``dso_period_days`` of config/rule-parameters.toml)."""
 
 DSO = AnalyticalProjection(
     f"""
@@ -238,64 +263,111 @@ DSO = AnalyticalProjection(
         as_of,
         currency,
         coalesce(sum(outstanding) FILTER (WHERE outstanding > 0), 0) AS receivables,
-        coalesce(sum(amount) FILTER (WHERE issued_on > as_of - 90), 0) AS sales_last_90_days,
-        round(
-            90 * coalesce(sum(outstanding) FILTER (WHERE outstanding > 0), 0)
-            / nullif(sum(amount) FILTER (WHERE issued_on > as_of - 90), 0),
-            1
-        ) AS dso_days
+        coalesce(sum(amount) FILTER (WHERE issued_on > as_of - {DSO_PERIOD_DAYS}), 0)
+            AS sales_last_90_days,
+        CAST(days_sales_outstanding(
+            coalesce(sum(outstanding) FILTER (WHERE outstanding > 0), 0),
+            coalesce(sum(amount) FILTER (WHERE issued_on > as_of - {DSO_PERIOD_DAYS}), 0),
+            {DSO_PERIOD_DAYS}
+        ) AS DOUBLE) AS dso_days
     FROM ({_INVOICES_AS_OF})
     GROUP BY as_of, currency
     """,
     "currency",
 )
 """Days sales outstanding as of the replay's moment: open receivables over the last 90 days'
-invoiced sales, times 90 (BI-13)."""
+invoiced sales, times 90, by billing's own formula (``days_sales_outstanding``) (BI-13)."""
+
+
+def register_functions(db: duckdb.DuckDBPyConnection) -> None:
+    """The services' own pure functions the queries call where one definition must serve the
+    live read models and the replay alike, on values few enough (one per group) that calling
+    Python costs nothing."""
+    money = duckdb.decimal_type(18, 2)
+    db.create_function(
+        "days_sales_outstanding",
+        days_sales_outstanding,
+        [money, money, duckdb.sqltypes.INTEGER],
+        duckdb.decimal_type(18, 1),
+        null_handling=FunctionNullHandling.SPECIAL,  # no sales: no DSO (None)
+    )
+
+
+SLA_DECIDED = " OR ".join(
+    f"(event = 'ServiceCall.{name}'"
+    + ("" if flag is None else f" AND CAST(payload->>'{flag}' AS BOOLEAN)")
+    + ")"
+    for name, flag in SLA_OUTCOMES.items()
+)
+"""The events that decide a call's SLA outcome, as service-desk's ``sla_outcome`` reads them."""
 
 SERVICE_SLA = AnalyticalProjection(
-    """
+    f"""
     WITH calls AS (
         SELECT
             stream_id AS call_id,
-            any_value(payload->>'customer_id') FILTER (WHERE event = 'ServiceCall.Registered')
-                AS customer_id,
             any_value(payload->>'zone') FILTER (WHERE event = 'ServiceCall.Registered') AS zone,
-            any_value(payload->>'sla_kind') FILTER (WHERE event = 'ServiceCall.Registered')
-                AS sla_kind,
             min(recorded_at) FILTER (WHERE event = 'ServiceCall.Registered') AS registered_at,
             any_value(CAST(payload->>'sla_due_at' AS TIMESTAMPTZ))
                 FILTER (WHERE event = 'ServiceCall.Registered') AS sla_due_at,
-            any_value(payload->>'lead_technician_id')
+            arg_max(payload->>'lead_technician_id', position)
                 FILTER (WHERE event = 'ServiceCall.TechnicianDispatched') AS technician_id,
-            bool_or(CAST(payload->>'sla_met' AS BOOLEAN))
-                FILTER (WHERE event = 'ServiceCall.TechnicianArrived') AS arrived_in_time,
-            min(recorded_at) FILTER (WHERE event = 'ServiceCall.TechnicianArrived') AS arrived_at,
-            any_value(payload->>'service_type')
-                FILTER (WHERE event = 'ServiceCall.DiagnosisRecorded') AS service_type
+            max(recorded_at) FILTER (WHERE event = 'ServiceCall.TechnicianDispatched')
+                AS dispatched_at,
+            arg_max(CAST(payload->>'sla_met' AS BOOLEAN), position)
+                FILTER (WHERE {SLA_DECIDED}) AS sla_met,
+            -- SD-43: the sales manager's refusal cancels the call.
+            bool_or(event = 'ServiceCall.SalesConfirmationRefused') AS cancelled
         FROM replayed
         WHERE service = 'service-desk' AND event LIKE 'ServiceCall.%'
         GROUP BY stream_id
+    ),
+    -- No call event names a branch: a technician's is the one his daily report was compiled
+    -- under (SD-23, the supervisor's report of a branch or of the head office).
+    technician_reports AS (
+        SELECT stream_id AS report_id, payload->>'person_id' AS technician_id,
+               CAST(payload->>'day' AS DATE) AS day
+        FROM replayed
+        WHERE service = 'service-desk' AND event = 'TechnicianDailyReport.Submitted'
+    ),
+    compiled AS (
+        SELECT coalesce(payload->>'branch', 'head_office') AS branch, position,
+               unnest(CAST(payload->'technician_reports' AS VARCHAR[])) AS report_id
+        FROM replayed
+        WHERE service = 'service-desk' AND event = 'SupervisorDailyReport.Submitted'
+    ),
+    technician_branches AS (
+        SELECT r.technician_id, r.day, arg_max(c.branch, c.position) AS branch
+        FROM technician_reports r JOIN compiled c USING (report_id)
+        GROUP BY ALL
+    ),
+    -- The branch he reported under on the day he was dispatched, or on his last day before.
+    branched AS (
+        SELECT calls.*, b.branch
+        FROM calls ASOF LEFT JOIN technician_branches b
+            ON calls.technician_id = b.technician_id
+           AND local_day(calls.dispatched_at) >= b.day
     )
     SELECT
-        strftime(registered_at AT TIME ZONE 'Asia/Shanghai', '%Y-%m') AS month,
+        month_of(local_day(registered_at)) AS month,
         zone,
+        coalesce(branch, '') AS branch,
         coalesce(technician_id, '') AS technician_id,
         count(*) AS calls,
-        count(*) FILTER (WHERE arrived_in_time) AS in_time,
-        count(*) FILTER (WHERE arrived_in_time = false) AS late,
-        count(*) FILTER (WHERE arrived_at IS NULL
+        count(*) FILTER (WHERE sla_met) AS in_time,
+        count(*) FILTER (WHERE NOT sla_met) AS late,
+        count(*) FILTER (WHERE sla_met IS NULL AND NOT cancelled
                          AND sla_due_at < (SELECT as_of FROM replay_moment)) AS overdue_open,
-        round(count(*) FILTER (WHERE arrived_in_time)
-              / nullif(count(*) FILTER (WHERE arrived_in_time IS NOT NULL), 0), 4)
-            AS compliance
-    FROM calls
+        round(count(*) FILTER (WHERE sla_met) / nullif(count(sla_met), 0), 4) AS compliance
+    FROM branched
     WHERE registered_at IS NOT NULL
     GROUP BY ALL
     """,
-    "month, zone, technician_id",
+    "month, zone, branch, technician_id",
 )
-"""Service calls by month (company time), zone and lead technician: reached in time, late, and
-still unreached past their deadline (SD-04 ... SD-06, SD-44's 90 % target)."""
+"""Service calls by month (company time), zone, branch and lead technician: reached in time, late,
+and still undecided past their deadline (SD-04 ... SD-06, SD-44's 90 % target). The outcome is
+service-desk's own: the ``sla_met`` of the event that decides it (``SLA_OUTCOMES``)."""
 
 MACROS = """
 CREATE OR REPLACE TEMP MACRO local_day(instant) AS CAST(timezone('Asia/Shanghai', instant) AS DATE);
@@ -312,8 +384,19 @@ CREATE OR REPLACE TEMP MACRO amount(lines) AS coalesce(list_sum(list_transform(
 moment, in the working calendar's zone (as ``service_sla``); the quantity and value of a list
 of order or return lines."""
 
+SURVEY_ITEMS = tuple(field.name for field in fields(Ratings))
+"""SD-31's four items, as the survey's ratings name them."""
+
+
+def satisfied_sql(prefix: str) -> str:
+    """SD-31, SD-44, as service-desk decides it (``Ratings.satisfied``): a response is satisfied
+    when every item is rated ``SATISFIED_AT_LEAST`` or better."""
+    items = ", ".join(f"{prefix}{item}" for item in SURVEY_ITEMS)
+    return f"least({items}) >= {SATISFIED_AT_LEAST}"
+
+
 SATISFACTION = AnalyticalProjection(
-    """
+    f"""
     WITH calls AS (
         SELECT
             stream_id AS call_id,
@@ -351,12 +434,9 @@ SATISFACTION = AnalyticalProjection(
         round(avg(s.technique), 2) AS technique,
         round(avg(s.arrival_time), 2) AS arrival_time,
         round(avg(s.promise_keeping), 2) AS promise_keeping,
-        -- SD-31, SD-44: levels 3 and 4 are satisfied; a response is when every item is.
-        count(*) FILTER (WHERE least(s.attitude, s.technique, s.arrival_time, s.promise_keeping)
-                               >= 3) AS satisfied,
-        round(count(*) FILTER (WHERE least(s.attitude, s.technique, s.arrival_time,
-                                           s.promise_keeping) >= 3)
-              / nullif(count(s.attitude), 0), 4) AS satisfaction,
+        count(*) FILTER (WHERE {satisfied_sql("s.")}) AS satisfied,
+        round(count(*) FILTER (WHERE {satisfied_sql("s.")}) / nullif(count(s.attitude), 0), 4)
+            AS satisfaction,
         round(count(*) FILTER (WHERE s.sent) / count(*), 4) AS coverage
     FROM calls c LEFT JOIN surveys s USING (call_id)
     WHERE c.signed_at IS NOT NULL
@@ -596,6 +676,7 @@ DAILY_SERVICE_REPORT = AnalyticalProjection(
     WHERE day IS NOT NULL
     """,
     "day, kind, person_id",
+    report="SD-23",
 )
 """SD-23's daily service reports, one row per person and day: the technicians' (服表006) and
 the supervisors' compiled from them (服表007), hours by service type, and how far up the chain
@@ -652,6 +733,7 @@ COMPLAINT_ANALYSIS = AnalyticalProjection(
     FROM received FULL JOIN closed USING (month) FULL JOIN published USING (month)
     """,
     "month",
+    report="SD-41",
 )
 """The monthly complaint analysis (SD-40, SD-41): complaints received and how many of them are
 handled to the end (the 100 % target), major ones and how many were reported on, complaints
@@ -714,9 +796,102 @@ CONTRACT_ARCHIVE = AnalyticalProjection(
     FROM signed FULL JOIN volumes USING (month)
     """,
     "month",
+    report="OR-12",
 )
 """The monthly contract archive (OR-12): each month's signed contracts, the volume the sales
 clerk bound them into, when and by whom, and the contracts archived late or flagged missed."""
+
+RECONCILIATION_COVERAGE = AnalyticalProjection(
+    """
+    WITH statements AS (
+        SELECT
+            stream_id AS statement_id,
+            any_value(CAST(payload->>'year' AS INTEGER))
+                FILTER (WHERE event = 'ReconciliationStatement.Issued') AS year,
+            any_value(payload->>'period') FILTER (WHERE event = 'ReconciliationStatement.Issued')
+                AS period,
+            any_value(CAST(payload->>'as_of' AS DATE))
+                FILTER (WHERE event = 'ReconciliationStatement.Issued') AS as_of,
+            any_value(payload->>'currency')
+                FILTER (WHERE event = 'ReconciliationStatement.Issued') AS currency,
+            any_value(payload->>'customer_id')
+                FILTER (WHERE event = 'ReconciliationStatement.Issued') AS customer_id,
+            any_value(CAST(payload->>'balance' AS DECIMAL(18, 2)))
+                FILTER (WHERE event = 'ReconciliationStatement.Issued') AS balance,
+            bool_or(event = 'ReconciliationStatement.Confirmed') AS confirmed,
+            bool_or(event = 'ReconciliationStatement.DiscrepancyFound') AS discrepancy,
+            bool_or(NOT CAST(payload->>'explained' AS BOOLEAN))
+                FILTER (WHERE event = 'ReconciliationStatement.DiscrepancyFound') AS unexplained,
+            bool_or(event = 'ReconciliationStatement.Reported') AS reported
+        FROM replayed
+        WHERE service = 'billing' AND event LIKE 'ReconciliationStatement.%'
+        GROUP BY stream_id
+    )
+    SELECT
+        year,
+        period,
+        as_of,
+        currency,
+        count(DISTINCT customer_id) AS customers,
+        CAST(sum(balance) AS DECIMAL(18, 2)) AS balance,
+        count(*) AS statements,
+        count(*) FILTER (WHERE confirmed) AS confirmed,
+        count(*) FILTER (WHERE discrepancy) AS discrepancies,
+        count(*) FILTER (WHERE unexplained) AS unexplained,
+        count(*) FILTER (WHERE NOT confirmed AND NOT discrepancy) AS awaiting_customer,
+        count(*) FILTER (WHERE reported) AS reported,
+        round(count(*) FILTER (WHERE confirmed) / count(*), 4) AS coverage
+    FROM statements
+    WHERE year IS NOT NULL
+    GROUP BY ALL
+    """,
+    "year, period, currency",
+    report="BI-08",
+)
+"""The semi-annual reconciliation (BI-08): per half-year and currency, the statements issued to
+the customers with an open balance at its end, how many each customer confirmed, disputed (and
+left unexplained), still awaits, and how many were reported to the sales manager and finance;
+the coverage is the confirmed share, as billing's dashboard counts it."""
+
+_RATINGS = ", ".join(
+    f"CAST(payload->>'$.ratings.{item}' AS INTEGER) AS {item}" for item in SURVEY_ITEMS
+)
+"""A survey response's ratings, one column per SD-31 item."""
+_ITEM_FIGURES = ", ".join(
+    [f"round(avg({item}), 2) AS {item}" for item in SURVEY_ITEMS]
+    + [
+        f"count(*) FILTER (WHERE {item} >= {SATISFIED_AT_LEAST}) AS {item}_satisfied"
+        for item in SURVEY_ITEMS
+    ]
+)
+"""Each SD-31 item's average rating, then how many rated each satisfied."""
+
+TECHNICIAN_APPRAISAL = AnalyticalProjection(
+    f"""
+    WITH responses AS (
+        SELECT
+            month_of(local_day(CAST(payload->>'responded_at' AS TIMESTAMPTZ))) AS month,
+            payload->>'technician_id' AS technician_id,
+            {_RATINGS}
+        FROM replayed
+        WHERE service = 'service-desk' AND event = 'Survey.ResponseRecorded'
+    )
+    SELECT
+        month,
+        technician_id,
+        count(*) AS responses,
+        {_ITEM_FIGURES},
+        count(*) FILTER (WHERE {satisfied_sql("")}) AS satisfied,
+        round(count(*) FILTER (WHERE {satisfied_sql("")}) / count(*), 4) AS satisfaction
+    FROM responses
+    GROUP BY ALL
+    """,
+    "month, technician_id",
+    report="SD-31",
+)
+"""The inputs of each technician's monthly appraisal (SD-31): the survey cards returned that
+month (company time) rating him, each item's average (1 to 4) and how many rated it satisfied
+(3 or 4), and the cards satisfied on every item."""
 
 SALES_STATISTICS = AnalyticalProjection(
     """
@@ -934,6 +1109,8 @@ PROJECTIONS: dict[str, AnalyticalProjection] = {
     "daily_service_report": DAILY_SERVICE_REPORT,
     "complaint_analysis": COMPLAINT_ANALYSIS,
     "contract_archive": CONTRACT_ARCHIVE,
+    "reconciliation_coverage": RECONCILIATION_COVERAGE,
+    "technician_appraisal": TECHNICIAN_APPRAISAL,
     "sales_statistics": SALES_STATISTICS,
     "salesperson_work": SALESPERSON_WORK,
     "missing_submissions": MISSING_SUBMISSIONS,

@@ -32,7 +32,12 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from countersign.analytics.projections import MACROS, PROJECTIONS
+from countersign.analytics.projections import (
+    MACROS,
+    PROJECTIONS,
+    REPORT_POSITIONS,
+    register_functions,
+)
 from kernel.audit.verify import EventRow, StoredEvents
 
 BATCH = 50_000
@@ -53,6 +58,14 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS replay_positions (
     service VARCHAR PRIMARY KEY,
     position BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS report_positions (
+    report VARCHAR NOT NULL,
+    rule VARCHAR NOT NULL,
+    as_of TIMESTAMPTZ,
+    service VARCHAR NOT NULL,
+    position BIGINT NOT NULL,
+    events BIGINT NOT NULL
 );
 """
 
@@ -201,6 +214,7 @@ def project(
         raise KeyError(f"unknown projection(s) {', '.join(sorted(unknown))}")
     db.execute(_DDL)
     db.execute(MACROS)
+    register_functions(db)
     # A view takes no parameters: the moment is written in as a literal, from a datetime.
     up_to = "" if as_of is None else f"WHERE recorded_at <= TIMESTAMPTZ '{as_of.isoformat()}'"
     db.execute(f"CREATE OR REPLACE TEMP VIEW replayed AS SELECT * FROM events {up_to}")
@@ -220,12 +234,44 @@ def project(
         )
         count = db.execute(f"SELECT count(*) FROM {name}").fetchone()
         written[name] = int(count[0]) if count else 0
+        if projection.report is not None:
+            _record_positions(db, name, projection.report)
+    # Rewritten in a fixed order, however many reports this run rebuilt.
+    db.execute(
+        f"CREATE OR REPLACE TABLE {REPORT_POSITIONS} AS "
+        f"SELECT * FROM {REPORT_POSITIONS} ORDER BY report, service"
+    )
     return written
+
+
+def _record_positions(db: duckdb.DuckDBPyConnection, report: str, rule: str) -> None:
+    """XC-11, XC-04: the report was computed from each service's events up to these positions
+    (as of the replay's moment): replaying them again gives it row for row."""
+    db.execute(f"DELETE FROM {REPORT_POSITIONS} WHERE report = ?", [report])
+    db.execute(
+        f"INSERT INTO {REPORT_POSITIONS} "
+        "SELECT ?, ?, (SELECT as_of FROM replay_moment), service, max(position), count(*) "
+        "FROM replayed GROUP BY service",
+        [report, rule],
+    )
 
 
 class ExportFormat(StrEnum):
     PARQUET = "parquet"
     CSV = "csv"
+
+
+def tables_to_export(db: duckdb.DuckDBPyConnection, only: Sequence[str] = ()) -> list[str]:
+    """The named tables of the analytics database (any of them, ``events`` too), else every
+    projection it holds, in the order they are documented."""
+    present = {row[0] for row in db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    unknown = set(only) - present
+    if unknown:
+        raise KeyError(
+            f"no table(s) {', '.join(sorted(unknown))} in the database; "
+            f"it has: {', '.join(sorted(present))}"
+        )
+    return list(only) or [name for name in (*PROJECTIONS, REPORT_POSITIONS) if name in present]
 
 
 def export(
@@ -252,14 +298,9 @@ def replay(
     as_of: datetime | None = None,
     only: Iterable[str] = (),
     advance: Callable[[str, int], None] = lambda service, n: None,
-    export_to: Path | None = None,
-    export_format: ExportFormat = ExportFormat.PARQUET,
 ) -> Replayed:
-    """Extract what is new from ``stores`` into ``target``, then write the projections (and
-    export them as Parquet or CSV files into ``export_to``, when given)."""
+    """Extract what is new from ``stores`` into ``target``, then write the projections."""
     with contextlib.closing(duckdb.connect(str(target))) as db:
         extracted = extract(db, stores, advance)
         tables = project(db, as_of, tuple(only))
-        if export_to is not None:
-            export(db, tables, export_to, export_format)
     return Replayed(extracted, tables)

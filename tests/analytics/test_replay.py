@@ -143,7 +143,7 @@ def test_only_rebuilds_the_named_projection(
     done = replayed(store_settings, tmp_path / "o.duckdb", only=["approval_lead_times"])
     assert set(done.tables) == {"approval_lead_times"}
     written = set(tables(tmp_path / "o.duckdb"))
-    assert written == {"events", "replay_positions", "approval_lead_times"}
+    assert written == {"events", "replay_positions", "report_positions", "approval_lead_times"}
     assert len(PROJECTIONS) > 1  # the others were left alone
     with pytest.raises(KeyError):
         replayed(store_settings, tmp_path / "o.duckdb", only=["no_such_table"])
@@ -205,12 +205,11 @@ def test_bi_13_receivables_age_from_their_due_dates_and_dso_as_of_a_moment(tmp_p
         billing_event(
             db,
             12,
-            "credit",
-            "CreditNote.Issued",
+            "credited",
+            "Invoice.Credited",
             "2026-11-04T02:00:00+00:00",
-            original_invoice_id="credited",
-            amount="300.00",
-            number="RED-1",
+            credit_note_id="red-1",
+            credited="300.00",
         )
         replay_module.project(db, datetime.fromisoformat("2026-12-01T00:00:00+00:00"))
         aging = {
@@ -230,3 +229,28 @@ def test_bi_13_receivables_age_from_their_due_dates_and_dso_as_of_a_moment(tmp_p
     receivables, sales, days = dso
     assert (receivables, sales) == (Decimal("1100.00"), Decimal("1300.00"))  # 500 + 600 open
     assert days == round(90 * 1100 / 1300, 1)
+
+
+def test_xc_11_a_report_rebuilt_alone_records_its_new_positions_the_others_keep_theirs(
+    store_settings: KernelSettings,
+    approved: list[datetime],
+    moved_clock: list[datetime],
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "p.duckdb"
+    replayed(store_settings, target)
+    before = tables(target)["report_positions"]
+    reports = {name for name, projection in PROJECTIONS.items() if projection.report}
+    assert {row[0] for row in before} == reports
+    with CustomersApplication(store_settings) as app:
+        app.register_customer(CLERK, "Customer later", "salesperson")
+        last = app.recorder.max_notification_id()
+    replayed(store_settings, target, only=["complaint_analysis"])
+    after = tables(target)["report_positions"]
+    assert [row for row in after if row[0] != "complaint_analysis"] == [
+        row for row in before if row[0] != "complaint_analysis"
+    ]
+    assert [(row[3], row[4]) for row in after if row[0] == "complaint_analysis"] == [
+        ("customers", last)
+    ]
+    assert after == sorted(after, key=lambda row: (row[0], row[3]))

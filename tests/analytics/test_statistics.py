@@ -9,7 +9,6 @@ from typing import Any
 
 import duckdb
 import orjson
-import pyarrow.parquet as pq
 
 from countersign.analytics import replay as replay_module
 from countersign.analytics.projections import PROJECTIONS
@@ -151,34 +150,3 @@ def test_every_table_is_written_empty_without_events(tmp_path: Path) -> None:
         replay_module.extract(db, {})
         written = replay_module.project(db, None)
     assert set(written) == set(PROJECTIONS) and set(written.values()) == {0}
-
-
-def test_export_writes_each_table_as_parquet_row_for_row(tmp_path: Path) -> None:
-    target = tmp_path / "x.duckdb"
-    with duckdb.connect(str(target)) as db:
-        exposure(Events(db), "2026-11-03T02:00:00+00:00", "4000.00", "10000.00")
-    done = replay_module.replay(target, {}, export_to=tmp_path / "parquet")
-    assert sorted(path.stem for path in (tmp_path / "parquet").iterdir()) == sorted(done.tables)
-    exported = pq.read_table(tmp_path / "parquet" / "credit_utilisation.parquet")
-    with duckdb.connect(str(target), read_only=True) as db:
-        table = db.execute("SELECT * FROM credit_utilisation").fetchall()
-    assert [tuple(row.values()) for row in exported.to_pylist()] == table
-    assert len(table) == 1
-
-
-def test_export_writes_each_table_as_csv_with_a_header(tmp_path: Path) -> None:
-    target = tmp_path / "x.duckdb"
-    with duckdb.connect(str(target)) as db:
-        exposure(Events(db), "2026-11-03T02:00:00+00:00", "4000.00", "10000.00")
-    done = replay_module.replay(
-        target, {}, export_to=tmp_path / "csv", export_format=replay_module.ExportFormat.CSV
-    )
-    assert sorted(path.name for path in (tmp_path / "csv").iterdir()) == sorted(
-        f"{name}.csv" for name in done.tables
-    )
-    with duckdb.connect(str(target), read_only=True) as db:
-        columns = [c[0] for c in db.execute("DESCRIBE credit_utilisation").fetchall()]
-        rows = db.execute("SELECT count(*) FROM credit_utilisation").fetchone()
-    lines = (tmp_path / "csv" / "credit_utilisation.csv").read_text().splitlines()
-    assert lines[0].replace('"', "").split(",") == columns
-    assert rows is not None and len(lines) == 1 + rows[0] == 2

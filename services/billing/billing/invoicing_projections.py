@@ -13,6 +13,12 @@ from uuid import NAMESPACE_OID, UUID, uuid5
 from pydantic import AliasChoices, Field
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, type_coerce
 
+from billing.domain.aging import (
+    AGING_BUCKETS,
+    BUCKETS,
+    OLDEST_BUCKET,
+    days_sales_outstanding,
+)
 from billing.domain.credit_note import CreditNoteStatus
 from billing.domain.invoice import Invoice
 from billing.domain.invoice_request import InvoiceRequest, RequestSource, RequestStatus
@@ -271,8 +277,6 @@ def overdue_to_report(db: Connection, today: date, threshold: int) -> list[UUID]
 
 # -- BI-13, §8: aging and DSO as of a day
 
-BUCKETS = ("current", "1-30", "31-60", "61-90", "over_90")
-
 
 def outstanding_on(as_of: date) -> ColumnElement[Decimal]:
     """What each receivable still owed at the end of ``as_of``."""
@@ -289,12 +293,13 @@ def bucket_on(as_of: date, due: ColumnElement[date] | None = None) -> ColumnElem
     """Its aging bucket on ``as_of``: days past its due date (none due yet is current); the
     due date a receivable's, else ``due`` (a supplier's, BI-26)."""
     due = RECEIVABLES.table.c.due_on if due is None else due
+    # The buckets of billing.domain.aging, the analysts' replay's too: due at most ``most``
+    # days before ``as_of``.
+    (current, _), *older = AGING_BUCKETS
     return case(
-        (or_(due.is_(None), due >= as_of), "current"),
-        (due >= as_of - timedelta(days=30), "1-30"),
-        (due >= as_of - timedelta(days=60), "31-60"),
-        (due >= as_of - timedelta(days=90), "61-90"),
-        else_="over_90",
+        (or_(due.is_(None), due >= as_of), current),
+        *((due >= as_of - timedelta(days=most), name) for name, most in older),
+        else_=OLDEST_BUCKET,
     )
 
 
@@ -309,9 +314,7 @@ class Aging:
     @property
     def dso(self) -> Decimal | None:
         """Days sales outstanding: receivables / credit sales of the period x its days."""
-        if not self.credit_sales:
-            return None
-        return (self.receivables / self.credit_sales * self.period_days).quantize(Decimal("0.1"))
+        return days_sales_outstanding(self.receivables, self.credit_sales, self.period_days)
 
 
 def aging(

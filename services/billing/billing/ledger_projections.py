@@ -11,9 +11,10 @@ from uuid import UUID
 from pydantic import AliasChoices, Field
 from sqlalchemy import Connection, func, select, type_coerce
 
+from billing.domain.aging import BUCKETS
 from billing.domain.ledger import EntryKind, LedgerEntry
 from billing.domain.supplier_receivable import SupplierReceivable
-from billing.invoicing_projections import BUCKETS, Aging, bucket_on
+from billing.invoicing_projections import Aging, bucket_on
 from runtime.projections import Projection
 from runtime.views import Money, ReadTable, View, identity
 

@@ -13,7 +13,7 @@ from contracts.values import Code, Name
 from runtime.projections import Projection
 from runtime.views import ReadTable, View, identity
 from service_desk.domain.known_customer import KnownCustomer
-from service_desk.domain.service_call import CallStatus, ServiceCall
+from service_desk.domain.service_call import CallStatus, ServiceCall, sla_outcome
 
 
 class ServiceCallRow(View):
@@ -142,12 +142,13 @@ def _dispatched(event: ServiceCall.TechnicianDispatched, db: Connection) -> None
 
 @service_calls.on(ServiceCall.CustomerReplied)
 def _replied(event: ServiceCall.CustomerReplied, db: Connection) -> None:
-    SERVICE_CALLS.update(db, event, sla_met=event.sla_met)
+    SERVICE_CALLS.update(db, event, sla_met=sla_outcome(event))
 
 
 @service_calls.on(ServiceCall.TechnicianArrived)
 def _arrived(event: ServiceCall.TechnicianArrived, db: Connection) -> None:
-    outcome = {"sla_met": event.sla_met} if event.decides_sla else {}
+    met = sla_outcome(event)
+    outcome = {} if met is None else {"sla_met": met}
     SERVICE_CALLS.update(db, event, status=CallStatus.ON_SITE.value, **outcome)
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, type_coerce
 
+from billing.domain.aging import BUCKETS
 from billing.domain.invoice_request import RequestStatus
 from billing.invoicing_projections import (
-    BUCKETS,
     INVOICE_REQUESTS,
     RECEIVABLES,
     bucket_on,

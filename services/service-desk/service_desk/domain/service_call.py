@@ -1044,3 +1044,19 @@ class ServiceCall(Signable):
             self.trigger_event(
                 self.SalesConfirmationRefused, approval_id=approval.approval_id, reason=reason
             )
+
+
+SLA_OUTCOMES: dict[str, str | None] = {
+    "CustomerReplied": None,
+    "TechnicianArrived": "decides_sla",
+}
+"""SD-04 ... SD-06: the events whose ``sla_met`` is the call's SLA outcome, each with the field
+that says whether it decides it (None: always). The written reply decides a reply-kind call; the
+arrival decides an arrival-kind one (on a reply-kind call it only keeps the agreed date). The
+call register and the analysts' replay both read the outcome from here."""
+
+
+def sla_outcome(event: ServiceCall.CustomerReplied | ServiceCall.TechnicianArrived) -> bool | None:
+    """The call's SLA outcome this event decides, or None when it decides none."""
+    flag = SLA_OUTCOMES[type(event).__name__]
+    return event.sla_met if flag is None or getattr(event, flag) else None

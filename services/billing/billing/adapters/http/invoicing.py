@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from billing.application import BillingApplication
+from billing.domain.aging import BUCKETS
 from billing.domain.invoice_request import InvoiceLine
 from billing.invoicing_projections import (
-    BUCKETS,
     INVOICE_REQUESTS,
     RECEIVABLES,
     Aging,

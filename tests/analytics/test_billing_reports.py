@@ -1,0 +1,116 @@
+"""Billing's figures replayed from a real store (SQLite and PostgreSQL) equal billing's own: the
+semi-annual reconciliation coverage (BI-08) as billing's dashboard shows it, and receivables
+aging and DSO (BI-13) as billing's read model computes them, from one shared definition."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse
+from uuid import uuid4
+
+from billing.application.reconciliation import RECONCILIATION_STATEMENTS
+from kernel.settings import KernelSettings
+from runtime import clock
+from tests.analytics.test_replay import replayed
+from tests.analytics.test_service_desk_reports import rows
+from tests.billing.conftest import client, signers  # noqa: F401 (billing's service and keys)
+from tests.billing.test_expenses_api import app_of
+from tests.billing.test_invoicing_api import issued, payment
+from tests.billing.test_reconciliation_api import (  # noqa: F401 (the fixture)
+    LINK,
+    at_june_end,
+    metrics,
+    restore_clock,
+)
+from tests.service_client import ServiceClient
+from tests.signers import Signers, page_answer
+
+
+def test_bi_08_the_reconciliation_coverage_is_billing_s_and_records_its_positions(
+    client: ServiceClient,  # noqa: F811
+    signers: Signers,  # noqa: F811
+    store_settings: KernelSettings,
+    restore_clock: None,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    app = app_of(client)
+    confirming, disputing, waiting = uuid4(), uuid4(), uuid4()
+    paid_part = issued(client, signers, confirming)
+    client.ok("POST", "/payments", "finance", payment(str(confirming), (paid_part, "25")))
+    issued(client, signers, disputing)
+    issued(client, signers, waiting)
+    year = clock.now().year + 1
+    app.catch_up_projections()
+    at_june_end(client, year)
+    RECONCILIATION_STATEMENTS.tick(app)
+    app.catch_up_projections()
+    statements = client.page(f"/reconciliation-statements?year={year}", "finance")["items"]
+    by_customer = {row["customer_id"]: row["statement_id"] for row in statements}
+
+    link = client.ok(
+        "POST",
+        f"/reconciliation-statements/{by_customer[str(confirming)]}/signing-requests",
+        "salesperson",
+        LINK,
+    )
+    signed = client.http.post(urlparse(link["url"]).path, json=page_answer())
+    assert signed.status_code == 200, signed.text
+    disputed = f"/reconciliation-statements/{by_customer[str(disputing)]}"
+    client.ok("POST", f"{disputed}/discrepancy", "salesperson", {"customer_balance": "80.00"})
+    client.ok("POST", f"{disputed}/report", "salesperson")
+    app.catch_up_projections()
+
+    replayed(store_settings, tmp_path / "a.duckdb")
+    found = rows(tmp_path / "a.duckdb", "SELECT * FROM reconciliation_coverage")
+    # year, period, as of, currency, customers, balance, statements, confirmed, discrepancies,
+    # unexplained, awaiting the customer, reported, coverage
+    assert [(row[0], row[1], str(row[2]), *row[3:]) for row in found] == [
+        (year, "H1", f"{year}-06-30", "CNY", 3, Decimal("275.00"), 3, 1, 1, 1, 1, 1, 0.3333)
+    ]
+    live = metrics(client)[("countersign_billing_reconciliation_coverage", ())]
+    assert found[0][-1] == round(live, 4)
+    positions = rows(
+        tmp_path / "a.duckdb",
+        "SELECT rule, service, position FROM report_positions "
+        "WHERE report = 'reconciliation_coverage'",
+    )
+    assert positions == [("BI-08", "billing", app.recorder.max_notification_id())]
+
+
+def test_bi_13_aging_and_dso_replayed_equal_billing_s_read_model(
+    client: ServiceClient,  # noqa: F811
+    signers: Signers,  # noqa: F811
+    store_settings: KernelSettings,
+    restore_clock: None,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    app = app_of(client)
+    start = clock.now()
+    first_customer, second_customer = uuid4(), uuid4()
+    oldest = issued(client, signers, first_customer)
+    clock.use(lambda: start + timedelta(days=50))
+    middle = issued(client, signers, second_customer)
+    client.ok("POST", "/payments", "finance", payment(str(first_customer), (oldest, "30")))
+    clock.use(lambda: start + timedelta(days=130))
+    issued(client, signers, second_customer)
+    client.ok("POST", "/payments", "finance", payment(str(second_customer), (middle, "100")))
+    app.catch_up_projections()
+
+    replayed(store_settings, tmp_path / "a.duckdb")
+    aging = rows(
+        tmp_path / "a.duckdb",
+        "SELECT as_of, bucket, sum(outstanding) FROM receivables_aging GROUP BY ALL",
+    )
+    as_of = aging[0][0]
+    live = client.ok("GET", f"/receivables/aging?as_of={as_of}", "finance")
+    replayed_buckets = {bucket: amount for _, bucket, amount in aging if bucket != "settled"}
+    live_buckets = {bucket: Decimal(amount) for bucket, amount in live["buckets"].items()}
+    assert {b: a for b, a in live_buckets.items() if a} == replayed_buckets
+    assert len(replayed_buckets) == 2  # the oldest invoice is overdue, the newest current
+    (dso,) = rows(tmp_path / "a.duckdb", "SELECT receivables, dso_days FROM dso")
+    assert (dso[0], Decimal(str(dso[1]))) == (
+        Decimal(live["receivables"]),
+        Decimal(live["dso"]),
+    )
