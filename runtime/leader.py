@@ -74,7 +74,10 @@ class ServiceLock:
         if self._database_url:
             with psycopg.connect(self._database_url, autocommit=True) as pg:
                 pg.execute("SELECT pg_advisory_lock(hashtext(%s))", (self._key,))
-                yield  # closing the session releases the lock
+                try:
+                    yield
+                finally:
+                    pg.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self._key,))
             return
         self._path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -90,6 +93,9 @@ class ServiceLock:
             self._fd = None
         if self._pg is not None:
             with contextlib.suppress(psycopg.Error):
+                if self._held:
+                    # At once: the server ends a closed session's locks a moment after.
+                    self._pg.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self._key,))
                 self._pg.close()
             self._pg = None
         self._held = False

@@ -173,32 +173,45 @@ class OutboxRelay:
             self._wake.set_from_thread()
 
     async def run(self, connected: asyncio.Event | None = None) -> None:
-        """Publish for as long as the task runs, once ``connected`` (the producer) is set."""
+        """Publish for as long as the task runs, once ``connected`` (the producer) is set, while
+        this process holds the lock; stand by while another does."""
         if connected is not None:
             await connected.wait()
-        while not await asyncio.to_thread(self._lock.try_acquire):
-            await self._sleep()
-        log.info("relay active for %s", self._topic)
-        self.active = True
-        backoff = Backoff(self._poll_seconds)
         with self._lock:
-            self.position = self._saved = await self._app.read(self._saved_position)
+            while True:
+                while not await asyncio.to_thread(self._lock.try_acquire):
+                    # Standing by: commits need not wake it, only the poll.
+                    await asyncio.sleep(self._poll_seconds)
+                log.info("relay active for %s", self._topic)
+                self.active = True
+                try:
+                    await self._publish_while_held()
+                finally:
+                    self.active = False
+                    self._save_on_stop()
+                log.warning(
+                    "relay for %s lost its lock (its database session ended); standing by",
+                    self._topic,
+                )
+
+    async def _publish_while_held(self) -> None:
+        backoff = Backoff(self._poll_seconds)
+        self.position = self._saved = await self._app.read(self._saved_position)
+        while True:
             try:
-                while True:
-                    try:
-                        await self._pump(backoff)
-                    except PublishFailed as failure:
-                        await self._report_stuck(failure)
-                        await backoff.sleep()
-            finally:
-                self._save_on_stop()
+                await self._pump(backoff)
+                return
+            except PublishFailed as failure:
+                await self._report_stuck(failure)
+                await backoff.sleep()
 
     def _saved_position(self) -> int:
         return self._app.process_recorder.max_tracking_id(self._tracking_name) or 0
 
     async def _pump(self, backoff: Backoff) -> None:
         """Send batch after batch from ``position``, settling them in order; raise at the first
-        event that could not be published, once everything before it is saved."""
+        event that could not be published, once everything before it is saved. Return when
+        idle and the lock is found lost."""
         flights: deque[_Flight] = deque()
         read_to = self.position
         while True:
@@ -218,6 +231,8 @@ class OutboxRelay:
                 self.head = max(self.head, self.position)
                 metrics.RELAY_LAG.set(0)
                 await self._save(when_due=False)
+                if not await asyncio.to_thread(self._lock.try_acquire):
+                    return  # lost with its session: another instance's relay may hold it now
                 await self._sleep()
                 continue
             oldest = flights[0]
