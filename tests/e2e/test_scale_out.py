@@ -82,33 +82,29 @@ async def _shared_by(stack: Stack, instances: Mapping[str, list[str]]) -> None:
     await eventually(settled, timeout=90, what=f"the partitions shared by {instances}")
 
 
-def _flows(
-    urls: Mapping[str, str], keys: Stack, count: int, with_calls: bool
-) -> list[tuple[Delivered, str | None]]:
-    """``count`` order-to-cash flows (and a service call on each) through ``urls``."""
-    client = FlowClient(urls, keys.config.data_dir / "keys", timeout=90.0)
+def _flows(stack: Stack, urls: Mapping[str, str], count: int) -> list[tuple[Delivered, str]]:
+    """``count`` order-to-cash flows, and a service call on each, through ``urls``."""
+    client = FlowClient(urls, stack.config.data_dir / "keys", timeout=90.0)
     try:
         done = []
         for _ in range(count):
             delivered = order_to_cash(client)
-            done.append((delivered, service_call(client, delivered) if with_calls else None))
+            done.append((delivered, service_call(client, delivered)))
         return done
     finally:
         client.close()
 
 
 async def _run_flows(
-    stack: Stack, through: list[Mapping[str, str]], each: int, with_calls: bool = True
-) -> list[tuple[Delivered, str | None]]:
+    stack: Stack, through: list[Mapping[str, str]], each: int
+) -> list[tuple[Delivered, str]]:
     """Flows in parallel, ``each`` after one another through each set of URLs."""
-    runs = await asyncio.gather(
-        *(asyncio.to_thread(_flows, urls, stack, each, with_calls) for urls in through)
-    )
+    runs = await asyncio.gather(*(asyncio.to_thread(_flows, stack, urls, each) for urls in through))
     return list(chain.from_iterable(runs))
 
 
 async def _each_effect_once(
-    api: Api, instance: Mapping[str, str], flows: list[tuple[Delivered, str | None]]
+    api: Api, instance: Mapping[str, str], flows: list[tuple[Delivered, str]]
 ) -> None:
     """From the services' own queries (through ``instance``'s of each): one order per customer,
     one invoice request and one invoice per shipped order, one voucher per delivered serial
@@ -129,7 +125,7 @@ async def _each_effect_once(
                 "invoice requests": [order],
                 "invoices": [delivered.invoice_id],
                 "vouchers": sorted(delivered.serial_numbers),
-                "service calls": [] if call_id is None else [call_id],
+                "service calls": [call_id],
             }
             found = {
                 "orders": [o["order_id"] for o in orders if o["customer_id"] == customer],
