@@ -375,23 +375,50 @@ class StackConfig:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     startup_timeout: float = 60.0
     stop_timeout: float = 10.0
+    # Instances per service (1 when not named): each a process of its own with its own HTTP port,
+    # ``http_ports[instance]``; the first is named after the service, the others
+    # ``<service>.2``, ``<service>.3``... They share the service's PostgreSQL schema and its
+    # consumer groups (``runtime.leader``), so more than one needs ``database_url``.
+    replicas: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if any(n > 1 for n in self.replicas.values()) and not self.database_url:
+            raise StackError("replicas of a service share one PostgreSQL database: set its URL")
 
     @classmethod
     def on_free_ports(
         cls, data_dir: Path, services: Sequence[str] = SERVICES, **options: Any
     ) -> StackConfig:
         """A config whose broker and services listen on ports free right now (tests, benchmarks)."""
-        broker_port, *http = free_ports(1 + len(services))
+        replicas: Mapping[str, int] = options.get("replicas", {})
+        instances = [i for s in services for i in instance_names(s, replicas.get(s, 1))]
+        broker_port, *http = free_ports(1 + len(instances))
         return cls(
             data_dir=data_dir,
             broker_port=broker_port,
             services=tuple(services),
-            http_ports=dict(zip(services, http, strict=True)),
+            http_ports=dict(zip(instances, http, strict=True)),
             **options,
         )
 
-    def module(self, service: str) -> str:
+    def instances(self, service: str) -> list[str]:
+        return instance_names(service, self.replicas.get(service, 1))
+
+    def all_instances(self) -> list[str]:
+        return [instance for s in self.services for instance in self.instances(s)]
+
+    def module(self, instance: str) -> str:
+        service = service_of(instance)
         return self.modules.get(service, service.replace("-", "_"))
+
+
+def instance_names(service: str, count: int) -> list[str]:
+    """The names of a service's ``count`` instances: the service's own, then ``<service>.<n>``."""
+    return [service, *(f"{service}.{n}" for n in range(2, count + 1))]
+
+
+def service_of(instance: str) -> str:
+    return instance.partition(".")[0]
 
 
 class Stack:
@@ -400,7 +427,8 @@ class Stack:
     Use `async with Stack(config, sink)` for everything at once, or the single steps (as a session
     fixture would): `start_broker()`, `create_topics()`, then `start(service)` / `stop(service)` /
     `kill(service)` per test. `close()` stops whatever runs, services in reverse start order, then
-    the broker.
+    the broker. A service's further instances (``StackConfig.replicas``) are named
+    ``<service>.<n>``: every method that takes a service takes such an instance name as well.
     """
 
     def __init__(self, config: StackConfig, sink: LogSink) -> None:
@@ -470,8 +498,8 @@ class Stack:
         second stack on the same machine fails before it starts anything."""
         self._lock()
         ensure_port_free(self.config.host, self.config.broker_port, "the broker")
-        for service in self.config.services:
-            ensure_port_free(self.config.host, self.port(service), service)
+        for instance in self.config.all_instances():
+            ensure_port_free(self.config.host, self.port(instance), instance)
         await self.start_broker()
         await self.create_topics()
         self.ensure_dev_keys()
@@ -569,8 +597,9 @@ class Stack:
 
     async def start_services(self, services: Sequence[str] | None = None) -> None:
         """Launch the services together (each start is mostly imports), then wait until each is
-        ready (connected to the broker)."""
-        names = self.config.services if services is None else services
+        ready (connected to the broker). ``services`` are instance names; by default every
+        instance of every configured service."""
+        names = self.config.all_instances() if services is None else services
         await asyncio.gather(*(self._launch(name) for name in names))
         await asyncio.gather(*(self._wait_answering(name, READY) for name in names))
 

@@ -88,6 +88,17 @@ class KafkaLink:
             for topic in subscriber.topic_names
         ]
 
+    def assigned(self) -> dict[str, list[int]]:
+        """The partitions of each topic the consumers hold now: all of them, or this instance's
+        share when replicas of the service consume in the same groups."""
+        held: dict[str, set[int]] = {}
+        for broker in self.brokers:
+            for subscriber in broker.subscribers:
+                consumer = getattr(subscriber, "consumer", None)
+                for partition in consumer.assignment() if consumer is not None else ():
+                    held.setdefault(partition.topic, set()).add(partition.partition)
+        return {topic: sorted(partitions) for topic, partitions in sorted(held.items())}
+
     async def connect(self) -> None:
         """Connect the producer, then start the consumers; each retried until it succeeds."""
         await self._until_done("the Kafka producer", self.producer.start)

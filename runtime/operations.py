@@ -59,6 +59,9 @@ class WaitingTopic(BaseModel):
 class InboxStatus(BaseModel):
     waiting: list[WaitingTopic]
     """Topics whose next message cannot be applied yet (a policy not in force), and why."""
+    partitions: dict[str, list[int]]
+    """The partitions of each topic this instance consumes now: its share of the consumer
+    groups when the service runs replicas."""
 
 
 @operations.get("/ready", responses={503: {"model": Readiness, "description": "Not yet"}})
@@ -140,6 +143,8 @@ async def relay_status(request: Request) -> RelayStatus:
 async def inbox_status(request: Request) -> InboxStatus:
     """What this service's consumers wait for: messages kept until their reaction is possible."""
     waits = getattr(request.app.state, "waits", None)
+    link: KafkaLink | None = getattr(request.app.state, "kafka", None)
     return InboxStatus(
-        waiting=[WaitingTopic.model_validate(w, from_attributes=True) for w in waits or ()]
+        waiting=[WaitingTopic.model_validate(w, from_attributes=True) for w in waits or ()],
+        partitions=link.assigned() if link is not None else {},
     )

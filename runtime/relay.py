@@ -15,21 +15,17 @@ polls only as a fallback (for commits made by another process on the same store)
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
 import math
-import os
 from asyncio import FIRST_COMPLETED
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-import psycopg
 from aiokafka import AIOKafkaProducer
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification, Recording, Tracking
@@ -38,6 +34,7 @@ from contracts import Envelope, IntegrationEvent
 from runtime import clock, metrics
 from runtime.aggregate import Aggregate
 from runtime.application import ServiceApplication
+from runtime.leader import ServiceLock
 from runtime.outbound import Outbound
 from runtime.retry import Backoff, Wakeup
 
@@ -74,51 +71,11 @@ def envelope_for(
     )
 
 
-class RelayLock:
-    """One active relay per service: a lock file (SQLite) or an advisory lock (PostgreSQL)."""
+class RelayLock(ServiceLock):
+    """One active relay per service."""
 
     def __init__(self, service: str, data_dir: Path, database_url: str) -> None:
-        self._service = service
-        self._path = data_dir / f"{service}.relay.lock"
-        self._database_url = database_url
-        self._fd: int | None = None
-        self._pg: psycopg.Connection[Any] | None = None
-
-    def try_acquire(self) -> bool:
-        if self._database_url:
-            self._pg = self._pg or psycopg.connect(self._database_url, autocommit=True)
-            row = self._pg.execute(
-                "SELECT pg_try_advisory_lock(hashtext(%s))", (f"relay:{self._service}",)
-            ).fetchone()
-            return bool(row and row[0])
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-        if self._pg is not None:
-            self._pg.close()
-            self._pg = None
-
-    def __enter__(self) -> RelayLock:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()
+        super().__init__(service, "relay", data_dir, database_url)
 
 
 @dataclass
@@ -216,32 +173,45 @@ class OutboxRelay:
             self._wake.set_from_thread()
 
     async def run(self, connected: asyncio.Event | None = None) -> None:
-        """Publish for as long as the task runs, once ``connected`` (the producer) is set."""
+        """Publish for as long as the task runs, once ``connected`` (the producer) is set, while
+        this process holds the lock; stand by while another does."""
         if connected is not None:
             await connected.wait()
-        while not await asyncio.to_thread(self._lock.try_acquire):
-            await self._sleep()
-        log.info("relay active for %s", self._topic)
-        self.active = True
-        backoff = Backoff(self._poll_seconds)
         with self._lock:
-            self.position = self._saved = await self._app.read(self._saved_position)
+            while True:
+                while not await asyncio.to_thread(self._lock.try_acquire):
+                    # Standing by: commits need not wake it, only the poll.
+                    await asyncio.sleep(self._poll_seconds)
+                log.info("relay active for %s", self._topic)
+                self.active = True
+                try:
+                    await self._publish_while_held()
+                finally:
+                    self.active = False
+                    self._save_on_stop()
+                log.warning(
+                    "relay for %s lost its lock (its database session ended); standing by",
+                    self._topic,
+                )
+
+    async def _publish_while_held(self) -> None:
+        backoff = Backoff(self._poll_seconds)
+        self.position = self._saved = await self._app.read(self._saved_position)
+        while True:
             try:
-                while True:
-                    try:
-                        await self._pump(backoff)
-                    except PublishFailed as failure:
-                        await self._report_stuck(failure)
-                        await backoff.sleep()
-            finally:
-                self._save_on_stop()
+                await self._pump(backoff)
+                return
+            except PublishFailed as failure:
+                await self._report_stuck(failure)
+                await backoff.sleep()
 
     def _saved_position(self) -> int:
         return self._app.process_recorder.max_tracking_id(self._tracking_name) or 0
 
     async def _pump(self, backoff: Backoff) -> None:
         """Send batch after batch from ``position``, settling them in order; raise at the first
-        event that could not be published, once everything before it is saved."""
+        event that could not be published, once everything before it is saved. Return when
+        idle and the lock is found lost."""
         flights: deque[_Flight] = deque()
         read_to = self.position
         while True:
@@ -261,6 +231,8 @@ class OutboxRelay:
                 self.head = max(self.head, self.position)
                 metrics.RELAY_LAG.set(0)
                 await self._save(when_due=False)
+                if not await asyncio.to_thread(self._lock.try_acquire):
+                    return  # lost with its session: another instance's relay may hold it now
                 await self._sleep()
                 continue
             oldest = flights[0]

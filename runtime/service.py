@@ -25,6 +25,7 @@ from runtime.auth import authenticator_for
 from runtime.http import create_http_app
 from runtime.inbox import Inbox, Waits, subscriptions
 from runtime.kafka import KafkaLink
+from runtime.leader import ServiceLock
 from runtime.operations import operations
 from runtime.outbound import Outbound
 from runtime.relay import OutboxRelay, RelayLock
@@ -102,10 +103,16 @@ async def keep_projections_current(application: ServiceApplication, settings: Se
         await wake.wait(settings.relay_poll_seconds)
 
 
-async def run_timer(application: ServiceApplication, timer: Timer, settings: Settings) -> None:
+async def run_timer(
+    application: ServiceApplication, timer: Timer, settings: Settings, lock: ServiceLock
+) -> None:
+    """Tick while this instance leads the service (``lock``): replicas would otherwise act on
+    the same documents at the same moment, and the second would be refused or do it twice."""
     while True:
         await asyncio.sleep(timer.interval(settings))
         try:
+            if not await asyncio.to_thread(lock.try_acquire):
+                continue
             await asyncio.to_thread(timer.tick, application)
         except Exception:
             metrics.TIMER_FAILURES.labels(timer.name).inc()
@@ -130,16 +137,21 @@ def build_app(
         app.state.application = application
         yield
 
+    def lock_for(job: str) -> ServiceLock:
+        return ServiceLock(spec.name, job, settings.data_dir, settings.database_url)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Without its keys a service could neither sign nor check a signature: it does not start.
         require_key_ring(settings.keys_path, spec.name)
-        # HTTP serves as soon as the store is open; Kafka connects in the background.
-        application = spec.application(settings)
+        # HTTP serves as soon as the store is open; Kafka connects in the background. Replicas
+        # starting together create the store's tables one after the other.
+        with lock_for("schema").held():
+            application = spec.application(settings)
+            witness = Witness(application, settings)
         app.state.application = application
         producer = new_producer(settings)
 
-        witness = Witness(application, settings)
         waits = app.state.waits = Waits()
 
         def new_brokers() -> list[KafkaBroker]:
@@ -160,6 +172,8 @@ def build_app(
         link = app.state.kafka = KafkaLink(
             producer, new_brokers, start_timeout=settings.consumer_start_timeout_seconds
         )
+        # The instance that leads the service signs its checkpoints and runs its timers.
+        lead = lock_for("leader")
         relay = app.state.relay = relay_class(
             application,
             producer,
@@ -173,12 +187,12 @@ def build_app(
         work = {
             f"{spec.name}-kafka": link.connect(),
             f"{spec.name}-relay": relay.run(link.producing),
-            f"{spec.name}-checkpoints": Checkpointer(application, producer, settings).run(
+            f"{spec.name}-checkpoints": Checkpointer(application, producer, settings, lead).run(
                 link.producing
             ),
             f"{spec.name}-projections": keep_projections_current(application, settings),
             **{
-                f"{spec.name}-{timer.name}": run_timer(application, timer, settings)
+                f"{spec.name}-{timer.name}": run_timer(application, timer, settings, lead)
                 for timer in spec.timers()
             },
         }
@@ -192,6 +206,7 @@ def build_app(
             for task in tasks.values():
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            lead.release()
             await link.close()
             application.close()
 

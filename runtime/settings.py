@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     # PostgreSQL URL (postgresql://user:pass@host:port/db). Empty: one SQLite file per service.
     database_url: str = ""
+    # PostgreSQL connections an instance keeps open for its event store (and may open as many
+    # again under load), and half as many for its read tables (likewise). Each replica of a
+    # service has its own: their sum must stay below the server's max_connections.
+    database_pool_size: int = Field(default=10, ge=1)
     kafka_bootstrap: str = "127.0.0.1:9092"
     # The largest message the producer sends and the broker takes (Kafka's default is 1 MiB).
     kafka_max_message_bytes: int = Field(default=1_048_576, ge=65_536)

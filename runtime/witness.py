@@ -7,11 +7,12 @@ database) nor reach the other services' databases, where the signed heads they w
 ``countersign audit verify`` compares each store with the heads the others witnessed: a rewrite,
 deletion or truncation of anything at or before a witnessed head shows.
 
-A service publishes a checkpoint at most every ``checkpoint_seconds`` while its head moves. A
-witness keeps each checkpoint once per (service, position, head); the checkpoints are not events
-in its store, so witnessing does not move its own head (two services would otherwise keep
-checkpointing each other's witnessing forever). A service that was down reads the checkpoints it
-missed from the topic when it is back (its consumer group's committed offsets).
+A service publishes a checkpoint at most every ``checkpoint_seconds`` while its head moves (one
+instance of it signs, when it runs replicas: ``runtime.leader``). A witness keeps each checkpoint
+once per (service, position, head); the checkpoints are not events in its store, so witnessing
+does not move its own head (two services would otherwise keep checkpointing each other's
+witnessing forever). A service that was down reads the checkpoints it missed from the topic
+when it is back (its consumer group's committed offsets).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from contracts.topics import CHECKPOINTS_TOPIC
 from runtime import clock, metrics
 from runtime.application import ServiceApplication
 from runtime.kafka import batch_subscriber
+from runtime.leader import ServiceLock
 from runtime.settings import Settings
 from runtime.signing import KeyRing, service_key_id, sign
 
@@ -90,11 +92,17 @@ class Checkpointer:
     """Signs and publishes the service's store head while it moves."""
 
     def __init__(
-        self, application: ServiceApplication, producer: AIOKafkaProducer, settings: Settings
+        self,
+        application: ServiceApplication,
+        producer: AIOKafkaProducer,
+        settings: Settings,
+        lock: ServiceLock,
     ) -> None:
         self._application = application
         self._producer = producer
         self._settings = settings
+        self._lock = lock
+        """One instance of the service signs its heads: its replicas' would be the same ones."""
         self._service = application.service_name
         self.last: StoreCheckpoint | None = None
         """The newest checkpoint the broker acknowledged."""
@@ -113,7 +121,8 @@ class Checkpointer:
         while True:
             await asyncio.sleep(self._settings.checkpoint_seconds)
             try:
-                await self.publish(key)
+                if await asyncio.to_thread(self._lock.try_acquire):
+                    await self.publish(key)
             except Exception:
                 log.exception("could not checkpoint the store; trying again")
 

@@ -52,7 +52,8 @@ def store_environment(settings: Settings, service: str) -> dict[str, str]:
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_SCHEMA": postgres_schema(service),
-        "POSTGRES_POOL_SIZE": "10",
+        "POSTGRES_POOL_SIZE": str(settings.database_pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(settings.database_pool_size),
     }
 
 
@@ -107,6 +108,7 @@ def read_engine(settings: Settings, service: str) -> Engine:
     return create_engine(
         url,
         connect_args={"options": f"-c search_path={schema}"},
-        pool_size=5,
+        pool_size=max(settings.database_pool_size // 2, 1),
+        max_overflow=settings.database_pool_size,
         pool_pre_ping=True,
     )

@@ -33,14 +33,20 @@ IDENTITY_PROVIDER = {
 
 
 def compose_config(
-    *args: str, given: dict[str, str] = IDENTITY_PROVIDER
+    *args: str, given: dict[str, str] = IDENTITY_PROVIDER, over: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess[str]:
+    """``docker compose config`` of docker-compose.yml, and of the files ``over`` it."""
     # The package's console script always exits 0: run the bundled binary itself.
     outside = {
         name: value for name, value in os.environ.items() if not name.startswith("COUNTERSIGN_")
     }
     return subprocess.run(
-        [str(BINARY), "-f", str(REPO / "docker-compose.yml"), "config", *args],
+        [
+            str(BINARY),
+            *(f"--file={REPO / name}" for name in ("docker-compose.yml", *over)),
+            "config",
+            *args,
+        ],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -135,3 +141,37 @@ def test_a_service_holds_its_own_private_key_and_no_other(service: str) -> None:
         Path(s["target"]): config["secrets"][s["source"]]["file"] for s in definition["secrets"]
     }
     assert secrets == {own: (REPO / "deploy" / "keys" / own.name).as_posix()}
+
+
+def test_the_replicas_file_runs_instances_of_each_service_on_host_ports_of_their_own() -> None:
+    """README, "Production: replicas": N instances of each service, one database per service."""
+    checked = compose_config(
+        "--format",
+        "json",
+        given={**IDENTITY_PROVIDER, "COUNTERSIGN_REPLICAS": "3"},
+        over=("deploy/compose.replicas.yml",),
+    )
+    assert checked.returncode == 0, checked.stderr
+    config = json.loads(checked.stdout)
+    single = resolved()["services"]
+    taken: set[int] = set()
+    for service in SPECS:
+        definition = config["services"][service]
+        assert definition["deploy"]["replicas"] == 3
+        assert single[service]["deploy"]["replicas"] == 1
+        [port] = definition["ports"]
+        low, _, high = port["published"].partition("-")
+        published = set(range(int(low), int(high) + 1))
+        assert len(published) >= 3 and port["target"] == 8000
+        assert not published & taken, service  # each instance a port no other service has
+        taken |= published
+        # The instances of a service share its one database.
+        environment = definition["environment"]
+        assert (
+            environment["COUNTERSIGN_DATABASE_URL"]
+            == (single[service]["environment"]["COUNTERSIGN_DATABASE_URL"])
+        )
+        assert int(environment["COUNTERSIGN_DATABASE_POOL_SIZE"]) < int(
+            single[service]["environment"]["COUNTERSIGN_DATABASE_POOL_SIZE"]
+        )
+    assert "max_connections=300" in config["services"]["postgres"]["command"][-1]

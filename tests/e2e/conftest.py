@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -14,13 +14,16 @@ from tests.e2e.api import Api
 REPO = Path(__file__).resolve().parents[2]
 
 
-def stack_config(root: Path, **options: object) -> StackConfig:
+def stack_config(
+    root: Path, *, extra_env: Mapping[str, str] | None = None, **options: object
+) -> StackConfig:
     return StackConfig.on_free_ports(
         root / "data",
         modules={"orders": "tests.e2e.crashable_orders"},
         extra_env={
             "COUNTERSIGN_TEST_RELAY_CRASH_FILE": str(root / "crash-relay"),
             "PYTHONPATH": str(REPO),  # the stand-in orders module lives in tests/
+            **(extra_env or {}),
         },
         **options,  # type: ignore[arg-type]
     )

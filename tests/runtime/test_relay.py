@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import psycopg
 import pytest
 from aiokafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 from eventsourcing.persistence import Tracking
@@ -30,6 +31,7 @@ from runtime import metrics
 from runtime.operations import operations
 from runtime.relay import OutboxRelay, RelayLock
 from runtime.unit_of_work import CommandContext
+from tests.conftest import requires_postgres
 from tests.e2e.api import eventually
 
 CLERK = CommandContext("salesperson")
@@ -269,3 +271,50 @@ async def test_while_busy_the_position_is_saved_once_per_save_interval_and_on_st
         assert saved_position(reopened) == 4  # saved on stop
     finally:
         reopened.close()
+
+
+@requires_postgres
+async def test_a_relay_whose_lock_session_ended_stands_by_while_another_instance_publishes(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Replicas (#15 item 5): the database ended the session holding the relay lock (it restarted,
+    or the connection dropped), so another instance's relay took the lock; the first finds out
+    when it next falls idle and stands by instead of publishing beside it."""
+    app = CustomersApplication(KernelSettings(data_dir=tmp_path, database_url=postgres_url))
+    brokers = {"first": Broker(), "second": Broker()}
+    relays = {
+        name: OutboxRelay(
+            app,
+            broker,  # type: ignore[arg-type]
+            "customers.events",
+            OUTBOUND,
+            RelayLock("customers", tmp_path, postgres_url),
+            poll_seconds=0.05,
+        )
+        for name, broker in brokers.items()
+    }
+    first, second = relays.values()
+    running = [asyncio.create_task(relays["first"].run())]
+    try:
+        await eventually(lambda: _now(first.active), what="the first relay to publish")
+        running.append(asyncio.create_task(second.run()))
+        app.register_customer(CLERK, "Before", "salesperson")
+        await eventually(lambda: _now(names(brokers["first"].taken) == ["Before"]), what="it")
+        assert not second.active
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND granted AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        await eventually(lambda: _now(second.active), what="the second relay to take over")
+        await eventually(lambda: _now(not first.active), what="the first to stand by")
+        app.register_customer(CLERK, "After", "salesperson")
+        await eventually(lambda: _now("After" in names(brokers["second"].taken)), what="After")
+        assert "After" not in names(brokers["first"].taken)
+    finally:
+        for task in running:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        app.close()
