@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import duckdb
@@ -75,7 +76,7 @@ _STORED_SCHEMA = pa.schema(
         ("stream", pa.string()),
         ("version", pa.int64()),
         ("topic", pa.string()),
-        ("state", pa.string()),
+        ("stored_state", pa.binary()),
         ("nested_plain", pa.string()),
     ]
 )
@@ -85,7 +86,7 @@ payload for the few events holding a value object (see ``_NESTED``), null for th
 _ENVELOPE = ("_chain_", "timestamp", "originator_topic", "meta")
 """What the store keeps besides the event's own fields."""
 
-_NESTED = '"_data_":{', '"_data_":['
+_NESTED = b'"_data_":{', b'"_data_":['
 """A transcoded value object (an order line, an approval step) holds its fields as a JSON object
 (or a list): those few events are made plain in Python, since no regular expression strips a tag
 around nested braces. Every other tagged value (UUID, time, date, amount, bytes) is one string."""
@@ -107,12 +108,13 @@ then each one-string tag replaced by its text (a UUID's hex by its canonical tex
 
 _INSERT = f"""
 INSERT INTO events
+WITH page AS (SELECT *, decode(stored_state) AS state FROM stored)
 SELECT
     ?, position, CAST(CAST(stream AS UUID) AS VARCHAR), version, string_split(topic, ':')[-1],
     CAST(json_extract_string(state, '$.timestamp._data_') AS TIMESTAMPTZ),
     json_extract_string(state, '$.meta.actor'),
     coalesce(nested_plain, {_PLAIN_SQL})
-FROM stored
+FROM page
 """
 
 
@@ -139,26 +141,25 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _nested_plain(state: str) -> str | None:
+def _nested_plain(state: bytes) -> str:
     """The payload of an event holding a value object, as the SQL path writes the others:
-    compact, the stored order of the fields; None for an event the SQL path makes plain."""
-    if not any(marker in state for marker in _NESTED):
-        return None
+    compact, the stored order of the fields."""
     body = orjson.loads(state)
-    payload = {key: plain(item) for key, item in body.items() if key not in _ENVELOPE}
-    return orjson.dumps(payload).decode()
+    return orjson.dumps({key: plain(v) for key, v in body.items() if key not in _ENVELOPE}).decode()
 
 
 def _stored(rows: Sequence[EventRow]) -> pa.Table:
-    """One page of stored events as columns: the decoding is left to DuckDB (``_INSERT``)."""
+    """One page of stored events as columns, the states as their bytes: the decoding is left to
+    DuckDB (``_INSERT``) but for the few events holding a value object."""
     positions, streams, versions, topics, states = zip(*rows, strict=True)
-    texts = [state.decode() if isinstance(state, bytes) else state for state in states]
-    columns = [positions, map(str, streams), versions, topics, texts, map(_nested_plain, texts)]
+    plains: list[str | None] = [None] * len(rows)
+    opens_object, opens_list = _NESTED
+    for i, state in enumerate(states):
+        if opens_object in state or opens_list in state:
+            plains[i] = _nested_plain(state)
+    columns = [positions, streams, versions, topics, states, plains]
     return pa.Table.from_arrays(
-        [
-            pa.array(list(column), type=f.type)
-            for column, f in zip(columns, _STORED_SCHEMA, strict=True)
-        ],
+        [pa.array(column, type=f.type) for column, f in zip(columns, _STORED_SCHEMA, strict=True)],
         schema=_STORED_SCHEMA,
     )
 
@@ -176,6 +177,26 @@ def _batches(store: StoredEvents, after: int) -> Iterator[list[EventRow]]:
         lo = hi + 1
 
 
+T = TypeVar("T")
+
+
+def _pages(store: StoredEvents, after: int) -> Iterator[tuple[int, int, pa.Table]]:
+    """Each page after ``after``: its last position, its number of events, its columns."""
+    for rows in _batches(store, after):
+        yield rows[-1][0], len(rows), _stored(rows)
+
+
+def _read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items``, each next one made in a thread while the caller works on the one before: the
+    store is read and the page's columns built while DuckDB (which lets go of the GIL) inserts
+    the page before, so the two use both cores."""
+    with ThreadPoolExecutor(1, thread_name_prefix="replay-reader") as reader:
+        coming = reader.submit(next, items, None)
+        while (item := coming.result()) is not None:
+            coming = reader.submit(next, items, None)
+            yield item
+
+
 def extract(
     db: duckdb.DuckDBPyConnection,
     stores: dict[str, StoredEvents],
@@ -190,17 +211,15 @@ def extract(
         ).fetchone()
         after = int(found[0]) if found else 0
         extracted[service] = 0
-        for rows in _batches(store, after):
-            stored = _stored(rows)
-            last = rows[-1][0]
+        for last, count, stored in _read_ahead(_pages(store, after)):
             db.begin()
             db.register("stored", stored)
             db.execute(_INSERT, [service])
             db.unregister("stored")
             db.execute("INSERT OR REPLACE INTO replay_positions VALUES (?, ?)", [service, last])
             db.commit()
-            extracted[service] += len(rows)
-            advance(service, len(rows))
+            extracted[service] += count
+            advance(service, count)
     return extracted
 
 

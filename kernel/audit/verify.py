@@ -426,7 +426,9 @@ def open_stores(
 def _open_sqlite(path: Path, service: str) -> StoredEvents | None:
     if not path.exists():
         return None
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    # Read-only, and used by one thread at a time, though maybe not the one that opened it (the
+    # replay reads ahead in a thread).
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if "stored_events" not in tables:
         db.close()
