@@ -86,6 +86,8 @@ class FlowClient:
         self._timeout = timeout
         self.retries = 0
         """Requests sent again after a lost connection, a timeout, a 5xx or a 409."""
+        self.replayed = 0
+        """Commands answered again from their receipt: the first answer was lost."""
 
     def call(
         self,
@@ -123,6 +125,7 @@ class FlowClient:
                 failure = error
             else:
                 failure = FlowError(response.text) if _retryable(response) else None
+                self.replayed += response.headers.get("Idempotent-Replayed") == "true"
             if failure is None or time.monotonic() + delay > deadline:
                 break
             self.retries += 1

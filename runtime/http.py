@@ -158,8 +158,11 @@ class Idempotency:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _COMMAND_METHODS:
+            await self.app(scope, receive, send)
+            return
         raw = dict(scope["headers"]).get(HEADER.lower().encode())
-        if scope["type"] != "http" or scope["method"] not in _COMMAND_METHODS or raw is None:
+        if raw is None:
             await self.app(scope, receive, send)
             return
         key = raw.decode("latin-1")
