@@ -78,10 +78,11 @@ class FlowClient:
         keys_dir: Path,
         timeout: float = 60.0,
         observe: Observe = _quiet,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.urls = urls
         self.keys_dir = keys_dir
-        self.http = httpx.Client(timeout=10.0)
+        self.http = httpx.Client(timeout=10.0, transport=transport)
         self.observe = observe
         self._timeout = timeout
         self.retries = 0

@@ -1,7 +1,8 @@
 """The chaos soak's parts: the business load (``countersign.flows``) on worker threads, the faults
 injected at seeded random moments, and the audit of what the load left in the services.
 
-Faults, one at a time, each healed before the next:
+Every worker's client loses the answer to a share of its commands (``LosingAnswers``), and
+these faults come one at a time, each healed before the next:
 
 - **kill**: SIGKILL to a random service's process; the stack's supervisor restarts it;
 - **broker**: SIGSTOP to the broker for a few seconds, then SIGCONT;
@@ -69,14 +70,37 @@ class Figures:
         )
 
 
+class LosingAnswers(httpx.HTTPTransport):
+    """Loses the answer to a share of the commands (seeded): the service did the command and
+    answered, the client hears only a broken connection, as when a service dies between its
+    commit and its answer. The client's retry must not do it twice."""
+
+    def __init__(self, seed: int, share: float) -> None:
+        super().__init__()
+        self.random = random.Random(seed)
+        self.share = share
+        self.lost = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.method != "GET" and self.random.random() < self.share:
+            response.read()
+            response.close()
+            self.lost += 1
+            raise httpx.ReadError("the answer was lost", request=request)
+        return response
+
+
 class Load:
     """Workers each running order-to-cash, then a service call for the customer it delivered
     to, until told to stop; a flow under way when told finishes."""
 
-    def __init__(self, stack: Stack, keys: Any, workers: int) -> None:
+    def __init__(self, stack: Stack, keys: Any, workers: int, seed: int, lose_share: float) -> None:
         self.urls = {service: stack.url(service) for service in stack.config.services}
         self.keys = keys
         self.workers = workers
+        self.seeds = iter(range(seed, seed + workers))
+        self.lose_share = lose_share
         self.stop = threading.Event()
         self.delivered: list[Delivered] = []
         self.calls: dict[str, str] = {}
@@ -88,7 +112,8 @@ class Load:
         await asyncio.gather(*(asyncio.to_thread(self._work) for _ in range(self.workers)))
 
     def _work(self) -> None:
-        client = FlowClient(self.urls, self.keys, REACTION_TIMEOUT)
+        losing = LosingAnswers(next(self.seeds), self.lose_share)
+        client = FlowClient(self.urls, self.keys, REACTION_TIMEOUT, transport=losing)
         try:
             while not self.stop.is_set():
                 self._flow("order_to_cash", lambda: self._order_to_cash(client))
@@ -98,6 +123,7 @@ class Load:
             with self._lock:
                 self.figures.retries += client.retries
                 self.figures.replayed += client.replayed
+                self.figures.faults["lost answer"] += losing.lost
             client.close()
 
     def _flow(self, name: str, run: Any) -> None:

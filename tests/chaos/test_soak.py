@@ -25,6 +25,8 @@ from tests.e2e.conftest import running_stack
 SOAK_SECONDS = float(os.environ.get("COUNTERSIGN_SOAK_SECONDS", "60"))
 SEED = int(os.environ.get("COUNTERSIGN_SOAK_SEED", "15"))
 WORKERS = 3
+LOSE_SHARE = 0.1
+"""The share of commands whose answer the client loses."""
 RESTARTS = RestartPolicy(first_delay=0.2, max_delay=2.0, stable_after=5.0, give_up_after=20)
 """Quick restarts: a soak kills a service every few seconds, and never means it to give up."""
 STARTUP = 180.0
@@ -35,7 +37,7 @@ async def soak(stack: Stack) -> None:
     api = Api(stack)
     supervisor = asyncio.create_task(stack.supervise(RESTARTS))
     try:
-        load = Load(stack, api.keys, WORKERS)
+        load = Load(stack, api.keys, WORKERS, SEED, LOSE_SHARE)
         faults = Faults(stack, SEED, stack.config.database_url)
         started = time.monotonic()
         flows = asyncio.create_task(load.run())
@@ -44,7 +46,7 @@ async def soak(stack: Stack) -> None:
         await flows
         figures = load.figures
         figures.seconds = time.monotonic() - started
-        figures.faults = faults.counts
+        figures.faults.update(faults.counts)
         figures.lost, figures.duplicated = await quiesce(api, load)
         figures.quiesced_after = time.monotonic() - faults.last_healed
         figures.dead_letters = await dead_letters(stack)
@@ -54,7 +56,8 @@ async def soak(stack: Stack) -> None:
         await api.close()
     print(f"\n{figures.report()} (seed {SEED})")
 
-    assert set(figures.faults) == set(faults.kinds), figures.report()
+    assert set(figures.faults) == {*faults.kinds, "lost answer"}, figures.report()
+    assert figures.replayed > 0, figures.report()
     assert figures.completed["order_to_cash"] >= 1, figures.report()
     assert figures.failures == [], figures.failures
     assert figures.lost == [], figures.lost
