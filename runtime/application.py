@@ -335,13 +335,13 @@ class ServiceApplication(Application[UUID]):
         (``runtime.idempotency``)."""
         keyed = keyed_request.get()
         if keyed is not None:
-            return self._perform_keyed(keyed, command, context, *args, **kwargs)
+            return await self._perform_keyed(keyed, command, context, *args, **kwargs)
         with acting(context) as unit:
             result = command(context, *args, **kwargs)
         await self.commit_async(unit)
         return result
 
-    def _perform_keyed(
+    async def _perform_keyed(
         self,
         keyed: KeyedRequest,
         command: Callable[Concatenate[CommandContext, P], R],
@@ -352,7 +352,7 @@ class ServiceApplication(Application[UUID]):
     ) -> R:
         if keyed.unit is None:  # the request's first command
             ident = receipt_id(self.service_name, context.actor, keyed.key)
-            receipt = self.find(CommandReceipt, ident)
+            receipt = await self.read(self.find, CommandReceipt, ident)
             if receipt is not None:
                 receipt.check_same_request(keyed.fingerprint)
                 raise Replayed(receipt)
