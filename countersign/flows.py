@@ -23,6 +23,7 @@ import httpx
 
 from countersign.approving import approve_all_steps
 from runtime import clock
+from runtime.idempotency import HEADER as IDEMPOTENCY_KEY
 
 Report = Callable[[str], None]
 
@@ -63,7 +64,13 @@ class FlowError(RuntimeError):
 
 
 class FlowClient:
-    """Calls the services as a development user (``Bearer dev-<user>``)."""
+    """Calls the services as a development user (``Bearer dev-<user>``).
+
+    A service may be restarting and the broker stalled: a request that fails at the connection,
+    times out or meets a server error (5xx) or a concurrent change (409) is sent again with
+    backoff until ``timeout``. Each command carries an ``Idempotency-Key`` of its own, kept
+    across its retries, so a command whose answer was lost after it committed is answered again
+    rather than done twice."""
 
     def __init__(
         self,
@@ -71,12 +78,17 @@ class FlowClient:
         keys_dir: Path,
         timeout: float = 60.0,
         observe: Observe = _quiet,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.urls = urls
         self.keys_dir = keys_dir
-        self.http = httpx.Client(timeout=10.0)
+        self.http = httpx.Client(timeout=10.0, transport=transport)
         self.observe = observe
         self._timeout = timeout
+        self.retries = 0
+        """Requests sent again after a lost connection, a timeout, a 5xx or a 409."""
+        self.replayed = 0
+        """Commands answered again from their receipt: the first answer was lost."""
 
     def call(
         self,
@@ -88,25 +100,46 @@ class FlowClient:
         *,
         observed: bool = True,
     ) -> httpx.Response:
-        started = time.perf_counter()
         name = f"{service} {method} {_IDS.sub('{id}', path.partition('?')[0])}"
-        try:
-            response = self.http.request(
-                method,
-                f"{self.urls[service]}{path}",
-                json=body,
-                headers={"Authorization": f"Bearer dev-{user}"},
-            )
-        except httpx.TransportError as error:
-            if observed:
-                self.observe("HTTP", name, _ms(started), 0, error)
-            raise FlowError(
-                f"cannot reach {service} at {self.urls[service]} ({error}); "
-                "is the stack up (`countersign up`)?"
-            ) from None
+        headers = {"Authorization": f"Bearer dev-{user}"}
+        if method != "GET":
+            headers[IDEMPOTENCY_KEY] = str(uuid4())
+        url = f"{self.urls[service]}{path}"
+        return self._retried(
+            name, observed, lambda: self.http.request(method, url, json=body, headers=headers)
+        )
+
+    def _retried(
+        self, name: str, observed: bool, send: Callable[[], httpx.Response]
+    ) -> httpx.Response:
+        """``send`` until it is answered with neither a server error nor a conflict, or until
+        ``timeout``; only the last attempt is observed, timed from the first."""
+        started = time.perf_counter()
+        deadline = time.monotonic() + self._timeout
+        delay = 0.1
+        while True:
+            response: httpx.Response | None = None
+            failure: BaseException | None = None
+            try:
+                response = send()
+            except httpx.TransportError as error:
+                failure = error
+            else:
+                failure = FlowError(response.text) if _retryable(response) else None
+                self.replayed += response.headers.get("Idempotent-Replayed") == "true"
+            if failure is None or time.monotonic() + delay > deadline:
+                break
+            self.retries += 1
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
         if observed:
-            failed = FlowError(response.text) if response.status_code >= 500 else None
-            self.observe("HTTP", name, _ms(started), len(response.content), failed)
+            size = 0 if response is None else len(response.content)
+            self.observe("HTTP", name, _ms(started), size, failure)
+        if response is None:
+            raise FlowError(
+                f"{name}: no answer after {self._timeout:g}s ({failure}); "
+                "is the stack up (`countersign up`)?"
+            )
         return response
 
     def ok(self, method: str, service: str, path: str, user: str, body: Any = None) -> Any:
@@ -118,21 +151,33 @@ class FlowClient:
         return response.json()
 
     def approve(self, service: str, path: str) -> list[tuple[str, str]]:
-        """Every pending step of the document's approval, granted and signed."""
+        """Every pending step of the document's approval, granted and signed. Each round reads
+        the approval afresh, so one cut short (a lost answer, a restarting service) is simply
+        run again from where the document stands."""
         started = time.perf_counter()
-        decided = approve_all_steps(self.http, f"{self.urls[service]}{path}", self.keys_dir)
+        deadline = time.monotonic() + self._timeout
+        decided: list[tuple[str, str]] = []
+        while True:
+            try:
+                decided += approve_all_steps(
+                    self.http, f"{self.urls[service]}{path}", self.keys_dir
+                )
+                break
+            except (httpx.TransportError, RuntimeError) as error:
+                if time.monotonic() > deadline:
+                    raise FlowError(f"approving {service}{path}: {error}") from None
+                self.retries += 1
+                time.sleep(0.5)
         self.observe("APPROVAL", f"{service} {_IDS.sub('{id}', path)}", _ms(started), 0, None)
         return decided
 
     def answer_as_customer(self, url: str, name: str, comment: str) -> None:
         """What the customer's signing page posts: the link is its only credential."""
         body = {"signed": True, "typed_name": name, "comment": comment, "image": DRAWN_SIGNATURE}
-        started = time.perf_counter()
-        try:
-            response = self.http.post(url, json=body)
-        except httpx.TransportError as error:
-            raise FlowError(f"cannot reach the signing page {url} ({error})") from None
-        self.observe("HTTP", "customer signs", _ms(started), len(response.content), None)
+        headers = {IDEMPOTENCY_KEY: str(uuid4())}
+        response = self._retried(
+            "customer signs", True, lambda: self.http.post(url, json=body, headers=headers)
+        )
         if response.status_code >= 300:
             raise FlowError(f"signing at {url} answered {response.status_code}: {response.text}")
 
@@ -156,6 +201,11 @@ class FlowClient:
 
     def close(self) -> None:
         self.http.close()
+
+
+def _retryable(response: httpx.Response) -> bool:
+    """A server error or a concurrent change: nothing was done, the same request may succeed."""
+    return response.status_code >= 500 or response.status_code == 409
 
 
 def _ms(started: float) -> float:

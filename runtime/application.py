@@ -41,6 +41,7 @@ from contracts import IntegrationEvent
 from runtime import metrics
 from runtime.aggregate import Aggregate, NotFound
 from runtime.figures import Figure, figure_registry
+from runtime.idempotency import CommandReceipt, KeyedRequest, Replayed, keyed_request, receipt_id
 from runtime.projections import Projection, ReadModels
 from runtime.settings import Settings
 from runtime.signing import load_private_key, private_key_path, service_key_id
@@ -326,11 +327,49 @@ class ServiceApplication(Application[UUID]):
         """Run ``command`` (a bound ``@command`` method) on the event loop and await its commit:
         the route's way to call a command. The command runs in a unit of work opened here, so it
         does not commit on its own; the store's writer commits it with whatever else gathered
-        meanwhile, and the loop serves other requests until then."""
+        meanwhile, and the loop serves other requests until then.
+
+        In a request carrying an ``Idempotency-Key`` the command is not committed here: a request
+        answered before is answered again from its receipt (``Replayed``) without running it, and
+        otherwise what it changed commits with the receipt once the route has answered
+        (``runtime.idempotency``)."""
+        keyed = keyed_request.get()
+        if keyed is not None:
+            return await self._perform_keyed(keyed, command, context, *args, **kwargs)
         with acting(context) as unit:
             result = command(context, *args, **kwargs)
         await self.commit_async(unit)
         return result
+
+    async def _perform_keyed(
+        self,
+        keyed: KeyedRequest,
+        command: Callable[Concatenate[CommandContext, P], R],
+        context: CommandContext,
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> R:
+        if keyed.unit is None:  # the request's first command
+            ident = receipt_id(self.service_name, context.actor, keyed.key)
+            receipt = await self.read(self.find, CommandReceipt, ident)
+            if receipt is not None:
+                receipt.check_same_request(keyed.fingerprint)
+                raise Replayed(receipt)
+            keyed.unit, keyed.receipt_id, keyed.application = acting(context), ident, self
+        with keyed.unit:
+            return command(context, *args, **kwargs)
+
+    async def commit_keyed(
+        self, keyed: KeyedRequest, status: int, media_type: str, body: str
+    ) -> None:
+        """Commit what the keyed request's commands changed, with the receipt of its answer.
+        Raises RecordConflictError when a concurrent duplicate (or any concurrent change to what
+        the commands changed) committed first: nothing of this request is written then."""
+        assert keyed.unit is not None and keyed.receipt_id is not None
+        with keyed.unit:
+            CommandReceipt.record(keyed.receipt_id, keyed.fingerprint, status, media_type, body)
+        await self.commit_async(keyed.unit)
 
     def commit(self, unit: UnitOfWork) -> None:
         """Store the new events of every aggregate ``unit`` tracked, in one transaction (with the

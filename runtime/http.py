@@ -1,5 +1,6 @@
 """The HTTP app factory: one error shape for every refusal, documented on every route; bounded
-request bodies; health, readiness and metrics; command counting."""
+request bodies; idempotent command requests (``Idempotency-Key``); health, readiness and metrics;
+command counting."""
 
 from __future__ import annotations
 
@@ -22,6 +23,15 @@ from runtime import metrics
 from runtime.aggregate import NotFound, RuleViolation
 from runtime.application import ServiceApplication
 from runtime.auth import Authenticator
+from runtime.idempotency import (
+    HEADER,
+    MAX_KEY_LENGTH,
+    CommandReceipt,
+    KeyedRequest,
+    Replayed,
+    fingerprint,
+    keyed_request,
+)
 
 A = TypeVar("A", bound=ServiceApplication)
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -51,13 +61,17 @@ class Refusal(BaseModel):
 REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {"model": Refusal, "description": description}
     for status, description in (
-        (400, "The request cannot be read (INPUT)"),
+        (400, "The request cannot be read, or its Idempotency-Key is not a key (INPUT)"),
         (401, "No valid bearer token (AUTH)"),
         (403, "The caller's roles do not allow it (AUTH)"),
         (404, "What the request names does not exist (NOT-FOUND), or no such route"),
         (409, "The document changed concurrently; retry (CONCURRENCY)"),
         (413, "The request body is too large (INPUT)"),
-        (422, "Invalid input (INPUT), or refused by a business rule (its rule id)"),
+        (
+            422,
+            "Invalid input (INPUT), refused by a business rule (its rule id), or an "
+            "Idempotency-Key used before for another request (IDEMPOTENCY)",
+        ),
         (503, "The identity provider cannot be reached to check the token (AUTH)"),
     )
 }
@@ -122,6 +136,109 @@ class BodyLimit:
         await refusal(413, "INPUT", reason, {"limit": self.max_bytes})(scope, receive, send)
 
 
+_COMMAND_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def replay(receipt: CommandReceipt) -> Response:
+    """The answer a keyed request was first given, again."""
+    return Response(
+        receipt.body,
+        status_code=receipt.status,
+        media_type=receipt.media_type,
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+class Idempotency:
+    """Serves a command request carrying an ``Idempotency-Key`` (``runtime.idempotency``): holds
+    its answer until what its commands changed has committed with the answer's receipt, so a
+    client never sees a success that was not stored, nor a retry's second effect."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _COMMAND_METHODS:
+            await self.app(scope, receive, send)
+            return
+        raw = dict(scope["headers"]).get(HEADER.lower().encode())
+        if raw is None:
+            await self.app(scope, receive, send)
+            return
+        key = raw.decode("latin-1")
+        if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isprintable():
+            reason = f"an {HEADER} is 1 to {MAX_KEY_LENGTH} printable characters"
+            await refusal(400, "INPUT", reason)(scope, receive, send)
+            return
+        body, disconnected = await _whole_body(receive)
+        if disconnected:
+            return
+        keyed = KeyedRequest(
+            key, fingerprint(scope["method"], scope["path"], scope["query_string"], body)
+        )
+        answer: list[Message] = []
+        unread: list[bytes] = [body]
+
+        async def once() -> Message:
+            # The body read above, then whatever else the client sends (its leaving).
+            if not unread:
+                return await receive()
+            return {"type": "http.request", "body": unread.pop(), "more_body": False}
+
+        async def hold(message: Message) -> None:
+            answer.append(message)
+
+        token = keyed_request.set(keyed)
+        try:
+            await self.app(scope, once, hold)
+        finally:
+            keyed_request.reset(token)
+        status = answer[0]["status"] if answer else 500
+        if keyed.unit is not None and 200 <= status < 300:
+            content = b"".join(m.get("body", b"") for m in answer[1:])
+            headers = dict(answer[0].get("headers", []))
+            media_type = headers.get(b"content-type", b"application/json").decode("latin-1")
+            late = await _commit_keyed(keyed, status, media_type, content.decode())
+            if late is not None:
+                await late(scope, receive, send)
+                return
+        for message in answer:
+            await send(message)
+
+
+async def _whole_body(receive: Receive) -> tuple[bytes, bool]:
+    """The request's body (bounded by ``BodyLimit`` around this), and whether the client left."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"", True
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), False
+
+
+async def _commit_keyed(
+    keyed: KeyedRequest, status: int, media_type: str, content: str
+) -> Response | None:
+    """Commit the request's effects with its receipt; None once committed, else the answer to
+    give instead: the concurrent duplicate's, or the usual refusal of a concurrent change."""
+    application = keyed.application
+    assert isinstance(application, ServiceApplication) and keyed.receipt_id is not None
+    try:
+        await application.commit_keyed(keyed, status, media_type, content)
+    except RecordConflictError:
+        receipt = await application.read(application.find, CommandReceipt, keyed.receipt_id)
+        if receipt is None:
+            return refusal(409, "CONCURRENCY", "the document was changed concurrently; retry")
+        try:
+            receipt.check_same_request(keyed.fingerprint)
+        except RuleViolation as error:
+            return refusal(422, error.rule, error.reason, error.details)
+        return replay(receipt)
+    return None
+
+
 def create_http_app(
     service: str,
     authenticator: Authenticator,
@@ -131,6 +248,8 @@ def create_http_app(
 ) -> FastAPI:
     app = FastAPI(title=f"Countersign {service}", lifespan=lifespan)
     app.state.authenticator = authenticator
+    # Added first, so it runs inside the body limit.
+    app.add_middleware(Idempotency)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
     @app.exception_handler(RuleViolation)
@@ -140,6 +259,10 @@ def create_http_app(
     @app.exception_handler(NotFound)
     async def not_found(_: Request, error: NotFound) -> JSONResponse:
         return refusal(404, "NOT-FOUND", str(error), {"kind": error.kind, "id": str(error.ident)})
+
+    @app.exception_handler(Replayed)
+    async def replayed(_: Request, answered: Replayed) -> Response:
+        return replay(answered.receipt)
 
     @app.exception_handler(RecordConflictError)
     async def conflict(_: Request, error: RecordConflictError) -> JSONResponse:

@@ -23,6 +23,7 @@ from contracts.customers import (
 )
 from contracts.orders import CreditReservationRequested, GoodsIssued, OrderCancelled, OrderLine
 from kernel.settings import KernelSettings
+from runtime.aggregate import NotYet
 from runtime.unit_of_work import CommandContext
 from tests.service_client import ServiceClient, service_client
 
@@ -202,3 +203,26 @@ def test_bi_11_credit_utilisation_figures_follow_the_exposures(client: ServiceCl
     assert found[("countersign_billing_credit_limits", cny)] == 1100
     assert found[("countersign_billing_customers_over_limit", ())] == 1
     assert found[("countersign_billing_customers_without_limit_with_exposure", ())] == 0
+
+
+def test_or_18_a_request_that_overtakes_the_approval_waits_for_it_and_writes_nothing_meanwhile(
+    client: ServiceClient,
+) -> None:
+    """Found by the chaos soak: billing restarted and read orders' topic before customers' one,
+    and declined an order of an approved customer against a limit of nothing."""
+    upstream = Upstream(client)
+    customer_id = uuid4()
+    asked = request(customer_id, "300")
+    before = client.app.recorder.max_notification_id()
+    with pytest.raises(NotYet):
+        client.app.process(asked, POLICY, Tracking("orders.events:0", 1))
+    assert client.app.recorder.max_notification_id() == before  # the inbox tries it again later
+    upstream.publish(
+        CustomerApproved(
+            customer_id=customer_id, credit_limit=Decimal(1000), currency="CNY", approved_by="m"
+        ),
+        "customers.events:0",
+    )
+    client.app.process(asked, POLICY, Tracking("orders.events:0", 1))
+    [answer] = answers(client, customer_id)
+    assert isinstance(answer, CreditExposure.CreditReserved)

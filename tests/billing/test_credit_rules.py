@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from billing.domain.credit_exposure import CreditExposure, Decline
-from runtime.aggregate import RuleViolation
+from runtime.aggregate import NotYet, RuleViolation
 from runtime.unit_of_work import CommandContext, acting
 
 
@@ -219,3 +219,15 @@ def test_bi_11_the_published_answers_and_figures_name_the_customer_not_the_expos
     }
     assert found.id != customer_id
     assert {p.model_dump()["customer_id"] for p in published} == {customer_id}
+
+
+def test_or_18_a_request_before_the_limit_is_known_waits_for_it_then_is_answered() -> None:
+    """The approval and the request travel on different topics: the request may come first."""
+    found = CreditExposure.open(uuid4())
+    order_id = uuid4()
+    with pytest.raises(NotYet) as waiting:
+        found.reserve(order_id, Decimal(150), False)
+    assert waiting.value.rule == "OR-18"
+    assert not any(isinstance(e, CreditExposure.CreditDeclined) for e in found.collect_events())
+    found.change_limit(Decimal(200), "CNY")
+    assert found.reserve(order_id, Decimal(150), False)

@@ -12,7 +12,7 @@ from typing import Self
 from uuid import NAMESPACE_OID, UUID, uuid5
 
 from kernel.company import COMPANY_CURRENCY
-from runtime.aggregate import Aggregate, RuleViolation
+from runtime.aggregate import Aggregate, NotYet, RuleViolation
 
 
 class Decline(StrEnum):
@@ -28,6 +28,8 @@ class CreditExposure(Aggregate):
         self.customer_id: UUID
         self.currency = ""
         self.credit_limit = Decimal(0)
+        self.limit_known = False
+        """Customers told billing the customer's approved limit: reservations wait for it."""
         self.credit_hold = False
         self.blacklisted = False
         self.reservations: dict[UUID, Decimal] = {}
@@ -52,6 +54,7 @@ class CreditExposure(Aggregate):
 
         def apply(self, exposure: CreditExposure) -> None:
             exposure.credit_limit, exposure.currency = self.credit_limit, self.currency
+            exposure.limit_known = True
 
     class StandingChanged(Aggregate.Event):
         """CU-06, CU-13: a credit hold or the blacklist, placed or lifted."""
@@ -278,7 +281,9 @@ class CreditExposure(Aggregate):
         self, order_id: UUID, amount: Decimal, over_credit_approved: bool, currency: str = ""
     ) -> bool:
         """Reserve ``amount`` (in ``currency``) for the order, or decline it; returns whether it
-        was reserved. Before customers approved a limit, the limit is nothing.
+        was reserved. Orders asks only for a customer customers approved (CU-02), but the
+        approval travels on another topic and may reach billing later (a restart, a lagging
+        consumer): until it has, the request waits (NotYet) rather than meet a limit of nothing.
 
         OR-18: declined over the limit unless an over-credit sale was approved; a credit hold or
         the blacklist declines it whatever was approved (no override). Asked again for an order
@@ -286,6 +291,13 @@ class CreditExposure(Aggregate):
         if amount < 0:
             raise RuleViolation(
                 "BI-11", "a reservation is for a positive amount", amount=str(amount)
+            )
+        # OR-18: the gate is the approved limit; answering before it is known would decline.
+        if not self.limit_known:
+            raise NotYet(
+                "OR-18",
+                "billing has not heard of the customer's approved credit limit yet",
+                customer_id=str(self.customer_id),
             )
         if order_id in self.unbilled:
             return True
