@@ -27,6 +27,7 @@ SPEC = ServiceSpec(
         sales_contracts.contract_documents,
         sales_contracts.contract_signing,
         returns.router,
+        returns.return_approvals,
         claims.router,
         claims.claim_approvals,
         special_requests.router,
