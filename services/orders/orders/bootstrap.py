@@ -18,6 +18,7 @@ SPEC = ServiceSpec(
     routers=(
         orders.router,
         orders.tracking,
+        orders.cancellation_approvals,
         signatures.documents,
         signatures.signing,
         quotes.router,
