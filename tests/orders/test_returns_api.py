@@ -12,7 +12,7 @@ from contracts.orders import RedOutboundOrderIssued, ReturnReceivedIntoWarehouse
 from kernel.approvals.domain import Approvable
 from orders.adapters.outbound import OUTBOUND
 from orders.domain.product_return import ProductReturn
-from tests.orders.order_flow import OrderFlow
+from tests.orders.order_flow import OrderFlow, scrape
 from tests.orders.test_delivery_signing import answer, issue_link, shipped_order
 from tests.orders.test_sales_order_api import refused
 from tests.service_client import ServiceClient
@@ -110,6 +110,14 @@ def test_or_24_to_or_29_a_return_from_request_to_warehouse_receipt(
     client.app.catch_up_projections()
     listed = client.ok("GET", "/returns?status=received", "sales-manager")
     assert [r["return_id"] for r in listed["items"]] == [return_id]
+    # RULES §8: returns by reason, what they are worth against what was delivered.
+    figures = scrape(client)
+    received = (("reason", "defective"), ("status", "received"))
+    assert figures[("countersign_orders_returns", received)] == 1
+    value = (("currency", "CNY"), ("reason", "defective"))
+    assert figures[("countersign_orders_returns_value", value)] == 21
+    assert figures[("countersign_orders_delivered_value", (("currency", "CNY"),))] == 21
+    assert figures[("countersign_orders_return_authenticity_failures_total", ())] == 0
 
 
 def test_or_24_refused_for_an_order_not_delivered(client: ServiceClient) -> None:
@@ -176,6 +184,13 @@ def test_or_26_goods_not_genuine_are_rejected(client: ServiceClient, flow: Order
     assert done["status"] == "rejected"
     assert client.ok("GET", f"/returns/{return_id}", "salesperson")["status"] == "rejected"
     refused(client, f"/returns/{return_id}/detail", "salesperson", "OR-27")
+    # RULES §8: an authenticity failure, and a rejected return is worth nothing returned.
+    figures = scrape(client)
+    assert figures[("countersign_orders_return_authenticity_failures_total", ())] == 1
+    assert (
+        "countersign_orders_returns_value",
+        (("currency", "CNY"), ("reason", "defective")),
+    ) not in figures
 
 
 def test_or_27_refused_the_sales_managers_step_before_the_detail(flow: OrderFlow) -> None:

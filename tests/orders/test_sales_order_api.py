@@ -68,6 +68,11 @@ def test_or_14_or_17_an_uncontracted_order_is_confirmed_then_approved_in_order(
     assert [s["name"] for s in approval["steps"]] == ["branch_manager", "sales_manager"]
     flow.decide(order_id, "branch-manager", "sales-manager")
     assert flow.order(order_id)["status"] == "credit_check"
+    # RULES §8: the uncontracted orders and their share of the orders placed.
+    flow.place(customer_id)
+    figures = scrape(client)
+    for uncontracted in ("yes", "no"):
+        assert figures[("countersign_orders_placed_total", (("uncontracted", uncontracted),))] == 1
 
 
 def test_or_18_or_19_within_the_limit_the_clerk_issues_and_the_warehouse_ships(

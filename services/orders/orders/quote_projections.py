@@ -110,6 +110,36 @@ def _bid_decided(event: Inquiry.BidParticipationDecided, db: Connection) -> None
     INQUIRIES.update(db, event, status=InquiryStatus.PREPARING if go else InquiryStatus.DECLINED)
 
 
+class GoNoGoTime(View):
+    """OR-01: how long an inquiry waited from its report to the manager to the decision."""
+
+    inquiry_id: UUID = identity("inquiry_id")
+    reported_at: datetime
+    decision: Decision | None = Field(description="Go or no-go, once decided")
+    seconds: Decimal | None = Field(max_digits=16, decimal_places=3)
+    version: int
+
+
+GO_NO_GO_TIMES = ReadTable(
+    GoNoGoTime, "go_no_go_times", sortable=("reported_at",), filters=("decision",)
+)
+go_no_go_times = Projection("go_no_go_times", GO_NO_GO_TIMES.table)
+
+
+@go_no_go_times.on(Inquiry.Registered)
+def _go_no_go_asked(event: Inquiry.Registered, db: Connection) -> None:
+    GO_NO_GO_TIMES.insert(db, event, reported_at=event.timestamp, decision=None, seconds=None)
+
+
+@go_no_go_times.on(Inquiry.BidParticipationDecided)
+def _go_no_go_decided(event: Inquiry.BidParticipationDecided, db: Connection) -> None:
+    asked = GO_NO_GO_TIMES.get(db, event.originator_id)
+    assert asked is not None
+    waited = max((event.timestamp - asked.reported_at).total_seconds(), 0.0)
+    seconds = Decimal(waited).quantize(Decimal("0.001"))
+    GO_NO_GO_TIMES.update(db, event, decision=event.decision, seconds=seconds)
+
+
 # -- OR-03, OR-05: quotes and their follow-up
 
 
