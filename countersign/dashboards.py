@@ -690,6 +690,13 @@ def billing_business() -> Dashboard:
     )
 
 
+def _weekly_mean_turnaround(stage: str) -> str:
+    """OR-03: the mean duration of a quote turnaround stage over the last week."""
+    seconds = f'countersign_orders_quote_turnaround_seconds_total{{stage="{stage}"}}'
+    count = f'countersign_orders_quote_turnarounds_total{{stage="{stage}"}}'
+    return f"sum(increase({seconds}[1w])) / sum(increase({count}[1w]))"
+
+
 def orders_business() -> Dashboard:
     """RULES.md §8 "Orders", from the orders service's figures."""
     shipments = "countersign_orders_shipments"
@@ -777,6 +784,20 @@ def orders_business() -> Dashboard:
                     "sum(increase(countersign_orders_go_no_go_seconds_total[1w])) / "
                     "sum(increase(countersign_orders_go_no_go_decisions_total[1w]))"
                 ),
+                unit="s",
+            )
+        )
+        .with_panel(
+            figure(
+                "Inquiry to approved quote, mean over a week (OR-03)",
+                query(_weekly_mean_turnaround("approved")),
+                unit="s",
+            )
+        )
+        .with_panel(
+            figure(
+                "Approved quote to issued, mean over a week (OR-03)",
+                query(_weekly_mean_turnaround("issued")),
                 unit="s",
             )
         )

@@ -337,6 +337,13 @@ def test_or_05_an_issued_quote_is_followed_up_until_won_or_lost(
     figures = scrape(client)
     assert figures[(awaiting, (("overdue", "no"),))] == 1
     assert figures[(awaiting, (("overdue", "yes"),))] == 0
+    # RULES §8: the quote turnaround, inquiry → approved quote → issued.
+    for stage in ("approved", "issued"):
+        labels = (("stage", stage),)
+        assert figures[("countersign_orders_quote_turnarounds_total", labels)] == 1
+        assert figures[("countersign_orders_quote_turnaround_seconds_total", labels)] >= 0
+    to_approval = ("countersign_orders_quote_turnaround_seconds_total", (("stage", "approved"),))
+    assert figures[to_approval] > 0
 
     followed = client.ok("POST", f"{path}/follow-ups", "salesperson", {"feedback": "comparing"})
     assert (followed["last_feedback"], followed["follow_up_due_at"]) == ("comparing", None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, literal, select, union_all
 
 from orders.claim_projections import CLAIMS, COMMITMENTS, DISPUTES
 from orders.contract_projections import CONTRACT_DEVIATIONS, contract_deviations
@@ -26,7 +26,7 @@ from orders.domain.quote import QuoteStatus
 from orders.domain.sales_claim import ClaimStatus
 from orders.domain.special_fee import SpecialFeeStatus
 from orders.projections import ORDERS
-from orders.quote_projections import GO_NO_GO_TIMES, QUOTES, go_no_go_times
+from orders.quote_projections import GO_NO_GO_TIMES, QUOTE_TURNAROUNDS, QUOTES, pipeline_times
 from orders.request_projections import SPECIAL_FEES
 from orders.return_projections import RETURN_VALUES, RETURNS, return_values
 from runtime.application import Feature, ServiceApplication
@@ -39,6 +39,9 @@ _disputes = DISPUTES.table.c
 _commitments = COMMITMENTS.table.c
 _deliveries = DELIVERY_TRACKING.table.c
 _go_no_go = GO_NO_GO_TIMES.table.c
+_turnarounds = QUOTE_TURNAROUNDS.table.c
+STAGES = {"approved": _turnarounds.to_approval_seconds, "issued": _turnarounds.to_issue_seconds}
+"""OR-03: inquiry reported → quote approved; quote approved → issued."""
 _quotes = QUOTES.table.c
 _deviations = CONTRACT_DEVIATIONS.table.c
 _returns = RETURNS.table.c
@@ -107,6 +110,17 @@ def _go_no_go_seconds(app: Any, now: datetime) -> Select[Any]:
     waited = func.coalesce(func.sum(_go_no_go.seconds), 0)
     decided = _go_no_go.decision.is_not(None)
     return select(_go_no_go.decision, waited).where(decided).group_by(_go_no_go.decision)
+
+
+def _turnaround(measure: Any) -> Any:
+    def query(app: Any, now: datetime) -> Select[Any]:
+        stages = [
+            select(literal(stage).label("stage"), measure(seconds)).where(seconds.is_not(None))
+            for stage, seconds in STAGES.items()
+        ]
+        return union_all(*stages)  # type: ignore[return-value]
+
+    return query
 
 
 def _quotes_by_status(app: Any, now: datetime) -> Select[Any]:
@@ -261,6 +275,26 @@ FIGURES = (
         rule="OR-01",
     ),
     Figure(
+        "countersign_orders_quote_turnarounds",
+        "Quote turnaround stages completed: approved (from the inquiry's report to the quote's "
+        "approval) and issued (from the approval to the issue to the customer) (OR-01, OR-03).",
+        _turnaround(lambda seconds: func.count()),
+        labels=("stage",),
+        counter=True,
+        known=tuple((stage,) for stage in STAGES),
+        rule="OR-03",
+    ),
+    Figure(
+        "countersign_orders_quote_turnaround_seconds",
+        "Those stages' durations added up; divided by countersign_orders_quote_turnarounds_total, "
+        "the mean time per stage (OR-01, OR-03).",
+        _turnaround(lambda seconds: func.coalesce(func.sum(seconds), 0)),
+        labels=("stage",),
+        counter=True,
+        known=tuple((stage,) for stage in STAGES),
+        rule="OR-03",
+    ),
+    Figure(
         "countersign_orders_quotes",
         "Quotes by status; the win rate is won / (won + lost + expired) (OR-03, OR-05).",
         _quotes_by_status,
@@ -348,6 +382,6 @@ FIGURES = (
 class OrderMetrics(ServiceApplication):
     feature = Feature(
         "order-metrics",
-        projections=(go_no_go_times, contract_deviations, return_values),
+        projections=(pipeline_times, contract_deviations, return_values),
         figures=FIGURES,
     )
