@@ -167,7 +167,8 @@ def _go_no_go_decided(event: Inquiry.BidParticipationDecided, db: Connection) ->
 @pipeline_times.on(Quote.Drafted)
 def _turnaround_started(event: Quote.Drafted, db: Connection) -> None:
     inquiry = GO_NO_GO_TIMES.get(db, event.inquiry_id)
-    assert inquiry is not None  # OR-01: a quote answers a reported inquiry
+    if inquiry is None:
+        return  # OR-01: a quote answers a reported inquiry; without one there is no clock
     QUOTE_TURNAROUNDS.insert(
         db,
         event,
@@ -182,7 +183,8 @@ def _turnaround_started(event: Quote.Drafted, db: Connection) -> None:
 def _turnaround_approved(event: Quote.Approved, db: Connection) -> None:
     # A revision approved again restarts the wait for the issue from its own approval.
     quote = QUOTE_TURNAROUNDS.get(db, event.originator_id)
-    assert quote is not None
+    if quote is None:
+        return
     seconds = _seconds(quote.inquiry_reported_at, event.timestamp)
     QUOTE_TURNAROUNDS.update(
         db, event, approved_at=event.timestamp, to_approval_seconds=seconds, to_issue_seconds=None
@@ -192,7 +194,8 @@ def _turnaround_approved(event: Quote.Approved, db: Connection) -> None:
 @pipeline_times.on(Quote.Issued)
 def _turnaround_issued(event: Quote.Issued, db: Connection) -> None:
     quote = QUOTE_TURNAROUNDS.get(db, event.originator_id)
-    assert quote is not None and quote.approved_at is not None
+    if quote is None or quote.approved_at is None:
+        return  # OR-03: only an approved quote is issued
     QUOTE_TURNAROUNDS.update(
         db, event, to_issue_seconds=_seconds(quote.approved_at, event.timestamp)
     )
