@@ -24,6 +24,7 @@ DEV_USER_FOR_ROLE: Mapping[str, str] = {
     Role.SERVICE_SUPERVISOR: "service-supervisor",
     Role.UNIT_LEADER: "unit-leader",
     Role.SERVICE_DEPARTMENT: "service-department",
+    Role.TECHNICAL_DEPARTMENT: "technical",
 }
 
 
@@ -68,22 +69,35 @@ def approve_all_steps(
     """Grant each pending step as a development user holding its role, each signing with their
     own key over the fields the service asks for. Returns (step, user) in order."""
     decided: list[tuple[str, str]] = []
-    while True:
-        view = _ok(http.get(f"{document_url}/approval", headers=_auth("gm")))
-        step = next((s for s in view["steps"] if s["name"] == view["next_step"]), None)
-        if step is None:
-            return decided
-        user = next(users[role] for role in step["roles"] if role in users)
-        mine = _ok(http.get(f"{document_url}/approval", headers=_auth(user)))
-        _ok(
-            http.post(
-                f"{document_url}/approval/grant",
-                json={
-                    "step": mine["next_step"],
-                    "version_hash": mine["version_hash"],
-                    "signature": sign(load_private_key(keys_dir, user), mine["signing_fields"]),
-                },
-                headers=_auth(user),
-            )
+    while (granted := grant_next_step(http, document_url, keys_dir, users)) is not None:
+        decided.append(granted)
+    return decided
+
+
+def grant_next_step(
+    http: httpx.Client,
+    document_url: str,
+    keys_dir: Path,
+    users: Mapping[str, str] = DEV_USER_FOR_ROLE,
+) -> tuple[str, str] | None:
+    """Grant the pending step, if any, as a development user holding its role, signing with
+    their own key; for a chain whose steps wait on work between them (a return's check).
+    Returns (step, user), or None when no step is pending."""
+    view = _ok(http.get(f"{document_url}/approval", headers=_auth("gm")))
+    step = next((s for s in view["steps"] if s["name"] == view["next_step"]), None)
+    if step is None:
+        return None
+    user = next(users[role] for role in step["roles"] if role in users)
+    mine = _ok(http.get(f"{document_url}/approval", headers=_auth(user)))
+    _ok(
+        http.post(
+            f"{document_url}/approval/grant",
+            json={
+                "step": mine["next_step"],
+                "version_hash": mine["version_hash"],
+                "signature": sign(load_private_key(keys_dir, user), mine["signing_fields"]),
+            },
+            headers=_auth(user),
         )
-        decided.append((step["name"], user))
+    )
+    return step["name"], user

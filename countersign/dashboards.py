@@ -690,6 +690,13 @@ def billing_business() -> Dashboard:
     )
 
 
+def _weekly_mean_turnaround(stage: str) -> str:
+    """OR-03: the mean duration of a quote turnaround stage over the last week."""
+    seconds = f'countersign_orders_quote_turnaround_seconds_total{{stage="{stage}"}}'
+    count = f'countersign_orders_quote_turnarounds_total{{stage="{stage}"}}'
+    return f"sum(increase({seconds}[1w])) / sum(increase({count}[1w]))"
+
+
 def orders_business() -> Dashboard:
     """RULES.md §8 "Orders", from the orders service's figures."""
     shipments = "countersign_orders_shipments"
@@ -697,8 +704,9 @@ def orders_business() -> Dashboard:
         _dashboard(
             "countersign-orders",
             "Countersign / Orders",
-            "Where orders stand, shipments against the one-working-day rule, and the claims, "
-            "disputes, commitments and special fees open (RULES.md §8, Orders).",
+            "Where orders stand, shipments against the one-working-day rule, the claims, "
+            "disputes, commitments and special fees open, the sales pipeline and the returns "
+            "(RULES.md §8, Orders).",
         )
         .with_row(Row("Orders and shipments (OR-18, OR-20, OR-22)"))
         .with_panel(
@@ -766,6 +774,101 @@ def orders_business() -> Dashboard:
                 "Special fees by status (OR-15)",
                 "none",
                 query("sum by (status) (countersign_orders_special_fees)", "{{status}}"),
+            )
+        )
+        .with_row(Row("Pipeline and contracts (OR-01, OR-05, OR-07, OR-08, OR-14)"))
+        .with_panel(
+            figure(
+                "Inquiry to go / no-go, mean over a week (OR-01)",
+                query(
+                    "sum(increase(countersign_orders_go_no_go_seconds_total[1w])) / "
+                    "sum(increase(countersign_orders_go_no_go_decisions_total[1w]))"
+                ),
+                unit="s",
+            )
+        )
+        .with_panel(
+            figure(
+                "Inquiry to approved quote, mean over a week (OR-03)",
+                query(_weekly_mean_turnaround("approved")),
+                unit="s",
+            )
+        )
+        .with_panel(
+            figure(
+                "Approved quote to issued, mean over a week (OR-03)",
+                query(_weekly_mean_turnaround("issued")),
+                unit="s",
+            )
+        )
+        .with_panel(
+            figure(
+                "Quote win rate (OR-05)",
+                query(
+                    'sum(countersign_orders_quotes{status="won"}) / '
+                    'sum(countersign_orders_quotes{status=~"won|lost|expired"})'
+                ),
+                unit="percentunit",
+            )
+        )
+        .with_panel(
+            figure(
+                "Quotes overdue for follow-up (OR-05)",
+                query('sum(countersign_orders_quotes_awaiting_follow_up{overdue="yes"})'),
+                steps=[(0, "green"), (1, "orange")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Deviations re-approved per contract (OR-08)",
+                query(
+                    "sum(countersign_orders_contract_deviations_reapproved_total) / "
+                    "sum(countersign_orders_contracts_drafted_total)"
+                ),
+            )
+        )
+        .with_panel(
+            figure(
+                "Contracts signed with deviations open (should be 0)",
+                query("sum(countersign_orders_contracts_signed_with_open_deviations)"),
+                steps=[(0, "green"), (1, "red")],
+            )
+        )
+        .with_panel(
+            figure(
+                "Uncontracted orders' share (OR-14)",
+                query(
+                    'sum(countersign_orders_placed_total{uncontracted="yes"}) / '
+                    "sum(countersign_orders_placed_total)"
+                ),
+                unit="percentunit",
+            )
+        )
+        .with_row(Row("Returns (OR-24 … OR-29)"))
+        .with_panel(
+            over_time(
+                "Returns by reason",
+                "none",
+                query(
+                    'sum by (reason) (countersign_orders_returns{status!="rejected"})', "{{reason}}"
+                ),
+            )
+        )
+        .with_panel(
+            figure(
+                "Return rate by value",
+                query(
+                    "sum(countersign_orders_returns_value) / "
+                    "sum(countersign_orders_delivered_value)"
+                ),
+                unit="percentunit",
+            )
+        )
+        .with_panel(
+            figure(
+                "Authenticity failures (OR-26)",
+                query("sum(countersign_orders_return_authenticity_failures_total)"),
+                steps=[(0, "green"), (1, "orange")],
             )
         )
     )

@@ -79,6 +79,7 @@ USERS = [
     "gm",
     "dgm",
     "legal-expert",
+    "technical",
 ]
 """The development users who sign in the store tests."""
 

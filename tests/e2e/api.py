@@ -12,7 +12,7 @@ from uuid import uuid4
 
 import httpx
 
-from countersign.approving import approve_all_steps, put_policies_in_force
+from countersign.approving import approve_all_steps, grant_next_step, put_policies_in_force
 from countersign.flows import key_contents
 from countersign.stack import Stack
 from tests.signers import page_answer
@@ -101,6 +101,16 @@ class Api:
                 return approve_all_steps(http, url, self.keys)
 
         return await asyncio.to_thread(approve)
+
+    async def grant_next_step(self, service: str, document_path: str) -> tuple[str, str] | None:
+        """The pending step granted by a development user of its role, signed with their key."""
+
+        def grant() -> tuple[str, str] | None:
+            with httpx.Client(timeout=30.0) as http:
+                url = f"{self.stack.url(service)}{document_path}"
+                return grant_next_step(http, url, self.keys)
+
+        return await asyncio.to_thread(grant)
 
     async def put_policies_in_force(self, *services: str) -> None:
         """The general manager signs every policy of ``services`` (default: all of them)."""

@@ -74,7 +74,9 @@ async def test_or_18_reserved_within_the_limit_declined_over_it_and_blocked_on_a
     assert money(after["reserved"]) == Decimal(500)
 
     # Cancelled before shipment: billing releases the reservation.
-    await api.ok("POST", "orders", f"/orders/{second}/cancel", "sales-manager", CANCEL)
+    # OR-17: asked for by the salesperson, approved by the sales manager in its chain.
+    asked = await api.ok("POST", "orders", f"/orders/{second}/cancel", "salesperson", CANCEL)
+    await api.approve_all_steps("orders", f"/order-cancellations/{asked['cancellation_id']}")
     released = await eventually(
         lambda: _exposure_with(api, customer_id, reserved="0.00"), what="the release"
     )

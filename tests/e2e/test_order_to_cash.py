@@ -121,12 +121,14 @@ async def test_or_24_or_28_bi_18_a_return_is_credited_across_the_services(api: A
         {"order_id": order_id, "reason_code": "defective"},
     )
     path = f"/returns/{made['return_id']}"
-    await api.ok("POST", "orders", f"{path}/confirmation", "branch-manager")
+    # The decisions are the steps of the return chain, each signed by its approver.
+    assert await api.grant_next_step("orders", path) == ("branch_manager", "branch-manager")
     goods = {"lines": [{"product_code": "PUMP-7", "description": "pump", "quantity": 1}]}
     await api.ok("POST", "orders", f"{path}/verification", "salesperson", goods)
-    await api.ok("POST", "orders", f"{path}/authentication", "technical", {"genuine": True})
+    authenticated = await api.grant_next_step("orders", path)
+    assert authenticated == ("technical_authentication", "technical")
     await api.ok("POST", "orders", f"{path}/detail", "salesperson")
-    await api.ok("POST", "orders", f"{path}/decision", "sales-manager", {"approve": True})
+    assert await api.grant_next_step("orders", path) == ("sales_manager", "sales-manager")
     await api.ok("POST", "orders", f"{path}/red-outbound", "sales-clerk")
 
     # §7 row 6, BI-18: billing opens the red-letter credit note from the red outbound order.

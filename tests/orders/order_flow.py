@@ -25,6 +25,7 @@ ROLES = {
     "sales-manager-2": Role.SALES_MANAGER,
     "finance": Role.FINANCE,
     "gm": Role.LEADERSHIP_GM,
+    "technical": Role.TECHNICAL_DEPARTMENT,
 }
 LINE = {"product_code": "P-1", "description": "pump", "quantity": 2, "unit_price": "10.50"}
 TERMS = {
@@ -77,6 +78,22 @@ class OrderFlow:
         for user in users:
             action = "reject" if reject else "grant"
             self.signers.decide(self.app, UUID(document_id), user, ROLES[user], action, reject)
+
+    def decision(self, path: str, user: str, action: str = "grant", note: str = "") -> Any:
+        """What ``user``'s app posts to ``{path}/approval/{action}``: the next step, signed over
+        the version the service shows them."""
+        view = self.client.ok("GET", f"{path}/approval", user)
+        fields = view["signing_fields"] | {"action": action}
+        signature = self.signers.sign(user, fields)
+        step, seen = view["next_step"], view["version_hash"]
+        return {"step": step, "version_hash": seen, "signature": signature, "comment": note}
+
+    def decide_over_http(
+        self, path: str, user: str, action: str = "grant", note: str = ""
+    ) -> dict[str, Any]:
+        body = self.decision(path, user, action, note)
+        decided: dict[str, Any] = self.client.ok("POST", f"{path}/approval/{action}", user, body)
+        return decided
 
     def approved(self, order_id: str) -> dict[str, Any]:
         """OR-17: submitted, approved by the branch manager then the sales manager."""

@@ -189,7 +189,7 @@ def test_or_30_a_cancelled_back_order_is_not_issued() -> None:
     to_the_warehouse(order)
     order.ship("warehouse", short=short(IssuedQuantity(0, 2), IssuedQuantity(1, 3)))
     with refusal("OR-30"):  # partly shipped: not cancelled as a whole
-        order.cancel("the customer withdrew", "sales-manager")
+        order.check_cancellable("the customer withdrew")
     with refusal("OR-30"):
         order.cancel_back_order(" ", "sales-manager")
     order.cancel_back_order("the valves are discontinued", "sales-manager")

@@ -83,7 +83,7 @@ def test_or_30_a_back_order_returns_to_ready_to_issue_and_ships_the_rest(
 
 def test_or_30_a_cancelled_back_order_is_not_issued(client: ServiceClient, flow: OrderFlow) -> None:
     order_id = short_shipped(flow)
-    refused(client, f"/orders/{order_id}/cancel", "sales-manager", "OR-30", {"reason": "no"})
+    refused(client, f"/orders/{order_id}/cancel", "salesperson", "OR-30", {"reason": "no"})
     reason = {"reason": "the valves are discontinued"}
     path = f"/orders/{order_id}/back-order/cancel"
     assert client.call("POST", path, "salesperson", reason).status_code == 403

@@ -268,7 +268,7 @@ def test_or_17_a_rejected_goods_request_is_cancelled() -> None:
     order.on_rejected(approval(GOODS_REQUEST, order), "not against the contract")
     assert order.status is OrderStatus.CANCELLED
     with refusal("OR-17"):
-        order.cancel("again", "sales-manager")
+        order.check_cancellable("again")
 
 
 def test_or_18_within_the_limit_the_order_is_ready_to_issue() -> None:
@@ -357,20 +357,20 @@ def test_or_17_cancelled_before_shipment_with_its_reason_and_never_after() -> No
     order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
     credit_checked(order)
     with refusal("OR-17"):
-        order.cancel("  ", "sales-manager")
-    order.cancel("the customer withdrew", "sales-manager")
+        order.check_cancellable("  ")
+    order.cancel("the customer withdrew", "sales-manager", (uuid4(),))
     assert order.status is OrderStatus.CANCELLED and not order.is_open
     shipped = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
     to_the_warehouse(shipped)
     shipped.ship("warehouse")
     with refusal("OR-17"):
-        shipped.cancel("too late", "sales-manager")
+        shipped.check_cancellable("too late")
 
 
 def test_or_17_an_approval_granted_after_the_cancellation_asks_billing_nothing() -> None:
     order = Order.place(approved_customer(), (LINE,), "salesperson", uuid4())
     submit(order)
-    order.cancel("the customer withdrew", "sales-manager")
+    order.cancel("the customer withdrew", "sales-manager", (uuid4(),))
     order.collect_events()
     order.on_approved(approval(GOODS_REQUEST, order))
     assert order.collect_events() == [] and order.status is OrderStatus.CANCELLED

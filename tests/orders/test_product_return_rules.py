@@ -1,7 +1,8 @@
-"""The return's rules at the aggregate that guards them (RULES §4.4): request and branch
-confirmation (OR-24), the salesperson's check (OR-25), authentication (OR-26), the sales manager's
-approval of the return detail (OR-27), the red outbound order and warehouse receipt (OR-28) and the
-return policy (OR-29), allowed and refused."""
+"""The return's rules at the aggregate that guards them (RULES §4.4): the request and the branch
+manager's confirmation (OR-24), the salesperson's check (OR-25), authentication (OR-26), the sales
+manager's approval of the return detail (OR-27) -- the decisions as the steps of the authority
+matrix's ``return`` chain --, the red outbound order and warehouse receipt (OR-28) and the return
+policy (OR-29), allowed and refused."""
 
 from __future__ import annotations
 
@@ -13,18 +14,23 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from kernel.approvals.domain import ApprovalStatus
 from kernel.roles import Role
 from orders.domain.order import OrderLine, OrderStatus
-from orders.domain.product_return import ProductReturn, ReturnStatus
+from orders.domain.product_return import (
+    AUTHENTICATION_STEP,
+    CONFIRMATION_STEP,
+    DETAIL_STEP,
+    RETURN,
+    ProductReturn,
+    ReturnStatus,
+)
 from runtime.aggregate import RuleViolation
 from runtime.unit_of_work import CommandContext, acting
-from tests.orders.test_quote_rules import refused
+from tests.orders.test_quote_rules import MATRIX, grant, refused, reject
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 SALESPERSON = frozenset({Role.SALESPERSON})
-BRANCH = frozenset({Role.BRANCH_MANAGER})
-TECH = frozenset({Role.TECHNICAL_DEPARTMENT})
-MANAGER = frozenset({Role.SALES_MANAGER})
 CLERK = frozenset({Role.SALES_CLERK})
 KEEPER = frozenset({Role.WAREHOUSE_KEEPER})
 PUMP = ("P-1", "Pump 2kW")
@@ -51,28 +57,49 @@ REASONS = ("defective", "wrong_goods")
 WINDOW = timedelta(days=30)
 
 
+def in_chain(ret: ProductReturn) -> ProductReturn:
+    """Sent to the authority matrix's ``return`` chain, as the application does."""
+    ret.request_approval(uuid4(), MATRIX.rule(RETURN), 1, ret.requested_by)
+    return ret
+
+
 def requested(order: Delivered | None = None, reason: str = "defective") -> ProductReturn:
     order = order or Delivered()
-    return ProductReturn.request(order, reason, "sp", SALESPERSON, NOW, REASONS, WINDOW)
+    return in_chain(ProductReturn.request(order, reason, "sp", SALESPERSON, NOW, REASONS, WINDOW))
+
+
+def confirmed() -> ProductReturn:
+    ret = requested()
+    grant(ret, CONFIRMATION_STEP, "bm", Role.BRANCH_MANAGER)
+    return ret
 
 
 def verified(quantity: int = 2) -> ProductReturn:
-    ret = requested()
-    ret.confirm("bm", BRANCH)
-    ret.verify(((*PUMP, quantity),), "sp", SALESPERSON)
+    ret = confirmed()
+    ret.verify(((*PUMP, quantity),), "sp2", SALESPERSON)
+    return ret
+
+
+def authenticated() -> ProductReturn:
+    ret = verified()
+    grant(ret, AUTHENTICATION_STEP, "tech", Role.TECHNICAL_DEPARTMENT)
     return ret
 
 
 def pending() -> ProductReturn:
-    ret = verified()
-    ret.authenticate(True, "serials match", "tech", TECH)
-    ret.submit_detail("sp", SALESPERSON)
+    ret = authenticated()
+    ret.submit_detail("sp2", SALESPERSON)
+    return ret
+
+
+def approved() -> ProductReturn:
+    ret = pending()
+    grant(ret, DETAIL_STEP, "sm", Role.SALES_MANAGER)
     return ret
 
 
 def issued() -> ProductReturn:
-    ret = pending()
-    ret.approve("sm", MANAGER)
+    ret = approved()
     ret.issue_red_outbound(uuid4(), "clerk", CLERK)
     return ret
 
@@ -80,8 +107,22 @@ def issued() -> ProductReturn:
 def test_or_24_a_delivered_orders_return_is_requested_and_confirmed_by_the_branch() -> None:
     ret = requested()
     assert ret.status is ReturnStatus.REQUESTED
-    ret.confirm("bm", BRANCH)
+    approval = ret.approval
+    assert approval is not None and approval.policy_version == 1
+    assert [s.step.name for s in approval.steps] == [
+        CONFIRMATION_STEP,
+        AUTHENTICATION_STEP,
+        DETAIL_STEP,
+    ]
+    grant(ret, CONFIRMATION_STEP, "bm", Role.BRANCH_MANAGER)
     assert ret.status is ReturnStatus.VERIFYING
+    assert approval.steps[0].decided_by == "bm"
+
+
+def test_or_24_the_branch_manager_rejecting_the_request_ends_it() -> None:
+    ret = requested()
+    reject(ret, CONFIRMATION_STEP, "bm", Role.BRANCH_MANAGER, "no delivery on record")
+    assert ret.status is ReturnStatus.REJECTED
 
 
 def test_or_24_refused_for_an_order_not_delivered() -> None:
@@ -96,11 +137,19 @@ def test_or_24_refused_unless_reported_by_a_salesperson() -> None:
     refused("OR-24", excinfo)
 
 
-def test_or_24_refused_confirmation_by_anyone_but_the_branch_manager() -> None:
+def test_or_24_xc_07_refused_confirmation_by_anyone_but_the_branch_manager() -> None:
     ret = requested()
     with pytest.raises(RuleViolation) as excinfo:
-        ret.confirm("sp", SALESPERSON)
-    refused("OR-24", excinfo)
+        grant(ret, CONFIRMATION_STEP, "sm", Role.SALES_MANAGER)
+    refused("XC-07", excinfo)
+    assert ret.status is ReturnStatus.REQUESTED
+
+
+def test_or_24_xc_05_refused_confirmation_by_the_salesperson_who_reported_it() -> None:
+    ret = requested()
+    with pytest.raises(RuleViolation) as excinfo:
+        grant(ret, CONFIRMATION_STEP, "sp", Role.BRANCH_MANAGER)
+    refused("XC-05", excinfo)
     assert ret.status is ReturnStatus.REQUESTED
 
 
@@ -131,47 +180,74 @@ def test_or_25_goods_checked_against_the_original_lines() -> None:
 def test_or_25_refused_goods_not_matching_or_more_than_delivered(
     line: tuple[str, str, int], already: int
 ) -> None:
-    ret = requested()
-    ret.confirm("bm", BRANCH)
+    ret = confirmed()
     with pytest.raises(RuleViolation) as excinfo:
         ret.verify((line,), "sp", SALESPERSON, {"P-1": already})
     refused("OR-25", excinfo)
     assert ret.status is ReturnStatus.VERIFYING
 
 
+def test_or_25_refused_authentication_before_the_salespersons_check() -> None:
+    ret = confirmed()
+    with pytest.raises(RuleViolation) as excinfo:
+        grant(ret, AUTHENTICATION_STEP, "tech", Role.TECHNICAL_DEPARTMENT)
+    refused("OR-25", excinfo)
+    with pytest.raises(RuleViolation) as excinfo:
+        reject(ret, AUTHENTICATION_STEP, "tech", Role.TECHNICAL_DEPARTMENT, "fake")
+    refused("OR-25", excinfo)
+    assert ret.status is ReturnStatus.VERIFYING
+
+
 def test_or_26_genuine_goods_go_on_to_the_return_detail() -> None:
-    ret = verified()
-    ret.authenticate(True, "ok", "tech", TECH)
+    ret = authenticated()
     assert ret.status is ReturnStatus.DETAIL_PENDING
 
 
 def test_or_26_goods_not_genuine_end_in_rejected() -> None:
     ret = verified()
-    ret.authenticate(False, "counterfeit label", "tech", TECH)
+    reject(ret, AUTHENTICATION_STEP, "tech", Role.TECHNICAL_DEPARTMENT, "counterfeit label")
     assert ret.status is ReturnStatus.REJECTED
+    approval = ret.approval
+    assert approval is not None and approval.status is ApprovalStatus.REJECTED
     with pytest.raises(RuleViolation) as excinfo:
         ret.submit_detail("sp", SALESPERSON)
     refused("OR-27", excinfo)
 
 
-def test_or_26_refused_unless_the_technical_department_authenticates() -> None:
+def test_or_26_xc_07_refused_unless_the_technical_department_authenticates() -> None:
     ret = verified()
     with pytest.raises(RuleViolation) as excinfo:
-        ret.authenticate(True, "ok", "sp", SALESPERSON)
-    refused("OR-26", excinfo)
+        grant(ret, AUTHENTICATION_STEP, "sm", Role.SALES_MANAGER)
+    refused("XC-07", excinfo)
+
+
+def test_or_26_xc_05_the_branch_manager_who_confirmed_does_not_authenticate() -> None:
+    ret = verified()
+    with pytest.raises(RuleViolation) as excinfo:
+        grant(ret, AUTHENTICATION_STEP, "bm", Role.TECHNICAL_DEPARTMENT)
+    refused("XC-05", excinfo)
 
 
 def test_or_27_the_sales_manager_approves_the_return_detail() -> None:
-    ret = pending()
-    ret.approve("sm", MANAGER)
+    ret = approved()
     assert ret.status is ReturnStatus.APPROVED
+    approval = ret.approval
+    assert approval is not None and approval.status is ApprovalStatus.APPROVED
 
 
-def test_or_27_refused_approval_by_the_branch_manager() -> None:
+def test_or_27_refused_the_sales_managers_step_before_the_detail() -> None:
+    ret = authenticated()
+    with pytest.raises(RuleViolation) as excinfo:
+        grant(ret, DETAIL_STEP, "sm", Role.SALES_MANAGER)
+    refused("OR-27", excinfo)
+    assert ret.status is ReturnStatus.DETAIL_PENDING
+
+
+def test_or_27_xc_07_refused_approval_by_the_branch_manager() -> None:
     ret = pending()
     with pytest.raises(RuleViolation) as excinfo:
-        ret.approve("bm", BRANCH)
-    refused("OR-27", excinfo)
+        grant(ret, DETAIL_STEP, "bm2", Role.BRANCH_MANAGER)
+    refused("XC-07", excinfo)
 
 
 def test_or_27_refused_detail_before_authentication() -> None:
@@ -183,7 +259,7 @@ def test_or_27_refused_detail_before_authentication() -> None:
 
 def test_or_27_a_rejected_detail_ends_the_return() -> None:
     ret = pending()
-    ret.reject("sm", MANAGER, "outside policy")
+    reject(ret, DETAIL_STEP, "sm", Role.SALES_MANAGER, "outside policy")
     assert ret.status is ReturnStatus.REJECTED
 
 
@@ -199,7 +275,7 @@ def test_or_28_refused_red_outbound_before_approval_or_by_a_salesperson() -> Non
     with pytest.raises(RuleViolation) as excinfo:
         ret.issue_red_outbound(uuid4(), "clerk", CLERK)
     refused("OR-28", excinfo)
-    ret.approve("sm", MANAGER)
+    grant(ret, DETAIL_STEP, "sm", Role.SALES_MANAGER)
     with pytest.raises(RuleViolation) as excinfo:
         ret.issue_red_outbound(uuid4(), "sp", SALESPERSON)
     refused("OR-28", excinfo)
@@ -248,7 +324,7 @@ def test_c10_row_16_service_desk_originates_an_exchange_the_branch_manager_confi
         call_id,
     )
     assert (exchange.reason_code, exchange.requested_by) == ("defective", "technician")
-    exchange.confirm("bm", BRANCH)
+    grant(in_chain(exchange), CONFIRMATION_STEP, "bm", Role.BRANCH_MANAGER)
     assert exchange.status is ReturnStatus.VERIFYING
 
 

@@ -22,6 +22,7 @@ from orders.application.quotes import QUOTE_EXPIRY
 from orders.bootstrap import SPEC
 from runtime import clock
 from runtime.unit_of_work import CommandContext
+from tests.orders.order_flow import scrape
 from tests.service_client import ServiceClient, service_client
 from tests.signers import Signers
 
@@ -203,6 +204,12 @@ def test_or_01_an_inquiry_goes_to_the_manager_at_once_whose_grant_is_the_go(
         "declined",
         "outside our product range",
     )
+    # RULES §8: the time from the report to the go / no-go decision, from the read table.
+    figures = scrape(client)
+    for decision in ("go", "no_go"):
+        labels = (("decision", decision),)
+        assert figures[("countersign_orders_go_no_go_decisions_total", labels)] == 1
+        assert figures[("countersign_orders_go_no_go_seconds_total", labels)] > 0
 
 
 def test_or_01_a_major_or_grade_a_bid_is_decided_by_leadership_as_well(
@@ -326,6 +333,17 @@ def test_or_05_an_issued_quote_is_followed_up_until_won_or_lost(
     assert issued["issued_at"] < issued["follow_up_due_at"] < issued["valid_until"]
     due = client.page("/quotes?status=issued&sort=follow_up_due_at", "sales-manager")
     assert [q["quote_id"] for q in due["items"]] == [quote_id]
+    awaiting = "countersign_orders_quotes_awaiting_follow_up"
+    figures = scrape(client)
+    assert figures[(awaiting, (("overdue", "no"),))] == 1
+    assert figures[(awaiting, (("overdue", "yes"),))] == 0
+    # RULES §8: the quote turnaround, inquiry → approved quote → issued.
+    for stage in ("approved", "issued"):
+        labels = (("stage", stage),)
+        assert figures[("countersign_orders_quote_turnarounds_total", labels)] == 1
+        assert figures[("countersign_orders_quote_turnaround_seconds_total", labels)] >= 0
+    to_approval = ("countersign_orders_quote_turnaround_seconds_total", (("stage", "approved"),))
+    assert figures[to_approval] > 0
 
     followed = client.ok("POST", f"{path}/follow-ups", "salesperson", {"feedback": "comparing"})
     assert (followed["last_feedback"], followed["follow_up_due_at"]) == ("comparing", None)
@@ -334,6 +352,11 @@ def test_or_05_an_issued_quote_is_followed_up_until_won_or_lost(
     assert won["status"] == "won"
     refused(client, f"{path}/lost", "salesperson", {"reason": "too late"}, "OR-05")
     assert client.page("/quotes?status=won", "sales-manager")["total"] == 1
+    # RULES §8: the win rate is won / (won + lost + expired); nothing awaits a follow-up.
+    figures = scrape(client)
+    assert figures[("countersign_orders_quotes", (("status", "won"),))] == 1
+    assert figures[("countersign_orders_quotes", (("status", "lost"),))] == 0
+    assert figures[(awaiting, (("overdue", "no"),))] == 0
 
 
 def test_or_05_an_issued_quote_unanswered_past_its_validity_expires_on_its_own(

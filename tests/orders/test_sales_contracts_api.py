@@ -25,6 +25,7 @@ from orders.adapters.outbound import OUTBOUND
 from orders.application.sales_contracts import CONTRACT_CUSTODY, month_of
 from orders.bootstrap import SPEC
 from runtime import clock
+from tests.orders.order_flow import scrape
 from tests.orders.test_quotes_api import Customers, application, approved, refused
 from tests.service_client import ServiceClient, service_client
 from tests.signers import Signers, page_answer
@@ -170,6 +171,11 @@ def test_or_08_or_07_a_contract_from_the_won_quote_confirms_its_deviations_first
     client.ok("POST", f"/sales-contracts/{long_terms}/submission", "salesperson")
     waiting = client.page("/sales-contracts?status=under_review", "sales-manager")
     assert [c["contract_id"] for c in waiting["items"]] == [long_terms]
+    # RULES §8: deviations re-approved per contract; none signed while some waited.
+    figures = scrape(client)
+    assert figures[("countersign_orders_contract_deviations_reapproved_total", ())] == 2
+    assert figures[("countersign_orders_contracts_drafted_total", ())] == 2
+    assert figures[("countersign_orders_contracts_signed_with_open_deviations", ())] == 0
 
 
 def test_or_09_or_10_signed_by_both_parties_after_every_issue_is_confirmed(

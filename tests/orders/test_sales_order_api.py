@@ -68,6 +68,11 @@ def test_or_14_or_17_an_uncontracted_order_is_confirmed_then_approved_in_order(
     assert [s["name"] for s in approval["steps"]] == ["branch_manager", "sales_manager"]
     flow.decide(order_id, "branch-manager", "sales-manager")
     assert flow.order(order_id)["status"] == "credit_check"
+    # RULES §8: the uncontracted orders and their share of the orders placed.
+    flow.place(customer_id)
+    figures = scrape(client)
+    for uncontracted in ("yes", "no"):
+        assert figures[("countersign_orders_placed_total", (("uncontracted", uncontracted),))] == 1
 
 
 def test_or_18_or_19_within_the_limit_the_clerk_issues_and_the_warehouse_ships(
@@ -157,19 +162,58 @@ def test_or_18_a_credit_hold_blocks_with_no_override(
     assert flow.order(order_id)["status"] == "ready_to_issue"
 
 
-def test_or_17_the_sales_manager_cancels_before_shipment_and_billing_is_told(
+def test_or_17_the_sales_manager_approves_a_cancellation_before_shipment_and_billing_is_told(
     client: ServiceClient, flow: OrderFlow
 ) -> None:
     order_id = flow.ready(flow.customer())
-    response = client.call("POST", f"/orders/{order_id}/cancel", "salesperson", {"reason": "x"})
+    response = client.call("POST", f"/orders/{order_id}/cancel", "warehouse", {"reason": "x"})
     assert response.status_code == 403
-    cancelled = client.ok(
-        "POST", f"/orders/{order_id}/cancel", "sales-manager", {"reason": "customer withdrew"}
+    asked = client.ok(
+        "POST", f"/orders/{order_id}/cancel", "salesperson", {"reason": "customer withdrew"}
     )
-    assert cancelled["status"] == "cancelled"
-    refused(client, f"/orders/{order_id}/cancel", "sales-manager", "OR-17", {"reason": "again"})
+    assert (asked["status"], asked["requested_by"]) == ("pending_approval", "salesperson")
+    # OR-17: until the sales manager approved it, the order stands and its reservation holds.
+    assert flow.order(order_id)["status"] == "ready_to_issue"
+    body = {"reason": "again"}
+    refused(client, f"/orders/{order_id}/cancel", "salesperson", "OR-17", body)
+    path = f"/order-cancellations/{asked['cancellation_id']}"
+    approval = client.ok("GET", f"{path}/approval", "sales-manager")
+    assert (approval["kind"], approval["next_step"]) == ("order_cancellation", "sales_manager")
+    flow.decide_over_http(path, "sales-manager")
+    assert flow.order(order_id)["status"] == "cancelled"
+    decided = client.ok("GET", f"/orders/{order_id}/cancellation", "sales-manager")
+    assert (decided["status"], decided["decided_by"]) == ("approved", "sales-manager")
+    refused(client, f"/orders/{order_id}/cancel", "salesperson", "OR-17", body)
     # What billing hears: the cancellation, as the public OrderCancelled.
     events = flow.app.repository.event_store.get(UUID(order_id))
-    [public] = [OUTBOUND(e) for e in events if isinstance(e, Order.Cancelled)]
+    [cancelled] = [e for e in events if isinstance(e, Order.Cancelled)]
+    assert list(cancelled.approval_ids) == [UUID(approval["approval_id"])]
+    public = OUTBOUND(cancelled)
     assert isinstance(public, OrderCancelled)
     assert (public.reason, public.cancelled_by) == ("customer withdrew", "sales-manager")
+
+
+def test_or_17_a_rejected_cancellation_leaves_the_order_and_may_be_asked_again(
+    client: ServiceClient, flow: OrderFlow
+) -> None:
+    order_id = flow.ready(flow.customer())
+    asked = client.ok("POST", f"/orders/{order_id}/cancel", "salesperson", {"reason": "maybe"})
+    path = f"/order-cancellations/{asked['cancellation_id']}"
+    flow.decide_over_http(path, "sales-manager", "reject", "the goods are on their way")
+    assert flow.order(order_id)["status"] == "ready_to_issue"
+    again = client.ok("POST", f"/orders/{order_id}/cancel", "sales-clerk", {"reason": "sure"})
+    assert (again["status"], again["reason"]) == ("pending_approval", "sure")
+
+
+def test_or_17_refused_the_approval_of_a_cancellation_once_the_order_shipped(
+    client: ServiceClient, flow: OrderFlow
+) -> None:
+    order_id = flow.ready(flow.customer())
+    asked = client.ok("POST", f"/orders/{order_id}/cancel", "salesperson", {"reason": "late"})
+    client.ok("POST", f"/orders/{order_id}/outbound", "sales-clerk")
+    client.ok("POST", f"/orders/{order_id}/ship", "warehouse")
+    path = f"/order-cancellations/{asked['cancellation_id']}"
+    body = flow.decision(path, "sales-manager")
+    refused(client, f"{path}/approval/grant", "sales-manager", "OR-17", body)
+    assert flow.order(order_id)["status"] == "shipped"
+    refused(client, f"/orders/{order_id}/cancel", "salesperson", "OR-17", {"reason": "x"})

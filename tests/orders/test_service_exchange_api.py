@@ -7,32 +7,21 @@ nothing."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid4
 
-import pytest
 from eventsourcing.persistence import Tracking
 
 from contracts.service_desk import DiagnosisRecorded
-from kernel.settings import KernelSettings
-from orders.bootstrap import SPEC
 from orders.domain.product_return import ProductReturn
 from runtime.unit_of_work import CommandContext
+from tests.orders.order_flow import OrderFlow
 from tests.orders.test_delivery_signing import shipped_order
 from tests.orders.test_returns_api import delivered
-from tests.service_client import ServiceClient, service_client
-from tests.signers import Signers
+from tests.service_client import ServiceClient
 
 POLICY = CommandContext("orders:policy")
 _POSITIONS = itertools.count(1)
-
-
-@pytest.fixture
-def client(store_settings: KernelSettings) -> Iterator[ServiceClient]:
-    with service_client(SPEC, store_settings) as client:
-        Signers(store_settings.keys_path).put_policies_in_force(client.app)
-        yield client
 
 
 def diagnosis(order_id: str | UUID | None, replace: bool = True) -> DiagnosisRecorded:
@@ -63,7 +52,7 @@ def returns_of(client: ServiceClient, order_id: str | UUID) -> list[dict[str, An
 
 
 def test_c10_row_16_a_unit_to_be_replaced_opens_one_exchange_from_the_service_channel(
-    client: ServiceClient,
+    client: ServiceClient, flow: OrderFlow
 ) -> None:
     order_id = delivered(client)
     event = diagnosis(order_id)
@@ -75,9 +64,12 @@ def test_c10_row_16_a_unit_to_be_replaced_opens_one_exchange_from_the_service_ch
         str(event.call_id),
         "technician",
     )
-    # OR-24: from here it follows the return process, the branch manager confirming first.
-    path = f"/returns/{exchange['return_id']}/confirmation"
-    assert client.ok("POST", path, "branch-manager")["status"] == "verifying"
+    # OR-24: from here it follows the return chain, the branch manager confirming first.
+    path = f"/returns/{exchange['return_id']}"
+    approval = client.ok("GET", f"{path}/approval", "branch-manager")
+    assert (approval["kind"], approval["next_step"]) == ("return", "branch_manager")
+    flow.decide_over_http(path, "branch-manager")
+    assert client.ok("GET", path, "salesperson")["status"] == "verifying"
 
 
 def test_c10_row_16_no_replacement_or_an_unknown_order_opens_nothing(

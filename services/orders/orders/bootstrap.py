@@ -18,6 +18,7 @@ SPEC = ServiceSpec(
     routers=(
         orders.router,
         orders.tracking,
+        orders.cancellation_approvals,
         signatures.documents,
         signatures.signing,
         quotes.router,
@@ -27,6 +28,7 @@ SPEC = ServiceSpec(
         sales_contracts.contract_documents,
         sales_contracts.contract_signing,
         returns.router,
+        returns.return_approvals,
         claims.router,
         claims.claim_approvals,
         special_requests.router,

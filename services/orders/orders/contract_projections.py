@@ -190,3 +190,49 @@ def _volume(event: ContractVolume.MonthlyArchived, db: Connection) -> None:
         contract_ids=[str(i) for i in event.contract_ids],
         archived_at=event.timestamp,
     )
+
+
+class ContractDeviations(View):
+    """RULES §8: how often a contract's deviations from the quote were re-approved, and whether
+    it was signed while some waited for confirmation (OR-07, OR-08)."""
+
+    contract_id: UUID = identity("contract_id")
+    drafted_at: datetime
+    reapproved: int
+    open: bool = Field(description="Deviations proposed, not yet confirmed or rejected")
+    signed: bool
+    version: int
+
+
+CONTRACT_DEVIATIONS = ReadTable(
+    ContractDeviations, "contract_deviations", sortable=("drafted_at",), filters=("signed",)
+)
+contract_deviations = Projection("contract_deviations", CONTRACT_DEVIATIONS.table)
+
+
+@contract_deviations.on(SalesContract.Drafted)
+def _deviations_drafted(event: SalesContract.Drafted, db: Connection) -> None:
+    CONTRACT_DEVIATIONS.insert(
+        db, event, drafted_at=event.timestamp, reapproved=0, open=False, signed=False
+    )
+
+
+@contract_deviations.on(SalesContract.DeviationsProposed)
+def _deviations_opened(event: SalesContract.DeviationsProposed, db: Connection) -> None:
+    CONTRACT_DEVIATIONS.update(db, event, open=True)
+
+
+@contract_deviations.on(SalesContract.DeviationsApproved)
+def _deviations_reapproved(event: SalesContract.DeviationsApproved, db: Connection) -> None:
+    reapproved = CONTRACT_DEVIATIONS.table.c.reapproved + 1
+    CONTRACT_DEVIATIONS.update(db, event, open=False, reapproved=reapproved)
+
+
+@contract_deviations.on(SalesContract.DeviationsRejected)
+def _deviations_closed(event: SalesContract.DeviationsRejected, db: Connection) -> None:
+    CONTRACT_DEVIATIONS.update(db, event, open=False)
+
+
+@contract_deviations.on(SalesContract.Signed)
+def _deviations_signed(event: SalesContract.Signed, db: Connection) -> None:
+    CONTRACT_DEVIATIONS.update(db, event, signed=True)

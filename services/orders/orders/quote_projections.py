@@ -110,6 +110,97 @@ def _bid_decided(event: Inquiry.BidParticipationDecided, db: Connection) -> None
     INQUIRIES.update(db, event, status=InquiryStatus.PREPARING if go else InquiryStatus.DECLINED)
 
 
+# -- RULES §8: how long the sales pipeline takes (OR-01, OR-03)
+
+
+def _seconds(start: datetime, end: datetime) -> Decimal:
+    return Decimal(max((end - start).total_seconds(), 0.0)).quantize(Decimal("0.001"))
+
+
+class GoNoGoTime(View):
+    """OR-01: how long an inquiry waited from its report to the manager to the decision."""
+
+    inquiry_id: UUID = identity("inquiry_id")
+    reported_at: datetime
+    decision: Decision | None = Field(description="Go or no-go, once decided")
+    seconds: Decimal | None = Field(max_digits=16, decimal_places=3)
+    version: int
+
+
+GO_NO_GO_TIMES = ReadTable(
+    GoNoGoTime, "go_no_go_times", sortable=("reported_at",), filters=("decision",)
+)
+
+
+class QuoteTurnaround(View):
+    """OR-03: from the inquiry's report to the approved quote, and from the approval to its
+    issue to the customer."""
+
+    quote_id: UUID = identity("quote_id")
+    inquiry_reported_at: datetime
+    approved_at: datetime | None
+    to_approval_seconds: Decimal | None = Field(max_digits=16, decimal_places=3)
+    to_issue_seconds: Decimal | None = Field(max_digits=16, decimal_places=3)
+    version: int
+
+
+QUOTE_TURNAROUNDS = ReadTable(
+    QuoteTurnaround, "quote_turnarounds", sortable=("inquiry_reported_at",)
+)
+pipeline_times = Projection("pipeline_times", GO_NO_GO_TIMES.table, QUOTE_TURNAROUNDS.table)
+"""One projection, so a quote's row finds its inquiry's report already there."""
+
+
+@pipeline_times.on(Inquiry.Registered)
+def _go_no_go_asked(event: Inquiry.Registered, db: Connection) -> None:
+    GO_NO_GO_TIMES.insert(db, event, reported_at=event.timestamp, decision=None, seconds=None)
+
+
+@pipeline_times.on(Inquiry.BidParticipationDecided)
+def _go_no_go_decided(event: Inquiry.BidParticipationDecided, db: Connection) -> None:
+    asked = GO_NO_GO_TIMES.get(db, event.originator_id)
+    assert asked is not None
+    seconds = _seconds(asked.reported_at, event.timestamp)
+    GO_NO_GO_TIMES.update(db, event, decision=event.decision, seconds=seconds)
+
+
+@pipeline_times.on(Quote.Drafted)
+def _turnaround_started(event: Quote.Drafted, db: Connection) -> None:
+    inquiry = GO_NO_GO_TIMES.get(db, event.inquiry_id)
+    if inquiry is None:
+        return  # OR-01: a quote answers a reported inquiry; without one there is no clock
+    QUOTE_TURNAROUNDS.insert(
+        db,
+        event,
+        inquiry_reported_at=inquiry.reported_at,
+        approved_at=None,
+        to_approval_seconds=None,
+        to_issue_seconds=None,
+    )
+
+
+@pipeline_times.on(Quote.Approved)
+def _turnaround_approved(event: Quote.Approved, db: Connection) -> None:
+    # A revision approved again restarts the wait for the issue from its own approval.
+    quote = QUOTE_TURNAROUNDS.get(db, event.originator_id)
+    if quote is None:
+        return
+    seconds = _seconds(quote.inquiry_reported_at, event.timestamp)
+    QUOTE_TURNAROUNDS.update(
+        db, event, approved_at=event.timestamp, to_approval_seconds=seconds, to_issue_seconds=None
+    )
+
+
+@pipeline_times.on(Quote.Issued)
+def _turnaround_issued(event: Quote.Issued, db: Connection) -> None:
+    quote = QUOTE_TURNAROUNDS.get(db, event.originator_id)
+    if quote is None or quote.approved_at is None:
+        return  # OR-03: only an approved quote is issued
+    QUOTE_TURNAROUNDS.update(
+        db, event, to_issue_seconds=_seconds(quote.approved_at, event.timestamp)
+    )
+
+
 # -- OR-03, OR-05: quotes and their follow-up
 
 

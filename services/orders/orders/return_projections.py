@@ -4,6 +4,7 @@ customer."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from pydantic import AliasChoices, Field
@@ -96,3 +97,50 @@ def _red_outbound(event: ProductReturn.RedOutboundOrderIssued, db: Connection) -
 @product_returns.on(ProductReturn.ReceivedIntoWarehouse)
 def _received(event: ProductReturn.ReceivedIntoWarehouse, db: Connection) -> None:
     RETURNS.update(db, event, status=ReturnStatus.RECEIVED, discrepancy=event.discrepancy)
+
+
+class ReturnValue(View):
+    """RULES §8: what a return is worth and whether its goods were genuine, for the return rate
+    by reason and the authenticity failures."""
+
+    return_id: UUID = identity("return_id")
+    reason_code: str = Field(max_length=64)
+    currency: str = Field(max_length=3)
+    requested_at: datetime
+    amount: Decimal | None = Field(
+        max_digits=16,
+        decimal_places=2,
+        description="OR-25: what the goods checked are worth at the original prices",
+    )
+    authentic: bool | None = Field(description="OR-26: whether the goods were found genuine")
+    rejected: bool = Field(description="The return ended rejected: nothing came back")
+    version: int
+
+
+RETURN_VALUES = ReadTable(
+    ReturnValue, "return_values", sortable=("requested_at",), filters=("reason_code",)
+)
+return_values = Projection("return_values", RETURN_VALUES.table)
+
+
+@return_values.on(ProductReturn.Requested)
+def _value_requested(event: ProductReturn.Requested, db: Connection) -> None:
+    RETURN_VALUES.insert(
+        db, event, requested_at=event.timestamp, amount=None, authentic=None, rejected=False
+    )
+
+
+@return_values.on(ProductReturn.GoodsVerified)
+def _value_checked(event: ProductReturn.GoodsVerified, db: Connection) -> None:
+    amount = sum((line.quantity * line.unit_price for line in event.lines), Decimal(0))
+    RETURN_VALUES.update(db, event, amount=amount)
+
+
+@return_values.on(ProductReturn.GoodsAuthenticated)
+def _value_authenticated(event: ProductReturn.GoodsAuthenticated, db: Connection) -> None:
+    RETURN_VALUES.update(db, event, authentic=event.genuine, rejected=not event.genuine)
+
+
+@return_values.on(ProductReturn.Rejected)
+def _value_rejected(event: ProductReturn.Rejected, db: Connection) -> None:
+    RETURN_VALUES.update(db, event, rejected=True)

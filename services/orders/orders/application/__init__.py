@@ -3,6 +3,7 @@ and delivery, returns (RULES §3.3)."""
 
 from __future__ import annotations
 
+from orders.application.cancellations import CancellationCommands
 from orders.application.claims import ClaimCommands
 from orders.application.commands import OrderCommands
 from orders.application.credit_policies import CreditGatePolicies
@@ -20,6 +21,7 @@ from orders.application.special_requests import SpecialRequestCommands
 
 class OrdersApplication(
     OrderCommands,
+    CancellationCommands,
     CreditGatePolicies,
     CustomerPolicies,
     CustomerRiskPolicies,

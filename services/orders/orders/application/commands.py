@@ -1,6 +1,7 @@
 """Commands on sales orders (RULES §4.3): the goods request from the contract (OR-16) or the
 confirmed uncontracted order (OR-14), its approval (OR-17), the credit gate (OR-18), the outbound
-order (OR-19, OR-21), the shipment (OR-20) and its cancellation before it."""
+order (OR-19, OR-21), the shipment (OR-20); its cancellation before it is in
+``cancellations``."""
 
 from __future__ import annotations
 
@@ -111,12 +112,6 @@ class OrderCommands(CustomerSigning, Governance, AuditTrail):
         """OR-30: the rest of the order is not issued."""
         order = self.order_to_change(order_id)
         order.cancel_back_order(reason, context.actor)
-        return order
-
-    @command
-    def cancel_order(self, context: CommandContext, order_id: UUID, reason: str) -> Order:
-        order = self.order_to_change(order_id)
-        order.cancel(reason, context.actor)
         return order
 
     def order_to_change(self, order_id: UUID) -> Order:

@@ -1,8 +1,9 @@
 """Commands of the return of goods (RULES §4.4; OR-24 … OR-29): requested through the salesperson
-and confirmed by the branch manager (OR-24), checked against what was delivered net of earlier
-returns (OR-25), authenticated by the technical department (OR-26), its return detail approved by
-the sales manager (OR-27), then the red outbound order and the counted warehouse receipt (OR-28,
-OR-29)."""
+and sent to the authority matrix's ``return`` chain, whose steps are the branch manager's
+confirmation (OR-24), the technical department's authentication (OR-26) and the sales manager's
+approval of the return detail (OR-27), decided through the kernel's approval routes; between
+them the salesperson's check against what was delivered net of earlier returns (OR-25) and the
+return detail; then the red outbound order and the counted warehouse receipt (OR-28, OR-29)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,17 @@ from datetime import timedelta
 from uuid import UUID
 
 from contracts.service_desk import DiagnosisRecorded
-from kernel.application import KernelApplication
+from kernel.approvals import Approvals
+from kernel.approvals.commands import Decision
+from kernel.approvals.domain import Approvable
 from orders.domain.order import Order
-from orders.domain.product_return import ProductReturn, ReturnedGoods, ReturnLine
+from orders.domain.product_return import (
+    RETURN,
+    ProductReturn,
+    ReturnedGoods,
+    ReturnLine,
+    ReturnStatus,
+)
 from orders.return_projections import product_returns
 from runtime import clock
 from runtime.application import Feature, command, policy
@@ -21,7 +30,7 @@ from runtime.ids import new_id
 from runtime.unit_of_work import CommandContext
 
 
-class ReturnCommands(KernelApplication):
+class ReturnCommands(Approvals):
     feature = Feature("returns", projections=(product_returns,), value_objects=(ReturnLine,))
 
     def product_return(self, return_id: UUID) -> ProductReturn:
@@ -46,8 +55,12 @@ class ReturnCommands(KernelApplication):
         if self.find(ProductReturn, ProductReturn.id_for_call(event.call_id)) is not None:
             return
         order = self.find(Order, event.order_id)
-        if order is not None:
-            ProductReturn.exchange_for(order, event.call_id, event.diagnosed_by)
+        if order is None:
+            return
+        exchange = ProductReturn.exchange_for(order, event.call_id, event.diagnosed_by)
+        if exchange is not None:
+            # C10: from here it follows the return chain, the branch manager confirming first.
+            self.request_approval(exchange, RETURN, event.diagnosed_by)
 
     @command
     def request_return(
@@ -55,7 +68,7 @@ class ReturnCommands(KernelApplication):
     ) -> ProductReturn:
         order = self.get(Order, order_id, "order")
         parameters = self.rule_parameters().orders
-        return ProductReturn.request(
+        ret = ProductReturn.request(
             order,
             reason_code,
             context.actor,
@@ -64,11 +77,7 @@ class ReturnCommands(KernelApplication):
             parameters.return_reasons,
             timedelta(days=parameters.return_within_days),
         )
-
-    @command
-    def confirm_return(self, context: CommandContext, return_id: UUID) -> ProductReturn:
-        ret = self.product_return(return_id)
-        ret.confirm(context.actor, context.roles)
+        self.request_approval(ret, RETURN, context.actor)
         return ret
 
     @command
@@ -82,32 +91,18 @@ class ReturnCommands(KernelApplication):
         return ret
 
     @command
-    def authenticate_return(
-        self, context: CommandContext, return_id: UUID, genuine: bool, note: str
-    ) -> ProductReturn:
-        ret = self.product_return(return_id)
-        ret.authenticate(genuine, note, context.actor, context.roles)
-        if not genuine:
-            self._released(ret)
-        return ret
-
-    @command
     def submit_return_detail(self, context: CommandContext, return_id: UUID) -> ProductReturn:
         ret = self.product_return(return_id)
         ret.submit_detail(context.actor, context.roles)
         return ret
 
     @command
-    def decide_return(
-        self, context: CommandContext, return_id: UUID, approve: bool, reason: str
-    ) -> ProductReturn:
-        ret = self.product_return(return_id)
-        if approve:
-            ret.approve(context.actor, context.roles)
-        else:
-            ret.reject(context.actor, context.roles, reason)
-            self._released(ret)
-        return ret
+    def decide(self, context: CommandContext, document_id: UUID, decision: Decision) -> Approvable:
+        """OR-25: the goods of a return that ended rejected count as not returned."""
+        document = super().decide(context, document_id, decision)
+        if isinstance(document, ProductReturn) and document.status is ReturnStatus.REJECTED:
+            self._released(document)
+        return document
 
     @command
     def issue_red_outbound(self, context: CommandContext, return_id: UUID) -> ProductReturn:

@@ -490,11 +490,14 @@ class Order(Signable):
             order.outbound_archive_missed = True
 
     class Cancelled(Aggregate.Event):
-        """§4.3: cancelled before shipment; billing releases the credit reserved for it."""
+        """§4.3 (OrderCancelled, A): cancelled before shipment once the sales manager approved
+        it; billing releases the credit reserved for it."""
 
         customer_id: UUID
         reason: str
         cancelled_by: str
+        approval_ids: tuple[UUID, ...] = ()
+        """OR-17: the approved ``order_cancellation`` (none before cancellations were approved)."""
 
         def apply(self, order: Order) -> None:
             order.status = OrderStatus.CANCELLED
@@ -894,7 +897,7 @@ class Order(Signable):
         if self.status in (OrderStatus.DELIVERED, OrderStatus.INVOICED):
             self.trigger_event(self.Paid, invoice_id=invoice_id)
 
-    def cancel(self, reason: str, cancelled_by: str) -> None:
+    def check_cancellable(self, reason: str) -> None:
         # §4.3: any state before the shipment may be cancelled, with the reason.
         if self.status in (OrderStatus.SHIPPED, *WITH_THE_CUSTOMER, OrderStatus.CANCELLED):
             raise RuleViolation(
@@ -906,8 +909,16 @@ class Order(Signable):
             )
         if not reason.strip():
             raise RuleViolation("OR-17", "a cancellation states its reason")
+
+    def cancel(self, reason: str, cancelled_by: str, approval_ids: tuple[UUID, ...]) -> None:
+        """OR-17: once the ``order_cancellation`` chain approved it (``approval_ids``)."""
+        self.check_cancellable(reason)
         self.trigger_event(
-            self.Cancelled, customer_id=self.customer_id, reason=reason, cancelled_by=cancelled_by
+            self.Cancelled,
+            customer_id=self.customer_id,
+            reason=reason,
+            cancelled_by=cancelled_by,
+            approval_ids=approval_ids,
         )
 
     # -- the approvals: OR-14 confirmation, OR-17 goods request, OR-18 over-credit sale

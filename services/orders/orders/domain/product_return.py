@@ -1,13 +1,16 @@
 """The return of goods from a delivered order (RULES §4.4; OR-24 … OR-29).
 
 The customer applies through the salesperson with a reason code from the configured list (OR-29),
-within the return window after delivery; the branch manager confirms the request before anything
-else happens (OR-24). The salesperson checks name, specification and quantity against the
-original order's lines, never more than was delivered net of earlier returns (OR-25); the
-technical department authenticates the goods, and goods not genuine end the return (OR-26). The
-return detail, a red-letter goods request referencing the original one, is approved by the sales
-manager (OR-27); the sales clerk then issues the red outbound order, copy 2 to the warehouse, and
-the warehouse keeper receives and counts the goods, recording any discrepancy (OR-28, OR-29)."""
+within the return window after delivery. The decisions are the steps of the authority matrix's
+``return`` chain, each signed over the version its approver saw: the branch manager confirms the
+request before anything else happens (OR-24); the salesperson then checks name, specification and
+quantity against the original order's lines, never more than was delivered net of earlier returns
+(OR-25, a recorded event: the salesperson raised the request and approves no step of it, XC-05);
+the technical department authenticates the goods, and goods not genuine (its step rejected) end
+the return (OR-26). The return detail, a red-letter goods request referencing the original one, is
+approved by the sales manager, the chain's last step (OR-27); only then does the sales clerk issue
+the red outbound order, copy 2 to the warehouse, and the warehouse keeper receives and counts the
+goods, recording any discrepancy (OR-28, OR-29)."""
 
 from __future__ import annotations
 
@@ -16,9 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 from uuid import UUID, uuid5
 
+from kernel.approvals.domain import Approvable, ApprovalState, Approver, StepStatus
+from kernel.calendar import Deadline
 from kernel.roles import Role
 from orders.domain.order import WITH_THE_CUSTOMER, OrderLine, OrderStatus
 from orders.domain.staff import acting_as
@@ -62,6 +67,15 @@ class ReturnStatus(StrEnum):
     REJECTED = "rejected"
 
 
+RETURN = "return"
+"""The authority matrix's chain: the branch manager, technical authentication, the sales manager."""
+CONFIRMATION_STEP = "branch_manager"
+"""OR-24: the branch manager confirms the request."""
+AUTHENTICATION_STEP = "technical_authentication"
+"""OR-26: the technical department says whether the goods are genuine."""
+DETAIL_STEP = "sales_manager"
+"""OR-27: the sales manager approves the return detail."""
+
 EXCHANGE_REASON = "defective"
 """C10: a unit the technician judged must be replaced comes back as defective (OR-29's list)."""
 
@@ -78,7 +92,9 @@ def _in(status: ReturnStatus, expected: ReturnStatus, rule: str) -> None:
         raise RuleViolation(rule, f"the return is {status}, not {expected}", status=str(status))
 
 
-class ProductReturn(Aggregate):
+class ProductReturn(Approvable):
+    document_type = "product_return"
+
     def __init__(self) -> None:
         self.order_id: UUID
         self.customer_id: UUID
@@ -93,7 +109,7 @@ class ProductReturn(Aggregate):
         self.red_outbound_id: UUID | None = None
         self.discrepancy: str | None = None
 
-    class Requested(Aggregate.Created):
+    class Requested(Approvable.Created):
         order_id: UUID
         customer_id: UUID
         currency: str
@@ -109,20 +125,20 @@ class ProductReturn(Aggregate):
             super().apply(ret)
             ret.delivered = tuple(self.delivered)  # a list once stored as JSON
 
-    class ConfirmedByBranchManager(Aggregate.Event):
+    class ConfirmedByBranchManager(Approvable.Event):
         confirmed_by: str
 
         def apply(self, ret: ProductReturn) -> None:
             ret.status = ReturnStatus.VERIFYING
 
-    class GoodsVerified(Aggregate.Event):
+    class GoodsVerified(Approvable.Event):
         lines: tuple[ReturnLine, ...]
         verified_by: str
 
         def apply(self, ret: ProductReturn) -> None:
             ret.status, ret.lines = ReturnStatus.AUTHENTICATING, tuple(self.lines)
 
-    class GoodsAuthenticated(Aggregate.Event):
+    class GoodsAuthenticated(Approvable.Event):
         genuine: bool
         note: str
         authenticated_by: str
@@ -130,7 +146,7 @@ class ProductReturn(Aggregate):
         def apply(self, ret: ProductReturn) -> None:
             ret.status = ReturnStatus.DETAIL_PENDING if self.genuine else ReturnStatus.REJECTED
 
-    class DetailSubmitted(Aggregate.Event):
+    class DetailSubmitted(Approvable.Event):
         """OR-27: the return detail, a red-letter goods request referencing the original one."""
 
         original_order_id: UUID
@@ -139,20 +155,20 @@ class ProductReturn(Aggregate):
         def apply(self, ret: ProductReturn) -> None:
             ret.status = ReturnStatus.PENDING_SALES_MANAGER_APPROVAL
 
-    class Approved(Aggregate.Event):
+    class Approved(Approvable.Event):
         approved_by: str
 
         def apply(self, ret: ProductReturn) -> None:
             ret.status = ReturnStatus.APPROVED
 
-    class Rejected(Aggregate.Event):
+    class Rejected(Approvable.Event):
         rejected_by: str
         reason: str
 
         def apply(self, ret: ProductReturn) -> None:
             ret.status = ReturnStatus.REJECTED
 
-    class RedOutboundOrderIssued(Aggregate.Event):
+    class RedOutboundOrderIssued(Approvable.Event):
         """OR-28 (``RedOutboundOrderIssued``): reverses the original outbound; copy 2 to the
         warehouse keeper."""
 
@@ -166,7 +182,7 @@ class ProductReturn(Aggregate):
         def apply(self, ret: ProductReturn) -> None:
             ret.status, ret.red_outbound_id = ReturnStatus.AWAITING_WAREHOUSE, self.red_outbound_id
 
-    class ReceivedIntoWarehouse(Aggregate.Event):
+    class ReceivedIntoWarehouse(Approvable.Event):
         """OR-28, OR-29 (``ReturnCounted``): received and counted, with any discrepancy."""
 
         order_id: UUID
@@ -248,12 +264,6 @@ class ProductReturn(Aggregate):
             service_call_id=call_id,
         )
 
-    def confirm(self, manager: str, roles: frozenset[str]) -> None:
-        # OR-24: the branch manager confirms before anything else happens.
-        acting_as((Role.BRANCH_MANAGER,), roles, "OR-24", "confirming a return request")
-        _in(self.status, ReturnStatus.REQUESTED, "OR-24")
-        self.trigger_event(self.ConfirmedByBranchManager, confirmed_by=manager)
-
     def verify(
         self,
         lines: tuple[tuple[str, str, int], ...],
@@ -289,28 +299,11 @@ class ProductReturn(Aggregate):
             checked.append(ReturnLine(code, description, quantity, original.unit_price))
         self.trigger_event(self.GoodsVerified, lines=tuple(checked), verified_by=salesperson)
 
-    def authenticate(self, genuine: bool, note: str, by: str, roles: frozenset[str]) -> None:
-        # OR-26: the technical department says whether the goods are genuine.
-        acting_as((Role.TECHNICAL_DEPARTMENT,), roles, "OR-26", "authenticating returned goods")
-        _in(self.status, ReturnStatus.AUTHENTICATING, "OR-26")
-        self.trigger_event(self.GoodsAuthenticated, genuine=genuine, note=note, authenticated_by=by)
-
     def submit_detail(self, by: str, roles: frozenset[str]) -> None:
         # OR-27: the branch submits the verified, authenticated return detail.
         acting_as((Role.SALESPERSON,), roles, "OR-27", "submitting the return detail")
         _in(self.status, ReturnStatus.DETAIL_PENDING, "OR-27")
         self.trigger_event(self.DetailSubmitted, original_order_id=self.order_id, submitted_by=by)
-
-    def approve(self, manager: str, roles: frozenset[str]) -> None:
-        # OR-27: the sales manager approves the return detail.
-        acting_as((Role.SALES_MANAGER,), roles, "OR-27", "approving the return detail")
-        _in(self.status, ReturnStatus.PENDING_SALES_MANAGER_APPROVAL, "OR-27")
-        self.trigger_event(self.Approved, approved_by=manager)
-
-    def reject(self, manager: str, roles: frozenset[str], reason: str) -> None:
-        acting_as((Role.SALES_MANAGER,), roles, "OR-27", "rejecting the return detail")
-        _in(self.status, ReturnStatus.PENDING_SALES_MANAGER_APPROVAL, "OR-27")
-        self.trigger_event(self.Rejected, rejected_by=manager, reason=reason)
 
     def issue_red_outbound(self, red_outbound_id: UUID, clerk: str, roles: frozenset[str]) -> None:
         # OR-28: the sales clerk issues the red outbound order from the approved detail.
@@ -353,6 +346,80 @@ class ProductReturn(Aggregate):
             received_by=keeper,
         )
         return discrepancy
+
+    # -- the decisions: the authority matrix's ``return`` chain (OR-24, OR-26, OR-27)
+
+    def approval_content(self) -> Mapping[str, Any]:
+        # The technical department and the sales manager sign over the goods as checked.
+        return {
+            "order_id": str(self.order_id),
+            "customer_id": str(self.customer_id),
+            "reason_code": self.reason_code,
+            "exchange": self.exchange,
+            "lines": [
+                {
+                    "product_code": line.product_code,
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "unit_price": str(line.unit_price),
+                }
+                for line in self.lines
+            ],
+        }
+
+    def interested_parties(self) -> set[str]:
+        return {self.requested_by}
+
+    def _ready_for_next_step(self) -> None:
+        """Each step decides on what the steps before it prepared; the chain's own order and
+        roles are the kernel's (XC-01, XC-07)."""
+        approval = self.approval
+        pending = approval.next_step() if approval is not None else None
+        if pending is None:
+            return  # no step to decide: the kernel refuses it (XC-01)
+        # OR-25: the goods are authenticated once the salesperson checked them.
+        if pending.step.name == AUTHENTICATION_STEP:
+            _in(self.status, ReturnStatus.AUTHENTICATING, "OR-25")
+        # OR-27: the sales manager decides on the submitted return detail.
+        if pending.step.name == DETAIL_STEP:
+            _in(self.status, ReturnStatus.PENDING_SALES_MANAGER_APPROVAL, "OR-27")
+
+    def grant(
+        self, step: str, approver: Approver, comment: str = "", next_due: Deadline | None = None
+    ) -> None:
+        self._ready_for_next_step()
+        super().grant(step, approver, comment, next_due)
+        if step == CONFIRMATION_STEP:
+            self.trigger_event(self.ConfirmedByBranchManager, confirmed_by=approver.user_id)
+        elif step == AUTHENTICATION_STEP:
+            self.trigger_event(
+                self.GoodsAuthenticated,
+                genuine=True,
+                note=comment,
+                authenticated_by=approver.user_id,
+            )
+
+    def reject(self, step: str, approver: Approver, reason: str) -> None:
+        self._ready_for_next_step()
+        super().reject(step, approver, reason)
+
+    def on_approved(self, approval: ApprovalState) -> None:
+        self.trigger_event(self.Approved, approved_by=_decided_by(approval, DETAIL_STEP))
+
+    def on_rejected(self, approval: ApprovalState, reason: str) -> None:
+        rejected = next(s for s in approval.steps if s.status is StepStatus.REJECTED)
+        by = rejected.decided_by or ""
+        # OR-26: goods not genuine end the return.
+        if rejected.step.name == AUTHENTICATION_STEP:
+            self.trigger_event(
+                self.GoodsAuthenticated, genuine=False, note=reason, authenticated_by=by
+            )
+        else:
+            self.trigger_event(self.Rejected, rejected_by=by, reason=reason)
+
+
+def _decided_by(approval: ApprovalState, step: str) -> str:
+    return next(s.decided_by or "" for s in approval.steps if s.step.name == step)
 
 
 class ReturnedGoods(Aggregate):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, model_validator
 from contracts.orders import OrderLine as Line
 from contracts.orders import total_of
 from contracts.values import Code, Day, Days, Instant, LongText, Name
+from kernel.approvals.http import document_routes
 from kernel.roles import SALES, Role
 from orders.application import OrdersApplication
 from orders.delivery_projections import DELIVERY_TRACKING, DeliveryTrackingView
@@ -22,15 +23,18 @@ from orders.domain.order import (
     ShipmentDelay,
     UncontractedChannel,
 )
+from orders.domain.order_cancellation import CancellationStatus
 from orders.projections import ORDERS, OUTBOUND_ARCHIVE, OrderSummary, OutboundArchiveView
 from runtime import clock
 from runtime.auth import Principal, acting_as, requires
 from runtime.http import application_of
 from runtime.transcoding import value_object
 from runtime.unit_of_work import CommandContext
-from runtime.views import Money, Page, PageRequest, View
+from runtime.views import Money, Page, PageRequest, View, identity
 
 router = APIRouter(prefix="/orders", tags=["orders"])
+cancellation_approvals = document_routes("/order-cancellations", "orders")
+"""OR-17: the sales manager approves an order's cancellation before shipment."""
 tracking = APIRouter(prefix="/delivery-tracking", tags=["orders"])
 App = Annotated[OrdersApplication, Depends(application_of(OrdersApplication))]
 Sales = Annotated[CommandContext, Depends(acting_as(*SALES))]
@@ -229,16 +233,31 @@ class CancelOrder(BaseModel):
     reason: LongText
 
 
-@router.post("/{order_id}/cancel")
-async def cancel_order(
-    context: Annotated[CommandContext, Depends(acting_as(Role.SALES_MANAGER))],
-    order_id: UUID,
-    body: CancelOrder,
-    app: App,
-) -> OrderView:
-    """§4.3: cancelled before shipment; billing releases its credit reservation."""
-    order = await app.perform(app.cancel_order, context, order_id, body.reason)
-    return OrderView.model_validate(order)
+class CancellationView(View):
+    cancellation_id: UUID = identity("cancellation_id")
+    order_id: UUID
+    amount: Money
+    currency: str
+    reason: str
+    requested_by: str
+    status: CancellationStatus
+    decided_by: str | None
+
+
+@router.post("/{order_id}/cancel", status_code=201)
+async def request_cancellation(
+    context: Sales, order_id: UUID, body: CancelOrder, app: App
+) -> CancellationView:
+    """§4.3, OR-17: asked before shipment; the sales manager approves it through the
+    ``order_cancellation`` chain (``/order-cancellations/{cancellation_id}/approval``), which
+    cancels the order, and billing releases its credit reservation."""
+    cancellation = await app.perform(app.request_cancellation, context, order_id, body.reason)
+    return CancellationView.model_validate(cancellation)
+
+
+@router.get("/{order_id}/cancellation")
+def get_cancellation(_: Reader, order_id: UUID, app: App) -> CancellationView:
+    return CancellationView.model_validate(app.cancellation(order_id))
 
 
 @router.post("/{order_id}/back-order/cancel")

@@ -1,7 +1,10 @@
-"""HTTP commands and queries of returns (RULES §4.4): requested through the salesperson and
-confirmed by the branch manager (OR-24), checked (OR-25), authenticated (OR-26), the return detail
-approved by the sales manager (OR-27), the red outbound order and the warehouse receipt (OR-28,
-OR-29). Who may take each step is the return's own rule, refused with its id."""
+"""HTTP commands and queries of returns (RULES §4.4): requested through the salesperson (OR-24),
+checked (OR-25), the return detail submitted (OR-27), the red outbound order and the warehouse
+receipt (OR-28, OR-29). The decisions are the kernel's approval routes on the return
+(``/returns/{id}/approval``, ``.../approval/grant``, ``.../approval/reject``), the steps of the
+authority matrix's ``return`` chain: the branch manager's confirmation (OR-24), the technical
+department's authentication, a rejection when the goods are not genuine (OR-26), and the sales
+manager's approval of the return detail (OR-27)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.values import Code, LongText, Price, Quantity, ShortText
+from contracts.values import Code, Price, Quantity, ShortText
+from kernel.approvals.http import document_routes
 from kernel.roles import Role
 from orders.application import OrdersApplication
 from orders.return_projections import RETURNS, ReturnSummary
@@ -21,18 +25,15 @@ from runtime.unit_of_work import CommandContext
 from runtime.views import Page, PageRequest
 
 router = APIRouter(tags=["returns"])
+return_approvals = document_routes("/returns", "returns")
+"""OR-24, OR-26, OR-27: the branch manager, technical authentication, the sales manager."""
 
 App = Annotated[OrdersApplication, Depends(application_of(OrdersApplication))]
-ROLES = (
-    Role.SALESPERSON,
-    Role.BRANCH_MANAGER,
-    Role.TECHNICAL_DEPARTMENT,
-    Role.SALES_MANAGER,
-    Role.SALES_CLERK,
-    Role.WAREHOUSE_KEEPER,
-)
+ROLES = (Role.SALESPERSON, Role.SALES_CLERK, Role.WAREHOUSE_KEEPER)
+"""Who takes the steps that are not decisions; each step's own rule says which of them."""
+DECIDERS = (Role.BRANCH_MANAGER, Role.TECHNICAL_DEPARTMENT, Role.SALES_MANAGER)
 Actor = Annotated[CommandContext, Depends(acting_as(*ROLES))]
-Reader = Annotated[Principal, Depends(requires(*ROLES, Role.FINANCE))]
+Reader = Annotated[Principal, Depends(requires(*ROLES, *DECIDERS, Role.FINANCE))]
 
 
 class Line(BaseModel):
@@ -56,16 +57,6 @@ class Verify(BaseModel):
     lines: list[Line] = Field(min_length=1, max_length=200)
 
 
-class Authenticate(BaseModel):
-    genuine: bool
-    note: LongText = ""
-
-
-class Decision(BaseModel):
-    approve: bool
-    reason: LongText = ""
-
-
 class Count(BaseModel):
     counted: dict[Code, int] = Field(max_length=200, description="Product code -> units counted")
 
@@ -87,13 +78,6 @@ async def request_return(context: Actor, body: RequestReturn, app: App) -> Retur
     return ReturnView.model_validate(ret)
 
 
-@router.post("/returns/{return_id}/confirmation")
-async def confirm_return(context: Actor, return_id: UUID, app: App) -> ReturnView:
-    """The branch manager confirms the request before anything else happens (OR-24)."""
-    ret = await app.perform(app.confirm_return, context, return_id)
-    return ReturnView.model_validate(ret)
-
-
 @router.post("/returns/{return_id}/verification")
 async def verify_return(context: Actor, return_id: UUID, body: Verify, app: App) -> ReturnView:
     """The salesperson checks name, specification and quantity against the order (OR-25)."""
@@ -102,26 +86,10 @@ async def verify_return(context: Actor, return_id: UUID, body: Verify, app: App)
     return ReturnView.model_validate(ret)
 
 
-@router.post("/returns/{return_id}/authentication")
-async def authenticate_return(
-    context: Actor, return_id: UUID, body: Authenticate, app: App
-) -> ReturnView:
-    """The technical department says whether the goods are genuine; if not, rejected (OR-26)."""
-    ret = await app.perform(app.authenticate_return, context, return_id, body.genuine, body.note)
-    return ReturnView.model_validate(ret)
-
-
 @router.post("/returns/{return_id}/detail")
 async def submit_return_detail(context: Actor, return_id: UUID, app: App) -> ReturnView:
     """The return detail, a red-letter goods request, goes to the sales manager (OR-27)."""
     ret = await app.perform(app.submit_return_detail, context, return_id)
-    return ReturnView.model_validate(ret)
-
-
-@router.post("/returns/{return_id}/decision")
-async def decide_return(context: Actor, return_id: UUID, body: Decision, app: App) -> ReturnView:
-    """The sales manager approves or rejects the return detail (OR-27)."""
-    ret = await app.perform(app.decide_return, context, return_id, body.approve, body.reason)
     return ReturnView.model_validate(ret)
 
 
