@@ -158,10 +158,12 @@ def _stored(rows: Sequence[EventRow]) -> pa.Table:
         if opens_object in state or opens_list in state:
             plains[i] = _nested_plain(state)
     columns = [positions, streams, versions, topics, states, plains]
-    return pa.Table.from_arrays(
+    page = pa.Table.from_arrays(
         [pa.array(column, type=f.type) for column, f in zip(columns, _STORED_SCHEMA, strict=True)],
         schema=_STORED_SCHEMA,
     )
+    # In chunks: DuckDB scans one chunk per thread, so one chunk would decode on one core.
+    return pa.Table.from_batches(page.to_batches(max_chunksize=8192))
 
 
 def _batches(store: StoredEvents, after: int) -> Iterator[list[EventRow]]:
