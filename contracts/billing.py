@@ -49,6 +49,20 @@ class InvoicePaidInFull(IntegrationEvent, producer="billing", aggregate_field="i
     call_id: UUID | None = None
 
 
+class CreditNoteIssued(IntegrationEvent, producer="billing", aggregate_field="credit_note_id"):
+    """BI-18: finance issued the red-letter invoice that reverses a return's goods on the
+    order's invoice: the return's cycle ends (RULES §8, request → credit note)."""
+
+    credit_note_id: UUID
+    return_id: UUID
+    order_id: UUID
+    customer_id: UUID
+    original_invoice_id: UUID
+    amount: Amount
+    currency: CurrencyCode
+    issued_at: Instant
+
+
 class PaymentApplied(IntegrationEvent, producer="billing", aggregate_field="payment_id"):
     """BI-04, BI-09: a payment received from the customer, applied to the invoices
     ``applied_to``."""
@@ -202,6 +216,7 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     InvoiceIssued,
     InvoiceReceiptSignedByCustomer,
     InvoicePaidInFull,
+    CreditNoteIssued,
     PaymentApplied,
     ReceivableOverdue,
     InstrumentDishonoured,

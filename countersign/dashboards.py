@@ -871,6 +871,16 @@ def orders_business() -> Dashboard:
                 steps=[(0, "green"), (1, "orange")],
             )
         )
+        .with_panel(
+            figure(
+                "Return cycle, request to credit note (4 weeks)",
+                query(
+                    "sum(increase(countersign_orders_return_cycle_seconds_total[4w])) / "
+                    "sum(increase(countersign_orders_return_cycles_total[4w]))"
+                ),
+                unit="s",
+            )
+        )
     )
 
 

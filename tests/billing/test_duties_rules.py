@@ -60,10 +60,10 @@ def test_bi_15_finance_issues_the_invoice_never_who_submitted_the_request() -> N
 
 def test_bi_15_finance_issues_the_red_letter_invoice() -> None:
     note = CreditNote.request(uuid4(), uuid4(), uuid4(), uuid4(), "CNY", DELIVERED[1:])
-    refused_bi_15(lambda: note.issue("RED-1", "salesperson", ["salesperson"]))
-    refused_bi_15(lambda: note.issue("RED-1", "dual", DUAL))
+    refused_bi_15(lambda: note.issue("RED-1", "salesperson", ["salesperson"], datetime.now(UTC)))
+    refused_bi_15(lambda: note.issue("RED-1", "dual", DUAL, datetime.now(UTC)))
     with pytest.raises(RuleViolation) as unapproved:
-        note.issue("RED-1", "finance", ["finance"])
+        note.issue("RED-1", "finance", ["finance"], datetime.now(UTC))
     assert unapproved.value.rule == "BI-18"
 
 

@@ -19,7 +19,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from billing.adapters.outbound import OUTBOUND
 from billing.application.invoicing import OVERDUE_RECEIVABLES
 from billing.domain.credit_note import CreditNote
-from contracts.billing import InvoiceReceiptSignedByCustomer, PaymentApplied, ReceivableOverdue
+from contracts.billing import (
+    CreditNoteIssued,
+    InvoiceReceiptSignedByCustomer,
+    PaymentApplied,
+    ReceivableOverdue,
+)
 from contracts.customers import AccountOwnerChanged, CustomerRegistered
 from contracts.orders import (
     ContractSigned,
@@ -451,6 +456,18 @@ def test_bi_18_a_return_is_reversed_by_an_approved_red_letter_invoice(
     refused(client, f"{note}/issue", "salesperson", "BI-15", {"number": "RED-1"})
     issued_note = client.ok("POST", f"{note}/issue", "finance", {"number": "RED-1"})
     assert (issued_note["status"], issued_note["number"]) == ("issued", "RED-1")
+    # Published for orders, whose return's cycle it ends (RULES §8).
+    (credit,) = [
+        published
+        for event in app_of(client).events.get(note_id)
+        if isinstance(published := OUTBOUND(event), CreditNoteIssued)
+    ]
+    assert (credit.credit_note_id, credit.amount, str(credit.original_invoice_id)) == (
+        note_id,
+        Decimal("40.00"),
+        invoice_id,
+    )
+    assert str(credit.order_id) == requested["order_id"]
     refused(client, f"{note}/issue", "finance", "BI-18", {"number": "RED-2"})
     invoice = client.ok("GET", f"/receivables/{invoice_id}", "finance")
     assert (invoice["credited"], invoice["outstanding"]) == ("40.00", "60.00")

@@ -161,7 +161,7 @@ def test_bi_18_a_credit_note_is_issued_once_approved_and_within_the_invoice() ->
         uuid4(), original.order_id, original.customer_id, original.id, "CNY", DELIVERED[1:]
     )
     with pytest.raises(RuleViolation) as unapproved:
-        note.issue("RED-1", "finance", ["finance"])
+        note.issue("RED-1", "finance", ["finance"], datetime.now(UTC))
     assert unapproved.value.rule == "BI-18"
     original.credit(note.id, Decimal(40))
     assert (original.outstanding, original.settled) == (Decimal(60), False)

@@ -8,6 +8,7 @@ approved red-letter invoice (OR-24 ... OR-28, BI-18, §7 row 6)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -162,3 +163,11 @@ async def test_or_24_or_28_bi_18_a_return_is_credited_across_the_services(api: A
 
     history = await eventually(recorded, timeout=60, what="customers to record the return")
     assert history["trade"]["returned"] == {"CNY": "10.50"}
+
+    # RULES §8: billing's credit note (CreditNoteIssued) ends the return's cycle in orders.
+    async def cycle_ended() -> float | None:
+        text = (await api.call("GET", "orders", "/metrics", "finance")).text
+        found = re.search(r"^countersign_orders_return_cycles_total (\S+)$", text, re.MULTILINE)
+        return float(found[1]) if found and float(found[1]) >= 1 else None
+
+    await eventually(cycle_ended, timeout=60, what="orders to end the return's cycle")

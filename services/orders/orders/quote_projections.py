@@ -113,7 +113,7 @@ def _bid_decided(event: Inquiry.BidParticipationDecided, db: Connection) -> None
 # -- RULES §8: how long the sales pipeline takes (OR-01, OR-03)
 
 
-def _seconds(start: datetime, end: datetime) -> Decimal:
+def seconds_between(start: datetime, end: datetime) -> Decimal:
     return Decimal(max((end - start).total_seconds(), 0.0)).quantize(Decimal("0.001"))
 
 
@@ -160,7 +160,7 @@ def _go_no_go_asked(event: Inquiry.Registered, db: Connection) -> None:
 def _go_no_go_decided(event: Inquiry.BidParticipationDecided, db: Connection) -> None:
     asked = GO_NO_GO_TIMES.get(db, event.originator_id)
     assert asked is not None
-    seconds = _seconds(asked.reported_at, event.timestamp)
+    seconds = seconds_between(asked.reported_at, event.timestamp)
     GO_NO_GO_TIMES.update(db, event, decision=event.decision, seconds=seconds)
 
 
@@ -185,7 +185,7 @@ def _turnaround_approved(event: Quote.Approved, db: Connection) -> None:
     quote = QUOTE_TURNAROUNDS.get(db, event.originator_id)
     if quote is None:
         return
-    seconds = _seconds(quote.inquiry_reported_at, event.timestamp)
+    seconds = seconds_between(quote.inquiry_reported_at, event.timestamp)
     QUOTE_TURNAROUNDS.update(
         db, event, approved_at=event.timestamp, to_approval_seconds=seconds, to_issue_seconds=None
     )
@@ -197,7 +197,7 @@ def _turnaround_issued(event: Quote.Issued, db: Connection) -> None:
     if quote is None or quote.approved_at is None:
         return  # OR-03: only an approved quote is issued
     QUOTE_TURNAROUNDS.update(
-        db, event, to_issue_seconds=_seconds(quote.approved_at, event.timestamp)
+        db, event, to_issue_seconds=seconds_between(quote.approved_at, event.timestamp)
     )
 
 

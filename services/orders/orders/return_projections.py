@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from contracts.values import UserId
 from orders.domain.product_return import ProductReturn, ReturnStatus
+from orders.quote_projections import seconds_between
 from runtime.projections import Projection
 from runtime.views import ReadTable, View, identity
 
@@ -114,6 +115,11 @@ class ReturnValue(View):
     )
     authentic: bool | None = Field(description="OR-26: whether the goods were found genuine")
     rejected: bool = Field(description="The return ended rejected: nothing came back")
+    cycle_seconds: Decimal | None = Field(
+        max_digits=16,
+        decimal_places=3,
+        description="BI-18: from the request to billing's credit note for the goods returned",
+    )
     version: int
 
 
@@ -126,7 +132,13 @@ return_values = Projection("return_values", RETURN_VALUES.table)
 @return_values.on(ProductReturn.Requested)
 def _value_requested(event: ProductReturn.Requested, db: Connection) -> None:
     RETURN_VALUES.insert(
-        db, event, requested_at=event.timestamp, amount=None, authentic=None, rejected=False
+        db,
+        event,
+        requested_at=event.timestamp,
+        amount=None,
+        authentic=None,
+        rejected=False,
+        cycle_seconds=None,
     )
 
 
@@ -144,3 +156,11 @@ def _value_authenticated(event: ProductReturn.GoodsAuthenticated, db: Connection
 @return_values.on(ProductReturn.Rejected)
 def _value_rejected(event: ProductReturn.Rejected, db: Connection) -> None:
     RETURN_VALUES.update(db, event, rejected=True)
+
+
+@return_values.on(ProductReturn.Credited)
+def _value_credited(event: ProductReturn.Credited, db: Connection) -> None:
+    value = RETURN_VALUES.get(db, event.originator_id)
+    if value is not None:
+        cycle = seconds_between(value.requested_at, event.credited_at)
+        RETURN_VALUES.update(db, event, cycle_seconds=cycle)

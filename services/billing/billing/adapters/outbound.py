@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from billing.domain.cash_advance import AdvanceAccount
 from billing.domain.credit_exposure import CreditExposure
+from billing.domain.credit_note import CreditNote
 from billing.domain.instrument import Instrument
 from billing.domain.invoice import Invoice
 from billing.domain.payment import Payment
@@ -16,6 +17,7 @@ OUTBOUND = Outbound(
         Invoice.Issued: contract.InvoiceIssued,
         Invoice.ReceiptSigned: contract.InvoiceReceiptSignedByCustomer,
         Invoice.PaidInFull: contract.InvoicePaidInFull,
+        CreditNote.Issued: contract.CreditNoteIssued,
         Payment.Applied: contract.PaymentApplied,
         Instrument.Dishonoured: contract.InstrumentDishonoured,
         Invoice.Overdue: contract.ReceivableOverdue,

@@ -300,7 +300,7 @@ class InvoicingCommands(CreditPolicies, CustomerSigning, Governance, AuditTrail,
         """BI-18: finance issues the approved credit note; the original invoice's receivable
         falls by its amount."""
         note = self.credit_note(credit_note_id)
-        note.issue(number, context.actor, context.roles)
+        note.issue(number, context.actor, context.roles, clock.now())
         invoice = self.invoice(note.original_invoice_id)
         invoice.credit(note.id, note.amount)
         self.receivable_reduced(invoice, note.amount)

@@ -6,6 +6,7 @@ receivable it reduces. Nothing is deleted or overwritten: the correction is its 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
@@ -66,6 +67,11 @@ class CreditNote(Approvable):
         issued_by: str
         original_invoice_id: UUID
         amount: Decimal
+        return_id: UUID
+        order_id: UUID
+        customer_id: UUID
+        currency: str
+        issued_at: datetime
 
         def apply(self, note: CreditNote) -> None:
             note.status, note.number = CreditNoteStatus.ISSUED, self.number
@@ -100,7 +106,7 @@ class CreditNote(Approvable):
     def amount(self) -> Decimal:
         return lines_total(self.lines)
 
-    def issue(self, number: str, issued_by: str, roles: Iterable[str]) -> None:
+    def issue(self, number: str, issued_by: str, roles: Iterable[str], now: datetime) -> None:
         # BI-15: finance issues the red-letter invoice, never a salesperson.
         handles_money(issued_by, roles, "a red-letter invoice")
         # BI-18: a red-letter invoice needs the sales manager's and finance's approval, once.
@@ -116,6 +122,11 @@ class CreditNote(Approvable):
             issued_by=issued_by,
             original_invoice_id=self.original_invoice_id,
             amount=self.amount,
+            return_id=self.return_id,
+            order_id=self.order_id,
+            customer_id=self.customer_id,
+            currency=self.currency,
+            issued_at=now,
         )
 
     def approval_content(self) -> Mapping[str, Any]:

@@ -169,6 +169,14 @@ def _returns_value(app: Any, now: datetime) -> Select[Any]:
     return select(*by, func.sum(_values.amount)).where(kept).group_by(*by)
 
 
+def _return_cycles(measure: Any) -> Any:
+    def query(app: Any, now: datetime) -> Select[Any]:
+        cycle = _values.cycle_seconds
+        return select(measure(cycle)).where(cycle.is_not(None))
+
+    return query
+
+
 def _authenticity_failures(app: Any, now: datetime) -> Select[Any]:
     failed = _values.authentic.is_(False)
     return select(func.count()).select_from(RETURN_VALUES.table).where(failed)
@@ -367,6 +375,21 @@ FIGURES = (
         "countersign_orders_delivered_value, the return rate by value (OR-25, OR-29).",
         _returns_value,
         labels=("reason", "currency"),
+        rule="OR-29",
+    ),
+    Figure(
+        "countersign_orders_return_cycles",
+        "Returns whose cycle ended: billing issued the credit note for their goods (BI-18).",
+        _return_cycles(lambda seconds: func.count()),
+        counter=True,
+        rule="OR-29",
+    ),
+    Figure(
+        "countersign_orders_return_cycle_seconds",
+        "Those returns' cycles, from the request to the credit note, added up; divided by "
+        "countersign_orders_return_cycles_total, the mean return cycle time (OR-24, BI-18).",
+        _return_cycles(lambda seconds: func.coalesce(func.sum(seconds), 0)),
+        counter=True,
         rule="OR-29",
     ),
     Figure(

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from uuid import UUID
 
+from contracts.billing import CreditNoteIssued
 from contracts.service_desk import DiagnosisRecorded
 from kernel.approvals import Approvals
 from kernel.approvals.commands import Decision
@@ -61,6 +62,14 @@ class ReturnCommands(Approvals):
         if exchange is not None:
             # C10: from here it follows the return chain, the branch manager confirming first.
             self.request_approval(exchange, RETURN, event.diagnosed_by)
+
+    @policy(CreditNoteIssued)
+    def on_credit_note_issued(self, event: CreditNoteIssued) -> None:
+        """BI-18, RULES §8: the credit note billing issued for a return ends the return's
+        cycle (request → credit note)."""
+        ret = self.find(ProductReturn, event.return_id)
+        if ret is not None:
+            ret.credited(event.credit_note_id, event.amount, event.issued_at)
 
     @command
     def request_return(

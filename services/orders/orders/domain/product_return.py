@@ -108,6 +108,7 @@ class ProductReturn(Approvable):
         self.lines: tuple[ReturnLine, ...] = ()
         self.red_outbound_id: UUID | None = None
         self.discrepancy: str | None = None
+        self.credit_note_id: UUID | None = None
 
     class Requested(Approvable.Created):
         order_id: UUID
@@ -195,6 +196,17 @@ class ProductReturn(Approvable):
 
         def apply(self, ret: ProductReturn) -> None:
             ret.status, ret.discrepancy = ReturnStatus.RECEIVED, self.discrepancy
+
+    class Credited(Approvable.Event):
+        """BI-18 (RULES §8): billing issued the red-letter invoice for the goods returned; the
+        return's cycle, from its request to the credit note, ends here."""
+
+        credit_note_id: UUID
+        amount: Decimal
+        credited_at: datetime
+
+        def apply(self, ret: ProductReturn) -> None:
+            ret.credit_note_id = self.credit_note_id
 
     @classmethod
     def request(
@@ -318,6 +330,13 @@ class ProductReturn(Approvable):
             currency=self.currency,
             issued_by=clerk,
         )
+
+    def credited(self, credit_note_id: UUID, amount: Decimal, at: datetime) -> None:
+        """Billing's credit note for this return (once: a redelivered message finds it)."""
+        if self.credit_note_id is None:
+            self.trigger_event(
+                self.Credited, credit_note_id=credit_note_id, amount=amount, credited_at=at
+            )
 
     def receive(
         self, counted: Mapping[str, int], keeper: str, roles: frozenset[str], now: datetime
