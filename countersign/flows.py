@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 
-from countersign.approving import approve_all_steps
+from billing.domain.credit_note import CreditNote
+from countersign.approving import approve_all_steps, grant_next_step
 from runtime import clock
 from runtime.idempotency import HEADER as IDEMPOTENCY_KEY
 
@@ -171,6 +172,25 @@ class FlowClient:
         self.observe("APPROVAL", f"{service} {_IDS.sub('{id}', path)}", _ms(started), 0, None)
         return decided
 
+    def grant_next(self, service: str, path: str) -> tuple[str, str]:
+        """The document's pending step granted and signed, for a chain whose steps wait on work
+        between them (a return's check, its detail); read afresh on each try, like ``approve``."""
+        started = time.perf_counter()
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                granted = grant_next_step(self.http, f"{self.urls[service]}{path}", self.keys_dir)
+                break
+            except (httpx.TransportError, RuntimeError) as error:
+                if time.monotonic() > deadline:
+                    raise FlowError(f"approving {service}{path}: {error}") from None
+                self.retries += 1
+                time.sleep(0.5)
+        if granted is None:
+            raise FlowError(f"{service}{path} has no step pending")
+        self.observe("APPROVAL", f"{service} {_IDS.sub('{id}', path)}", _ms(started), 0, None)
+        return granted
+
     def answer_as_customer(self, url: str, name: str, comment: str) -> None:
         """What the customer's signing page posts: the link is its only credential."""
         body = {"signed": True, "typed_name": name, "comment": comment, "image": DRAWN_SIGNATURE}
@@ -212,6 +232,10 @@ def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+PUMP = "centrifugal pump"
+"""What every flow sells (as ``PUMP-7``), and what a return names coming back (OR-25)."""
+
+
 @dataclass(frozen=True)
 class Delivered:
     """What an order-to-cash flow leaves behind for the flows that follow it."""
@@ -241,7 +265,7 @@ def order_to_cash(client: FlowClient, report: Report = _silent, paid: bool = Tru
     serials = [f"PX7-{token}-1", f"PX7-{token}-2"]
     line = {
         "product_code": "PUMP-7",
-        "description": "centrifugal pump",
+        "description": PUMP,
         "quantity": 2,
         "unit_price": "1250.00",
         "serial_numbers": serials,
@@ -386,16 +410,22 @@ def _invoice_to_payment(
     )
     client.answer_as_customer(link["url"], "Zhao Lan", "Invoice received.")
     report("customer   signed for the invoice on their own link (InvoiceReceiptSignedByCustomer)")
-    if not paid:
-        return invoice_id
+    if paid:
+        _pay(client, report, customer_id, invoice_id, token)
+    return invoice_id
+
+
+def _pay(client: FlowClient, report: Report, customer_id: str, invoice_id: str, ref: str) -> None:
+    """BI-04, BI-09: finance records the customer's transfer of what the invoice still owes."""
+    owed = client.ok("GET", "billing", f"/receivables/{invoice_id}", "finance")
     payment = {
         "customer_id": customer_id,
-        "amount": invoice["amount"],
-        "currency": invoice["currency"],
+        "amount": owed["outstanding"],
+        "currency": owed["currency"],
         "method": "bank_transfer",
-        "bank_ref": f"TRANSFER-{token}",
+        "bank_ref": f"TRANSFER-{ref}",
         "received_at": clock.now().isoformat(),
-        "applied_to": [{"invoice_id": invoice_id, "amount": invoice["amount"]}],
+        "applied_to": [{"invoice_id": invoice_id, "amount": owed["outstanding"]}],
     }
     client.ok("POST", "billing", "/payments", "finance", payment)
     receivable = client.ok("GET", "billing", f"/receivables/{invoice_id}", "finance")
@@ -403,7 +433,6 @@ def _invoice_to_payment(
         f"billing    finance recorded the payment: settled {receivable['settled']}, "
         f"outstanding {receivable['outstanding']} (PaymentApplied)"
     )
-    return invoice_id
 
 
 def service_call(client: FlowClient, delivered: Delivered, report: Report = _silent) -> str:
@@ -452,3 +481,85 @@ def service_call(client: FlowClient, delivered: Delivered, report: Report = _sil
     for step, user in client.approve("service-desk", path):
         report(f"service    step '{step}' granted and signed by {user}")
     return call_id
+
+
+def product_return(client: FlowClient, report: Report = _silent) -> str:
+    """OR-24 ... OR-29, BI-18: one unit of an order delivered and invoiced (not paid yet) comes
+    back: the branch manager confirms, the salesperson checks the goods, the technical
+    department authenticates them, the sales manager approves the detail; the red outbound
+    order, the warehouse's count; billing's red-letter invoice approved by the sales manager and
+    finance, issued by finance; the customer pays the rest. Returns the return."""
+    delivered = order_to_cash(client, report, paid=False)
+    body = {"order_id": delivered.order_id, "reason_code": "defective"}
+    return_id: str = client.ok("POST", "orders", "/returns", "salesperson", body)["return_id"]
+    path = f"/returns/{return_id}"
+    report(f"orders     return {return_id} asked for by the salesperson (OR-24)")
+    step, user = client.grant_next("orders", path)
+    report(f"orders     step '{step}' granted and signed by {user}")
+    goods = {"product_code": delivered.product_code, "description": PUMP, "quantity": 1}
+    client.ok("POST", "orders", f"{path}/verification", "salesperson", {"lines": [goods]})
+    step, user = client.grant_next("orders", path)
+    report(f"orders     goods checked (OR-25); step '{step}' granted and signed by {user}")
+    client.ok("POST", "orders", f"{path}/detail", "salesperson")
+    step, user = client.grant_next("orders", path)
+    report(f"orders     return detail submitted; step '{step}' granted and signed by {user}")
+    client.ok("POST", "orders", f"{path}/red-outbound", "sales-clerk")
+    counted = {"counted": {delivered.product_code: 1}}
+    client.ok("POST", "orders", f"{path}/receipt", "warehouse", counted)
+    report("orders     red outbound order issued, the goods received and counted (OR-28)")
+
+    note = f"/credit-notes/{CreditNote.id_for(UUID(return_id))}"
+    client.wait_for(
+        "billing to open the credit note", lambda: client.get_if("billing", note, "finance")
+    )
+    for step, user in client.approve("billing", note):
+        report(f"billing    credit note step '{step}' granted and signed by {user}")
+    issued = client.ok(
+        "POST", "billing", f"{note}/issue", "finance", {"number": f"RED-{return_id[:8]}"}
+    )
+    report(f"billing    finance issued red-letter invoice {issued['number']} (BI-18)")
+    _pay(client, report, delivered.customer_id, delivered.invoice_id, return_id[:8])
+    return return_id
+
+
+def complaint(client: FlowClient, delivered: Delivered, report: Report = _silent) -> str:
+    """SD-32 ... SD-39: the customer complains by phone; the service department investigates,
+    the clerk classifies it, the chain routes it, the department assigns, proposes and (the
+    customer agreeing) carries out a solution, follows up, the supervisor's visit; closed on the
+    customer's satisfaction. Returns the complaint."""
+    body = {
+        "customer_id": delivered.customer_id,
+        "channel": "phone",
+        "subject": "service",
+        "description": "The technician came two days late",
+    }
+    desk = "service-department"
+    complaint_id: str = client.ok("POST", "service-desk", "/complaints", "service-clerk", body)[
+        "complaint_id"
+    ]
+    path = f"/complaints/{complaint_id}"
+    report(f"service    complaint {complaint_id} received, reply due in 5 working days")
+    investigation = {
+        "valid": True,
+        "findings": "Dispatched a day late",
+        "investigation_form_ref": f"INV-{complaint_id[:8]}",
+        "responsible_dept": "service",
+    }
+    client.ok("POST", "service-desk", f"{path}/investigation", desk, investigation)
+    severity = {"severity": "general"}
+    client.ok("POST", "service-desk", f"{path}/classification", "service-clerk", severity)
+    for step, user in client.approve("service-desk", path):
+        report(f"service    step '{step}' granted and signed by {user}")
+    assignment = {"dept": "service", "transfer_form_ref": f"TR-{complaint_id[:8]}"}
+    client.ok("POST", "service-desk", f"{path}/assignment", desk, assignment)
+    solution = {"solution": "A free maintenance visit"}
+    client.ok("POST", "service-desk", f"{path}/solution", desk, solution)
+    opinion = {"accepted": True, "opinion_form_ref": f"OP-{complaint_id[:8]}"}
+    client.ok("POST", "service-desk", f"{path}/customer-opinion", desk, opinion)
+    client.ok("POST", "service-desk", f"{path}/implementation", desk)
+    client.ok("POST", "service-desk", f"{path}/follow-ups", desk, {"satisfaction": "satisfied"})
+    visit = {"visitor_id": "technician", "notes": "Apologised, checked the unit"}
+    client.ok("POST", "service-desk", f"{path}/visit", "service-supervisor", visit)
+    closed = client.ok("POST", "service-desk", f"{path}/closure", desk, {"notice_method": "phone"})
+    report(f"service    complaint {closed['status']} on the customer's satisfaction (SD-39)")
+    return complaint_id

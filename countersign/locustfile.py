@@ -1,13 +1,14 @@
 """Business traffic for `countersign load`, run by Locust (its headless mode or its web UI).
 
 Each simulated user runs whole business flows (``countersign.flows``) one after another, picked
-by the operator's mix: order to cash, or a service call for a customer an earlier flow
-delivered to. Locust's table shows, besides each HTTP route ("HTTP"), the time each approval
-chain took ("APPROVAL"), how long each reaction of another service took to show ("REACTION")
-and each whole flow ("FLOW"): its count is the flows completed, its failures the flows that
-broke.
+by the operator's mix: order to cash, a service call or a complaint from a customer an earlier
+flow delivered to, or the return of a unit of a new order. Locust's table shows, besides each
+HTTP route ("HTTP"), the time each approval chain took ("APPROVAL"), how long each reaction of
+another service took to show ("REACTION") and each whole flow ("FLOW"): its count is the flows
+completed, its failures the flows that broke.
 
-    countersign load --users 8 --spawn-rate 2 --run-time 2m --mix order_to_cash=3,service_call=1
+    countersign load --users 8 --spawn-rate 2 --run-time 2m \
+        --mix order_to_cash=3,service_call=1,product_return=1,complaint=1
 """
 
 from __future__ import annotations
@@ -23,10 +24,18 @@ from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 
 from countersign.approving import put_policies_in_force
-from countersign.flows import Delivered, FlowClient, FlowError, order_to_cash, service_call
+from countersign.flows import (
+    Delivered,
+    FlowClient,
+    FlowError,
+    complaint,
+    order_to_cash,
+    product_return,
+    service_call,
+)
 from runtime.settings import DEFAULT_HTTP_PORTS
 
-FLOWS = ("order_to_cash", "service_call")
+FLOWS = ("order_to_cash", "service_call", "product_return", "complaint")
 
 _delivered: list[Delivered] = []
 """Deliveries no service call has come from yet: each gets at most one."""
@@ -109,6 +118,8 @@ class BusinessUser(User):
         run: Mapping[str, Callable[[], object]] = {
             "order_to_cash": self._order_to_cash,
             "service_call": self._service_call,
+            "product_return": lambda: product_return(self.flows),
+            "complaint": self._complaint,
         }
         flow = random.choice(self.picks)
         started = time.perf_counter()
@@ -123,8 +134,13 @@ class BusinessUser(User):
         _delivered.append(order_to_cash(self.flows))
 
     def _service_call(self) -> None:
-        delivered = _delivered.pop() if _delivered else order_to_cash(self.flows)
-        service_call(self.flows, delivered)
+        service_call(self.flows, self._a_delivery())
+
+    def _complaint(self) -> None:
+        complaint(self.flows, self._a_delivery())
+
+    def _a_delivery(self) -> Delivered:
+        return _delivered.pop() if _delivered else order_to_cash(self.flows)
 
     def _observe(
         self, kind: str, name: str, ms: float, size: int, error: BaseException | None

@@ -150,11 +150,8 @@ ORDER_TO_CASH = AnalyticalProjection(
             any_value(payload->>'order_id') FILTER (WHERE event = 'Invoice.Issued') AS order_id,
             min(recorded_at) FILTER (WHERE event = 'Invoice.Issued') AS invoiced_at,
             min(recorded_at) FILTER (WHERE event = 'Invoice.ReceiptSigned') AS receipt_signed_at,
-            max(recorded_at) FILTER (WHERE event = 'Invoice.PaymentApplied') AS last_payment_at,
-            coalesce(sum(TRY_CAST(payload->>'paid' AS DECIMAL(18, 2)))
-                     FILTER (WHERE event = 'Invoice.PaymentApplied'), 0)
-                >= any_value(TRY_CAST(payload->>'amount' AS DECIMAL(18, 2)))
-                   FILTER (WHERE event = 'Invoice.Issued') AS paid
+            -- Billing's own decision (BI-09): paid in full net of its credit notes.
+            min(recorded_at) FILTER (WHERE event = 'Invoice.PaidInFull') AS paid_in_full_at
         FROM replayed
         WHERE service = 'billing' AND event LIKE 'Invoice.%'
         GROUP BY stream_id
@@ -162,7 +159,8 @@ ORDER_TO_CASH = AnalyticalProjection(
     invoice_per_order AS (
         SELECT order_id, min(invoice_id) AS invoice_id, min(invoiced_at) AS invoiced_at,
                min(receipt_signed_at) AS receipt_signed_at,
-               max(last_payment_at) AS last_payment_at, bool_and(paid) AS paid
+               max(paid_in_full_at) AS paid_in_full_at,
+               bool_and(paid_in_full_at IS NOT NULL) AS paid
         FROM invoices WHERE order_id IS NOT NULL GROUP BY order_id
     )
     SELECT
@@ -176,15 +174,15 @@ ORDER_TO_CASH = AnalyticalProjection(
         i.invoice_id,
         i.invoiced_at,
         i.receipt_signed_at,
-        CASE WHEN i.paid THEN i.last_payment_at END AS paid_at,
+        CASE WHEN i.paid THEN i.paid_in_full_at END AS paid_at,
         epoch(o.approved_at) - epoch(o.placed_at) AS approval_seconds,
         epoch(o.shipped_at) - epoch(o.approved_at) AS approval_to_shipment_seconds,
         epoch(o.delivered_at) - epoch(o.shipped_at) AS shipment_to_delivery_seconds,
         epoch(i.invoiced_at) - epoch(o.delivered_at) AS delivery_to_invoice_seconds,
         epoch(i.receipt_signed_at) - epoch(i.invoiced_at) AS invoice_to_receipt_seconds,
-        epoch(CASE WHEN i.paid THEN i.last_payment_at END) - epoch(i.invoiced_at)
+        epoch(CASE WHEN i.paid THEN i.paid_in_full_at END) - epoch(i.invoiced_at)
             AS invoice_to_cash_seconds,
-        epoch(CASE WHEN i.paid THEN i.last_payment_at END) - epoch(o.placed_at)
+        epoch(CASE WHEN i.paid THEN i.paid_in_full_at END) - epoch(o.placed_at)
             AS order_to_cash_seconds
     FROM orders o LEFT JOIN invoice_per_order i ON i.order_id = o.order_id
     WHERE o.placed_at IS NOT NULL

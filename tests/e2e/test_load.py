@@ -1,6 +1,6 @@
-"""`countersign load` against a real stack: Locust runs whole order-to-cash flows and service
-calls through the four services' APIs, each waiting on the other services' reactions, and the
-services' own queries then show every flow's effects exactly once."""
+"""`countersign load` against a real stack: Locust runs whole order-to-cash flows, service calls,
+complaints and returns through the four services' APIs, each waiting on the other services'
+reactions, and the services' own queries then show every flow's effects exactly once."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import json
 import signal
 import sys
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import duckdb
 import httpx
 
+from billing.domain.credit_note import CreditNote
 from countersign.analytics.replay import replay
 from countersign.stack import Stack
 from kernel.audit.verify import open_stores
@@ -35,7 +36,7 @@ async def test_load_runs_whole_business_flows_and_each_leaves_its_effects_once(
         "--spawn-rate=2",
         "--run-time=20s",
         f"--services={services}",
-        "--mix=order_to_cash=1,service_call=1",
+        "--mix=order_to_cash=1,service_call=1,product_return=1,complaint=1",
         f"--json-file={tmp_path / 'load'}",
     ]
     process = await asyncio.create_subprocess_exec(
@@ -48,7 +49,8 @@ async def test_load_runs_whole_business_flows_and_each_leaves_its_effects_once(
     entries = json.loads((tmp_path / "load.json").read_text())
     assert sum(entry["num_failures"] for entry in entries) == 0, told
     counts = {(e["method"], e["name"]): e["num_requests"] for e in entries}
-    assert counts.get(("FLOW", "order_to_cash"), 0) >= 1, told
+    flows = {name: n for (kind, name), n in counts.items() if kind == "FLOW"}
+    assert sum(flows.values()) >= 2, told
     # The reactions between services are measured as users see them.
     assert counts[("REACTION", "billing to open the invoice request")] >= 1
 
@@ -56,13 +58,24 @@ async def test_load_runs_whole_business_flows_and_each_leaves_its_effects_once(
     # all the way: billing opened exactly one invoice request for it and service-desk exactly
     # one voucher per serial number (two a flow); nothing lost, nothing doubled.
     orders = await api.every_item("orders", "/orders", "finance")
-    assert len(orders) >= counts[("FLOW", "order_to_cash")]
+    assert len(orders) >= flows.get("order_to_cash", 0) + flows.get("product_return", 0)
     for order in orders:
         path = f"/invoice-requests?order_id={order['order_id']}"
         requests = await api.every_item("billing", path, "finance")
         assert len(requests) == 1, order
         vouchers = await api.vouchers(order["customer_id"])
         assert len(vouchers) == 2, order
+
+    # Each return went through its chain to billing's red-letter invoice, once; each complaint
+    # was closed.
+    returns = await api.every_item("orders", "/returns", "finance")
+    assert len(returns) == flows.get("product_return", 0), told
+    for ret in returns:
+        note = f"/credit-notes/{CreditNote.id_for(UUID(ret['return_id']))}"
+        credit = await api.ok("GET", "billing", note, "finance")
+        assert (ret["status"], credit["status"]) == ("received", "issued"), ret
+    complaints = await api.every_item("service-desk", "/complaints", "service-department")
+    assert [c["status"] for c in complaints] == ["closed"] * flows.get("complaint", 0), told
 
     # The analysts' order-to-cash table, replayed from the four stores, has every order paid.
     settings = KernelSettings(data_dir=stack.config.data_dir)
