@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import httpx
@@ -58,6 +58,9 @@ def key_contents(promised_in_days: int = 30) -> dict[str, Any]:
         "delivery_place": "Pudong warehouse 3",
         "payment_terms_days": 30,
     }
+
+
+T = TypeVar("T")
 
 
 class FlowError(RuntimeError):
@@ -155,39 +158,29 @@ class FlowClient:
         """Every pending step of the document's approval, granted and signed. Each round reads
         the approval afresh, so one cut short (a lost answer, a restarting service) is simply
         run again from where the document stands."""
-        started = time.perf_counter()
-        deadline = time.monotonic() + self._timeout
-        decided: list[tuple[str, str]] = []
-        while True:
-            try:
-                decided += approve_all_steps(
-                    self.http, f"{self.urls[service]}{path}", self.keys_dir
-                )
-                break
-            except (httpx.TransportError, RuntimeError) as error:
-                if time.monotonic() > deadline:
-                    raise FlowError(f"approving {service}{path}: {error}") from None
-                self.retries += 1
-                time.sleep(0.5)
-        self.observe("APPROVAL", f"{service} {_IDS.sub('{id}', path)}", _ms(started), 0, None)
-        return decided
+        return self._signed(service, path, approve_all_steps)
 
     def grant_next(self, service: str, path: str) -> tuple[str, str]:
         """The document's pending step granted and signed, for a chain whose steps wait on work
         between them (a return's check, its detail); read afresh on each try, like ``approve``."""
+        granted = self._signed(service, path, grant_next_step)
+        if granted is None:
+            raise FlowError(f"{service}{path} has no step pending")
+        return granted
+
+    def _signed(self, service: str, path: str, grant: Callable[[httpx.Client, str, Path], T]) -> T:
+        """``grant`` on the document until it goes through, or until ``timeout``."""
         started = time.perf_counter()
         deadline = time.monotonic() + self._timeout
         while True:
             try:
-                granted = grant_next_step(self.http, f"{self.urls[service]}{path}", self.keys_dir)
+                granted = grant(self.http, f"{self.urls[service]}{path}", self.keys_dir)
                 break
             except (httpx.TransportError, RuntimeError) as error:
                 if time.monotonic() > deadline:
                     raise FlowError(f"approving {service}{path}: {error}") from None
                 self.retries += 1
                 time.sleep(0.5)
-        if granted is None:
-            raise FlowError(f"{service}{path} has no step pending")
         self.observe("APPROVAL", f"{service} {_IDS.sub('{id}', path)}", _ms(started), 0, None)
         return granted
 
