@@ -17,6 +17,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from countersign.stack import RestartPolicy, Stack
 from tests.chaos.soak import Faults, Load, audit_failures, dead_letters, quiesce
 from tests.conftest import requires_postgres
@@ -34,7 +36,7 @@ STARTUP = 180.0
 """Seconds a service may take to become ready: the CI machine's cores are shared."""
 
 
-async def soak(stack: Stack) -> None:
+async def soak(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
     api = Api(stack)
     supervisor = asyncio.create_task(stack.supervise(RESTARTS))
     try:
@@ -57,7 +59,8 @@ async def soak(stack: Stack) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await supervisor
         await api.close()
-    print(f"\n{figures.report()} (seed {SEED})")
+    with capsys.disabled():  # the figures are the soak's report: shown in CI's log too
+        print(f"\n{figures.report()} (seed {SEED})")
 
     # Each kind comes once before any comes twice: a minute of load sees at least two.
     assert len(set(figures.faults) & set(faults.kinds)) >= 2, figures.report()
@@ -72,15 +75,15 @@ async def soak(stack: Stack) -> None:
 
 
 async def test_soak_on_sqlite_every_flow_completes_and_every_effect_is_there_once(
-    tmp_path: Path,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with running_stack(tmp_path, startup_timeout=STARTUP) as stack:
-        await soak(stack)
+        await soak(stack, capsys)
 
 
 @requires_postgres
 async def test_soak_on_postgres_every_flow_completes_and_every_effect_is_there_once(
-    tmp_path: Path, postgres_url: str
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with running_stack(tmp_path, database_url=postgres_url, startup_timeout=STARTUP) as stack:
-        await soak(stack)
+        await soak(stack, capsys)
