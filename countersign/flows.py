@@ -160,13 +160,27 @@ class FlowClient:
         run again from where the document stands."""
         return self._signed(service, path, approve_all_steps)
 
-    def grant_next(self, service: str, path: str) -> tuple[str, str]:
-        """The document's pending step granted and signed, for a chain whose steps wait on work
-        between them (a return's check, its detail); read afresh on each try, like ``approve``."""
-        granted = self._signed(service, path, grant_next_step)
-        if granted is None:
-            raise FlowError(f"{service}{path} has no step pending")
-        return granted
+    def grant_step(self, service: str, path: str, step: str) -> str:
+        """``step`` of the document's chain granted and signed, for a chain whose steps wait on
+        work between them (a return's check, its detail). Read afresh on each try, like
+        ``approve``: a step already granted (its answer lost) is not granted again. Returns who
+        granted it."""
+
+        def grant(http: httpx.Client, url: str, keys_dir: Path) -> str:
+            found = http.get(f"{url}/approval", headers={"Authorization": "Bearer dev-gm"})
+            if found.status_code >= 300:
+                raise RuntimeError(f"{url}/approval answered {found.status_code}: {found.text}")
+            view = found.json()
+            for done in view["steps"]:
+                if done["name"] == step and done["status"] == "granted":
+                    return str(done["decided_by"])
+            if view["next_step"] != step:
+                raise RuntimeError(f"{url}: the step pending is {view['next_step']}, not {step}")
+            granted = grant_next_step(http, url, keys_dir)
+            assert granted is not None
+            return granted[1]
+
+        return self._signed(service, path, grant)
 
     def _signed(self, service: str, path: str, grant: Callable[[httpx.Client, str, Path], T]) -> T:
         """``grant`` on the document until it goes through, or until ``timeout``."""
@@ -476,26 +490,26 @@ def service_call(client: FlowClient, delivered: Delivered, report: Report = _sil
     return call_id
 
 
-def product_return(client: FlowClient, report: Report = _silent) -> str:
+def product_return(client: FlowClient, report: Report = _silent) -> tuple[Delivered, str]:
     """OR-24 ... OR-29, BI-18: one unit of an order delivered and invoiced (not paid yet) comes
     back: the branch manager confirms, the salesperson checks the goods, the technical
     department authenticates them, the sales manager approves the detail; the red outbound
     order, the warehouse's count; billing's red-letter invoice approved by the sales manager and
-    finance, issued by finance; the customer pays the rest. Returns the return."""
+    finance, issued by finance; the customer pays the rest. Returns the order and the return."""
     delivered = order_to_cash(client, report, paid=False)
     body = {"order_id": delivered.order_id, "reason_code": "defective"}
     return_id: str = client.ok("POST", "orders", "/returns", "salesperson", body)["return_id"]
     path = f"/returns/{return_id}"
     report(f"orders     return {return_id} asked for by the salesperson (OR-24)")
-    step, user = client.grant_next("orders", path)
-    report(f"orders     step '{step}' granted and signed by {user}")
+    user = client.grant_step("orders", path, "branch_manager")
+    report(f"orders     confirmed (OR-24): step granted and signed by {user}")
     goods = {"product_code": delivered.product_code, "description": PUMP, "quantity": 1}
     client.ok("POST", "orders", f"{path}/verification", "salesperson", {"lines": [goods]})
-    step, user = client.grant_next("orders", path)
-    report(f"orders     goods checked (OR-25); step '{step}' granted and signed by {user}")
+    user = client.grant_step("orders", path, "technical_authentication")
+    report(f"orders     goods checked (OR-25), authenticated (OR-26) by {user}")
     client.ok("POST", "orders", f"{path}/detail", "salesperson")
-    step, user = client.grant_next("orders", path)
-    report(f"orders     return detail submitted; step '{step}' granted and signed by {user}")
+    user = client.grant_step("orders", path, "sales_manager")
+    report(f"orders     return detail approved (OR-27) by {user}")
     client.ok("POST", "orders", f"{path}/red-outbound", "sales-clerk")
     counted = {"counted": {delivered.product_code: 1}}
     client.ok("POST", "orders", f"{path}/receipt", "warehouse", counted)
@@ -512,7 +526,7 @@ def product_return(client: FlowClient, report: Report = _silent) -> str:
     )
     report(f"billing    finance issued red-letter invoice {issued['number']} (BI-18)")
     _pay(client, report, delivered.customer_id, delivered.invoice_id, return_id[:8])
-    return return_id
+    return delivered, return_id
 
 
 def complaint(client: FlowClient, delivered: Delivered, report: Report = _silent) -> str:

@@ -25,12 +25,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import httpx
 import psycopg
 
+from billing.domain.credit_note import CreditNote
 from contracts.topics import dlq_topic, events_topic
-from countersign.flows import Delivered, FlowClient, FlowError, order_to_cash, service_call
+from countersign.flows import (
+    Delivered,
+    FlowClient,
+    FlowError,
+    complaint,
+    order_to_cash,
+    product_return,
+    service_call,
+)
 from countersign.stack import Stack
 from tests.e2e.api import Api, eventually
 from tests.e2e.test_skeleton import _messages, audited
@@ -93,7 +103,8 @@ class LosingAnswers(httpx.HTTPTransport):
 
 class Load:
     """Workers each running order-to-cash, then a service call for the customer it delivered
-    to, until told to stop; a flow under way when told finishes."""
+    to, then in turn a complaint from that customer or the return of a unit of a new order,
+    until told to stop; a flow under way when told finishes."""
 
     def __init__(self, stack: Stack, keys: Any, workers: int, seed: int, lose_share: float) -> None:
         self.urls = {service: stack.url(service) for service in stack.config.services}
@@ -105,6 +116,10 @@ class Load:
         self.delivered: list[Delivered] = []
         self.calls: dict[str, str] = {}
         """Service call id -> the customer it came from."""
+        self.complaints: dict[str, str] = {}
+        """Complaint id -> the customer it came from."""
+        self.returns: dict[str, Delivered] = {}
+        """Return id -> the order (its own flow's) a unit of came back from."""
         self.figures = Figures()
         self._lock = threading.Lock()
 
@@ -119,6 +134,10 @@ class Load:
                 self._flow("order_to_cash", lambda: self._order_to_cash(client))
                 if self.delivered:
                     self._flow("service_call", lambda: self._service_call(client))
+                    if len(self.delivered) % 2:
+                        self._flow("complaint", lambda: self._complaint(client))
+                    else:
+                        self._flow("product_return", lambda: self._return(client))
         finally:
             with self._lock:
                 self.figures.retries += client.retries
@@ -149,6 +168,18 @@ class Load:
         call_id = service_call(client, delivered)
         with self._lock:
             self.calls[call_id] = delivered.customer_id
+
+    def _complaint(self, client: FlowClient) -> None:
+        with self._lock:
+            delivered = self.delivered[-1]
+        complaint_id = complaint(client, delivered)
+        with self._lock:
+            self.complaints[complaint_id] = delivered.customer_id
+
+    def _return(self, client: FlowClient) -> None:
+        delivered, return_id = product_return(client)
+        with self._lock:
+            self.returns[return_id] = delivered
 
 
 class Faults:
@@ -236,10 +267,24 @@ async def check_effects(api: Api, load: Load) -> tuple[list[str], list[str]]:
     calls = _count(
         await api.every_item("service-desk", "/service-calls", "service-clerk"), "customer_id"
     )
-    # Every flow registered one customer: one more is a registration done twice.
-    once("customers registered", len(customers), load.figures.started["order_to_cash"])
+    complaints = await api.every_item("service-desk", "/complaints", "service-department")
+    closed = _count([c for c in complaints if c["status"] == "closed"], "customer_id")
+    returns = _count(await api.every_item("orders", "/returns", "finance"), "order_id")
+    # Every order-to-cash and return flow registered one customer: one more is a registration
+    # done twice.
+    started = load.figures.started
+    registered = started["order_to_cash"] + started["product_return"]
+    once("customers registered", len(customers), registered)
     expected_calls = Counter(load.calls.values())
-    for delivered in load.delivered:
+    expected_complaints = Counter(load.complaints.values())
+    once("complaints received", len(complaints), len(load.complaints))
+    for return_id, delivered in load.returns.items():
+        once(f"return of order {delivered.order_id}", returns[delivered.order_id])
+        note = f"/credit-notes/{CreditNote.id_for(UUID(return_id))}"
+        credit = await api.call("GET", "billing", note, "finance")
+        issued = credit.status_code == 200 and credit.json()["status"] == "issued"
+        once(f"credit note of return {return_id}", int(issued))
+    for delivered in [*load.delivered, *load.returns.values()]:
         customer, order = delivered.customer_id, delivered.order_id
         once(f"goods request of customer {customer}", orders[customer])
         once(f"invoice request of order {order}", requests[order])
@@ -247,6 +292,8 @@ async def check_effects(api: Api, load: Load) -> tuple[list[str], list[str]]:
         for serial in delivered.serial_numbers:
             once(f"voucher of serial {serial}", by_serial[serial])
         once(f"service calls of customer {customer}", calls[customer], expected_calls[customer])
+        expected = expected_complaints[customer]
+        once(f"complaints closed of customer {customer}", closed[customer], expected)
         exposure = await api.ok("GET", "billing", f"/customers/{customer}/exposure", "finance")
         # Paid in full: a reservation or a shipment counted twice would still weigh here.
         for figure in ("exposure", "reserved", "unbilled_shipments"):
