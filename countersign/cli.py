@@ -149,12 +149,12 @@ def load(
         bool, typer.Option(help="Locust's web UI (on :8089) instead of the terminal display.")
     ] = False,
 ) -> None:
-    """Business traffic through the running services' APIs, run by Locust: whole order-to-cash
-    flows, service calls, complaints and returns in the mix you choose
-    (--mix order_to_cash=3,service_call=1,complaint=1,product_return=1), with
-    Locust's live display and summary. Every other option is Locust's (--users, --spawn-rate,
-    --run-time, --csv, ...; `countersign load --help-locust` lists them); exits 1 if any
-    request or flow failed."""
+    """Business traffic through the running services' APIs, run by Locust: whole flows (order
+    to cash, service calls, complaints, returns) in the mix you choose (--mix
+    order_to_cash=3,service_call=1), with Locust's live display and summary.
+
+    Every other option is Locust's (--users, --spawn-rate, --run-time, --csv, ...; `countersign
+    load --help-locust` lists them); exits 1 if any request or flow failed."""
     if "--help-locust" in context.args:
         arguments = ["--help"]
     else:
