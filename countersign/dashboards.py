@@ -849,8 +849,10 @@ def orders_business() -> Dashboard:
             over_time(
                 "Returns by reason",
                 "none",
+                # No return yet is no series: shown as 0, not as "No data".
                 query(
-                    'sum by (reason) (countersign_orders_returns{status!="rejected"})', "{{reason}}"
+                    'sum by (reason) (countersign_orders_returns{status!="rejected"}) or vector(0)',
+                    "{{reason}}",
                 ),
             )
         )
@@ -858,8 +860,8 @@ def orders_business() -> Dashboard:
             figure(
                 "Return rate by value",
                 query(
-                    "sum(countersign_orders_returns_value) / "
-                    "sum(countersign_orders_delivered_value)"
+                    "(sum(countersign_orders_returns_value) / "
+                    "sum(countersign_orders_delivered_value)) or vector(0)"
                 ),
                 unit="percentunit",
             )
