@@ -79,11 +79,22 @@ def grant_next_step(
     document_url: str,
     keys_dir: Path,
     users: Mapping[str, str] = DEV_USER_FOR_ROLE,
+    only: str | None = None,
 ) -> tuple[str, str] | None:
     """Grant the pending step, if any, as a development user holding its role, signing with
     their own key; for a chain whose steps wait on work between them (a return's check).
-    Returns (step, user), or None when no step is pending."""
+    Returns (step, user), or None when no step is pending. With ``only``, that step alone: one
+    already granted (a retry after a lost answer) is answered with who granted it, and another
+    step pending is an error."""
     view = _ok(http.get(f"{document_url}/approval", headers=_auth("gm")))
+    if only is not None:
+        for done in view["steps"]:
+            if done["name"] == only and done["status"] == "granted":
+                return only, str(done["decided_by"])
+        if view["next_step"] != only:
+            raise RuntimeError(
+                f"{document_url}: the step pending is {view['next_step']}, not {only}"
+            )
     step = next((s for s in view["steps"] if s["name"] == view["next_step"]), None)
     if step is None:
         return None

@@ -10,6 +10,7 @@ a load run shows how long reactions take as users see them.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -165,22 +166,9 @@ class FlowClient:
         work between them (a return's check, its detail). Read afresh on each try, like
         ``approve``: a step already granted (its answer lost) is not granted again. Returns who
         granted it."""
-
-        def grant(http: httpx.Client, url: str, keys_dir: Path) -> str:
-            found = http.get(f"{url}/approval", headers={"Authorization": "Bearer dev-gm"})
-            if found.status_code >= 300:
-                raise RuntimeError(f"{url}/approval answered {found.status_code}: {found.text}")
-            view = found.json()
-            for done in view["steps"]:
-                if done["name"] == step and done["status"] == "granted":
-                    return str(done["decided_by"])
-            if view["next_step"] != step:
-                raise RuntimeError(f"{url}: the step pending is {view['next_step']}, not {step}")
-            granted = grant_next_step(http, url, keys_dir)
-            assert granted is not None
-            return granted[1]
-
-        return self._signed(service, path, grant)
+        granted = self._signed(service, path, functools.partial(grant_next_step, only=step))
+        assert granted is not None  # only=step: granted now or before, else an error
+        return granted[1]
 
     def _signed(self, service: str, path: str, grant: Callable[[httpx.Client, str, Path], T]) -> T:
         """``grant`` on the document until it goes through, or until ``timeout``."""
