@@ -4,9 +4,10 @@ Two stages, both deterministic:
 
 1. **Extract**: every stored event of every service, in store order, into one table ``events``
    (service, position, stream, version, event type, recorded time, actor, payload as plain JSON).
-   The stored JSON is decoded by DuckDB itself (``_INSERT``), in C++ and on every core, which
-   costs about what one ``orjson.loads`` per event in Python does; Python only reads the pages.
-   Incremental: each service's last extracted position is saved with each batch in the same
+   No event becomes a Python object: each page of the store is read as Arrow columns by the
+   database's ADBC driver, decoded by DuckDB (``_DECODE``, in C++ and on every core) and written
+   to the analytics database, the three stages in their own threads, each on a different page.
+   Incremental: each service's last extracted position is saved with the events in the same
    transaction, so an interrupted replay resumes where it stopped, and a later one reads only the
    new events.
 2. **Project**: each analytical projection (``countersign.analytics.projections``) is one SQL
@@ -28,6 +29,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import duckdb
+import duckdb.sqltypes
 import orjson
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -39,11 +41,15 @@ from countersign.analytics.projections import (
     REPORT_POSITIONS,
     register_functions,
 )
-from kernel.audit.verify import EventRow, StoredEvents
+from kernel.audit.verify import StoredEvents
 
 BATCH = 50_000
-"""Events per page read and per transaction written: a commit writes DuckDB's WAL to disk, so
-fewer, larger ones (tens of megabytes of memory) make the replay several times faster."""
+"""Events per page read from a store and decoded (tens of megabytes of memory)."""
+TRANSACTION_EVENTS = 500_000
+"""Events written to the analytics database per transaction, in whole pages: DuckDB writes a
+large transaction's rows straight into the file in full row groups, where each small one goes
+through the WAL and into the file again at a checkpoint, at about twice the cost. An interrupted
+replay resumes after the last transaction committed."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS events (
@@ -70,26 +76,8 @@ CREATE TABLE IF NOT EXISTS report_positions (
 );
 """
 
-_STORED_SCHEMA = pa.schema(
-    [
-        ("position", pa.int64()),
-        ("stream", pa.string()),
-        ("version", pa.int64()),
-        ("topic", pa.string()),
-        ("stored_state", pa.binary()),
-        ("nested_plain", pa.string()),
-    ]
-)
-"""One page of stored events as read, the state as its JSON text; ``nested_plain`` is the
-payload for the few events holding a value object (see ``_NESTED``), null for the others."""
-
 _ENVELOPE = ("_chain_", "timestamp", "originator_topic", "meta")
 """What the store keeps besides the event's own fields."""
-
-_NESTED = b'"_data_":{', b'"_data_":['
-"""A transcoded value object (an order line, an approval step) holds its fields as a JSON object
-(or a list): those few events are made plain in Python, since no regular expression strips a tag
-around nested braces. Every other tagged value (UUID, time, date, amount, bytes) is one string."""
 
 _PLAIN_SQL = r"""
     regexp_replace(
@@ -106,16 +94,29 @@ _PLAIN_SQL = r"""
 """An event's own fields as plain JSON, in DuckDB: the envelope dropped by a JSON merge patch,
 then each one-string tag replaced by its text (a UUID's hex by its canonical text)."""
 
-_INSERT = f"""
-INSERT INTO events
-WITH page AS (SELECT *, decode(stored_state) AS state FROM stored)
+_VALUE_OBJECT_PLAIN = "replay_value_object_plain"
+"""A transcoded value object (an order line, an approval step) holds its fields as a JSON object
+(or a list), whose tag no regular expression strips around nested braces: the few events still
+holding a tag after ``_PLAIN_SQL`` (a quote in a string is escaped, so a tag is the only
+``"_data_":`` left) are made plain in Python (``_nested_plain``). Every other tagged value (UUID,
+time, date, amount, bytes) is one string."""
+
+_DECODE = f"""
+WITH page AS (
+    SELECT
+        *,
+        json_extract_string(state, ['$.timestamp._data_', '$.meta.actor']) AS envelope,
+        {_PLAIN_SQL} AS fields
+    FROM (SELECT *, decode(stored_state) AS state FROM stored)
+)
 SELECT
-    ?, position, CAST(CAST(stream AS UUID) AS VARCHAR), version, string_split(topic, ':')[-1],
-    CAST(json_extract_string(state, '$.timestamp._data_') AS TIMESTAMPTZ),
-    json_extract_string(state, '$.meta.actor'),
-    coalesce(nested_plain, {_PLAIN_SQL})
+    position, CAST(CAST(stream AS UUID) AS VARCHAR), version, string_split(topic, ':')[-1],
+    CAST(envelope[1] AS TIMESTAMPTZ), envelope[2],
+    CASE WHEN contains(fields, '"_data_":') THEN {_VALUE_OBJECT_PLAIN}(stored_state) ELSE fields END
 FROM page
 """
+"""One page of stored events (``StoredEvents.events_table``) decoded by DuckDB, in C++ and on
+every core, into the columns of ``events`` after ``service``."""
 
 
 @dataclass(frozen=True)
@@ -148,50 +149,39 @@ def _nested_plain(state: bytes) -> str:
     return orjson.dumps({key: plain(v) for key, v in body.items() if key not in _ENVELOPE}).decode()
 
 
-def _stored(rows: Sequence[EventRow]) -> pa.Table:
-    """One page of stored events as columns, the states as their bytes: the decoding is left to
-    DuckDB (``_INSERT``) but for the few events holding a value object."""
-    positions, streams, versions, topics, states = zip(*rows, strict=True)
-    plains: list[str | None] = [None] * len(rows)
-    opens_object, opens_list = _NESTED
-    for i, state in enumerate(states):
-        if opens_object in state or opens_list in state:
-            plains[i] = _nested_plain(state)
-    columns = [positions, streams, versions, topics, states, plains]
-    page = pa.Table.from_arrays(
-        [pa.array(column, type=f.type) for column, f in zip(columns, _STORED_SCHEMA, strict=True)],
-        schema=_STORED_SCHEMA,
-    )
-    # In chunks: DuckDB scans one chunk per thread, so one chunk would decode on one core.
-    return pa.Table.from_batches(page.to_batches(max_chunksize=8192))
+T = TypeVar("T")
 
 
-def _batches(store: StoredEvents, after: int) -> Iterator[list[EventRow]]:
+def _pages(store: StoredEvents, after: int) -> Iterator[pa.Table]:
+    """The store's events after ``after``, a page of at most ``BATCH`` at a time."""
     bounds = store.bounds()
     if bounds is None:
         return
     lo = max(after + 1, bounds[0])
     while lo <= bounds[1]:
         hi = min(lo + BATCH - 1, bounds[1])
-        rows = store.events_between(lo, hi)
-        if rows:
-            yield rows
+        page = store.events_table(lo, hi)
+        if page.num_rows:
+            yield page
         lo = hi + 1
 
 
-T = TypeVar("T")
-
-
-def _pages(store: StoredEvents, after: int) -> Iterator[tuple[int, int, pa.Table]]:
-    """Each page after ``after``: its last position, its number of events, its columns."""
-    for rows in _batches(store, after):
-        yield rows[-1][0], len(rows), _stored(rows)
+def _decoded(pages: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """Each page decoded (``_DECODE``) in an in-memory DuckDB of its own, so that the analytics
+    database can be writing one page while the next is decoded."""
+    with contextlib.closing(duckdb.connect()) as decoder:
+        decoder.create_function(
+            _VALUE_OBJECT_PLAIN, _nested_plain, [duckdb.sqltypes.BLOB], duckdb.sqltypes.VARCHAR
+        )
+        for page in pages:
+            decoder.register("stored", page)
+            yield decoder.sql(_DECODE).to_arrow_table()
 
 
 def _read_ahead(items: Iterator[T]) -> Iterator[T]:
     """``items``, each next one made in a thread while the caller works on the one before: the
-    store is read and the page's columns built while DuckDB (which lets go of the GIL) inserts
-    the page before, so the two use both cores."""
+    next page is read and decoded while the one before is written (DuckDB and the ADBC drivers
+    let go of the GIL), so the stages use every core."""
     with ThreadPoolExecutor(1, thread_name_prefix="replay-reader") as reader:
         coming = reader.submit(next, items, None)
         while (item := coming.result()) is not None:
@@ -213,16 +203,32 @@ def extract(
         ).fetchone()
         after = int(found[0]) if found else 0
         extracted[service] = 0
-        for last, count, stored in _read_ahead(_pages(store, after)):
-            db.begin()
-            db.register("stored", stored)
-            db.execute(_INSERT, [service])
-            db.unregister("stored")
-            db.execute("INSERT OR REPLACE INTO replay_positions VALUES (?, ?)", [service, last])
-            db.commit()
-            extracted[service] += count
-            advance(service, count)
+        uncommitted = 0
+        db.begin()
+        try:
+            for page in _read_ahead(_decoded(_read_ahead(_pages(store, after)))):
+                db.register("decoded", page)
+                db.execute("INSERT INTO events SELECT ?, * FROM decoded", [service])
+                db.unregister("decoded")
+                uncommitted += page.num_rows
+                extracted[service] += page.num_rows
+                advance(service, page.num_rows)
+                after = page["position"][-1].as_py()
+                if uncommitted >= TRANSACTION_EVENTS:
+                    _commit(db, service, after)
+                    db.begin()
+                    uncommitted = 0
+        except BaseException:
+            db.rollback()
+            raise
+        _commit(db, service, after)
     return extracted
+
+
+def _commit(db: duckdb.DuckDBPyConnection, service: str, position: int) -> None:
+    """Commit the events written, with the position they reach."""
+    db.execute("INSERT OR REPLACE INTO replay_positions VALUES (?, ?)", [service, position])
+    db.commit()
 
 
 def project(

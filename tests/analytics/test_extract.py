@@ -12,10 +12,11 @@ from uuid import UUID, uuid4
 
 import duckdb
 import orjson
+import pyarrow as pa
 import pytest
 
 from countersign.analytics.replay import extract, plain
-from kernel.audit.verify import EventRow, open_stores
+from kernel.audit.verify import EVENT_COLUMNS, EventRow, open_stores
 from kernel.settings import KernelSettings
 from runtime.transcoding import new_transcoder
 from tests.analytics.test_replay import approved  # noqa: F401  (a live scenario's events)
@@ -55,8 +56,9 @@ class OneStore:
     def bounds(self) -> tuple[int, int] | None:
         return (self.rows[0][0], self.rows[-1][0])
 
-    def events_between(self, lo: int, hi: int) -> list[EventRow]:
-        return [row for row in self.rows if lo <= row[0] <= hi]
+    def events_table(self, lo: int, hi: int) -> pa.Table:
+        rows = [row for row in self.rows if lo <= row[0] <= hi]
+        return pa.Table.from_pylist([dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows])
 
 
 @dataclasses.dataclass(frozen=True)

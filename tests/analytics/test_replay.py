@@ -11,13 +11,14 @@ from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
 import pytest
 
 from countersign.analytics import replay as replay_module
 from countersign.analytics.projections import PROJECTIONS
 from countersign.analytics.replay import replay
 from customers.application import CustomersApplication
-from kernel.audit.verify import EventRow, StoredEvents, open_stores
+from kernel.audit.verify import StoredEvents, open_stores
 from kernel.settings import KernelSettings
 from runtime.unit_of_work import CommandContext
 from tests.signers import Signers
@@ -104,11 +105,11 @@ class FailsAfterOneBatch:
     def count(self) -> int:
         return self.store.count()
 
-    def events_between(self, lo: int, hi: int) -> list[EventRow]:
+    def events_table(self, lo: int, hi: int) -> pa.Table:
         self.batches += 1
         if self.batches > 1:
             raise Interrupted
-        return self.store.events_between(lo, hi)
+        return self.store.events_table(lo, hi)
 
 
 def test_an_interrupted_replay_resumes_where_it_stopped_without_doubling_an_event(
@@ -118,6 +119,7 @@ def test_an_interrupted_replay_resumes_where_it_stopped_without_doubling_an_even
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(replay_module, "BATCH", 3)
+    monkeypatch.setattr(replay_module, "TRANSACTION_EVENTS", 3)
     with open_stores(store_settings) as stores:
         broken = {service: FailsAfterOneBatch(store) for service, store in stores.items()}
         with pytest.raises(Interrupted):
