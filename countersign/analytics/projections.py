@@ -14,6 +14,7 @@ import duckdb.sqltypes
 from duckdb.func import FunctionNullHandling
 
 from billing.domain.aging import AGING_BUCKETS, OLDEST_BUCKET, days_sales_outstanding
+from kernel.policy.parameters import RuleParameters
 from service_desk.domain.service_call import SLA_OUTCOMES
 from service_desk.domain.survey import SATISFIED_AT_LEAST, Ratings
 
@@ -191,8 +192,8 @@ ORDER_TO_CASH = AnalyticalProjection(
 )
 """One row per goods request: when each step of order to cash happened and how long it took."""
 
-_INVOICES_AS_OF = """
-    WITH issued AS (
+_RECEIVABLES = """
+    issued AS (
         SELECT
             stream_id AS invoice_id,
             payload->>'number' AS number,
@@ -200,33 +201,62 @@ _INVOICES_AS_OF = """
             payload->>'order_id' AS order_id,
             payload->>'currency' AS currency,
             CAST(payload->>'amount' AS DECIMAL(18, 2)) AS amount,
-            CAST(payload->>'issued_on' AS DATE) AS issued_on,
+            coalesce(CAST(payload->>'issued_on' AS DATE), utc_day(recorded_at)) AS issued_on,
             CAST(payload->>'due_on' AS DATE) AS due_on
         FROM replayed
         WHERE service = 'billing' AND event = 'Invoice.Issued'
     ),
-    -- What billing's receivables take off an invoice: payments, credit notes, write-offs.
+    -- What billing's receivables take off an invoice, and on which day (``outstanding_on``):
+    -- a payment on the day it was paid, a credit note or a write-off on the day it was recorded.
     taken_off AS (
         SELECT
             stream_id AS invoice_id,
-            sum(CAST(payload->>'paid' AS DECIMAL(18, 2))) AS paid,
-            sum(CAST(payload->>'credited' AS DECIMAL(18, 2))) AS credited,
-            sum(CAST(payload->>'written_off' AS DECIMAL(18, 2))) AS written_off
+            CAST(payload->>'paid' AS DECIMAL(18, 2)) AS paid,
+            CAST(payload->>'credited' AS DECIMAL(18, 2)) AS credited,
+            CAST(payload->>'written_off' AS DECIMAL(18, 2)) AS written_off,
+            coalesce(CAST(payload->>'paid_on' AS DATE), utc_day(recorded_at)) AS taken_on
         FROM replayed
         WHERE service = 'billing'
           AND event IN ('Invoice.PaymentApplied', 'Invoice.Credited', 'Invoice.WrittenOff')
-        GROUP BY stream_id
+    )
+"""
+"""Billing's receivables as its events state them: each invoice issued, and each part a payment,
+a credit note or a write-off took off one, dated as billing's ``payment_parts`` date it."""
+
+
+def invoices_on(days: str) -> str:
+    """SQL: each invoice issued by the end of each day ``as_of`` of the query ``days``, and what
+    was taken off it and was still outstanding then, as billing's ``outstanding_on`` reads it: the
+    one open balance the aging, DSO and reconciliation coverage all count from."""
+    return f"""
+    WITH {_RECEIVABLES},
+    days AS ({days}),
+    taken AS (
+        SELECT
+            days.as_of,
+            taken_off.invoice_id,
+            coalesce(sum(paid), 0) AS paid,
+            coalesce(sum(credited), 0) AS credited,
+            coalesce(sum(written_off), 0) AS written_off
+        FROM taken_off JOIN days ON taken_off.taken_on <= days.as_of
+        GROUP BY ALL
     )
     SELECT
         issued.*,
-        coalesce(paid, 0) AS paid,
-        coalesce(credited, 0) AS credited,
-        coalesce(written_off, 0) AS written_off,
-        issued.amount - coalesce(paid, 0) - coalesce(credited, 0) - coalesce(written_off, 0)
+        coalesce(taken.paid, 0) AS paid,
+        coalesce(taken.credited, 0) AS credited,
+        coalesce(taken.written_off, 0) AS written_off,
+        issued.amount - coalesce(taken.paid + taken.credited + taken.written_off, 0)
             AS outstanding,
-        local_day((SELECT as_of FROM replay_moment)) AS as_of
-    FROM issued LEFT JOIN taken_off USING (invoice_id)
-"""
+        days.as_of
+    FROM issued
+    JOIN days ON issued.issued_on <= days.as_of
+    LEFT JOIN taken ON taken.invoice_id = issued.invoice_id AND taken.as_of = days.as_of
+    """
+
+
+_INVOICES_AS_OF = invoices_on("SELECT local_day(as_of) AS as_of FROM replay_moment")
+"""Each invoice as of the company's day of the replay's moment."""
 
 
 def aging_bucket(days_overdue: str) -> str:
@@ -252,29 +282,65 @@ RECEIVABLES_AGING = AnalyticalProjection(
 """Each invoice as of the replay's moment: what is paid, credited, written off and outstanding,
 and its aging bucket (BI-13)."""
 
-DSO_PERIOD_DAYS = 90
-"""BI-13's DSO period (``dso_period_days`` of config/rule-parameters.toml)."""
+RULE_PARAMETERS_IN_FORCE = """
+    WITH versions AS (
+        SELECT
+            CAST(payload->>'number' AS INTEGER) AS number,
+            any_value(payload->>'content') FILTER (WHERE event = 'PolicyVersion.Proposed')
+                AS content,
+            bool_or(event = 'PolicyVersion.Approved') AS approved
+        FROM replayed
+        WHERE service = 'billing' AND payload->>'policy_key' = 'rule-parameters'
+          AND event IN ('PolicyVersion.Proposed', 'PolicyVersion.Approved')
+        GROUP BY 1
+    ),
+    -- As ``KernelApplication.policy_in_force`` looks them up: versions 1, 2, ... up to the
+    -- first number missing, the newest of them signed.
+    counted AS (SELECT *, row_number() OVER (ORDER BY number) AS nth FROM versions)
+    SELECT arg_max(content, number) FILTER (WHERE approved AND number = nth) AS content
+    FROM counted
+"""
+"""XC-07: the text of the rule parameters in force in billing at the replay's moment (one row,
+NULL while the general manager signed none): billing's DSO period is read from it."""
 
 DSO = AnalyticalProjection(
     f"""
+    WITH policy AS (
+        SELECT rule_parameter_dso_period_days(content) AS period_days
+        FROM ({RULE_PARAMETERS_IN_FORCE})
+    ),
+    totals AS (
+        SELECT
+            as_of,
+            currency,
+            period_days,
+            coalesce(sum(outstanding) FILTER (WHERE outstanding > 0), 0) AS receivables,
+            -- No period without a policy in force: no sales of it, no DSO (never guessed).
+            CASE WHEN period_days IS NOT NULL THEN
+                coalesce(sum(amount) FILTER (WHERE issued_on > as_of - period_days), 0)
+            END AS credit_sales
+        FROM ({_INVOICES_AS_OF}), policy
+        GROUP BY as_of, currency, period_days
+    )
     SELECT
         as_of,
         currency,
-        coalesce(sum(outstanding) FILTER (WHERE outstanding > 0), 0) AS receivables,
-        coalesce(sum(amount) FILTER (WHERE issued_on > as_of - {DSO_PERIOD_DAYS}), 0)
-            AS sales_last_90_days,
-        CAST(days_sales_outstanding(
-            coalesce(sum(outstanding) FILTER (WHERE outstanding > 0), 0),
-            coalesce(sum(amount) FILTER (WHERE issued_on > as_of - {DSO_PERIOD_DAYS}), 0),
-            {DSO_PERIOD_DAYS}
-        ) AS DOUBLE) AS dso_days
-    FROM ({_INVOICES_AS_OF})
-    GROUP BY as_of, currency
+        period_days,
+        receivables,
+        credit_sales,
+        CAST(days_sales_outstanding(receivables, credit_sales, period_days) AS DOUBLE) AS dso_days
+    FROM totals
     """,
     "currency",
 )
-"""Days sales outstanding as of the replay's moment: open receivables over the last 90 days'
-invoiced sales, times 90, by billing's own formula (``days_sales_outstanding``) (BI-13)."""
+"""Days sales outstanding as of the replay's moment: open receivables over the credit sales of
+the DSO period up to that day, times its days, by billing's own formula
+(``days_sales_outstanding``), the period being the rule parameters' in force then (BI-13)."""
+
+
+def dso_period_days(rule_parameters: str) -> int:
+    """BI-13's DSO period in the rule parameters of this text (``config/rule-parameters.toml``)."""
+    return RuleParameters.parse(rule_parameters).receivables.dso_period_days
 
 
 def register_functions(db: duckdb.DuckDBPyConnection) -> None:
@@ -288,6 +354,12 @@ def register_functions(db: duckdb.DuckDBPyConnection) -> None:
         [money, money, duckdb.sqltypes.INTEGER],
         duckdb.decimal_type(18, 1),
         null_handling=FunctionNullHandling.SPECIAL,  # no sales: no DSO (None)
+    )
+    db.create_function(
+        "rule_parameter_dso_period_days",
+        dso_period_days,
+        [duckdb.sqltypes.VARCHAR],
+        duckdb.sqltypes.INTEGER,
     )
 
 
@@ -369,6 +441,7 @@ service-desk's own: the ``sla_met`` of the event that decides it (``SLA_OUTCOMES
 
 MACROS = """
 CREATE OR REPLACE TEMP MACRO local_day(instant) AS CAST(timezone('Asia/Shanghai', instant) AS DATE);
+CREATE OR REPLACE TEMP MACRO utc_day(instant) AS CAST(timezone('UTC', instant) AS DATE);
 CREATE OR REPLACE TEMP MACRO month_of(day) AS strftime(day, '%Y-%m');
 CREATE OR REPLACE TEMP MACRO week_of(day) AS strftime(day, '%G-W%V');
 CREATE OR REPLACE TEMP MACRO quantity(lines) AS
@@ -379,7 +452,8 @@ CREATE OR REPLACE TEMP MACRO amount(lines) AS coalesce(list_sum(list_transform(
 )), 0);
 """
 """What the queries share: the company's day, month ('YYYY-MM') and ISO week ('YYYY-Www') of a
-moment, in the working calendar's zone (as ``service_sla``); the quantity and value of a list
+moment, in the working calendar's zone (as ``service_sla``); the UTC day of a moment (the day
+billing dates a receivable's part by when its event gives none); the quantity and value of a list
 of order or return lines."""
 
 SURVEY_ITEMS = tuple(field.name for field in fields(Ratings))

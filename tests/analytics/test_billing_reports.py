@@ -1,19 +1,27 @@
 """Billing's figures replayed from a real store (SQLite and PostgreSQL) equal billing's own: the
-semi-annual reconciliation coverage (BI-08) as billing's dashboard shows it, and receivables
-aging and DSO (BI-13) as billing's read model computes them, from one shared definition."""
+semi-annual reconciliation coverage (BI-08) as billing's dashboard shows it; and receivables
+aging and DSO (BI-13) as billing's read model computes them, from one shared definition, over
+the DSO period of the rule parameters in force (XC-07)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 from uuid import uuid4
 
+import pytest
+
 from billing.application.reconciliation import RECONCILIATION_STATEMENTS
+from billing.bootstrap import SPEC
+from kernel.application import RULE_PARAMETERS
+from kernel.policy.domain import policy_signing_fields
+from kernel.roles import Role
 from kernel.settings import KernelSettings
 from runtime import clock
-from tests.analytics.test_replay import replayed
+from tests.analytics.test_replay import replayed, rule_parameters
 from tests.analytics.test_service_desk_reports import rows
 from tests.billing.conftest import client, signers  # noqa: F401 (billing's service and keys)
 from tests.billing.test_expenses_api import app_of
@@ -24,8 +32,8 @@ from tests.billing.test_reconciliation_api import (  # noqa: F401 (the fixture)
     metrics,
     restore_clock,
 )
-from tests.service_client import ServiceClient
-from tests.signers import Signers, page_answer
+from tests.service_client import ServiceClient, service_client
+from tests.signers import Signers, as_user, page_answer
 
 
 def test_bi_08_the_reconciliation_coverage_is_billing_s_and_records_its_positions(
@@ -114,3 +122,59 @@ def test_bi_13_aging_and_dso_replayed_equal_billing_s_read_model(
         Decimal(live["receivables"]),
         Decimal(live["dso"]),
     )
+
+
+@pytest.fixture
+def parameters_file(store_settings: KernelSettings, tmp_path: Path) -> KernelSettings:
+    """The settings with rule parameters of the test's own (version 1: a 90-day DSO period)."""
+    path = tmp_path / "rule-parameters.toml"
+    path.write_text(rule_parameters(1, 90))
+    return store_settings.model_copy(update={"rule_parameters_file": path})
+
+
+def test_bi_13_xc_07_the_replayed_dso_period_is_the_signed_version_s_as_billing_s(
+    parameters_file: KernelSettings,
+    signers: Signers,  # noqa: F811
+    restore_clock: None,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    with service_client(SPEC, parameters_file) as billing:
+        app = app_of(billing)
+        signers.put_policies_in_force(app)
+        start = datetime.combine(clock.now().date(), time(4), UTC)  # noon, company time
+        clock.use(lambda: start)
+        issued(billing, signers, uuid4())
+        clock.use(lambda: start + timedelta(days=50))
+        issued(billing, signers, uuid4())
+        before = start + timedelta(days=60)
+        clock.use(lambda: before)
+        app.catch_up_projections()
+        today = before.astimezone(app.calendar.zone).date()
+        live_before = billing.ok("GET", f"/receivables/aging?as_of={today}", "finance")
+
+        # The general manager signs version 2: a 30-day period, in force from then on.
+        clock.use(lambda: before + timedelta(minutes=1))
+        parameters_file.rule_parameters_file.write_text(rule_parameters(2, 30))
+        configured = app.configured_policy(RULE_PARAMETERS)
+        fields = policy_signing_fields(RULE_PARAMETERS, 2, configured.digest)
+        gm = as_user("gm", Role.LEADERSHIP_GM)
+        app.approve_policy(gm, RULE_PARAMETERS, 2, signers.sign("gm", fields))
+        live_after = billing.ok("GET", f"/receivables/aging?as_of={today}", "finance")
+
+    def dso(target: Path, **options: Any) -> dict[str, Any]:
+        replayed(parameters_file, target, **options)
+        (row,) = rows(target, "SELECT period_days, receivables, credit_sales, dso_days FROM dso")
+        return {
+            "period_days": row[0],
+            "receivables": str(row[1]),
+            "credit_sales": str(row[2]),
+            "dso": str(Decimal(str(row[3]))),
+        }
+
+    def live(aging: dict[str, Any]) -> dict[str, Any]:
+        return {key: aging[key] for key in ("period_days", "receivables", "credit_sales", "dso")}
+
+    assert dso(tmp_path / "before.duckdb", as_of=before) == live(live_before)
+    assert dso(tmp_path / "after.duckdb") == live(live_after)
+    assert (live_before["period_days"], live_after["period_days"]) == (90, 30)
+    assert live_before["dso"] != live_after["dso"]  # the period changed the figure
