@@ -14,6 +14,7 @@ import duckdb.sqltypes
 from duckdb.func import FunctionNullHandling
 
 from billing.domain.aging import AGING_BUCKETS, OLDEST_BUCKET, days_sales_outstanding
+from billing.domain.reconciliation import Period
 from kernel.policy.parameters import RuleParameters
 from service_desk.domain.service_call import SLA_OUTCOMES
 from service_desk.domain.survey import SATISFIED_AT_LEAST, Ratings
@@ -873,8 +874,14 @@ CONTRACT_ARCHIVE = AnalyticalProjection(
 """The monthly contract archive (OR-12): each month's signed contracts, the volume the sales
 clerk bound them into, when and by whom, and the contracts archived late or flagged missed."""
 
+_PERIOD_ENDS = " UNION ALL ".join(
+    f"SELECT '{period}' AS period, {end.month} AS month, {end.day} AS day"
+    for period, end in ((period, period.last_day(2000)) for period in Period)
+)
+"""BI-08's half-years and the month and day each ends on, from billing's ``Period``."""
+
 RECONCILIATION_COVERAGE = AnalyticalProjection(
-    """
+    f"""
     WITH statements AS (
         SELECT
             stream_id AS statement_id,
@@ -898,32 +905,65 @@ RECONCILIATION_COVERAGE = AnalyticalProjection(
         FROM replayed
         WHERE service = 'billing' AND event LIKE 'ReconciliationStatement.%'
         GROUP BY stream_id
+        HAVING year IS NOT NULL
+    ),
+    {_RECEIVABLES},
+    moment AS (SELECT local_day(as_of) AS today FROM replay_moment),
+    -- Every half-year ended by the replay's moment since the first invoice, and every one
+    -- statements went out for (from its last working day, which may come before its end).
+    periods AS (
+        SELECT year, period, as_of FROM statements
+        UNION
+        SELECT year, period, make_date(year, month, day)
+        FROM ({_PERIOD_ENDS}),
+             (SELECT unnest(generate_series(year(first), year(today))) AS year
+              FROM (SELECT min(issued_on) AS first FROM issued), moment)
+        WHERE make_date(year, month, day) <= (SELECT today FROM moment)
+    ),
+    -- BI-08: a statement is owed to each customer with an open balance at the period's end.
+    owed AS (
+        SELECT as_of, currency, customer_id
+        FROM ({invoices_on("SELECT DISTINCT as_of FROM periods")})
+        GROUP BY ALL
+        HAVING sum(outstanding) > 0
+    ),
+    accounts AS (
+        SELECT year, period, as_of, currency, customer_id, s.statement_id, s.balance,
+               s.confirmed, s.discrepancy, s.unexplained, s.reported,
+               o.customer_id IS NOT NULL AS owed
+        FROM statements s
+        FULL JOIN (SELECT * FROM periods JOIN owed USING (as_of)) o
+            USING (year, period, as_of, currency, customer_id)
     )
     SELECT
         year,
         period,
         as_of,
         currency,
-        count(DISTINCT customer_id) AS customers,
+        count(DISTINCT customer_id) FILTER (WHERE statement_id IS NOT NULL) AS customers,
         CAST(sum(balance) AS DECIMAL(18, 2)) AS balance,
-        count(*) AS statements,
+        count(statement_id) AS statements,
         count(*) FILTER (WHERE confirmed) AS confirmed,
         count(*) FILTER (WHERE discrepancy) AS discrepancies,
         count(*) FILTER (WHERE unexplained) AS unexplained,
         count(*) FILTER (WHERE NOT confirmed AND NOT discrepancy) AS awaiting_customer,
         count(*) FILTER (WHERE reported) AS reported,
-        round(count(*) FILTER (WHERE confirmed) / count(*), 4) AS coverage
-    FROM statements
-    WHERE year IS NOT NULL
+        round(count(*) FILTER (WHERE confirmed) / nullif(count(statement_id), 0), 4) AS coverage,
+        count(*) FILTER (WHERE owed) AS customers_owed,
+        count(*) FILTER (WHERE owed AND statement_id IS NULL) AS owed_without_statement,
+        round(count(*) FILTER (WHERE owed AND confirmed)
+              / nullif(count(*) FILTER (WHERE owed), 0), 4) AS owed_coverage
+    FROM accounts
     GROUP BY ALL
     """,
     "year, period, currency",
     report="BI-08",
 )
-"""The semi-annual reconciliation (BI-08): per half-year and currency, the statements issued to
-the customers with an open balance at its end, how many each customer confirmed, disputed (and
-left unexplained), still awaits, and how many were reported to the sales manager and finance;
-the coverage is the confirmed share, as billing's dashboard counts it."""
+"""The semi-annual reconciliation (BI-08): per half-year and currency, the statements issued,
+how many each customer confirmed, disputed (and left unexplained), still awaits, and how many
+were reported to the sales manager and finance, the coverage being the confirmed share, as
+billing's dashboard counts it; and against them the customers with an open balance at the
+period's end, those of them no statement went to, and the share of them that confirmed one."""
 
 _RATINGS = ", ".join(
     f"CAST(payload->>'$.ratings.{item}' AS INTEGER) AS {item}" for item in SURVEY_ITEMS
