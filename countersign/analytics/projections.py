@@ -140,8 +140,13 @@ ORDER_TO_CASH = AnalyticalProjection(
             min(recorded_at) FILTER (WHERE event = 'Order.GoodsRequestApprovedBySalesManager')
                 AS approved_at,
             min(recorded_at) FILTER (WHERE event = 'Order.CreditCheckPassed') AS credit_passed_at,
-            min(recorded_at) FILTER (WHERE event = 'Order.GoodsIssued') AS shipped_at,
-            min(recorded_at) FILTER (WHERE event = 'Order.DeliveryConfirmed') AS delivered_at
+            -- The order's own instants (``Order.shipped_at``, ``received_at``), as its views
+            -- and the delivery tracking sheet (OR-30) show them: the goods last left the
+            -- warehouse (a back order's shipment comes after the first), and the customer
+            -- signed the acceptance (OR-22; signed on paper before it was recorded).
+            max(recorded_at) FILTER (WHERE event = 'Order.GoodsIssued') AS shipped_at,
+            any_value(CAST(payload->>'received_at' AS TIMESTAMPTZ))
+                FILTER (WHERE event = 'Order.DeliveryConfirmed') AS delivered_at
         FROM replayed
         WHERE service = 'orders' AND event LIKE 'Order.%'
         GROUP BY stream_id
@@ -151,7 +156,9 @@ ORDER_TO_CASH = AnalyticalProjection(
             stream_id AS invoice_id,
             any_value(payload->>'order_id') FILTER (WHERE event = 'Invoice.Issued') AS order_id,
             min(recorded_at) FILTER (WHERE event = 'Invoice.Issued') AS invoiced_at,
-            min(recorded_at) FILTER (WHERE event = 'Invoice.ReceiptSigned') AS receipt_signed_at,
+            -- As ``Invoice.receipt_signed_at``: when the customer signed, not when it was recorded.
+            min(CAST(payload->>'signed_at' AS TIMESTAMPTZ))
+                FILTER (WHERE event = 'Invoice.ReceiptSigned') AS receipt_signed_at,
             -- Billing's own decision (BI-09): paid in full net of its credit notes.
             min(recorded_at) FILTER (WHERE event = 'Invoice.PaidInFull') AS paid_in_full_at
         FROM replayed
