@@ -37,6 +37,13 @@ from tests.service_client import ServiceClient, service_client
 from tests.signers import Signers, as_user, page_answer
 
 
+def statements_of(billing: ServiceClient, year: int) -> dict[str, str]:
+    """The statements of ``year``'s reconciliations, by customer."""
+    app_of(billing).catch_up_projections()
+    found = billing.page(f"/reconciliation-statements?year={year}", "finance")["items"]
+    return {row["customer_id"]: row["statement_id"] for row in found}
+
+
 def test_bi_08_the_reconciliation_coverage_is_billing_s_and_records_its_positions(
     client: ServiceClient,  # noqa: F811
     signers: Signers,  # noqa: F811
@@ -54,9 +61,7 @@ def test_bi_08_the_reconciliation_coverage_is_billing_s_and_records_its_position
     app.catch_up_projections()
     at_june_end(client, year)
     RECONCILIATION_STATEMENTS.tick(app)
-    app.catch_up_projections()
-    statements = client.page(f"/reconciliation-statements?year={year}", "finance")["items"]
-    by_customer = {row["customer_id"]: row["statement_id"] for row in statements}
+    by_customer = statements_of(client, year)
 
     confirm(client, by_customer[str(confirming)])
     disputed = f"/reconciliation-statements/{by_customer[str(disputing)]}"
@@ -117,9 +122,7 @@ def test_bi_08_customers_owed_at_the_period_s_end_without_a_statement_are_a_cove
     at_june_end(client, year)
     RECONCILIATION_STATEMENTS.tick(app)
     issued(client, signers, d)
-    app.catch_up_projections()
-    statements = client.page(f"/reconciliation-statements?year={year}", "finance")["items"]
-    by_customer = {row["customer_id"]: row["statement_id"] for row in statements}
+    by_customer = statements_of(client, year)
     assert set(by_customer) == {str(a), str(b), str(c)}
     confirm(client, by_customer[str(a)])
     confirm(client, by_customer[str(b)])
