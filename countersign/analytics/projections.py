@@ -14,6 +14,8 @@ import duckdb.sqltypes
 from duckdb.func import FunctionNullHandling
 
 from billing.domain.aging import AGING_BUCKETS, OLDEST_BUCKET, days_sales_outstanding
+from billing.domain.reconciliation import Period
+from kernel.policy.parameters import RuleParameters
 from service_desk.domain.service_call import SLA_OUTCOMES
 from service_desk.domain.survey import SATISFIED_AT_LEAST, Ratings
 
@@ -138,8 +140,13 @@ ORDER_TO_CASH = AnalyticalProjection(
             min(recorded_at) FILTER (WHERE event = 'Order.GoodsRequestApprovedBySalesManager')
                 AS approved_at,
             min(recorded_at) FILTER (WHERE event = 'Order.CreditCheckPassed') AS credit_passed_at,
-            min(recorded_at) FILTER (WHERE event = 'Order.GoodsIssued') AS shipped_at,
-            min(recorded_at) FILTER (WHERE event = 'Order.DeliveryConfirmed') AS delivered_at
+            -- The order's own instants (``Order.shipped_at``, ``received_at``), as its views
+            -- and the delivery tracking sheet (OR-30) show them: the goods last left the
+            -- warehouse (a back order's shipment comes after the first), and the customer
+            -- signed the acceptance (OR-22; signed on paper before it was recorded).
+            max(recorded_at) FILTER (WHERE event = 'Order.GoodsIssued') AS shipped_at,
+            any_value(CAST(payload->>'received_at' AS TIMESTAMPTZ))
+                FILTER (WHERE event = 'Order.DeliveryConfirmed') AS delivered_at
         FROM replayed
         WHERE service = 'orders' AND event LIKE 'Order.%'
         GROUP BY stream_id
@@ -149,7 +156,9 @@ ORDER_TO_CASH = AnalyticalProjection(
             stream_id AS invoice_id,
             any_value(payload->>'order_id') FILTER (WHERE event = 'Invoice.Issued') AS order_id,
             min(recorded_at) FILTER (WHERE event = 'Invoice.Issued') AS invoiced_at,
-            min(recorded_at) FILTER (WHERE event = 'Invoice.ReceiptSigned') AS receipt_signed_at,
+            -- As ``Invoice.receipt_signed_at``: when the customer signed, not when it was recorded.
+            min(CAST(payload->>'signed_at' AS TIMESTAMPTZ))
+                FILTER (WHERE event = 'Invoice.ReceiptSigned') AS receipt_signed_at,
             -- Billing's own decision (BI-09): paid in full net of its credit notes.
             min(recorded_at) FILTER (WHERE event = 'Invoice.PaidInFull') AS paid_in_full_at
         FROM replayed
@@ -191,8 +200,8 @@ ORDER_TO_CASH = AnalyticalProjection(
 )
 """One row per goods request: when each step of order to cash happened and how long it took."""
 
-_INVOICES_AS_OF = """
-    WITH issued AS (
+_RECEIVABLES = """
+    issued AS (
         SELECT
             stream_id AS invoice_id,
             payload->>'number' AS number,
@@ -200,33 +209,62 @@ _INVOICES_AS_OF = """
             payload->>'order_id' AS order_id,
             payload->>'currency' AS currency,
             CAST(payload->>'amount' AS DECIMAL(18, 2)) AS amount,
-            CAST(payload->>'issued_on' AS DATE) AS issued_on,
+            coalesce(CAST(payload->>'issued_on' AS DATE), utc_day(recorded_at)) AS issued_on,
             CAST(payload->>'due_on' AS DATE) AS due_on
         FROM replayed
         WHERE service = 'billing' AND event = 'Invoice.Issued'
     ),
-    -- What billing's receivables take off an invoice: payments, credit notes, write-offs.
+    -- What billing's receivables take off an invoice, and on which day (``outstanding_on``):
+    -- a payment on the day it was paid, a credit note or a write-off on the day it was recorded.
     taken_off AS (
         SELECT
             stream_id AS invoice_id,
-            sum(CAST(payload->>'paid' AS DECIMAL(18, 2))) AS paid,
-            sum(CAST(payload->>'credited' AS DECIMAL(18, 2))) AS credited,
-            sum(CAST(payload->>'written_off' AS DECIMAL(18, 2))) AS written_off
+            CAST(payload->>'paid' AS DECIMAL(18, 2)) AS paid,
+            CAST(payload->>'credited' AS DECIMAL(18, 2)) AS credited,
+            CAST(payload->>'written_off' AS DECIMAL(18, 2)) AS written_off,
+            coalesce(CAST(payload->>'paid_on' AS DATE), utc_day(recorded_at)) AS taken_on
         FROM replayed
         WHERE service = 'billing'
           AND event IN ('Invoice.PaymentApplied', 'Invoice.Credited', 'Invoice.WrittenOff')
-        GROUP BY stream_id
+    )
+"""
+"""Billing's receivables as its events state them: each invoice issued, and each part a payment,
+a credit note or a write-off took off one, dated as billing's ``payment_parts`` date it."""
+
+
+def invoices_on(days: str) -> str:
+    """SQL: each invoice issued by the end of each day ``as_of`` of the query ``days``, and what
+    was taken off it and was still outstanding then, as billing's ``outstanding_on`` reads it: the
+    one open balance the aging, DSO and reconciliation coverage all count from."""
+    return f"""
+    WITH {_RECEIVABLES},
+    days AS ({days}),
+    taken AS (
+        SELECT
+            days.as_of,
+            taken_off.invoice_id,
+            coalesce(sum(paid), 0) AS paid,
+            coalesce(sum(credited), 0) AS credited,
+            coalesce(sum(written_off), 0) AS written_off
+        FROM taken_off JOIN days ON taken_off.taken_on <= days.as_of
+        GROUP BY ALL
     )
     SELECT
         issued.*,
-        coalesce(paid, 0) AS paid,
-        coalesce(credited, 0) AS credited,
-        coalesce(written_off, 0) AS written_off,
-        issued.amount - coalesce(paid, 0) - coalesce(credited, 0) - coalesce(written_off, 0)
+        coalesce(taken.paid, 0) AS paid,
+        coalesce(taken.credited, 0) AS credited,
+        coalesce(taken.written_off, 0) AS written_off,
+        issued.amount - coalesce(taken.paid + taken.credited + taken.written_off, 0)
             AS outstanding,
-        local_day((SELECT as_of FROM replay_moment)) AS as_of
-    FROM issued LEFT JOIN taken_off USING (invoice_id)
-"""
+        days.as_of
+    FROM issued
+    JOIN days ON issued.issued_on <= days.as_of
+    LEFT JOIN taken ON taken.invoice_id = issued.invoice_id AND taken.as_of = days.as_of
+    """
+
+
+_INVOICES_AS_OF = invoices_on("SELECT local_day(as_of) AS as_of FROM replay_moment")
+"""Each invoice as of the company's day of the replay's moment."""
 
 
 def aging_bucket(days_overdue: str) -> str:
@@ -252,29 +290,65 @@ RECEIVABLES_AGING = AnalyticalProjection(
 """Each invoice as of the replay's moment: what is paid, credited, written off and outstanding,
 and its aging bucket (BI-13)."""
 
-DSO_PERIOD_DAYS = 90
-"""BI-13's DSO period (``dso_period_days`` of config/rule-parameters.toml)."""
+RULE_PARAMETERS_IN_FORCE = """
+    WITH versions AS (
+        SELECT
+            CAST(payload->>'number' AS INTEGER) AS number,
+            any_value(payload->>'content') FILTER (WHERE event = 'PolicyVersion.Proposed')
+                AS content,
+            bool_or(event = 'PolicyVersion.Approved') AS approved
+        FROM replayed
+        WHERE service = 'billing' AND payload->>'policy_key' = 'rule-parameters'
+          AND event IN ('PolicyVersion.Proposed', 'PolicyVersion.Approved')
+        GROUP BY 1
+    ),
+    -- As ``KernelApplication.policy_in_force`` looks them up: versions 1, 2, ... up to the
+    -- first number missing, the newest of them signed.
+    counted AS (SELECT *, row_number() OVER (ORDER BY number) AS nth FROM versions)
+    SELECT arg_max(content, number) FILTER (WHERE approved AND number = nth) AS content
+    FROM counted
+"""
+"""XC-07: the text of the rule parameters in force in billing at the replay's moment (one row,
+NULL while the general manager signed none): billing's DSO period is read from it."""
 
 DSO = AnalyticalProjection(
     f"""
+    WITH policy AS (
+        SELECT rule_parameter_dso_period_days(content) AS period_days
+        FROM ({RULE_PARAMETERS_IN_FORCE})
+    ),
+    totals AS (
+        SELECT
+            as_of,
+            currency,
+            period_days,
+            coalesce(sum(outstanding) FILTER (WHERE outstanding > 0), 0) AS receivables,
+            -- No period without a policy in force: no sales of it, no DSO (never guessed).
+            CASE WHEN period_days IS NOT NULL THEN
+                coalesce(sum(amount) FILTER (WHERE issued_on > as_of - period_days), 0)
+            END AS credit_sales
+        FROM ({_INVOICES_AS_OF}), policy
+        GROUP BY as_of, currency, period_days
+    )
     SELECT
         as_of,
         currency,
-        coalesce(sum(outstanding) FILTER (WHERE outstanding > 0), 0) AS receivables,
-        coalesce(sum(amount) FILTER (WHERE issued_on > as_of - {DSO_PERIOD_DAYS}), 0)
-            AS sales_last_90_days,
-        CAST(days_sales_outstanding(
-            coalesce(sum(outstanding) FILTER (WHERE outstanding > 0), 0),
-            coalesce(sum(amount) FILTER (WHERE issued_on > as_of - {DSO_PERIOD_DAYS}), 0),
-            {DSO_PERIOD_DAYS}
-        ) AS DOUBLE) AS dso_days
-    FROM ({_INVOICES_AS_OF})
-    GROUP BY as_of, currency
+        period_days,
+        receivables,
+        credit_sales,
+        CAST(days_sales_outstanding(receivables, credit_sales, period_days) AS DOUBLE) AS dso_days
+    FROM totals
     """,
     "currency",
 )
-"""Days sales outstanding as of the replay's moment: open receivables over the last 90 days'
-invoiced sales, times 90, by billing's own formula (``days_sales_outstanding``) (BI-13)."""
+"""Days sales outstanding as of the replay's moment: open receivables over the credit sales of
+the DSO period up to that day, times its days, by billing's own formula
+(``days_sales_outstanding``), the period being the rule parameters' in force then (BI-13)."""
+
+
+def dso_period_days(rule_parameters: str) -> int:
+    """BI-13's DSO period in the rule parameters of this text (``config/rule-parameters.toml``)."""
+    return RuleParameters.parse(rule_parameters).receivables.dso_period_days
 
 
 def register_functions(db: duckdb.DuckDBPyConnection) -> None:
@@ -288,6 +362,12 @@ def register_functions(db: duckdb.DuckDBPyConnection) -> None:
         [money, money, duckdb.sqltypes.INTEGER],
         duckdb.decimal_type(18, 1),
         null_handling=FunctionNullHandling.SPECIAL,  # no sales: no DSO (None)
+    )
+    db.create_function(
+        "rule_parameter_dso_period_days",
+        dso_period_days,
+        [duckdb.sqltypes.VARCHAR],
+        duckdb.sqltypes.INTEGER,
     )
 
 
@@ -369,6 +449,7 @@ service-desk's own: the ``sla_met`` of the event that decides it (``SLA_OUTCOMES
 
 MACROS = """
 CREATE OR REPLACE TEMP MACRO local_day(instant) AS CAST(timezone('Asia/Shanghai', instant) AS DATE);
+CREATE OR REPLACE TEMP MACRO utc_day(instant) AS CAST(timezone('UTC', instant) AS DATE);
 CREATE OR REPLACE TEMP MACRO month_of(day) AS strftime(day, '%Y-%m');
 CREATE OR REPLACE TEMP MACRO week_of(day) AS strftime(day, '%G-W%V');
 CREATE OR REPLACE TEMP MACRO quantity(lines) AS
@@ -379,7 +460,8 @@ CREATE OR REPLACE TEMP MACRO amount(lines) AS coalesce(list_sum(list_transform(
 )), 0);
 """
 """What the queries share: the company's day, month ('YYYY-MM') and ISO week ('YYYY-Www') of a
-moment, in the working calendar's zone (as ``service_sla``); the quantity and value of a list
+moment, in the working calendar's zone (as ``service_sla``); the UTC day of a moment (the day
+billing dates a receivable's part by when its event gives none); the quantity and value of a list
 of order or return lines."""
 
 SURVEY_ITEMS = tuple(field.name for field in fields(Ratings))
@@ -799,8 +881,14 @@ CONTRACT_ARCHIVE = AnalyticalProjection(
 """The monthly contract archive (OR-12): each month's signed contracts, the volume the sales
 clerk bound them into, when and by whom, and the contracts archived late or flagged missed."""
 
+_PERIOD_ENDS = " UNION ALL ".join(
+    f"SELECT '{period}' AS period, {end.month} AS month, {end.day} AS day"
+    for period, end in ((period, period.last_day(2000)) for period in Period)
+)
+"""BI-08's half-years and the month and day each ends on, from billing's ``Period``."""
+
 RECONCILIATION_COVERAGE = AnalyticalProjection(
-    """
+    f"""
     WITH statements AS (
         SELECT
             stream_id AS statement_id,
@@ -824,32 +912,65 @@ RECONCILIATION_COVERAGE = AnalyticalProjection(
         FROM replayed
         WHERE service = 'billing' AND event LIKE 'ReconciliationStatement.%'
         GROUP BY stream_id
+        HAVING year IS NOT NULL
+    ),
+    {_RECEIVABLES},
+    moment AS (SELECT local_day(as_of) AS today FROM replay_moment),
+    -- Every half-year ended by the replay's moment since the first invoice, and every one
+    -- statements went out for (from its last working day, which may come before its end).
+    periods AS (
+        SELECT year, period, as_of FROM statements
+        UNION
+        SELECT year, period, make_date(year, month, day)
+        FROM ({_PERIOD_ENDS}),
+             (SELECT unnest(generate_series(year(first), year(today))) AS year
+              FROM (SELECT min(issued_on) AS first FROM issued), moment)
+        WHERE make_date(year, month, day) <= (SELECT today FROM moment)
+    ),
+    -- BI-08: a statement is owed to each customer with an open balance at the period's end.
+    owed AS (
+        SELECT as_of, currency, customer_id
+        FROM ({invoices_on("SELECT DISTINCT as_of FROM periods")})
+        GROUP BY ALL
+        HAVING sum(outstanding) > 0
+    ),
+    accounts AS (
+        SELECT year, period, as_of, currency, customer_id, s.statement_id, s.balance,
+               s.confirmed, s.discrepancy, s.unexplained, s.reported,
+               o.customer_id IS NOT NULL AS owed
+        FROM statements s
+        FULL JOIN (SELECT * FROM periods JOIN owed USING (as_of)) o
+            USING (year, period, as_of, currency, customer_id)
     )
     SELECT
         year,
         period,
         as_of,
         currency,
-        count(DISTINCT customer_id) AS customers,
+        count(DISTINCT customer_id) FILTER (WHERE statement_id IS NOT NULL) AS customers,
         CAST(sum(balance) AS DECIMAL(18, 2)) AS balance,
-        count(*) AS statements,
+        count(statement_id) AS statements,
         count(*) FILTER (WHERE confirmed) AS confirmed,
         count(*) FILTER (WHERE discrepancy) AS discrepancies,
         count(*) FILTER (WHERE unexplained) AS unexplained,
         count(*) FILTER (WHERE NOT confirmed AND NOT discrepancy) AS awaiting_customer,
         count(*) FILTER (WHERE reported) AS reported,
-        round(count(*) FILTER (WHERE confirmed) / count(*), 4) AS coverage
-    FROM statements
-    WHERE year IS NOT NULL
+        round(count(*) FILTER (WHERE confirmed) / nullif(count(statement_id), 0), 4) AS coverage,
+        count(*) FILTER (WHERE owed) AS customers_owed,
+        count(*) FILTER (WHERE owed AND statement_id IS NULL) AS owed_without_statement,
+        round(count(*) FILTER (WHERE owed AND confirmed)
+              / nullif(count(*) FILTER (WHERE owed), 0), 4) AS owed_coverage
+    FROM accounts
     GROUP BY ALL
     """,
     "year, period, currency",
     report="BI-08",
 )
-"""The semi-annual reconciliation (BI-08): per half-year and currency, the statements issued to
-the customers with an open balance at its end, how many each customer confirmed, disputed (and
-left unexplained), still awaits, and how many were reported to the sales manager and finance;
-the coverage is the confirmed share, as billing's dashboard counts it."""
+"""The semi-annual reconciliation (BI-08): per half-year and currency, the statements issued,
+how many each customer confirmed, disputed (and left unexplained), still awaits, and how many
+were reported to the sales manager and finance, the coverage being the confirmed share, as
+billing's dashboard counts it; and against them the customers with an open balance at the
+period's end, those of them no statement went to, and the share of them that confirmed one."""
 
 _RATINGS = ", ".join(
     f"CAST(payload->>'$.ratings.{item}' AS INTEGER) AS {item}" for item in SURVEY_ITEMS

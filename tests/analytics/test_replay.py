@@ -4,6 +4,7 @@ without doubling anything, and --as-of / --only do what they say."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,11 +15,15 @@ import orjson
 import pyarrow as pa
 import pytest
 
+from billing.domain.aging import days_sales_outstanding
 from countersign.analytics import replay as replay_module
 from countersign.analytics.projections import PROJECTIONS
 from countersign.analytics.replay import replay
 from customers.application import CustomersApplication
+from kernel.application import RULE_PARAMETERS
 from kernel.audit.verify import StoredEvents, open_stores
+from kernel.policy.domain import PolicyVersion
+from kernel.policy.parameters import RuleParameters
 from kernel.settings import KernelSettings
 from runtime.unit_of_work import CommandContext
 from tests.signers import Signers
@@ -160,11 +165,50 @@ def billing_event(
     )
 
 
+def rule_parameters(version: int, dso_period_days: int) -> str:
+    """The configured rule parameters as version ``version`` with this DSO period."""
+    configured = KernelSettings().rule_parameters_file.read_text()
+    changed = re.sub(r"(?m)^version = \d+", f"version = {version}", configured)
+    return re.sub(r"(?m)^dso_period_days = \d+", f"dso_period_days = {dso_period_days}", changed)
+
+
+def policy_version(
+    db: duckdb.DuckDBPyConnection, position: int, content: str, at: str, approved: bool = True
+) -> None:
+    """Billing's events of a rule-parameters version proposed and, if ``approved``, signed by the
+    general manager (XC-07)."""
+    number = RuleParameters.parse(content).version
+    stream = str(PolicyVersion.create_id(RULE_PARAMETERS, number))
+    fields = {"policy_key": RULE_PARAMETERS, "number": number, "digest": "d"}
+    billing_event(
+        db,
+        position,
+        stream,
+        "PolicyVersion.Proposed",
+        at,
+        **fields,
+        content=content,
+        proposed_by="gm",
+    )
+    if approved:
+        billing_event(
+            db,
+            position + 1,
+            stream,
+            "PolicyVersion.Approved",
+            at,
+            **fields,
+            approved_by="gm",
+            approver_role="leadership_gm",
+        )
+
+
 def test_bi_13_receivables_age_from_their_due_dates_and_dso_as_of_a_moment(tmp_path: Path) -> None:
     """The aging buckets and DSO over billing's events as stored (fields as RULES §6.4 names
     them): an invoice due a month ago and half paid, one paid in full, one credited, one current."""
     with duckdb.connect(str(tmp_path / "b.duckdb")) as db:
         replay_module.extract(db, {})
+        policy_version(db, 100, rule_parameters(1, 90), "2026-08-01T02:00:00+00:00")
         invoices = {
             "late": ("2026-09-01", "2026-10-01", "1000.00"),
             "paid": ("2026-10-15", "2026-11-14", "400.00"),
@@ -220,7 +264,7 @@ def test_bi_13_receivables_age_from_their_due_dates_and_dso_as_of_a_moment(tmp_p
                 "SELECT invoice_id, outstanding, days_overdue, bucket FROM receivables_aging"
             ).fetchall()
         }
-        dso = db.execute("SELECT receivables, sales_last_90_days, dso_days FROM dso").fetchone()
+        dso = db.execute("SELECT receivables, credit_sales, dso_days FROM dso").fetchone()
     assert aging == {
         "late": (61, "61-90"),
         "paid": (17, "settled"),
@@ -231,6 +275,51 @@ def test_bi_13_receivables_age_from_their_due_dates_and_dso_as_of_a_moment(tmp_p
     receivables, sales, days = dso
     assert (receivables, sales) == (Decimal("1100.00"), Decimal("1300.00"))  # 500 + 600 open
     assert days == round(90 * 1100 / 1300, 1)
+
+
+def test_bi_13_xc_07_the_dso_period_is_the_rule_parameters_in_force_never_guessed(
+    tmp_path: Path,
+) -> None:
+    """The DSO period is that of the newest rule-parameters version signed by the replay's
+    moment, looked up as billing looks it up (versions 1, 2, ... to the first missing); with none
+    signed there is no period and no DSO."""
+    target = str(tmp_path / "p.duckdb")
+    with duckdb.connect(target) as db:
+        replay_module.extract(db, {})
+        for position, (issued, amount) in enumerate(
+            (("2026-10-01", "1000.00"), ("2026-11-20", "600.00")), start=1
+        ):
+            billing_event(
+                db,
+                position,
+                f"i{position}",
+                "Invoice.Issued",
+                f"{issued}T02:00:00+00:00",
+                customer_id="c1",
+                currency="CNY",
+                amount=amount,
+                issued_on=issued,
+            )
+
+    def dso_at(moment: str) -> tuple[Any, ...]:
+        with duckdb.connect(target) as db:  # each replay on its own connection, as the CLI's
+            replay_module.project(db, datetime.fromisoformat(moment), only=["dso"])
+            found = db.execute("SELECT period_days, receivables, credit_sales, dso_days FROM dso")
+            period, receivables, sales, dso = found.fetchone() or ()
+            return period, receivables, sales, None if dso is None else Decimal(str(dso))
+
+    def billing_s(period: int, sales: Decimal) -> tuple[Any, ...]:
+        return period, owed, sales, days_sales_outstanding(owed, sales, period)
+
+    owed, recent = Decimal("1600.00"), Decimal("600.00")
+    assert dso_at("2026-12-01T00:00:00+00:00") == (None, owed, None, None)
+    with duckdb.connect(target) as db:
+        policy_version(db, 10, rule_parameters(1, 90), "2026-11-21T02:00:00+00:00")
+        policy_version(db, 20, rule_parameters(2, 30), "2026-11-25T02:00:00+00:00")
+        # Version 4 signed with no version 3: billing's lookup never reaches it.
+        policy_version(db, 30, rule_parameters(4, 10), "2026-11-28T02:00:00+00:00")
+    assert dso_at("2026-11-24T00:00:00+00:00") == billing_s(90, owed)
+    assert dso_at("2026-12-01T00:00:00+00:00") == billing_s(30, recent)
 
 
 def test_xc_11_a_report_rebuilt_alone_records_its_new_positions_the_others_keep_theirs(

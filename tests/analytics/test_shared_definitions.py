@@ -2,13 +2,15 @@
 aging buckets and DSO (billing.domain.aging), the SLA outcome (service-desk's ``SLA_OUTCOMES``)
 and a satisfied survey (SD-31's ``SATISFIED_AT_LEAST``). Each is checked over its whole domain
 against what the live read model computes (SQLAlchemy on SQLite) and what the replay computes
-(the SQL the analytics generate from it, in DuckDB)."""
+(the SQL the analytics generate from it, in DuckDB). The order-to-cash instants are the order's
+own, read from the same event fields: checked through orders' store against its views."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -27,8 +29,16 @@ from countersign.analytics.projections import (
     register_functions,
     satisfied_sql,
 )
+from kernel.settings import KernelSettings
 from service_desk.domain.service_call import ServiceCall, Zone, sla_outcome
 from service_desk.domain.survey import LEVELS, Ratings
+from tests.analytics.test_replay import replayed
+from tests.analytics.test_service_desk_reports import rows
+from tests.orders.conftest import client, flow  # noqa: F401 (orders' service and its flows)
+from tests.orders.order_flow import OrderFlow
+from tests.orders.test_back_orders_api import short_shipped
+from tests.orders.test_delivery_signing import paper_scan_body
+from tests.service_client import ServiceClient
 
 AS_OF = date(2026, 12, 1)
 DAYS = range(-3, 125)
@@ -131,3 +141,41 @@ def test_sd_31_a_satisfied_response_is_the_survey_s_own_decision_live_and_replay
         f"SELECT {satisfied_sql('')} FROM (VALUES {values}) AS r({', '.join(SURVEY_ITEMS)})"
     ).fetchall()
     assert [row[0] for row in replayed] == [ratings.satisfied for ratings in all_ratings]
+
+
+def test_or_22_or_30_order_to_cash_ships_and_delivers_when_the_order_and_its_sheet_say(
+    client: ServiceClient,  # noqa: F811
+    flow: OrderFlow,  # noqa: F811
+    store_settings: KernelSettings,
+    moved_clock: list[datetime],
+    tmp_path: Path,
+) -> None:
+    """A short shipment, its back order shipped three hours later, and the customer's acceptance
+    signed on paper a day before its scan was recorded: the replayed steps are the order's own
+    (its view) and the delivery tracking sheet's, so the step's duration is theirs too."""
+    order_id = short_shipped(flow)
+    moved_clock[0] += timedelta(hours=3)
+    client.ok("POST", f"/orders/{order_id}/outbound", "sales-clerk")
+    client.ok("POST", f"/orders/{order_id}/ship", "warehouse")
+    moved_clock[0] += timedelta(days=2)
+    on_paper = (moved_clock[0] - timedelta(days=1)).isoformat()
+    body = paper_scan_body(client, order_id, "sales-clerk", signed_at=on_paper)
+    client.ok("POST", f"/orders/{order_id}/signatures", "sales-clerk", body)
+    client.app.catch_up_projections()
+    order = flow.order(order_id)
+    month = order["delivery_date"][:7]
+    sheet = client.ok("GET", f"/delivery-tracking?month={month}", "sales-manager")
+    (tracked,) = [row for row in sheet["orders"]["items"] if row["order_id"] == order_id]
+
+    replayed(store_settings, tmp_path / "a.duckdb")
+    ((shipped, delivered, took),) = rows(
+        tmp_path / "a.duckdb",
+        "SELECT shipped_at, delivered_at, shipment_to_delivery_seconds FROM order_to_cash "
+        f"WHERE order_id = '{order_id}'",
+    )
+    live_shipped = datetime.fromisoformat(order["shipped_at"])
+    live_delivered = datetime.fromisoformat(order["received_at"])
+    assert (shipped, delivered) == (live_shipped, live_delivered)
+    sheet_times = (tracked["shipped_at"], tracked["delivered_at"])
+    assert tuple(map(datetime.fromisoformat, sheet_times)) == (live_shipped, live_delivered)
+    assert took == (live_delivered - live_shipped).total_seconds()
