@@ -119,7 +119,8 @@ APPROVAL_LEAD_TIMES = AnalyticalProjection(
         approver_role,
         waiting_since,
         recorded_at AS decided_at,
-        epoch(recorded_at) - epoch(waiting_since) AS waited_seconds,
+        -- As the live lead times count it: a clock stepping back makes a wait of 0, not < 0.
+        greatest(epoch(recorded_at) - epoch(waiting_since), 0) AS waited_seconds,
         position
     FROM timed
     WHERE event <> 'Approvable.ApprovalRequested'
