@@ -7,8 +7,9 @@ one record at a time, so that each failure has its own outcome. The position is 
 notification id; the service records each one it applied per upstream topic and partition
 (``runtime.store.APPLIED_TABLE``), so a redelivered record (same offset) and a republished one (new
 offset, same position) are both recognised and skipped, while one the relay publishes again after
-a later one of its partition went through is still applied. Kafka offsets are committed after the
-whole batch is processed; an infrastructure failure nacks the batch so it is fetched again.
+a later one of its partition went through is still applied. Kafka offsets are committed in the
+background after the whole batch is processed (``runtime.kafka.OffsetCommits``); an
+infrastructure failure nacks the batch so it is fetched again.
 Undecodable records, unknown schema versions and policy errors go to ``<topic>.dlq`` with the error.
 """
 
@@ -24,7 +25,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from eventsourcing.persistence import PersistenceError, RecordConflictError, Tracking
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage
 from pydantic import ValidationError
 
 from contracts import (
@@ -133,13 +134,13 @@ class Inbox:
         group_id = f"{self._app.service_name}.{subscription.topic}"
         subscriber = batch_subscriber(broker, subscription.topic, group_id, self._settings)
 
-        async def handle_batch(body: list[Any], message: KafkaMessage) -> None:
-            records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
+        async def handle_batch(
+            records: tuple[ConsumerRecord[bytes, bytes], ...], message: KafkaMessage
+        ) -> bool:
             try:
                 await self.handle(subscription, records)
             except NotYet:
-                await message.nack()  # put back, no error: the batch comes again and waits
-                return
+                return False  # put back, no error: the batch comes again and waits
             self._observe_lag(message, records)
             if log.isEnabledFor(logging.DEBUG):
                 spans: dict[tuple[str, int], list[int]] = {}
@@ -154,6 +155,7 @@ class Inbox:
                         offsets[-1],
                         len(offsets),
                     )
+            return True
 
         subscriber(handle_batch)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
+from faststream.kafka.message import KafkaMessage
 from faststream.kafka.subscriber.usecase import LogicSubscriber
 from faststream.middlewares import AckPolicy
 
@@ -24,14 +25,22 @@ from runtime.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def batch_subscriber(broker: KafkaBroker, topic: str, group_id: str, settings: Settings) -> Any:
+BatchHandler = Callable[[tuple[ConsumerRecord[bytes, bytes], ...], KafkaMessage], Awaitable[bool]]
+"""Handles one batch of records; returns False to have the whole batch come again (quietly)."""
+
+
+def batch_subscriber(
+    broker: KafkaBroker, topic: str, group_id: str, settings: Settings
+) -> Callable[[BatchHandler], None]:
     """A consumer group's batch subscriber on ``topic``, from the earliest offset the group has
-    not committed; a batch whose handler raises is not acknowledged and comes again.
+    not committed: registers a ``BatchHandler``. A batch whose handler raises, or answers False,
+    is put back (nacked) and comes again; a handled batch's offsets are committed in the
+    background (``OffsetCommits``).
 
     Give each subscriber its own group (and broker): consumers sharing a group rebalance
     whenever one joins, so a sibling starting would stop one already working through a
     backlog, and joins would follow one another instead of overlapping."""
-    return broker.subscriber(
+    subscriber = broker.subscriber(
         topic,
         group_id=group_id,
         batch=True,
@@ -39,8 +48,76 @@ def batch_subscriber(broker: KafkaBroker, topic: str, group_id: str, settings: S
         batch_timeout_ms=settings.consumer_batch_timeout_ms,
         fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
         auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        ack_policy=AckPolicy.MANUAL,
+        decoder=_the_message,
     )
+    commits = OffsetCommits()
+
+    def register(handle: BatchHandler) -> None:
+        async def handle_batch(message: KafkaMessage) -> None:
+            records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
+            try:
+                handled = await handle(records, message)
+            except BaseException:
+                await message.nack()
+                raise
+            if not handled:
+                await message.nack()
+                return
+            consumer = getattr(message, "consumer", None)
+            if consumer is not None:  # None in FastStream's in-memory test broker
+                commits.after(consumer, records)
+
+        subscriber(handle_batch)
+
+    return register
+
+
+async def _the_message(message: KafkaMessage) -> KafkaMessage:
+    """The "decoded" batch its handler gets: the message itself, whose records the handlers
+    decode their own way (FastStream's default would parse every record's JSON for nothing)."""
+    return message
+
+
+def new_consuming_broker(settings: Settings) -> KafkaBroker:
+    """A broker for ``batch_subscriber`` s. Without FastDepends: a handler takes the message
+    as it comes (``_the_message``), nothing to inject or validate per batch."""
+    # FastStream logs every batch: routine, so at DEBUG.
+    return KafkaBroker(
+        settings.kafka_bootstrap, logger=log, log_level=logging.DEBUG, apply_types=False
+    )
+
+
+class OffsetCommits:
+    """A consumer's offsets committed in the background, one commit in flight, each partition's
+    newest handled offset each time.
+
+    Every handler is idempotent on its own (the inbox's applied positions, the witnesses' keys),
+    so a committed offset only spares the group a redelivery after a restart: the next batch
+    need not wait a broker round trip for it. A commit that fails (a rebalance, an outage) is
+    left to the next one."""
+
+    def __init__(self) -> None:
+        self._due: dict[TopicPartition, int] = {}
+        self._committing: asyncio.Task[None] | None = None
+
+    def after(
+        self, consumer: AIOKafkaConsumer, records: Sequence[ConsumerRecord[bytes, bytes]]
+    ) -> None:
+        """Commit past ``records``, handled."""
+        for record in records:
+            partition = TopicPartition(record.topic, record.partition)
+            self._due[partition] = max(self._due.get(partition, 0), record.offset + 1)
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.create_task(self._commit(consumer))
+
+    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
+        while self._due:
+            due, self._due = self._due, {}
+            try:
+                await consumer.commit(dict(due))
+            except KafkaError as error:
+                log.debug("offsets %s not committed, left to the next commit: %s", due, error)
 
 
 class ConsumersNotAssigned(Exception):

@@ -24,7 +24,7 @@ from runtime.application import ServiceApplication, Timer
 from runtime.auth import authenticator_for
 from runtime.http import create_http_app
 from runtime.inbox import Inbox, Waits, subscriptions
-from runtime.kafka import KafkaLink
+from runtime.kafka import KafkaLink, new_consuming_broker
 from runtime.leader import ServiceLock
 from runtime.operations import operations
 from runtime.outbound import Outbound
@@ -156,17 +156,12 @@ def build_app(
 
         def new_brokers() -> list[KafkaBroker]:
             """One broker, and so one consumer group, per subscription (see batch_subscriber)."""
-
-            def new_broker() -> KafkaBroker:
-                # FastStream logs every batch: routine, so at DEBUG.
-                return KafkaBroker(settings.kafka_bootstrap, logger=log, log_level=logging.DEBUG)
-
             inbox = Inbox(application, producer, settings, waits)
             brokers = []
             for subscription in subscriptions(spec.application):
-                inbox.subscribe(broker := new_broker(), subscription)
+                inbox.subscribe(broker := new_consuming_broker(settings), subscription)
                 brokers.append(broker)
-            witness.subscribe(broker := new_broker())
+            witness.subscribe(broker := new_consuming_broker(settings))
             return [*brokers, broker]
 
         link = app.state.kafka = KafkaLink(

@@ -27,7 +27,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage
 from pydantic import ValidationError
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 
@@ -162,9 +162,11 @@ class Witness:
             broker, CHECKPOINTS_TOPIC, f"{self._service}.witness", self._settings
         )
 
-        async def handle_batch(body: list[Any], message: KafkaMessage) -> None:
-            records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
+        async def handle_batch(
+            records: tuple[ConsumerRecord[bytes, bytes], ...], message: KafkaMessage
+        ) -> bool:
             await asyncio.to_thread(self.witness, [record.value or b"" for record in records])
+            return True
 
         subscriber(handle_batch)
 
