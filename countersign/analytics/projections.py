@@ -296,7 +296,7 @@ and its aging bucket (BI-13)."""
 
 def policies_in_force(policy_key: str) -> str:
     """SQL: per service, the number and text of the version of ``policy_key`` in force there at
-    the replay's moment (XC-07); no row for a service whose general manager signed none."""
+    the replay's moment (XC-07); no row for a service where the general manager signed none."""
     return f"""
     WITH versions AS (
         SELECT
