@@ -15,6 +15,8 @@ from duckdb.func import FunctionNullHandling
 
 from billing.domain.aging import AGING_BUCKETS, OLDEST_BUCKET, days_sales_outstanding
 from billing.domain.reconciliation import Period
+from kernel.application import CALENDAR, RULE_PARAMETERS
+from kernel.calendar import Calendar, CalendarConfig
 from kernel.policy.parameters import RuleParameters
 from service_desk.domain.service_call import SLA_OUTCOMES
 from service_desk.domain.survey import SATISFIED_AT_LEAST, Ratings
@@ -291,32 +293,42 @@ RECEIVABLES_AGING = AnalyticalProjection(
 """Each invoice as of the replay's moment: what is paid, credited, written off and outstanding,
 and its aging bucket (BI-13)."""
 
-RULE_PARAMETERS_IN_FORCE = """
+
+def policies_in_force(policy_key: str) -> str:
+    """SQL: per service, the number and text of the version of ``policy_key`` in force there at
+    the replay's moment (XC-07); no row for a service where the general manager signed none."""
+    return f"""
     WITH versions AS (
         SELECT
+            service,
             CAST(payload->>'number' AS INTEGER) AS number,
             any_value(payload->>'content') FILTER (WHERE event = 'PolicyVersion.Proposed')
                 AS content,
             bool_or(event = 'PolicyVersion.Approved') AS approved
         FROM replayed
-        WHERE service = 'billing' AND payload->>'policy_key' = 'rule-parameters'
-          AND event IN ('PolicyVersion.Proposed', 'PolicyVersion.Approved')
-        GROUP BY 1
+        WHERE event IN ('PolicyVersion.Proposed', 'PolicyVersion.Approved')
+          AND payload->>'policy_key' = '{policy_key}'
+        GROUP BY ALL
     ),
     -- As ``KernelApplication.policy_in_force`` looks them up: versions 1, 2, ... up to the
     -- first number missing, the newest of them signed.
-    counted AS (SELECT *, row_number() OVER (ORDER BY number) AS nth FROM versions)
-    SELECT arg_max(content, number) FILTER (WHERE approved AND number = nth) AS content
+    counted AS (
+        SELECT *, row_number() OVER (PARTITION BY service ORDER BY number) AS nth FROM versions
+    )
+    SELECT service, number, content
     FROM counted
-"""
-"""XC-07: the text of the rule parameters in force in billing at the replay's moment (one row,
-NULL while the general manager signed none): billing's DSO period is read from it."""
+    WHERE approved AND number = nth
+    QUALIFY number = max(number) OVER (PARTITION BY service)
+    """
+
 
 DSO = AnalyticalProjection(
     f"""
     WITH policy AS (
-        SELECT rule_parameter_dso_period_days(content) AS period_days
-        FROM ({RULE_PARAMETERS_IN_FORCE})
+        -- NULL while the general manager signed none in billing.
+        SELECT (SELECT rule_parameter_dso_period_days(content)
+                FROM ({policies_in_force(RULE_PARAMETERS)}) WHERE service = 'billing')
+            AS period_days
     ),
     totals AS (
         SELECT
@@ -352,10 +364,32 @@ def dso_period_days(rule_parameters: str) -> int:
     return RuleParameters.parse(rule_parameters).receivables.dso_period_days
 
 
+def calendar_zone(calendar: str) -> str:
+    """XC-10's zone in the working calendar of this text (``config/calendar.toml``)."""
+    return Calendar.parse(calendar).config.time_zone
+
+
+COMPANY_DAY = f"""
+    -- DuckDB binds a macro's query when it is created, and the engine defines ``replayed``
+    -- (the events up to the replay's moment) after the functions: until then, every event.
+    CREATE TEMP VIEW IF NOT EXISTS replayed AS SELECT * FROM events;
+    CREATE OR REPLACE TEMP MACRO company_zone() AS coalesce(
+        (SELECT calendar_zone(arg_max(content, number)) FROM ({policies_in_force(CALENDAR)})),
+        '{CalendarConfig().time_zone}'
+    );
+    CREATE OR REPLACE TEMP MACRO local_day(instant) AS
+        CAST(timezone(company_zone(), instant) AS DATE);
+"""
+"""``local_day(instant)``: the company's day of a moment, in the zone of the working calendar in
+force at the replay's moment (XC-07, XC-10), as the live services read ``calendar.zone``; the
+kernel's default zone while the general manager signed none. Each service holds its own signed
+copy of the calendar: the newest version in force in any of them is the company's."""
+
+
 def register_functions(db: duckdb.DuckDBPyConnection) -> None:
     """The services' own pure functions the queries call where one definition must serve the
     live read models and the replay alike, on values few enough (one per group) that calling
-    Python costs nothing."""
+    Python costs nothing; then the company's day, which calls them."""
     money = duckdb.decimal_type(18, 2)
     db.create_function(
         "days_sales_outstanding",
@@ -370,6 +404,10 @@ def register_functions(db: duckdb.DuckDBPyConnection) -> None:
         [duckdb.sqltypes.VARCHAR],
         duckdb.sqltypes.INTEGER,
     )
+    db.create_function(
+        "calendar_zone", calendar_zone, [duckdb.sqltypes.VARCHAR], duckdb.sqltypes.VARCHAR
+    )
+    db.execute(COMPANY_DAY)
 
 
 SLA_DECIDED = " OR ".join(
@@ -449,7 +487,6 @@ and still undecided past their deadline (SD-04 ... SD-06, SD-44's 90 % target). 
 service-desk's own: the ``sla_met`` of the event that decides it (``SLA_OUTCOMES``)."""
 
 MACROS = """
-CREATE OR REPLACE TEMP MACRO local_day(instant) AS CAST(timezone('Asia/Shanghai', instant) AS DATE);
 CREATE OR REPLACE TEMP MACRO utc_day(instant) AS CAST(timezone('UTC', instant) AS DATE);
 CREATE OR REPLACE TEMP MACRO month_of(day) AS strftime(day, '%Y-%m');
 CREATE OR REPLACE TEMP MACRO week_of(day) AS strftime(day, '%G-W%V');
@@ -460,10 +497,9 @@ CREATE OR REPLACE TEMP MACRO amount(lines) AS coalesce(list_sum(list_transform(
     lambda line: CAST(line->>'unit_price' AS DECIMAL(18, 2)) * CAST(line->>'quantity' AS BIGINT)
 )), 0);
 """
-"""What the queries share: the company's day, month ('YYYY-MM') and ISO week ('YYYY-Www') of a
-moment, in the working calendar's zone (as ``service_sla``); the UTC day of a moment (the day
-billing dates a receivable's part by when its event gives none); the quantity and value of a list
-of order or return lines."""
+"""What the queries share besides the company's day (``COMPANY_DAY``): the month ('YYYY-MM') and
+ISO week ('YYYY-Www') of a day; the UTC day of a moment (the day billing dates a receivable's
+part by when its event gives none); the quantity and value of a list of order or return lines."""
 
 SURVEY_ITEMS = tuple(field.name for field in fields(Ratings))
 """SD-31's four items, as the survey's ratings name them."""

@@ -17,12 +17,12 @@ import pytest
 
 from billing.application.reconciliation import RECONCILIATION_STATEMENTS
 from billing.bootstrap import SPEC
-from kernel.application import RULE_PARAMETERS
+from kernel.application import CALENDAR, RULE_PARAMETERS, KernelApplication
 from kernel.policy.domain import policy_signing_fields
 from kernel.roles import Role
 from kernel.settings import KernelSettings
 from runtime import clock
-from tests.analytics.test_replay import replayed, rule_parameters
+from tests.analytics.test_replay import calendar, replayed, rule_parameters
 from tests.analytics.test_service_desk_reports import rows
 from tests.billing.conftest import client, signers  # noqa: F401 (billing's service and keys)
 from tests.billing.test_expenses_api import app_of
@@ -199,6 +199,19 @@ def test_bi_13_aging_and_dso_replayed_equal_billing_s_read_model(
     )
 
 
+def sign_version(
+    app: KernelApplication,
+    signers: Signers,  # noqa: F811
+    policy_key: str,
+    version: int,
+) -> None:
+    """The general manager signs the configured ``version`` of ``policy_key`` (XC-07)."""
+    configured = app.configured_policy(policy_key)
+    fields = policy_signing_fields(policy_key, version, configured.digest)
+    gm = as_user("gm", Role.LEADERSHIP_GM)
+    app.approve_policy(gm, policy_key, version, signers.sign("gm", fields))
+
+
 @pytest.fixture
 def parameters_file(store_settings: KernelSettings, tmp_path: Path) -> KernelSettings:
     """The settings with rule parameters of the test's own (version 1: a 90-day DSO period)."""
@@ -230,10 +243,7 @@ def test_bi_13_xc_07_the_replayed_dso_period_is_the_signed_version_s_as_billing_
         # The general manager signs version 2: a 30-day period, in force from then on.
         clock.use(lambda: before + timedelta(minutes=1))
         parameters_file.rule_parameters_file.write_text(rule_parameters(2, 30))
-        configured = app.configured_policy(RULE_PARAMETERS)
-        fields = policy_signing_fields(RULE_PARAMETERS, 2, configured.digest)
-        gm = as_user("gm", Role.LEADERSHIP_GM)
-        app.approve_policy(gm, RULE_PARAMETERS, 2, signers.sign("gm", fields))
+        sign_version(app, signers, RULE_PARAMETERS, 2)
         live_after = billing.ok("GET", f"/receivables/aging?as_of={today}", "finance")
 
     def dso(target: Path, **options: Any) -> dict[str, Any]:
@@ -253,3 +263,54 @@ def test_bi_13_xc_07_the_replayed_dso_period_is_the_signed_version_s_as_billing_
     assert dso(tmp_path / "after.duckdb") == live(live_after)
     assert (live_before["period_days"], live_after["period_days"]) == (90, 30)
     assert live_before["dso"] != live_after["dso"]  # the period changed the figure
+
+
+@pytest.fixture
+def calendar_file(store_settings: KernelSettings, tmp_path: Path) -> KernelSettings:
+    """The settings with a working calendar of the test's own (version 1: Asia/Shanghai)."""
+    path = tmp_path / "calendar.toml"
+    path.write_text(calendar(1, "Asia/Shanghai"))
+    return store_settings.model_copy(update={"calendar_file": path})
+
+
+def test_xc_07_xc_10_the_replayed_day_is_billing_s_under_the_calendar_signed(
+    calendar_file: KernelSettings,
+    signers: Signers,  # noqa: F811
+    restore_clock: None,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Two invoices issued at 17:30 UTC, 01:30 the next day in Shanghai: the first under version
+    1 of the calendar, the second once the general manager signed version 2 (Europe/London).
+    The day the replay gives the moment each was issued is the day billing dated it."""
+    near_midnight = datetime(2026, 11, 2, 17, 30, tzinfo=UTC)
+    clock.use(lambda: near_midnight)
+    with service_client(SPEC, calendar_file) as billing:
+        app = app_of(billing)
+        signers.put_policies_in_force(app)
+        first = issued(billing, signers, uuid4())
+
+        clock.use(lambda: near_midnight + timedelta(minutes=1))
+        calendar_file.calendar_file.write_text(calendar(2, "Europe/London"))
+        sign_version(app, signers, CALENDAR, 2)
+        second_at = near_midnight + timedelta(minutes=2)
+        clock.use(lambda: second_at)
+        second = issued(billing, signers, uuid4())
+        app.catch_up_projections()
+        live = {
+            row["invoice_id"]: row["issued_on"]
+            for row in billing.page("/receivables", "finance")["items"]
+        }
+
+    def replayed_day(invoice: str, target: Path, as_of: datetime) -> tuple[str, str]:
+        """The replay's day of ``as_of`` (its aging's) and the invoice's as billing dated it."""
+        replayed(calendar_file, target, as_of=as_of)
+        ((day, issued_on),) = rows(
+            target, f"SELECT as_of, issued_on FROM receivables_aging WHERE invoice_id = '{invoice}'"
+        )
+        return str(day), str(issued_on)
+
+    first_day = replayed_day(first, tmp_path / "first.duckdb", near_midnight)
+    second_day = replayed_day(second, tmp_path / "second.duckdb", second_at)
+    assert first_day == (live[first], live[first])
+    assert second_day == (live[second], live[second])
+    assert live[first] != live[second]  # the calendar signed in between moved the day

@@ -5,7 +5,7 @@ without doubling anything, and --as-of / --only do what they say."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,8 @@ from countersign.analytics import replay as replay_module
 from countersign.analytics.projections import PROJECTIONS
 from countersign.analytics.replay import replay
 from customers.application import CustomersApplication
-from kernel.application import RULE_PARAMETERS
 from kernel.audit.verify import StoredEvents, open_stores
-from kernel.policy.domain import PolicyVersion
-from kernel.policy.parameters import RuleParameters
+from kernel.policy.domain import PolicyDocument, PolicyVersion
 from kernel.settings import KernelSettings
 from runtime.unit_of_work import CommandContext
 from tests.signers import Signers
@@ -157,35 +155,62 @@ def test_only_rebuilds_the_named_projection(
 
 
 def billing_event(
-    db: duckdb.DuckDBPyConnection, position: int, stream: str, event: str, at: str, **payload: Any
+    db: duckdb.DuckDBPyConnection,
+    position: int,
+    stream: str,
+    event: str,
+    at: str,
+    service: str = "billing",
+    **payload: Any,
 ) -> None:
+    """An event of ``service`` (billing unless named) as its store holds it, in the database."""
     db.execute(
-        "INSERT INTO events VALUES ('billing', ?, ?, 1, ?, ?, 'finance', ?)",
-        [position, stream, event, at, orjson.dumps(payload).decode()],
+        "INSERT INTO events VALUES (?, ?, ?, 1, ?, ?, 'finance', ?)",
+        [service, position, stream, event, at, orjson.dumps(payload).decode()],
     )
+
+
+def policy_text(configured: Path, version: int, **values: Any) -> str:
+    """The configured policy document as version ``version``, with these top-level values."""
+    text = re.sub(r"(?m)^version = \d+", f"version = {version}", configured.read_text())
+    for key, value in values.items():
+        toml = orjson.dumps(value).decode()  # a number or a string, as TOML writes it
+        text = re.sub(rf'(?m)^{key} = ("[^"]*"|\S+)', f"{key} = " + toml.replace("\\", r"\\"), text)
+    return text
 
 
 def rule_parameters(version: int, dso_period_days: int) -> str:
     """The configured rule parameters as version ``version`` with this DSO period."""
-    configured = KernelSettings().rule_parameters_file.read_text()
-    changed = re.sub(r"(?m)^version = \d+", f"version = {version}", configured)
-    return re.sub(r"(?m)^dso_period_days = \d+", f"dso_period_days = {dso_period_days}", changed)
+    configured = KernelSettings().rule_parameters_file
+    return policy_text(configured, version, dso_period_days=dso_period_days)
+
+
+def calendar(version: int, time_zone: str) -> str:
+    """The configured working calendar as version ``version`` in this zone."""
+    return policy_text(KernelSettings().calendar_file, version, time_zone=time_zone)
 
 
 def policy_version(
-    db: duckdb.DuckDBPyConnection, position: int, content: str, at: str, approved: bool = True
+    db: duckdb.DuckDBPyConnection,
+    position: int,
+    content: str,
+    at: str,
+    approved: bool = True,
+    service: str = "billing",
 ) -> None:
-    """Billing's events of a rule-parameters version proposed and, if ``approved``, signed by the
-    general manager (XC-07)."""
-    number = RuleParameters.parse(content).version
-    stream = str(PolicyVersion.create_id(RULE_PARAMETERS, number))
-    fields = {"policy_key": RULE_PARAMETERS, "number": number, "digest": "d"}
+    """A service's (billing's unless named) events of a policy version proposed and, if
+    ``approved``, signed by the general manager (XC-07)."""
+    document = PolicyDocument.parse(content)
+    key, number = document.policy_key, document.version
+    stream = str(PolicyVersion.create_id(key, number))
+    fields = {"policy_key": key, "number": number, "digest": document.digest}
     billing_event(
         db,
         position,
         stream,
         "PolicyVersion.Proposed",
         at,
+        service,
         **fields,
         content=content,
         proposed_by="gm",
@@ -197,6 +222,7 @@ def policy_version(
             stream,
             "PolicyVersion.Approved",
             at,
+            service,
             **fields,
             approved_by="gm",
             approver_role="leadership_gm",
@@ -320,6 +346,51 @@ def test_bi_13_xc_07_the_dso_period_is_the_rule_parameters_in_force_never_guesse
         policy_version(db, 30, rule_parameters(4, 10), "2026-11-28T02:00:00+00:00")
     assert dso_at("2026-11-24T00:00:00+00:00") == billing_s(90, owed)
     assert dso_at("2026-12-01T00:00:00+00:00") == billing_s(30, recent)
+
+
+def test_xc_07_xc_10_the_company_s_day_is_the_working_calendar_s_in_force(tmp_path: Path) -> None:
+    """An exposure changed at 17:30 UTC: 01:30 the next day in Shanghai, still the same day in
+    London. Its day is the calendar's in force at the replay's moment, the newest version signed
+    in any service; the kernel's default zone while none is signed."""
+    target = str(tmp_path / "z.duckdb")
+    with duckdb.connect(target) as db:
+        replay_module.extract(db, {})
+        billing_event(
+            db,
+            1,
+            "exposure",
+            "CreditExposure.ExposureChanged",
+            "2026-11-02T17:30:00+00:00",
+            customer_id="c1",
+            currency="CNY",
+            credit_limit="1000.00",
+            exposure="100.00",
+            open_receivables="0",
+            unbilled_shipments="0",
+            reserved="100.00",
+        )
+
+    def day_at(moment: str | None) -> Any:
+        with duckdb.connect(target) as db:  # each replay on its own connection, as the CLI's
+            as_of = None if moment is None else datetime.fromisoformat(moment)
+            replay_module.project(db, as_of, only=["credit_utilisation"])
+            (day,) = db.execute("SELECT day FROM credit_utilisation").fetchone() or (None,)
+            return day
+
+    shanghai, london = date(2026, 11, 3), date(2026, 11, 2)
+    assert day_at(None) == shanghai  # no calendar signed
+    with duckdb.connect(target) as db:
+        calendars = (
+            ("customers", 10, calendar(1, "Asia/Shanghai"), "2026-11-03T02:00:00+00:00", True),
+            ("billing", 10, calendar(1, "Asia/Shanghai"), "2026-11-03T02:00:00+00:00", True),
+            ("billing", 20, calendar(2, "Europe/London"), "2026-11-05T02:00:00+00:00", True),
+            # Proposed, never signed: not in force.
+            ("billing", 30, calendar(3, "Pacific/Kiritimati"), "2026-11-06T02:00:00+00:00", False),
+        )
+        for service, position, content, at, approved in calendars:
+            policy_version(db, position, content, at, approved, service)
+    assert day_at("2026-11-04T00:00:00+00:00") == shanghai  # version 1
+    assert day_at(None) == london  # version 2, though customers still holds version 1
 
 
 def test_xc_11_a_report_rebuilt_alone_records_its_new_positions_the_others_keep_theirs(
