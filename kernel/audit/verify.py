@@ -27,6 +27,7 @@ whose stored state mentions some bytes (a correlation id).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import multiprocessing
 import sqlite3
@@ -817,12 +818,13 @@ def verify(
     store: StoredEvents,
     signature_check: SignatureCheck | None = None,
     advance: Callable[[int], None] | None = None,
+    range_events: int = RANGE_EVENTS,
 ) -> StoreReport:
-    """Verify every event of ``store`` in this process; ``advance(n)`` is told after each range
-    how many events it read."""
+    """Verify every event of ``store`` in this process, ``range_events`` at a time;
+    ``advance(n)`` is told after each range how many events it read."""
 
     def each() -> Iterator[RangeReport]:
-        for lo, hi in ranges(store.bounds()):
+        for lo, hi in ranges(store.bounds(), range_events):
             report = _Range(store, lo, hi, signature_check).run()
             if advance is not None:
                 advance(report.events)
@@ -875,11 +877,10 @@ def verify_stores(
             if parts is None:
                 reports[service] = None
                 continue
+            told = None if advance is None else functools.partial(advance, service)
             with contextlib.closing(_open(by_service[service])) as store:
-                reports[service] = stitch(
-                    service,
-                    (done(service, _verified_range(store, lo, hi, new_check)) for lo, hi in parts),
-                )
+                check = None if new_check is None else new_check(store)
+                reports[service] = verify(store, check, told, range_events)
         return reports
     # fork: the workers inherit the loaded modules instead of importing them again. The
     # collector leaves the inherited heap alone meanwhile: walking it would copy each of its
