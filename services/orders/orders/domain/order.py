@@ -17,6 +17,7 @@ from kernel.approvals.domain import ApprovalState, Capacity
 from kernel.roles import Role
 from kernel.signing.domain import Signable, SigningSheet
 from orders.domain.known_customer import KnownCustomer, trading_customer
+from orders.domain.lines import signed_line
 from orders.domain.staff import acting_as
 from runtime.aggregate import Aggregate, RuleViolation
 from runtime.clock import SKEW
@@ -972,13 +973,7 @@ class Order(Signable):
             "contract_id": None if self.contract_id is None else str(self.contract_id),
             "currency": self.currency,
             "lines": [
-                {
-                    "product_code": line.product_code,
-                    "description": line.description,
-                    "quantity": line.quantity,
-                    "unit_price": str(line.unit_price),
-                    "serial_numbers": list(line.serial_numbers),
-                }
+                signed_line(line) | {"serial_numbers": list(line.serial_numbers)}
                 for line in self.lines
             ],
         }

@@ -25,6 +25,7 @@ from uuid import UUID, uuid5
 from kernel.approvals.domain import Approvable, ApprovalState, Approver, StepStatus
 from kernel.calendar import Deadline
 from kernel.roles import Role
+from orders.domain.lines import signed_line
 from orders.domain.order import WITH_THE_CUSTOMER, OrderLine, OrderStatus
 from orders.domain.staff import acting_as
 from runtime.aggregate import Aggregate, RuleViolation
@@ -375,15 +376,7 @@ class ProductReturn(Approvable):
             "customer_id": str(self.customer_id),
             "reason_code": self.reason_code,
             "exchange": self.exchange,
-            "lines": [
-                {
-                    "product_code": line.product_code,
-                    "description": line.description,
-                    "quantity": line.quantity,
-                    "unit_price": str(line.unit_price),
-                }
-                for line in self.lines
-            ],
+            "lines": [signed_line(line) for line in self.lines],
         }
 
     def interested_parties(self) -> set[str]:

@@ -20,6 +20,7 @@ from uuid import UUID
 from kernel.approvals.domain import Approvable, ApprovalState, ApprovalStatus
 from orders.domain.inquiry import Inquiry, InquiryStatus
 from orders.domain.known_customer import KnownCustomer
+from orders.domain.lines import signed_line
 from runtime.aggregate import RuleViolation
 
 QUOTE = "quote"
@@ -385,14 +386,7 @@ class Quote(Approvable):
             "cost_basis_ref": self.cost_basis_ref,
             "market_price_ref": self.market_price_ref,
             "lines": [
-                {
-                    "product_code": line.product_code,
-                    "description": line.description,
-                    "quantity": line.quantity,
-                    "unit_price": str(line.unit_price),
-                    "unit_cost": str(line.unit_cost),
-                }
-                for line in self.lines
+                signed_line(line) | {"unit_cost": str(line.unit_cost)} for line in self.lines
             ],
         }
 

@@ -26,6 +26,7 @@ from kernel.approvals.domain import ApprovalState, Capacity, Method, SignatureCa
 from kernel.roles import Role
 from kernel.signing.domain import Signable, SigningSheet
 from orders.domain.known_customer import KnownCustomer
+from orders.domain.lines import signed_line
 from orders.domain.quote import Quote, QuoteStatus
 from runtime.aggregate import Aggregate, RuleViolation
 
@@ -752,15 +753,7 @@ class SalesContract(Signable):
             "customer_id": str(self.customer_id),
             "quote_id": None if self.quote_id is None else str(self.quote_id),
             "currency": self.currency,
-            "lines": [
-                {
-                    "product_code": line.product_code,
-                    "description": line.description,
-                    "quantity": line.quantity,
-                    "unit_price": str(line.unit_price),
-                }
-                for line in self.lines
-            ],
+            "lines": [signed_line(line) for line in self.lines],
             "payment_terms_days": self.payment_terms_days,
             "term_months": self.term_months,
             "liability_clause": self.liability_clause,
