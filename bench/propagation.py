@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import sqlite3
 import statistics
@@ -141,6 +142,7 @@ async def service_latencies(stack: Stack, rate: float, seconds: float) -> dict[s
         return acked
 
     producer.send = timed_send  # type: ignore[method-assign]
+    gc.freeze()  # as a service does once started (runtime.service)
     relaying = asyncio.create_task(relay.run())
     clerk = CommandContext(actor="salesperson")
 

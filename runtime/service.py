@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -193,6 +194,10 @@ def build_app(
         }
         tasks = {name: asyncio.create_task(job, name=name) for name, job in work.items()}
         app.state.relay_task = tasks[f"{spec.name}-relay"]  # /ready checks that it runs
+        # What start-up made (modules, routes, the application) lives as long as the service:
+        # frozen out of the collector's reach, a full collection costs what the requests and
+        # reactions left, not the whole heap (a pause of tens of milliseconds under load).
+        gc.freeze()
         try:
             yield
         finally:
