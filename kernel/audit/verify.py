@@ -856,6 +856,18 @@ def verify_stores(
     """Verify every store, their ranges of ``range_events`` notification ids spread over
     ``workers`` processes (this one when 1). ``advance(service, n)`` is told as each range
     finishes how many events it read. A store that does not exist yet reports ``None``."""
+    if workers <= 1:
+        reports: dict[str, StoreReport | None] = {}
+        for location in locations:
+            store = location.open()
+            if store is None:
+                reports[location.service] = None
+                continue
+            told = None if advance is None else functools.partial(advance, location.service)
+            with contextlib.closing(store):
+                check = None if new_check is None else new_check(store)
+                reports[location.service] = verify(store, check, told, range_events)
+        return reports
     plans: dict[str, list[tuple[int, int]] | None] = {}
     for location in locations:
         store = location.open()
@@ -871,17 +883,6 @@ def verify_stores(
             advance(service, report.events)
         return report
 
-    if workers <= 1:
-        reports: dict[str, StoreReport | None] = {}
-        for service, parts in plans.items():
-            if parts is None:
-                reports[service] = None
-                continue
-            told = None if advance is None else functools.partial(advance, service)
-            with contextlib.closing(_open(by_service[service])) as store:
-                check = None if new_check is None else new_check(store)
-                reports[service] = verify(store, check, told, range_events)
-        return reports
     # fork: the workers inherit the loaded modules instead of importing them again. The
     # collector leaves the inherited heap alone meanwhile: walking it would copy each of its
     # pages into every worker (copy on write), ~7 % of a parallel run's time.
