@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -160,7 +161,7 @@ def test_floats_may_be_written_in_another_notation_but_read_back_the_same(
     assert ours.decode(ours.encode(state)) == library.decode(library.encode(state))
 
 
-def test_ids_are_random_version_4_uuids_distinct_across_threads() -> None:
+def test_ids_are_version_7_uuids_distinct_across_threads_and_ordered_by_time() -> None:
     seen: list[UUID] = []
 
     def draw() -> None:
@@ -172,7 +173,12 @@ def test_ids_are_random_version_4_uuids_distinct_across_threads() -> None:
     for thread in threads:
         thread.join()
     assert len(set(seen)) == 20_000
-    assert all(u.version == 4 and u.variant == "specified in RFC 4122" for u in seen)
+    assert all(u.version == 7 and u.variant == "specified in RFC 4122" for u in seen)
+    assert all(u == UUID(str(u)) and hash(u) == hash(UUID(str(u))) for u in seen[:100])
+    before = time.time_ns() // 1_000_000
+    made = new_id()
+    after = time.time_ns() // 1_000_000
+    assert before <= made.int >> 80 <= after
 
 
 def test_an_unknown_type_is_refused_as_the_library_refuses_it() -> None:
