@@ -11,12 +11,14 @@ trail can say who did what, without each aggregate passing it around.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Self
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate as _Aggregate
+from eventsourcing.utils import get_topic, resolve_topic
 
 from runtime import clock
 from runtime.ids import new_id
@@ -71,6 +73,21 @@ def _state_fields(event_class: type, aggregate_class: type) -> tuple[str, ...]:
     return found
 
 
+_PLAIN_INIT: dict[type, bool] = {}
+
+
+def _plain_init(aggregate_class: type) -> bool:
+    """Whether the class's ``__init__`` takes no argument (the idiom: state comes from the
+    creation event's ``apply``), so creating it needs none of the library's argument matching."""
+    plain = _PLAIN_INIT.get(aggregate_class)
+    if plain is None:
+        init = aggregate_class.__init__  # type: ignore[misc]
+        plain = _PLAIN_INIT[aggregate_class] = init is object.__init__ or list(
+            inspect.signature(init).parameters
+        ) == ["self"]
+    return plain
+
+
 class Aggregate(_Aggregate):
     class Event(_Aggregate.Event):
         meta: Mapping[str, str | None]
@@ -80,6 +97,18 @@ class Aggregate(_Aggregate):
             return clock.now()
 
     class Created(Event, _Aggregate.Created):
+        def mutate(self, aggregate: Any) -> Any:
+            # The library's mutate matches the event's fields against the aggregate's __init__
+            # by name on every creation and every replay; an idiomatic __init__ takes none.
+            kind = resolve_topic(self.originator_topic)
+            if not _plain_init(kind):
+                return super().mutate(aggregate)
+            created = kind.__new__(kind)
+            created.__base_init__(self.originator_id, self.originator_version, self.timestamp)
+            created.__init__()
+            self.apply(created)
+            return created
+
         def apply(self, aggregate: Any) -> None:
             """A new aggregate's state starts as its creation event's own fields, under the same
             names; a subclass extends this for anything more."""
@@ -98,6 +127,19 @@ class Aggregate(_Aggregate):
     @classmethod
     def _create(cls, event_class: type[Any], *, id: Any = None, **fields: Any) -> Self:
         unit = current_unit()
-        aggregate = super()._create(event_class, id=id, meta=unit.meta, **fields)
+        if id is None and cls.create_id is not Aggregate.create_id:
+            # An id derived from the fields: the library's way, which hands them to create_id.
+            aggregate = super()._create(event_class, meta=unit.meta, **fields)
+        else:
+            created = event_class(
+                originator_topic=get_topic(cls),
+                originator_id=new_id() if id is None else id,
+                originator_version=cls.INITIAL_VERSION,
+                timestamp=fields.pop("timestamp", None) or event_class.create_timestamp(),
+                meta=unit.meta,
+                **fields,
+            )
+            aggregate = created.mutate(None)
+            aggregate._pending_events.append(created)
         unit.track(aggregate)
         return aggregate

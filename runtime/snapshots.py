@@ -360,21 +360,20 @@ class Snapshots:
 
     def after_commit(self, recordings: Sequence[Recording[Any]]) -> None:
         """Snapshot each aggregate whose version just crossed a multiple of the interval."""
-        if not self._interval or not recordings:
-            return
-        versions: dict[UUID, tuple[int, int]] = {}
-        for recording in recordings:
-            stream = recording.domain_event.originator_id
-            version = recording.domain_event.originator_version
-            low, high = versions.get(stream, (version, version))
-            versions[stream] = (min(low, version), max(high, version))
         interval = self._interval
-        for stream, (low, high) in versions.items():
-            if high // interval > (low - 1) // interval:
-                try:
-                    self.take(stream)
-                except Exception:  # the command has committed: a cache miss is no refusal
-                    log.exception("could not snapshot %s", stream)
+        if not interval:
+            return
+        # One commit holds consecutive versions of each stream: the interval was crossed where
+        # one of them is a multiple of it.
+        for stream in {
+            r.domain_event.originator_id
+            for r in recordings
+            if r.domain_event.originator_version % interval == 0
+        }:
+            try:
+                self.take(stream)
+            except Exception:  # the command has committed: a cache miss is no refusal
+                log.exception("could not snapshot %s", stream)
 
     def take(self, aggregate_id: UUID) -> int | None:
         """Store a snapshot of the aggregate as its stored events make it; returns its version.

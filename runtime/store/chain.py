@@ -56,6 +56,7 @@ from eventsourcing.persistence import (
     Tracking,
     Transcoder,
 )
+from eventsourcing.utils import get_topic
 
 from runtime.aggregate import RuleViolation
 from runtime.store.group_commit import GroupCommitMixin
@@ -130,14 +131,11 @@ def log_entries(
     return entries
 
 
-def header(prev: bytes, own: bytes) -> bytes:
-    """The stored state's first ``HEADER_LEN`` bytes for these two hashes."""
-    return b"".join((_PREFIX, prev.hex().encode(), _MIDDLE, own.hex().encode(), _SUFFIX))
-
-
 def seal(prev: bytes, own: bytes, body: bytes) -> bytes:
     """The stored state: ``body`` (a JSON object) with the chain member put in front."""
-    return header(prev, own) + body[1:]
+    return b"".join(
+        (_PREFIX, prev.hex().encode(), _MIDDLE, own.hex().encode(), _SUFFIX, memoryview(body)[1:])
+    )
 
 
 def has_header(state: bytes) -> bool:
@@ -167,6 +165,7 @@ class ChainedMapper(Mapper[UUID]):
     def __init__(self, transcoder: Transcoder, max_event_bytes: int) -> None:
         super().__init__(transcoder)
         self.max_event_bytes = max_event_bytes
+        assert self.compressor is None and self.cipher is None, "a chain hashes plain bodies"
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         # One event alone cannot know its predecessor's hash; a plain EventStore would store it
@@ -183,27 +182,35 @@ class ChainedMapper(Mapper[UUID]):
         stored: list[StoredEvent] = []
         hashes: list[bytes] = []
         batch_heads: dict[UUID, tuple[int, bytes]] = {}
+        encode = self.transcoder.encode
         for domain_event in domain_events:
-            plain = super().to_stored_event(domain_event)
-            if len(plain.state) > self.max_event_bytes:
+            # The library's to_stored_event, less the compression and encryption a chained
+            # store never has (the hash is of the plain body) and the second StoredEvent.
+            topic = get_topic(type(domain_event))
+            state = dict(vars(domain_event))
+            stream = state.pop("originator_id")
+            version = state.pop("originator_version")
+            class_version = getattr(type(domain_event), "class_version", 1)
+            if class_version > 1:
+                state["class_version"] = class_version
+            body = encode(state)
+            if len(body) > self.max_event_bytes:
                 raise RuleViolation(
                     "INPUT",
-                    f"{plain.topic.rpartition(':')[2]} would take {len(plain.state):,} bytes; "
+                    f"{topic.rpartition(':')[2]} would take {len(body):,} bytes; "
                     f"an event takes at most {self.max_event_bytes:,} so that it can be published",
-                    bytes=len(plain.state),
+                    bytes=len(body),
                     limit=self.max_event_bytes,
                 )
-            stream = domain_event.originator_id
-            version = plain.originator_version
             if version == 1:
                 prev = GENESIS
             elif (head := batch_heads.get(stream)) is not None and head[0] == version - 1:
                 prev = head[1]
             else:
                 prev = committed_hash(stream, version - 1)
-            own = event_hash(stream.bytes, version, plain.topic.encode(), prev, plain.state)
+            own = event_hash(stream.bytes, version, topic.encode(), prev, body)
             batch_heads[stream] = (version, own)
-            stored.append(StoredEvent(stream, version, plain.topic, seal(prev, own, plain.state)))
+            stored.append(StoredEvent(stream, version, topic, seal(prev, own, body)))
             hashes.append(own)
         return stored, hashes
 
