@@ -31,7 +31,17 @@ class ChainedPostgresRecorder(PostgresProcessRecorder):
         self._select_log_head = sql.SQL(
             "SELECT notification_id, hash FROM {} ORDER BY notification_id DESC LIMIT 1"
         ).format(log)
-        self._insert_log = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(log)
+        # A batch is inserted as four arrays, sent in binary: psycopg dumps a list of composite
+        # values (the library's way) as text, escaping every byte of every state in Python.
+        self._insert_log = sql.SQL(
+            "INSERT INTO {} "
+            "SELECT * FROM unnest(%b::bigint[], %b::uuid[], %b::bigint[], %b::bytea[])"
+        ).format(log)
+        self._insert_stored = sql.SQL(
+            "INSERT INTO {} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(sql.Identifier(datastore.schema, self.events_table_name))
         applied = sql.Identifier(datastore.schema, APPLIED_TABLE)
         self.sql_create_statements.append(
             sql.SQL(
@@ -64,6 +74,13 @@ class ChainedPostgresRecorder(PostgresProcessRecorder):
                 self._insert_applied, [(a.application_name, a.notification_id) for a in applied]
             )
 
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(self._insert_stored, _columns(stored_events), prepare=True)
+
     def applied_position(self, source: str) -> int | None:
         """The highest upstream position applied from ``source`` (``APPLIED_TABLE``)."""
         with self.datastore.get_connection() as connection:
@@ -86,8 +103,18 @@ class ChainedPostgresRecorder(PostgresProcessRecorder):
         row = curs.execute(self._select_log_head, prepare=True).fetchone()
         prev = bytes(row["hash"]) if row else GENESIS
         entries = log_entries(prev, notification_ids, stored_events)
-        curs.executemany(self._insert_log, entries)
+        columns = [[entry[i] for entry in entries] for i in range(4)]
+        curs.execute(self._insert_log, columns, prepare=True)
         return notification_ids
+
+
+def _columns(stored_events: Sequence[StoredEvent]) -> list[list[Any]]:
+    return [
+        [e.originator_id for e in stored_events],
+        [e.originator_version for e in stored_events],
+        [e.topic for e in stored_events],
+        [e.state for e in stored_events],
+    ]
 
 
 class GroupCommitPostgresRecorder(GroupCommitMixin, ChainedPostgresRecorder):
