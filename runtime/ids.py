@@ -8,13 +8,12 @@ second on SQLite). The id shows when the aggregate was created, which its first 
 
 ``uuid4()`` reads ``os.urandom(16)`` for every id, and each read gives up the GIL and waits to
 take it back: under load, every command waited once more. The 74 random bits of these ids come
-from the same kernel randomness, read 4 KiB at a time per thread.
+from the same kernel randomness, read 4 KiB at a time.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import time
 from uuid import UUID, SafeUUID
 
@@ -24,29 +23,37 @@ _RANDOM = ((1 << 80) - 1) & ~(0xF << 76) & ~(0x3 << 62)
 _VERSION_AND_VARIANT = 0x7 << 76 | 0x2 << 62
 
 
-class _Randomness(threading.local):
-    def __init__(self) -> None:
-        self.block = b""
-        self.offset = _BLOCK
-
-    def take16(self) -> bytes:
-        if self.offset == _BLOCK:
-            self.block, self.offset = os.urandom(_BLOCK), 0
-        start = self.offset
-        self.offset = start + 16
-        return self.block[start : start + 16]
+_pool: list[int] = []
+"""The random bits, version and variant of ids to come. ``list.pop`` is atomic, so threads share
+it without a lock; two threads refilling it at once only draw a block more."""
 
 
-_randomness = _Randomness()
-_set = object.__setattr__
+def _refill() -> None:
+    block = os.urandom(_BLOCK)
+    _pool.extend(
+        int.from_bytes(block[i : i + 16]) & _RANDOM | _VERSION_AND_VARIANT
+        for i in range(0, _BLOCK, 16)
+    )
+
+
+# UUID(int=...) checks its arguments on every call; the value is built valid here, and set
+# through the class's own slots.
+_new_uuid = object.__new__
+_set_int = UUID.__dict__["int"].__set__
+_set_is_safe = UUID.__dict__["is_safe"].__set__
+_UNKNOWN = SafeUUID.unknown
 
 
 def new_id() -> UUID:
     """A version 7 UUID: 48 bits of Unix time in milliseconds, then 74 random bits."""
-    random = int.from_bytes(_randomness.take16()) & _RANDOM
-    value = (time.time_ns() // 1_000_000) << 80 | random | _VERSION_AND_VARIANT
-    # UUID(int=...) checks its arguments on every call; the value is built valid here.
-    made = object.__new__(UUID)
-    _set(made, "int", value)
-    _set(made, "is_safe", SafeUUID.unknown)
+    while True:
+        try:
+            random = _pool.pop()
+            break
+        except IndexError:
+            _refill()
+    value = (time.time_ns() // 1_000_000) << 80 | random
+    made: UUID = _new_uuid(UUID)
+    _set_int(made, value)
+    _set_is_safe(made, _UNKNOWN)
     return made
