@@ -11,6 +11,7 @@ trail can say who did what, without each aggregate passing it around.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 from collections.abc import Mapping
 from datetime import datetime
@@ -73,19 +74,12 @@ def _state_fields(event_class: type, aggregate_class: type) -> tuple[str, ...]:
     return found
 
 
-_PLAIN_INIT: dict[type, bool] = {}
-
-
+@functools.cache
 def _plain_init(aggregate_class: type) -> bool:
     """Whether the class's ``__init__`` takes no argument (the idiom: state comes from the
     creation event's ``apply``), so creating it needs none of the library's argument matching."""
-    plain = _PLAIN_INIT.get(aggregate_class)
-    if plain is None:
-        init = aggregate_class.__init__  # type: ignore[misc]
-        plain = _PLAIN_INIT[aggregate_class] = init is object.__init__ or list(
-            inspect.signature(init).parameters
-        ) == ["self"]
-    return plain
+    init = aggregate_class.__init__  # type: ignore[misc]
+    return init is object.__init__ or list(inspect.signature(init).parameters) == ["self"]
 
 
 class Aggregate(_Aggregate):
