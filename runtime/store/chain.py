@@ -260,15 +260,24 @@ class ChainedEventStore(EventStore[UUID]):
         return self._recorded(domain_events, stored, hashes, notification_ids)
 
     async def put_async(
-        self, domain_events: Sequence[DomainEventProtocol[UUID]], applied: Sequence[Tracking] = ()
+        self,
+        domain_events: Sequence[DomainEventProtocol[UUID]],
+        applied: Sequence[Tracking] = (),
+        *,
+        prompt: bool = False,
     ) -> list[Recording[UUID]]:
         """``put`` on the event loop, with the upstream positions ``applied``: the store's writer
-        commits while the loop runs on."""
+        commits while the loop runs on. A ``prompt`` put (a caller that waits on this commit
+        alone, like the inbox's batch) is committed by the loop itself where that is cheaper
+        (``GroupCommitMixin.commits_in_place``)."""
         recorder = self.recorder
         if not isinstance(recorder, GroupCommitMixin):
             raise TypeError(f"{type(recorder).__name__} has no asynchronous writer")
         stored, hashes = self._sealer.to_sealed_events(domain_events, self._committed_hash)
-        notification_ids = await recorder.insert_events_async(stored, applied)
+        if prompt and recorder.commits_in_place:
+            notification_ids = recorder.insert_events_in_place(stored, applied)
+        else:
+            notification_ids = await recorder.insert_events_async(stored, applied)
         return self._recorded(domain_events, stored, hashes, notification_ids)
 
     def _recorded(

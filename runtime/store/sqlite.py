@@ -129,7 +129,7 @@ class SerialisedSQLiteRecorder(SQLiteProcessRecorder):
 
 
 class GroupCommitSQLiteRecorder(GroupCommitMixin, SerialisedSQLiteRecorder):
-    pass
+    commits_in_place = True
 
 
 class Factory(SQLiteFactory):
