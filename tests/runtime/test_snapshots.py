@@ -4,6 +4,7 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import closing
 from decimal import Decimal
@@ -135,6 +136,34 @@ def test_a_snapshot_taken_by_other_code_is_not_used_nor_named(app: CustomersAppl
     assert customer.replayed == customer.aggregate.version  # every event, no snapshot
     assert metrics.SNAPSHOTS_REFUSED.labels("seal or state")._value.get() == refused + 1
     assert app.snapshot_cache.verify().problems == []
+
+
+def test_xc01_a_verified_seal_is_trusted_again_only_for_the_same_stored_snapshot_and_a_valid_key(
+    app: CustomersApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer_id = long_history(app, cycles=3)
+    cache = app.snapshot_cache
+    checks: list[str] = []
+    signing_period = cache._key_ring.signing_period
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        checks.append("seal")
+        return signing_period(*args, **kwargs)
+
+    monkeypatch.setattr(cache._key_ring, "signing_period", counted)
+    cache.load(customer_id)
+    assert checks == []  # verified when commits loaded it before: remembered
+
+    seen, period = cache._sealed[customer_id]
+    cache._sealed[customer_id] = (seen, dataclasses.replace(period, valid_until=period.valid_from))
+    cache.load(customer_id)
+    assert checks == ["seal"]  # the key that sealed it no longer valid: checked again
+
+    _, version, _, stored = stored_snapshots(app)[-1]
+    anchor, seal, state = unpack(stored)
+    rewrite(app, version, pack(anchor, seal, state.replace(b'"ACME"', b'"EVIL"')))
+    assert cache.load(customer_id).replayed == 1 + 3 * 4 + 1  # refused: every event again
+    assert checks == ["seal", "seal"]
 
 
 def test_a_resealed_snapshot_that_is_not_what_the_events_make_is_named(
