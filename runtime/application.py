@@ -289,10 +289,8 @@ class ServiceApplication(Application[UUID]):
         self.commit(self._react(run))
 
     async def process_run_async(self, run: Sequence[Applying]) -> None:
-        """``process_run`` on the event loop (the inbox). The run's records wait on this commit
-        alone, and those behind them in the consumer wait on the run: on SQLite the loop
-        commits it itself instead of through the store's writer."""
-        await self.commit_async(self._react(run), prompt=True)
+        """``process_run`` on the event loop (the inbox): the store's writer commits it."""
+        await self.commit_async(self._react(run))
 
     def _react(self, run: Sequence[Applying]) -> UnitOfWork:
         policies = self.policies()
@@ -380,13 +378,12 @@ class ServiceApplication(Application[UUID]):
         if events or unit.applied:
             self._committed(self.events.put(events, applied=unit.applied))
 
-    async def commit_async(self, unit: UnitOfWork, *, prompt: bool = False) -> None:
-        """``commit`` on the event loop: the store's writer commits while the loop runs on
-        (``ChainedEventStore.put_async``, ``prompt`` included)."""
+    async def commit_async(self, unit: UnitOfWork) -> None:
+        """``commit`` on the event loop: the store's writer commits while the loop runs on."""
         events = self._new_events(unit)
         if events or unit.applied:
             assert isinstance(self.events, ChainedEventStore)
-            self._committed(await self.events.put_async(events, unit.applied, prompt=prompt))
+            self._committed(await self.events.put_async(events, unit.applied))
 
     @staticmethod
     def _new_events(unit: UnitOfWork) -> list[Any]:

@@ -106,7 +106,7 @@ class ReadModels:
         self,
         engine: Engine,
         projections: Sequence[Projection],
-        write_lock: threading.Lock | None = None,
+        write_lock: threading.RLock | None = None,
     ) -> None:
         names = [p.name for p in projections]
         if len(set(names)) != len(names):

@@ -57,21 +57,23 @@ def store_environment(settings: Settings, service: str) -> dict[str, str]:
     }
 
 
-_WRITE_LOCKS: dict[Path, threading.Lock] = {}
+_WRITE_LOCKS: dict[Path, threading.RLock] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
-def sqlite_write_lock(path: Path | str) -> threading.Lock:
+def sqlite_write_lock(path: Path | str) -> threading.RLock:
     """The one lock every writer in this process takes before it writes the SQLite file at
     ``path``: the event store and the read tables. SQLite lets one writer in at a time anyway;
     queueing here instead of on its busy handler (which sleeps up to 100 ms between tries, and
-    fails a deferred transaction that must upgrade) keeps commit latency flat under load."""
+    fails a deferred transaction that must upgrade) keeps commit latency flat under load.
+    Reentrant: the event loop takes it to commit in place (``GroupCommitter.local_lock``), and
+    the insert it calls takes it again."""
     key = Path(path).resolve()
     with _WRITE_LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(key, threading.Lock())
+        return _WRITE_LOCKS.setdefault(key, threading.RLock())
 
 
-def write_lock(settings: Settings, service: str) -> threading.Lock | None:
+def write_lock(settings: Settings, service: str) -> threading.RLock | None:
     """The service's in-process write lock: SQLite only (PostgreSQL locks rows itself)."""
     return None if settings.database_url else sqlite_write_lock(sqlite_path(settings, service))
 

@@ -260,24 +260,15 @@ class ChainedEventStore(EventStore[UUID]):
         return self._recorded(domain_events, stored, hashes, notification_ids)
 
     async def put_async(
-        self,
-        domain_events: Sequence[DomainEventProtocol[UUID]],
-        applied: Sequence[Tracking] = (),
-        *,
-        prompt: bool = False,
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], applied: Sequence[Tracking] = ()
     ) -> list[Recording[UUID]]:
         """``put`` on the event loop, with the upstream positions ``applied``: the store's writer
-        commits while the loop runs on. A ``prompt`` put (a caller that waits on this commit
-        alone, like the inbox's batch) is committed by the loop itself where that is cheaper
-        (``GroupCommitMixin.commits_in_place``)."""
+        commits while the loop runs on."""
         recorder = self.recorder
         if not isinstance(recorder, GroupCommitMixin):
             raise TypeError(f"{type(recorder).__name__} has no asynchronous writer")
         stored, hashes = self._sealer.to_sealed_events(domain_events, self._committed_hash)
-        if prompt and recorder.commits_in_place:
-            notification_ids = recorder.insert_events_in_place(stored, applied)
-        else:
-            notification_ids = await recorder.insert_events_async(stored, applied)
+        notification_ids = await recorder.insert_events_async(stored, applied)
         return self._recorded(domain_events, stored, hashes, notification_ids)
 
     def _recorded(

@@ -8,6 +8,13 @@ each waiting event loop once for the whole batch: crossing into a loop costs a s
 so waking it once per command would slow every command under load. A batch that fails as a whole
 (for example a version conflict in one command, or a position applied before) is retried unit by
 unit, so only the guilty one fails and the others still commit atomically each.
+
+A store whose commits are local (SQLite: about 0.1 ms, no network) names the lock that orders its
+writers (``local_lock``). The event loop then commits its turn's batch itself whenever nothing is
+queued for the writer and it can take that lock at once: the hand-over to the writer thread and the
+wake back cost more than the commit (a thread switch and a wait for the GIL each way; measured at
+500 commands/s, a command's commit 2.4 ms -> 0.2 ms p50). Should the lock be held (the writer, a
+read model's update), the batch goes to the writer as before, and the loop never waits on a lock.
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ class GroupCommitter:
     def __init__(self, insert: InsertEvents, max_batch_events: int = 1000) -> None:
         self._insert = insert
         self._max_batch_events = max_batch_events
+        self.local_lock: threading.RLock | None = None
+        """The lock ``insert`` takes, for a store whose commits are local (see above)."""
         self._ready = threading.Condition()
         self._queue: deque[_Pending] = deque()
         self._writer: threading.Thread | None = None
@@ -83,7 +92,16 @@ class GroupCommitter:
         return future
 
     def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._enqueue(*self._gathering.pop(loop))
+        batch = self._gathering.pop(loop)
+        lock = self.local_lock
+        if lock is None or self._queue or self._closed or not lock.acquire(blocking=False):
+            self._enqueue(*batch)
+            return
+        try:
+            self._write(batch)  # insert takes the lock again: it is reentrant
+        finally:
+            lock.release()
+        _resolve(batch)
 
     def close(self) -> None:
         """Stop the writer once it has committed what is queued."""
@@ -184,20 +202,8 @@ class GroupCommitMixin:
             raise TypeError("a unit records the upstream positions it applies with applied=")
         return self.committer.submit(stored_events, kwargs.get("applied", ()))
 
-    commits_in_place = False
-    """Whether a caller that waits on its commit alone had better make it on its own thread: true
-    where a commit is a local file's (SQLite, about 0.1 ms), cheaper than handing it to the
-    writer and being woken back, a thread switch and a wait for the GIL each way."""
-
     def insert_events_async(
         self, stored_events: Sequence[StoredEvent], applied: Sequence[Tracking] = ()
     ) -> asyncio.Future[Sequence[int] | None]:
         """``insert_events``, for the event loop to await."""
         return self.committer.submit_async(stored_events, applied)
-
-    def insert_events_in_place(
-        self, stored_events: Sequence[StoredEvent], applied: Sequence[Tracking] = ()
-    ) -> Sequence[int] | None:
-        """``insert_events`` on the caller's thread, in turn with the writer (the recorder's own
-        write lock orders them)."""
-        return super().insert_events(stored_events, applied=applied)  # type: ignore[misc,no-any-return]

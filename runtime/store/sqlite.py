@@ -42,7 +42,7 @@ class SerialisedSQLiteRecorder(SQLiteProcessRecorder):
     """Writes under the file's in-process write lock (``sqlite_write_lock``), and the store-wide
     log (``runtime.store.chain``) in the same transaction as the events."""
 
-    write_lock: threading.Lock
+    write_lock: threading.RLock
 
     def construct_create_table_statements(self) -> list[str]:
         self.log_table_name = self.events_table_name + LOG_TABLE_SUFFIX
@@ -129,7 +129,7 @@ class SerialisedSQLiteRecorder(SQLiteProcessRecorder):
 
 
 class GroupCommitSQLiteRecorder(GroupCommitMixin, SerialisedSQLiteRecorder):
-    commits_in_place = True
+    pass
 
 
 class Factory(SQLiteFactory):
@@ -146,5 +146,7 @@ class Factory(SQLiteFactory):
     def process_recorder(self) -> GroupCommitSQLiteRecorder:
         recorder = super().process_recorder()
         assert isinstance(recorder, GroupCommitSQLiteRecorder)
-        recorder.write_lock = sqlite_write_lock(self.datastore.pool.db_name)
+        recorder.write_lock = recorder.committer.local_lock = sqlite_write_lock(
+            self.datastore.pool.db_name
+        )
         return recorder

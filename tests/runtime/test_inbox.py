@@ -3,7 +3,6 @@ apply once, skip redeliveries and republications, dead-letter poison, retry on s
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +11,7 @@ from uuid import uuid4
 
 import pytest
 from aiokafka.structs import ConsumerRecord
-from eventsourcing.persistence import OperationalError, Tracking
+from eventsourcing.persistence import OperationalError
 
 from contracts import Envelope
 from contracts.customers import CustomerApproved, CustomerRegistered
@@ -277,26 +276,3 @@ async def test_a_partition_s_run_commits_once_each_reaction_with_its_own_cause(
     assert causes == [str(e.event_id) for e in sent]
     assert app.applied_position("customers.events:0") == 3
     assert app.applied_position("customers.events:1") == 4
-
-
-async def test_on_sqlite_the_inbox_commits_its_runs_on_the_loop_s_own_thread(
-    app: OrdersApplication, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A run's records, and every record behind them in the consumer, wait on its commit alone:
-    a local commit costs less than a hand-over to the writer thread and the wake back. Other
-    commits on the loop (commands, a dead letter's position) go through the writer."""
-    writers: list[str] = []
-    insert = app.recorder._insert_events  # type: ignore[attr-defined]
-
-    def recording_thread(*args: Any, **kwargs: Any) -> Any:
-        writers.append(threading.current_thread().name)
-        return insert(*args, **kwargs)
-
-    monkeypatch.setattr(app.recorder, "_insert_events", recording_thread)
-    inbox = Inbox(app, RecordingProducer(), app.settings)  # type: ignore[arg-type]
-    registered = CustomerRegistered(customer_id=uuid4(), legal_name="A", owner_id="s")
-    await inbox.handle(customers_events(), [record(envelope(registered, 1))])
-    await app.mark_applied(Tracking("customers.events:0", 2))
-
-    assert writers == [threading.current_thread().name, "store-writer"]
-    assert app.known_customer(registered.customer_id) is not None

@@ -90,6 +90,53 @@ def test_threads_and_the_event_loop_share_the_writer() -> None:
     assert sum(insert.batches) == 20
 
 
+class LockedRecorder(Recorder):
+    """A local store's insert: under the writers' lock; records the thread that wrote."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.RLock()
+        self.threads: list[str] = []
+
+    def __call__(self, events: Sequence[StoredEvent], applied: object = ()) -> Sequence[int]:
+        with self.lock:
+            self.threads.append(threading.current_thread().name)
+            return super().__call__(events, applied)
+
+
+def test_a_local_store_s_loop_commits_its_own_turn_unless_the_lock_is_held() -> None:
+    insert = LockedRecorder()
+    committer = GroupCommitter(insert)
+    committer.local_lock = insert.lock
+
+    async def commands() -> list[Sequence[int] | None]:
+        return await asyncio.gather(*(committer.submit_async([_event(n)]) for n in range(5)))
+
+    assert asyncio.run(commands()) == [[n] for n in range(5)]
+    assert (insert.threads, insert.batches) == ([threading.current_thread().name], [5])
+
+    # Another writer holds the lock: the turn goes to the writer thread, the loop runs on.
+    holding, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with insert.lock:
+            holding.set()
+            release.wait(timeout=10)
+
+    threading.Thread(target=other_writer).start()
+    holding.wait()
+
+    async def while_another_writes() -> Sequence[int] | None:
+        committed = committer.submit_async([_event(9)])
+        await asyncio.sleep(0)  # the turn ends and hands its batch over
+        release.set()  # reached only because the loop did not wait for the lock
+        return await committed
+
+    assert asyncio.run(while_another_writes()) == [9]
+    committer.close()
+    assert insert.threads[1:] == ["store-writer"]
+
+
 def test_a_closed_store_takes_no_more_commands() -> None:
     committer = GroupCommitter(Recorder())
     assert committer.submit([_event(1)]) == [1]
