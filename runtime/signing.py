@@ -178,32 +178,24 @@ class KeyRing:
         at: datetime,
     ) -> bool:
         """Whether ``user_id`` signed ``fields`` with the key they held at ``at``."""
-        return self.signing_period(user_id, fields, signature, form, at=at) is not None
-
-    def signing_period(
-        self,
-        user_id: str,
-        fields: Mapping[str, Any],
-        signature: str,
-        form: str = CURRENT_FORM,
-        *,
-        at: datetime,
-    ) -> KeyPeriod | None:
-        """The period of the key ``user_id`` held at ``at`` and signed ``fields`` with, if any."""
-        keys = [(period, key) for period, key in self._keys.get(user_id, ()) if period.valid_at(at)]
+        keys = [key for period, key in self._keys.get(user_id, ()) if period.valid_at(at)]
         if not keys:
-            return None
+            return False
         try:
             message, raw = canonical(fields, form), base64.b64decode(signature, validate=True)
         except (ValueError, TypeError):
-            return None
-        for period, key in keys:
+            return False
+        for key in keys:
             try:
                 key.verify(message, raw)
             except (BadSignatureError, ValueError, TypeError):
                 continue
-            return period
-        return None
+            return True
+        return False
+
+    def periods_at(self, user_id: str, at: datetime) -> tuple[KeyPeriod, ...]:
+        """The periods of ``user_id``'s keys that are valid at ``at``."""
+        return tuple(period for period, _ in self._keys.get(user_id, ()) if period.valid_at(at))
 
 
 def _raw(key: Ed25519PublicKey) -> bytes:

@@ -259,10 +259,10 @@ class Snapshots:
         self._long: dict[UUID, None] = {}
         """Streams known to be at least ``interval`` events long (the oldest forgotten first)."""
         self._memory_lock = threading.Lock()
-        self._sealed: dict[UUID, tuple[tuple[int, str, bytes], KeyPeriod]] = {}
+        self._sealed: dict[UUID, tuple[tuple[int, str, bytes], tuple[KeyPeriod, ...]]] = {}
         """Stream -> the version, topic and digest of its snapshot whose seal verified last, and
-        the period of the key that made it: loading the same stored snapshot again skips the
-        Ed25519 check (about 70 µs, most of a long stream's load) while that key is valid."""
+        the service's keys valid then: loading the same stored snapshot again skips the Ed25519
+        check (about 70 µs, most of a long stream's load) while the same keys are valid."""
 
     @functools.cached_property
     def _key(self) -> Ed25519PrivateKey | None:
@@ -348,15 +348,14 @@ class Snapshots:
         # and the aggregate replays its events (a snapshot is only a shortcut).
         now = clock.now()
         seen = (version, topic, blake2b(stored, digest_size=16).digest())
-        known = self._sealed.get(stream)
-        if known is not None and known[0] == seen and known[1].valid_at(now):
+        keys = self._key_ring.periods_at(self._signer, now)
+        if self._sealed.get(stream) == (seen, keys):
             return anchor, state
         fields = seal_fields(stream, version, topic, anchor, state)
-        period = self._key_ring.signing_period(self._signer, fields, seal, at=now)
-        if period is None:
+        if not self._key_ring.verify(self._signer, fields, seal, at=now):
             raise SnapshotError(f"the seal of {self._signer} does not verify")
         with self._memory_lock:
-            self._sealed[stream] = (seen, period)
+            self._sealed[stream] = (seen, keys)
             if len(self._sealed) > _SEALS_REMEMBERED:
                 del self._sealed[next(iter(self._sealed))]
         return anchor, state

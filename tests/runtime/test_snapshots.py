@@ -144,20 +144,21 @@ def test_xc01_a_verified_seal_is_trusted_again_only_for_the_same_stored_snapshot
     customer_id = long_history(app, cycles=3)
     cache = app.snapshot_cache
     checks: list[str] = []
-    signing_period = cache._key_ring.signing_period
+    verify = cache._key_ring.verify
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         checks.append("seal")
-        return signing_period(*args, **kwargs)
+        return verify(*args, **kwargs)
 
-    monkeypatch.setattr(cache._key_ring, "signing_period", counted)
+    monkeypatch.setattr(cache._key_ring, "verify", counted)
     cache.load(customer_id)
     assert checks == []  # verified when commits loaded it before: remembered
 
-    seen, period = cache._sealed[customer_id]
-    cache._sealed[customer_id] = (seen, dataclasses.replace(period, valid_until=period.valid_from))
+    seen, keys = cache._sealed[customer_id]
+    ended = tuple(dataclasses.replace(period, valid_until=period.valid_from) for period in keys)
+    cache._sealed[customer_id] = (seen, ended)  # verified while other keys were valid
     cache.load(customer_id)
-    assert checks == ["seal"]  # the key that sealed it no longer valid: checked again
+    assert checks == ["seal"]  # checked again
 
     _, version, _, stored = stored_snapshots(app)[-1]
     anchor, seal, state = unpack(stored)
