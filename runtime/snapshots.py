@@ -320,10 +320,14 @@ class Snapshots:
         return Loaded(aggregate, head, len(stored))
 
     def _remember_long(self, aggregate_id: UUID) -> None:
+        self._remember(self._long, aggregate_id, None, _LONG_STREAMS_REMEMBERED)
+
+    def _remember(self, memory: dict[UUID, Any], stream: UUID, value: Any, limit: int) -> None:
+        """Keep ``value`` for ``stream`` in ``memory``, forgetting the oldest beyond ``limit``."""
         with self._memory_lock:
-            self._long[aggregate_id] = None
-            if len(self._long) > _LONG_STREAMS_REMEMBERED:
-                del self._long[next(iter(self._long))]
+            memory[stream] = value
+            if len(memory) > limit:
+                del memory[next(iter(memory))]
 
     def _start(self, aggregate_id: UUID) -> _Start | None:
         found = self.recorder.select_events(aggregate_id, desc=True, limit=1)
@@ -354,10 +358,7 @@ class Snapshots:
         fields = seal_fields(stream, version, topic, anchor, state)
         if not self._key_ring.verify(self._signer, fields, seal, at=now):
             raise SnapshotError(f"the seal of {self._signer} does not verify")
-        with self._memory_lock:
-            self._sealed[stream] = (seen, keys)
-            if len(self._sealed) > _SEALS_REMEMBERED:
-                del self._sealed[next(iter(self._sealed))]
+        self._remember(self._sealed, stream, (seen, keys), _SEALS_REMEMBERED)
         return anchor, state
 
     def _refused(self, aggregate_id: UUID, version: int, reason: str, error: object = None) -> None:
