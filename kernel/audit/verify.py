@@ -30,10 +30,10 @@ import contextlib
 import functools
 import gc
 import multiprocessing
+import queue
 import sqlite3
 from binascii import hexlify, unhexlify
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -59,10 +59,14 @@ from runtime.store.chain import (
 )
 
 if TYPE_CHECKING:
+    from multiprocessing.sharedctypes import Synchronized
+
     import pyarrow as pa
 
 RANGE_EVENTS = 1000
 """Notification ids per verified range."""
+HELPER_CHECK_SECONDS = 1.0
+"""How often a verifying process waiting on its helpers checks that they still run."""
 MAX_FAILURES = 20
 """Failures kept per range: the first ones say where to look."""
 
@@ -728,38 +732,26 @@ def _log_mismatch(entry: LogRow, stream_bytes: bytes, version: int) -> str:
     )
 
 
-_kept_open: dict[StoreLocation, StoredEvents] | None = None
-"""In a verifying worker process: the stores it opened, kept open for its next ranges (opening
-one, a PostgreSQL connection above all, costs as much as verifying hundreds of events)."""
+class _OpenedStores:
+    """The stores one verifying process has opened, kept open for its next ranges (opening one,
+    a PostgreSQL connection above all, costs as much as verifying hundreds of events)."""
 
+    def __init__(self) -> None:
+        self._stores: dict[StoreLocation, StoredEvents] = {}
 
-def _keep_stores_open() -> None:
-    """The worker processes' initializer."""
-    global _kept_open
-    _kept_open = {}
+    def __call__(self, location: StoreLocation) -> StoredEvents:
+        store = self._stores.get(location)
+        if store is None:
+            store = location.open()
+            if store is None:
+                raise StoreError(f"the {location.service} store is gone")
+            self._stores[location] = store
+        return store
 
-
-def _open(location: StoreLocation) -> StoredEvents:
-    store = location.open()
-    if store is None:
-        raise StoreError(f"the {location.service} store is gone")
-    return store
-
-
-def verify_range(
-    location: StoreLocation,
-    lo: int,
-    hi: int,
-    new_check: Callable[[StoredEvents], SignatureCheck] | None,
-) -> RangeReport:
-    """Verify notification ids ``lo``..``hi`` of the store at ``location`` (in any process)."""
-    if _kept_open is None:
-        with contextlib.closing(_open(location)) as opened:
-            return _verified_range(opened, lo, hi, new_check)
-    kept = _kept_open.get(location)
-    if kept is None:
-        kept = _kept_open[location] = _open(location)
-    return _verified_range(kept, lo, hi, new_check)
+    def close(self) -> None:
+        for store in self._stores.values():
+            store.close()
+        self._stores.clear()
 
 
 def _verified_range(
@@ -854,8 +846,8 @@ def verify_stores(
     range_events: int = RANGE_EVENTS,
 ) -> dict[str, StoreReport | None]:
     """Verify every store, their ranges of ``range_events`` notification ids spread over
-    ``workers`` processes (this one when 1). ``advance(service, n)`` is told as each range
-    finishes how many events it read. A store that does not exist yet reports ``None``."""
+    ``workers`` processes, this one included. ``advance(service, n)`` is told as each range is
+    stitched how many events it read. A store that does not exist yet reports ``None``."""
     if workers <= 1:
         reports: dict[str, StoreReport | None] = {}
         for location in locations:
@@ -868,49 +860,164 @@ def verify_stores(
                 check = None if new_check is None else new_check(store)
                 reports[location.service] = verify(store, check, told, range_events)
         return reports
-    plans: dict[str, list[tuple[int, int]] | None] = {}
+    work: list[tuple[StoreLocation, int, int]] = []
+    spans: dict[str, range | None] = {}
     for location in locations:
         store = location.open()
         if store is None:
-            plans[location.service] = None
+            spans[location.service] = None
             continue
         with contextlib.closing(store):
-            plans[location.service] = ranges(store.bounds(), range_events)
-    by_service = {location.service: location for location in locations}
+            parts = ranges(store.bounds(), range_events)
+        spans[location.service] = range(len(work), len(work) + len(parts))
+        work.extend((location, lo, hi) for lo, hi in parts)
 
-    def done(service: str, report: RangeReport) -> RangeReport:
-        if advance is not None:
-            advance(service, report.events)
-        return report
+    def counted(service: str, reports: Iterator[RangeReport]) -> Iterator[RangeReport]:
+        for report in reports:
+            if advance is not None:
+                advance(service, report.events)
+            yield report
 
-    # fork: the workers inherit the loaded modules instead of importing them again. The
-    # collector leaves the inherited heap alone meanwhile: walking it would copy each of its
-    # pages into every worker (copy on write), ~7 % of a parallel run's time.
-    context = multiprocessing.get_context("fork")
-    gc.freeze()
+    helpers = max(min(workers, len(work)) - 1, 0)
+    with contextlib.closing(_SharedRanges(work, new_check, helpers)) as shared:
+        return {
+            service: None
+            if span is None
+            else stitch(service, counted(service, shared.in_order(span)))
+            for service, span in spans.items()
+        }
+
+
+_Message = tuple[int, RangeReport | Exception] | None
+"""From a helper process: a range's index and its report (or why it could not be verified);
+``None`` once it finds no range left."""
+
+
+def _take(next_index: Synchronized[int], count: int) -> int | None:
+    """The index of the next range nobody has taken yet, or ``None``."""
+    with next_index.get_lock():
+        index = next_index.value
+        if index >= count:
+            return None
+        next_index.value = index + 1
+        return index
+
+
+def _help(
+    work: Sequence[tuple[StoreLocation, int, int]],
+    next_index: Synchronized[int],
+    results: multiprocessing.Queue[_Message],
+    new_check: NewCheck | None,
+) -> None:
+    """A helper process: verifies the next range nobody has taken until none is left."""
+    opened = _OpenedStores()
     try:
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_keep_stores_open
-        ) as pool:
-            futures = {
-                service: None
-                if parts is None
-                else [
-                    pool.submit(verify_range, by_service[service], lo, hi, new_check)
-                    for lo, hi in parts
-                ]
-                for service, parts in plans.items()
-            }
-
-            def in_order(service: str, pending: list[Future[RangeReport]]) -> Iterator[RangeReport]:
-                for future in pending:
-                    yield done(service, future.result())
-
-            # Each range is stitched as soon as it and those before it are done, while the
-            # workers go on with the later ones.
-            return {
-                service: None if pending is None else stitch(service, in_order(service, pending))
-                for service, pending in futures.items()
-            }
+        while (index := _take(next_index, len(work))) is not None:
+            location, lo, hi = work[index]
+            try:
+                report: RangeReport | Exception = _verified_range(
+                    opened(location), lo, hi, new_check
+                )
+            except Exception as exc:  # told to the verifying process, which raises it
+                report = exc
+            results.put((index, report))
+            if isinstance(report, Exception):
+                break
     finally:
-        gc.unfreeze()
+        opened.close()
+        results.put(None)
+
+
+class _SharedRanges:
+    """Ranges verified by this process and ``helpers`` forked ones, each taking the next range
+    nobody has taken yet from a shared counter. This process stitches the reports in order as
+    they come, and verifies a range itself whenever the next report is not there yet: it never
+    waits while there is work, the helpers never wait on it, and only the helpers' reports cross
+    between processes."""
+
+    def __init__(
+        self,
+        work: Sequence[tuple[StoreLocation, int, int]],
+        new_check: NewCheck | None,
+        helpers: int,
+    ) -> None:
+        self._work = work
+        self._new_check = new_check
+        self._opened = _OpenedStores()
+        self._finished: dict[int, RangeReport] = {}
+        # fork: the helpers inherit the loaded modules instead of importing them again. The
+        # collector leaves the inherited heap alone meanwhile: walking it would copy each of its
+        # pages into every helper (copy on write), ~7 % of a parallel run's time.
+        context = multiprocessing.get_context("fork")
+        self._next = context.Value("q", 0)
+        self._results: multiprocessing.Queue[_Message] = context.Queue()
+        gc.freeze()
+        self._helpers = [
+            context.Process(
+                target=_help, args=(work, self._next, self._results, new_check), daemon=True
+            )
+            for _ in range(helpers)
+        ]
+        for helper in self._helpers:
+            helper.start()
+        self._working = helpers
+        """Helpers that have not said they found no range left."""
+
+    def in_order(self, span: range) -> Iterator[RangeReport]:
+        for index in span:
+            while index not in self._finished:
+                self._verify_one_or_wait()
+            yield self._finished.pop(index)
+
+    def _verify_one_or_wait(self) -> None:
+        index = _take(self._next, len(self._work))
+        if index is None:
+            self._receive(wait=True)
+            return
+        location, lo, hi = self._work[index]
+        store = self._opened(location)
+        self._finished[index] = _verified_range(store, lo, hi, self._new_check)
+        while self._receive(wait=False):
+            pass
+
+    def _receive(self, wait: bool) -> bool:
+        """Take one message from the helpers; whether there was one."""
+        while True:
+            if not self._working:
+                if wait:  # a report the helpers could not send (it would not pickle)
+                    raise StoreError("a verifying process did not report one of its ranges")
+                return False
+            try:
+                message = (
+                    self._results.get(timeout=HELPER_CHECK_SECONDS)
+                    if wait
+                    else self._results.get_nowait()
+                )
+            except queue.Empty:
+                if not wait:
+                    return False
+                stopped = [h.exitcode for h in self._helpers if h.exitcode not in (None, 0)]
+                if stopped and self._results.empty():
+                    raise StoreError(
+                        f"a verifying process stopped (exit code {stopped[0]})"
+                    ) from None
+                continue
+            if message is None:
+                self._working -= 1
+                return True
+            index, report = message
+            if isinstance(report, Exception):
+                raise report
+            self._finished[index] = report
+            return True
+
+    def close(self) -> None:
+        try:
+            for helper in self._helpers:
+                if helper.is_alive() and self._working:
+                    helper.terminate()
+                helper.join()
+            self._results.close()
+            self._opened.close()
+        finally:
+            gc.unfreeze()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import sqlite3
 import struct
 from collections.abc import Callable, Iterator
@@ -23,8 +25,10 @@ from typer.testing import CliRunner
 from contracts.customers import CustomerApproved, CustomerRegistered
 from countersign.audit_cmd import audit_app
 from customers.application import CustomersApplication
+from kernel.audit import verify as verify_module
 from kernel.audit.verify import (
     RangeReport,
+    StoreError,
     StoreReport,
     open_store,
     postgres_events_table,
@@ -308,6 +312,51 @@ def test_verifying_in_parallel_processes_finds_what_one_process_finds(
         assert (found.events, found.streams) == (expected.events, expected.streams)
         assert [str(f) for f in found.failures] == [str(f) for f in expected.failures]
     assert bool(expected.failures) is tampered
+
+
+def _in_a_helper_only(act: Callable[[], None]) -> Callable[..., RangeReport]:
+    """``_verified_range`` as a helper sees it: ``act`` first. This process verifies its ranges
+    only once a helper has begun one, so that the helper's fate decides the verification."""
+    verifying = os.getpid()
+    helper_began = multiprocessing.get_context("fork").Event()
+    real = verify_module._verified_range
+
+    def verified_range(*args: Any) -> RangeReport:
+        if os.getpid() != verifying:
+            helper_began.set()
+            act()
+        else:
+            assert helper_began.wait(timeout=30)
+        return real(*args)
+
+    return verified_range
+
+
+def test_a_helper_process_that_dies_fails_the_verification_instead_of_hanging_it(
+    store_settings: Settings, customers: list[UUID], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Killed mid-range (the machine's memory killer, say): its ranges will never be reported.
+    monkeypatch.setattr(verify_module, "HELPER_CHECK_SECONDS", 0.05)
+    monkeypatch.setattr(
+        verify_module, "_verified_range", _in_a_helper_only(lambda: os.kill(os.getpid(), 9))
+    )
+    location = store_location(store_settings, "orders")
+
+    with pytest.raises(StoreError, match=r"a verifying process stopped \(exit code -9\)"):
+        verify_stores([location], None, 2, range_events=2)
+
+
+def test_a_helper_process_s_error_is_raised_by_the_verification(
+    store_settings: Settings, customers: list[UUID], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable() -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(verify_module, "_verified_range", _in_a_helper_only(unreadable))
+    location = store_location(store_settings, "orders")
+
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        verify_stores([location], None, 2, range_events=2)
 
 
 def test_a_stream_that_starts_again_in_a_later_range_is_named_where_it_restarts() -> None:
