@@ -12,7 +12,7 @@ import functools
 import json
 import os
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,14 +93,10 @@ def traced(times: StageTimes) -> None:
         times.reached(run)
         return unit
 
-    def timed_process_run_async(
-        self: ServiceApplication, run: Sequence[Applying]
-    ) -> Coroutine[Any, Any, None]:
-        async def timed() -> None:
-            await process_run_async(self, run)
-            times.committed(run)
-
-        return timed()
+    @functools.wraps(process_run_async)
+    async def timed_process_run_async(self: ServiceApplication, run: Sequence[Applying]) -> None:
+        await process_run_async(self, run)
+        times.committed(run)
 
     patches: dict[tuple[type, str], Callable[..., Any]] = {
         (Inbox, "handle"): timed_handle,

@@ -903,6 +903,17 @@ def _take(next_index: Synchronized[int], count: int) -> int | None:
         return index
 
 
+def _verify_taken(
+    work: Sequence[tuple[StoreLocation, int, int]],
+    index: int,
+    opened: _OpenedStores,
+    new_check: NewCheck | None,
+) -> RangeReport:
+    """Verify the range at ``index`` of ``work``, in whichever process took it."""
+    location, lo, hi = work[index]
+    return _verified_range(opened(location), lo, hi, new_check)
+
+
 def _help(
     work: Sequence[tuple[StoreLocation, int, int]],
     next_index: Synchronized[int],
@@ -913,11 +924,8 @@ def _help(
     opened = _OpenedStores()
     try:
         while (index := _take(next_index, len(work))) is not None:
-            location, lo, hi = work[index]
             try:
-                report: RangeReport | Exception = _verified_range(
-                    opened(location), lo, hi, new_check
-                )
+                report: RangeReport | Exception = _verify_taken(work, index, opened, new_check)
             except Exception as exc:  # told to the verifying process, which raises it
                 report = exc
             results.put((index, report))
@@ -974,9 +982,7 @@ class _SharedRanges:
         if index is None:
             self._receive(wait=True)
             return
-        location, lo, hi = self._work[index]
-        store = self._opened(location)
-        self._finished[index] = _verified_range(store, lo, hi, self._new_check)
+        self._finished[index] = _verify_taken(self._work, index, self._opened, self._new_check)
         while self._receive(wait=False):
             pass
 
