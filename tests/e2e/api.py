@@ -24,9 +24,14 @@ T = TypeVar("T")
 
 
 async def eventually(
-    check: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, what: str = "a condition"
+    check: Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float = 30.0,
+    what: str = "a condition",
+    every: float = POLL_SECONDS,
 ) -> T:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    """Poll ``check`` every ``every`` seconds until it returns something truthy; fail after
+    ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         result = await check()
@@ -34,7 +39,7 @@ async def eventually(
             return result
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(POLL_SECONDS)
+        await asyncio.sleep(every)
 
 
 def eventually_sync(
